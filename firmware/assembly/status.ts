@@ -1,0 +1,19 @@
+// Firmware status codes. 0 is OK; errors are negative. Mirrored in host/src/status.ts.
+export const OK: i32 = 0;
+export const E_BOUNDS: i32 = -1;        // an offset or length points outside the buffer
+export const E_BAD_MAGIC: i32 = -2;     // not a TFLite flatbuffer ("TFL3") or bad slot magic
+export const E_VERSION: i32 = -3;       // unsupported schema / format version
+export const E_UNSUPPORTED_OP: i32 = -4;
+export const E_UNSUPPORTED_TYPE: i32 = -5;
+export const E_SHAPE: i32 = -6;         // tensor shapes do not fit the op
+export const E_QUANT: i32 = -7;         // missing or invalid quantization parameters
+export const E_ARENA: i32 = -8;         // model needs more arena than the board has
+export const E_TOO_MANY: i32 = -9;      // more tensors/ops than the interpreter supports
+export const E_NO_MODEL: i32 = -10;     // no valid model loaded
+export const E_HASH: i32 = -11;         // SHA-256 mismatch
+export const E_FLASH: i32 = -12;        // flash HAL error
+export const E_FRAME: i32 = -13;        // bad frame (CRC, length)
+export const E_STATE: i32 = -14;        // command not valid in this state
+export const E_TOO_LARGE: i32 = -15;    // image larger than its slot
+export const E_METADATA: i32 = -16;     // missing or malformed Dendra metadata
+export const E_DMA: i32 = -17;          // DMA error
