@@ -1,0 +1,118 @@
+// Grid app: a DMA window of transformer telemetry -> int8 input -> inference -> forecast ->
+// telemetry every window and an overload.warning alert (raised/cleared with hysteresis).
+
+import { dma_start, dma_status, DMA_DONE, DMA_BUSY } from "../hal/dma";
+import { clock_now_ms } from "../hal/clock";
+import { pmu_energy_uj } from "../hal/pmu";
+import {
+  modelInputPtr, modelInputScale, modelInputZeroPoint,
+  modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke,
+} from "../interp/interpreter";
+import * as M from "./meta";
+import { roundHalfAway } from "./json";
+import { publishTelemetry, publishAlert } from "./publish";
+import * as S from "../status";
+
+const DMA_CH: u32 = 0;
+const STAGING_CAP: u32 = 4 * M.MAX_CHANNELS * M.MAX_WINDOW;
+const staging: usize = memory.data(<i32>STAGING_CAP);
+
+let ready = false;
+let dmaActive = false;
+let windowIndex: i64 = 0;
+let alertActive = false;
+
+/** Forecast of the last window (valid after a successful gridStep). */
+export let peakC: f64 = 0;
+export let peakRaw: i32 = 0;
+export let leadH: i32 = 0;
+export let nowC: f64 = 0;
+
+/** Called after a model was (re)loaded and its metadata parsed: resets the pipeline. */
+export function gridReset(ok: bool): void {
+  ready = ok;
+  dmaActive = false;
+  alertActive = false;
+}
+
+/** Quantizes the staged f32 [L][n] window into the int8 input tensor [n][L] (CONTRACTS.md). */
+function prepareInput(): void {
+  const n = M.nChannels;
+  const L = M.window;
+  const scale = <f64>modelInputScale();
+  const zp = modelInputZeroPoint();
+  const dst = modelInputPtr();
+  for (let c: u32 = 0; c < n; c++) {
+    const mean = M.meanOf(c);
+    const sd = M.stdOf(c);
+    for (let t: u32 = 0; t < L; t++) {
+      const x = <f64>load<f32>(staging + 4 * (t * n + c));
+      const z = (x - mean) / sd;
+      let q = <i32>roundHalfAway(z / scale) + zp;
+      q = q < -128 ? -128 : q > 127 ? 127 : q;
+      store<i8>(dst + c * L + t, <i8>q);
+    }
+  }
+}
+
+/** Reads the int8 forecast: peak (degC), its raw int8 value, and the lead to the first crossing. */
+function readForecast(): void {
+  const H = M.horizon;
+  const scale = <f64>modelOutputScale();
+  const zp = modelOutputZeroPoint();
+  const out = modelOutputPtr();
+  const mean = M.meanOf(M.target);
+  const sd = M.stdOf(M.target);
+  peakC = -Infinity;
+  leadH = 0;
+  for (let h: u32 = 0; h < H; h++) {
+    const raw = <i32>load<i8>(out + h);
+    const c = <f64>(raw - zp) * scale * sd + mean;
+    if (c > peakC) {
+      peakC = c;
+      peakRaw = raw;
+    }
+    if (leadH == 0 && c > M.limitC) leadH = <i32>h + 1;
+  }
+  const last = <f64>load<f32>(staging + 4 * ((M.window - 1) * M.nChannels + M.target));
+  nowC = last;
+}
+
+/** Raises or clears the overload warning with hysteresis; publishes on a change of state. */
+function updateAlert(): void {
+  if (!alertActive && leadH > 0) {
+    alertActive = true;
+    publishAlert(true, peakC, peakRaw, leadH, windowIndex);
+  } else if (alertActive && peakC < M.limitC - M.hysteresisC) {
+    alertActive = false;
+    publishAlert(false, peakC, peakRaw, 0, windowIndex);
+  }
+}
+
+/**
+ * One step of the pipeline. Returns 1 when a window was processed, 0 when waiting (DMA busy, no
+ * model), 2 when the sensor stream ended, or a negative status (the board keeps running).
+ */
+export function gridStep(): i32 {
+  if (!ready) return 0;
+  const bytes = 4 * M.nChannels * M.window;
+  if (!dmaActive) {
+    if (dma_start(DMA_CH, staging, bytes) < 0) return S.E_DMA;
+    dmaActive = true;
+  }
+  const st = dma_status(DMA_CH);
+  if (st == DMA_BUSY) return 0;
+  dmaActive = false;
+  if (st < 0) return S.E_DMA;
+  if (st != DMA_DONE) return 2;
+  prepareInput();
+  const e0 = pmu_energy_uj();
+  const t0 = clock_now_ms();
+  const status = modelInvoke();
+  if (status != S.OK) return status;
+  readForecast();
+  publishTelemetry(windowIndex, nowC, peakC, peakRaw, pmu_energy_uj() - e0, clock_now_ms() - t0);
+  updateAlert();
+  windowIndex++;
+  return 1;
+}

@@ -1,0 +1,98 @@
+// A tiny JSON writer over a fixed buffer: no allocation, bounded, for MQTT payloads.
+// Overflow is sticky: once the buffer is full, jsonOverflowed() is true and the payload must be dropped.
+
+const CAP: u32 = 768;
+const buf: usize = memory.data(768);
+let pos: u32 = 0;
+let overflow = false;
+
+/** Starts a new payload in the shared buffer. */
+export function jsonReset(): void {
+  pos = 0;
+  overflow = false;
+}
+
+/** Pointer to the payload bytes. */
+export function jsonPtr(): usize {
+  return buf;
+}
+
+/** Length of the payload so far. */
+export function jsonLen(): u32 {
+  return pos;
+}
+
+/** True when a write did not fit; the payload is then incomplete and must not be sent. */
+export function jsonOverflowed(): bool {
+  return overflow;
+}
+
+/** Appends one byte. */
+export function jsonByte(b: u8): void {
+  if (pos >= CAP) {
+    overflow = true;
+    return;
+  }
+  store<u8>(buf + pos, b);
+  pos++;
+}
+
+/** Appends an ASCII string verbatim (caller guarantees no quote or backslash). */
+export function jsonRaw(s: string): void {
+  const n = s.length;
+  for (let i = 0; i < n; i++) jsonByte(<u8>s.charCodeAt(i));
+}
+
+/** Appends a quoted ASCII string. */
+export function jsonStr(s: string): void {
+  jsonByte(0x22);
+  jsonRaw(s);
+  jsonByte(0x22);
+}
+
+/** Appends `"key":` (with a leading comma unless `first`). */
+export function jsonKey(key: string, first: bool = false): void {
+  if (!first) jsonByte(0x2c);
+  jsonStr(key);
+  jsonByte(0x3a);
+}
+
+/** Appends a signed integer in decimal. */
+export function jsonInt(v: i64): void {
+  if (v < 0) {
+    jsonByte(0x2d);
+    // -v overflows only for i64.MIN_VALUE, which payloads never carry; clamp to be safe.
+    v = v == i64.MIN_VALUE ? i64.MAX_VALUE : -v;
+  }
+  const digits = memory.data(20);
+  let n: i32 = 0;
+  do {
+    store<u8>(digits + n, <u8>(0x30 + <i32>(v % 10)));
+    v /= 10;
+    n++;
+  } while (v > 0 && n < 20);
+  for (let i = n - 1; i >= 0; i--) jsonByte(load<u8>(digits + i));
+}
+
+/** Rounds half away from zero (as TFLite's std::round). */
+export function roundHalfAway(v: f64): f64 {
+  return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
+}
+
+/** Appends `v` with exactly two decimals: roundHalfAway(v*100)/100. Non-finite values become null. */
+export function jsonFixed2(v: f64): void {
+  if (!isFinite(v) || Math.abs(v) > 1e15) {
+    jsonRaw("null");
+    return;
+  }
+  let r = <i64>roundHalfAway(v * 100.0);
+  if (r < 0) {
+    jsonByte(0x2d);
+    r = -r;
+  }
+  jsonInt(r / 100);
+  jsonByte(0x2e);
+  const f = <i32>(r % 100);
+  jsonByte(<u8>(0x30 + f / 10));
+  jsonByte(<u8>(0x30 + (f % 10)));
+}

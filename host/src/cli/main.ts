@@ -1,0 +1,45 @@
+/**
+ * The `dendra` CLI: commander wiring only; each command lives in ./commands/.
+ * Every command has --help; scripts get --json; user errors print one line and exit non-zero.
+ */
+import { Command } from 'commander';
+import { registerTrain } from './commands/train.ts';
+import { registerQuantize } from './commands/quantize.ts';
+import { registerInspect } from './commands/inspect.ts';
+import { registerBoards } from './commands/boards.ts';
+import { registerSim } from './commands/sim.ts';
+import { registerFlash } from './commands/flash.ts';
+import { registerAlerts } from './commands/alerts.ts';
+import { registerBroker } from './commands/broker.ts';
+import { registerDemo } from './commands/demo.ts';
+import { reportError } from './run.ts';
+
+const program = new Command();
+program
+  .name('dendra')
+  .description('Train, quantize, flash and watch Dendra boards (int8 graph networks at the substation edge).')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerTrain(program);
+registerQuantize(program);
+registerInspect(program);
+registerBoards(program);
+registerSim(program);
+registerFlash(program);
+registerAlerts(program);
+registerBroker(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const e = err as { code?: string; exitCode?: number; message?: string };
+  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+    // commander already printed help or the usage error.
+    if (e.code !== 'commander.helpDisplayed' && e.code !== 'commander.version') process.exitCode = e.exitCode || 2;
+  } else {
+    reportError(err);
+  }
+}
