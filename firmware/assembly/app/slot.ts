@@ -10,6 +10,8 @@ import * as S from "../status";
 export const SLOT_MAGIC: u32 = 0x4c534d44;
 export const SLOT_VALID: u32 = 0x0000a5a5;
 export const SLOT_HEADER_BYTES: u32 = 4096;
+/** Largest model the RAM window holds (the spine grid model is a few KiB). */
+export const MAX_MODEL_WINDOW: u32 = 65536;
 
 let windowPtr: usize = 0;
 let windowCap: u32 = 0;
@@ -28,7 +30,8 @@ export function slotInit(): i32 {
   modelAddr = load<u32>(region);
   modelSize = load<u32>(region, 4);
   if (modelSize <= SLOT_HEADER_BYTES) return S.E_FLASH;
-  windowCap = modelSize - SLOT_HEADER_BYTES;
+  // The model is read in place from this window; a board with memory-mapped flash maps it instead.
+  windowCap = min<u32>(modelSize - SLOT_HEADER_BYTES, MAX_MODEL_WINDOW);
   windowPtr = heap.alloc(<usize>windowCap);
   arenaCap = board_arena_limit();
   arenaPtr = heap.alloc(<usize>arenaCap);

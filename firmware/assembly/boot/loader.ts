@@ -1,0 +1,29 @@
+// Bootloader entry for the firmware: wires the protocol (proto.ts) to the app's model slot
+// buffers and the interpreter. main.ts calls bootPoll() first in every fw_tick.
+
+import { slotWindowPtr, slotWindowCap, slotRegionAddr, slotArenaPtr, slotArenaCap, SLOT_HEADER_BYTES } from "../app/slot";
+import { modelLoad, modelUnload } from "../interp/interpreter";
+import { board_max_frame } from "../hal/board";
+import { bootConfigure, bootConfigured, bootService } from "./proto";
+
+function validateModel(ptr: usize, len: u32): i32 {
+  return modelLoad(ptr, len, slotArenaPtr(), slotArenaCap());
+}
+
+function releaseModel(): void {
+  modelUnload();
+}
+
+/**
+ * Polls the serial bootloader (call after slotInit). Returns 1 when the model slot changed (a new
+ * model was committed and validated, or a failed FINISH dropped the running model): the caller
+ * reloads with slotLoad(). 0 when nothing changed, <0 for an error the board survives.
+ */
+export function bootPoll(): i32 {
+  if (!bootConfigured()) {
+    const cap = slotWindowCap();
+    bootConfigure(slotWindowPtr(), cap, slotRegionAddr(), cap + SLOT_HEADER_BYTES, board_max_frame(),
+                  validateModel, releaseModel);
+  }
+  return bootService();
+}

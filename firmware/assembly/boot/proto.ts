@@ -1,0 +1,218 @@
+// Bootloader commands of serial protocol v1 (CONTRACTS.md "Serial protocol v1", "Model slot in
+// flash"): HELLO, BEGIN, WRITE, FINISH, STATUS. Every command gets one response (type cmd|0x80,
+// same seq, status i8 then data). A repeated command (same type and seq as the last one, e.g. a
+// host retry after a lost response) gets the cached response again without running twice; HELLO
+// starts a session and clears that cache. Static buffers only; the model window, the slot
+// region and the model validator are given by bootConfigure (loader.ts wires the real ones).
+
+import { uart_read, uart_write } from "../hal/uart";
+import { flash_erase, flash_read, flash_write } from "../hal/flash";
+import { crypto_sha256 } from "../hal/crypto";
+import {
+  parserReset, parserFeed, parserMaxPayload, frameType, frameSeq, frameLen, framePayload, frameEncode,
+  FEED_FRAME, FEED_BAD_CRC,
+} from "./frame";
+import * as S from "../status";
+
+export const CMD_HELLO: u8 = 0x01;
+export const CMD_BEGIN: u8 = 0x02;
+export const CMD_WRITE: u8 = 0x03;
+export const CMD_FINISH: u8 = 0x04;
+export const CMD_STATUS: u8 = 0x05;
+export const RESPONSE_BIT: u8 = 0x80;
+export const PROTO_VERSION: u8 = 1;
+export const IMAGE_MODEL: u8 = 1;
+export const SLOT_MAGIC: u32 = 0x4c534d44;
+export const SLOT_VALID: u32 = 0x0000a5a5;
+export const SLOT_HEADER_BYTES: u32 = 4096;
+/** Identifies the firmware in HELLO (there is no board-name HAL import yet). */
+const BOARD_ID = "dendra";
+
+const RX_CHUNK: u32 = 256;
+const MAX_READS: i32 = 64;
+const RESP_CAP: u32 = 64;
+
+const rxBuf: usize = memory.data(<i32>RX_CHUNK);
+const txBuf: usize = memory.data(<i32>(RESP_CAP + 10));
+const cache: usize = memory.data(<i32>(RESP_CAP + 10));
+const hdr: usize = memory.data(44);
+const digest: usize = memory.data(32);
+const expectSha: usize = memory.data(32);
+
+/** Validates (and may load) the image at [ptr, ptr+len); returns a status. */
+export type Validator = (ptr: usize, len: u32) => i32;
+/** Called before the model window is overwritten (the running model must let go of it). */
+export type Release = () => void;
+
+function noValidate(ptr: usize, len: u32): i32 { return S.E_NO_MODEL; }
+function noRelease(): void {}
+
+let winPtr: usize = 0;
+let winCap: u32 = 0;
+let regAddr: u32 = 0;
+let regSize: u32 = 0;
+let validateFn: Validator = noValidate;
+let releaseFn: Release = noRelease;
+let configured = false;
+
+let receiving = false;
+let imageSize: u32 = 0;
+let received: u32 = 0;
+let changed = false;
+let cacheLen: u32 = 0;
+let cacheType: u8 = 0;
+let cacheSeq: u8 = 0;
+
+/**
+ * Sets the buffers and hooks: model window [window, window+windowCap) used to read the image back,
+ * the model region (header sector + data) in flash, the validator run by FINISH, the release hook.
+ * Resets the protocol state and the frame parser (payload limit maxFrame).
+ */
+export function bootConfigure(window: usize, windowCap: u32, regionAddr: u32, regionSize: u32,
+                              maxFrame: u32, validate: Validator, release: Release): void {
+  winPtr = window;
+  winCap = windowCap;
+  regAddr = regionAddr;
+  regSize = regionSize;
+  validateFn = validate;
+  releaseFn = release;
+  receiving = false;
+  cacheLen = 0;
+  parserReset(maxFrame);
+  configured = true;
+}
+
+export function bootConfigured(): bool { return configured; }
+/** Bytes received in the current transfer (high-water mark). */
+export function bootReceived(): u32 { return received; }
+
+/** Image capacity of the slot: what the window and the region both hold. */
+function slotCap(): u32 {
+  const data = regSize > SLOT_HEADER_BYTES ? regSize - SLOT_HEADER_BYTES : 0;
+  return min<u32>(winCap, data);
+}
+
+/** Sends a response: status then `len` data bytes already at txBuf + 7; caches it. */
+function reply(type: u8, seq: u8, status: i32, len: u32): void {
+  store<i8>(txBuf + 6, <i8>status);
+  const n = frameEncode(txBuf, type | RESPONSE_BIT, seq, txBuf + 6, len + 1);
+  memory.copy(cache, txBuf, n);
+  cacheLen = n;
+  cacheType = type;
+  cacheSeq = seq;
+  send(txBuf, n);
+}
+
+function send(ptr: usize, n: u32): void {
+  let off: u32 = 0;
+  for (let tries = 0; off < n && tries < 16; tries++) {
+    const w = uart_write(ptr + off, n - off);
+    if (w < 0) return;
+    off += <u32>w;
+  }
+}
+
+function doHello(): i32 {
+  const d = txBuf + 7;
+  const idLen = <u32>BOARD_ID.length;
+  for (let i: u32 = 0; i < idLen; i++) store<u8>(d + i, <u8>BOARD_ID.charCodeAt(i));
+  store<u8>(d + idLen, PROTO_VERSION);
+  store<u16>(d + idLen + 1, <u16>parserMaxPayload());
+  store<u32>(d + idLen + 3, slotCap());
+  return <i32>(idLen + 7);
+}
+
+function doBegin(p: usize, len: u32): i32 {
+  if (len != 37 || load<u8>(p) != IMAGE_MODEL) return S.E_BOUNDS;
+  const size = load<u32>(p, 1);
+  if (size == 0) return S.E_BOUNDS;
+  if (size > slotCap()) return S.E_TOO_LARGE;
+  receiving = false;
+  if (flash_erase(regAddr, regSize) < 0) return S.E_FLASH;
+  memory.copy(expectSha, p + 5, 32);
+  imageSize = size;
+  received = 0;
+  receiving = true;
+  return S.OK;
+}
+
+function doWrite(p: usize, len: u32): i32 {
+  if (!receiving) return S.E_STATE;
+  if (len < 4) return S.E_BOUNDS;
+  const off = load<u32>(p);
+  const n = len - 4;
+  if (<u64>off + <u64>n > <u64>imageSize) return S.E_TOO_LARGE;
+  if (flash_write(regAddr + SLOT_HEADER_BYTES + off, p + 4, n) < 0) return S.E_FLASH;
+  if (off + n > received) received = off + n;
+  return S.OK;
+}
+
+function doFinish(): i32 {
+  if (!receiving || received != imageSize) return S.E_STATE;
+  receiving = false;
+  releaseFn();
+  changed = true; // the window is overwritten from here on: the app must reload
+  if (flash_read(regAddr + SLOT_HEADER_BYTES, winPtr, imageSize) < 0) return S.E_FLASH;
+  if (crypto_sha256(winPtr, imageSize, digest) < 0) return S.E_HASH;
+  if (memory.compare(digest, expectSha, 32) != 0) return S.E_HASH;
+  const st = validateFn(winPtr, imageSize);
+  if (st != S.OK) return st;
+  store<u32>(hdr, SLOT_MAGIC);
+  store<u32>(hdr, imageSize, 4);
+  memory.copy(hdr + 8, expectSha, 32);
+  if (flash_write(regAddr, hdr, 40) < 0) return S.E_FLASH;
+  store<u32>(hdr, SLOT_VALID);
+  if (flash_write(regAddr + 40, hdr, 4) < 0) return S.E_FLASH; // valid is written last
+  return S.OK;
+}
+
+/** Runs the command in the parser's frame and replies. */
+function handleFrame(): void {
+  const type = frameType();
+  const seq = frameSeq();
+  if (type != CMD_HELLO && cacheLen != 0 && type == cacheType && seq == cacheSeq) {
+    send(cache, cacheLen); // a retry: same answer, no second execution
+    return;
+  }
+  if (type == CMD_HELLO) cacheLen = 0;
+  const p = framePayload();
+  const len = frameLen();
+  let st: i32 = S.OK;
+  let dataLen: u32 = 0;
+  if (type == CMD_HELLO) dataLen = <u32>doHello();
+  else if (type == CMD_BEGIN) st = doBegin(p, len);
+  else if (type == CMD_WRITE) st = doWrite(p, len);
+  else if (type == CMD_FINISH) st = doFinish();
+  else if (type == CMD_STATUS) {
+    store<u32>(txBuf + 7, received);
+    dataLen = 4;
+  } else st = S.E_STATE;
+  reply(type, seq, st, st == S.OK ? dataLen : 0);
+}
+
+/** Processes one received byte: runs a completed command, NAKs a damaged frame. */
+export function bootFeedByte(b: u8): void {
+  const r = parserFeed(b);
+  if (r == FEED_FRAME) handleFrame();
+  else if (r == FEED_BAD_CRC) {
+    store<i8>(txBuf + 6, <i8>S.E_FRAME);
+    send(txBuf, frameEncode(txBuf, frameType() | RESPONSE_BIT, frameSeq(), txBuf + 6, 1));
+  }
+}
+
+/**
+ * Drains the UART and runs every complete command. Returns 1 when the model slot changed (a model
+ * was committed, or the running model's window was given up by FINISH), 0 otherwise, or a
+ * negative status when the UART failed or bootConfigure was not called.
+ */
+export function bootService(): i32 {
+  if (!configured) return S.E_STATE;
+  changed = false;
+  for (let i = 0; i < MAX_READS; i++) {
+    const n = uart_read(rxBuf, RX_CHUNK);
+    if (n < 0) return n;
+    if (n == 0) break;
+    for (let k: i32 = 0; k < n; k++) bootFeedByte(load<u8>(rxBuf + k));
+  }
+  return changed ? 1 : 0;
+}

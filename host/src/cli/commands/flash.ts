@@ -1,0 +1,48 @@
+/** `dendra flash`: send a model to a board over a serial port, with a progress bar. */
+import type { Command } from 'commander';
+import { action, intOpt, makeProgress, printJson } from '../run.ts';
+import { flashModel } from '../../flash/flash.ts';
+import { loadModelFile } from '../modelfile.ts';
+
+interface FlashOpts {
+  port: string;
+  baud: string;
+  timeout: string;
+  retries: string;
+  json?: boolean;
+}
+
+/** Registers the command. */
+export function registerFlash(program: Command): void {
+  program
+    .command('flash')
+    .description('flash a .tflite model to a board over a serial port (frames with CRC-32, acks, retries)')
+    .argument('<model>', '.tflite model file')
+    .requiredOption('--port <tty>', 'serial port, e.g. /dev/ttyUSB0 or the pty printed by dendra sim')
+    .option('--baud <n>', 'baud rate', '115200')
+    .option('--timeout <ms>', 'response timeout per attempt', '1000')
+    .option('--retries <n>', 'retries per command', '3')
+    .option('--json', 'print the result as JSON (no progress bar)')
+    .action(action(async (file: string, opts: FlashOpts) => {
+      loadModelFile(file); // refuse a file that is not a valid .tflite before touching the port
+      const bar = makeProgress(!!opts.json, 'B');
+      let started = false;
+      const result = await flashModel({
+        port: opts.port,
+        file,
+        baud: intOpt('--baud', opts.baud, 115200, 1),
+        timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1),
+        retries: intOpt('--retries', opts.retries, 3, 0),
+        onProgress: (p) => {
+          if (!started) {
+            bar.start(p.total, 'flash');
+            started = true;
+          }
+          bar.update(p.bytes);
+        },
+        log: (line) => process.stderr.write(`${line}\n`),
+      }).finally(() => bar.stop());
+      if (opts.json) return printJson(result);
+      console.log(`flashed ${result.bytes} bytes to ${result.board.boardId} in ${(result.ms / 1000).toFixed(2)} s (sha256 ${result.sha256.slice(0, 16)}..., ${result.retries} retries)`);
+    }));
+}

@@ -1,0 +1,72 @@
+/** `dendra sim`: the simulated board (real firmware .wasm, UART on a pty, flash in a file). */
+import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { action, intOpt, printJson } from '../run.ts';
+import { startSim } from '../../sim/sim.ts';
+import { loadBoard } from '../../sim/board.ts';
+import { connectDevice, type Publisher } from '../../mqtt/device.ts';
+import { DEFAULT_ETT, REPO_ROOT } from '../paths.ts';
+
+interface SimOpts {
+  board: string;
+  flash?: string;
+  data: string;
+  start: string;
+  msPerHour: string;
+  broker?: string;
+  site: string;
+  device: string;
+  json?: boolean;
+}
+
+/** Registers the command. */
+export function registerSim(program: Command): void {
+  program
+    .command('sim')
+    .description('run a simulated board: firmware .wasm in Node, UART on a pseudo-terminal, flash in a file, ETT replay on DMA')
+    .option('--board <name>', 'board from boards/', 'sim')
+    .option('--flash <file>', 'flash image file (kept across restarts)')
+    .option('--data <csv>', 'ETT-layout CSV replayed by the sensors', DEFAULT_ETT)
+    .option('--start <row>', 'first CSV row of window 0 (default: the ETTh1 test split)', '11520')
+    .option('--ms-per-hour <ms>', 'real milliseconds per simulated hour', '1000')
+    .option('--broker <url>', 'MQTT broker the board publishes to (none: publishes are dropped)')
+    .option('--site <id>', 'site id in topics', 'site1')
+    .option('--device <id>', 'device id in topics', 'board1')
+    .option('--json', 'print the pty path as JSON')
+    .action(action(async (opts: SimOpts) => {
+      const board = loadBoard(opts.board);
+      const flashFile = opts.flash ?? path.join(REPO_ROOT, '.dendra', `${board.name}-${opts.device}.flash`);
+      mkdirSync(path.dirname(flashFile), { recursive: true });
+      let publisher: Publisher | undefined;
+      if (opts.broker) {
+        publisher = await connectDevice({
+          url: opts.broker,
+          site: opts.site,
+          device: opts.device,
+          keepRetrying: false,
+          onError: (e) => process.stderr.write(`sim: mqtt: ${e.message}\n`),
+        });
+      }
+      const sim = await startSim({
+        board,
+        flashFile,
+        dataCsv: opts.data,
+        start: intOpt('--start', opts.start, 11520),
+        msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 1000),
+        publisher,
+        log: (_level, text) => process.stderr.write(`board: ${text}\n`),
+      });
+      if (opts.json) printJson({ pty: sim.ptyPath, board: board.name, flash: flashFile });
+      else console.log(`pty: ${sim.ptyPath}  (board ${board.name}, flash ${flashFile}; Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        const stop = async () => {
+          await sim.stop();
+          await publisher?.close();
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    }));
+}

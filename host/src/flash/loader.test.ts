@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BootClient, FlashError, type Transport } from './loader.ts';
+import { encodeFrame, FrameDecoder, Cmd, RESPONSE_BIT, type Frame } from './frame.ts';
+
+/** A scripted board: `answer` decides, per received command, what (if anything) to send back. */
+function mockBoard(answer: (f: Frame, n: number) => Uint8Array[] | null) {
+  const dec = new FrameDecoder();
+  const listeners = new Set<(c: Uint8Array) => void>();
+  const seen: Frame[] = [];
+  const transport: Transport = {
+    write: async (bytes) => {
+      for (const f of dec.push(bytes)) {
+        seen.push(f);
+        const out = answer(f, seen.length) ?? [];
+        setImmediate(() => out.forEach((o) => listeners.forEach((l) => l(o))));
+      }
+    },
+    onData: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+  return { transport, seen };
+}
+
+const ok = (f: Frame, data: number[] = []) => encodeFrame(f.type | RESPONSE_BIT, f.seq, Uint8Array.from([0, ...data]));
+const status = (f: Frame, st: number) => encodeFrame(f.type | RESPONSE_BIT, f.seq, Uint8Array.of(st & 0xff));
+
+test('HELLO parses id, version, max frame and slot size', async () => {
+  const { transport } = mockBoard((f) => [ok(f, [...new TextEncoder().encode('sim-x'), 1, 0x00, 0x04, 0x00, 0xf0, 0x03, 0x00])]);
+  const c = new BootClient(transport, { seqStart: 5 });
+  assert.deepEqual(await c.hello(), { boardId: 'sim-x', proto: 1, maxFrame: 1024, slotSize: 0x3f000 });
+});
+
+test('a lost response is retried with the same seq; retries are logged with attempts left', async () => {
+  const lines: string[] = [];
+  const { transport, seen } = mockBoard((f, n) => (n < 3 ? null : [ok(f, [1, 0, 0, 0])]));
+  const c = new BootClient(transport, { timeoutMs: 30, retries: 3, seqStart: 250, log: (l) => lines.push(l) });
+  assert.equal(await c.status(), 1);
+  assert.deepEqual(seen.map((f) => f.seq), [250, 250, 250]);
+  assert.deepEqual(lines, [
+    'STATUS seq 250: no answer within 30 ms; retrying (3 attempt(s) left)',
+    'STATUS seq 250: no answer within 30 ms; retrying (2 attempt(s) left)',
+  ]);
+  assert.equal(c.retried, 2);
+  await c.status();
+  assert.equal(seen.at(-1)!.seq, 251, 'the next command takes the next seq');
+});
+
+test('stale responses (other seq) and noise are ignored; a NAK (E_FRAME) is retried', async () => {
+  const { transport, seen } = mockBoard((f, n) => {
+    const stale = encodeFrame(f.type | RESPONSE_BIT, (f.seq + 1) & 0xff, Uint8Array.of(0));
+    if (n === 1) return [Uint8Array.of(1, 2, 0xa5), stale, status(f, -13)];
+    return [ok(f)];
+  });
+  const c = new BootClient(transport, { timeoutMs: 200, retries: 1, seqStart: 0 });
+  await c.write(0, Uint8Array.of(1, 2, 3));
+  assert.equal(seen.length, 2);
+  assert.deepEqual([...seen[1].payload], [0, 0, 0, 0, 1, 2, 3]);
+});
+
+test('a refusal is final (no retry) and becomes a one-line FlashError with the firmware message', async () => {
+  const { transport, seen } = mockBoard((f) => [status(f, -15)]);
+  const c = new BootClient(transport, { timeoutMs: 100, retries: 3, seqStart: 9 });
+  await assert.rejects(c.begin(10, new Uint8Array(32)), (e: unknown) => {
+    assert.ok(e instanceof FlashError);
+    assert.equal(e.code, 'E_BOARD');
+    assert.equal(e.seq, 9);
+    assert.equal(e.attempt, 1);
+    assert.equal(e.fwStatus, -15);
+    assert.equal(e.message, 'board refused BEGIN: image is larger than its slot (status -15)');
+    return true;
+  });
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].type, Cmd.BEGIN);
+  assert.equal(seen[0].payload.length, 37);
+});
+
+test('no answer at all: E_TIMEOUT after retries+1 attempts', async () => {
+  const { transport, seen } = mockBoard(() => null);
+  const c = new BootClient(transport, { timeoutMs: 20, retries: 2 });
+  await assert.rejects(c.finish(), (e: unknown) => e instanceof FlashError && e.code === 'E_TIMEOUT' && e.attempt === 3);
+  assert.equal(seen.length, 3);
+});

@@ -1,0 +1,188 @@
+/**
+ * Host side of the bootloader commands (serial protocol v1): one request, one response with the
+ * same seq and type `cmd | 0x80`, a status byte then data. Timeouts and NAKs (`E_FRAME`) are
+ * retried a bounded number of times with the same seq (the board replays its cached answer for a
+ * duplicate), logging the attempts left; every failure is a one-line {@link FlashError}.
+ */
+import { DendraError } from '../errors.ts';
+import { fwStatusMessage } from '../status.ts';
+import { Cmd, encodeFrame, FrameDecoder, IMAGE_MODEL, RESPONSE_BIT, type Frame } from './frame.ts';
+
+/** Firmware status the board answers for a frame it received damaged (a NAK: retry). */
+export const FW_E_FRAME = -13;
+
+/** A byte pipe to a board (a serial port, or a mock in tests). */
+export interface Transport {
+  /** Sends bytes; resolves when they were handed to the OS. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Subscribes to received bytes; returns the unsubscribe function. */
+  onData(listener: (chunk: Uint8Array) => void): () => void;
+}
+
+/** A flashing failure: the command's seq and attempt (1-based) when it concerns a command. */
+export class FlashError extends DendraError {
+  /** Seq of the command that failed, when there was one. */
+  readonly seq?: number;
+  /** Attempt number (1-based) of that command when it failed. */
+  readonly attempt?: number;
+  /** Firmware status code when the board refused the command. */
+  readonly fwStatus?: number;
+  constructor(code: string, message: string, extra: { seq?: number; attempt?: number; fwStatus?: number } = {}) {
+    super(code, message, 1);
+    this.seq = extra.seq;
+    this.attempt = extra.attempt;
+    this.fwStatus = extra.fwStatus;
+  }
+}
+
+/** What HELLO reports. */
+export interface HelloInfo {
+  boardId: string;
+  proto: number;
+  /** Largest frame payload the board accepts. */
+  maxFrame: number;
+  /** Bytes available for a model image in the slot. */
+  slotSize: number;
+}
+
+/** Options of a {@link BootClient}. */
+export interface BootClientOptions {
+  /** Response timeout per attempt, ms (default 1000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 3). */
+  retries?: number;
+  /** First seq (default random, so a new session never matches the board's cached answer). */
+  seqStart?: number;
+  /** Receives one line per retry. */
+  log?: (line: string) => void;
+}
+
+const NAMES: Record<number, string> = { 1: 'HELLO', 2: 'BEGIN', 3: 'WRITE', 4: 'FINISH', 5: 'STATUS' };
+
+/** Issues bootloader commands over a {@link Transport}. One command at a time. */
+export class BootClient {
+  private seq: number;
+  private readonly decoder = new FrameDecoder();
+  private waiter: ((f: Frame) => void) | null = null;
+  private readonly unsubscribe: () => void;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  private readonly log: (line: string) => void;
+  /** Total retries performed so far (for reports). */
+  retried = 0;
+
+  constructor(private readonly transport: Transport, opts: BootClientOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 1000;
+    this.retries = opts.retries ?? 3;
+    this.log = opts.log ?? (() => {});
+    this.seq = (opts.seqStart ?? Math.floor(Math.random() * 256)) & 0xff;
+    this.unsubscribe = transport.onData((chunk) => {
+      for (const f of this.decoder.push(chunk)) this.waiter?.(f);
+    });
+  }
+
+  /** Stops listening to the transport (does not close it). */
+  close(): void {
+    this.unsubscribe();
+    this.waiter = null;
+  }
+
+  /**
+   * Sends command `type` and returns the response data (after the status byte).
+   * @throws FlashError `E_TIMEOUT` when no answer came within all attempts, `E_BOARD` when the
+   *   board answered a negative status (other than a NAK, which is retried), `E_PROTO` for a
+   *   malformed response.
+   */
+  async request(type: number, payload: Uint8Array = new Uint8Array(0), timeoutMs = this.timeoutMs): Promise<Uint8Array> {
+    const seq = this.seq;
+    this.seq = (this.seq + 1) & 0xff;
+    const name = NAMES[type] ?? `0x${type.toString(16)}`;
+    const frame = encodeFrame(type, seq, payload);
+    const attempts = this.retries + 1;
+    let why = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) {
+        this.retried++;
+        this.log(`${name} seq ${seq}: ${why}; retrying (${attempts - attempt + 1} attempt(s) left)`);
+      }
+      const resp = await this.exchange(frame, type | RESPONSE_BIT, seq, timeoutMs);
+      if (resp === null) {
+        why = `no answer within ${timeoutMs} ms`;
+        continue;
+      }
+      if (resp.length < 1) throw new FlashError('E_PROTO', `board sent an empty ${name} response`, { seq, attempt });
+      const status = (resp[0] << 24) >> 24;
+      if (status === FW_E_FRAME) {
+        why = 'board reported a damaged frame';
+        continue;
+      }
+      if (status < 0) {
+        throw new FlashError('E_BOARD', `board refused ${name}: ${fwStatusMessage(status)} (status ${status})`, { seq, attempt, fwStatus: status });
+      }
+      return resp.subarray(1);
+    }
+    throw new FlashError('E_TIMEOUT', `board did not answer ${name} (${why}, ${attempts} attempts)`, { seq, attempt: attempts });
+  }
+
+  /** Writes `frame` and waits for the matching response payload, or null on timeout. */
+  private async exchange(frame: Uint8Array, rtype: number, seq: number, timeoutMs: number): Promise<Uint8Array | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const answer = new Promise<Uint8Array | null>((resolve) => {
+      this.waiter = (f) => {
+        if (f.type === rtype && f.seq === seq) resolve(f.payload);
+      };
+      timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    try {
+      await this.transport.write(frame);
+      return await answer;
+    } finally {
+      clearTimeout(timer);
+      this.waiter = null;
+    }
+  }
+
+  /** HELLO: board id, protocol version, max frame payload, model slot size. Throws as {@link request}. */
+  async hello(timeoutMs?: number): Promise<HelloInfo> {
+    const d = await this.request(Cmd.HELLO, undefined, timeoutMs);
+    if (d.length < 7) throw new FlashError('E_PROTO', `HELLO response too short (${d.length} bytes)`);
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const n = d.length - 7;
+    return {
+      boardId: new TextDecoder().decode(d.subarray(0, n)),
+      proto: d[n],
+      maxFrame: dv.getUint16(n + 1, true),
+      slotSize: dv.getUint32(n + 3, true),
+    };
+  }
+
+  /** BEGIN a model image of `size` bytes with SHA-256 `sha` (the board erases the slot). */
+  async begin(size: number, sha: Uint8Array): Promise<void> {
+    if (sha.length !== 32) throw new RangeError('sha256 must be 32 bytes');
+    const p = new Uint8Array(37);
+    p[0] = IMAGE_MODEL;
+    new DataView(p.buffer).setUint32(1, size, true);
+    p.set(sha, 5);
+    await this.request(Cmd.BEGIN, p, this.timeoutMs * 4);
+  }
+
+  /** WRITE `data` at image offset `offset`. */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    const p = new Uint8Array(4 + data.length);
+    new DataView(p.buffer).setUint32(0, offset, true);
+    p.set(data, 4);
+    await this.request(Cmd.WRITE, p);
+  }
+
+  /** FINISH: the board verifies the hash, validates and commits the model. */
+  async finish(): Promise<void> {
+    await this.request(Cmd.FINISH, undefined, this.timeoutMs * 10);
+  }
+
+  /** STATUS: bytes of the image received so far. */
+  async status(): Promise<number> {
+    const d = await this.request(Cmd.STATUS);
+    if (d.length < 4) throw new FlashError('E_PROTO', `STATUS response too short (${d.length} bytes)`);
+    return new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(0, true);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Brokers for Dendra: {@link startBroker} runs the embedded aedes broker (the zero-set-up
+ * default), {@link startMosquitto} runs a real mosquitto (the reference broker) for tests.
+ * Both listen on loopback by default and hand back `{ url, port, close() }`.
+ */
+import net from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
+import { BrokerError } from './errors.ts';
+
+/** A running broker. */
+export interface BrokerHandle {
+  /** `mqtt://<host>:<port>` */
+  url: string;
+  host: string;
+  /** The bound port (the real one when 0 was asked for). */
+  port: number;
+  /** Stops the broker and disconnects its clients. Resolves once stopped; never rejects. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startBroker}. */
+export interface BrokerOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default `127.0.0.1` (loopback only). */
+  host?: string;
+}
+
+/** Binds `server` to host:port; rejects with a one-line {@link BrokerError} (`E_PORT_BUSY`, ...). */
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (e.code === 'EADDRINUSE') {
+        reject(new BrokerError('E_PORT_BUSY', `port ${port} on ${host} is already in use (is another broker running? choose another port)`));
+      } else if (e.code === 'EACCES') {
+        reject(new BrokerError('E_PORT_BUSY', `not allowed to listen on ${where} (ports below 1024 need privileges)`));
+      } else {
+        reject(new BrokerError('E_BROKER_START', `cannot listen on ${where}: ${e.code ?? e.message}`));
+      }
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Starts the embedded aedes broker (MQTT 3.1.1, in-memory, no auth) on `host:port`.
+ * @throws {BrokerError} `E_PORT_BUSY` if the port is taken, `E_BROKER_START` for other bind errors.
+ */
+export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandle> {
+  const host = opts.host ?? '127.0.0.1';
+  const aedes = await Aedes.createBroker();
+  const server = net.createServer((socket) => aedes.handle(socket));
+  let port: number;
+  try {
+    port = await listen(server, opts.port ?? 0, host);
+  } catch (e) {
+    await new Promise<void>((r) => aedes.close(() => r()));
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      aedes.close();
+    }));
+  return { url: `mqtt://${host === '::1' ? '[::1]' : host}:${port}`, host, port, close };
+}
+
+/** Where mosquitto is looked for, in order. */
+export const MOSQUITTO_PATHS = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto'];
+
+/** Path of an installed mosquitto binary, or `null` if none is found. Never throws. */
+export function findMosquitto(): string | null {
+  return MOSQUITTO_PATHS.find((p) => existsSync(p)) ?? null;
+}
+
+/** Asks the OS for a free loopback port (released before returning, so a race is possible). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const s = net.createServer();
+  const port = await listen(s, 0, host);
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Resolves true once host:port accepts a TCP connection, false after `timeoutMs`. */
+export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host, port });
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => { s.destroy(); resolve(false); });
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** Options for {@link startMosquitto}. */
+export interface MosquittoOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Path of the binary; default {@link findMosquitto}. */
+  bin?: string;
+  /** How long to wait for the listener, ms (default 5000). */
+  startTimeoutMs?: number;
+}
+
+/** Stops a child with SIGTERM, then SIGKILL after 2 s; resolves when it has exited. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts a real mosquitto on 127.0.0.1 with a temporary config (anonymous, no persistence,
+ * `user root` so it does not drop to a user that cannot read the temp dir) and waits until it
+ * accepts connections. `close()` kills it and removes the temp dir.
+ * @throws {BrokerError} `E_NO_MOSQUITTO` if the binary is missing, `E_BROKER_START` (with the
+ *   last line mosquitto printed) if it exits or does not listen within the timeout.
+ */
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<BrokerHandle> {
+  const bin = opts.bin ?? findMosquitto();
+  if (!bin || !existsSync(bin)) {
+    throw new BrokerError('E_NO_MOSQUITTO', `mosquitto not found (looked in ${(opts.bin ? [opts.bin] : MOSQUITTO_PATHS).join(', ')})`);
+  }
+  const host = '127.0.0.1';
+  const port = opts.port || (await freePort(host));
+  const dir = await mkdtemp(join(tmpdir(), 'dendra-mosquitto-'));
+  const conf = join(dir, 'mosquitto.conf');
+  const lines = [`listener ${port} ${host}`, 'allow_anonymous true', 'persistence false', 'log_dest stderr'];
+  if (process.getuid?.() === 0) lines.push('user root');
+  await writeFile(conf, lines.join('\n') + '\n');
+  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const up = await Promise.race([waitForPort(host, port, opts.startTimeoutMs ?? 5000), exited.then(() => false)]);
+  const cleanup = async () => { await stopChild(child); await rm(dir, { recursive: true, force: true }); };
+  if (!up || child.exitCode !== null) {
+    await cleanup();
+    const last = stderr.trim().split('\n').pop() ?? '';
+    throw new BrokerError('E_BROKER_START', `mosquitto did not start on ${host}:${port}${last ? `: ${last}` : ''}`);
+  }
+  let closing: Promise<void> | undefined;
+  return { url: `mqtt://${host}:${port}`, host, port, close: () => (closing ??= cleanup()) };
+}

@@ -1,0 +1,55 @@
+/**
+ * One MQTT connect-with-deadline used by the device publisher and the operator watcher, so that
+ * "the broker does not answer" is always the same one-line {@link BrokerError}.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { BrokerError } from './errors.ts';
+
+/** Default time to wait for the broker's CONNACK, ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+/** Builds the error for a broker that did not complete a connection in time. */
+export function unreachable(url: string, timeoutMs: number, last?: Error): BrokerError {
+  const why = last ? `; last error: ${last.message.split('\n')[0]}` : '';
+  return new BrokerError('E_BROKER_UNREACHABLE', `broker ${url} does not answer (no CONNACK within ${timeoutMs} ms${why})`, url);
+}
+
+/** Options for {@link connectWithDeadline}. */
+export interface DeadlineOptions {
+  timeoutMs: number;
+  /** If true, resolve at once and keep retrying; the timeout error goes to `onError` instead. */
+  keepRetrying?: boolean;
+  onError?: (e: Error) => void;
+}
+
+/**
+ * Connects with mqtt.js and waits for the first CONNACK.
+ * @throws {BrokerError} `E_BROKER_UNREACHABLE` after `timeoutMs` without a CONNACK (the client is
+ *   then ended), or `E_BROKER_REFUSED` at once if the broker refuses the connection.
+ */
+export function connectWithDeadline(url: string, options: IClientOptions, d: DeadlineOptions): Promise<MqttClient> {
+  const client = mqtt.connect(url, { connectTimeout: d.timeoutMs, reconnectPeriod: 1000, ...options });
+  let last: Error | undefined;
+  const onAnyError = (e: Error) => { last = e; };
+  client.on('error', onAnyError);
+  if (d.keepRetrying) {
+    const t = setTimeout(() => { if (!client.connected) d.onError?.(unreachable(url, d.timeoutMs, last)); }, d.timeoutMs);
+    client.once('connect', () => clearTimeout(t));
+    client.once('end', () => clearTimeout(t));
+    return Promise.resolve(client);
+  }
+  return new Promise<MqttClient>((resolve, reject) => {
+    const fail = (e: BrokerError) => {
+      clearTimeout(timer);
+      client.off('connect', ok);
+      client.end(true, () => reject(e));
+    };
+    const timer = setTimeout(() => fail(unreachable(url, d.timeoutMs, last)), d.timeoutMs);
+    const ok = () => { clearTimeout(timer); client.off('error', refused); resolve(client); };
+    const refused = (e: Error & { code?: unknown }) => {
+      if (typeof e.code === 'number') fail(new BrokerError('E_BROKER_REFUSED', `broker ${url} refused the connection: ${e.message}`, url));
+    };
+    client.once('connect', ok);
+    client.on('error', refused);
+  });
+}

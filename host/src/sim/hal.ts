@@ -1,0 +1,247 @@
+/**
+ * The Node implementation of every HAL import of the firmware (module "hal", CONTRACTS.md):
+ * UART over a byte FIFO, file-backed NOR flash, DMA replay of the ETT windows, a simulated clock
+ * and PMU energy counter, network publish through a {@link Publisher}, SHA-256, logging and board
+ * facts. Every pointer/length the wasm passes is bounds-checked: a firmware bug gets a negative
+ * status, never an exception in the simulator.
+ */
+import { performance } from 'node:perf_hooks';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { REGION_NAMES, type Board } from './board.ts';
+import type { FlashFile } from './flashfile.ts';
+import { DMA_E_CHANNEL, type WindowDma } from './sensors.ts';
+
+/** Receives what the board publishes; the network stack adds `dendra/v1/<site>/<device>/`. */
+export interface Publisher {
+  publish(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): void;
+}
+
+/** Status for a pointer/length outside linear memory or an invalid argument (firmware E_BOUNDS). */
+export const HAL_E_BOUNDS = -1;
+/** Log levels of `log_write`. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+/** Capacity of the UART RX FIFO; bytes beyond it are dropped (and counted), like a real FIFO overrun. */
+export const UART_RX_CAP = 64 * 1024;
+
+/** Options of {@link SimHal}. */
+export interface HalOptions {
+  board: Board;
+  flash: FlashFile;
+  dma: WindowDma;
+  /** Sends UART TX bytes (to the pty). */
+  uartTx: (bytes: Uint8Array) => void;
+  publisher?: Publisher;
+  /** Receives firmware log lines (default: stderr). */
+  log?: (level: number, text: string) => void;
+}
+
+/** The board-side state behind the imports, plus the hooks the simulator's main loop needs. */
+export class SimHal {
+  private memory: WebAssembly.Memory | null = null;
+  private rx: Uint8Array[] = [];
+  private rxBytes = 0;
+  /** Board clock at the start of the current tick (or while asleep), ms. */
+  private simMs = 0;
+  private tickStart: number | null = null;
+  private energyUj = 0;
+  /** The wake time the firmware asked for in this tick, or null. */
+  sleepRequest: number | null = null;
+  /** Counters for reports and tests. */
+  readonly stats = { rxDropped: 0, txBytes: 0, published: 0, publishErrors: 0, halErrors: 0, activeMs: 0, sleepMs: 0 };
+  /** Called when UART bytes arrive (the simulator wakes the core). */
+  onRx: (() => void) | null = null;
+
+  constructor(private readonly o: HalOptions) {}
+
+  /** Gives the HAL the instance's memory (call right after instantiation). */
+  attach(memory: WebAssembly.Memory): void {
+    this.memory = memory;
+  }
+
+  /** Appends received UART bytes to the RX FIFO (drops the excess when full) and wakes the core. */
+  feedRx(bytes: Uint8Array): void {
+    const room = UART_RX_CAP - this.rxBytes;
+    const take = bytes.subarray(0, Math.max(0, room));
+    this.stats.rxDropped += bytes.length - take.length;
+    if (take.length > 0) {
+      this.rx.push(take.slice());
+      this.rxBytes += take.length;
+    }
+    this.onRx?.();
+  }
+
+  /** Bytes waiting in the RX FIFO. */
+  rxPending(): number {
+    return this.rxBytes;
+  }
+
+  /** Board time now, ms (simulated: sleeps jump, active time runs 1:1 with real time). */
+  nowMs(): number {
+    return this.simMs + (this.tickStart === null ? 0 : performance.now() - this.tickStart);
+  }
+
+  /** Marks the start of a fw_tick (active mode). */
+  beginTick(): void {
+    this.sleepRequest = null;
+    this.tickStart = performance.now();
+  }
+
+  /** Ends a tick: active time joins the clock and the energy counter. */
+  endTick(): void {
+    if (this.tickStart === null) return;
+    const dt = performance.now() - this.tickStart;
+    this.tickStart = null;
+    this.simMs += dt;
+    this.stats.activeMs += dt;
+    this.energyUj += dt * this.modeMw('active');
+  }
+
+  /** Advances the sleeping board to `ms` (never backwards), counting sleep-mode energy. */
+  sleepTo(ms: number): void {
+    const dt = ms - this.simMs;
+    if (!(dt > 0)) return;
+    this.simMs = ms;
+    this.stats.sleepMs += dt;
+    this.energyUj += dt * this.modeMw('sleep');
+  }
+
+  /** Energy since boot, µJ (mA x V = mW; mW x ms = µJ). */
+  energy(): number {
+    const active = this.tickStart === null ? 0 : (performance.now() - this.tickStart) * this.modeMw('active');
+    return this.energyUj + active;
+  }
+
+  private modeMw(mode: string): number {
+    return (this.o.board.pmu.modes[mode]?.currentMa ?? 0) * this.o.board.pmu.supplyV;
+  }
+
+  /** Board time of the next DMA completion (an interrupt that ends a sleep), or null. */
+  nextDmaMs(): number | null {
+    return this.o.dma.dueMs();
+  }
+
+  /** Bytes of linear memory [ptr, ptr+len), or null (counted) when out of range. */
+  private span(ptr: number, len: number): Uint8Array | null {
+    const buf = this.memory?.buffer;
+    const p = ptr >>> 0;
+    const n = len >>> 0;
+    if (!buf || p + n > buf.byteLength) {
+      this.stats.halErrors++;
+      return null;
+    }
+    return new Uint8Array(buf, p, n);
+  }
+
+  /** The import object: `{ hal: {...} }` for WebAssembly.instantiate. */
+  imports(): WebAssembly.Imports {
+    return { hal: { ...this.uartImports(), ...this.flashImports(), ...this.timeImports(), ...this.miscImports() } };
+  }
+
+  private uartImports() {
+    return {
+      uart_read: (dst: number, max: number): number => {
+        const out = this.span(dst, max);
+        if (out === null) return HAL_E_BOUNDS;
+        let n = 0;
+        while (n < out.length && this.rx.length > 0) {
+          const head = this.rx[0];
+          const k = Math.min(head.length, out.length - n);
+          out.set(head.subarray(0, k), n);
+          n += k;
+          if (k === head.length) this.rx.shift();
+          else this.rx[0] = head.subarray(k);
+        }
+        this.rxBytes -= n;
+        return n;
+      },
+      uart_write: (src: number, len: number): number => {
+        const data = this.span(src, len);
+        if (data === null) return HAL_E_BOUNDS;
+        this.o.uartTx(data.slice());
+        this.stats.txBytes += data.length;
+        return data.length;
+      },
+    };
+  }
+
+  private flashImports() {
+    const f = this.o.flash;
+    return {
+      flash_read: (addr: number, dst: number, len: number): number => {
+        const out = this.span(dst, len);
+        return out === null ? HAL_E_BOUNDS : f.read(addr >>> 0, out);
+      },
+      flash_write: (addr: number, src: number, len: number): number => {
+        const data = this.span(src, len);
+        return data === null ? HAL_E_BOUNDS : f.write(addr >>> 0, data);
+      },
+      flash_erase: (addr: number, len: number): number => f.erase(addr >>> 0, len >>> 0),
+      flash_region: (id: number, out: number): number => {
+        const name = REGION_NAMES[id >>> 0];
+        const dst = this.span(out, 8);
+        if (name === undefined || dst === null) return HAL_E_BOUNDS;
+        const r = this.o.board.flash.regions[name];
+        const dv = new DataView(dst.buffer, dst.byteOffset, 8);
+        dv.setUint32(0, r.addr, true);
+        dv.setUint32(4, r.size, true);
+        return 0;
+      },
+    };
+  }
+
+  private timeImports() {
+    return {
+      dma_start: (ch: number, dst: number, len: number): number => {
+        if (ch !== 0) return DMA_E_CHANNEL;
+        if (this.span(dst, len) === null) return HAL_E_BOUNDS;
+        return this.o.dma.begin(dst >>> 0, len >>> 0, this.nowMs());
+      },
+      dma_status: (ch: number): number => {
+        if (ch !== 0) return DMA_E_CHANNEL;
+        const buf = this.memory?.buffer;
+        return buf ? this.o.dma.status(this.nowMs(), new Uint8Array(buf)) : HAL_E_BOUNDS;
+      },
+      pmu_sleep_until: (ms: number): void => {
+        if (Number.isFinite(ms)) this.sleepRequest = ms;
+      },
+      pmu_energy_uj: (): number => this.energy(),
+      clock_now_ms: (): number => this.nowMs(),
+    };
+  }
+
+  private miscImports() {
+    const board = this.o.board;
+    return {
+      net_publish: (kind: number, kindLen: number, payload: number, len: number, qos: number, retain: number): number => {
+        const k = this.span(kind, kindLen);
+        const p = this.span(payload, len);
+        if (k === null || p === null || kindLen === 0 || kindLen > 64 || qos > 1) return HAL_E_BOUNDS;
+        if (!this.o.publisher) return 0;
+        try {
+          this.o.publisher.publish(new TextDecoder().decode(k), p.slice(), qos === 1 ? 1 : 0, retain !== 0);
+          this.stats.published++;
+          return 0;
+        } catch {
+          this.stats.publishErrors++;
+          return -2;
+        }
+      },
+      crypto_sha256: (src: number, len: number, dst: number): number => {
+        const data = this.span(src, len);
+        const out = this.span(dst, 32);
+        if (data === null || out === null) return HAL_E_BOUNDS;
+        out.set(sha256(data));
+        return 0;
+      },
+      log_write: (level: number, src: number, len: number): void => {
+        const text = this.span(src, Math.min(len >>> 0, 4096));
+        if (text === null) return;
+        const line = new TextDecoder().decode(text);
+        if (this.o.log) this.o.log(level, line);
+        else process.stderr.write(`[board] ${LOG_LEVELS[level] ?? level}: ${line}\n`);
+      },
+      board_arena_limit: (): number => board.arenaLimitBytes,
+      board_max_frame: (): number => board.uart.maxFramePayload,
+    };
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The simulated board: runs the real firmware .wasm in Node with the HAL of hal.ts, a real
+ * pseudo-terminal UART (socat), file-backed flash and ETT replay on DMA. `fw_init` once, then
+ * `fw_tick` in a loop; when the firmware sleeps (`pmu_sleep_until`), the simulator waits real time
+ * scaled by `msPerHour` (accelerated replay), or less when UART data or a DMA completion wakes it.
+ * A firmware trap reboots the board (new instance, same flash), like a watchdog reset.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SerialPort } from 'serialport';
+import { InputError, DendraError } from '../errors.ts';
+import { loadBoard, type Board } from './board.ts';
+import { FlashFile } from './flashfile.ts';
+import { SimHal, type Publisher } from './hal.ts';
+import { startPtyPair, type PtyPair } from './pty.ts';
+import { readEttCsv, WindowDma, DEFAULT_START, HOUR_MS } from './sensors.ts';
+
+/** Default firmware image (built by `node firmware/build.mjs`). */
+export const DEFAULT_WASM = resolve(dirname(fileURLToPath(import.meta.url)), '../../../build/firmware.wasm');
+/** Consecutive traps after which the simulator stops rebooting the firmware. */
+export const MAX_CONSECUTIVE_TRAPS = 3;
+/** Real-time lag beyond which the pacing stops trying to catch up (ms). */
+const MAX_LAG_MS = 100;
+
+/** Options of {@link startSim}. */
+export interface SimOptions {
+  /** Board name in boards/ or an already loaded board. */
+  board: string | Board;
+  /** Flash image file (created 0xFF-filled at the board's flash size when absent). */
+  flashFile: string;
+  /** ETT CSV replayed on DMA channel 0. */
+  dataCsv: string;
+  /** First CSV data row of window 0 (default 11520, the test split). */
+  start?: number;
+  /** Real milliseconds per simulated hour (default 1000; 0 = as fast as possible). */
+  msPerHour?: number;
+  /** Receives what the firmware publishes (none: publishes are accepted and dropped). */
+  publisher?: Publisher;
+  /** Firmware .wasm (default build/firmware.wasm). */
+  wasmPath?: string;
+  /** Firmware log lines and simulator notices (default: stderr). */
+  log?: (level: number, text: string) => void;
+  /** Directory for the pty links (default: a temp dir). */
+  ptyDir?: string;
+}
+
+/** Counters of a running simulation. */
+export interface SimStats {
+  ticks: number;
+  traps: number;
+  boots: number;
+  simMs: number;
+  energyUj: number;
+  lastTick: number;
+}
+
+/** A running simulated board. */
+export interface SimHandle {
+  /** Host end of the UART: give it to `flashModel({ port })`. */
+  ptyPath: string;
+  /** Board end of the UART (opened by the simulator). */
+  boardPath: string;
+  /** What fw_init returned at the first boot. */
+  initStatus: number;
+  /** The HAL (clock, energy, counters). */
+  hal: SimHal;
+  /** Calls an extra export of the firmware (tests), or throws if it does not exist. */
+  call(name: string, ...args: number[]): number;
+  stats(): SimStats;
+  /** Stops the loop, closes the UART, socat and the flash file. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A firmware abort/trap. */
+export class FirmwareTrap extends DendraError {
+  constructor(message: string) {
+    super('E_FIRMWARE_TRAP', message);
+  }
+}
+
+function readAsString(mem: WebAssembly.Memory | null, ptr: number): string {
+  if (!mem || ptr < 4 || ptr > mem.buffer.byteLength) return '?';
+  const bytes = new DataView(mem.buffer).getUint32(ptr - 4, true);
+  if (ptr + bytes > mem.buffer.byteLength || bytes > 4096) return '?';
+  return Buffer.from(mem.buffer, ptr, bytes).toString('utf16le');
+}
+
+function openBoardEnd(path: string): Promise<SerialPort> {
+  const port = new SerialPort({ path, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
+  return new Promise((res, rej) => port.open((e) => (e ? rej(new DendraError('E_SIM', `cannot open the board end of the pty: ${e.message}`)) : res(port))));
+}
+
+type Exports = { fw_init: () => number; fw_tick: () => number; memory: WebAssembly.Memory } & Record<string, unknown>;
+
+/**
+ * Starts the simulated board and resolves once fw_init ran and the UART is up.
+ * @throws UsageError for an unknown board; InputError `E_INPUT` when the .wasm is missing,
+ *   `E_DATA` for the CSV, `E_FLASH_FILE` for the flash file, `E_FIRMWARE` when the .wasm does
+ *   not instantiate with the HAL; DendraError `E_SOCAT` / `E_SIM` for the pty.
+ */
+export async function startSim(opts: SimOptions): Promise<SimHandle> {
+  const board = typeof opts.board === 'string' ? loadBoard(opts.board) : opts.board;
+  const wasmPath = opts.wasmPath ?? DEFAULT_WASM;
+  if (!existsSync(wasmPath)) throw new InputError('E_INPUT', `firmware ${wasmPath} does not exist (build it: node firmware/build.mjs)`, wasmPath);
+  const module = await compile(wasmPath);
+  const dma = new WindowDma(readEttCsv(opts.dataCsv), opts.start ?? DEFAULT_START);
+  const flash = new FlashFile(opts.flashFile, board.flash.sizeBytes, board.flash.sectorBytes);
+  let pty: PtyPair | null = null;
+  let port: SerialPort | null = null;
+  try {
+    pty = await startPtyPair({ dir: opts.ptyDir });
+    port = await openBoardEnd(pty.boardPath);
+  } catch (e) {
+    port?.close();
+    await pty?.close();
+    flash.close();
+    throw e;
+  }
+  const uart = port;
+  const log = opts.log ?? ((l: number, t: string) => process.stderr.write(`[board] ${['debug', 'info', 'warn', 'error'][l] ?? l}: ${t}\n`));
+  const hal = new SimHal({ board, flash, dma, publisher: opts.publisher, log, uartTx: (b) => uart.write(Buffer.from(b)) });
+  uart.on('data', (d: Buffer) => hal.feedRx(new Uint8Array(d)));
+  const runner = new Runner(module, hal, dma, log, opts.msPerHour ?? 1000);
+  const initStatus = runner.boot();
+  runner.start();
+  const ptyPair = pty;
+  let stopped: Promise<void> | null = null;
+  return {
+    ptyPath: ptyPair.hostPath,
+    boardPath: ptyPair.boardPath,
+    initStatus,
+    hal,
+    call: (name, ...args) => runner.call(name, args),
+    stats: () => runner.stats(),
+    stop: () => (stopped ??= (async () => {
+      await runner.stop();
+      await new Promise<void>((r) => (uart.isOpen ? uart.close(() => r()) : r()));
+      await ptyPair.close();
+      flash.close();
+    })()),
+  };
+}
+
+async function compile(path: string): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(readFileSync(path));
+  } catch (e) {
+    throw new InputError('E_FIRMWARE', `${path} is not a valid WebAssembly module: ${(e as Error).message}`, path);
+  }
+}
+
+/** The board's main loop: instantiation, reboots on traps, ticks and paced sleeps. */
+class Runner {
+  private ex: Exports | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private realDue = performance.now();
+  private consecutiveTraps = 0;
+  private readonly counters = { ticks: 0, traps: 0, boots: 0, lastTick: 0 };
+
+  constructor(private readonly module: WebAssembly.Module, private readonly hal: SimHal,
+              private readonly dma: WindowDma, private readonly log: (l: number, t: string) => void,
+              private readonly msPerHour: number) {
+    hal.onRx = () => this.wake?.();
+  }
+
+  /** Instantiates the firmware and runs fw_init; returns its status (a trap counts as one). */
+  boot(): number {
+    let memory: WebAssembly.Memory | null = null;
+    const env = {
+      abort: (msg: number, file: number, line: number, col: number) => {
+        throw new FirmwareTrap(`abort: ${readAsString(memory, msg)} at ${readAsString(memory, file)}:${line}:${col}`);
+      },
+      trace: () => {},
+      seed: () => Date.now(),
+    };
+    let inst: WebAssembly.Instance;
+    try {
+      inst = new WebAssembly.Instance(this.module, { ...this.hal.imports(), env });
+    } catch (e) {
+      throw new InputError('E_FIRMWARE', `firmware does not link with the simulator's HAL: ${(e as Error).message}`);
+    }
+    const ex = inst.exports as Exports;
+    if (typeof ex.fw_init !== 'function' || typeof ex.fw_tick !== 'function' || !(ex.memory instanceof WebAssembly.Memory)) {
+      throw new InputError('E_FIRMWARE', 'firmware must export memory, fw_init and fw_tick');
+    }
+    memory = ex.memory;
+    this.hal.attach(ex.memory);
+    this.dma.abort();
+    this.ex = ex;
+    this.counters.boots++;
+    this.hal.beginTick();
+    try {
+      return ex.fw_init();
+    } catch (e) {
+      this.trapped(e, 'fw_init');
+      return -1;
+    } finally {
+      this.hal.endTick();
+    }
+  }
+
+  call(name: string, args: number[]): number {
+    const f = this.ex?.[name];
+    if (typeof f !== 'function') throw new DendraError('E_SIM', `firmware has no export ${name}`);
+    return (f as (...a: number[]) => number)(...args);
+  }
+
+  stats(): SimStats {
+    return { ...this.counters, simMs: this.hal.nowMs(), energyUj: this.hal.energy() };
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private trapped(e: unknown, where: string): void {
+    this.counters.traps++;
+    this.consecutiveTraps++;
+    const msg = e instanceof Error ? e.message : String(e);
+    this.log(3, `firmware trapped in ${where}: ${msg}`);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (this.consecutiveTraps > 0) {
+        if (this.consecutiveTraps >= MAX_CONSECUTIVE_TRAPS) {
+          this.log(3, `firmware trapped ${this.consecutiveTraps} times in a row: board halted`);
+          this.ex = null;
+          this.running = false;
+          return;
+        }
+        this.log(2, 'rebooting the board (watchdog)');
+        this.boot();
+      }
+      this.tick();
+      const req = this.hal.sleepRequest;
+      await this.sleep(req ?? this.hal.nowMs());
+    }
+  }
+
+  private tick(): void {
+    if (!this.ex) return;
+    this.hal.beginTick();
+    try {
+      this.counters.lastTick = this.ex.fw_tick();
+      this.counters.ticks++;
+      this.consecutiveTraps = 0;
+    } catch (e) {
+      this.trapped(e, 'fw_tick');
+    } finally {
+      this.hal.endTick();
+    }
+  }
+
+  /** Sleeps the board until `target` (board ms), an RX byte, or a DMA completion; paces real time. */
+  private async sleep(target: number): Promise<void> {
+    const dmaDue = this.hal.nextDmaMs();
+    const from = this.hal.nowMs();
+    if (dmaDue !== null && dmaDue > from && dmaDue < target) target = dmaDue;
+    const dt = target - from;
+    if (dt <= 0 || this.hal.rxPending() > 0) {
+      await new Promise((r) => setImmediate(r));
+      return;
+    }
+    const now = performance.now();
+    const base = Math.max(this.realDue, now - MAX_LAG_MS);
+    const realWait = (dt * this.msPerHour) / HOUR_MS;
+    const due = base + realWait;
+    if (due - now < 1) {
+      this.realDue = due;
+      this.hal.sleepTo(target);
+      await new Promise((r) => setImmediate(r));
+      return;
+    }
+    const byRx = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), due - now);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    this.wake = null;
+    if (!byRx) {
+      this.realDue = due;
+      this.hal.sleepTo(target);
+      return;
+    }
+    const t = performance.now();
+    const frac = realWait > 0 ? Math.min(1, Math.max(0, (t - base) / realWait)) : 1;
+    this.realDue = Math.max(base, t);
+    this.hal.sleepTo(from + frac * dt);
+  }
+}

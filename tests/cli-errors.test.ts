@@ -1,0 +1,48 @@
+// Bad input through the real CLI: one clear line on stderr, a non-zero exit, never a stack trace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli, ROOT } from './proc.ts';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-cli-'));
+const MODEL = path.join(ROOT, 'models', 'grid', 'grid.tflite');
+
+/** Asserts the run failed with exactly one `dendra: ...` line matching `re` and no stack trace. */
+function assertOneLineError(r: { code: number | null; stderr: string }, re: RegExp): void {
+  assert.notEqual(r.code, 0, 'exit code must be non-zero');
+  const lines = r.stderr.trim().split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
+  assert.match(lines[0], /^dendra: /);
+  assert.match(lines[0], re);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+test('flash to a port that does not exist: one-line error', async () => {
+  const r = await runCli(['flash', '--port', '/dev/does-not-exist-dendra', MODEL]);
+  assertOneLineError(r, /does not exist/);
+});
+
+test('flash a file that is not a .tflite model: one-line error', async () => {
+  const bogus = path.join(tmp, 'notes.tflite');
+  writeFileSync(bogus, 'this is not a model at all');
+  const r = await runCli(['flash', '--port', '/dev/null', bogus]);
+  assertOneLineError(r, /not a \.tflite model/);
+});
+
+test('inspect a model file that is missing: one-line error', async () => {
+  const r = await runCli(['inspect', path.join(tmp, 'missing.tflite')]);
+  assertOneLineError(r, /does not exist/);
+});
+
+test('sim with a board name that does not exist: one-line error naming the known boards', async () => {
+  const r = await runCli(['sim', '--board', 'no-such-board']);
+  assertOneLineError(r, /unknown board 'no-such-board'.*sim/);
+});
+
+test('alerts from a broker that does not answer: one-line error', async () => {
+  // Port 1 on loopback: nothing listens there, the connection is refused at once.
+  const r = await runCli(['alerts', '--broker', 'mqtt://127.0.0.1:1', '--connect-timeout', '2']);
+  assertOneLineError(r, /broker .* does not answer|refused/);
+});

@@ -1,0 +1,67 @@
+// The committed grid model through three executors on the same .tflite bytes and the same inputs:
+// the firmware's own interpreter (build/engine.wasm, reference and SIMD kernels), the host's int8
+// reference executor, and TFLite's interpreter (@tensorflow/tfjs-tflite).
+// Firmware and host must agree bit for bit; TFLite within 1 LSB (its int8 SOFTMAX is the optimized
+// lookup-table kernel, not the reference one; differences are counted and printed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './proc.ts';
+import { readTflite } from '../host/src/tflite/reader.ts';
+import { runInt8 } from '../host/src/quant/executor.ts';
+import { runTfliteOracle } from '../host/src/oracle/tfjs-tflite.ts';
+import { loadEngine } from '../host/src/engine/engine.ts';
+import { realInputs } from './windows.ts';
+
+const bytes = new Uint8Array(readFileSync(path.join(ROOT, 'models', 'grid', 'grid.tflite')));
+const model = readTflite(bytes);
+
+/** Deterministic pseudo-random int8 inputs (xorshift32), shape [7,96] each. */
+function randomInputs(n: number, seed: number): Int8Array[] {
+  let s = seed >>> 0 || 1;
+  const out: Int8Array[] = [];
+  for (let k = 0; k < n; k++) {
+    const a = new Int8Array(7 * 96);
+    for (let i = 0; i < a.length; i++) {
+      s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+      a[i] = (s & 0xff) - 128;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+const inputs = [...realInputs(model, 48), ...randomInputs(16, 12345)];
+
+test('grid model [7,96]->[1,24]: firmware reference kernels == host int8 executor, bit for bit', async () => {
+  const fw = await loadEngine(bytes, { simd: false });
+  for (const [k, x] of inputs.entries()) {
+    assert.deepEqual(fw.run(x), runInt8(model, x), `input ${k}`);
+  }
+});
+
+test('grid model [7,96]->[1,24]: firmware SIMD kernels == reference kernels, bit for bit', async () => {
+  const ref = await loadEngine(bytes, { simd: false });
+  const simd = await loadEngine(bytes, { simd: true });
+  for (const [k, x] of inputs.entries()) {
+    assert.deepEqual(simd.run(x), ref.run(x), `input ${k}`);
+  }
+});
+
+test('grid model [7,96]->[1,24]: host int8 executor vs @tensorflow/tfjs-tflite within 1 LSB', async () => {
+  const oracle = await runTfliteOracle(bytes, inputs);
+  let diff = 0;
+  let total = 0;
+  for (const [k, x] of inputs.entries()) {
+    const ours = runInt8(model, x);
+    for (let i = 0; i < ours.length; i++) {
+      total++;
+      const d = Math.abs(ours[i] - oracle[k][i]);
+      assert.ok(d <= 1, `input ${k} output ${i}: ours ${ours[i]} vs tflite ${oracle[k][i]}`);
+      if (d) diff++;
+    }
+  }
+  console.log(`# tfjs-tflite agreement: ${total - diff}/${total} output elements equal, ${diff} off by 1 LSB`);
+  assert.ok(diff / total <= 0.05, `too many 1-LSB differences: ${diff}/${total}`);
+});
