@@ -64,12 +64,17 @@ export function readModelFile(file: string): Uint8Array {
   return bytes;
 }
 
-/** A {@link Transport} over an open SerialPort. */
+/**
+ * A {@link Transport} over an open SerialPort. A failed write rejects with FlashError `E_PORT`
+ * ("write to port X failed: ..."), e.g. when the device disappears mid-flash.
+ */
 export function serialTransport(port: SerialPort): Transport {
+  const fail = (e: Error) => new FlashError('E_PORT', `write to port ${port.path} failed: ${e.message}`);
   return {
     write: (bytes) =>
       new Promise((resolve, reject) => {
-        port.write(Buffer.from(bytes), (err) => (err ? reject(err) : port.drain((e) => (e ? reject(e) : resolve()))));
+        if (!port.isOpen) return reject(fail(new Error('port is closed')));
+        port.write(Buffer.from(bytes), (err) => (err ? reject(fail(err)) : port.drain((e) => (e ? reject(fail(e)) : resolve()))));
       }),
     onData: (listener) => {
       const h = (d: Buffer) => listener(new Uint8Array(d));

@@ -20,16 +20,23 @@ export interface FlashRegion {
   size: number;
 }
 
-/** A fully merged and validated board description. */
+/** A fully merged and validated board description (units in the field names or below). */
 export interface Board {
+  /** The board's file name (boards/<name>.json). */
   name: string;
   description?: string;
+  /** CPU architecture and core clock in MHz. */
   cpu: { arch: string; clockMHz: number };
   ramBytes: number;
+  /** NOR flash: total size, erase sector, and the regions (boot, slotA, slotB, model, journal). */
   flash: { sizeBytes: number; sectorBytes: number; regions: Record<RegionName, FlashRegion> };
+  /** Bytes the interpreter arena may use (HAL board_arena_limit). */
   arenaLimitBytes: number;
+  /** UART baud rates and the largest serial frame payload the bootloader accepts (HAL board_max_frame). */
   uart: { defaultBaud: number; maxBaud: number; maxFramePayload: number };
+  /** Sensor DMA channels and the bytes of one frame each. */
   dma: { channels: { id: number; name: string; frameBytes: number }[] };
+  /** Supply voltage (V) and the current (mA) of each power mode; `active` and `sleep` are required. */
   pmu: { supplyV: number; modes: Record<string, { currentMa: number }> };
 }
 

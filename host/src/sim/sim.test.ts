@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { startSim, type SimHandle } from './sim.ts';
 import { startPtyPair } from './pty.ts';
-import { buildBootTestFirmware } from './testfw.ts';
+import { buildBootTestFirmware, buildAppFirmwareWithStubInterpreter, stubModel, compileAsSource } from './testfw.ts';
 import { loadBoard } from './board.ts';
 import { flashModel, openPort, closePort, serialTransport, type FlashProgress } from '../flash/flash.ts';
 import { BootClient, FlashError } from '../flash/loader.ts';
@@ -175,6 +175,68 @@ test('board side: a repeated command (same seq) gets the cached answer; a damage
     assert.equal(await ask(encodeFrame(Cmd.FINISH, 6)), -14, 'a new FINISH is E_STATE');
   } finally {
     await closePort(port);
+    await s.stop();
+  }
+});
+
+test('the real app (main.ts, stub interpreter): flash, then one DMA window per simulated hour, published', async () => {
+  const fw = buildAppFirmwareWithStubInterpreter(dir);
+  const file = join(dir, 'stub.tflite');
+  writeFileSync(file, stubModel(30, 5, 39.6)); // window k's last OT is 30 + (k + 95) / 10
+  const pubs: { kind: string; qos: number; body: Record<string, unknown> }[] = [];
+  const logs: string[] = [];
+  const s = await startSim({
+    board: 'sim', flashFile: join(dir, 'flash-d.bin'), dataCsv: csv, start: 0, msPerHour: 40, wasmPath: fw,
+    publisher: { publish: (kind, p, qos) => pubs.push({ kind, qos, body: JSON.parse(new TextDecoder().decode(p)) }) },
+    log: (_l, t) => logs.push(t),
+  });
+  try {
+    assert.equal(s.initStatus, 0);
+    await flashModel({ port: s.ptyPath, file });
+    const t0 = Date.now();
+    while (pubs.filter((p) => p.kind === 'telemetry').length < 4 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(Date.now() - t0 >= 80, 'paced in real time (40 ms per simulated hour)');
+  } finally {
+    await s.stop();
+  }
+  assert.ok(logs.includes('model loaded'), logs.join('; '));
+  const tel = pubs.filter((p) => p.kind === 'telemetry').slice(0, 4);
+  assert.deepEqual(tel.map((p) => p.body.window), [0, 1, 2, 3]);
+  assert.deepEqual(tel.map((p) => p.body.ot), [39.5, 39.6, 39.7, 39.8]);
+  for (let i = 1; i < tel.length; i++) {
+    const dt = (tel[i].body.ts as number) - (tel[i - 1].body.ts as number);
+    assert.ok(Math.abs(dt - 3_600_000) < 50, `one window per simulated hour (got ${dt} ms)`);
+  }
+  assert.ok(tel.every((p) => p.qos === 0));
+  const alert = pubs.find((p) => p.kind === 'alert');
+  assert.ok(alert, 'the OT forecast crosses the 39.6 limit: an alert is raised');
+  assert.equal(alert.qos, 1);
+  assert.equal(alert.body.state, 'raised');
+  assert.ok(s.hal.stats.sleepMs > 3 * 3_600_000 - 1, 'the board slept between windows');
+});
+
+test('a trapping firmware is rebooted like a watchdog reset, then halted; bad pointers get errors', async () => {
+  const fw = compileAsSource(dir, 'trap', `
+@external("hal", "uart_write") declare function uart_write(src: usize, len: u32): i32;
+@external("hal", "flash_read") declare function flash_read(addr: u32, dst: usize, len: u32): i32;
+export let badStatus: i32 = 0;
+export function fw_init(): i32 {
+  badStatus = uart_write(0xfffffff0, 64) + flash_read(0, 0xffffff00, 1024);
+  return 0;
+}
+export function fw_tick(): i32 { assert(false, "boom"); return 0; }
+`);
+  const logs: string[] = [];
+  const s = await startSim({ board: 'sim', flashFile: join(dir, 'flash-e.bin'), dataCsv: csv, start: 0, msPerHour: 0, wasmPath: fw, log: (_l, t) => logs.push(t) });
+  try {
+    const t0 = Date.now();
+    while (!logs.some((l) => /halted/.test(l)) && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 10));
+    const st = s.stats();
+    assert.equal(st.traps, 3);
+    assert.equal(st.boots, 3, 'first boot + two watchdog reboots');
+    assert.ok(logs.some((l) => /firmware trapped in fw_tick: abort: boom at .*trap\.ts/.test(l)), logs.join('; '));
+    assert.ok(s.hal.stats.halErrors >= 2, 'out-of-range pointers were refused, not thrown');
+  } finally {
     await s.stop();
   }
 });

@@ -1,0 +1,55 @@
+/** `dendra demo`: the whole path in one process (see host/src/demo/demo.ts). */
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { action, intOpt, makeProgress, printJson } from '../run.ts';
+import { runDemo } from '../../demo/demo.ts';
+import { DEFAULT_ETT, GRID_MODEL } from '../paths.ts';
+import { InputError } from '../../errors.ts';
+
+interface DemoOpts {
+  model: string;
+  data: string;
+  start: string;
+  windows: string;
+  msPerHour: string;
+  forever?: boolean;
+  json?: boolean;
+}
+
+/** Registers the command. */
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('broker + simulated board + flash the grid model over a pty + replay ETTh1 + operator alerts')
+    .option('--model <file>', 'model to flash', GRID_MODEL)
+    .option('--data <csv>', 'ETT-layout CSV the board replays', DEFAULT_ETT)
+    .option('--start <row>', 'first CSV row of window 0', '13200')
+    .option('--windows <n>', 'simulated hours to replay before stopping', '720')
+    .option('--ms-per-hour <ms>', 'real milliseconds per simulated hour', '60')
+    .option('--forever', 'run until Ctrl-C')
+    .option('--json', 'print the summary as JSON at the end')
+    .action(action(async (opts: DemoOpts) => {
+      if (!existsSync(opts.model)) {
+        throw new InputError('E_MODEL', `model ${opts.model} does not exist: train it with 'dendra train grid' then 'dendra quantize'`, opts.model);
+      }
+      const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'B');
+      let started = false;
+      const summary = await runDemo({
+        model: opts.model,
+        dataCsv: opts.data,
+        start: intOpt('--start', opts.start, 13200),
+        windows: intOpt('--windows', opts.windows, 720, 1),
+        msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 60),
+        forever: !!opts.forever,
+        say: (line) => { if (!opts.json) console.log(line); },
+        onFlashProgress: (done, total) => {
+          if (!started) { bar.start(total, 'flash'); started = true; }
+          bar.update(done);
+        },
+        onFlashDone: () => bar.stop(),
+      });
+      if (opts.json) return printJson(summary);
+      console.log(`done        ${summary.windows} windows, ${summary.alerts} alerts (${summary.raised} raised, ${summary.cleared} cleared), ` +
+        `highest forecast ${summary.peakForecastC.toFixed(2)} C, board energy ${(summary.energyUj / 1e6).toFixed(3)} J`);
+    }));
+}

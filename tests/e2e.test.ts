@@ -1,0 +1,105 @@
+// The spine, end to end, with real parts: `dendra train grid` (tiny budget) -> `dendra quantize`
+// -> a real aedes broker -> `dendra sim` (real firmware .wasm, UART on a real pty) -> `dendra flash`
+// over that pty with serialport -> the board replays ETTh1 -> `dendra alerts` as the operator.
+// Asserts that the alert the operator receives carries exactly the value the int8 model computes
+// for that window (host int8 executor on the same .tflite and the same CSV rows).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { SerialPort } from 'serialport';
+import { runCli, startCli, type LiveCli } from './proc.ts';
+import { startBroker, type BrokerHandle } from '../host/src/mqtt/broker.ts';
+import { readTflite } from '../host/src/tflite/reader.ts';
+import { writeTflite } from '../host/src/tflite/writer.ts';
+import { decodeDendraMeta, encodeDendraMeta } from '../host/src/tflite/metadata.ts';
+import { forecastForWindow } from './windows.ts';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-e2e-'));
+const START = 11520; // first row of the ETTh1 test split
+const live: LiveCli[] = [];
+let broker: BrokerHandle | undefined;
+
+after(async () => {
+  for (const c of live) await c.stop();
+  await broker?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('train -> quantize -> flash over a pty -> board alert carries the int8 model value', async (t) => {
+  const trainDir = path.join(tmp, 'float');
+  const modelDir = path.join(tmp, 'model');
+  const tr = await runCli(['train', 'grid', '--epochs', '1', '--max-windows', '256', '--seed', '3', '--out', trainDir, '--json'], 300_000);
+  assert.equal(tr.code, 0, tr.stderr);
+  const trained = JSON.parse(tr.stdout);
+  assert.ok(Number.isFinite(trained.metrics.val.mse) && trained.metrics.val.mse > 0, 'validation MSE reported');
+
+  const q = await runCli(['quantize', '--model', trainDir, '--out', modelDir, '--calibration', '64', '--json'], 300_000);
+  assert.equal(q.code, 0, q.stderr);
+  const quant = JSON.parse(q.stdout);
+  const bytes = new Uint8Array(readFileSync(quant.tflite));
+
+  // Choose the alert limit from the int8 model's own forecasts of the first windows, so that the
+  // replay both raises and clears: the median peak of windows 0..39.
+  const model = readTflite(bytes);
+  const meta = decodeDendraMeta(model.metadata.dendra);
+  const peaks = Array.from({ length: 40 }, (_, k) => forecastForWindow(model, START + k).peakC).sort((a, b) => a - b);
+  meta.otLimitC = Math.fround(peaks[20] - 0.005);
+  meta.hysteresisC = 0;
+  model.metadata.dendra = encodeDendraMeta(meta);
+  const e2eModel = path.join(modelDir, 'grid-e2e.tflite');
+  writeFileSync(e2eModel, writeTflite(model));
+  const flashedModel = readTflite(new Uint8Array(readFileSync(e2eModel)));
+
+  broker = await startBroker({ port: 0 });
+  const ops = startCli(['alerts', '--broker', broker.url, '--json']);
+  live.push(ops);
+  const tele: { window: number; raw: number; pred_peak: number }[] = [];
+  const watcher = await mqtt.connectAsync(broker.url);
+  await watcher.subscribeAsync('dendra/v1/e2e/b1/telemetry');
+  watcher.on('message', (_topic, buf) => tele.push(JSON.parse(buf.toString())));
+  t.after(() => watcher.endAsync());
+
+  const sim = startCli(['sim', '--board', 'sim', '--flash', path.join(tmp, 'b1.flash'), '--broker', broker.url,
+    '--site', 'e2e', '--device', 'b1', '--start', String(START), '--ms-per-hour', '40', '--json']);
+  live.push(sim);
+  const pty = JSON.parse(await sim.waitLine((l) => l.includes('"pty"'), 30_000)).pty as string;
+  // The operator is subscribed once it has seen the board's retained "online" status.
+  await ops.waitLine((l) => l.includes('"status"') && l.includes('"online"'), 30_000);
+
+  // Busy port: another process holds the pty with an exclusive lock.
+  const holder = new SerialPort({ path: pty, baudRate: 115200, lock: true, autoOpen: false, hupcl: false });
+  await new Promise<void>((res, rej) => holder.open((e) => (e ? rej(e) : res())));
+  const busy = await runCli(['flash', '--port', pty, e2eModel]);
+  await new Promise<void>((res) => holder.close(() => res()));
+  assert.notEqual(busy.code, 0);
+  assert.match(busy.stderr.trim(), /^dendra: .*busy/);
+
+  const fl = await runCli(['flash', '--port', pty, e2eModel, '--json'], 60_000);
+  assert.equal(fl.code, 0, fl.stderr);
+  assert.equal(JSON.parse(fl.stdout).bytes, readFileSync(e2eModel).length);
+
+  const raisedLine = await ops.waitLine((l) => l.includes('"raised"'), 60_000);
+  const clearedLine = await ops.waitLine((l) => l.includes('"cleared"'), 60_000);
+  for (const line of [raisedLine, clearedLine]) {
+    const { alert, site, device } = JSON.parse(line);
+    assert.equal(site, 'e2e');
+    assert.equal(device, 'b1');
+    assert.equal(alert.kind, 'overload.warning');
+    const f = forecastForWindow(flashedModel, START + alert.window);
+    assert.equal(alert.raw, f.peakRaw, `int8 peak of window ${alert.window}`);
+    assert.equal(alert.value, f.peakC2, `alert value (degC, 2 decimals) of window ${alert.window}`);
+    assert.equal(alert.threshold, Math.round(meta.otLimitC * 100) / 100);
+    if (alert.state === 'raised') {
+      assert.ok(f.peakC > meta.otLimitC, 'raised only above the limit');
+      assert.equal(alert.lead_h, f.leadH);
+    } else {
+      assert.ok(f.peakC < meta.otLimitC, 'cleared only below the limit');
+    }
+  }
+  // Every telemetry record so far: the board's int8 peak equals the host's, window by window.
+  assert.ok(tele.length >= 10, `telemetry received: ${tele.length}`);
+  for (const rec of tele) assert.equal(rec.raw, forecastForWindow(flashedModel, START + rec.window).peakRaw, `window ${rec.window}`);
+});

@@ -1,0 +1,52 @@
+/**
+ * Host-side computation of what the board computes for one window of ETTh1: the same input
+ * preparation (host/src/grid/window.ts, CONTRACTS.md), the host int8 executor, and the same
+ * forecast read-out, so tests can compare the board's payloads with the int8 model exactly.
+ */
+import type { QModel } from '../host/src/tflite/ir.ts';
+import { runInt8 } from '../host/src/quant/executor.ts';
+import { decodeDendraMeta } from '../host/src/tflite/metadata.ts';
+import { loadEtt } from '../host/src/grid/data.ts';
+import { prepareInput } from '../host/src/grid/window.ts';
+import { DEFAULT_ETT } from '../host/src/cli/paths.ts';
+
+let rows: Float32Array[] | undefined;
+
+function ettRows(): Float32Array[] {
+  rows ??= loadEtt(DEFAULT_ETT).rows;
+  return rows;
+}
+
+const roundHalfAway = (v: number) => (v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5));
+
+/** The int8 input of the window whose first row is `startRow`. */
+export function windowInput(model: QModel, startRow: number): Int8Array {
+  const meta = decodeDendraMeta(model.metadata.dendra);
+  const window = ettRows().slice(startRow, startRow + meta.window);
+  return prepareInput(model, meta, window);
+}
+
+/** `n` real inputs from the ETTh1 test split, spaced a day apart. */
+export function realInputs(model: QModel, n: number): Int8Array[] {
+  return Array.from({ length: n }, (_, k) => windowInput(model, 11520 + 24 * k));
+}
+
+/** The forecast the board derives from the int8 output (CONTRACTS.md "Output and alert value"). */
+export function forecastForWindow(model: QModel, startRow: number) {
+  const meta = decodeDendraMeta(model.metadata.dendra);
+  const out = runInt8(model, windowInput(model, startRow));
+  const q = model.tensors[model.outputs[0]].quant!;
+  const t = meta.target;
+  let peakC = -Infinity;
+  let peakRaw = 0;
+  let leadH = 0;
+  for (let h = 0; h < out.length; h++) {
+    const c = (out[h] - q.zeroPoint[0]) * Math.fround(q.scale[0]) * meta.std[t] + meta.mean[t];
+    if (c > peakC) {
+      peakC = c;
+      peakRaw = out[h];
+    }
+    if (leadH === 0 && c > meta.otLimitC) leadH = h + 1;
+  }
+  return { peakC, peakRaw, leadH, peakC2: roundHalfAway(peakC * 100) / 100 };
+}
