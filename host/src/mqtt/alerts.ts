@@ -178,7 +178,9 @@ async function closeClient(client: MqttClient): Promise<void> {
     client.endAsync(false).then(() => true, () => false),
     new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref()),
   ]);
-  if (!ended) await client.endAsync(true).catch(() => {});
+  if (!ended) {
+    await Promise.race([client.endAsync(true).catch(() => {}), new Promise<void>((r) => setTimeout(r, 1000).unref())]);
+  }
 }
 
 /** Fixed two decimals for display; non-finite values as-is. */

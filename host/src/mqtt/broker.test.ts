@@ -11,7 +11,7 @@ const canConnect = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
-test('startBroker on port 0 listens on a free loopback port and close() stops it', async () => {
+test('startBroker on port 0 listens on a free loopback port and close() stops it', { timeout: 20000 }, async () => {
   const b = await startBroker({ port: 0 });
   assert.match(b.url, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
   assert.ok(b.port > 0);
@@ -21,7 +21,7 @@ test('startBroker on port 0 listens on a free loopback port and close() stops it
   assert.equal(await canConnect(b.port), false);
 });
 
-test('startBroker on a busy port fails with a one-line E_PORT_BUSY', async () => {
+test('startBroker on a busy port fails with a one-line E_PORT_BUSY', { timeout: 20000 }, async () => {
   const b = await startBroker();
   try {
     await assert.rejects(startBroker({ port: b.port }), (e: unknown) => {
@@ -36,7 +36,7 @@ test('startBroker on a busy port fails with a one-line E_PORT_BUSY', async () =>
   }
 });
 
-test('startMosquitto runs a real mosquitto on loopback and close() kills it', async (t) => {
+test('startMosquitto runs a real mosquitto on loopback and close() kills it', { timeout: 20000 }, async (t) => {
   if (!findMosquitto()) return t.skip('mosquitto not installed: no binary at /usr/sbin/mosquitto (apt-get install mosquitto)');
   const m = await startMosquitto({ port: 0 });
   assert.match(m.url, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
@@ -45,12 +45,12 @@ test('startMosquitto runs a real mosquitto on loopback and close() kills it', as
   assert.equal(await canConnect(m.port), false);
 });
 
-test('startMosquitto on a busy port reports mosquitto\'s own complaint; a missing binary is E_NO_MOSQUITTO', async (t) => {
+test('startMosquitto on a busy port is E_PORT_BUSY (nothing spawned); a missing binary is E_NO_MOSQUITTO', { timeout: 20000 }, async (t) => {
   await assert.rejects(startMosquitto({ bin: '/nonexistent/mosquitto' }), (e: unknown) => e instanceof BrokerError && e.code === 'E_NO_MOSQUITTO');
   if (!findMosquitto()) return t.skip('mosquitto not installed: no binary at /usr/sbin/mosquitto');
   const b = await startBroker({ port: await freePort() });
   try {
-    await assert.rejects(startMosquitto({ port: b.port, startTimeoutMs: 3000 }), (e: unknown) => e instanceof BrokerError && e.code === 'E_BROKER_START' && !e.message.includes('\n'));
+    await assert.rejects(startMosquitto({ port: b.port, startTimeoutMs: 3000 }), (e: unknown) => e instanceof BrokerError && e.code === 'E_PORT_BUSY' && !e.message.includes('\n'));
   } finally {
     await b.close();
   }

@@ -84,10 +84,14 @@ export function findMosquitto(): string | null {
   return MOSQUITTO_PATHS.find((p) => existsSync(p)) ?? null;
 }
 
-/** Asks the OS for a free loopback port (released before returning, so a race is possible). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
+/**
+ * Asks the OS for a free loopback port, or checks that `port` is free (released before
+ * returning, so a race is possible).
+ * @throws {BrokerError} `E_PORT_BUSY` if `port` is taken.
+ */
+export async function freePort(host = '127.0.0.1', port = 0): Promise<number> {
   const s = net.createServer();
-  const port = await listen(s, 0, host);
+  port = await listen(s, port, host);
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
@@ -140,7 +144,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
     throw new BrokerError('E_NO_MOSQUITTO', `mosquitto not found (looked in ${(opts.bin ? [opts.bin] : MOSQUITTO_PATHS).join(', ')})`);
   }
   const host = '127.0.0.1';
-  const port = opts.port || (await freePort(host));
+  // Binding first gives the same E_PORT_BUSY as startBroker, and ensures the readiness probe
+  // below cannot be answered by some other listener on that port.
+  const port = await freePort(host, opts.port ?? 0);
   const dir = await mkdtemp(join(tmpdir(), 'dendra-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
   const lines = [`listener ${port} ${host}`, 'allow_anonymous true', 'persistence false', 'log_dest stderr'];
@@ -150,7 +156,14 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const up = await Promise.race([waitForPort(host, port, opts.startTimeoutMs ?? 5000), exited.then(() => false)]);
+  const timeoutMs = opts.startTimeoutMs ?? 5000;
+  const deadline = Date.now() + timeoutMs;
+  const ready = async () => {
+    if (!(await waitForPort(host, port, timeoutMs))) return false;
+    while (!/ running/.test(stderr) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    return / running/.test(stderr);
+  };
+  const up = await Promise.race([ready(), exited.then(() => false)]);
   const cleanup = async () => { await stopChild(child); await rm(dir, { recursive: true, force: true }); };
   if (!up || child.exitCode !== null) {
     await cleanup();

@@ -71,8 +71,10 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
     { timeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepRetrying: opts.keepRetrying, onError },
   );
   const announce = () => client.publish(statusTopic, status('online'), { qos: 1, retain: true }, (e) => e && onError(e));
-  client.on('connect', announce);
-  client.on('error', onError);
+  // Before the first CONNACK, connectWithDeadline reports one summary error instead of each retry's.
+  let everConnected = client.connected;
+  client.on('connect', () => { everConnected = true; announce(); });
+  client.on('error', (e) => { if (everConnected) onError(e); });
   if (client.connected) announce();
   let closing: Promise<void> | undefined;
   return {
@@ -96,5 +98,5 @@ async function closeDevice(client: MqttClient, statusTopic: string, offline: Buf
     Promise.race([p.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
   if (client.connected) await bounded(client.publishAsync(statusTopic, offline, { qos: 1, retain: true }), 1000);
   const ended = await bounded(client.endAsync(false), 1000);
-  if (!ended) await client.endAsync(true).catch(() => {});
+  if (!ended) await bounded(client.endAsync(true), 1000);
 }
