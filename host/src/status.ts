@@ -18,6 +18,7 @@ export const FW_STATUS: Record<number, string> = {
   [-15]: 'image is larger than its slot',
   [-16]: 'missing or malformed Dendra metadata',
   [-17]: 'DMA error',
+  [-18]: 'malformed model graph (tensor or operator indices, graph inputs/outputs, operator order)',
 };
 
 /** The message for a firmware status code; never throws (unknown codes are named). */

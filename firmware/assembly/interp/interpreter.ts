@@ -1,0 +1,152 @@
+// The firmware's int8 micro-interpreter (API fixed in docs/CONTRACTS.md, "Firmware interpreter
+// API"): modelLoad reads the .tflite in place, validates it, plans the arena and prepares every
+// operator; modelInvoke runs the operators in order with no allocation.
+
+import * as S from "../status";
+import * as T from "../tflite/schema";
+import {
+  modelParse, modelClear, nTensors, nOps, gInput, gOutput, tConst, tPtr, tType, tBytes,
+  metaPtr, metaLen, scale0, zpAt,
+} from "../tflite/model";
+import { opInit, opPrepare, opEval } from "../kernels/registry";
+import { chanReset } from "../kernels/opdata";
+import { checkInt8Activation } from "../kernels/quant";
+import { planLifetimes, planArena, planArenaBytes, planOffset } from "./planner";
+
+let loaded = false;
+let arenaNeed: u32 = 0;
+
+/** Points every tensor at its data: constants into the model, the rest into the arena. */
+function assignPointers(arena: usize): void {
+  for (let t = 0; t < nTensors; t++) {
+    const c = unchecked(tConst[t]);
+    const off = planOffset(t);
+    unchecked(tPtr[t] = c != 0 ? c : off >= 0 ? arena + <usize>off : 0);
+  }
+}
+
+/** Init + plan + prepare; the model tables are already parsed. */
+function loadParsed(arena: usize, arenaCap: u32): i32 {
+  for (let o = 0; o < nOps; o++) {
+    const st = opInit(o);
+    if (st != S.OK) return st;
+  }
+  let st = planLifetimes();
+  if (st != S.OK) return st;
+  st = planArena(arenaCap);
+  arenaNeed = <u32>planArenaBytes();
+  if (st != S.OK) return st;
+  if (unchecked(tType[gInput]) != T.TYPE_INT8 || unchecked(tType[gOutput]) != T.TYPE_INT8) return S.E_UNSUPPORTED_TYPE;
+  st = checkInt8Activation(gInput);
+  if (st == S.OK) st = checkInt8Activation(gOutput);
+  if (st != S.OK) return st;
+  assignPointers(arena);
+  chanReset();
+  for (let o = 0; o < nOps; o++) {
+    st = opPrepare(o);
+    if (st != S.OK) return st;
+  }
+  return S.OK;
+}
+
+/**
+ * Loads the .tflite at [model, model + len) (read in place: it must stay in memory, unchanged,
+ * while loaded) with a working arena of `arenaCap` bytes at `arena`. Validates the whole model
+ * (bounds, version 3, types, shapes, buffers, operator order), plans the arena and prepares
+ * every operator. Any previously loaded model is unloaded first.
+ * Returns OK; E_BOUNDS/E_BAD_MAGIC/E_VERSION for a malformed file; E_TOO_MANY (> 64 tensors,
+ * > 32 ops); E_UNSUPPORTED_OP/E_UNSUPPORTED_TYPE; E_SHAPE; E_QUANT; E_GRAPH; E_BOUNDS also when
+ * the arena overlaps the model bytes or wraps the address space; E_ARENA when the
+ * plan needs more than arenaCap (modelArenaBytes() then tells how much). On failure nothing
+ * stays loaded.
+ */
+export function modelLoad(model: usize, len: u32, arena: usize, arenaCap: u32): i32 {
+  modelUnload();
+  if (<u64>arena + <u64>arenaCap > <u64>0xffffffff) return S.E_BOUNDS;
+  // The arena must not overlap the model bytes (invoke would overwrite weights).
+  if (arenaCap > 0 && <u64>arena < <u64>model + <u64>len && <u64>model < <u64>arena + <u64>arenaCap) return S.E_BOUNDS;
+  let st = modelParse(model, len);
+  if (st == S.OK) st = loadParsed(arena, arenaCap);
+  if (st != S.OK) {
+    modelClear();
+    return st;
+  }
+  loaded = true;
+  return S.OK;
+}
+
+/** Arena bytes the current model needs (also set after an E_ARENA refusal); 0 if none. */
+export function modelArenaBytes(): u32 {
+  return arenaNeed;
+}
+
+/** Address of the int8 input tensor in the arena; 0 when no model is loaded. */
+export function modelInputPtr(): usize {
+  return loaded ? unchecked(tPtr[gInput]) : 0;
+}
+
+/** Input quantization scale; 0 when no model is loaded. */
+export function modelInputScale(): f32 {
+  return loaded ? scale0(gInput) : 0;
+}
+
+/** Input zero point; 0 when no model is loaded. */
+export function modelInputZeroPoint(): i32 {
+  return loaded ? <i32>zpAt(gInput, 0) : 0;
+}
+
+/** Input size in bytes; 0 when no model is loaded. */
+export function modelInputBytes(): u32 {
+  return loaded ? <u32>unchecked(tBytes[gInput]) : 0;
+}
+
+/** Address of the int8 output tensor in the arena; 0 when no model is loaded. */
+export function modelOutputPtr(): usize {
+  return loaded ? unchecked(tPtr[gOutput]) : 0;
+}
+
+/** Output quantization scale; 0 when no model is loaded. */
+export function modelOutputScale(): f32 {
+  return loaded ? scale0(gOutput) : 0;
+}
+
+/** Output zero point; 0 when no model is loaded. */
+export function modelOutputZeroPoint(): i32 {
+  return loaded ? <i32>zpAt(gOutput, 0) : 0;
+}
+
+/** Output size in bytes; 0 when no model is loaded. */
+export function modelOutputBytes(): u32 {
+  return loaded ? <u32>unchecked(tBytes[gOutput]) : 0;
+}
+
+/**
+ * Runs every operator in order on the input already written at modelInputPtr(); the result is
+ * at modelOutputPtr(). No allocation. Returns OK, E_NO_MODEL when nothing is loaded, or the
+ * first failing kernel's status.
+ */
+export function modelInvoke(): i32 {
+  if (!loaded) return S.E_NO_MODEL;
+  for (let o = 0; o < nOps; o++) {
+    const st = opEval(o);
+    if (st != S.OK) return st;
+  }
+  return S.OK;
+}
+
+/** Address of the "dendra" metadata buffer (in the model bytes); 0 if absent or not loaded. */
+export function modelMetadataPtr(): usize {
+  return loaded ? metaPtr : 0;
+}
+
+/** Length of the "dendra" metadata buffer; 0 if absent or not loaded. */
+export function modelMetadataLen(): u32 {
+  return loaded ? metaLen : 0;
+}
+
+/** Forgets the loaded model (its bytes and the arena may then be reused). Never fails. */
+export function modelUnload(): void {
+  loaded = false;
+  arenaNeed = 0;
+  modelClear();
+}

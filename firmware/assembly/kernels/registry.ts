@@ -1,0 +1,47 @@
+// Operator registry: the builtin operators the firmware runs, each with init / prepare / eval
+// (TFLite Micro's TFLMRegistration, as a switch: no function tables, no allocation).
+
+import * as S from "../status";
+import * as T from "../tflite/schema";
+import { oCode } from "../tflite/model";
+import { opDataInit } from "./opdata";
+import { fullyConnectedPrepare, fullyConnectedEval } from "./fully_connected";
+import { batchMatMulPrepare, batchMatMulEval } from "./batch_matmul";
+import { reshapePrepare, reshapeEval } from "./reshape";
+import { softmaxPrepare, softmaxEval } from "./softmax";
+
+/** True when `code` is a builtin operator this firmware implements. */
+export function opSupported(code: i32): bool {
+  return code == T.OP_FULLY_CONNECTED || code == T.OP_BATCH_MATMUL
+    || code == T.OP_RESHAPE || code == T.OP_SOFTMAX;
+}
+
+/** Init for operator `o`: clears its parameter slots. Returns E_UNSUPPORTED_OP for unknown ops. */
+export function opInit(o: i32): i32 {
+  if (!opSupported(unchecked(oCode[o]))) return S.E_UNSUPPORTED_OP;
+  opDataInit(o);
+  return S.OK;
+}
+
+/**
+ * Prepare for operator `o` (tensor data pointers must already be planned): validates and
+ * precomputes. Returns the kernel's status (see each kernel's prepare).
+ */
+export function opPrepare(o: i32): i32 {
+  const code = unchecked(oCode[o]);
+  if (code == T.OP_FULLY_CONNECTED) return fullyConnectedPrepare(o);
+  if (code == T.OP_BATCH_MATMUL) return batchMatMulPrepare(o);
+  if (code == T.OP_RESHAPE) return reshapePrepare(o);
+  if (code == T.OP_SOFTMAX) return softmaxPrepare(o);
+  return S.E_UNSUPPORTED_OP;
+}
+
+/** Eval for a prepared operator `o`. Returns the kernel's status. */
+export function opEval(o: i32): i32 {
+  const code = unchecked(oCode[o]);
+  if (code == T.OP_FULLY_CONNECTED) return fullyConnectedEval(o);
+  if (code == T.OP_BATCH_MATMUL) return batchMatMulEval(o);
+  if (code == T.OP_RESHAPE) return reshapeEval(o);
+  if (code == T.OP_SOFTMAX) return softmaxEval(o);
+  return S.E_UNSUPPORTED_OP;
+}

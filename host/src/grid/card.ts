@@ -1,0 +1,186 @@
+/**
+ * The grid model card (models/grid/grid.card.json): data and split, seed, training budget, float
+ * vs int8 metrics, baselines, size, MACs per inference, the host's arena estimate and thresholds.
+ */
+import path from 'node:path';
+import type { QModel, QTensor } from '../tflite/ir.ts';
+import { HORIZON, STANDARD_SPLITS, WINDOW, type Splits } from './data.ts';
+import type { BaselineMetrics, ErrorMetrics } from './metrics.ts';
+import type { FloatModelFile, SplitMetrics } from './train.ts';
+
+/** Alignment of every tensor in the arena estimate (TFLite Micro's default). */
+export const ARENA_ALIGN = 16;
+
+/** The model card. */
+export interface GridCard {
+  name: string;
+  version: number;
+  description: string;
+  data: {
+    file: string;
+    source: string;
+    license: string;
+    channels: string[];
+    target: string;
+    window: number;
+    horizon: number;
+    split: Splits;
+    splitNote: string;
+    windows: { train: number; val: number; test: number };
+    normalization: string;
+  };
+  seed: number;
+  training: FloatModelFile['budget'] & { optimizer: string; loss: string; selection: string };
+  quantization: { calibrationWindows: number; calibrationSeed: number; weights: string; activations: string; bias: string; adjacency: string; softmax: string };
+  metrics: { units: string; float: SplitMetrics; int8: SplitMetrics };
+  baselines: { val: BaselineMetrics; test: BaselineMetrics };
+  bytes: number;
+  macsPerInference: number;
+  arena: { bytes: number; note: string };
+  io: { input: { shape: number[]; scale: number; zeroPoint: number }; output: { shape: number[]; scale: number; zeroPoint: number } };
+  thresholds: { otLimitC: number; otLimitSource: string; hysteresisC: number };
+  /** Plain statements of how the model compares with the naive baselines. */
+  limitations: string[];
+}
+
+const bytesPer: Record<QTensor['type'], number> = { int8: 1, int32: 4, float32: 4 };
+
+/** Number of bytes of a tensor's elements. */
+export function tensorBytes(t: QTensor): number {
+  return t.shape.reduce((a, b) => a * b, 1) * bytesPer[t.type];
+}
+
+/**
+ * Multiply-accumulates of one inference, from the op shapes: FULLY_CONNECTED = rows x out x in,
+ * BATCH_MATMUL = M x K x N; RESHAPE and SOFTMAX count 0.
+ */
+export function countMacs(m: QModel): number {
+  let macs = 0;
+  for (const op of m.ops) {
+    const [a, b] = op.inputs.map((i) => m.tensors[i]?.shape ?? []);
+    if (op.op === 'FULLY_CONNECTED') {
+      const rows = a.slice(0, -1).reduce((x, y) => x * y, 1);
+      macs += rows * b[0] * b[1];
+    } else if (op.op === 'BATCH_MATMUL') {
+      const batch = a.slice(0, -2).reduce((x, y) => x * y, 1);
+      const [mm, k] = op.options.adjX ? [a[a.length - 1], a[a.length - 2]] : [a[a.length - 2], a[a.length - 1]];
+      const n = op.options.adjY ? b[b.length - 2] : b[b.length - 1];
+      macs += batch * mm * k * n;
+    }
+  }
+  return macs;
+}
+
+/** Lifetime [first op, last op] of each non-constant tensor (inputs from op 0, outputs to the end). */
+function lifetimes(m: QModel): Map<number, [number, number]> {
+  const life = new Map<number, [number, number]>();
+  const touch = (t: number, i: number) => {
+    if (m.tensors[t]?.data) return;
+    const l = life.get(t);
+    life.set(t, l ? [Math.min(l[0], i), Math.max(l[1], i)] : [i, i]);
+  };
+  m.inputs.forEach((t) => touch(t, 0));
+  m.ops.forEach((op, i) => [...op.inputs, ...op.outputs].forEach((t) => touch(t, i)));
+  m.outputs.forEach((t) => touch(t, m.ops.length - 1));
+  return life;
+}
+
+/**
+ * The host's estimate of the tensor arena: every non-constant tensor gets an offset by a greedy
+ * plan (largest first, lowest aligned offset that does not overlap a tensor alive at the same
+ * time). Returns the high-water mark in bytes. The firmware's own planner may differ (it also
+ * needs per-op scratch and bookkeeping); the board reports its real figure at load.
+ */
+export function estimateArenaBytes(m: QModel, align = ARENA_ALIGN): number {
+  const life = lifetimes(m);
+  const order = [...life.keys()].sort((x, y) => tensorBytes(m.tensors[y]) - tensorBytes(m.tensors[x]) || life.get(x)![0] - life.get(y)![0]);
+  const placed: { start: number; end: number; life: [number, number] }[] = [];
+  let high = 0;
+  for (const t of order) {
+    const size = Math.ceil(tensorBytes(m.tensors[t]) / align) * align;
+    const lt = life.get(t)!;
+    const clash = placed.filter((p) => p.life[0] <= lt[1] && lt[0] <= p.life[1]).sort((x, y) => x.start - y.start);
+    let off = 0;
+    for (const p of clash) {
+      if (off + size <= p.start) break;
+      off = Math.max(off, p.end);
+    }
+    placed.push({ start: off, end: off + size, life: lt });
+    high = Math.max(high, off + size);
+  }
+  return high;
+}
+
+/** Inputs of {@link buildCard}. */
+export interface CardInputs {
+  model: QModel;
+  bytes: number;
+  floatModel: FloatModelFile;
+  float: SplitMetrics;
+  int8: SplitMetrics;
+  windows: { train: number; val: number; test: number };
+  calibration: { windows: number; seed: number; perChannel: boolean };
+  thresholds: { otLimitC: number; otLimitSource: string; hysteresisC: number };
+  version: number;
+}
+
+/** Rounds metrics to 6 significant digits for a readable card. */
+function tidy(m: ErrorMetrics): ErrorMetrics {
+  return { mse: Number(m.mse.toPrecision(6)), mae: Number(m.mae.toPrecision(6)), windows: m.windows };
+}
+
+/** Compares the int8 model with the last-value baseline on each split, in words. */
+function limitations(int8: SplitMetrics, f: FloatModelFile): string[] {
+  const out: string[] = [];
+  for (const split of ['val', 'test'] as const) {
+    const m = int8[split].mse;
+    const b = f.baselines[split].lastValue.mse;
+    out.push(`${split}: int8 MSE ${m.toFixed(4)} vs last-value baseline ${b.toFixed(4)}: the model ${m < b ? 'beats' : 'does NOT beat'} repeating the last observed OT`);
+  }
+  if (out.some((l) => l.includes('NOT'))) {
+    out.push('the two A.H steps mix the six load channels into the OT node with fixed weights (|C|+I, normalized) that the shared per-node layers cannot undo, and the load/OT levels of ETTh1 shift between the training months and val/test; do not rely on this forecast for alerts before the architecture or input preparation changes');
+  }
+  return out;
+}
+
+/** Assembles the model card (pure: no I/O). */
+export function buildCard(c: CardInputs): GridCard {
+  const ioOf = (t: QTensor) => ({ shape: [...t.shape], scale: t.quant!.scale[0], zeroPoint: t.quant!.zeroPoint[0] });
+  const f = c.floatModel;
+  const split = (m: SplitMetrics) => ({ val: tidy(m.val), test: tidy(m.test) });
+  const base = (b: BaselineMetrics) => ({ lastValue: tidy(b.lastValue), seasonalNaive24h: tidy(b.seasonalNaive24h) });
+  return {
+    name: 'grid',
+    version: c.version,
+    description: 'Forecast of transformer oil temperature (OT) 1..24 h ahead from 96 h of the 7 ETT channels: channel graph from training correlations, 2 message-passing layers, attention pooling over nodes, linear head.',
+    data: {
+      file: path.basename(f.dataCsv),
+      source: 'ETDataset ETTh1 (Zhou et al., Informer, AAAI 2021), zhouhaoyi/ETDataset',
+      license: 'CC BY-ND 4.0 (data used unmodified; not redistributed in the model)',
+      channels: ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT'],
+      target: 'OT', window: WINDOW, horizon: HORIZON,
+      split: f.splits ?? STANDARD_SPLITS,
+      splitNote: 'standard ETTh1 protocol, 12/4/4 months by rows; val/test start 96 rows early (input length)',
+      windows: c.windows,
+      normalization: 'per channel, mean and population std of the training rows (stored as f32 in the "dendra" metadata)',
+    },
+    seed: f.seed,
+    training: { ...f.budget, optimizer: 'Adam', loss: 'MSE of normalized OT, 24 steps', selection: 'weights of the epoch with the best validation MSE' },
+    quantization: {
+      calibrationWindows: c.calibration.windows, calibrationSeed: c.calibration.seed,
+      weights: c.calibration.perChannel ? 'int8 symmetric, per-channel (axis 0)' : 'int8 symmetric, per-tensor',
+      activations: 'int8 asymmetric per-tensor from calibration min/max (0 included)',
+      bias: 'int32, scale in_scale*w_scale, zero point 0',
+      adjacency: 'constant int8 tensor, symmetric per-tensor',
+      softmax: 'output scale 1/256, zero point -128',
+    },
+    metrics: { units: 'normalized OT (training std units), all 24 horizon steps, every window', float: split(c.float), int8: split(c.int8) },
+    baselines: { val: base(f.baselines.val), test: base(f.baselines.test) },
+    bytes: c.bytes,
+    macsPerInference: countMacs(c.model),
+    arena: { bytes: estimateArenaBytes(c.model), note: `host estimate: non-constant tensors only, greedy lifetime plan, ${ARENA_ALIGN}-byte alignment; the board reports its own figure` },
+    io: { input: ioOf(c.model.tensors[c.model.inputs[0]]), output: ioOf(c.model.tensors[c.model.outputs[0]]) },
+    thresholds: c.thresholds,
+    limitations: limitations(c.int8, f),
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * `dendra quantize` for the grid model: float weights -> calibration -> int8 QModel with the
+ * "dendra" metadata -> .tflite, then the model card with float vs int8 metrics measured by the
+ * host int8 executor on every validation and test window.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../errors.ts';
+import type { QModel } from '../tflite/ir.ts';
+import { writeTflite } from '../tflite/writer.ts';
+import { encodeDendraMeta } from '../tflite/metadata.ts';
+import { runInt8 } from '../quant/executor.ts';
+import { HORIZON, N_CHANNELS, percentile, REPO_ROOT, TARGET, WINDOW, normalizeRows, type EttData } from './data.ts';
+import { buildCard, type GridCard } from './card.ts';
+import { ErrorAccumulator, mulberry32, shuffled, type ErrorMetrics } from './metrics.ts';
+import { disposeParams, importWeights, initBackend } from './model.ts';
+import { buildGridQModel, calibrate } from './qmodel.ts';
+import { evalWindows, loadDataset, loadFloatModel, type FloatModelFile, type GridDataset } from './train.ts';
+import { prepareInput, type InputNorm } from './window.ts';
+
+/** Progress of a quantization stage. */
+export interface QuantizeProgress {
+  stage: 'calibrate' | 'evaluate';
+  done: number;
+  total: number;
+}
+
+/** Options of {@link quantizeGrid}. */
+export interface QuantizeOptions {
+  /** Directory holding grid.float.json (from trainGrid). */
+  modelDir: string;
+  /** Where grid.tflite and grid.card.json go (created if needed). */
+  outDir: string;
+  /** Training windows used for calibration (default 512). */
+  calibrationWindows?: number;
+  /** CSV to calibrate/evaluate on (default: the one the model was trained on). */
+  dataCsv?: string;
+  /** Alert limit in degC (default: 95th percentile of OT on the training split). */
+  otLimitC?: number;
+  /** Alert hysteresis in degC (default 1.0). */
+  hysteresisC?: number;
+  /** Monotonic model version written to the metadata and card (default 1). */
+  version?: number;
+  /** Per-channel weights (default true). */
+  perChannel?: boolean;
+  /** File stem of the outputs (default "grid"). */
+  fileStem?: string;
+  /** Called as stages advance. */
+  onProgress?: (p: QuantizeProgress) => void;
+}
+
+/** Result of {@link quantizeGrid}. */
+export interface QuantizeResult {
+  /** Path of the written .tflite (the CLI prints this). */
+  tflite: string;
+  /** Same as `tflite`. */
+  tflitePath: string;
+  cardPath: string;
+  card: GridCard;
+}
+
+/**
+ * Errors of the int8 model on the windows starting at `starts`: each window's raw rows go through
+ * {@link prepareInput} (CONTRACTS.md "Input preparation"), then {@link runInt8}; the output is
+ * dequantized to normalized OT and compared with the normalized targets in `z`.
+ */
+export function evalInt8Windows(
+  model: QModel, norm: InputNorm, data: EttData, z: Float32Array, starts: readonly number[],
+  onWindow?: (done: number) => void,
+): ErrorMetrics {
+  const out = model.tensors[model.outputs[0]].quant!;
+  const acc = new ErrorAccumulator();
+  const pred = new Float64Array(HORIZON);
+  const target = new Float64Array(HORIZON);
+  starts.forEach((s, k) => {
+    const y = runInt8(model, prepareInput(model, norm, data.rows.slice(s, s + WINDOW)));
+    for (let h = 0; h < HORIZON; h++) {
+      pred[h] = (y[h] - out.zeroPoint[0]) * out.scale[0];
+      target[h] = z[(s + WINDOW + h) * N_CHANNELS + TARGET];
+    }
+    acc.add(pred, target);
+    if (onWindow && (k + 1) % 256 === 0) onWindow(k + 1);
+  });
+  return acc.result();
+}
+
+/** Checks numeric options; returns them with defaults. */
+function resolve(o: QuantizeOptions) {
+  const r = { calibrationWindows: o.calibrationWindows ?? 512, hysteresisC: o.hysteresisC ?? 1.0, version: o.version ?? 1 };
+  if (!Number.isInteger(r.calibrationWindows) || r.calibrationWindows < 1) throw new InputError('E_USAGE', `quantize: calibration windows must be a positive integer, got ${r.calibrationWindows}`);
+  if (!Number.isInteger(r.version) || r.version < 0 || r.version > 0xffffffff) throw new InputError('E_USAGE', `quantize: version must be a u32, got ${r.version}`);
+  if (!Number.isFinite(r.hysteresisC) || r.hysteresisC < 0) throw new InputError('E_USAGE', `quantize: hysteresis must be >= 0, got ${r.hysteresisC}`);
+  return r;
+}
+
+/** The dataset, normalized with the float model's own statistics and graph. */
+function datasetFor(f: FloatModelFile, dataCsv: string | undefined): GridDataset {
+  const ds = loadDataset(dataCsv ?? path.resolve(REPO_ROOT, f.dataCsv), f.splits);
+  return { ...ds, norm: f.norm, adjacency: f.adjacency, z: normalizeRows(ds.data, f.norm) };
+}
+
+/** Calibrates the float model and builds the int8 QModel with its metadata. */
+function buildQuantized(f: FloatModelFile, ds: GridDataset, o: QuantizeOptions, r: ReturnType<typeof resolve>) {
+  const calSeed = f.seed + 1;
+  const calStarts = shuffled(ds.starts.train, mulberry32(calSeed)).slice(0, r.calibrationWindows);
+  const p = importWeights(f.weights);
+  try {
+    o.onProgress?.({ stage: 'calibrate', done: 0, total: calStarts.length });
+    const ranges = calibrate(p, f.adjacency, ds.z, calStarts);
+    o.onProgress?.({ stage: 'calibrate', done: calStarts.length, total: calStarts.length });
+    const otLimitC = Math.fround(o.otLimitC ?? percentile(ds.data, ds.splits.train, TARGET, 95));
+    const thresholds = {
+      otLimitC, hysteresisC: Math.fround(r.hysteresisC),
+      otLimitSource: o.otLimitC === undefined ? '95th percentile of OT on the training split' : 'given',
+    };
+    const metadata = encodeDendraMeta({
+      nChannels: N_CHANNELS, window: WINDOW, horizon: HORIZON, target: TARGET,
+      mean: f.norm.mean, std: f.norm.std, otLimitC, hysteresisC: thresholds.hysteresisC,
+      modelVersion: r.version, name: 'grid',
+    });
+    const model = buildGridQModel(f.weights, f.adjacency, ranges, { metadata, perChannel: o.perChannel ?? true });
+    const float = {
+      val: evalWindows(p, f.adjacency, ds.z, ds.starts.val),
+      test: evalWindows(p, f.adjacency, ds.z, ds.starts.test),
+    };
+    return { model, float, thresholds, calSeed, calCount: calStarts.length };
+  } finally {
+    disposeParams(p);
+  }
+}
+
+/**
+ * Quantizes a trained grid model: writes `<outDir>/grid.tflite` and `<outDir>/grid.card.json`.
+ *
+ * @throws InputError when the float model or the CSV is missing/malformed or an option is out of
+ *   range; a file system error when `outDir` cannot be written.
+ */
+export async function quantizeGrid(opts: QuantizeOptions): Promise<QuantizeResult> {
+  const r = resolve(opts);
+  await initBackend();
+  const f = loadFloatModel(opts.modelDir);
+  const ds = datasetFor(f, opts.dataCsv);
+  const q = buildQuantized(f, ds, opts, r);
+  const bytes = writeTflite(q.model);
+  const total = ds.starts.val.length + ds.starts.test.length;
+  const report = (base: number) => (done: number) => opts.onProgress?.({ stage: 'evaluate', done: base + done, total });
+  const int8 = {
+    val: evalInt8Windows(q.model, f.norm, ds.data, ds.z, ds.starts.val, report(0)),
+    test: evalInt8Windows(q.model, f.norm, ds.data, ds.z, ds.starts.test, report(ds.starts.val.length)),
+  };
+  opts.onProgress?.({ stage: 'evaluate', done: total, total });
+  const card = buildCard({
+    model: q.model, bytes: bytes.length, floatModel: f, float: q.float, int8,
+    windows: { train: ds.starts.train.length, val: ds.starts.val.length, test: ds.starts.test.length },
+    calibration: { windows: q.calCount, seed: q.calSeed, perChannel: opts.perChannel ?? true },
+    thresholds: q.thresholds, version: r.version,
+  });
+  mkdirSync(opts.outDir, { recursive: true });
+  const stem = opts.fileStem ?? 'grid';
+  const tflite = path.join(opts.outDir, `${stem}.tflite`);
+  const cardPath = path.join(opts.outDir, `${stem}.card.json`);
+  writeFileSync(tflite, bytes);
+  writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
+  return { tflite, tflitePath: tflite, cardPath, card };
+}

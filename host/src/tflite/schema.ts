@@ -1,0 +1,96 @@
+/**
+ * The parts of the TFLite flatbuffer schema Dendra reads and writes: enum values and the
+ * vtable slot (0-based field index) of every table field used.
+ *
+ * Checked against tensorflow/lite/schema/schema.fbs (tensorflow/tflite-micro, commit 6cdf0d78).
+ * A union field takes two slots: `<name>_type` (u8) then the value; e.g. Operator.builtin_options
+ * is declared fourth but its type byte is slot 3 and its table is slot 4.
+ */
+import type { QActivation, QOpCode, QType } from './ir.ts';
+
+/** Flatbuffer file identifier of a .tflite ("TFL3"). */
+export const FILE_IDENTIFIER = 'TFL3';
+/** Schema version written in Model.version. */
+export const SCHEMA_VERSION = 3;
+
+/** TensorType enum values (schema.fbs `enum TensorType : byte`). */
+export const TensorType = { FLOAT32: 0, INT32: 2, INT64: 4, INT8: 9 } as const;
+
+/** QType -> TensorType value. */
+export const TENSOR_TYPE_CODE: Record<QType, number> = { float32: 0, int32: 2, int8: 9 };
+
+/** BuiltinOperator codes (schema.fbs `enum BuiltinOperator : int32`). */
+export const BuiltinOperator: Record<QOpCode, number> = {
+  FULLY_CONNECTED: 9,
+  RESHAPE: 22,
+  SOFTMAX: 25,
+  BATCH_MATMUL: 126,
+};
+
+/** Codes >= this are only in OperatorCode.builtin_code; deprecated_builtin_code holds 127. */
+export const PLACEHOLDER_FOR_GREATER_OP_CODES = 127;
+
+/**
+ * Operator versions written in OperatorCode.version for int8 models (as the TFLite converter
+ * assigns them in op_version.cc: FC int8 = 4 (5 with keep_num_dims), SOFTMAX int8 = 2,
+ * BATCH_MATMUL int8 = 2, RESHAPE = 1).
+ */
+export const OP_VERSION: Record<QOpCode, number> = {
+  FULLY_CONNECTED: 4,
+  RESHAPE: 1,
+  SOFTMAX: 2,
+  BATCH_MATMUL: 2,
+};
+
+/** BuiltinOptions union type ids (1-based position in `union BuiltinOptions`, 0 = NONE). */
+export const BuiltinOptionsType: Record<QOpCode, number> = {
+  FULLY_CONNECTED: 8, // FullyConnectedOptions
+  SOFTMAX: 9, // SoftmaxOptions
+  RESHAPE: 17, // ReshapeOptions
+  BATCH_MATMUL: 101, // BatchMatMulOptions
+};
+
+/** ActivationFunctionType enum values. */
+export const ActivationCode: Record<QActivation, number> = { NONE: 0, RELU: 1, RELU6: 3 };
+
+/** Vtable slots of Model. */
+export const ModelF = {
+  version: 0, operator_codes: 1, subgraphs: 2, description: 3, buffers: 4, metadata_buffer: 5, metadata: 6,
+  count: 8,
+} as const;
+/** Vtable slots of SubGraph. */
+export const SubGraphF = { tensors: 0, inputs: 1, outputs: 2, operators: 3, name: 4, count: 5 } as const;
+/** Vtable slots of Tensor. */
+export const TensorF = {
+  shape: 0, type: 1, buffer: 2, name: 3, quantization: 4, is_variable: 5, sparsity: 6, count: 9,
+} as const;
+/** Vtable slots of QuantizationParameters (details is a union: slots 4 and 5). */
+export const QuantF = {
+  min: 0, max: 1, scale: 2, zero_point: 3, details_type: 4, details: 5, quantized_dimension: 6, count: 7,
+} as const;
+/** Vtable slots of OperatorCode. */
+export const OperatorCodeF = { deprecated_builtin_code: 0, custom_code: 1, version: 2, builtin_code: 3, count: 4 } as const;
+/** Vtable slots of Operator (builtin_options is a union: slots 3 and 4). */
+export const OperatorF = {
+  opcode_index: 0, inputs: 1, outputs: 2, builtin_options_type: 3, builtin_options: 4, custom_options: 5,
+  count: 7,
+} as const;
+/** Vtable slots of Buffer. */
+export const BufferF = { data: 0, offset: 1, size: 2, count: 3 } as const;
+/** Vtable slots of Metadata. */
+export const MetadataF = { name: 0, buffer: 1, count: 2 } as const;
+/** Vtable slots of FullyConnectedOptions. */
+export const FullyConnectedOptionsF = {
+  fused_activation_function: 0, weights_format: 1, keep_num_dims: 2, asymmetric_quantize_inputs: 3, count: 4,
+} as const;
+/** Vtable slots of SoftmaxOptions. */
+export const SoftmaxOptionsF = { beta: 0, count: 1 } as const;
+/** Vtable slots of ReshapeOptions. */
+export const ReshapeOptionsF = { new_shape: 0, count: 1 } as const;
+/** Vtable slots of BatchMatMulOptions. */
+export const BatchMatMulOptionsF = { adj_x: 0, adj_y: 1, asymmetric_quantize_inputs: 2, count: 3 } as const;
+
+/** Byte size of one element of a QType. */
+export function elementBytes(t: QType): number {
+  return t === 'int8' ? 1 : 4;
+}
