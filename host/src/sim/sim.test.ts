@@ -195,7 +195,6 @@ test('the real app (main.ts, stub interpreter): flash, then one DMA window per s
     await flashModel({ port: s.ptyPath, file });
     const t0 = Date.now();
     while (pubs.filter((p) => p.kind === 'telemetry').length < 4 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(Date.now() - t0 >= 80, 'paced in real time (40 ms per simulated hour)');
   } finally {
     await s.stop();
   }
