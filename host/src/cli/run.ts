@@ -39,6 +39,11 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+/** Writes one JSON record on one line (NDJSON), for long-running commands that stream events. */
+export function printJsonLine(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
 /** A progress reporter: a bar with rate and ETA on a TTY, nothing when quiet (--json or not a TTY). */
 export interface Progress {
   start(total: number, label: string): void;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { action, intOpt, printJson } from '../run.ts';
+import { action, intOpt, printJsonLine } from '../run.ts';
 import { startSim } from '../../sim/sim.ts';
 import { loadBoard } from '../../sim/board.ts';
 import { connectDevice, type Publisher } from '../../mqtt/device.ts';
@@ -33,7 +33,7 @@ export function registerSim(program: Command): void {
     .option('--broker <url>', 'MQTT broker the board publishes to (none: publishes are dropped)')
     .option('--site <id>', 'site id in topics', 'site1')
     .option('--device <id>', 'device id in topics', 'board1')
-    .option('--json', 'print the pty path as JSON')
+    .option('--json', 'print the pty path as one JSON line (NDJSON)')
     .action(action(async (opts: SimOpts) => {
       const board = loadBoard(opts.board);
       const flashFile = opts.flash ?? path.join(REPO_ROOT, '.dendra', `${board.name}-${opts.device}.flash`);
@@ -57,7 +57,7 @@ export function registerSim(program: Command): void {
         publisher,
         log: (_level, text) => process.stderr.write(`board: ${text}\n`),
       });
-      if (opts.json) printJson({ pty: sim.ptyPath, board: board.name, flash: flashFile });
+      if (opts.json) printJsonLine({ pty: sim.ptyPath, board: board.name, flash: flashFile });
       else console.log(`pty: ${sim.ptyPath}  (board ${board.name}, flash ${flashFile}; Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {
         const stop = async () => {
