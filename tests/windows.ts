@@ -7,7 +7,7 @@ import type { QModel } from '../host/src/tflite/ir.ts';
 import { runInt8 } from '../host/src/quant/executor.ts';
 import { decodeDendraMeta } from '../host/src/tflite/metadata.ts';
 import { loadEtt } from '../host/src/grid/data.ts';
-import { prepareInput } from '../host/src/grid/window.ts';
+import { forecastC, prepareInput, roundHalfAway } from '../host/src/grid/window.ts';
 import { DEFAULT_ETT } from '../host/src/cli/paths.ts';
 
 let rows: Float32Array[] | undefined;
@@ -17,7 +17,6 @@ function ettRows(): Float32Array[] {
   return rows;
 }
 
-const roundHalfAway = (v: number) => (v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5));
 
 /** The int8 input of the window whose first row is `startRow`. */
 export function windowInput(model: QModel, startRow: number): Int8Array {
@@ -36,17 +35,7 @@ export function forecastForWindow(model: QModel, startRow: number) {
   const meta = decodeDendraMeta(model.metadata.dendra);
   const out = runInt8(model, windowInput(model, startRow));
   const q = model.tensors[model.outputs[0]].quant!;
-  const t = meta.target;
-  let peakC = -Infinity;
-  let peakRaw = 0;
-  let leadH = 0;
-  for (let h = 0; h < out.length; h++) {
-    const c = (out[h] - q.zeroPoint[0]) * Math.fround(q.scale[0]) * meta.std[t] + meta.mean[t];
-    if (c > peakC) {
-      peakC = c;
-      peakRaw = out[h];
-    }
-    if (leadH === 0 && c > meta.otLimitC) leadH = h + 1;
-  }
+  const last = ettRows()[startRow + meta.window - 1][meta.target];
+  const { peakC, peakRaw, leadH } = forecastC(out, q, meta.std[meta.target], last, meta.otLimitC);
   return { peakC, peakRaw, leadH, peakC2: roundHalfAway(peakC * 100) / 100 };
 }

@@ -35,7 +35,10 @@ export function gridReset(ok: bool): void {
   alertActive = false;
 }
 
-/** Quantizes the staged f32 [L][n] window into the int8 input tensor [n][L] (CONTRACTS.md). */
+/**
+ * Quantizes the staged f32 [L][n] window into the int8 input tensor [n][L] (CONTRACTS.md), each
+ * channel relative to its last value: the model forecasts the change from now.
+ */
 function prepareInput(): void {
   const n = M.nChannels;
   const L = M.window;
@@ -43,11 +46,11 @@ function prepareInput(): void {
   const zp = modelInputZeroPoint();
   const dst = modelInputPtr();
   for (let c: u32 = 0; c < n; c++) {
-    const mean = M.meanOf(c);
+    const last = <f64>load<f32>(staging + 4 * ((L - 1) * n + c));
     const sd = M.stdOf(c);
     for (let t: u32 = 0; t < L; t++) {
       const x = <f64>load<f32>(staging + 4 * (t * n + c));
-      const z = (x - mean) / sd;
+      const z = (x - last) / sd;
       let q = <i32>roundHalfAway(z / scale) + zp;
       q = q < -128 ? -128 : q > 127 ? 127 : q;
       store<i8>(dst + c * L + t, <i8>q);
@@ -61,20 +64,19 @@ function readForecast(): void {
   const scale = <f64>modelOutputScale();
   const zp = modelOutputZeroPoint();
   const out = modelOutputPtr();
-  const mean = M.meanOf(M.target);
   const sd = M.stdOf(M.target);
+  const last = <f64>load<f32>(staging + 4 * ((M.window - 1) * M.nChannels + M.target));
   peakC = -Infinity;
   leadH = 0;
   for (let h: u32 = 0; h < H; h++) {
     const raw = <i32>load<i8>(out + h);
-    const c = <f64>(raw - zp) * scale * sd + mean;
+    const c = <f64>(raw - zp) * scale * sd + last;
     if (c > peakC) {
       peakC = c;
       peakRaw = raw;
     }
     if (leadH == 0 && c > M.limitC) leadH = <i32>h + 1;
   }
-  const last = <f64>load<f32>(staging + 4 * ((M.window - 1) * M.nChannels + M.target));
   nowC = last;
 }
 

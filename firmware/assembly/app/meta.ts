@@ -36,7 +36,7 @@ export function metaParse(): i32 {
   const p = modelMetadataPtr();
   const len = modelMetadataLen();
   if (p == 0 || len < 16) return S.E_METADATA;
-  if (load<u32>(p) != META_MAGIC || load<u16>(p, 4) != 1) return S.E_METADATA;
+  if (load<u32>(p) != META_MAGIC || load<u16>(p, 4) != 2) return S.E_METADATA;
   const n = <u32>load<u16>(p, 6);
   const L = <u32>load<u16>(p, 8);
   const H = <u32>load<u16>(p, 10);

@@ -3,7 +3,7 @@
  * pseudo-terminal, the grid model flashed over that serial port, and ETTh1 replayed through the
  * board's DMA, all in one process. Every part is the real one the CLI commands use.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -13,7 +13,9 @@ import { watchAlerts, formatAlert } from '../mqtt/alerts.ts';
 import { topicFilter } from '../mqtt/topics.ts';
 import { parsePayload, type TelemetryPayload } from '../mqtt/schema.ts';
 import { startSim } from '../sim/sim.ts';
-import { flashModel } from '../flash/flash.ts';
+import { flashModel, readModelFile } from '../flash/flash.ts';
+import { loadEtt, percentile, TARGET } from '../grid/data.ts';
+import { withSiteLimits } from '../grid/site.ts';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -25,6 +27,8 @@ export interface DemoOptions {
   windows: number;
   msPerHour: number;
   forever: boolean;
+  /** The site's oil-temperature alert limit (degC); default: the 95th percentile of OT over the replayed rows. */
+  otLimitC?: number;
   /** Prints a line for the user (stdout). */
   say: (line: string) => void;
   /** Flash progress (bytes done of total). */
@@ -40,6 +44,25 @@ export interface DemoSummary {
   cleared: number;
   peakForecastC: number;
   energyUj: number;
+}
+
+/**
+ * Writes the site's copy of the model (its alert limit in the metadata, see grid/site.ts) and
+ * says which limit it uses. Returns the file to flash.
+ */
+function writeSiteModel(o: DemoOptions, dir: string): string {
+  const bytes = readModelFile(o.model); // one-line error for a missing or non-.tflite file
+  let limit = o.otLimitC;
+  let source = 'given';
+  if (limit === undefined) {
+    const data = loadEtt(o.dataCsv);
+    limit = Math.round(percentile(data, { start: o.start, end: Math.min(data.rows.length, o.start + 96 + o.windows) }, TARGET, 95) * 100) / 100;
+    source = '95th percentile of oil temperature over the replayed hours';
+  }
+  const file = path.join(dir, path.basename(o.model));
+  writeFileSync(file, withSiteLimits(bytes, { otLimitC: limit, hysteresisC: 2 }));
+  o.say(`site        oil-temperature limit ${limit.toFixed(2)} C (${source}), hysteresis 2 C`);
+  return file;
 }
 
 /**
@@ -91,7 +114,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   });
   o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);
   try {
-    const r = await flashModel({ port: sim.ptyPath, file: o.model, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
+    const siteModel = writeSiteModel(o, dir);
+    const r = await flashModel({ port: sim.ptyPath, file: siteModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
     o.onFlashDone?.();
     o.say(`flash       ${r.bytes} bytes of ${path.basename(o.model)} in ${(r.ms / 1000).toFixed(2)} s, sha256 ${r.sha256.slice(0, 16)}...`);
     process.once('SIGINT', finish);

@@ -59,14 +59,17 @@ export function initBackend(): Promise<void> {
 }
 
 /**
- * Fresh parameters: Glorot-uniform weights drawn with seeds derived from `seed`, zero biases.
+ * Fresh parameters: Glorot-uniform weights drawn with seeds derived from `seed`, zero biases and a
+ * zero head (the untrained model forecasts no change).
  * Same seed, same weights.
  */
 export function initParams(seed: number): GridParams {
   const out = {} as GridParams;
   PARAM_NAMES.forEach((name, k) => {
     const shape = PARAM_SHAPES[name];
-    const init = shape.length === 1
+    // The head starts at zero: the untrained model forecasts "no change" (the last value), and
+    // training with early stopping on validation can only move it where that helps.
+    const init = shape.length === 1 || name === 'Wh'
       ? tf.zeros(shape)
       : tf.randomUniform(shape, -1, 1, 'float32', seed * 1009 + k).mul(Math.sqrt(6 / (shape[0] + shape[1])));
     out[name] = tf.variable(init, true, varName(name));

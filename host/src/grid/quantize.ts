@@ -62,7 +62,8 @@ export interface QuantizeResult {
 /**
  * Errors of the int8 model on the windows starting at `starts`: each window's raw rows go through
  * {@link prepareInput} (CONTRACTS.md "Input preparation"), then {@link runInt8}; the output is
- * dequantized to normalized OT and compared with the normalized targets in `z`.
+ * dequantized to the normalized change of OT and compared with the change in `z` (the same error as
+ * on absolute normalized OT: the last value cancels).
  */
 export function evalInt8Windows(
   model: QModel, norm: InputNorm, data: EttData, z: Float32Array, starts: readonly number[],
@@ -76,7 +77,7 @@ export function evalInt8Windows(
     const y = runInt8(model, prepareInput(model, norm, data.rows.slice(s, s + WINDOW)));
     for (let h = 0; h < HORIZON; h++) {
       pred[h] = (y[h] - out.zeroPoint[0]) * out.scale[0];
-      target[h] = z[(s + WINDOW + h) * N_CHANNELS + TARGET];
+      target[h] = z[(s + WINDOW + h) * N_CHANNELS + TARGET] - z[(s + WINDOW - 1) * N_CHANNELS + TARGET];
     }
     acc.add(pred, target);
     if (onWindow && (k + 1) % 256 === 0) onWindow(k + 1);

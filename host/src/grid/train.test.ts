@@ -14,7 +14,7 @@ test.after(() => rmSync(tmp, { recursive: true, force: true }));
 test('tiny training run: loss decreases, every val/test window scored, weights saved and reloadable', async () => {
   const epochs: EpochProgress[] = [];
   const out = path.join(tmp, 'a');
-  const r = await trainGrid({ outDir: out, epochs: 3, maxWindowsPerEpoch: 512, patience: 10, seed: 4, onEpoch: (e) => epochs.push(e) });
+  const r = await trainGrid({ outDir: out, epochs: 3, maxWindowsPerEpoch: 512, patience: 10, seed: 4, learningRate: 1e-3, onEpoch: (e) => epochs.push(e) });
   assert.deepEqual(epochs.map((e) => e.epoch), [1, 2, 3]);
   assert.ok(epochs[2].loss < epochs[0].loss, `loss ${epochs.map((e) => e.loss.toFixed(4))}`);
   assert.equal(r.metrics.val.windows, 2857);

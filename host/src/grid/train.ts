@@ -38,17 +38,17 @@ export interface TrainOptions {
   dataCsv?: string;
   /** Where grid.float.json goes (created if needed). */
   outDir: string;
-  /** Maximum epochs (default 30). */
+  /** Maximum epochs (default 40). */
   epochs?: number;
   /** Batch size (default 32). */
   batchSize?: number;
-  /** Adam learning rate (default 1e-3). */
+  /** Adam learning rate (default 1e-4). */
   learningRate?: number;
   /** Seed of weight init and window shuffling (default 1). */
   seed?: number;
   /** Training windows drawn per epoch (default: all 8521). */
   maxWindowsPerEpoch?: number;
-  /** Stop after this many epochs without a better validation MSE (default 5). */
+  /** Stop after this many epochs without a better validation MSE (default 8). */
   patience?: number;
   /** Called after every epoch. */
   onEpoch?: (p: EpochProgress) => void;
@@ -156,8 +156,8 @@ function runEpoch(p: GridParams, a: tf.Tensor2D, opt: tf.Optimizer, z: Float32Ar
 /** Fills defaults and validates numeric options. */
 function resolveOptions(o: TrainOptions) {
   const r = {
-    epochs: o.epochs ?? 30, batchSize: o.batchSize ?? 32, learningRate: o.learningRate ?? 1e-3,
-    seed: o.seed ?? 1, maxWindowsPerEpoch: o.maxWindowsPerEpoch ?? Number.MAX_SAFE_INTEGER, patience: o.patience ?? 5,
+    epochs: o.epochs ?? 40, batchSize: o.batchSize ?? 32, learningRate: o.learningRate ?? 1e-4,
+    seed: o.seed ?? 1, maxWindowsPerEpoch: o.maxWindowsPerEpoch ?? Number.MAX_SAFE_INTEGER, patience: o.patience ?? 8,
   };
   for (const [k, v] of Object.entries(r)) {
     if (!Number.isFinite(v) || v <= 0 || (k !== 'learningRate' && !Number.isInteger(v))) {

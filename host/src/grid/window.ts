@@ -5,6 +5,7 @@
  */
 import { InputError } from '../errors.ts';
 import type { QModel } from '../tflite/ir.ts';
+import { roundHalfAway } from '../quant/fixedpoint.ts';
 import { HORIZON, N_CHANNELS, TARGET, WINDOW } from './data.ts';
 
 /** Normalization the input preparation needs (a DendraMeta satisfies it). */
@@ -13,10 +14,7 @@ export interface InputNorm {
   std: ArrayLike<number>;
 }
 
-/** TFLite/TFLite Micro rounding: half away from zero. */
-export function roundHalfAway(v: number): number {
-  return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
-}
+export { roundHalfAway };
 
 /** Reads value (t, c) of a time-major window given as rows or as one flat [96*7] array. */
 function cell(window: readonly ArrayLike<number>[] | Float32Array, t: number, c: number): number {
@@ -24,8 +22,10 @@ function cell(window: readonly ArrayLike<number>[] | Float32Array, t: number, c:
 }
 
 /**
- * Quantizes one raw window for the model, exactly as the board does (all f64):
- * z = (x - mean[c]) / std[c]; q = clamp(roundHalfAway(z / in_scale) + in_zp, -128, 127) at X[c][t].
+ * Quantizes one raw window for the model, exactly as the board does (all f64). Inputs are relative
+ * to each channel's last value (the model forecasts the change from now, so the level of the
+ * series never has to pass through int8): z = (x[t][c] - x[L-1][c]) / std[c];
+ * q = clamp(roundHalfAway(z / in_scale) + in_zp, -128, 127) at X[c][t].
  *
  * @param model The int8 model (its input tensor's scale and zero point are used, as stored: f32).
  * @param norm Per-channel mean and std (the "dendra" metadata).
@@ -46,12 +46,36 @@ export function prepareInput(model: QModel, norm: InputNorm, window: readonly Ar
   const out = new Int8Array(N_CHANNELS * WINDOW);
   for (let c = 0; c < N_CHANNELS; c++) {
     for (let t = 0; t < WINDOW; t++) {
-      const z = (cell(window, t, c) - norm.mean[c]) / norm.std[c];
+      const z = (cell(window, t, c) - cell(window, WINDOW - 1, c)) / norm.std[c];
       const v = roundHalfAway(z / scale) + zp;
       out[c * WINDOW + t] = v < -128 ? -128 : v > 127 ? 127 : v;
     }
   }
   return out;
+}
+
+/**
+ * The forecast in degC the board derives from the int8 output (CONTRACTS.md "Output and alert
+ * value"): ot[h] = (y[h] - out_zp) * out_scale * std[target] + x[L-1][target], in f64 with the
+ * scale as stored (f32). Peak is the first maximum; lead is the first hour above `limitC` (0: none).
+ */
+export function forecastC(
+  y: ArrayLike<number>, outQ: { scale: ArrayLike<number>; zeroPoint: ArrayLike<number> }, stdTarget: number, lastTarget: number, limitC: number,
+): { ot: number[]; peakC: number; peakRaw: number; leadH: number } {
+  const ot: number[] = [];
+  let peakC = -Infinity;
+  let peakRaw = 0;
+  let leadH = 0;
+  for (let h = 0; h < y.length; h++) {
+    const c = (y[h] - outQ.zeroPoint[0]) * Math.fround(outQ.scale[0]) * stdTarget + lastTarget;
+    ot.push(c);
+    if (c > peakC) {
+      peakC = c;
+      peakRaw = y[h];
+    }
+    if (leadH === 0 && c > limitC) leadH = h + 1;
+  }
+  return { ot, peakC, peakRaw, leadH };
 }
 
 /** A batch of float windows: inputs [B,7,96] node-major and targets [B,24], flat. */
@@ -63,7 +87,8 @@ export interface FloatBatch {
 
 /**
  * Gathers windows from normalized, time-major rows (`z` = rows*7 values, see normalizeRows):
- * inputs are rows [s, s+96) transposed to node-major, targets are OT at rows [s+96, s+120).
+ * inputs are rows [s, s+96) transposed to node-major, targets are OT at rows [s+96, s+120); both
+ * relative to the window's last row (as {@link prepareInput}), so the model predicts the change.
  */
 export function gatherWindows(z: Float32Array, starts: readonly number[]): FloatBatch {
   const b = starts.length;
@@ -71,11 +96,12 @@ export function gatherWindows(z: Float32Array, starts: readonly number[]): Float
   const y = new Float32Array(b * HORIZON);
   starts.forEach((s, k) => {
     const xo = k * N_CHANNELS * WINDOW;
+    const last = (s + WINDOW - 1) * N_CHANNELS;
     for (let t = 0; t < WINDOW; t++) {
       const ro = (s + t) * N_CHANNELS;
-      for (let c = 0; c < N_CHANNELS; c++) x[xo + c * WINDOW + t] = z[ro + c];
+      for (let c = 0; c < N_CHANNELS; c++) x[xo + c * WINDOW + t] = z[ro + c] - z[last + c];
     }
-    for (let h = 0; h < HORIZON; h++) y[k * HORIZON + h] = z[(s + WINDOW + h) * N_CHANNELS + TARGET];
+    for (let h = 0; h < HORIZON; h++) y[k * HORIZON + h] = z[(s + WINDOW + h) * N_CHANNELS + TARGET] - z[last + TARGET];
   });
   return { size: b, x, y };
 }

@@ -5,11 +5,8 @@
  * Every scale is rounded to f32 before it is used, since the .tflite stores f32 scales.
  */
 import type { QParams } from '../tflite/ir.ts';
+import { roundHalfAway } from './fixedpoint.ts';
 
-/** TFLite rounding: half away from zero. */
-function roundHalfAway(v: number): number {
-  return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
-}
 
 /** Running min/max of one tensor over the calibration set. */
 export class RangeObserver {

@@ -83,7 +83,7 @@ export function stubModel(mean: number, std: number, limitC: number): Uint8Array
   const meta = new Uint8Array(28 + 8 * n + 5);
   const dv = new DataView(meta.buffer);
   dv.setUint32(0, 0x31444d44, true);
-  dv.setUint16(4, 1, true);
+  dv.setUint16(4, 2, true);
   dv.setUint16(6, n, true);
   dv.setUint16(8, 96, true);
   dv.setUint16(10, 24, true);

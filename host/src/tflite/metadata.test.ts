@@ -16,7 +16,7 @@ test('layout: offsets of CONTRACTS.md for n = 7', () => {
   assert.equal(b.length, 29 + 56 + 4);
   assert.equal(v.getUint32(0, true), 0x31444d44);
   assert.equal(String.fromCharCode(...b.subarray(0, 4)), 'DMD1');
-  assert.deepEqual([2, 4, 6, 8, 10, 12].map((o) => v.getUint16(o + 2, true)), [1, 7, 96, 24, 6, 0]);
+  assert.deepEqual([2, 4, 6, 8, 10, 12].map((o) => v.getUint16(o + 2, true)), [2, 7, 96, 24, 6, 0]);
   assert.equal(v.getFloat32(16, true), 1.5);
   assert.equal(v.getFloat32(16 + 28 + 24, true), 8.25);
   assert.equal(v.getFloat32(16 + 56, true), 42.5);
@@ -43,7 +43,8 @@ test('decode rejects short buffers, bad magic, bad version, bad target, bad std,
   };
   bad((b) => b.subarray(0, 10), /header/);
   bad((_, v) => v.setUint32(0, 0x12345678, true), /magic/);
-  bad((_, v) => v.setUint16(4, 2, true), /layout version 2/);
+  bad((_, v) => v.setUint16(4, 1, true), /layout version 1/);
+  bad((_, v) => v.setUint16(4, 3, true), /layout version 3/);
   bad((_, v) => v.setUint16(12, 7, true), /target/);
   bad((_, v) => v.setFloat32(16 + 28, 0, true), /std\[0\]/);
   bad((b) => b.subarray(0, b.length - 1), /name/);

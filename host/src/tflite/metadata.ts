@@ -9,7 +9,7 @@ import { InputError } from '../errors.ts';
 /** Magic of the metadata buffer: "DMD1" read as a little-endian u32. */
 export const DENDRA_META_MAGIC = 0x31444d44;
 /** Layout version this module writes and reads. */
-export const DENDRA_META_VERSION = 1;
+export const DENDRA_META_VERSION = 2;
 /** Name of the Model.metadata entry holding the buffer. */
 export const DENDRA_META_NAME = 'dendra';
 

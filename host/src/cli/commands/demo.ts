@@ -4,7 +4,14 @@ import { existsSync } from 'node:fs';
 import { action, intOpt, makeProgress, printJson } from '../run.ts';
 import { runDemo } from '../../demo/demo.ts';
 import { DEFAULT_ETT, GRID_MODEL } from '../paths.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, UsageError } from '../../errors.ts';
+
+/** Parses a finite number option or throws a one-line usage error. */
+function numOpt(name: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${name} must be a number, got '${v}'`);
+  return n;
+}
 
 interface DemoOpts {
   model: string;
@@ -13,6 +20,7 @@ interface DemoOpts {
   windows: string;
   msPerHour: string;
   forever?: boolean;
+  otLimit?: string;
   json?: boolean;
 }
 
@@ -23,7 +31,8 @@ export function registerDemo(program: Command): void {
     .description('broker + simulated board + flash the grid model over a pty + replay ETTh1 + operator alerts')
     .option('--model <file>', 'model to flash', GRID_MODEL)
     .option('--data <csv>', 'ETT-layout CSV the board replays', DEFAULT_ETT)
-    .option('--start <row>', 'first CSV row of window 0', '13200')
+    .option('--start <row>', 'first CSV row of window 0 (default: 2017-07-01, summer of the validation split)', '8760')
+    .option('--ot-limit <degC>', "the site's oil-temperature alert limit (default: 95th percentile over the replayed hours)")
     .option('--windows <n>', 'simulated hours to replay before stopping', '720')
     .option('--ms-per-hour <ms>', 'real milliseconds per simulated hour', '60')
     .option('--forever', 'run until Ctrl-C')
@@ -37,7 +46,8 @@ export function registerDemo(program: Command): void {
       const summary = await runDemo({
         model: opts.model,
         dataCsv: opts.data,
-        start: intOpt('--start', opts.start, 13200),
+        start: intOpt('--start', opts.start, 8760),
+        otLimitC: opts.otLimit === undefined ? undefined : numOpt('--ot-limit', opts.otLimit),
         windows: intOpt('--windows', opts.windows, 720, 1),
         msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 60),
         forever: !!opts.forever,

@@ -22,12 +22,12 @@ export function registerTrain(program: Command): void {
     .description('train the grid model: channel graph from training-split correlations, message passing, attention pooling, 24 h oil-temperature head')
     .option('--data <csv>', 'ETT-layout CSV (date, six loads, OT)', DEFAULT_ETT)
     .option('--out <dir>', 'where the float weights go', path.join(REPO_ROOT, '.dendra', 'grid'))
-    .option('--epochs <n>', 'maximum epochs (early stopping on validation MSE)', '30')
+    .option('--epochs <n>', 'maximum epochs (early stopping on validation MSE)', '40')
     .option('--seed <n>', 'random seed', '1')
     .option('--max-windows <n>', 'training windows per epoch (default: all)')
     .option('--json', 'print metrics as JSON (no progress bar)')
     .action(action(async (opts: TrainOpts) => {
-      const epochs = intOpt('--epochs', opts.epochs, 30, 1);
+      const epochs = intOpt('--epochs', opts.epochs, 40, 1);
       const bar = makeProgress(!!opts.json, 'epoch', ' | loss {loss} | val {val}');
       bar.start(epochs, 'train');
       const result = await trainGrid({
