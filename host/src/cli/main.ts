@@ -12,7 +12,15 @@ import { registerFlash } from './commands/flash.ts';
 import { registerAlerts } from './commands/alerts.ts';
 import { registerBroker } from './commands/broker.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerImage } from './commands/image.ts';
+import { registerPack } from './commands/pack.ts';
 import { reportError } from './run.ts';
+
+// `dendra ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const program = new Command();
 program
@@ -20,7 +28,10 @@ program
   .description('Train, quantize, flash and watch Dendra boards (int8 graph networks at the substation edge).')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // Program options (--version) only before the subcommand, as git does: `dendra sign --version 1.2.3`
+  // is the image version, not the CLI's.
+  .enablePositionalOptions();
 
 registerTrain(program);
 registerQuantize(program);
@@ -31,6 +42,8 @@ registerFlash(program);
 registerAlerts(program);
 registerBroker(program);
 registerDemo(program);
+registerImage(program);
+registerPack(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -34,11 +34,33 @@ export interface Board {
   arenaLimitBytes: number;
   /** UART baud rates and the largest serial frame payload the bootloader accepts (HAL board_max_frame). */
   uart: { defaultBaud: number; maxBaud: number; maxFramePayload: number };
-  /** Sensor DMA channels and the bytes of one frame each. */
-  dma: { channels: { id: number; name: string; frameBytes: number }[] };
+  /**
+   * Sensor DMA channels and the bytes of one frame each; `hwChannels` (optional) is the number of
+   * hardware DMA channels/streams the SoC has (informational, must be >= `channels.length`).
+   */
+  dma: { hwChannels?: number; channels: { id: number; name: string; frameBytes: number }[] };
   /** Supply voltage (V) and the current (mA) of each power mode; `active` and `sleep` are required. */
   pmu: { supplyV: number; modes: Record<string, { currentMa: number }> };
+  /** WebAssembly runtime the board runs the firmware with (optional; absent for the simulator). */
+  runtime?: BoardRuntime;
+  /**
+   * Estimated CPU cycles per int8 multiply-accumulate of a model under {@link runtime} (optional,
+   * > 0). An estimate, not a measurement: the board file's `$sources.cyclesPerMac` says how it was made.
+   */
+  cyclesPerMac?: number;
+  /**
+   * Bytes of a firmware slot left for the firmware image once the native runtime, HAL and network
+   * stack are counted (optional; <= the smaller of slotA/slotB). Absent: the whole slot.
+   */
+  firmwareBudgetBytes?: number;
+  /** Where each figure comes from (datasheet, section, URL) and which are estimates. Not validated. */
+  $sources?: Record<string, string>;
 }
+
+/** Runtimes a board may name in `runtime`. */
+export const BOARD_RUNTIMES = ['wamr-interp', 'wamr-aot'] as const;
+/** One of {@link BOARD_RUNTIMES}. */
+export type BoardRuntime = (typeof BOARD_RUNTIMES)[number];
 
 /** The repository's `boards/` directory (default for every function here). */
 export const BOARDS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../boards');
@@ -130,8 +152,10 @@ function num(b: Json, path: string, board: string, min = 1): number {
 
 /**
  * Checks every field the simulator and the flasher need. Regions must be sector-aligned, inside
- * flash and not overlap; PMU needs `active` and `sleep` modes.
- * @throws InputError code `E_BOARD` naming the first bad field.
+ * flash and not overlap; PMU needs `active` and `sleep` modes. Optional fields, when present:
+ * `runtime` one of {@link BOARD_RUNTIMES}, `cyclesPerMac` > 0, `firmwareBudgetBytes` <= the smaller
+ * firmware slot, `dma.hwChannels` an integer >= the channels listed, `$sources` an object.
+ * @throws InputError code `E_BOARD` naming the first bad field, on one line.
  */
 export function validateBoard(b: Json, name: string): void {
   const bad = (msg: string): never => {
@@ -163,4 +187,28 @@ export function validateBoard(b: Json, name: string): void {
   for (const mode of ['active', 'sleep']) num(b, `pmu.modes.${mode}.currentMa`, name, 0);
   const dma = (b.dma as Json | undefined)?.channels;
   if (!Array.isArray(dma) || dma.length === 0) bad('dma.channels must list at least one channel');
+  validateOptional(b, name, bad, (dma as unknown[]).length);
+}
+
+/** Checks the optional fields (runtime, cyclesPerMac, firmwareBudgetBytes, dma.hwChannels). */
+function validateOptional(b: Json, name: string, bad: (msg: string) => never, dmaUsed: number): void {
+  if (b.runtime !== undefined && !(BOARD_RUNTIMES as readonly unknown[]).includes(b.runtime)) {
+    bad(`field runtime must be one of ${BOARD_RUNTIMES.join(', ')} (got ${JSON.stringify(b.runtime)})`);
+  }
+  if (b.cyclesPerMac !== undefined) {
+    const c = b.cyclesPerMac;
+    if (typeof c !== 'number' || !Number.isFinite(c) || c <= 0) bad(`field cyclesPerMac must be a number > 0 (got ${JSON.stringify(c)})`);
+  }
+  if (b.firmwareBudgetBytes !== undefined) {
+    const budget = num(b, 'firmwareBudgetBytes', name);
+    const slot = Math.min(num(b, 'flash.regions.slotA.size', name), num(b, 'flash.regions.slotB.size', name));
+    if (budget > slot) bad(`field firmwareBudgetBytes (${budget}) is larger than the firmware slot (${slot} bytes)`);
+  }
+  const hw = (b.dma as Json).hwChannels;
+  if (hw !== undefined) {
+    if (typeof hw !== 'number' || !Number.isInteger(hw) || hw < dmaUsed) {
+      bad(`field dma.hwChannels must be an integer >= the ${dmaUsed} channel(s) listed (got ${JSON.stringify(hw)})`);
+    }
+  }
+  if (b.$sources !== undefined && !isObject(b.$sources)) bad('field $sources must be an object');
 }

@@ -3,9 +3,13 @@ import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '../run.ts';
 import { flashModel } from '../../flash/flash.ts';
 import { loadModelFile } from '../modelfile.ts';
+import { loadBoard } from '../../sim/board.ts';
+import { assertModelFits } from '../../boards/fit.ts';
+import { estimateArenaBytes } from '../../grid/card.ts';
 
 interface FlashOpts {
   port: string;
+  board: string;
   baud: string;
   timeout: string;
   retries: string;
@@ -19,12 +23,16 @@ export function registerFlash(program: Command): void {
     .description('flash a .tflite model to a board over a serial port (frames with CRC-32, acks, retries)')
     .argument('<model>', '.tflite model file')
     .requiredOption('--port <tty>', 'serial port, e.g. /dev/ttyUSB0 or the pty printed by dendra sim')
+    .option('--board <name>', 'board descriptor in boards/ (the model must fit its model region and arena)', 'sim')
     .option('--baud <n>', 'baud rate', '115200')
     .option('--timeout <ms>', 'response timeout per attempt', '1000')
     .option('--retries <n>', 'retries per command', '3')
     .option('--json', 'print the result as JSON (no progress bar)')
     .action(action(async (file: string, opts: FlashOpts) => {
-      loadModelFile(file); // refuse a file that is not a valid .tflite before touching the port
+      // Refuse a file that is not a valid .tflite, an unknown board, or a model that does not fit,
+      // before touching the port.
+      const { model, bytes } = loadModelFile(file);
+      assertModelFits(loadBoard(opts.board), bytes.length, estimateArenaBytes(model));
       const bar = makeProgress(!!opts.json, 'B');
       let started = false;
       const result = await flashModel({
