@@ -115,9 +115,9 @@ describe("graph checks", () => {
     m.inputs = [0, 2];
     expect(loadBytes(buildModel(m))).toBe(S.E_GRAPH);
   });
-  test("unsupported builtin (ADD = 0) -> E_UNSUPPORTED_OP", () => {
+  test("unsupported builtin (CONV_2D = 3) -> E_UNSUPPORTED_OP", () => {
     const m = new ModelSpec();
-    m.opcodes = [0];
+    m.opcodes = [3];
     m.tensors = [act([2], 1.0, 0), act([2], 1.0, 0)];
     m.ops = [new OpSpec(0, [0], [1])];
     m.inputs = [0];

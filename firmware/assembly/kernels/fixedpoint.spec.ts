@@ -120,8 +120,16 @@ describe("CalculateActivationRangeQuantized (int8)", () => {
     expect(actMin).toBe(-128);
     expect(actMax).toBe(-8);
   });
-  test("RELU_N1_TO_1 (2) and TANH (4) are refused", () => {
-    expect(activationRange(2, 0.1, 0)).toBe(S.E_UNSUPPORTED_OP);
+  test("RELU_N1_TO_1 (2): zp -/+ roundf(1 / scale), clamped to int8", () => {
+    expect(activationRange(2, 0.1, 0)).toBe(S.OK);
+    expect(actMin).toBe(-10);
+    expect(actMax).toBe(10);
+    expect(activationRange(2, 0.1, 120)).toBe(S.OK);
+    expect(actMin).toBe(110);
+    expect(actMax).toBe(127);
+  });
+  test("TANH (4) and SIGN_BIT (5) are refused", () => {
     expect(activationRange(4, 0.1, 0)).toBe(S.E_UNSUPPORTED_OP);
+    expect(activationRange(5, 0.1, 0)).toBe(S.E_UNSUPPORTED_OP);
   });
 });

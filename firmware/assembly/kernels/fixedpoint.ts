@@ -117,14 +117,22 @@ export let actMax: i32 = 127;
 
 /**
  * TFLite CalculateActivationRangeQuantized for int8: NONE (0) gives [-128, 127], RELU (1)
- * [max(-128, zp), 127], RELU6 (3) also caps at zp + roundf(6 / scale) (f32 arithmetic).
- * Writes actMin/actMax. Returns E_UNSUPPORTED_OP for other activations.
+ * [max(-128, zp), 127], RELU_N1_TO_1 (2) [max(-128, zp + roundf(-1 / scale)),
+ * min(127, zp + roundf(1 / scale))], RELU6 (3) [max(-128, zp), min(127, zp + roundf(6 / scale))]
+ * (f32 arithmetic). Writes actMin/actMax. Returns E_UNSUPPORTED_OP for other activations.
  */
 export function activationRange(act: i32, scale: f32, zp: i32): i32 {
   actMin = -128;
   actMax = 127;
   if (act == 0) return S.OK;
-  if (act != 1 && act != 3) return S.E_UNSUPPORTED_OP;
+  if (act != 1 && act != 2 && act != 3) return S.E_UNSUPPORTED_OP;
+  if (act == 2) {
+    let one = roundHalfAwayF32(<f32>1.0 / scale);
+    if (one > <f32>1e6) one = <f32>1e6;
+    if (zp - <i32>one > actMin) actMin = zp - <i32>one;
+    if (zp + <i32>one < actMax) actMax = zp + <i32>one;
+    return S.OK;
+  }
   if (zp > actMin) actMin = zp;
   if (act == 3) {
     let six = roundHalfAwayF32(<f32>6.0 / scale);

@@ -94,3 +94,65 @@ export function getReciprocal(x: i32, integerDigits: i32): i32 {
   const shiftedSumMinusOne = <i32>((<u32>x << headroomPlusOne) - (<u32>1 << 31));
   return oneOverOnePlusX(shiftedSumMinusOne);
 }
+
+/**
+ * gemmlowp exp_on_negative_values for a FixedPoint<int32, integerBits> input a <= 0
+ * (1 <= integerBits <= 6). Returns exp(a) as a FixedPoint<0> (exp(0) is I32_MAX). The barrel
+ * shifter uses the factors exp(-2^e) for e = -2 .. min(4, integerBits - 1).
+ */
+export function expOnNegativeValuesBits(a: i32, integerBits: i32): i32 {
+  const fractionalBits = 31 - integerBits;
+  const oneQuarter = 1 << (fractionalBits - 2);
+  const mask = oneQuarter - 1;
+  const aModQuarterMinusQuarter = (a & mask) - oneQuarter;
+  let result = expOnIntervalQuarter(satShiftLeft(aModQuarterMinusQuarter, integerBits));
+  const remainder = aModQuarterMinusQuarter - a;
+  if ((remainder & (1 << (fractionalBits - 2))) != 0) result = srdhm(result, 1672461947);
+  if ((remainder & (1 << (fractionalBits - 1))) != 0) result = srdhm(result, 1302514674);
+  if (integerBits > 0 && (remainder & (1 << fractionalBits)) != 0) result = srdhm(result, 790015084);
+  if (integerBits > 1 && (remainder & (1 << (fractionalBits + 1))) != 0) result = srdhm(result, 290630308);
+  if (integerBits > 2 && (remainder & (1 << (fractionalBits + 2))) != 0) result = srdhm(result, 39332535);
+  if (integerBits > 3 && (remainder & (1 << (fractionalBits + 3))) != 0) result = srdhm(result, 720401);
+  if (integerBits > 4 && (remainder & (1 << (fractionalBits + 4))) != 0) result = srdhm(result, 242);
+  if (integerBits > 5 && a < -(1 << (fractionalBits + 5))) result = 0;
+  return a == 0 ? I32_MAX : result;
+}
+
+/**
+ * gemmlowp logistic for a FixedPoint<int32, 4> input: 1 / (1 + exp(-a)) as a FixedPoint<0>
+ * (raw Q31): one_over_one_plus_x(exp(-|a|)) for a > 0, One - that for a < 0, 2^30 for a = 0.
+ */
+export function logisticQ4(a: i32): i32 {
+  if (a == 0) return 1 << 30;
+  const absA = a > 0 ? a : -a;
+  const pos = oneOverOnePlusX(expOnNegativeValuesBits(-absA, 4));
+  return a > 0 ? pos : I32_MAX - pos;
+}
+
+/**
+ * gemmlowp one_minus_x_over_one_plus_x_for_x_in_0_1: (1 - a) / (1 + a) for a FixedPoint<0>
+ * a in [0, 1), by the same three Newton-Raphson steps as oneOverOnePlusX on FixedPoint<2>
+ * values, then Rescale<0>(x - 1). Returns a FixedPoint<0>.
+ */
+export function oneMinusXOverOnePlusX(a: i32): i32 {
+  const halfDenominator = roundingHalfSum(a, I32_MAX);
+  const oneF2: i32 = 1 << 29;
+  let x = 1515870810 + srdhm(halfDenominator, -1010580540); // 48/17 - 32/17 * d
+  for (let i = 0; i < 3; i++) {
+    const oneMinus = oneF2 - srdhm(halfDenominator, x);
+    x = x + satShiftLeft(srdhm(x, oneMinus), 2);
+  }
+  return satShiftLeft(x - oneF2, 2);
+}
+
+/**
+ * gemmlowp tanh for a FixedPoint<int32, 4> input, as a FixedPoint<0>: with n = -|a|,
+ * t = one_minus_x_over_one_plus_x(exp(2n)) (ExactMulByPot<1>: the same raw read with 5 integer
+ * bits); returns -t for a < 0, t for a > 0, 0 for a = 0.
+ */
+export function tanhQ4(a: i32): i32 {
+  if (a == 0) return 0;
+  const n = a < 0 ? a : -a;
+  const t = oneMinusXOverOnePlusX(expOnNegativeValuesBits(n, 5));
+  return a < 0 ? -t : t;
+}

@@ -9,11 +9,20 @@ import { fullyConnectedPrepare, fullyConnectedEval } from "./fully_connected";
 import { batchMatMulPrepare, batchMatMulEval } from "./batch_matmul";
 import { reshapePrepare, reshapeEval } from "./reshape";
 import { softmaxPrepare, softmaxEval } from "./softmax";
+import { addPrepare, addEval } from "./add";
+import { subPrepare, subEval } from "./sub";
+import { mulPrepare, mulEval } from "./mul";
+import { reluPrepare, relu6Prepare, reluEval } from "./relu";
+import { logisticPrepare, logisticEval } from "./logistic";
+import { tanhPrepare, tanhEval } from "./tanh";
 
 /** True when `code` is a builtin operator this firmware implements. */
 export function opSupported(code: i32): bool {
   return code == T.OP_FULLY_CONNECTED || code == T.OP_BATCH_MATMUL
-    || code == T.OP_RESHAPE || code == T.OP_SOFTMAX;
+    || code == T.OP_RESHAPE || code == T.OP_SOFTMAX
+    || code == T.OP_ADD || code == T.OP_SUB || code == T.OP_MUL
+    || code == T.OP_RELU || code == T.OP_RELU6
+    || code == T.OP_LOGISTIC || code == T.OP_TANH;
 }
 
 /** Init for operator `o`: clears its parameter slots. Returns E_UNSUPPORTED_OP for unknown ops. */
@@ -33,6 +42,13 @@ export function opPrepare(o: i32): i32 {
   if (code == T.OP_BATCH_MATMUL) return batchMatMulPrepare(o);
   if (code == T.OP_RESHAPE) return reshapePrepare(o);
   if (code == T.OP_SOFTMAX) return softmaxPrepare(o);
+  if (code == T.OP_ADD) return addPrepare(o);
+  if (code == T.OP_SUB) return subPrepare(o);
+  if (code == T.OP_MUL) return mulPrepare(o);
+  if (code == T.OP_RELU) return reluPrepare(o);
+  if (code == T.OP_RELU6) return relu6Prepare(o);
+  if (code == T.OP_LOGISTIC) return logisticPrepare(o);
+  if (code == T.OP_TANH) return tanhPrepare(o);
   return S.E_UNSUPPORTED_OP;
 }
 
@@ -43,5 +59,11 @@ export function opEval(o: i32): i32 {
   if (code == T.OP_BATCH_MATMUL) return batchMatMulEval(o);
   if (code == T.OP_RESHAPE) return reshapeEval(o);
   if (code == T.OP_SOFTMAX) return softmaxEval(o);
+  if (code == T.OP_ADD) return addEval(o);
+  if (code == T.OP_SUB) return subEval(o);
+  if (code == T.OP_MUL) return mulEval(o);
+  if (code == T.OP_RELU || code == T.OP_RELU6) return reluEval(o);
+  if (code == T.OP_LOGISTIC) return logisticEval(o);
+  if (code == T.OP_TANH) return tanhEval(o);
   return S.E_UNSUPPORTED_OP;
 }

@@ -57,15 +57,25 @@ export const TYPE_INT32: u8 = 2;
 export const TYPE_INT8: u8 = 9;
 
 // enum BuiltinOperator
+export const OP_ADD: i32 = 0;
 export const OP_FULLY_CONNECTED: i32 = 9;
+export const OP_LOGISTIC: i32 = 14;
+export const OP_MUL: i32 = 18;
+export const OP_RELU: i32 = 19;
+export const OP_RELU6: i32 = 21;
 export const OP_RESHAPE: i32 = 22;
 export const OP_SOFTMAX: i32 = 25;
+export const OP_TANH: i32 = 28;
+export const OP_SUB: i32 = 41;
 export const OP_BATCH_MATMUL: i32 = 126;
 
 // enum BuiltinOptions (union type ids)
 export const OPTS_FULLY_CONNECTED: u8 = 8;
 export const OPTS_SOFTMAX: u8 = 9;
+export const OPTS_ADD: u8 = 11;
 export const OPTS_RESHAPE: u8 = 17;
+export const OPTS_MUL: u8 = 21;
+export const OPTS_SUB: u8 = 28;
 export const OPTS_BATCH_MATMUL: u8 = 101;
 
 // table FullyConnectedOptions
@@ -74,6 +84,8 @@ export const FC_OPT_WEIGHTS_FORMAT: i32 = 1; // byte: 0 DEFAULT
 export const FC_OPT_KEEP_NUM_DIMS: i32 = 2;  // bool
 // table SoftmaxOptions
 export const SOFTMAX_OPT_BETA: i32 = 0;     // float
+// tables AddOptions, SubOptions, MulOptions (field 0 of each)
+export const ARITH_OPT_ACTIVATION: i32 = 0; // ActivationFunctionType (byte)
 // table BatchMatMulOptions
 export const BMM_OPT_ADJ_X: i32 = 0;        // bool
 export const BMM_OPT_ADJ_Y: i32 = 1;        // bool
@@ -81,4 +93,5 @@ export const BMM_OPT_ADJ_Y: i32 = 1;        // bool
 // enum ActivationFunctionType
 export const ACT_NONE: i32 = 0;
 export const ACT_RELU: i32 = 1;
+export const ACT_RELU_N1_TO_1: i32 = 2;
 export const ACT_RELU6: i32 = 3;

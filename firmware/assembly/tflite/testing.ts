@@ -150,6 +150,9 @@ function writeOptions(b: FbBuilder, op: OpSpec): i32 {
   b.startTable();
   if (op.optType == T.OPTS_FULLY_CONNECTED) b.addU8(T.FC_OPT_ACTIVATION, op.act);
   else if (op.optType == T.OPTS_SOFTMAX) b.addF32(T.SOFTMAX_OPT_BETA, op.beta);
+  else if (op.optType == T.OPTS_ADD || op.optType == T.OPTS_SUB || op.optType == T.OPTS_MUL) {
+    b.addU8(T.ARITH_OPT_ACTIVATION, op.act);
+  }
   else if (op.optType == T.OPTS_BATCH_MATMUL) {
     b.addU8(T.BMM_OPT_ADJ_X, op.adjX ? 1 : 0);
     b.addU8(T.BMM_OPT_ADJ_Y, op.adjY ? 1 : 0);
@@ -325,4 +328,68 @@ export function fcModel(
   m.inputs = [0];
   m.outputs = [3];
   return buildModel(m);
+}
+
+/**
+ * TFLite Micro's test quantization (FloatToQuantizedType): round(v / scale) (f32 division,
+ * half away from zero) + zp, clamped to int8.
+ */
+export function quantizeI8(v: f32[], scale: f32, zp: i32): i32[] {
+  const out: i32[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const q = v[i] / scale;
+    const t = trunc(q);
+    const r = q - t >= <f32>0.5 ? t + 1 : q - t <= <f32>-0.5 ? t - 1 : t;
+    const x = <i32>r + zp;
+    out.push(x < -128 ? -128 : x > 127 ? 127 : x);
+  }
+  return out;
+}
+
+/**
+ * A one-op binary model (ADD/SUB/MUL): t0 graph input (shape1), t1 constant second operand
+ * (shape2, int8 values `in2`, buffer 1), t2 output; options of type `optType` with activation `act`.
+ */
+export function binaryModel(
+  code: i32, optType: u8, act: i32,
+  shape1: i32[], s1: f32, z1: i64, shape2: i32[], in2: i32[], s2: f32, z2: i64,
+  outShape: i32[], so: f32, zo: i64,
+): Uint8Array {
+  const m = new ModelSpec();
+  m.opcodes = [code];
+  m.buffers.push(i8Bytes(in2));
+  m.tensors = [
+    new TensorSpec(shape1, T.TYPE_INT8, 0, [s1], [z1]),
+    new TensorSpec(shape2, T.TYPE_INT8, 1, [s2], [z2]),
+    new TensorSpec(outShape, T.TYPE_INT8, 0, [so], [zo]),
+  ];
+  const op = new OpSpec(0, [0, 1], [2]);
+  op.optType = optType;
+  op.act = <u8>act;
+  m.ops = [op];
+  m.inputs = [0];
+  m.outputs = [2];
+  return buildModel(m);
+}
+
+/** A one-op unary model (RELU, RELU6, LOGISTIC, TANH): t0 input -> t1 output, same shape, no options. */
+export function unaryModel(code: i32, shape: i32[], si: f32, zi: i64, so: f32, zo: i64): Uint8Array {
+  const m = new ModelSpec();
+  m.opcodes = [code];
+  m.tensors = [
+    new TensorSpec(shape, T.TYPE_INT8, 0, [si], [zi]),
+    new TensorSpec(shape, T.TYPE_INT8, 0, [so], [zo]),
+  ];
+  m.ops = [new OpSpec(0, [0], [1])];
+  m.inputs = [0];
+  m.outputs = [1];
+  return buildModel(m);
+}
+
+/** Largest |a[i] - b[i]| (2^30 when the lengths differ). */
+export function maxAbsDiff(a: i32[], b: i32[]): i32 {
+  if (a.length != b.length) return 1 << 30;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = max(d, abs(a[i] - b[i]));
+  return d;
 }

@@ -10,12 +10,25 @@ import { elementCount, type OpSite, type PreparedOp, type Values } from './kerne
 import { prepareFullyConnected } from './kernels/fully_connected.ts';
 import { prepareReshape } from './kernels/reshape.ts';
 import { prepareSoftmax } from './kernels/softmax.ts';
+import { prepareAdd } from './kernels/add.ts';
+import { prepareSub } from './kernels/sub.ts';
+import { prepareMul } from './kernels/mul.ts';
+import { prepareRelu, prepareRelu6 } from './kernels/relu.ts';
+import { prepareLogistic } from './kernels/logistic.ts';
+import { prepareTanh } from './kernels/tanh.ts';
 
 const PREPARE: Record<QOpCode, (site: OpSite) => PreparedOp> = {
   FULLY_CONNECTED: prepareFullyConnected,
   BATCH_MATMUL: prepareBatchMatMul,
   RESHAPE: prepareReshape,
   SOFTMAX: prepareSoftmax,
+  ADD: prepareAdd,
+  SUB: prepareSub,
+  MUL: prepareMul,
+  RELU: prepareRelu,
+  RELU6: prepareRelu6,
+  LOGISTIC: prepareLogistic,
+  TANH: prepareTanh,
 };
 
 /** A model prepared for repeated int8 inference. */

@@ -8,7 +8,9 @@
 export type QType = 'int8' | 'int32' | 'float32';
 
 /** Builtin ops Dendra's spine graph uses (TFLite BuiltinOperator names). */
-export type QOpCode = 'FULLY_CONNECTED' | 'BATCH_MATMUL' | 'RESHAPE' | 'SOFTMAX';
+export type QOpCode =
+  | 'FULLY_CONNECTED' | 'BATCH_MATMUL' | 'RESHAPE' | 'SOFTMAX'
+  | 'ADD' | 'SUB' | 'MUL' | 'RELU' | 'RELU6' | 'LOGISTIC' | 'TANH';
 
 /** Quantization of one tensor: per-tensor when scale has one entry, else per-channel on `axis`. */
 export interface QParams {
@@ -27,8 +29,8 @@ export interface QTensor {
   data?: Int8Array | Int32Array | Float32Array;
 }
 
-/** Fused activation of FULLY_CONNECTED (TFLite ActivationFunctionType). */
-export type QActivation = 'NONE' | 'RELU' | 'RELU6';
+/** Fused activation of FULLY_CONNECTED, ADD, SUB and MUL (TFLite ActivationFunctionType). */
+export type QActivation = 'NONE' | 'RELU' | 'RELU_N1_TO_1' | 'RELU6';
 
 /** Options per op; only those the op uses are read. */
 export interface QOpOptions {

@@ -1,13 +1,14 @@
 /**
  * .tflite flatbuffer -> QModel, validating every offset, length and index on the way (see
  * fbview.ts). Only what Dendra's executor can run is accepted: one subgraph, int8/int32/float32
- * tensors, and the builtin ops FULLY_CONNECTED, RESHAPE, SOFTMAX, BATCH_MATMUL.
+ * tensors, and the builtin ops FULLY_CONNECTED, RESHAPE, SOFTMAX, BATCH_MATMUL, ADD, SUB, MUL, RELU,
+ * RELU6, LOGISTIC, TANH.
  */
 import type { QActivation, QModel, QOp, QOpCode, QOpOptions, QParams, QTensor, QType } from './ir.ts';
 import { FbTable, FbView, modelError } from './fbview.ts';
 import {
-  ActivationCode, BatchMatMulOptionsF, BufferF, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER,
-  FullyConnectedOptionsF, MetadataF, ModelF, OperatorCodeF, OperatorF, QuantF, ReshapeOptionsF,
+  ActivationCode, AddSubOptionsF, BatchMatMulOptionsF, BufferF, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER,
+  FullyConnectedOptionsF, MetadataF, ModelF, MulOptionsF, OperatorCodeF, OperatorF, QuantF, ReshapeOptionsF,
   SCHEMA_VERSION, SoftmaxOptionsF, SubGraphF, TENSOR_TYPE_CODE, TensorF, elementBytes,
 } from './schema.ts';
 
@@ -109,7 +110,7 @@ function readOptions(op: QOpCode, o: FbTable, k: number): QOpOptions {
     case 'FULLY_CONNECTED': {
       const a = opts.i8(FullyConnectedOptionsF.fused_activation_function, 0);
       const activation = ACT_BY_CODE.get(a);
-      if (!activation) modelError(`op ${k} (FULLY_CONNECTED) has fused activation ${a}; Dendra supports NONE, RELU, RELU6`);
+      if (!activation) modelError(`op ${k} (FULLY_CONNECTED) has fused activation ${a}; Dendra supports NONE, RELU, RELU_N1_TO_1, RELU6`);
       if (opts.i8(FullyConnectedOptionsF.weights_format, 0) !== 0) modelError(`op ${k} (FULLY_CONNECTED) uses shuffled weights`);
       return { activation, keepNumDims: opts.u8(FullyConnectedOptionsF.keep_num_dims, 0) !== 0 };
     }
@@ -121,6 +122,20 @@ function readOptions(op: QOpCode, o: FbTable, k: number): QOpOptions {
     }
     case 'BATCH_MATMUL':
       return { adjX: opts.u8(BatchMatMulOptionsF.adj_x, 0) !== 0, adjY: opts.u8(BatchMatMulOptionsF.adj_y, 0) !== 0 };
+    case 'ADD':
+    case 'SUB':
+    case 'MUL': {
+      const slot = op === 'MUL' ? MulOptionsF.fused_activation_function : AddSubOptionsF.fused_activation_function;
+      const a = opts.i8(slot, 0);
+      const activation = ACT_BY_CODE.get(a);
+      if (!activation) modelError(`op ${k} (${op}) has fused activation ${a}; Dendra supports NONE, RELU, RELU_N1_TO_1, RELU6`);
+      return { activation };
+    }
+    case 'RELU':
+    case 'RELU6':
+    case 'LOGISTIC':
+    case 'TANH':
+      return {};
   }
 }
 

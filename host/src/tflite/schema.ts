@@ -21,9 +21,16 @@ export const TENSOR_TYPE_CODE: Record<QType, number> = { float32: 0, int32: 2, i
 
 /** BuiltinOperator codes (schema.fbs `enum BuiltinOperator : int32`). */
 export const BuiltinOperator: Record<QOpCode, number> = {
+  ADD: 0,
   FULLY_CONNECTED: 9,
+  LOGISTIC: 14,
+  MUL: 18,
+  RELU: 19,
+  RELU6: 21,
   RESHAPE: 22,
   SOFTMAX: 25,
+  TANH: 28,
+  SUB: 41,
   BATCH_MATMUL: 126,
 };
 
@@ -33,25 +40,42 @@ export const PLACEHOLDER_FOR_GREATER_OP_CODES = 127;
 /**
  * Operator versions written in OperatorCode.version for int8 models (as the TFLite converter
  * assigns them in op_version.cc: FC int8 = 4 (5 with keep_num_dims), SOFTMAX int8 = 2,
- * BATCH_MATMUL int8 = 2, RESHAPE = 1).
+ * BATCH_MATMUL int8 = 2, RESHAPE = 1; ADD, SUB, MUL, RELU, RELU6, LOGISTIC and TANH int8 = 2).
  */
 export const OP_VERSION: Record<QOpCode, number> = {
   FULLY_CONNECTED: 4,
   RESHAPE: 1,
   SOFTMAX: 2,
   BATCH_MATMUL: 2,
+  ADD: 2,
+  SUB: 2,
+  MUL: 2,
+  RELU: 2,
+  RELU6: 2,
+  LOGISTIC: 2,
+  TANH: 2,
 };
 
-/** BuiltinOptions union type ids (1-based position in `union BuiltinOptions`, 0 = NONE). */
+/**
+ * BuiltinOptions union type ids (1-based position in `union BuiltinOptions`, 0 = NONE: the op has
+ * no options table).
+ */
 export const BuiltinOptionsType: Record<QOpCode, number> = {
   FULLY_CONNECTED: 8, // FullyConnectedOptions
   SOFTMAX: 9, // SoftmaxOptions
+  ADD: 11, // AddOptions
   RESHAPE: 17, // ReshapeOptions
+  MUL: 21, // MulOptions
+  SUB: 28, // SubOptions
   BATCH_MATMUL: 101, // BatchMatMulOptions
+  RELU: 0,
+  RELU6: 0,
+  LOGISTIC: 0,
+  TANH: 0,
 };
 
 /** ActivationFunctionType enum values. */
-export const ActivationCode: Record<QActivation, number> = { NONE: 0, RELU: 1, RELU6: 3 };
+export const ActivationCode: Record<QActivation, number> = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3 };
 
 /** Vtable slots of Model. */
 export const ModelF = {
@@ -87,6 +111,10 @@ export const FullyConnectedOptionsF = {
 export const SoftmaxOptionsF = { beta: 0, count: 1 } as const;
 /** Vtable slots of ReshapeOptions. */
 export const ReshapeOptionsF = { new_shape: 0, count: 1 } as const;
+/** Vtable slots of AddOptions and SubOptions (pot_scale_int16 matters for int16 only). */
+export const AddSubOptionsF = { fused_activation_function: 0, pot_scale_int16: 1, count: 2 } as const;
+/** Vtable slots of MulOptions. */
+export const MulOptionsF = { fused_activation_function: 0, count: 1 } as const;
 /** Vtable slots of BatchMatMulOptions. */
 export const BatchMatMulOptionsF = { adj_x: 0, adj_y: 1, asymmetric_quantize_inputs: 2, count: 3 } as const;
 

@@ -7,8 +7,8 @@ import { Builder } from 'flatbuffers';
 import { InputError } from '../errors.ts';
 import type { QModel, QOp, QOpCode, QParams, QTensor } from './ir.ts';
 import {
-  ActivationCode, BatchMatMulOptionsF, BufferF, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER,
-  FullyConnectedOptionsF, MetadataF, ModelF, OP_VERSION, OperatorCodeF, OperatorF,
+  ActivationCode, AddSubOptionsF, BatchMatMulOptionsF, BufferF, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER,
+  FullyConnectedOptionsF, MetadataF, ModelF, MulOptionsF, OP_VERSION, OperatorCodeF, OperatorF,
   PLACEHOLDER_FOR_GREATER_OP_CODES, QuantF, ReshapeOptionsF, SCHEMA_VERSION, SoftmaxOptionsF, SubGraphF,
   TENSOR_TYPE_CODE, TensorF, elementBytes,
 } from './schema.ts';
@@ -81,10 +81,24 @@ function tensor(b: Builder, t: QTensor, bufferIndex: number): Offset {
   return b.endObject();
 }
 
-/** The builtin options table of one op (every op Dendra writes has one). */
+/** The builtin options table of one op; 0 for ops without options (RELU, RELU6, LOGISTIC, TANH). */
 function builtinOptions(b: Builder, op: QOp): Offset {
   const o = op.options;
   switch (op.op) {
+    case 'ADD':
+    case 'SUB':
+      b.startObject(AddSubOptionsF.count);
+      b.addFieldInt8(AddSubOptionsF.fused_activation_function, ActivationCode[o.activation ?? 'NONE'], 0);
+      return b.endObject();
+    case 'MUL':
+      b.startObject(MulOptionsF.count);
+      b.addFieldInt8(MulOptionsF.fused_activation_function, ActivationCode[o.activation ?? 'NONE'], 0);
+      return b.endObject();
+    case 'RELU':
+    case 'RELU6':
+    case 'LOGISTIC':
+    case 'TANH':
+      return 0;
     case 'FULLY_CONNECTED':
       b.startObject(FullyConnectedOptionsF.count);
       b.addFieldInt8(FullyConnectedOptionsF.fused_activation_function, ActivationCode[o.activation ?? 'NONE'], 0);
@@ -126,8 +140,10 @@ function operator(b: Builder, op: QOp, opcodeIndex: number): Offset {
   b.addFieldInt32(OperatorF.opcode_index, opcodeIndex, 0);
   b.addFieldOffset(OperatorF.inputs, inputs, 0);
   b.addFieldOffset(OperatorF.outputs, outputs, 0);
-  b.addFieldInt8(OperatorF.builtin_options_type, BuiltinOptionsType[op.op], 0);
-  b.addFieldOffset(OperatorF.builtin_options, opts, 0);
+  if (opts) {
+    b.addFieldInt8(OperatorF.builtin_options_type, BuiltinOptionsType[op.op], 0);
+    b.addFieldOffset(OperatorF.builtin_options, opts, 0);
+  }
   return b.endObject();
 }
 

@@ -68,12 +68,14 @@ export function perTensor(site: OpSite, t: QTensor): { scale: number; zeroPoint:
 
 /**
  * CalculateActivationRangeQuantized for int8 (kernel_util.cc): bounds are zp + round(f / scale),
- * with f / scale computed in f32 and rounded half away from zero, clamped to [-128, 127].
+ * with f / scale computed in f32 and rounded half away from zero, clamped to [-128, 127]:
+ * RELU [0, inf), RELU_N1_TO_1 [-1, 1], RELU6 [0, 6], NONE unbounded.
  */
 export function activationRange(act: QActivation, scale: number, zeroPoint: number): [number, number] {
   const quantize = (f: number) => zeroPoint + roundHalfAway(Math.fround(Math.fround(f) / Math.fround(scale)));
   if (act === 'RELU') return [Math.max(-128, quantize(0)), 127];
   if (act === 'RELU6') return [Math.max(-128, quantize(0)), Math.min(127, quantize(6))];
+  if (act === 'RELU_N1_TO_1') return [Math.max(-128, quantize(-1)), Math.min(127, quantize(1))];
   return [-128, 127];
 }
 
