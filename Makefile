@@ -35,6 +35,9 @@ test-e2e: build ## end-to-end tests: real pty, real broker, real firmware .wasm
 
 test: build typecheck test-fw test-host test-e2e ## every test (what CI runs)
 
+soak: build ## flashing fault soak: 200 seeded runs with line faults, disconnects and power cuts
+	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/src/flash/faults.test.ts
+
 bench: build ## benchmarks: ratios written to bench/results/
 	@node --import tsx bench/run.ts
 

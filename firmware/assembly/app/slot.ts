@@ -1,15 +1,18 @@
 // Model slot: reads the flashed model into the model window and hands it to the interpreter.
-// Slot header (CONTRACTS.md): u32 magic "DMSL" | u32 length | u8[32] sha256 | u32 state; data at +4096.
+// The model region holds two banks (boot/banks.ts, docs/flash-protocol.md); each bank is a
+// CONTRACTS.md slot: u32 magic "DMSL" | u32 length | u8[32] sha256 | u32 state | u32 generation,
+// data at bank + 4096. The newest committed bank whose SHA-256 matches is loaded; if it fails, the
+// other one is, so a half-written or refused image never replaces a good model.
 
 import { flash_read, flash_region, REGION_MODEL, REGION_JOURNAL, flash_write } from "../hal/flash";
-import { crypto_sha256 } from "../hal/crypto";
 import { board_arena_limit } from "../hal/board";
 import { modelLoad } from "../interp/interpreter";
+import {
+  banksConfigure, bankDataCap, bankNewest, bankGen, bankLen, bankVerify, bankSetActive,
+} from "../boot/banks";
 import * as S from "../status";
 
-export const SLOT_MAGIC: u32 = 0x4c534d44;
-export const SLOT_VALID: u32 = 0x0000a5a5;
-export const SLOT_HEADER_BYTES: u32 = 4096;
+export { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from "../boot/banks";
 /** Largest model the RAM window holds (the spine grid model is a few KiB). */
 export const MAX_MODEL_WINDOW: u32 = 65536;
 
@@ -19,19 +22,18 @@ let arenaPtr: usize = 0;
 let arenaCap: u32 = 0;
 let modelAddr: u32 = 0;
 let modelSize: u32 = 0;
-const header: usize = memory.data(48);
-const digest: usize = memory.data(32);
 const region: usize = memory.data(8);
 
-/** Allocates the model window (model region minus header) and the arena once, at boot. Status. */
+/** Allocates the model window (one bank's data capacity, capped) and the arena once, at boot. Status. */
 export function slotInit(): i32 {
   if (windowPtr != 0) return S.OK;
   if (flash_region(REGION_MODEL, region) < 0) return S.E_FLASH;
   modelAddr = load<u32>(region);
   modelSize = load<u32>(region, 4);
-  if (modelSize <= SLOT_HEADER_BYTES) return S.E_FLASH;
+  banksConfigure(modelAddr, modelSize);
+  if (bankDataCap() == 0) return S.E_FLASH;
   // The model is read in place from this window; a board with memory-mapped flash maps it instead.
-  windowCap = min<u32>(modelSize - SLOT_HEADER_BYTES, MAX_MODEL_WINDOW);
+  windowCap = min<u32>(bankDataCap(), MAX_MODEL_WINDOW);
   windowPtr = heap.alloc(<usize>windowCap);
   arenaCap = board_arena_limit();
   arenaPtr = heap.alloc(<usize>arenaCap);
@@ -41,29 +43,38 @@ export function slotInit(): i32 {
 /** The model window (where the flatbuffer is read in place) and its capacity. */
 export function slotWindowPtr(): usize { return windowPtr; }
 export function slotWindowCap(): u32 { return windowCap; }
-/** Flash address of the model region (header sector first). */
+/** Flash address of the model region (bank 0's header sector first). */
 export function slotRegionAddr(): u32 { return modelAddr; }
+/** Size of the model region (both banks). */
+export function slotRegionSize(): u32 { return modelSize; }
 /** Arena given to the interpreter. */
 export function slotArenaPtr(): usize { return arenaPtr; }
 export function slotArenaCap(): u32 { return arenaCap; }
 
+/** Verifies bank i (header, SHA-256) into the window and loads it; marks it active on success. */
+function loadBank(i: i32): i32 {
+  const st = bankVerify(i, windowPtr, windowCap);
+  if (st != S.OK) return st;
+  const m = modelLoad(windowPtr, bankLen(i), arenaPtr, arenaCap);
+  if (m == S.OK) bankSetActive(i);
+  return m;
+}
+
 /**
- * Loads the model stored in the slot: header checks, read into the window, SHA-256 check, then
- * the interpreter validates and plans it. Returns OK, E_NO_MODEL for an empty slot, or the failure.
+ * Loads the model stored in the slot: the newest committed bank, or the other committed bank
+ * when the newest fails its SHA-256 or the interpreter refuses it. Returns OK, E_NO_MODEL when
+ * no bank is committed, or the newest bank's failure when neither loads.
  */
 export function slotLoad(): i32 {
+  bankSetActive(-1);
   if (windowPtr == 0) return S.E_NO_MODEL;
-  if (flash_read(modelAddr, header, 44) < 0) return S.E_FLASH;
-  if (load<u32>(header, 40) != SLOT_VALID) return S.E_NO_MODEL;
-  if (load<u32>(header) != SLOT_MAGIC) return S.E_BAD_MAGIC;
-  const len = load<u32>(header, 4);
-  if (len == 0 || len > windowCap) return S.E_TOO_LARGE;
-  if (flash_read(modelAddr + SLOT_HEADER_BYTES, windowPtr, len) < 0) return S.E_FLASH;
-  if (crypto_sha256(windowPtr, len, digest) < 0) return S.E_HASH;
-  for (let i: u32 = 0; i < 32; i++) {
-    if (load<u8>(digest + i) != load<u8>(header + 8 + i)) return S.E_HASH;
-  }
-  return modelLoad(windowPtr, len, arenaPtr, arenaCap);
+  const first = bankNewest();
+  if (first < 0) return S.E_NO_MODEL;
+  const st = loadBank(first);
+  if (st == S.OK) return S.OK;
+  const other = 1 - first;
+  if (bankGen(other) != 0 && loadBank(other) == S.OK) return S.OK;
+  return st;
 }
 
 /**

@@ -6,8 +6,12 @@
 // region and the model validator are given by bootConfigure (loader.ts wires the real ones).
 
 import { uart_read, uart_write } from "../hal/uart";
-import { flash_erase, flash_read, flash_write } from "../hal/flash";
+import { flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
+import {
+  banksConfigure, bankAddr, bankDataCap, bankTarget, bankErase, bankCommit, bankNextGen, bankNewest,
+  bankGen, bankLen, bankSha, bankSetActive,
+} from "./banks";
 import {
   parserReset, parserFeed, parserMaxPayload, frameType, frameSeq, frameLen, framePayload, frameEncode,
   FEED_FRAME, FEED_BAD_CRC,
@@ -22,9 +26,10 @@ export const CMD_STATUS: u8 = 0x05;
 export const RESPONSE_BIT: u8 = 0x80;
 export const PROTO_VERSION: u8 = 1;
 export const IMAGE_MODEL: u8 = 1;
-export const SLOT_MAGIC: u32 = 0x4c534d44;
-export const SLOT_VALID: u32 = 0x0000a5a5;
-export const SLOT_HEADER_BYTES: u32 = 4096;
+export { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from "./banks";
+import { SLOT_HEADER_BYTES } from "./banks";
+/** STATUS flags bit 0: a transfer is in progress (BEGIN accepted, FINISH not yet run). */
+export const STATUS_RECEIVING: u8 = 1;
 /** Identifies the firmware in HELLO (there is no board-name HAL import yet). */
 const BOARD_ID = "dendra";
 
@@ -35,7 +40,6 @@ const RESP_CAP: u32 = 64;
 const rxBuf: usize = memory.data(<i32>RX_CHUNK);
 const txBuf: usize = memory.data(<i32>(RESP_CAP + 10));
 const cache: usize = memory.data(<i32>(RESP_CAP + 10));
-const hdr: usize = memory.data(44);
 const digest: usize = memory.data(32);
 const expectSha: usize = memory.data(32);
 
@@ -49,13 +53,12 @@ function noRelease(): void {}
 
 let winPtr: usize = 0;
 let winCap: u32 = 0;
-let regAddr: u32 = 0;
-let regSize: u32 = 0;
 let validateFn: Validator = noValidate;
 let releaseFn: Release = noRelease;
 let configured = false;
 
 let receiving = false;
+let target: i32 = 0;
 let imageSize: u32 = 0;
 let received: u32 = 0;
 let changed = false;
@@ -72,12 +75,11 @@ export function bootConfigure(window: usize, windowCap: u32, regionAddr: u32, re
                               maxFrame: u32, validate: Validator, release: Release): void {
   winPtr = window;
   winCap = windowCap;
-  regAddr = regionAddr;
-  regSize = regionSize;
   validateFn = validate;
   releaseFn = release;
   receiving = false;
   cacheLen = 0;
+  banksConfigure(regionAddr, regionSize);
   parserReset(maxFrame);
   configured = true;
 }
@@ -86,10 +88,9 @@ export function bootConfigured(): bool { return configured; }
 /** Bytes received in the current transfer (high-water mark). */
 export function bootReceived(): u32 { return received; }
 
-/** Image capacity of the slot: what the window and the region both hold. */
+/** Image capacity of the slot: what the window and one bank both hold. */
 function slotCap(): u32 {
-  const data = regSize > SLOT_HEADER_BYTES ? regSize - SLOT_HEADER_BYTES : 0;
-  return min<u32>(winCap, data);
+  return min<u32>(winCap, bankDataCap());
 }
 
 /** Sends a response: status then `len` data bytes already at txBuf + 7; caches it. */
@@ -128,7 +129,8 @@ function doBegin(p: usize, len: u32): i32 {
   if (size == 0) return S.E_BOUNDS;
   if (size > slotCap()) return S.E_TOO_LARGE;
   receiving = false;
-  if (flash_erase(regAddr, regSize) < 0) return S.E_FLASH;
+  target = bankTarget(); // never the bank of the running (or newest) model
+  if (bankErase(target) != S.OK) return S.E_FLASH;
   memory.copy(expectSha, p + 5, 32);
   imageSize = size;
   received = 0;
@@ -142,7 +144,7 @@ function doWrite(p: usize, len: u32): i32 {
   const off = load<u32>(p);
   const n = len - 4;
   if (<u64>off + <u64>n > <u64>imageSize) return S.E_TOO_LARGE;
-  if (flash_write(regAddr + SLOT_HEADER_BYTES + off, p + 4, n) < 0) return S.E_FLASH;
+  if (flash_write(bankAddr(target) + SLOT_HEADER_BYTES + off, p + 4, n) < 0) return S.E_FLASH;
   if (off + n > received) received = off + n;
   return S.OK;
 }
@@ -152,18 +154,36 @@ function doFinish(): i32 {
   receiving = false;
   releaseFn();
   changed = true; // the window is overwritten from here on: the app must reload
-  if (flash_read(regAddr + SLOT_HEADER_BYTES, winPtr, imageSize) < 0) return S.E_FLASH;
+  bankSetActive(-1);
+  if (flash_read(bankAddr(target) + SLOT_HEADER_BYTES, winPtr, imageSize) < 0) return S.E_FLASH;
   if (crypto_sha256(winPtr, imageSize, digest) < 0) return S.E_HASH;
   if (memory.compare(digest, expectSha, 32) != 0) return S.E_HASH;
   const st = validateFn(winPtr, imageSize);
   if (st != S.OK) return st;
-  store<u32>(hdr, SLOT_MAGIC);
-  store<u32>(hdr, imageSize, 4);
-  memory.copy(hdr + 8, expectSha, 32);
-  if (flash_write(regAddr, hdr, 40) < 0) return S.E_FLASH;
-  store<u32>(hdr, SLOT_VALID);
-  if (flash_write(regAddr + 40, hdr, 4) < 0) return S.E_FLASH; // valid is written last
-  return S.OK;
+  // The old bank stays committed until here; one 4-byte state write makes the new one newest.
+  return bankCommit(target, imageSize, expectSha, bankNextGen());
+}
+
+/**
+ * STATUS data: received u32 | size u32 | sha8 | flags u8 | bank i8 | gen u32 | len u32 | sha8,
+ * the first four about the transfer in progress (or the last one), the rest about the newest
+ * committed bank (-1, zeros when the slot is empty; generation is the stored one).
+ */
+function doStatus(): i32 {
+  const d = txBuf + 7;
+  store<u32>(d, received);
+  store<u32>(d, imageSize, 4);
+  memory.copy(d + 8, expectSha, 8);
+  store<u8>(d, receiving ? STATUS_RECEIVING : 0, 16);
+  const b = bankNewest();
+  store<i8>(d, <i8>b, 17);
+  memory.fill(d + 18, 0, 16);
+  if (b >= 0) {
+    store<u32>(d, bankGen(b) - 1, 18);
+    store<u32>(d, bankLen(b), 22);
+    if (bankSha(b, digest)) memory.copy(d + 26, digest, 8);
+  }
+  return 34;
 }
 
 /** Runs the command in the parser's frame and replies. */
@@ -183,10 +203,8 @@ function handleFrame(): void {
   else if (type == CMD_BEGIN) st = doBegin(p, len);
   else if (type == CMD_WRITE) st = doWrite(p, len);
   else if (type == CMD_FINISH) st = doFinish();
-  else if (type == CMD_STATUS) {
-    store<u32>(txBuf + 7, received);
-    dataLen = 4;
-  } else st = S.E_STATE;
+  else if (type == CMD_STATUS) dataLen = doStatus();
+  else st = S.E_STATE;
   reply(type, seq, st, st == S.OK ? dataLen : 0);
 }
 

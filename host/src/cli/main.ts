@@ -14,6 +14,8 @@ import { registerBroker } from './commands/broker.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImage } from './commands/image.ts';
 import { registerPack } from './commands/pack.ts';
+import { registerEval } from './commands/eval.ts';
+import { registerInfo } from './commands/info.ts';
 import { reportError } from './run.ts';
 
 // `dendra ... | head` closes the pipe early: that is the reader's choice, not an error.
@@ -44,6 +46,8 @@ registerBroker(program);
 registerDemo(program);
 registerImage(program);
 registerPack(program);
+registerEval(program);
+registerInfo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,12 +2,15 @@
  * `flashModel`: sends a .tflite model to a board's bootloader over a serial port
  * (HELLO, BEGIN, WRITE chunks, FINISH), with progress and one-line errors for the usual failures:
  * missing port, busy port, silent board, file that is not a model or does not fit the slot.
+ * A transfer interrupted by a lost line, a vanished port or a board reset is resumed: HELLO,
+ * STATUS (where did the board stop, for which image), then WRITE from there, or BEGIN again when
+ * the board lost the transfer (docs/flash-protocol.md "Resume").
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { SerialPort } from 'serialport';
 import { InputError } from '../errors.ts';
-import { BootClient, FlashError, type HelloInfo, type Transport } from './loader.ts';
+import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
 
 /** Progress of a flash: image bytes acknowledged by the board so far, of `total`. */
@@ -15,6 +18,12 @@ export interface FlashProgress {
   bytes: number;
   total: number;
 }
+
+/** Firmware statuses after which a transfer is started again instead of failing. */
+const FW_E_HASH = -11;
+const FW_E_STATE = -14;
+/** Default number of resumes after an interrupted transfer. */
+export const DEFAULT_RESUMES = 3;
 
 /** Options of {@link flashModel}. */
 export interface FlashOptions {
@@ -30,8 +39,18 @@ export interface FlashOptions {
   timeoutMs?: number;
   /** Retries per command (default 3). */
   retries?: number;
-  /** Receives retry lines ("... retrying (n attempt(s) left)"). */
+  /** Receives retry lines ("... retrying (n attempt(s) left)") and resume lines. */
   log?: (line: string) => void;
+  /**
+   * Ask the board where it stopped before sending anything (STATUS), and continue an interrupted
+   * transfer of this same image (size and SHA-256 prefix match) from there; when the board already
+   * committed this image, do nothing more. Default false: a fresh BEGIN.
+   */
+  resume?: boolean;
+  /** Resumes after an interruption once the session started (default 3; 0 = fail at once). */
+  resumes?: number;
+  /** Largest WRITE payload (default and maximum: the board's max frame - 4); smaller survives noisy lines. */
+  chunkBytes?: number;
 }
 
 /** What a successful flash did. */
@@ -43,6 +62,14 @@ export interface FlashResult {
   chunks: number;
   retries: number;
   ms: number;
+  /** Resumes that were needed (0 for an uninterrupted flash). */
+  resumes: number;
+  /** Offset each session started writing at (the first is 0 unless `resume` found a transfer). */
+  startedAt: number[];
+  /** True when `resume` found this image already committed and nothing was sent. */
+  alreadyCommitted: boolean;
+  /** Image bytes per second over the whole flash. */
+  bytesPerSec: number;
 }
 
 /**
@@ -127,33 +154,96 @@ export async function listPorts(): Promise<string[]> {
 
 /**
  * Flashes a model: checks the file, opens the port, HELLO, checks protocol and slot size, BEGIN,
- * WRITE in chunks of the board's max frame, FINISH. The port is always closed again.
+ * WRITE in chunks of the board's max frame, FINISH. When the transfer breaks after HELLO
+ * succeeded (timeouts, a failed port write, a board that lost the transfer or found a bad hash),
+ * it reopens the port if needed and resumes up to `resumes` times, logging the resumes left.
+ * The port is always closed again.
  * @throws InputError for the file (see {@link readModelFile}); FlashError `E_PORT_*` for the port,
- *   `E_NO_BOARD` when HELLO gets no answer, `E_PROTO` for a protocol version mismatch,
- *   `E_TOO_LARGE` when the model does not fit, and the {@link BootClient} errors for the rest.
+ *   `E_NO_BOARD` when the first HELLO gets no answer, `E_PROTO` for a protocol version mismatch,
+ *   `E_TOO_LARGE` when the model does not fit, and the {@link BootClient} errors for the rest
+ *   (the last one when the resumes ran out).
  */
 export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
   const t0 = Date.now();
   const image = readModelFile(opts.file);
-  const port = await openPort(opts.port, opts.baud ?? 115200);
-  const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
+  const sha = new Uint8Array(createHash('sha256').update(image).digest());
+  const maxResumes = opts.resumes ?? DEFAULT_RESUMES;
+  let port = await openPort(opts.port, opts.baud ?? 115200);
+  const acc = { retries: 0, startedAt: [] as number[], chunks: 0, started: false, already: false };
   try {
-    const board = await helloOrExplain(client, opts.port);
-    if (board.proto !== PROTO_VERSION) {
-      throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
+    for (let round = 0; ; round++) {
+      const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
+      try {
+        const board = await session(client, opts, image, sha, round > 0 || !!opts.resume, acc);
+        const ms = Date.now() - t0;
+        return {
+          board, bytes: image.length, chunks: acc.chunks, retries: acc.retries + client.retried, ms, resumes: round,
+          startedAt: acc.startedAt, alreadyCommitted: acc.already, sha256: Buffer.from(sha).toString('hex'),
+          bytesPerSec: ms > 0 ? Math.round((image.length * 1000) / ms) : image.length,
+        };
+      } catch (e) {
+        if (!acc.started || round >= maxResumes || !resumable(e)) throw e;
+        opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${maxResumes - round} resume(s) left)`);
+        if ((e as FlashError).code === 'E_PORT' || !port.isOpen) {
+          await closePort(port);
+          port = await openPort(opts.port, opts.baud ?? 115200);
+        }
+      } finally {
+        acc.retries += client.retried;
+        client.close();
+      }
     }
-    if (image.length > board.slotSize) {
-      throw new FlashError('E_TOO_LARGE', `model is ${image.length} bytes but the board's model slot holds ${board.slotSize}`);
-    }
-    const chunks = await sendImage(client, image, board.maxFrame - 4, opts.onProgress);
-    return {
-      board, bytes: image.length, chunks, retries: client.retried, ms: Date.now() - t0,
-      sha256: createHash('sha256').update(image).digest('hex'),
-    };
   } finally {
-    client.close();
     await closePort(port);
   }
+}
+
+/** Errors after which a resume can help: lost answers, a dead port write, a board that reset. */
+function resumable(e: unknown): boolean {
+  if (!(e instanceof FlashError)) return false;
+  if (e.code === 'E_TIMEOUT' || e.code === 'E_PORT' || e.code === 'E_NO_BOARD') return true;
+  return e.code === 'E_BOARD' && (e.fwStatus === FW_E_STATE || e.fwStatus === FW_E_HASH);
+}
+
+type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean };
+
+/** One session on an open port: HELLO, checks, then the (resumed) transfer. Returns the board. */
+async function session(client: BootClient, opts: FlashOptions, image: Uint8Array, sha: Uint8Array,
+                       resume: boolean, acc: Acc): Promise<HelloInfo> {
+  const board = await helloOrExplain(client, opts.port);
+  if (board.proto !== PROTO_VERSION) {
+    throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
+  }
+  if (image.length > board.slotSize) {
+    throw new FlashError('E_TOO_LARGE', `model is ${image.length} bytes but the board's model slot holds ${board.slotSize}`);
+  }
+  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
+  if (!(chunk >= 1)) throw new FlashError('E_PROTO', `unusable chunk size ${chunk} (board max frame ${board.maxFrame} bytes)`);
+  acc.started = true;
+  const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha) : 'begin';
+  if (plan === 'done') {
+    acc.already = true;
+    opts.onProgress?.({ bytes: image.length, total: image.length });
+    return board;
+  }
+  if (plan === 'begin') await client.begin(image.length, sha);
+  const from = plan === 'begin' ? 0 : plan;
+  if (plan !== 'begin') opts.log?.(`board has ${from} of ${image.length} bytes of this image: continuing from there`);
+  acc.startedAt.push(from);
+  acc.chunks += await sendFrom(client, image, from, chunk, opts.onProgress);
+  await client.finish();
+  return board;
+}
+
+/**
+ * Where to continue from STATUS: the received offset when the board is receiving this image
+ * (same size and SHA-256 prefix), 'done' when it already committed it, else 'begin'.
+ */
+export function resumePoint(st: SlotStatus, size: number, sha: Uint8Array): number | 'begin' | 'done' {
+  const prefix = Buffer.from(sha.subarray(0, 8)).toString('hex');
+  if (st.receiving && st.size === size && st.sha256Prefix === prefix && st.received <= size) return st.received;
+  if (!st.receiving && st.active && st.active.length === size && st.active.sha256Prefix === prefix) return 'done';
+  return 'begin';
 }
 
 async function helloOrExplain(client: BootClient, path: string): Promise<HelloInfo> {
@@ -167,18 +257,15 @@ async function helloOrExplain(client: BootClient, path: string): Promise<HelloIn
   }
 }
 
-/** BEGIN, WRITE every chunk, FINISH; returns the number of chunks. */
-async function sendImage(client: BootClient, image: Uint8Array, chunk: number, onProgress?: (p: FlashProgress) => void): Promise<number> {
-  if (chunk < 1) throw new FlashError('E_PROTO', `board reports an unusable max frame (${chunk + 4} bytes)`);
-  const sha = new Uint8Array(createHash('sha256').update(image).digest());
-  await client.begin(image.length, sha);
-  onProgress?.({ bytes: 0, total: image.length });
+/** WRITEs the image from `from` in chunks, reporting progress; returns the number of chunks. */
+async function sendFrom(client: BootClient, image: Uint8Array, from: number, chunk: number,
+                        onProgress?: (p: FlashProgress) => void): Promise<number> {
+  onProgress?.({ bytes: from, total: image.length });
   let n = 0;
-  for (let off = 0; off < image.length; off += chunk) {
+  for (let off = from; off < image.length; off += chunk) {
     await client.write(off, image.subarray(off, Math.min(off + chunk, image.length)));
     n++;
     onProgress?.({ bytes: Math.min(off + chunk, image.length), total: image.length });
   }
-  await client.finish();
   return n;
 }

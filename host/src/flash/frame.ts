@@ -107,6 +107,19 @@ export class FrameDecoder {
     return frames;
   }
 
+  /**
+   * Gives up on the partial frame at the head of the buffer (e.g. after a timeout: its length
+   * byte may have been damaged, so it would wait forever) and rescans the rest from the byte
+   * after its sync; returns the frames found there. Counters are kept.
+   */
+  resync(): Frame[] {
+    if (this.buf.length === 0) return [];
+    const rest = this.buf.subarray(1);
+    this.stats.garbageBytes++;
+    this.buf = new Uint8Array(0);
+    return this.push(rest);
+  }
+
   /** Drops any partial frame (e.g. after a timeout); counters are kept. */
   reset(): void {
     this.buf = new Uint8Array(0);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BootClient, FlashError, type Transport } from './loader.ts';
+import { BootClient, FlashError, DEFAULT_FLUSH_BYTES, type Transport } from './loader.ts';
 import { encodeFrame, FrameDecoder, Cmd, RESPONSE_BIT, type Frame } from './frame.ts';
 
 /** A scripted board: `answer` decides, per received command, what (if anything) to send back. */
@@ -8,8 +8,10 @@ function mockBoard(answer: (f: Frame, n: number) => Uint8Array[] | null) {
   const dec = new FrameDecoder();
   const listeners = new Set<(c: Uint8Array) => void>();
   const seen: Frame[] = [];
+  const raw: Uint8Array[] = [];
   const transport: Transport = {
     write: async (bytes) => {
+      raw.push(bytes);
       for (const f of dec.push(bytes)) {
         seen.push(f);
         const out = answer(f, seen.length) ?? [];
@@ -21,7 +23,7 @@ function mockBoard(answer: (f: Frame, n: number) => Uint8Array[] | null) {
       return () => listeners.delete(l);
     },
   };
-  return { transport, seen };
+  return { transport, seen, raw };
 }
 
 const ok = (f: Frame, data: number[] = []) => encodeFrame(f.type | RESPONSE_BIT, f.seq, Uint8Array.from([0, ...data]));
@@ -82,4 +84,47 @@ test('no answer at all: E_TIMEOUT after retries+1 attempts', async () => {
   const c = new BootClient(transport, { timeoutMs: 20, retries: 2 });
   await assert.rejects(c.finish(), (e: unknown) => e instanceof FlashError && e.code === 'E_TIMEOUT' && e.attempt === 3);
   assert.equal(seen.length, 3);
+});
+
+test('after a timeout the client flushes the line with zeros (max frame + 10) before the retry', async () => {
+  const hello = [...new TextEncoder().encode('b'), 1, 0x40, 0x00, 0, 0x10, 0, 0]; // max frame 64
+  const { transport, seen, raw } = mockBoard((f, n) => (n === 1 || n === 3 ? null : [ok(f, f.type === Cmd.HELLO ? hello : [])]));
+  const c = new BootClient(transport, { timeoutMs: 30, retries: 2, seqStart: 1 });
+  await c.hello();
+  assert.equal(raw.length, 3);
+  assert.equal(raw[1].length, DEFAULT_FLUSH_BYTES, 'before HELLO the flush covers the firmware parser cap');
+  assert.ok(raw[1].every((b) => b === 0));
+  await c.finish();
+  assert.equal(raw[4].length, 64 + 10, 'after HELLO: the board max frame + 10');
+  assert.deepEqual(seen.map((f) => f.seq), [1, 1, 2, 2]);
+});
+
+test('a response stuck behind a frame with a damaged length is found by the resync at the timeout', async () => {
+  const { transport, seen } = mockBoard((f) => [Uint8Array.of(0xa5, 0x5a, 0x85, f.seq, 0xff, 0x00, 1, 2), ok(f, [7, 0, 0, 0])]);
+  const c = new BootClient(transport, { timeoutMs: 30, retries: 2, seqStart: 3 });
+  assert.equal(await c.status(), 7);
+  assert.equal(c.retried, 0);
+  assert.equal(seen.length, 1);
+});
+
+test('STATUS decodes the transfer in progress and the newest committed bank', async () => {
+  const d = new Uint8Array(34);
+  const dv = new DataView(d.buffer);
+  dv.setUint32(0, 2040, true);
+  dv.setUint32(4, 5000, true);
+  d.set([1, 2, 3, 4, 5, 6, 7, 8], 8);
+  d[16] = 1;
+  d[17] = 1;
+  dv.setUint32(18, 4, true);
+  dv.setUint32(22, 3000, true);
+  d.set([0xaa, 0xbb, 0, 0, 0, 0, 0, 0xcc], 26);
+  const { transport } = mockBoard((f) => [ok(f, [...d])]);
+  const c = new BootClient(transport, { seqStart: 0 });
+  assert.deepEqual(await c.slotStatus(), {
+    received: 2040, size: 5000, sha256Prefix: '0102030405060708', receiving: true,
+    active: { bank: 1, generation: 4, length: 3000, sha256Prefix: 'aabb0000000000cc' },
+  });
+  d[17] = 0xff;
+  d[16] = 0;
+  assert.equal((await c.slotStatus()).active, null);
 });

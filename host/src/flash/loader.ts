@@ -3,6 +3,10 @@
  * same seq and type `cmd | 0x80`, a status byte then data. Timeouts and NAKs (`E_FRAME`) are
  * retried a bounded number of times with the same seq (the board replays its cached answer for a
  * duplicate), logging the attempts left; every failure is a one-line {@link FlashError}.
+ * Before retrying after a timeout the client resynchronises both ends: it rescans its own
+ * buffered bytes past a partial frame (a damaged length byte would otherwise stall it) and sends
+ * a flush of zero bytes (max frame + 10) that completes any partial frame the board's parser is
+ * stuck in; zeros are never a sync byte, so the board then hunts for the retried frame's sync.
  */
 import { DendraError } from '../errors.ts';
 import { fwStatusMessage } from '../status.ts';
@@ -45,6 +49,25 @@ export interface HelloInfo {
   slotSize: number;
 }
 
+/** What STATUS reports (docs/flash-protocol.md). */
+export interface SlotStatus {
+  /** Image bytes received so far in the current (or last) transfer: the resume point. */
+  received: number;
+  /** Size declared by that transfer's BEGIN (0 before any). */
+  size: number;
+  /** First 8 bytes of the SHA-256 declared by BEGIN, hex. */
+  sha256Prefix: string;
+  /** A transfer is in progress (BEGIN accepted, FINISH not yet run): WRITE may continue it. */
+  receiving: boolean;
+  /** The newest committed bank (what the board boots), or null for an empty slot. */
+  active: { bank: number; generation: number; length: number; sha256Prefix: string } | null;
+}
+
+/** Largest response payload the client accepts (a longer header is noise). */
+export const MAX_RESPONSE_PAYLOAD = 1024;
+/** Flush length before the board's max frame is known (the firmware parser's hard cap + 10). */
+export const DEFAULT_FLUSH_BYTES = 4096 + 10;
+
 /** Options of a {@link BootClient}. */
 export interface BootClientOptions {
   /** Response timeout per attempt, ms (default 1000). */
@@ -62,7 +85,9 @@ const NAMES: Record<number, string> = { 1: 'HELLO', 2: 'BEGIN', 3: 'WRITE', 4: '
 /** Issues bootloader commands over a {@link Transport}. One command at a time. */
 export class BootClient {
   private seq: number;
-  private readonly decoder = new FrameDecoder();
+  private readonly decoder = new FrameDecoder(MAX_RESPONSE_PAYLOAD);
+  /** Zero bytes sent before a retry after a timeout (max frame + 10 once HELLO told it). */
+  flushBytes = DEFAULT_FLUSH_BYTES;
   private waiter: ((f: Frame) => void) | null = null;
   private readonly unsubscribe: () => void;
   readonly timeoutMs: number;
@@ -108,6 +133,7 @@ export class BootClient {
       const resp = await this.exchange(frame, type | RESPONSE_BIT, seq, timeoutMs);
       if (resp === null) {
         why = `no answer within ${timeoutMs} ms`;
+        if (attempt < attempts) await this.flush();
         continue;
       }
       if (resp.length < 1) throw new FlashError('E_PROTO', `board sent an empty ${name} response`, { seq, attempt });
@@ -124,14 +150,27 @@ export class BootClient {
     throw new FlashError('E_TIMEOUT', `board did not answer ${name} (${why}, ${attempts} attempts)`, { seq, attempt: attempts });
   }
 
-  /** Writes `frame` and waits for the matching response payload, or null on timeout. */
+  /** Sends the resynchronisation flush (zeros); a failed write is left to the retry to report. */
+  private async flush(): Promise<void> {
+    try {
+      await this.transport.write(new Uint8Array(this.flushBytes));
+    } catch {
+      // the retried command's own write reports a dead port
+    }
+  }
+
+  /**
+   * Writes `frame` and waits for the matching response payload, or null on timeout. At the
+   * timeout the decoder gives up its partial frame and rescans (the answer may sit behind it).
+   */
   private async exchange(frame: Uint8Array, rtype: number, seq: number, timeoutMs: number): Promise<Uint8Array | null> {
     let timer: NodeJS.Timeout | undefined;
     const answer = new Promise<Uint8Array | null>((resolve) => {
+      const match = (f: Frame) => f.type === rtype && f.seq === seq;
       this.waiter = (f) => {
-        if (f.type === rtype && f.seq === seq) resolve(f.payload);
+        if (match(f)) resolve(f.payload);
       };
-      timer = setTimeout(() => resolve(null), timeoutMs);
+      timer = setTimeout(() => resolve(this.decoder.resync().find(match)?.payload ?? null), timeoutMs);
     });
     try {
       await this.transport.write(frame);
@@ -148,6 +187,7 @@ export class BootClient {
     if (d.length < 7) throw new FlashError('E_PROTO', `HELLO response too short (${d.length} bytes)`);
     const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
     const n = d.length - 7;
+    this.flushBytes = new DataView(d.buffer, d.byteOffset, d.byteLength).getUint16(n + 1, true) + 10;
     return {
       boardId: new TextDecoder().decode(d.subarray(0, n)),
       proto: d[n],
@@ -179,10 +219,29 @@ export class BootClient {
     await this.request(Cmd.FINISH, undefined, this.timeoutMs * 10);
   }
 
-  /** STATUS: bytes of the image received so far. */
+  /** STATUS: bytes of the image received so far (see {@link slotStatus} for the rest). */
   async status(): Promise<number> {
+    return (await this.slotStatus()).received;
+  }
+
+  /**
+   * STATUS, decoded: the transfer in progress (resume point, size, hash prefix) and the newest
+   * committed bank. A board that sends only the 4-byte v1 answer reports `receiving: false`.
+   * @throws as {@link request}; FlashError `E_PROTO` for an answer shorter than 4 bytes.
+   */
+  async slotStatus(): Promise<SlotStatus> {
     const d = await this.request(Cmd.STATUS);
     if (d.length < 4) throw new FlashError('E_PROTO', `STATUS response too short (${d.length} bytes)`);
-    return new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(0, true);
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const hex = (a: number, b: number) => Buffer.from(d.subarray(a, b)).toString('hex');
+    if (d.length < 34) return { received: dv.getUint32(0, true), size: 0, sha256Prefix: '', receiving: false, active: null };
+    const bank = dv.getInt8(17);
+    return {
+      received: dv.getUint32(0, true),
+      size: dv.getUint32(4, true),
+      sha256Prefix: hex(8, 16),
+      receiving: (d[16] & 1) !== 0,
+      active: bank < 0 ? null : { bank, generation: dv.getUint32(18, true), length: dv.getUint32(22, true), sha256Prefix: hex(26, 34) },
+    };
   }
 }

@@ -45,6 +45,10 @@ export interface BaselineMetrics {
   lastValue: ErrorMetrics;
   /** OT at t+h = OT 24 h earlier (the last day of the window repeated). */
   seasonalNaive24h: ErrorMetrics;
+  /** Ridge linear map of the OT window (DLinear-style, S setting; grid/linear.ts), when computed. */
+  linearS?: ErrorMetrics;
+  /** Ridge linear map of all seven channels' windows (MS setting), when computed. */
+  linearMS?: ErrorMetrics;
 }
 
 /**

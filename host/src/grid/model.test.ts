@@ -6,7 +6,7 @@ import { mulberry32 } from './metrics.ts';
 
 /** The op table of CONTRACTS.md written out in plain JS for one window x[7][96]. */
 function referenceForward(w: GridWeights, a: number[][], x: number[][]): number[] {
-  const fc = (h: number[][], name: 'W0' | 'W1' | 'W2' | 'Wg' | 'Wh', b: 'b0' | 'b1' | 'b2' | 'bg' | 'bh', relu: boolean) =>
+  const fc = (h: number[][], name: 'W0' | 'W1' | 'W2' | 'Wg' | 'Wh' | 'Wl', b: 'b0' | 'b1' | 'b2' | 'bg' | 'bh' | 'bl', relu: boolean) =>
     h.map((row) => Array.from({ length: w[name].shape[0] }, (_, o) => {
       const v = row.reduce((s, xv, i) => s + xv * w[name].data[o * row.length + i], w[b].data[o]);
       return relu ? Math.max(0, v) : v;
@@ -18,7 +18,9 @@ function referenceForward(w: GridWeights, a: number[][], x: number[][]): number[
   const s = fc(h2, 'Wg', 'bg', false).map((r) => r[0]);
   const e = s.map((v) => Math.exp(v - Math.max(...s)));
   const p = [e.map((v) => v / e.reduce((t, u) => t + u, 0))];
-  return fc(mm(p, h2), 'Wh', 'bh', false)[0];
+  const head = fc(mm(p, h2), 'Wh', 'bh', false)[0];
+  const skip = fc([x[6]], 'Wl', 'bl', false)[0]; // the OT node's own window
+  return head.map((v, h) => v + skip[h]);
 }
 
 test('float model follows the contract op table (FC relu, A.H, FC relu, A.H, FC relu, gate, softmax, pooling, head)', async () => {
@@ -27,7 +29,8 @@ test('float model follows the contract op table (FC relu, A.H, FC relu, A.H, FC 
   const p0 = initParams(3);
   const w = exportWeights(p0);
   disposeParams(p0);
-  for (const k of ['b0', 'b1', 'b2', 'bg', 'bh'] as const) w[k].data = w[k].data.map(() => rand() - 0.5);
+  for (const k of ['b0', 'b1', 'b2', 'bg', 'bh', 'bl'] as const) w[k].data = w[k].data.map(() => rand() - 0.5);
+  for (const k of ['Wh', 'Wl'] as const) w[k].data = w[k].data.map(() => (rand() - 0.5) / 8); // zero at init
   const p = importWeights(w);
   const a = Array.from({ length: 7 }, () => Array.from({ length: 7 }, () => rand() / 3));
   const xs = Array.from({ length: 3 }, () => Array.from({ length: 7 }, () => Array.from({ length: 96 }, () => 2 * rand() - 1)));

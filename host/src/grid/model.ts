@@ -1,18 +1,20 @@
 /**
  * The float grid model in TensorFlow.js, op for op the graph of CONTRACTS.md "The grid model":
  * X [7,96] -> FC relu 16 -> A.H -> FC relu 16 -> A.H -> FC relu 16 -> gate FC 1 -> softmax over
- * the 7 nodes -> attention-weighted sum -> FC 24 (normalized OT at t+1..t+24).
+ * the 7 nodes -> attention-weighted sum -> FC 24, plus a linear skip from the OT node's own
+ * window (FC 96 -> 24, initialised with the ridge fit of grid/linear.ts), added: the graph part
+ * learns what the target's own history does not explain (normalized change of OT at t+1..t+24).
  * Weight layouts are TFLite's: FC weights are [out, in], biases [out].
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { HORIZON, N_CHANNELS, WINDOW } from './data.ts';
+import { HORIZON, N_CHANNELS, TARGET, WINDOW } from './data.ts';
 
 /** Hidden width of every message-passing layer. */
 export const HIDDEN = 16;
 
 /** Names of the parameters, in graph order. */
-export const PARAM_NAMES = ['W0', 'b0', 'W1', 'b1', 'W2', 'b2', 'Wg', 'bg', 'Wh', 'bh'] as const;
+export const PARAM_NAMES = ['W0', 'b0', 'W1', 'b1', 'W2', 'b2', 'Wg', 'bg', 'Wh', 'bh', 'Wl', 'bl'] as const;
 /** One parameter name. */
 export type ParamName = (typeof PARAM_NAMES)[number];
 
@@ -23,7 +25,14 @@ export const PARAM_SHAPES: Record<ParamName, number[]> = {
   W2: [HIDDEN, HIDDEN], b2: [HIDDEN],
   Wg: [1, HIDDEN], bg: [1],
   Wh: [HORIZON, HIDDEN], bh: [HORIZON],
+  Wl: [HORIZON, WINDOW], bl: [HORIZON],
 };
+
+/** Initial weights of the linear skip: Wl [24, 96] and bl [24], row-major (e.g. a ridge fit). */
+export interface LinearInit {
+  W: ArrayLike<number>;
+  b: ArrayLike<number>;
+}
 
 /** Trainable parameters as tf variables. */
 export type GridParams = Record<ParamName, tf.Variable>;
@@ -34,7 +43,7 @@ export type GridWeights = Record<ParamName, { shape: number[]; data: number[] }>
 /** Every intermediate activation of one forward pass (batch first). */
 export interface GridActivations {
   X: tf.Tensor; H0: tf.Tensor; M1: tf.Tensor; H1: tf.Tensor; M2: tf.Tensor; H2: tf.Tensor;
-  S: tf.Tensor; P: tf.Tensor; G: tf.Tensor; Y: tf.Tensor;
+  S: tf.Tensor; P: tf.Tensor; G: tf.Tensor; Yh: tf.Tensor; Xot: tf.Tensor; Yl: tf.Tensor; Y: tf.Tensor;
 }
 
 let backendReady: Promise<void> | undefined;
@@ -59,14 +68,24 @@ export function initBackend(): Promise<void> {
 }
 
 /**
- * Fresh parameters: Glorot-uniform weights drawn with seeds derived from `seed`, zero biases and a
- * zero head (the untrained model forecasts no change).
- * Same seed, same weights.
+ * Fresh parameters: Glorot-uniform weights drawn with seeds derived from `seed`, zero biases, a
+ * zero graph head, and the linear skip from `linear` (zero without it): the untrained model is
+ * that linear forecaster (or "no change"). Same seed, same weights.
+ *
+ * @throws Error when `linear` has the wrong sizes.
  */
-export function initParams(seed: number): GridParams {
+export function initParams(seed: number, linear?: LinearInit): GridParams {
   const out = {} as GridParams;
+  if (linear && (linear.W.length !== HORIZON * WINDOW || linear.b.length !== HORIZON)) {
+    throw new Error(`linear init must be [${HORIZON}, ${WINDOW}] and [${HORIZON}]`);
+  }
   PARAM_NAMES.forEach((name, k) => {
     const shape = PARAM_SHAPES[name];
+    if (name === 'Wl' || name === 'bl') {
+      const src = linear ? (name === 'Wl' ? linear.W : linear.b) : new Float32Array(shape.reduce((a, b) => a * b, 1));
+      out[name] = tf.variable(tf.tensor(Float32Array.from(src), shape), true, varName(name));
+      return;
+    }
     // The head starts at zero: the untrained model forecasts "no change" (the last value), and
     // training with early stopping on validation can only move it where that helps.
     const init = shape.length === 1 || name === 'Wh'
@@ -137,8 +156,11 @@ export function forwardAll(p: GridParams, a: tf.Tensor2D, x: tf.Tensor): GridAct
   const S = fc(H2, p.Wg, p.bg, false); // [B,7,1]
   const P = tf.softmax(S.reshape([bsz, N_CHANNELS])).reshape([bsz, 1, N_CHANNELS]);
   const G = tf.matMul(P, H2); // [B,1,16]
-  const Y = fc(G, p.Wh, p.bh, false).reshape([bsz, HORIZON]);
-  return { X: x, H0, M1, H1, M2, H2, S, P, G, Y };
+  const Yh = fc(G, p.Wh, p.bh, false).reshape([bsz, HORIZON]);
+  const Xot = x.slice([0, TARGET, 0], [bsz, 1, WINDOW]); // [B,1,96]: the OT node's window
+  const Yl = fc(Xot, p.Wl, p.bl, false).reshape([bsz, HORIZON]);
+  const Y = tf.add(Yh, Yl);
+  return { X: x, H0, M1, H1, M2, H2, S, P, G, Yh, Xot, Yl, Y };
 }
 
 /** Forward pass: [B,7,96] -> [B,24] (normalized OT forecast). */

@@ -69,8 +69,15 @@ test('QModel follows the contract op table: opcodes, shapes, fused activations, 
     'FULLY_CONNECTED:7x96,16x96,16->7x16', 'BATCH_MATMUL:7x7,7x16->7x16', 'FULLY_CONNECTED:7x16,16x16,16->7x16',
     'BATCH_MATMUL:7x7,7x16->7x16', 'FULLY_CONNECTED:7x16,16x16,16->7x16', 'FULLY_CONNECTED:7x16,1x16,1->7x1',
     'RESHAPE:7x1,2->1x7', 'SOFTMAX:1x7->1x7', 'BATCH_MATMUL:1x7,7x16->1x16', 'FULLY_CONNECTED:1x16,24x16,24->1x24',
+    'BATCH_MATMUL:1x7,7x96->1x96', 'FULLY_CONNECTED:1x96,24x96,24->1x24', 'ADD:1x24,1x24->1x24',
   ]);
-  assert.deepEqual(m.ops.filter((o) => o.op === 'FULLY_CONNECTED').map((o) => o.options.activation), ['RELU', 'RELU', 'RELU', 'NONE', 'NONE']);
+  assert.deepEqual(m.ops.filter((o) => o.op === 'FULLY_CONNECTED').map((o) => o.options.activation), ['RELU', 'RELU', 'RELU', 'NONE', 'NONE', 'NONE']);
+  // the linear skip: SEL picks the OT row of X (one-hot 127 at scale 1/127) and keeps X's quantization
+  const [sel, xin] = m.ops[10].inputs.map((i) => m.tensors[i]);
+  assert.equal(m.ops[10].inputs[1], m.inputs[0], 'the skip reads the model input');
+  assert.deepEqual(Array.from(sel.data!), [0, 0, 0, 0, 0, 0, 127]);
+  assert.deepEqual(m.tensors[m.ops[10].outputs[0]].quant, xin.quant);
+  assert.deepEqual(m.ops[12].inputs, [m.ops[9].outputs[0], m.ops[11].outputs[0]], 'Y = graph head + linear skip');
   assert.deepEqual(m.tensors[m.inputs[0]].shape, [7, 96]);
   assert.deepEqual(m.tensors[m.outputs[0]].shape, [1, 24]);
   for (const op of m.ops.filter((o) => o.op === 'FULLY_CONNECTED')) {
@@ -95,11 +102,12 @@ test('QModel follows the contract op table: opcodes, shapes, fused activations, 
 
 test('MACs counted from the op shapes; arena estimate from a greedy lifetime plan', async () => {
   const { model } = await randomGridModel();
-  // 7*96*16 + 2*(7*7*16) + 2*(7*16*16) + 7*16*1 + 1*7*16 + 1*16*24
-  assert.equal(countMacs(model), 10752 + 1568 + 3584 + 112 + 112 + 384);
-  // X (672) and H0 (112) are alive together during op 0; nothing larger is ever alive at once
-  assert.equal(estimateArenaBytes(model), 672 + 112);
-  assert.equal(estimateArenaBytes(model, 1), 672 + 112);
+  // 7*96*16 + 2*(7*7*16) + 2*(7*16*16) + 7*16*1 + 1*7*16 + 1*16*24 + skip: 1*7*96 + 1*96*24
+  assert.equal(countMacs(model), 10752 + 1568 + 3584 + 112 + 112 + 384 + 672 + 2304);
+  // X (672) stays alive until the skip reads it (op 10); the largest set alive at once is X with
+  // two [7,16] activations (e.g. M1 and H1 during op 2)
+  assert.equal(estimateArenaBytes(model), 672 + 112 + 112);
+  assert.equal(estimateArenaBytes(model, 1), 672 + 112 + 112);
 });
 
 test('the adjacency used by the QModel is the data graph, within one quantization step', async () => {

@@ -7,13 +7,13 @@ import type { QModel, QParams, QTensor } from '../tflite/ir.ts';
 import {
   activationParams, quantizeBias, quantizeWeightsPerChannel, quantizeWeightsPerTensor, RangeObserver, type QuantizedWeights,
 } from '../quant/ptq.ts';
-import { HORIZON, N_CHANNELS, WINDOW } from './data.ts';
+import { HORIZON, N_CHANNELS, TARGET, WINDOW } from './data.ts';
 import type { Matrix } from './graph.ts';
 import { forwardAll, HIDDEN, type GridParams, type GridWeights } from './model.ts';
 import { gatherWindows } from './window.ts';
 
 /** Activations whose ranges calibration observes (P is fixed by TFLite: 1/256, -128). */
-export const CALIBRATED = ['X', 'H0', 'M1', 'H1', 'M2', 'H2', 'S', 'G', 'Y'] as const;
+export const CALIBRATED = ['X', 'H0', 'M1', 'H1', 'M2', 'H2', 'S', 'G', 'Yh', 'Yl', 'Y'] as const;
 /** One calibrated activation. */
 export type CalibratedName = (typeof CALIBRATED)[number];
 /** Observed [min, max] per activation. */
@@ -65,7 +65,7 @@ class TensorList {
 
 /** Adds one FULLY_CONNECTED layer's weight and bias tensors; returns their indices. */
 function addFcParams(
-  list: TensorList, w: GridWeights, layer: 0 | 1 | 2 | 'g' | 'h', inScale: number, perChannel: boolean,
+  list: TensorList, w: GridWeights, layer: 0 | 1 | 2 | 'g' | 'h' | 'l', inScale: number, perChannel: boolean,
 ): [number, number] {
   const W = w[`W${layer}`];
   const b = w[`b${layer}`];
@@ -84,7 +84,9 @@ function act(name: string, shape: number[], quant: QParams): QTensor {
 
 /**
  * Builds the int8 QModel: tensors X, W0, b0, H0, A, M1, W1, b1, H1, M2, W2, b2, H2, Wg, bg, S,
- * shape, S', P, G, Wh, bh, Y and the ten ops of the contract's table, in that order.
+ * shape, S', P, G, Wh, bh, Yh, SEL, Xot, Wl, bl, Yl, Y and the thirteen ops of the contract's
+ * table, in that order. The OT node's window is selected by a BATCH_MATMUL with a constant one-hot
+ * row (value 127 at scale 1/127) whose output keeps X's quantization, so it is X's row exactly.
  *
  * @throws Error when a range is not finite or a bias overflows int32.
  */
@@ -111,6 +113,14 @@ export function buildGridQModel(w: GridWeights, adjacency: Matrix, ranges: Range
   const p = L.add(act('P', [1, N_CHANNELS], { scale: [...SOFTMAX_OUT.scale], zeroPoint: [...SOFTMAX_OUT.zeroPoint], axis: 0 }));
   const g = L.add(act('G', [1, HIDDEN], q.G));
   const [wh, bh] = addFcParams(L, w, 'h', q.G.scale[0], perChannel);
+  const yh = L.add(act('Yh', [1, HORIZON], q.Yh));
+  const sel = L.add({
+    name: 'SEL', type: 'int8', shape: [1, N_CHANNELS], quant: { scale: [1 / 127], zeroPoint: [0], axis: 0 },
+    data: Int8Array.from({ length: N_CHANNELS }, (_, c) => (c === TARGET ? 127 : 0)),
+  });
+  const xot = L.add(act('Xot', [1, WINDOW], { ...q.X, scale: [...q.X.scale], zeroPoint: [...q.X.zeroPoint] }));
+  const [wl, bl] = addFcParams(L, w, 'l', q.X.scale[0], perChannel);
+  const yl = L.add(act('Yl', [1, HORIZON], q.Yl));
   const y = L.add(act('Y', [1, HORIZON], q.Y));
   const bmm = { adjX: false, adjY: false };
   return {
@@ -126,7 +136,10 @@ export function buildGridQModel(w: GridWeights, adjacency: Matrix, ranges: Range
       { op: 'RESHAPE', inputs: [s, shape], outputs: [s2], options: { newShape: [1, N_CHANNELS] } },
       { op: 'SOFTMAX', inputs: [s2], outputs: [p], options: { beta: 1 } },
       { op: 'BATCH_MATMUL', inputs: [p, h2], outputs: [g], options: bmm },
-      { op: 'FULLY_CONNECTED', inputs: [g, wh, bh], outputs: [y], options: fcOpt(false) },
+      { op: 'FULLY_CONNECTED', inputs: [g, wh, bh], outputs: [yh], options: fcOpt(false) },
+      { op: 'BATCH_MATMUL', inputs: [sel, x], outputs: [xot], options: bmm },
+      { op: 'FULLY_CONNECTED', inputs: [xot, wl, bl], outputs: [yl], options: fcOpt(false) },
+      { op: 'ADD', inputs: [yh, yl], outputs: [y], options: { activation: 'NONE' } },
     ],
     inputs: [x],
     outputs: [y],

@@ -16,7 +16,8 @@ import { ErrorAccumulator, mulberry32, shuffled, type ErrorMetrics } from './met
 import { disposeParams, importWeights, initBackend } from './model.ts';
 import { buildGridQModel, calibrate } from './qmodel.ts';
 import { evalWindows, loadDataset, loadFloatModel, type FloatModelFile, type GridDataset } from './train.ts';
-import { prepareInput, type InputNorm } from './window.ts';
+import { forecastC, prepareInput, type InputNorm } from './window.ts';
+import { evaluateAlerting } from './alerts_eval.ts';
 
 /** Progress of a quantization stage. */
 export interface QuantizeProgress {
@@ -63,11 +64,12 @@ export interface QuantizeResult {
  * Errors of the int8 model on the windows starting at `starts`: each window's raw rows go through
  * {@link prepareInput} (CONTRACTS.md "Input preparation"), then {@link runInt8}; the output is
  * dequantized to the normalized change of OT and compared with the change in `z` (the same error as
- * on absolute normalized OT: the last value cancels).
+ * on absolute normalized OT: the last value cancels). `onWindow` is called every 256 windows;
+ * `onOutput` (when given) receives each window's index and raw int8 output, e.g. for alert scoring.
  */
 export function evalInt8Windows(
   model: QModel, norm: InputNorm, data: EttData, z: Float32Array, starts: readonly number[],
-  onWindow?: (done: number) => void,
+  onWindow?: (done: number) => void, onOutput?: (k: number, y: Int8Array) => void,
 ): ErrorMetrics {
   const out = model.tensors[model.outputs[0]].quant!;
   const acc = new ErrorAccumulator();
@@ -75,6 +77,7 @@ export function evalInt8Windows(
   const target = new Float64Array(HORIZON);
   starts.forEach((s, k) => {
     const y = runInt8(model, prepareInput(model, norm, data.rows.slice(s, s + WINDOW)));
+    onOutput?.(k, y);
     for (let h = 0; h < HORIZON; h++) {
       pred[h] = (y[h] - out.zeroPoint[0]) * out.scale[0];
       target[h] = z[(s + WINDOW + h) * N_CHANNELS + TARGET] - z[(s + WINDOW - 1) * N_CHANNELS + TARGET];
@@ -145,16 +148,26 @@ export async function quantizeGrid(opts: QuantizeOptions): Promise<QuantizeResul
   const bytes = writeTflite(q.model);
   const total = ds.starts.val.length + ds.starts.test.length;
   const report = (base: number) => (done: number) => opts.onProgress?.({ stage: 'evaluate', done: base + done, total });
+  const outQ = q.model.tensors[q.model.outputs[0]].quant!;
+  const testForecasts: number[][] = [];
+  const keepForecast = (k: number, y: Int8Array) => {
+    const last = ds.data.rows[ds.starts.test[k] + WINDOW - 1][TARGET];
+    testForecasts.push(forecastC(y, outQ, f.norm.std[TARGET], last, Infinity).ot);
+  };
   const int8 = {
     val: evalInt8Windows(q.model, f.norm, ds.data, ds.z, ds.starts.val, report(0)),
-    test: evalInt8Windows(q.model, f.norm, ds.data, ds.z, ds.starts.test, report(ds.starts.val.length)),
+    test: evalInt8Windows(q.model, f.norm, ds.data, ds.z, ds.starts.test, report(ds.starts.val.length), keepForecast),
   };
+  const alerting = evaluateAlerting({
+    data: ds.data, split: ds.splits.test, starts: ds.starts.test, int8Forecasts: testForecasts,
+    extraLimits: [{ limitC: q.thresholds.otLimitC, limitSource: 'board limit from the model metadata' }],
+  });
   opts.onProgress?.({ stage: 'evaluate', done: total, total });
   const card = buildCard({
     model: q.model, bytes: bytes.length, floatModel: f, float: q.float, int8,
     windows: { train: ds.starts.train.length, val: ds.starts.val.length, test: ds.starts.test.length },
     calibration: { windows: q.calCount, seed: q.calSeed, perChannel: opts.perChannel ?? true },
-    thresholds: q.thresholds, version: r.version,
+    thresholds: q.thresholds, version: r.version, alerting,
   });
   mkdirSync(opts.outDir, { recursive: true });
   const stem = opts.fileStem ?? 'grid';

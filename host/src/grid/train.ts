@@ -16,6 +16,7 @@ import {
   disposeParams, exportWeights, forward, importWeights, initBackend, initParams, type GridParams, type GridWeights,
 } from './model.ts';
 import { gatherWindows } from './window.ts';
+import { denseWeights, fitLinear } from './linear.ts';
 
 /** File name of the float model inside an output directory. */
 export const FLOAT_MODEL_FILE = 'grid.float.json';
@@ -180,10 +181,13 @@ export async function trainGrid(opts: TrainOptions): Promise<TrainResult> {
   await initBackend();
   const ds = loadDataset(opts.dataCsv);
   const rand = mulberry32(o.seed);
-  const p = initParams(o.seed);
+  // The linear skip starts as the ridge fit on the OT window (alpha chosen on validation).
+  const linearS = fitLinear(ds.z, ds.starts, 'S');
+  const p = initParams(o.seed, denseWeights(linearS.model));
   const a = tf.tensor2d(ds.adjacency);
   const opt = tf.train.adam(o.learningRate);
-  let best = { mse: Infinity, epoch: 0, weights: exportWeights(p) };
+  // Epoch 0 is the initial model (the linear skip alone): training must beat it on validation.
+  let best = { mse: evalWindows(p, ds.adjacency, ds.z, ds.starts.val).mse, epoch: 0, weights: exportWeights(p) };
   let epoch = 0;
   try {
     while (epoch < o.epochs && epoch - best.epoch < o.patience) {
@@ -200,13 +204,18 @@ export async function trainGrid(opts: TrainOptions): Promise<TrainResult> {
     disposeParams(p);
   }
   const seconds = (performance.now() - t0) / 1000;
-  return saveTrained(ds, opts, o, { epochsRun: epoch, bestEpoch: best.epoch, weights: best.weights, seconds });
+  const linearMS = fitLinear(ds.z, ds.starts, 'MS');
+  const linear = { val: { S: linearS.val, MS: linearMS.val }, test: { S: linearS.test, MS: linearMS.test } };
+  return saveTrained(ds, opts, o, { epochsRun: epoch, bestEpoch: best.epoch, weights: best.weights, seconds, linear });
 }
 
 /** Scores the best weights, writes grid.float.json and builds the result. */
 function saveTrained(
   ds: GridDataset, opts: TrainOptions, o: ReturnType<typeof resolveOptions>,
-  run: { epochsRun: number; bestEpoch: number; weights: GridWeights; seconds: number },
+  run: {
+    epochsRun: number; bestEpoch: number; weights: GridWeights; seconds: number;
+    linear: Record<'val' | 'test', { S: ErrorMetrics; MS: ErrorMetrics }>;
+  },
 ): TrainResult {
   const p = importWeights(run.weights);
   const metrics = {
@@ -214,7 +223,10 @@ function saveTrained(
     test: evalWindows(p, ds.adjacency, ds.z, ds.starts.test),
   };
   disposeParams(p);
-  const base = { val: baselines(ds.z, ds.starts.val), test: baselines(ds.z, ds.starts.test) };
+  const base = {
+    val: { ...baselines(ds.z, ds.starts.val), linearS: run.linear.val.S, linearMS: run.linear.val.MS },
+    test: { ...baselines(ds.z, ds.starts.test), linearS: run.linear.test.S, linearMS: run.linear.test.MS },
+  };
   const file: FloatModelFile = {
     format: 'dendra-grid-float', version: 1, dataCsv: path.relative(REPO_ROOT, path.resolve(opts.dataCsv ?? DEFAULT_ETT_CSV)), splits: ds.splits, seed: o.seed,
     budget: {

@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { DendraError } from '../errors.ts';
 import { REGION_NAMES, type Board } from './board.ts';
 import type { FlashFile } from './flashfile.ts';
 import { DMA_E_CHANNEL, type WindowDma } from './sensors.ts';
@@ -22,6 +23,32 @@ export const HAL_E_BOUNDS = -1;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 /** Capacity of the UART RX FIFO; bytes beyond it are dropped (and counted), like a real FIFO overrun. */
 export const UART_RX_CAP = 64 * 1024;
+
+/** HAL imports that touch the flash (counted by {@link HalCallCounts.flashOps}). */
+export const FLASH_OPS: ReadonlySet<string> = new Set(['flash_read', 'flash_write', 'flash_erase']);
+
+/**
+ * Thrown from inside a HAL import when an armed power cut fires: the call does not happen, the
+ * exception unwinds through the wasm (AssemblyScript has no catch), and the simulator drops the
+ * instance and boots a fresh one from the same flash file.
+ */
+export class PowerCut extends DendraError {
+  constructor(readonly halCall: number, readonly importName: string) {
+    super('E_POWER_CUT', `power cut at HAL call ${halCall} (${importName})`);
+  }
+}
+
+/** HAL calls since the simulator started (all boots): every import, and the flash ones. */
+export interface HalCallCounts {
+  halCalls: number;
+  flashOps: number;
+}
+
+/** When an armed power cut fires: at an absolute HAL call number and/or flash op number (1-based). */
+export interface PowerCutAt {
+  halCall?: number;
+  flashOp?: number;
+}
 
 /** Options of {@link SimHal}. */
 export interface HalOptions {
@@ -50,12 +77,51 @@ export class SimHal {
   readonly stats = { rxDropped: 0, txBytes: 0, published: 0, publishErrors: 0, halErrors: 0, activeMs: 0, sleepMs: 0 };
   /** Called when UART bytes arrive (the simulator wakes the core). */
   onRx: (() => void) | null = null;
+  /** HAL calls made so far (they number the power-cut points). */
+  readonly calls: HalCallCounts = { halCalls: 0, flashOps: 0 };
+  private cut: PowerCutAt | null = null;
 
   constructor(private readonly o: HalOptions) {}
 
   /** Gives the HAL the instance's memory (call right after instantiation). */
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
+  }
+
+  /**
+   * Arms a power cut: the HAL call whose number (1-based, counted since the simulator started)
+   * reaches `at.halCall`, or the flash call reaching `at.flashOp`, throws {@link PowerCut}
+   * instead of running. Fires once, then disarms. null disarms.
+   */
+  armPowerCut(at: PowerCutAt | null): void {
+    this.cut = at && (at.halCall !== undefined || at.flashOp !== undefined) ? { ...at } : null;
+  }
+
+  /** The armed power cut, if any. */
+  armedPowerCut(): PowerCutAt | null {
+    return this.cut ? { ...this.cut } : null;
+  }
+
+  /** Power-on reset of the board-side RAM state: RX FIFO emptied, no pending sleep or tick. */
+  powerReset(): void {
+    this.rx = [];
+    this.rxBytes = 0;
+    this.sleepRequest = null;
+    this.tickStart = null;
+    this.memory = null;
+  }
+
+  /** Counts one import call; throws PowerCut when the armed cut is reached. */
+  private count(name: string): void {
+    const n = ++this.calls.halCalls;
+    const isFlash = FLASH_OPS.has(name);
+    if (isFlash) this.calls.flashOps++;
+    const c = this.cut;
+    if (c === null) return;
+    if ((c.halCall !== undefined && n >= c.halCall) || (isFlash && c.flashOp !== undefined && this.calls.flashOps >= c.flashOp)) {
+      this.cut = null;
+      throw new PowerCut(n, name);
+    }
   }
 
   /** Appends received UART bytes to the RX FIFO (drops the excess when full) and wakes the core. */
@@ -134,7 +200,17 @@ export class SimHal {
 
   /** The import object: `{ hal: {...} }` for WebAssembly.instantiate. */
   imports(): WebAssembly.Imports {
-    return { hal: { ...this.uartImports(), ...this.flashImports(), ...this.timeImports(), ...this.miscImports() } };
+    const all: Record<string, (...a: number[]) => unknown> = {
+      ...this.uartImports(), ...this.flashImports(), ...this.timeImports(), ...this.miscImports(),
+    };
+    const hal: Record<string, (...a: number[]) => unknown> = {};
+    for (const [name, fn] of Object.entries(all)) {
+      hal[name] = (...a: number[]) => {
+        this.count(name);
+        return fn(...a);
+      };
+    }
+    return { hal };
   }
 
   private uartImports() {

@@ -12,6 +12,7 @@ import { buildBootTestFirmware, buildAppFirmwareWithStubInterpreter, stubModel, 
 import { loadBoard } from './board.ts';
 import { flashModel, openPort, closePort, serialTransport, type FlashProgress } from '../flash/flash.ts';
 import { BootClient, FlashError } from '../flash/loader.ts';
+import { readSlotImage } from '../flash/slotimage.ts';
 import { InputError } from '../errors.ts';
 import { encodeFrame, FrameDecoder, Cmd, RESPONSE_BIT, type Frame } from '../flash/frame.ts';
 
@@ -57,7 +58,7 @@ test('flash a model over a real pty to the bootloader wasm in the sim; it persis
     assert.equal(r.board.boardId, 'dendra');
     assert.equal(r.board.proto, 1);
     assert.equal(r.board.maxFrame, 1024);
-    assert.equal(r.board.slotSize, model.size - 4096);
+    assert.equal(r.board.slotSize, model.size / 2 - 4096, 'one bank of the two-bank slot');
     assert.equal(r.chunks, Math.ceil(5000 / 1020));
     assert.equal(r.sha256, createHash('sha256').update(image).digest('hex'));
     assert.deepEqual(progress.at(-1), { bytes: 5000, total: 5000 });
@@ -74,7 +75,7 @@ test('flash a model over a real pty to the bootloader wasm in the sim; it persis
   assert.equal(Buffer.from(flash.subarray(model.addr + 8, model.addr + 40)).toString('hex'), createHash('sha256').update(image).digest('hex'));
   assert.equal(hdr.getUint32(40, true), 0xa5a5, 'state valid, written last');
   assert.deepEqual(new Uint8Array(flash.subarray(model.addr + 4096, model.addr + 4096 + 5000)), image);
-  // restart on the same flash file: a second flash of another image replaces it (BEGIN erases)
+  // restart on the same flash file: a second flash of another image goes to the other bank and wins
   const s2 = await sim(flashFile);
   try {
     const image2 = fakeModel(3000);
@@ -83,8 +84,11 @@ test('flash a model over a real pty to the bootloader wasm in the sim; it persis
   } finally {
     await s2.stop();
   }
-  const flash2 = readFileSync(flashFile);
-  assert.equal(new DataView(flash2.buffer, flash2.byteOffset + model.addr, 8).getUint32(4, true), 3000);
+  const flash2 = readSlotImage(readFileSync(flashFile), model);
+  assert.equal(flash2.active?.index, 1, 'the second image went to the other bank');
+  assert.equal(flash2.active?.length, 3000);
+  assert.equal(flash2.active?.generation, 1);
+  assert.ok(flash2.banks[0].committed && flash2.banks[0].intact, 'the old image stays intact beside it');
 });
 
 test('errors: missing port, busy port, not a model, too large, garbage on the line, wrong hash', async () => {

@@ -4,6 +4,9 @@
  * `fw_tick` in a loop; when the firmware sleeps (`pmu_sleep_until`), the simulator waits real time
  * scaled by `msPerHour` (accelerated replay), or less when UART data or a DMA completion wakes it.
  * A firmware trap reboots the board (new instance, same flash), like a watchdog reset.
+ * Fault injection: seeded line faults on the pty bytes (both directions, `lineFaults`) and power
+ * cuts at a HAL call number (`powerCutAtHalCall`, {@link SimHandle.powerCutAfter}): the instance
+ * is dropped mid-call and the board boots again from the same flash file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,7 +16,8 @@ import { SerialPort } from 'serialport';
 import { InputError, DendraError } from '../errors.ts';
 import { loadBoard, type Board } from './board.ts';
 import { FlashFile } from './flashfile.ts';
-import { SimHal, type Publisher } from './hal.ts';
+import { SimHal, PowerCut, type Publisher } from './hal.ts';
+import { LineFaults, type LineFaultOptions } from './linefaults.ts';
 import { startPtyPair, type PtyPair } from './pty.ts';
 import { readEttCsv, WindowDma, DEFAULT_START, HOUR_MS } from './sensors.ts';
 
@@ -44,6 +48,12 @@ export interface SimOptions {
   log?: (level: number, text: string) => void;
   /** Directory for the pty links (default: a temp dir). */
   ptyDir?: string;
+  /** Seeded faults on the bytes the board receives and sends (none by default). */
+  lineFaults?: LineFaultOptions;
+  /** Cut the power at this HAL call number (1-based, counted over every import since start). */
+  powerCutAtHalCall?: number;
+  /** Cut the power at this flash call number (flash_read/write/erase, 1-based, since start). */
+  powerCutAtFlashOp?: number;
 }
 
 /** Counters of a running simulation. */
@@ -51,6 +61,8 @@ export interface SimStats {
   ticks: number;
   traps: number;
   boots: number;
+  /** Power cuts that fired (each followed by a boot). */
+  powerCuts: number;
   simMs: number;
   energyUj: number;
   lastTick: number;
@@ -66,6 +78,13 @@ export interface SimHandle {
   initStatus: number;
   /** The HAL (clock, energy, counters). */
   hal: SimHal;
+  /** The line fault injector (null without the lineFaults option). */
+  line: LineFaults | null;
+  /**
+   * Arms a power cut `n` HAL calls (or flash calls) from now; replaces any armed cut.
+   * @throws RangeError unless exactly one of halCalls/flashOps is an integer >= 1.
+   */
+  powerCutAfter(n: { halCalls?: number; flashOps?: number }): void;
   /** Calls an extra export of the firmware (tests), or throws if it does not exist. */
   call(name: string, ...args: number[]): number;
   stats(): SimStats;
@@ -120,8 +139,17 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
   }
   const uart = port;
   const log = opts.log ?? ((l: number, t: string) => process.stderr.write(`[board] ${['debug', 'info', 'warn', 'error'][l] ?? l}: ${t}\n`));
-  const hal = new SimHal({ board, flash, dma, publisher: opts.publisher, log, uartTx: (b) => uart.write(Buffer.from(b)) });
-  uart.on('data', (d: Buffer) => hal.feedRx(new Uint8Array(d)));
+  const line = opts.lineFaults ? new LineFaults(opts.lineFaults) : null;
+  const uartTx = (b: Uint8Array) => {
+    const out = line ? line.apply(b) : b;
+    if (out.length > 0) uart.write(Buffer.from(out));
+  };
+  const hal = new SimHal({ board, flash, dma, publisher: opts.publisher, log, uartTx });
+  uart.on('data', (d: Buffer) => {
+    const got = line ? line.apply(new Uint8Array(d)) : new Uint8Array(d);
+    if (got.length > 0) hal.feedRx(got);
+  });
+  hal.armPowerCut({ halCall: opts.powerCutAtHalCall, flashOp: opts.powerCutAtFlashOp });
   const runner = new Runner(module, hal, dma, log, opts.msPerHour ?? 1000);
   const initStatus = runner.boot();
   runner.start();
@@ -132,6 +160,8 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
     boardPath: ptyPair.boardPath,
     initStatus,
     hal,
+    line,
+    powerCutAfter: (n) => armRelative(hal, n),
     call: (name, ...args) => runner.call(name, args),
     stats: () => runner.stats(),
     stop: () => (stopped ??= (async () => {
@@ -141,6 +171,13 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
       flash.close();
     })()),
   };
+}
+
+function armRelative(hal: SimHal, n: { halCalls?: number; flashOps?: number }): void {
+  const ok = (v: number | undefined) => v !== undefined && Number.isInteger(v) && v >= 1;
+  if (ok(n.halCalls) === ok(n.flashOps)) throw new RangeError('powerCutAfter needs exactly one of halCalls/flashOps, an integer >= 1');
+  if (n.halCalls !== undefined) hal.armPowerCut({ halCall: hal.calls.halCalls + n.halCalls });
+  else hal.armPowerCut({ flashOp: hal.calls.flashOps + n.flashOps! });
 }
 
 async function compile(path: string): Promise<WebAssembly.Module> {
@@ -159,7 +196,7 @@ class Runner {
   private wake: (() => void) | null = null;
   private realDue = performance.now();
   private consecutiveTraps = 0;
-  private readonly counters = { ticks: 0, traps: 0, boots: 0, lastTick: 0 };
+  private readonly counters = { ticks: 0, traps: 0, boots: 0, powerCuts: 0, lastTick: 0 };
 
   constructor(private readonly module: WebAssembly.Module, private readonly hal: SimHal,
               private readonly dma: WindowDma, private readonly log: (l: number, t: string) => void,
@@ -196,11 +233,24 @@ class Runner {
     try {
       return ex.fw_init();
     } catch (e) {
+      if (e instanceof PowerCut) {
+        this.hal.endTick();
+        return this.powerCycle();
+      }
       this.trapped(e, 'fw_init');
       return -1;
     } finally {
       this.hal.endTick();
     }
+  }
+
+  /** Drops the instance (RAM lost) and boots a new one from the same flash. */
+  private powerCycle(): number {
+    this.counters.powerCuts++;
+    this.log(2, `power cut (${this.counters.powerCuts}): rebooting from flash`);
+    this.ex = null;
+    this.hal.powerReset();
+    return this.boot();
   }
 
   call(name: string, args: number[]): number {
@@ -257,6 +307,11 @@ class Runner {
       this.counters.ticks++;
       this.consecutiveTraps = 0;
     } catch (e) {
+      if (e instanceof PowerCut) {
+        this.hal.endTick();
+        this.powerCycle();
+        return;
+      }
       this.trapped(e, 'fw_tick');
     } finally {
       this.hal.endTick();

@@ -1,0 +1,130 @@
+// Two-bank model slot (docs/flash-protocol.md "Model slot banks"): the model region is split in
+// two equal, sector-aligned banks; each bank is a CONTRACTS.md slot (header sector, data at +4096):
+//   u32 magic "DMSL" | u32 length | u8[32] sha256 | u32 state | u32 generation
+// A new image is written to the bank that does not hold the running model; the old bank is never
+// touched, so a power cut at any point leaves the old model or (once committed) the new one. The
+// commit is the single 4-byte write of `state` = VALID, after magic/length/sha/generation are
+// stored and the image's SHA-256 was verified from flash. The newest valid bank (highest
+// generation) wins at boot; an erased generation (0xFFFFFFFF, written by a v1 bootloader) is 0.
+
+import { flash_erase, flash_read, flash_write } from "../hal/flash";
+import { crypto_sha256 } from "../hal/crypto";
+import * as S from "../status";
+
+export const SLOT_MAGIC: u32 = 0x4c534d44;
+export const SLOT_VALID: u32 = 0x0000a5a5;
+export const SLOT_HEADER_BYTES: u32 = 4096;
+/** Offsets in a bank header. */
+export const HDR_STATE: u32 = 40;
+export const HDR_GEN: u32 = 44;
+export const HDR_BYTES: u32 = 48;
+const SECTOR: u32 = 4096;
+
+let regAddr: u32 = 0;
+let bankSize: u32 = 0;
+let active: i32 = -1;
+const hdr: usize = memory.data(48);
+const digest: usize = memory.data(32);
+
+/** Sets the model region; each bank gets half of it, rounded down to whole sectors. */
+export function banksConfigure(regionAddr: u32, regionSize: u32): void {
+  regAddr = regionAddr;
+  bankSize = (regionSize >> 1) & ~(SECTOR - 1);
+}
+
+/** Flash address of bank i (0 or 1); its data starts SLOT_HEADER_BYTES later. */
+export function bankAddr(i: i32): u32 { return regAddr + <u32>i * bankSize; }
+
+/** Image capacity of one bank (0 when the region is too small for two banks). */
+export function bankDataCap(): u32 { return bankSize > SLOT_HEADER_BYTES ? bankSize - SLOT_HEADER_BYTES : 0; }
+
+/** Reads bank i's header into the scratch buffer; false when flash fails. */
+function readHeader(i: i32): bool {
+  return flash_read(bankAddr(i), hdr, HDR_BYTES) >= 0;
+}
+
+/**
+ * Generation of bank i when its header is committed (magic, VALID state, length in 1..cap),
+ * else 0. Does not check the SHA-256 (see bankVerify).
+ */
+export function bankGen(i: i32): u32 {
+  if (bankSize == 0 || !readHeader(i)) return 0;
+  if (load<u32>(hdr) != SLOT_MAGIC || load<u32>(hdr, HDR_STATE) != SLOT_VALID) return 0;
+  const len = load<u32>(hdr, 4);
+  if (len == 0 || len > bankDataCap()) return 0;
+  const g = load<u32>(hdr, HDR_GEN);
+  return g == 0xffffffff ? 1 : g + 1; // +1: a committed bank always ranks above "none"
+}
+
+/** Image length recorded in bank i's header (0 when unreadable). */
+export function bankLen(i: i32): u32 {
+  return readHeader(i) ? load<u32>(hdr, 4) : 0;
+}
+
+/** Copies the SHA-256 recorded in bank i's header to dst (32 bytes); false when unreadable. */
+export function bankSha(i: i32, dst: usize): bool {
+  if (!readHeader(i)) return false;
+  memory.copy(dst, hdr + 8, 32);
+  return true;
+}
+
+/** The committed bank with the highest generation, or -1 when neither is committed. */
+export function bankNewest(): i32 {
+  const g0 = bankGen(0);
+  const g1 = bankGen(1);
+  if (g0 == 0 && g1 == 0) return -1;
+  return g1 > g0 ? 1 : 0;
+}
+
+/** Next generation number to write (one above both banks). */
+export function bankNextGen(): u32 {
+  // bankGen ranks are stored generation + 1, so the highest rank is the next generation.
+  return max<u32>(bankGen(0), bankGen(1));
+}
+
+/** Records which bank the running model came from (-1: none); BEGIN writes the other one. */
+export function bankSetActive(i: i32): void { active = i; }
+export function bankActive(): i32 { return active; }
+
+/** The bank a new image goes to: never the running model's, else never the newest committed one. */
+export function bankTarget(): i32 {
+  let keep = active;
+  if (keep < 0) keep = bankNewest();
+  return keep < 0 ? 0 : 1 - keep;
+}
+
+/**
+ * Reads bank i's image into [window, window+cap) and checks its SHA-256 against the header.
+ * Returns OK, E_NO_MODEL (not committed), E_TOO_LARGE, E_FLASH or E_HASH.
+ */
+export function bankVerify(i: i32, window: usize, cap: u32): i32 {
+  if (bankGen(i) == 0) return S.E_NO_MODEL;
+  const len = load<u32>(hdr, 4);
+  if (len > cap) return S.E_TOO_LARGE;
+  if (flash_read(bankAddr(i) + SLOT_HEADER_BYTES, window, len) < 0) return S.E_FLASH;
+  if (crypto_sha256(window, len, digest) < 0) return S.E_HASH;
+  if (memory.compare(digest, hdr + 8, 32) != 0) return S.E_HASH;
+  return S.OK;
+}
+
+/** Erases bank i (header sector and data) to 0xFF. OK or E_FLASH. */
+export function bankErase(i: i32): i32 {
+  return flash_erase(bankAddr(i), bankSize) < 0 ? S.E_FLASH : S.OK;
+}
+
+/**
+ * Commits bank i (already erased, image written and verified): header fields first, then the
+ * state word in one 4-byte write, the commit point. OK or E_FLASH (the bank stays uncommitted).
+ */
+export function bankCommit(i: i32, len: u32, sha: usize, gen: u32): i32 {
+  const a = bankAddr(i);
+  store<u32>(hdr, SLOT_MAGIC);
+  store<u32>(hdr, len, 4);
+  memory.copy(hdr + 8, sha, 32);
+  if (flash_write(a, hdr, 40) < 0) return S.E_FLASH;
+  store<u32>(hdr, gen);
+  if (flash_write(a + HDR_GEN, hdr, 4) < 0) return S.E_FLASH;
+  store<u32>(hdr, SLOT_VALID);
+  if (flash_write(a + HDR_STATE, hdr, 4) < 0) return S.E_FLASH; // the commit point
+  return S.OK;
+}

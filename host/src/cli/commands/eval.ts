@@ -1,0 +1,43 @@
+/** `dendra eval grid`: honest evaluation of the committed int8 grid model against baselines and published figures. */
+import type { Command } from 'commander';
+import { action, makeProgress, printJson } from '../run.ts';
+import { DEFAULT_GRID_DIR, evalGrid, formatEval } from '../../grid/eval.ts';
+import { DEFAULT_ETT } from '../paths.ts';
+
+interface EvalOpts {
+  data: string;
+  model: string;
+  json?: boolean;
+}
+
+/**
+ * Registers `dendra eval` with the subcommand `grid`. Errors (missing model/CSV, bad data) are
+ * printed as one line by {@link action} and set a non-zero exit code.
+ */
+export function registerEval(program: Command): void {
+  const evalCmd = program.command('eval').description('evaluate a model on held-out data');
+  evalCmd
+    .command('grid')
+    .description('int8 grid model on every val/test window (host executor, bit-exact with the board) vs last value, seasonal naive, ridge linear S/MS, published ETTh1 figures; alert precision/recall/lead on test')
+    .option('--data <csv>', 'ETT-layout CSV (date, six loads, OT)', DEFAULT_ETT)
+    .option('--model <dir>', 'directory holding grid.tflite (and grid.card.json)', DEFAULT_GRID_DIR)
+    .option('--json', 'print the report as JSON (no progress bar)')
+    .action(action(async (opts: EvalOpts) => {
+      const bar = makeProgress(!!opts.json, 'windows');
+      let stage = '';
+      const report = await Promise.resolve().then(() => evalGrid({
+        dataCsv: opts.data,
+        modelDir: opts.model,
+        onProgress: (p) => {
+          if (p.stage !== stage) {
+            if (stage) bar.stop();
+            stage = p.stage;
+            bar.start(p.total, p.stage === 'int8' ? 'int8 val+test' : 'linear fits');
+          }
+          bar.update(p.done);
+        },
+      })).finally(() => bar.stop());
+      if (opts.json) return printJson(report);
+      for (const line of formatEval(report)) console.log(line);
+    }));
+}
