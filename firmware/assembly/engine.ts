@@ -6,7 +6,7 @@ export {
   modelLoad, modelArenaBytes, modelInvoke, modelUnload,
   modelInputPtr, modelInputScale, modelInputZeroPoint, modelInputBytes,
   modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelOutputBytes,
-  modelMetadataPtr, modelMetadataLen,
+  modelMetadataPtr, modelMetadataLen, modelInputType, modelOutputType,
 } from "./interp/interpreter";
 
 /** Reserves `size` bytes of linear memory (once per buffer, at set-up; never freed). */

@@ -18,3 +18,4 @@ export const E_TOO_LARGE: i32 = -15;    // image larger than its slot
 export const E_METADATA: i32 = -16;     // missing or malformed Dendra metadata
 export const E_DMA: i32 = -17;          // DMA error
 export const E_GRAPH: i32 = -18;        // malformed graph: tensor/op indices, graph I/O, operator order
+export const E_INDEX: i32 = -19;        // a GATHER index is outside its axis (checked at invoke)

@@ -19,6 +19,7 @@ export const FW_STATUS: Record<number, string> = {
   [-16]: 'missing or malformed Dendra metadata',
   [-17]: 'DMA error',
   [-18]: 'malformed model graph (tensor or operator indices, graph inputs/outputs, operator order)',
+  [-19]: 'a GATHER index is outside its axis',
 };
 
 /** The message for a firmware status code; never throws (unknown codes are named). */

@@ -25,6 +25,17 @@ function assignPointers(arena: usize): void {
   }
 }
 
+/**
+ * A graph input/output is int8 with per-tensor quantization, or float32 (a model whose edges are
+ * QUANTIZE / DEQUANTIZE). Returns OK, E_UNSUPPORTED_TYPE or E_QUANT.
+ */
+function checkGraphIo(t: i32): i32 {
+  const ty = unchecked(tType[t]);
+  if (ty == T.TYPE_FLOAT32) return S.OK;
+  if (ty != T.TYPE_INT8) return S.E_UNSUPPORTED_TYPE;
+  return checkInt8Activation(t);
+}
+
 /** Init + plan + prepare; the model tables are already parsed. */
 function loadParsed(arena: usize, arenaCap: u32): i32 {
   for (let o = 0; o < nOps; o++) {
@@ -36,9 +47,8 @@ function loadParsed(arena: usize, arenaCap: u32): i32 {
   st = planArena(arenaCap);
   arenaNeed = <u32>planArenaBytes();
   if (st != S.OK) return st;
-  if (unchecked(tType[gInput]) != T.TYPE_INT8 || unchecked(tType[gOutput]) != T.TYPE_INT8) return S.E_UNSUPPORTED_TYPE;
-  st = checkInt8Activation(gInput);
-  if (st == S.OK) st = checkInt8Activation(gOutput);
+  st = checkGraphIo(gInput);
+  if (st == S.OK) st = checkGraphIo(gOutput);
   if (st != S.OK) return st;
   assignPointers(arena);
   chanReset();
@@ -85,6 +95,16 @@ export function modelInputPtr(): usize {
   return loaded ? unchecked(tPtr[gInput]) : 0;
 }
 
+/** TFLite TensorType of the input (9 int8, 0 float32); -1 when no model is loaded. */
+export function modelInputType(): i32 {
+  return loaded ? <i32>unchecked(tType[gInput]) : -1;
+}
+
+/** TFLite TensorType of the output (9 int8, 0 float32); -1 when no model is loaded. */
+export function modelOutputType(): i32 {
+  return loaded ? <i32>unchecked(tType[gOutput]) : -1;
+}
+
 /** Input quantization scale; 0 when no model is loaded. */
 export function modelInputScale(): f32 {
   return loaded ? scale0(gInput) : 0;
@@ -95,7 +115,7 @@ export function modelInputZeroPoint(): i32 {
   return loaded ? <i32>zpAt(gInput, 0) : 0;
 }
 
-/** Input size in bytes; 0 when no model is loaded. */
+/** Input size in bytes (elements x 4 for a float32 input); 0 when no model is loaded. */
 export function modelInputBytes(): u32 {
   return loaded ? <u32>unchecked(tBytes[gInput]) : 0;
 }

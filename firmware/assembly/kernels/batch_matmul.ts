@@ -75,7 +75,7 @@ function bmmShapes(o: i32, lhs: i32, rhs: i32, out: i32, adjY: i32): i32 {
 
 /**
  * Prepare: validates two int8 per-tensor inputs and the int8 output, shapes and options, and
- * precomputes offsets and the multiplier lhs_scale * rhs_scale / out_scale (f64).
+ * precomputes offsets and the multiplier f64(f32(lhs_scale * rhs_scale)) / f64(out_scale).
  * Returns OK, E_GRAPH, E_UNSUPPORTED_OP (adj_x), E_UNSUPPORTED_TYPE, E_SHAPE or E_QUANT.
  */
 export function batchMatMulPrepare(o: i32): i32 {
@@ -97,7 +97,8 @@ export function batchMatMulPrepare(o: i32): i32 {
   setP(o, P_LHS_OFF, -<i32>zpAt(lhs, 0));
   setP(o, P_RHS_OFF, -<i32>zpAt(rhs, 0));
   setP(o, P_OUT_OFF, <i32>zpAt(out, 0));
-  st = quantizeMultiplier(<f64>scale0(lhs) * <f64>scale0(rhs) / <f64>scale0(out));
+  // GetQuantizedConvolutionMultipler (kernel_util.cc): the product is taken in f32, then widened.
+  st = quantizeMultiplier(<f64>(scale0(lhs) * scale0(rhs)) / <f64>scale0(out));
   setP(o, P_MULT, qmMultiplier);
   setP(o, P_SHIFT, qmShift);
   return st;

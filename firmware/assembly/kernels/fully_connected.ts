@@ -65,7 +65,12 @@ function fcShapes(o: i32, inp: i32, w: i32, bias: i32, out: i32): i32 {
   return S.OK;
 }
 
-/** Multipliers: per-tensor in P_MULT/P_SHIFT, or per-channel in the shared pool (P_CHAN). */
+/**
+ * Multipliers as TFLite Micro computes them (fully_connected_common.cc): per-tensor (one weight
+ * scale) real = f64(f32(in_scale * w_scale)) / f64(out_scale) (GetQuantizedConvolutionMultipler,
+ * product in f32); per-channel real = f64(in_scale) * f64(w_scale[c]) / f64(out_scale). Stored in
+ * P_MULT/P_SHIFT, or in the shared pool (P_CHAN).
+ */
 function fcMultipliers(o: i32, inp: i32, w: i32, out: i32): i32 {
   const n = getP(o, P_N);
   const ns = unchecked(tNScale[w]);
@@ -76,7 +81,8 @@ function fcMultipliers(o: i32, inp: i32, w: i32, out: i32): i32 {
     const wz = zpAt(w, 0);
     if (wz < -128 || wz > 127 || !activationScaleOk(scale0(w))) return S.E_QUANT;
     setP(o, P_W_OFF, -<i32>wz);
-    const st = quantizeMultiplier(inScale * <f64>scale0(w) / outScale);
+    // GetQuantizedConvolutionMultipler (kernel_util.cc): the product is taken in f32, then widened.
+    const st = quantizeMultiplier(<f64>(scale0(inp) * scale0(w)) / outScale);
     setP(o, P_MULT, qmMultiplier);
     setP(o, P_SHIFT, qmShift);
     return st;

@@ -15,6 +15,10 @@ import { mulPrepare, mulEval } from "./mul";
 import { reluPrepare, relu6Prepare, reluEval } from "./relu";
 import { logisticPrepare, logisticEval } from "./logistic";
 import { tanhPrepare, tanhEval } from "./tanh";
+import { gatherPrepare, gatherEval } from "./gather";
+import { concatenationPrepare, concatenationEval } from "./concatenation";
+import { sumPrepare, meanPrepare, reduceEval } from "./reduce";
+import { quantizePrepare, dequantizePrepare, quantizeEval } from "./quantize";
 
 /** True when `code` is a builtin operator this firmware implements. */
 export function opSupported(code: i32): bool {
@@ -22,7 +26,9 @@ export function opSupported(code: i32): bool {
     || code == T.OP_RESHAPE || code == T.OP_SOFTMAX
     || code == T.OP_ADD || code == T.OP_SUB || code == T.OP_MUL
     || code == T.OP_RELU || code == T.OP_RELU6
-    || code == T.OP_LOGISTIC || code == T.OP_TANH;
+    || code == T.OP_LOGISTIC || code == T.OP_TANH
+    || code == T.OP_GATHER || code == T.OP_CONCATENATION || code == T.OP_SUM || code == T.OP_MEAN
+    || code == T.OP_QUANTIZE || code == T.OP_DEQUANTIZE;
 }
 
 /** Init for operator `o`: clears its parameter slots. Returns E_UNSUPPORTED_OP for unknown ops. */
@@ -49,6 +55,12 @@ export function opPrepare(o: i32): i32 {
   if (code == T.OP_RELU6) return relu6Prepare(o);
   if (code == T.OP_LOGISTIC) return logisticPrepare(o);
   if (code == T.OP_TANH) return tanhPrepare(o);
+  if (code == T.OP_GATHER) return gatherPrepare(o);
+  if (code == T.OP_CONCATENATION) return concatenationPrepare(o);
+  if (code == T.OP_SUM) return sumPrepare(o);
+  if (code == T.OP_MEAN) return meanPrepare(o);
+  if (code == T.OP_QUANTIZE) return quantizePrepare(o);
+  if (code == T.OP_DEQUANTIZE) return dequantizePrepare(o);
   return S.E_UNSUPPORTED_OP;
 }
 
@@ -65,5 +77,9 @@ export function opEval(o: i32): i32 {
   if (code == T.OP_RELU || code == T.OP_RELU6) return reluEval(o);
   if (code == T.OP_LOGISTIC) return logisticEval(o);
   if (code == T.OP_TANH) return tanhEval(o);
+  if (code == T.OP_GATHER) return gatherEval(o);
+  if (code == T.OP_CONCATENATION) return concatenationEval(o);
+  if (code == T.OP_SUM || code == T.OP_MEAN) return reduceEval(o);
+  if (code == T.OP_QUANTIZE || code == T.OP_DEQUANTIZE) return quantizeEval(o);
   return S.E_UNSUPPORTED_OP;
 }

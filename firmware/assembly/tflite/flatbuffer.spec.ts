@@ -111,14 +111,16 @@ describe("flatbuffer reader refusals", () => {
     m.outputs = [1];
     expect(parse(buildModel(m))).toBe(S.E_SHAPE);
   });
-  test("float32 tensor -> E_UNSUPPORTED_TYPE; dimension 0 -> E_SHAPE; rank 5 -> E_SHAPE", () => {
+  test("float16 tensor -> E_UNSUPPORTED_TYPE (float32 parses); dimension 0 -> E_SHAPE; rank 5 -> E_SHAPE", () => {
     const m = new ModelSpec();
     m.opcodes = [T.OP_RESHAPE];
-    m.tensors = [new TensorSpec([2], 0, 0), new TensorSpec([2], T.TYPE_INT8, 0, [1.0], [0])];
+    m.tensors = [new TensorSpec([2], 1, 0), new TensorSpec([2], T.TYPE_INT8, 0, [1.0], [0])];
     m.ops = [new OpSpec(0, [0], [1])];
     m.inputs = [0];
     m.outputs = [1];
     expect(parse(buildModel(m))).toBe(S.E_UNSUPPORTED_TYPE);
+    m.tensors[0] = new TensorSpec([2], T.TYPE_FLOAT32, 0);
+    expect(parse(buildModel(m))).toBe(S.OK);
     m.tensors[0] = new TensorSpec([2, 0], T.TYPE_INT8, 0, [1.0], [0]);
     expect(parse(buildModel(m))).toBe(S.E_SHAPE);
     m.tensors[0] = new TensorSpec([1, 1, 1, 1, 2], T.TYPE_INT8, 0, [1.0], [0]);

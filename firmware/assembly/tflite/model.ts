@@ -13,7 +13,7 @@ import {
 export const MAX_TENSORS: i32 = 64;
 export const MAX_OPS: i32 = 32;
 export const MAX_RANK: i32 = 4;
-export const MAX_OP_INPUTS: i32 = 4;
+export const MAX_OP_INPUTS: i32 = 8;
 /** Largest tensor accepted, in elements (keeps every size computation inside i32). */
 export const MAX_ELEMS: i64 = 0x1000000;
 
@@ -172,7 +172,7 @@ function parseTensors(sg: i32): i32 {
 function parseTensor(i: i32, t: i32): i32 {
   const ty = fbU32(t, T.TENSOR_TYPE, 1, 0);
   if (ty < 0) return S.E_BOUNDS;
-  if (<u8>ty != T.TYPE_INT8 && <u8>ty != T.TYPE_INT32) return S.E_UNSUPPORTED_TYPE;
+  if (<u8>ty != T.TYPE_INT8 && <u8>ty != T.TYPE_INT32 && <u8>ty != T.TYPE_FLOAT32) return S.E_UNSUPPORTED_TYPE;
   if (fbIndirect(t, T.TENSOR_SPARSITY) != 0) return S.E_UNSUPPORTED_TYPE;
   unchecked(tType[i] = <u8>ty);
   const shape = fbVector(t, T.TENSOR_SHAPE, 4);
@@ -189,7 +189,7 @@ function parseTensor(i: i32, t: i32): i32 {
   }
   unchecked(tRank[i] = rank);
   unchecked(tCount[i] = <i32>count);
-  const bytes = <i32>count * (<u8>ty == T.TYPE_INT32 ? 4 : 1);
+  const bytes = <i32>count * (<u8>ty == T.TYPE_INT8 ? 1 : 4);
   unchecked(tBytes[i] = bytes);
   unchecked(tPtr[i] = 0);
   const b = fbU32(t, T.TENSOR_BUFFER, 4, 0);
@@ -240,7 +240,10 @@ function parseGraphIo(sg: i32): i32 {
   return S.OK;
 }
 
-/** Builtin code of operator_codes[idx]: max(deprecated_builtin_code, builtin_code). */
+/**
+ * Builtin code of operator_codes[idx]: max(deprecated_builtin_code, builtin_code); E_GRAPH for an
+ * index out of range, E_BOUNDS for a bad table, E_UNSUPPORTED_OP when the code is negative.
+ */
 function opcodeOf(idx: i64): i32 {
   if (idx < 0 || idx >= <i64>fbVecLen(opcodesVec)) return S.E_GRAPH;
   const oc = fbVecTable(opcodesVec, <i32>idx);
@@ -250,7 +253,9 @@ function opcodeOf(idx: i64): i32 {
   if (dep < 0 || code < 0) return S.E_BOUNDS;
   const d = <i32><i8>(<u8>dep);
   const c = <i32>(<u32>code);
-  return d > c ? d : c;
+  const r = d > c ? d : c;
+  // A negative code is no operator, and must not be mistaken for a status code by the caller.
+  return r < 0 ? S.E_UNSUPPORTED_OP : r;
 }
 
 function parseOps(sg: i32): i32 {

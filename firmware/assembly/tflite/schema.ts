@@ -53,11 +53,14 @@ export const METADATA_NAME: i32 = 0;       // string
 export const METADATA_BUFFER: i32 = 1;     // uint
 
 // enum TensorType
+export const TYPE_FLOAT32: u8 = 0;
 export const TYPE_INT32: u8 = 2;
 export const TYPE_INT8: u8 = 9;
 
 // enum BuiltinOperator
 export const OP_ADD: i32 = 0;
+export const OP_CONCATENATION: i32 = 2;
+export const OP_DEQUANTIZE: i32 = 6;
 export const OP_FULLY_CONNECTED: i32 = 9;
 export const OP_LOGISTIC: i32 = 14;
 export const OP_MUL: i32 = 18;
@@ -66,16 +69,25 @@ export const OP_RELU6: i32 = 21;
 export const OP_RESHAPE: i32 = 22;
 export const OP_SOFTMAX: i32 = 25;
 export const OP_TANH: i32 = 28;
+export const OP_GATHER: i32 = 36;
+export const OP_MEAN: i32 = 40;
 export const OP_SUB: i32 = 41;
+export const OP_SUM: i32 = 74;
+export const OP_QUANTIZE: i32 = 114;
 export const OP_BATCH_MATMUL: i32 = 126;
 
 // enum BuiltinOptions (union type ids)
 export const OPTS_FULLY_CONNECTED: u8 = 8;
 export const OPTS_SOFTMAX: u8 = 9;
+export const OPTS_CONCATENATION: u8 = 10;
 export const OPTS_ADD: u8 = 11;
 export const OPTS_RESHAPE: u8 = 17;
 export const OPTS_MUL: u8 = 21;
+export const OPTS_GATHER: u8 = 23;
+export const OPTS_REDUCER: u8 = 27;
 export const OPTS_SUB: u8 = 28;
+export const OPTS_DEQUANTIZE: u8 = 38;
+export const OPTS_QUANTIZE: u8 = 89;
 export const OPTS_BATCH_MATMUL: u8 = 101;
 
 // table FullyConnectedOptions
@@ -89,6 +101,15 @@ export const ARITH_OPT_ACTIVATION: i32 = 0; // ActivationFunctionType (byte)
 // table BatchMatMulOptions
 export const BMM_OPT_ADJ_X: i32 = 0;        // bool
 export const BMM_OPT_ADJ_Y: i32 = 1;        // bool
+
+// table ConcatenationOptions
+export const CONCAT_OPT_AXIS: i32 = 0;       // int
+export const CONCAT_OPT_ACTIVATION: i32 = 1; // ActivationFunctionType (byte)
+// table GatherOptions
+export const GATHER_OPT_AXIS: i32 = 0;       // int
+export const GATHER_OPT_BATCH_DIMS: i32 = 1; // int
+// table ReducerOptions (MEAN, SUM)
+export const REDUCER_OPT_KEEP_DIMS: i32 = 0; // bool
 
 // enum ActivationFunctionType
 export const ACT_NONE: i32 = 0;

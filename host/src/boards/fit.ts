@@ -69,9 +69,20 @@ export interface FitReport {
   energyUj: number | null;
 }
 
-/** Bytes of the model window on `board`: min(model region - header, {@link MAX_MODEL_WINDOW}). Never throws. */
+/** Flash sector granularity of the model banks (docs/flash-protocol.md "Model slot banks"). */
+const BANK_ALIGN = 4096;
+
+/**
+ * Bytes of the model window on `board`: the model region is two sector-aligned banks, each with a
+ * header, so min(floor(region / 2, 4096) - header, {@link MAX_MODEL_WINDOW}). Never throws.
+ */
 export function modelCapacity(board: Board): number {
-  return Math.max(0, Math.min(board.flash.regions.model.size - SLOT_HEADER_BYTES, MAX_MODEL_WINDOW));
+  return Math.max(0, Math.min(modelBankBytes(board) - SLOT_HEADER_BYTES, MAX_MODEL_WINDOW));
+}
+
+/** Bytes of one model bank (header included): floor(model region / 2, 4096). Never throws. */
+export function modelBankBytes(board: Board): number {
+  return Math.floor(board.flash.regions.model.size / 2 / BANK_ALIGN) * BANK_ALIGN;
 }
 
 /** Bytes the firmware image may take on `board`: `firmwareBudgetBytes`, else the smaller slot. Never throws. */
@@ -129,14 +140,14 @@ export function fitModel(board: Board, model: ModelFacts, firmwareBytes?: number
 /**
  * Flash-time guard: throws unless a model of `modelBytes` and `arenaBytes` fits `board`.
  * @throws InputError code `E_MODEL_TOO_BIG`, one line with the numbers, e.g.
- *   `model is 70000 bytes but board 'sim' holds 65536 (model region 262144 - 4096 header, window cap 65536)`
+ *   `model is 70000 bytes but board 'sim' holds 65536 (bank of 131072 - 4096 header, window cap 65536)`
  *   or `model needs a 90000-byte arena but board 'sim' allows 65536 (arenaLimitBytes)`.
  */
 export function assertModelFits(board: Board, modelBytes: number, arenaBytes: number): void {
   const cap = modelCapacity(board);
   if (modelBytes > cap) {
     throw new InputError('E_MODEL_TOO_BIG',
-      `model is ${modelBytes} bytes but board '${board.name}' holds ${cap} (model region ${board.flash.regions.model.size} - ${SLOT_HEADER_BYTES} header, window cap ${MAX_MODEL_WINDOW})`);
+      `model is ${modelBytes} bytes but board '${board.name}' holds ${cap} (bank of ${modelBankBytes(board)} - ${SLOT_HEADER_BYTES} header, window cap ${MAX_MODEL_WINDOW})`);
   }
   if (arenaBytes > board.arenaLimitBytes) {
     throw new InputError('E_MODEL_TOO_BIG',

@@ -16,6 +16,8 @@ import { registerImage } from './commands/image.ts';
 import { registerPack } from './commands/pack.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerInfo } from './commands/info.ts';
+import { registerDashboard } from './commands/dashboard.ts';
+import { registerPackModel } from './commands/packmodel.ts';
 import { reportError } from './run.ts';
 
 // `dendra ... | head` closes the pipe early: that is the reader's choice, not an error.
@@ -48,6 +50,8 @@ registerImage(program);
 registerPack(program);
 registerEval(program);
 registerInfo(program);
+registerDashboard(program);
+registerPackModel(program); // adds `train pack` and `eval pack` to the commands above
 
 try {
   await program.parseAsync(process.argv);

@@ -16,6 +16,10 @@ import { prepareMul } from './kernels/mul.ts';
 import { prepareRelu, prepareRelu6 } from './kernels/relu.ts';
 import { prepareLogistic } from './kernels/logistic.ts';
 import { prepareTanh } from './kernels/tanh.ts';
+import { prepareGather } from './kernels/gather.ts';
+import { prepareConcatenation } from './kernels/concatenation.ts';
+import { prepareMean, prepareSum } from './kernels/reduce.ts';
+import { prepareDequantize, prepareQuantize } from './kernels/quantize.ts';
 
 const PREPARE: Record<QOpCode, (site: OpSite) => PreparedOp> = {
   FULLY_CONNECTED: prepareFullyConnected,
@@ -29,6 +33,12 @@ const PREPARE: Record<QOpCode, (site: OpSite) => PreparedOp> = {
   RELU6: prepareRelu6,
   LOGISTIC: prepareLogistic,
   TANH: prepareTanh,
+  GATHER: prepareGather,
+  CONCATENATION: prepareConcatenation,
+  SUM: prepareSum,
+  MEAN: prepareMean,
+  QUANTIZE: prepareQuantize,
+  DEQUANTIZE: prepareDequantize,
 };
 
 /** A model prepared for repeated int8 inference. */
@@ -60,18 +70,28 @@ function checkDataflow(m: QModel): void {
   for (const o of m.outputs) if (!ready.has(o)) modelError(`model output tensor ${o} is never written`);
 }
 
+/** A model prepared for repeated inference with int8 or float32 input/output. */
+export interface Program {
+  /** Element count of the input. */
+  readonly inputSize: number;
+  /** Runs one inference on an input of the model's input type; returns a fresh output array. */
+  run(input: Int8Array | Float32Array): Int8Array | Float32Array;
+}
+
 /**
- * Validates a model and prepares every op (multipliers, shapes) once.
+ * Validates a model whose input and output are int8 or float32 tensors (float32 edges come with
+ * QUANTIZE / DEQUANTIZE ops) and prepares every op once.
  *
- * @throws InputError (code `E_MODEL`) when the model does not have exactly one int8 input and one
- *   int8 output, an op reads a tensor before it is written, or any op fails its kernel's prepare
- *   (see the kernels' docs), with a one-line message naming the op.
+ * @throws InputError (code `E_MODEL`) as {@link prepareInt8}, but accepting float32 edges;
+ *   at run: InputError `E_DATA` for an input of the wrong type or size, `E_INDEX` for a GATHER
+ *   index outside its axis.
  */
-export function prepareInt8(m: QModel): Int8Program {
+export function prepareModel(m: QModel): Program {
   if (m.inputs.length !== 1 || m.outputs.length !== 1) modelError(`model has ${m.inputs.length} inputs and ${m.outputs.length} outputs, the executor needs 1 and 1`);
   const inT = m.tensors[m.inputs[0]];
   const outT = m.tensors[m.outputs[0]];
-  if (inT?.type !== 'int8' || outT?.type !== 'int8') modelError('model input and output must be int8 tensors');
+  const edge = (t: typeof inT) => t?.type === 'int8' || t?.type === 'float32';
+  if (!edge(inT) || !edge(outT)) modelError('model input and output must be int8 or float32 tensors');
   checkDataflow(m);
   const ops = m.ops.map((op, index) => {
     const prepare = PREPARE[op.op] ?? modelError(`op ${index} is ${String(op.op)}, which the executor does not support`);
@@ -80,18 +100,36 @@ export function prepareInt8(m: QModel): Int8Program {
   const inputSize = elementCount(inT.shape);
   const constants: Values = m.tensors.map((t) => t.data);
   const [xi, yi] = [m.inputs[0], m.outputs[0]];
+  const InputType = inT.type === 'int8' ? Int8Array : Float32Array;
   return {
     inputSize,
-    run(input: Int8Array): Int8Array {
-      if (!(input instanceof Int8Array) || input.length !== inputSize) {
-        throw new InputError('E_DATA', `model input ${inT.name} needs ${inputSize} int8 values, got ${input?.length ?? 0}`);
+    run(input: Int8Array | Float32Array): Int8Array | Float32Array {
+      if (!(input instanceof InputType) || input.length !== inputSize) {
+        throw new InputError('E_DATA', `model input ${inT.name} needs ${inputSize} ${inT.type} values, got ${input?.length ?? 0}`);
       }
       const values = constants.slice();
       values[xi] = input;
       for (const op of ops) op.eval(values);
-      return (values[yi] as Int8Array).slice();
+      return (values[yi] as Int8Array | Float32Array).slice();
     },
   };
+}
+
+/**
+ * Validates a model and prepares every op (multipliers, shapes) once.
+ *
+ * @throws InputError (code `E_MODEL`) when the model does not have exactly one int8 input and one
+ *   int8 output, an op reads a tensor before it is written, or any op fails its kernel's prepare
+ *   (see the kernels' docs), with a one-line message naming the op.
+ */
+export function prepareInt8(m: QModel): Int8Program {
+  const inT = m.tensors[m.inputs[0]];
+  const outT = m.tensors[m.outputs[0]];
+  if (m.inputs.length === 1 && m.outputs.length === 1 && (inT?.type !== 'int8' || outT?.type !== 'int8')) {
+    modelError('model input and output must be int8 tensors');
+  }
+  const p = prepareModel(m);
+  return { inputSize: p.inputSize, run: (input: Int8Array) => p.run(input) as Int8Array };
 }
 
 const cache = new WeakMap<QModel, Int8Program>();
@@ -111,6 +149,24 @@ export function runInt8(m: QModel, input: Int8Array): Int8Array {
   if (!p) {
     p = prepareInt8(m);
     cache.set(m, p);
+  }
+  return p.run(input);
+}
+
+const anyCache = new WeakMap<QModel, Program>();
+
+/**
+ * Runs one inference of a model with int8 or float32 edges (see {@link prepareModel}); cached per
+ * model object like {@link runInt8}.
+ *
+ * @throws InputError `E_MODEL` (invalid model), `E_DATA` (input of the wrong type or size),
+ *   `E_INDEX` (a GATHER index outside its axis).
+ */
+export function runModel(m: QModel, input: Int8Array | Float32Array): Int8Array | Float32Array {
+  let p = anyCache.get(m);
+  if (!p) {
+    p = prepareModel(m);
+    anyCache.set(m, p);
   }
   return p.run(input);
 }

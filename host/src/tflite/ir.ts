@@ -10,7 +10,8 @@ export type QType = 'int8' | 'int32' | 'float32';
 /** Builtin ops Dendra's spine graph uses (TFLite BuiltinOperator names). */
 export type QOpCode =
   | 'FULLY_CONNECTED' | 'BATCH_MATMUL' | 'RESHAPE' | 'SOFTMAX'
-  | 'ADD' | 'SUB' | 'MUL' | 'RELU' | 'RELU6' | 'LOGISTIC' | 'TANH';
+  | 'ADD' | 'SUB' | 'MUL' | 'RELU' | 'RELU6' | 'LOGISTIC' | 'TANH'
+  | 'GATHER' | 'CONCATENATION' | 'SUM' | 'MEAN' | 'QUANTIZE' | 'DEQUANTIZE';
 
 /** Quantization of one tensor: per-tensor when scale has one entry, else per-channel on `axis`. */
 export interface QParams {
@@ -44,6 +45,12 @@ export interface QOpOptions {
   newShape?: number[];
   /** FULLY_CONNECTED keep_num_dims. */
   keepNumDims?: boolean;
+  /** GATHER / CONCATENATION axis (negative counts from the end; default 0). */
+  axis?: number;
+  /** GATHER batch_dims (default 0). */
+  batchDims?: number;
+  /** SUM / MEAN keep_dims (ReducerOptions). */
+  keepDims?: boolean;
 }
 
 /** One operator: indices into {@link QModel.tensors}. */

@@ -2,12 +2,13 @@
  * .tflite flatbuffer -> QModel, validating every offset, length and index on the way (see
  * fbview.ts). Only what Dendra's executor can run is accepted: one subgraph, int8/int32/float32
  * tensors, and the builtin ops FULLY_CONNECTED, RESHAPE, SOFTMAX, BATCH_MATMUL, ADD, SUB, MUL, RELU,
- * RELU6, LOGISTIC, TANH.
+ * RELU6, LOGISTIC, TANH, GATHER, CONCATENATION, SUM, MEAN, QUANTIZE, DEQUANTIZE.
  */
 import type { QActivation, QModel, QOp, QOpCode, QOpOptions, QParams, QTensor, QType } from './ir.ts';
 import { FbTable, FbView, modelError } from './fbview.ts';
 import {
   ActivationCode, AddSubOptionsF, BatchMatMulOptionsF, BufferF, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER,
+  ConcatenationOptionsF, EMPTY_OPTIONS_TYPE, GatherOptionsF, ReducerOptionsF,
   FullyConnectedOptionsF, MetadataF, ModelF, MulOptionsF, OperatorCodeF, OperatorF, QuantF, ReshapeOptionsF,
   SCHEMA_VERSION, SoftmaxOptionsF, SubGraphF, TENSOR_TYPE_CODE, TensorF, elementBytes,
 } from './schema.ts';
@@ -104,7 +105,9 @@ function readOptions(op: QOpCode, o: FbTable, k: number): QOpOptions {
   const what = `op ${k} (${op}) options`;
   const opts = o.table(OperatorF.builtin_options, what);
   const type = o.u8(OperatorF.builtin_options_type, 0);
-  if (type !== 0 && type !== BuiltinOptionsType[op]) modelError(`${what} have union type ${type}, want ${BuiltinOptionsType[op]}`);
+  if (type !== 0 && type !== BuiltinOptionsType[op] && type !== EMPTY_OPTIONS_TYPE[op]) {
+    modelError(`${what} have union type ${type}, want ${BuiltinOptionsType[op]}`);
+  }
   if (!opts || type === 0) return op === 'SOFTMAX' ? { beta: 1 } : {};
   switch (op) {
     case 'FULLY_CONNECTED': {
@@ -131,10 +134,22 @@ function readOptions(op: QOpCode, o: FbTable, k: number): QOpOptions {
       if (!activation) modelError(`op ${k} (${op}) has fused activation ${a}; Dendra supports NONE, RELU, RELU_N1_TO_1, RELU6`);
       return { activation };
     }
+    case 'CONCATENATION': {
+      const a = opts.i8(ConcatenationOptionsF.fused_activation_function, 0);
+      if (a !== 0) modelError(`op ${k} (CONCATENATION) has fused activation ${a}; TFLite int8 supports NONE only`);
+      return { axis: opts.i32(ConcatenationOptionsF.axis, 0) };
+    }
+    case 'GATHER':
+      return { axis: opts.i32(GatherOptionsF.axis, 0), batchDims: opts.i32(GatherOptionsF.batch_dims, 0) };
+    case 'SUM':
+    case 'MEAN':
+      return { keepDims: opts.u8(ReducerOptionsF.keep_dims, 0) !== 0 };
     case 'RELU':
     case 'RELU6':
     case 'LOGISTIC':
     case 'TANH':
+    case 'QUANTIZE':
+    case 'DEQUANTIZE':
       return {};
   }
 }

@@ -32,6 +32,12 @@ export const BuiltinOperator: Record<QOpCode, number> = {
   TANH: 28,
   SUB: 41,
   BATCH_MATMUL: 126,
+  CONCATENATION: 2,
+  DEQUANTIZE: 6,
+  GATHER: 36,
+  MEAN: 40,
+  SUM: 74,
+  QUANTIZE: 114,
 };
 
 /** Codes >= this are only in OperatorCode.builtin_code; deprecated_builtin_code holds 127. */
@@ -54,6 +60,12 @@ export const OP_VERSION: Record<QOpCode, number> = {
   RELU6: 2,
   LOGISTIC: 2,
   TANH: 2,
+  GATHER: 2,
+  CONCATENATION: 2,
+  SUM: 2,
+  MEAN: 2,
+  QUANTIZE: 2,
+  DEQUANTIZE: 2,
 };
 
 /**
@@ -72,7 +84,16 @@ export const BuiltinOptionsType: Record<QOpCode, number> = {
   RELU6: 0,
   LOGISTIC: 0,
   TANH: 0,
+  CONCATENATION: 10, // ConcatenationOptions
+  GATHER: 23, // GatherOptions
+  SUM: 27, // ReducerOptions
+  MEAN: 27, // ReducerOptions
+  DEQUANTIZE: 0, // DequantizeOptions (38) is empty: none written
+  QUANTIZE: 0, // QuantizeOptions (89) is empty: none written
 };
+
+/** Union ids of the empty option tables a converter may still write (accepted by the reader). */
+export const EMPTY_OPTIONS_TYPE: Partial<Record<QOpCode, number>> = { DEQUANTIZE: 38, QUANTIZE: 89 };
 
 /** ActivationFunctionType enum values. */
 export const ActivationCode: Record<QActivation, number> = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3 };
@@ -117,6 +138,13 @@ export const AddSubOptionsF = { fused_activation_function: 0, pot_scale_int16: 1
 export const MulOptionsF = { fused_activation_function: 0, count: 1 } as const;
 /** Vtable slots of BatchMatMulOptions. */
 export const BatchMatMulOptionsF = { adj_x: 0, adj_y: 1, asymmetric_quantize_inputs: 2, count: 3 } as const;
+
+/** Vtable slots of ConcatenationOptions. */
+export const ConcatenationOptionsF = { axis: 0, fused_activation_function: 1, count: 2 } as const;
+/** Vtable slots of GatherOptions. */
+export const GatherOptionsF = { axis: 0, batch_dims: 1, count: 2 } as const;
+/** Vtable slots of ReducerOptions (SUM, MEAN). */
+export const ReducerOptionsF = { keep_dims: 0, count: 1 } as const;
 
 /** Byte size of one element of a QType. */
 export function elementBytes(t: QType): number {

@@ -8,6 +8,7 @@ import { InputError } from '../errors.ts';
 import type { QModel, QOp, QOpCode, QParams, QTensor } from './ir.ts';
 import {
   ActivationCode, AddSubOptionsF, BatchMatMulOptionsF, BufferF, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER,
+  ConcatenationOptionsF, GatherOptionsF, ReducerOptionsF,
   FullyConnectedOptionsF, MetadataF, ModelF, MulOptionsF, OP_VERSION, OperatorCodeF, OperatorF,
   PLACEHOLDER_FOR_GREATER_OP_CODES, QuantF, ReshapeOptionsF, SCHEMA_VERSION, SoftmaxOptionsF, SubGraphF,
   TENSOR_TYPE_CODE, TensorF, elementBytes,
@@ -81,7 +82,7 @@ function tensor(b: Builder, t: QTensor, bufferIndex: number): Offset {
   return b.endObject();
 }
 
-/** The builtin options table of one op; 0 for ops without options (RELU, RELU6, LOGISTIC, TANH). */
+/** The builtin options table of one op; 0 for ops without options (RELU, RELU6, LOGISTIC, TANH, QUANTIZE, DEQUANTIZE). */
 function builtinOptions(b: Builder, op: QOp): Offset {
   const o = op.options;
   switch (op.op) {
@@ -98,7 +99,23 @@ function builtinOptions(b: Builder, op: QOp): Offset {
     case 'RELU6':
     case 'LOGISTIC':
     case 'TANH':
+    case 'QUANTIZE':
+    case 'DEQUANTIZE':
       return 0;
+    case 'CONCATENATION':
+      b.startObject(ConcatenationOptionsF.count);
+      b.addFieldInt32(ConcatenationOptionsF.axis, o.axis ?? 0, 0);
+      return b.endObject();
+    case 'GATHER':
+      b.startObject(GatherOptionsF.count);
+      b.addFieldInt32(GatherOptionsF.axis, o.axis ?? 0, 0);
+      b.addFieldInt32(GatherOptionsF.batch_dims, o.batchDims ?? 0, 0);
+      return b.endObject();
+    case 'SUM':
+    case 'MEAN':
+      b.startObject(ReducerOptionsF.count);
+      b.addFieldInt8(ReducerOptionsF.keep_dims, o.keepDims ? 1 : 0, 0);
+      return b.endObject();
     case 'FULLY_CONNECTED':
       b.startObject(FullyConnectedOptionsF.count);
       b.addFieldInt8(FullyConnectedOptionsF.fused_activation_function, ActivationCode[o.activation ?? 'NONE'], 0);

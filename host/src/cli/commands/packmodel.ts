@@ -1,0 +1,86 @@
+/**
+ * `dendra train pack` and `dendra eval pack`: the pack dendrite-risk graph model (simulated data,
+ * GNN + baselines, int8 .tflite and card). Adds subcommands to the existing `train` command and to
+ * an `eval` command (created here when nobody else registered one).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { action, intOpt, makeProgress, printJson } from '../run.ts';
+import { REPO_ROOT } from '../paths.ts';
+import { evalPack, trainPack, type PackMetricsTable, type PackProgress } from '../../pack/pipeline.ts';
+import type { RiskMetrics } from '../../pack/metrics.ts';
+
+const DEFAULT_DIR = path.join(REPO_ROOT, 'models', 'pack');
+
+/** Finds a top-level command by name or creates it. */
+function findOrCreate(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
+
+/** Prints the metrics table. */
+function printTable(t: PackMetricsTable): void {
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : ' n/a ');
+  const row = (name: string, m: RiskMetrics) =>
+    console.log(`  ${name.padEnd(18)} AUC ${f(m.auc.value)} [${f(m.auc.lo)}, ${f(m.auc.hi)}]  F1 ${f(m.f1.value)} [${f(m.f1.lo)}, ${f(m.f1.hi)}]  lead ${f(m.medianLead.value)} [${f(m.medianLead.lo)}, ${f(m.medianLead.hi)}] cycles  missed ${f(m.missedFraction)}`);
+  console.log('test split (held-out configurations), per-cell initiation within the horizon:');
+  row('GNN float', t.gnnFloat);
+  row('GNN int8', t.gnnInt8);
+  row('per-cell (A = I)', t.perCellFloat);
+  row('physics rule', t.physicsRule);
+  console.log(`  pack-level AUC float ${f(t.packAuc.float)}  int8 ${f(t.packAuc.int8)}; int8 AUC drop ${t.int8AucDropPoints.toFixed(2)} points`);
+}
+
+/** A progress callback driving one bar per stage. */
+function progressPrinter(quiet: boolean): { on: (p: PackProgress) => void; stop: () => void } {
+  const bar = makeProgress(quiet, 'step', ' | {info}');
+  let stage = '';
+  return {
+    on(p) {
+      const key = p.stage === 'train' ? `train ${p.model}` : p.stage;
+      const total = p.stage === 'simulate' ? p.total : p.stage === 'train' ? p.epochs : 1;
+      if (key !== stage) { bar.stop(); bar.start(total, key); stage = key; }
+      if (p.stage === 'simulate') bar.update(p.done, { info: 'packs' });
+      else if (p.stage === 'train') bar.update(p.epoch, { info: `loss ${p.loss.toFixed(4)} val ${p.valLoss.toFixed(4)}` });
+      else bar.update(0, { info: p.what });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/**
+ * Registers `train pack` (on the existing or a new `train` command) and `eval pack` (on the
+ * existing or a new `eval` command). Errors are reported by the CLI's `action` wrapper.
+ */
+export function registerPackModel(program: Command): void {
+  const train = findOrCreate(program, 'train', 'train a model (float, TensorFlow.js)');
+  train
+    .command('pack')
+    .description('simulate packs, train the pack dendrite-risk GNN and its baselines, quantize to int8 and write the model card')
+    .option('--seed <n>', 'seed of the simulated data set, weights and bootstrap', '1')
+    .option('--epochs <n>', 'maximum epochs per model (early stopping on validation loss)', '20')
+    .option('--out <dir>', 'where pack.float.json, pack.tflite and pack.card.json go', DEFAULT_DIR)
+    .option('--json', 'print the metrics as JSON (no progress bar)')
+    .action(action(async (opts: { seed: string; epochs: string; out: string; json?: boolean }) => {
+      const p = progressPrinter(!!opts.json);
+      const r = await trainPack({
+        outDir: opts.out, seed: intOpt('--seed', opts.seed, 1), epochs: intOpt('--epochs', opts.epochs, 20, 1), onProgress: p.on,
+      }).finally(p.stop);
+      if (opts.json) return printJson({ outDir: r.outDir, files: r.files, metrics: r.table, comparisons: r.card.comparisons });
+      console.log(`wrote ${Object.values(r.files).join(', ')} to ${r.outDir}`);
+      printTable(r.table);
+      for (const c of r.card.comparisons) console.log(`  ${c}`);
+    }));
+  const ev = findOrCreate(program, 'eval', 'evaluate a trained model');
+  ev
+    .command('pack')
+    .description('re-simulate the held-out test packs and score the pack model (float, int8) and its baselines')
+    .option('--model <dir>', 'directory with pack.float.json and pack.tflite', DEFAULT_DIR)
+    .option('--json', 'print the metrics as JSON (no progress bar)')
+    .action(action(async (opts: { model: string; json?: boolean }) => {
+      const p = progressPrinter(!!opts.json);
+      const r = await evalPack(opts.model, p.on).finally(p.stop);
+      if (opts.json) return printJson(r);
+      printTable(r.table);
+      console.log(`  ${opts.model}/pack.tflite ${r.tfliteMatches ? 'matches' : 'does NOT match'} a rebuild from the stored weights`);
+    }));
+}
