@@ -18,6 +18,7 @@ import { registerEval } from './commands/eval.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerDashboard } from './commands/dashboard.ts';
 import { registerPackModel } from './commands/packmodel.ts';
+import { registerMaterials } from './commands/materials.ts';
 import { reportError } from './run.ts';
 
 // `dendra ... | head` closes the pipe early: that is the reader's choice, not an error.
@@ -52,6 +53,7 @@ registerEval(program);
 registerInfo(program);
 registerDashboard(program);
 registerPackModel(program); // adds `train pack` and `eval pack` to the commands above
+registerMaterials(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,8 +1,11 @@
 /** `dendra eval grid`: honest evaluation of the committed int8 grid model against baselines and published figures. */
 import type { Command } from 'commander';
 import { action, makeProgress, printJson } from '../run.ts';
-import { DEFAULT_GRID_DIR, evalGrid, formatEval } from '../../grid/eval.ts';
-import { DEFAULT_ETT } from '../paths.ts';
+// Heavy modules (TensorFlow.js) load inside the action, so `dendra --help` and other commands start fast.
+import { DEFAULT_ETT, REPO_ROOT } from '../paths.ts';
+import path from 'node:path';
+
+const DEFAULT_GRID_DIR = path.join(REPO_ROOT, 'models', 'grid');
 
 interface EvalOpts {
   data: string;
@@ -23,6 +26,7 @@ export function registerEval(program: Command): void {
     .option('--model <dir>', 'directory holding grid.tflite (and grid.card.json)', DEFAULT_GRID_DIR)
     .option('--json', 'print the report as JSON (no progress bar)')
     .action(action(async (opts: EvalOpts) => {
+      const { evalGrid, formatEval } = await import('../../grid/eval.ts');
       const bar = makeProgress(!!opts.json, 'windows');
       let stage = '';
       const report = await Promise.resolve().then(() => evalGrid({

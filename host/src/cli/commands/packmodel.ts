@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '../run.ts';
 import { REPO_ROOT } from '../paths.ts';
-import { evalPack, trainPack, type PackMetricsTable, type PackProgress } from '../../pack/pipeline.ts';
+import type { PackMetricsTable, PackProgress } from '../../pack/pipeline.ts';
+// Heavy modules (TensorFlow.js) load inside the action, so `dendra --help` and other commands start fast.
 import type { RiskMetrics } from '../../pack/metrics.ts';
 
 const DEFAULT_DIR = path.join(REPO_ROOT, 'models', 'pack');
@@ -61,6 +62,7 @@ export function registerPackModel(program: Command): void {
     .option('--out <dir>', 'where pack.float.json, pack.tflite and pack.card.json go', DEFAULT_DIR)
     .option('--json', 'print the metrics as JSON (no progress bar)')
     .action(action(async (opts: { seed: string; epochs: string; out: string; json?: boolean }) => {
+      const { trainPack } = await import('../../pack/pipeline.ts');
       const p = progressPrinter(!!opts.json);
       const r = await trainPack({
         outDir: opts.out, seed: intOpt('--seed', opts.seed, 1), epochs: intOpt('--epochs', opts.epochs, 20, 1), onProgress: p.on,
@@ -77,6 +79,7 @@ export function registerPackModel(program: Command): void {
     .option('--model <dir>', 'directory with pack.float.json and pack.tflite', DEFAULT_DIR)
     .option('--json', 'print the metrics as JSON (no progress bar)')
     .action(action(async (opts: { model: string; json?: boolean }) => {
+      const { evalPack } = await import('../../pack/pipeline.ts');
       const p = progressPrinter(!!opts.json);
       const r = await evalPack(opts.model, p.on).finally(p.stop);
       if (opts.json) return printJson(r);

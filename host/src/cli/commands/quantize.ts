@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { action, intOpt, printJson } from '../run.ts';
-import { quantizeGrid } from '../../grid/quantize.ts';
+// Heavy modules (TensorFlow.js) load inside the action, so `dendra --help` and other commands start fast.
 import { REPO_ROOT } from '../paths.ts';
 
 interface QuantOpts {
@@ -24,6 +24,7 @@ export function registerQuantize(program: Command): void {
     .option('--data <csv>', 'ETT-layout CSV (default: the one the model was trained on)')
     .option('--json', 'print the result as JSON')
     .action(action(async (opts: QuantOpts) => {
+      const { quantizeGrid } = await import('../../grid/quantize.ts');
       const r = await quantizeGrid({
         modelDir: opts.model,
         outDir: opts.out,

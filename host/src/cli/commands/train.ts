@@ -1,7 +1,7 @@
 /** `dendra train grid`: train the float grid graph network on an ETT-layout CSV. */
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '../run.ts';
-import { trainGrid } from '../../grid/train.ts';
+// Heavy modules (TensorFlow.js) load inside the action, so `dendra --help` and other commands start fast.
 import { DEFAULT_ETT, REPO_ROOT } from '../paths.ts';
 import path from 'node:path';
 
@@ -27,6 +27,7 @@ export function registerTrain(program: Command): void {
     .option('--max-windows <n>', 'training windows per epoch (default: all)')
     .option('--json', 'print metrics as JSON (no progress bar)')
     .action(action(async (opts: TrainOpts) => {
+      const { trainGrid } = await import('../../grid/train.ts');
       const epochs = intOpt('--epochs', opts.epochs, 40, 1);
       const bar = makeProgress(!!opts.json, 'epoch', ' | loss {loss} | val {val}');
       bar.start(epochs, 'train');

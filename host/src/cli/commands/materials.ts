@@ -1,0 +1,121 @@
+/**
+ * `dendra materials eval | train | predict`: OBELiX ionic-conductivity baselines (training split
+ * only; evaluation is cross-validation, the official test split is never used).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { action, intOpt, makeProgress, printJson } from '../run.ts';
+import { UsageError } from '../../errors.ts';
+import { REPO_ROOT } from '../paths.ts';
+
+/** The committed materials model (independent of the working directory). */
+const MATERIALS_DIR = join(REPO_ROOT, 'models', 'materials');
+import { DEFAULT_CONFIG, MODEL_KINDS, type ModelKind } from '../../materials/baselines.ts';
+import type { Protocol } from '../../materials/cv.ts';
+import { evalSteps, formatTable, loadDatasets, runEval, type EvalRow } from '../../materials/evaluate.ts';
+import { loadMaterials } from '../../materials/features.ts';
+import { CARD_FILE, MODEL_FILE, predictRows, readModelFile, trainSubModel, type MaterialsModelFile } from '../../materials/model.ts';
+import { OBELIX_DIR } from '../../materials/obelix.ts';
+import { loadStructures } from '../../materials/structure.ts';
+
+interface EvalOpts { protocol?: string; seeds: string; trees: string; data: string; json?: boolean }
+interface TrainOpts { out: string; seeds: string; trees: string; data: string; json?: boolean }
+interface PredictOpts { cifs?: string; model: string; json?: boolean }
+
+function protocols(p: string | undefined): Protocol[] {
+  if (p === undefined) return ['grouped', 'random'];
+  if (p === 'grouped' || p === 'random') return [p];
+  throw new UsageError(`--protocol must be 'grouped' or 'random', got '${p}'`);
+}
+
+function evaluate(opts: { protocols: Protocol[]; seeds: number; trees: number; data: string; quiet: boolean; kinds?: ModelKind[] }): EvalRow[] {
+  const sets = loadDatasets(opts.data, (m) => process.stderr.write(`dendra: warning: ${m}\n`));
+  const o = { protocols: opts.protocols, seeds: opts.seeds, kinds: opts.kinds, config: { ...DEFAULT_CONFIG, rfTrees: opts.trees } };
+  const bar = makeProgress(opts.quiet || !process.stderr.isTTY, 'fits');
+  let done = 0;
+  bar.start(evalSteps(o), 'cross-validation');
+  try {
+    return runEval([sets.all, sets.cif], { ...o, onStep: () => bar.update(++done) });
+  } finally {
+    bar.stop();
+  }
+}
+
+function evalCommand(m: Command): void {
+  m.command('eval')
+    .description('cross-validate median / random forest / boosted trees on OBELiX (grouped = primary, random = optimistic)')
+    .option('--protocol <p>', "'grouped' or 'random' (default: both)")
+    .option('--seeds <n>', 'seeds (fold assignments) per protocol', '3')
+    .option('--trees <n>', 'random-forest trees', String(DEFAULT_CONFIG.rfTrees))
+    .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
+    .option('--json', 'print the results as JSON')
+    .action(action((opts: EvalOpts) => {
+      const t0 = Date.now();
+      const rows = evaluate({ protocols: protocols(opts.protocol), seeds: intOpt('--seeds', opts.seeds, 3, 1),
+        trees: intOpt('--trees', opts.trees, DEFAULT_CONFIG.rfTrees, 1), data: opts.data, quiet: !!opts.json });
+      if (opts.json) return printJson({ seconds: (Date.now() - t0) / 1000, rows });
+      for (const line of formatTable(rows)) console.log(line);
+      console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s; log10 S/cm; bounds=-15: upper-bound rows scored at -15; no bounds: those rows excluded; 95% bootstrap CIs)`);
+    }));
+}
+
+function trainCommand(m: Command): void {
+  m.command('train')
+    .description('pick the best model by grouped-CV MAE, train it on all rows, write the model and its card')
+    .option('--out <dir>', 'output directory', MATERIALS_DIR)
+    .option('--seeds <n>', 'grouped-CV seeds for model selection and the card', '1')
+    .option('--trees <n>', 'random-forest trees', '500')
+    .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
+    .option('--json', 'print the card as JSON')
+    .action(action((opts: TrainOpts) => {
+      const trees = intOpt('--trees', opts.trees, 500, 1);
+      const seeds = intOpt('--seeds', opts.seeds, 1, 1);
+      const cv = evaluate({ protocols: ['grouped'], seeds, trees: Math.min(trees, DEFAULT_CONFIG.rfTrees), data: opts.data, quiet: !!opts.json });
+      const byModel = (k: ModelKind): number => cv.filter((r) => r.model === k && r.subset === 'all')[0].all.mae.value;
+      const best = [...MODEL_KINDS].sort((a, b) => byModel(a) - byModel(b))[0];
+      const rmse = (s: 'all' | 'cif'): number => cv.find((r) => r.model === best && r.subset === s)!.exact.rmse.value;
+      const sets = loadDatasets(opts.data);
+      const config = { ...DEFAULT_CONFIG, rfTrees: trees };
+      const file: MaterialsModelFile = { format: 'dendra-materials-model', version: 1, kind: best,
+        composition: trainSubModel(best, sets.all, config, rmse('all')), structure: trainSubModel(best, sets.cif, config, rmse('cif')) };
+      const card = { model: best, target: 'log10 ionic conductivity (S/cm), room temperature', data: 'OBELiX training split (Therrien et al. 2025, CC BY 4.0)',
+        rows: { all: sets.all.rows.length, cif: sets.cif.rows.length }, censoring: 'upper bounds scored as -15 (benchmark convention); "exact" excludes them',
+        selection: 'lowest grouped-CV MAE on all rows', config, cv, created: new Date().toISOString() };
+      const dir = resolve(opts.out);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, MODEL_FILE), JSON.stringify(file));
+      writeFileSync(join(dir, CARD_FILE), JSON.stringify(card, null, 2) + '\n');
+      if (opts.json) return printJson(card);
+      for (const line of formatTable(cv)) console.log(line);
+      console.log(`best: ${best}; wrote ${join(dir, MODEL_FILE)} and ${CARD_FILE}`);
+    }));
+}
+
+function predictCommand(m: Command): void {
+  m.command('predict <csv>')
+    .description('predict log10 conductivity for a CSV in the OBELiX layout (structure model where a CIF with the row ID exists)')
+    .option('--cifs <dir>', 'folder with <ID>.cif files')
+    .option('--model <dir>', 'model directory', MATERIALS_DIR)
+    .option('--json', 'print predictions as JSON')
+    .action(action((csv: string, opts: PredictOpts) => {
+      const file = readModelFile(opts.model);
+      const rows = loadMaterials(csv);
+      const structures = opts.cifs ? loadStructures(rows.map((r) => r.id), opts.cifs, (id, e) => process.stderr.write(`dendra: warning: ${id}.cif: ${e}\n`)) : new Map();
+      const preds = predictRows(file, rows, structures);
+      if (opts.json) return printJson(preds);
+      console.log('ID        log10 sigma  ± unc   features     measured');
+      for (const p of preds) {
+        const meas = p.measured === null ? '-' : `${p.measuredIsBound ? '<' : ''}${p.measured.toFixed(2)}`;
+        console.log(`${p.id.padEnd(10)}${p.log10Sigma.toFixed(2).padStart(11)}  ${p.uncertainty.toFixed(2).padStart(5)}  ${p.features.padEnd(12)} ${meas}`);
+      }
+    }));
+}
+
+/** Registers `materials eval|train|predict` (the lead wires it into main.ts). Errors are one-line DendraErrors. */
+export function registerMaterials(program: Command): void {
+  const m = program.command('materials').description('OBELiX ionic-conductivity baselines (cross-validated on the training split)');
+  evalCommand(m);
+  trainCommand(m);
+  predictCommand(m);
+}
