@@ -15,7 +15,7 @@ import { startBroker, type BrokerHandle } from '../host/src/mqtt/broker.ts';
 import { readTflite } from '../host/src/tflite/reader.ts';
 import { writeTflite } from '../host/src/tflite/writer.ts';
 import { decodeDendraMeta, encodeDendraMeta } from '../host/src/tflite/metadata.ts';
-import { forecastForWindow } from './windows.ts';
+import { forecastForWindow, topForWindow } from './windows.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-e2e-'));
 const START = 11520; // first row of the ETTh1 test split
@@ -95,7 +95,9 @@ test('train -> quantize -> flash over a pty -> board alert carries the int8 mode
     if (alert.state === 'raised') {
       assert.ok(f.peakC > meta.otLimitC, 'raised only above the limit');
       assert.equal(alert.lead_h, f.leadH);
+      assert.deepEqual(alert.top, topForWindow(flashedModel, START + alert.window), 'top inputs (occlusion on the board)');
     } else {
+      assert.equal(alert.top, undefined, 'cleared alerts carry no top inputs');
       assert.ok(f.peakC < meta.otLimitC, 'cleared only below the limit');
     }
   }

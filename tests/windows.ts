@@ -9,6 +9,7 @@ import { decodeDendraMeta } from '../host/src/tflite/metadata.ts';
 import { loadEtt } from '../host/src/grid/data.ts';
 import { forecastC, prepareInput, roundHalfAway } from '../host/src/grid/window.ts';
 import { DEFAULT_ETT } from '../host/src/cli/paths.ts';
+import { attribContext, hostRunner, occlusionDeltas, topInputs } from '../host/src/grid/attrib.ts';
 
 let rows: Float32Array[] | undefined;
 
@@ -38,4 +39,13 @@ export function forecastForWindow(model: QModel, startRow: number) {
   const last = ettRows()[startRow + meta.window - 1][meta.target];
   const { peakC, peakRaw, leadH } = forecastC(out, q, meta.std[meta.target], last, meta.otLimitC);
   return { peakC, peakRaw, leadH, peakC2: roundHalfAway(peakC * 100) / 100 };
+}
+
+/** The `top` a raised alert of this window carries (occlusion attribution, host/src/grid/attrib.ts). */
+export function topForWindow(model: QModel, startRow: number): { input: string; delta_c: number }[] {
+  const meta = decodeDendraMeta(model.metadata.dendra);
+  const ctx = attribContext(model, meta, ettRows()[startRow + meta.window - 1][meta.target]);
+  const deltas = occlusionDeltas(hostRunner(model), windowInput(model, startRow), ctx);
+  // + 0 turns -0 into 0, as the board prints it.
+  return topInputs(deltas).map((t) => ({ input: t.input, delta_c: roundHalfAway(t.value * 100) / 100 + 0 }));
 }

@@ -8,6 +8,7 @@ import { slotInit, slotLoad, bootCount } from "./app/slot";
 import { metaParse } from "./app/meta";
 import { gridReset, gridStep } from "./app/grid";
 import { publishSetBoot } from "./app/publish";
+import { outboxInit, outboxPump, outboxBusy, outboxPending, outboxAlerts, outboxLost } from "./app/outbox";
 import { say } from "./app/say";
 import { bootPoll } from "./boot/loader";
 import * as S from "./status";
@@ -16,6 +17,8 @@ import * as S from "./status";
 const WINDOW_MS: f64 = 3600000.0;
 /** Longest sleep while waiting for a flash or a DMA completion (both also wake the core). */
 const IDLE_MS: f64 = 1000.0;
+/** Longest sleep while the outbox waits for an acknowledgement or for the link to return. */
+const OUTBOX_POLL_MS: f64 = 60000.0;
 
 let streamEnded = false;
 
@@ -42,6 +45,18 @@ function activate(): i32 {
   return st;
 }
 
+/** Sleeps `ms`, or less while the outbox has records waiting (it is pumped every tick). */
+function nap(ms: f64): void {
+  pmu_sleep_until(clock_now_ms() + (outboxBusy() ? min(ms, OUTBOX_POLL_MS) : ms));
+}
+
+/** Test/diagnostic export: live (undelivered) records in the outgoing journal. */
+export function fw_outbox_pending(): i32 { return outboxPending(); }
+/** Test/diagnostic export: live alerts in the outgoing journal. */
+export function fw_outbox_alerts(): i32 { return outboxAlerts(); }
+/** Test/diagnostic export: records the journal dropped for room since boot (saturates at i32). */
+export function fw_outbox_lost(): i32 { return <i32>min<i64>(outboxLost(), 0x7fffffff); }
+
 /** Boot: allocate buffers, count the boot, load the model if one is stored. Returns a status. */
 export function fw_init(): i32 {
   const st = slotInit();
@@ -50,6 +65,8 @@ export function fw_init(): i32 {
     return st;
   }
   publishSetBoot(bootCount());
+  const j = outboxInit();
+  if (j != S.OK) say(LOG_WARN, "journal unavailable: publishing without it", j, true);
   return activate();
 }
 
@@ -59,18 +76,19 @@ export function fw_init(): i32 {
  */
 export function fw_tick(): i32 {
   let did: i32 = 0;
+  outboxPump();
   const b = bootPoll();
   if (b == 1) {
     activate();
     did = 1;
   }
   if (streamEnded) {
-    pmu_sleep_until(clock_now_ms() + WINDOW_MS);
+    nap(WINDOW_MS);
     return did;
   }
   const g = gridStep();
   if (g == 1) {
-    pmu_sleep_until(clock_now_ms() + WINDOW_MS);
+    nap(WINDOW_MS);
     return 1;
   }
   if (g == 2) {
@@ -79,6 +97,6 @@ export function fw_tick(): i32 {
   } else if (g < 0) {
     say(LOG_ERROR, "window failed", g, true);
   }
-  pmu_sleep_until(clock_now_ms() + IDLE_MS);
+  nap(IDLE_MS);
   return g < 0 ? g : did;
 }

@@ -20,6 +20,12 @@ export const FW_STATUS: Record<number, string> = {
   [-17]: 'DMA error',
   [-18]: 'malformed model graph (tensor or operator indices, graph inputs/outputs, operator order)',
   [-19]: 'a GATHER index is outside its axis',
+  [-20]: 'signature check failed (bad Ed25519 signature, or an unsigned model on a board that only accepts signed images)',
+  [-21]: 'image is signed by a key this board does not trust',
+  [-22]: 'image is for another board family',
+  [-23]: 'image version is older than the model on the board (downgrade refused)',
+  [-24]: 'malformed signed image (magic, type, reserved bytes or lengths)',
+  [-25]: 'signed image payload does not match the SHA-256 in its header (altered)',
 };
 
 /** The message for a firmware status code; never throws (unknown codes are named). */

@@ -11,6 +11,9 @@ import {
 import * as M from "./meta";
 import { roundHalfAway } from "./json";
 import { publishTelemetry, publishAlert } from "./publish";
+import { attribCompute } from "./attrib";
+import { say } from "./say";
+import { LOG_WARN } from "../hal/log";
 import * as S from "../status";
 
 const DMA_CH: u32 = 0;
@@ -84,6 +87,9 @@ function readForecast(): void {
 function updateAlert(): void {
   if (!alertActive && leadH > 0) {
     alertActive = true;
+    // Only raised alerts carry the top inputs (nChannels extra inferences); without them on failure.
+    const st = attribCompute(peakC, nowC);
+    if (st != S.OK) say(LOG_WARN, "alert attribution failed", st, true);
     publishAlert(true, peakC, peakRaw, leadH, windowIndex);
   } else if (alertActive && peakC < M.limitC - M.hysteresisC) {
     alertActive = false;

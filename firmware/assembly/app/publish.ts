@@ -1,10 +1,11 @@
 // Builds the telemetry and alert payloads (CONTRACTS.md "MQTT") and hands them to the network HAL.
 
-import { net_publish } from "../hal/net";
+import { outboxSend, outboxLost } from "./outbox";
 import { clock_now_ms } from "../hal/clock";
 import { pmu_energy_uj } from "../hal/pmu";
 import * as J from "./json";
 import * as M from "./meta";
+import { attribCount, attribName, attribDelta } from "./attrib";
 
 const kindBuf: usize = memory.data(16);
 let telemetrySeq: i64 = 0;
@@ -25,7 +26,7 @@ function send(kind: string, qos: u32): void {
   }
   const n = min<i32>(kind.length, 16);
   for (let i = 0; i < n; i++) store<u8>(kindBuf + i, <u8>kind.charCodeAt(i));
-  if (net_publish(kindBuf, <u32>n, J.jsonPtr(), J.jsonLen(), qos, 0) < 0) dropped++;
+  if (outboxSend(kindBuf, <u32>n, J.jsonPtr(), J.jsonLen(), qos) < 0) dropped++;
 }
 
 function header(seq: i64): void {
@@ -68,13 +69,34 @@ export function publishTelemetry(win: i64, nowC: f64, peakC: f64, raw: i32, ener
   J.jsonKey("infer_ms");
   J.jsonFixed2(inferMs);
   J.jsonKey("dropped");
-  J.jsonInt(dropped);
+  J.jsonInt(dropped + outboxLost());
   modelField();
   J.jsonByte(0x7d);
   send("telemetry", 0);
 }
 
-/** Publishes an overload.warning alert (QoS 1): raised with the lead to the crossing, or cleared. */
+/** `,"top":[{"input":"OT","delta_c":1.23},...]` from the last attribution; nothing when it has none. */
+function topField(): void {
+  const n = attribCount();
+  if (n <= 0) return;
+  J.jsonKey("top");
+  J.jsonByte(0x5b);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) J.jsonByte(0x2c);
+    J.jsonByte(0x7b);
+    J.jsonKey("input", true);
+    J.jsonStr(attribName(i));
+    J.jsonKey("delta_c");
+    J.jsonFixed2(attribDelta(i));
+    J.jsonByte(0x7d);
+  }
+  J.jsonByte(0x5d);
+}
+
+/**
+ * Publishes an overload.warning alert (QoS 1): raised with the lead to the crossing and the top
+ * inputs of the last attribCompute (app/attrib.ts, omitted when it failed), or cleared.
+ */
 export function publishAlert(raised: bool, peakC: f64, raw: i32, leadH: i32, win: i64): void {
   alertSeq++;
   header(alertSeq);
@@ -95,6 +117,7 @@ export function publishAlert(raised: bool, peakC: f64, raw: i32, leadH: i32, win
   J.jsonKey("window");
   J.jsonInt(win);
   modelField();
+  if (raised) topField();
   J.jsonByte(0x7d);
   send("alert", 1);
 }

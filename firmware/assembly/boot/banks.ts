@@ -6,6 +6,9 @@
 // commit is the single 4-byte write of `state` = VALID, after magic/length/sha/generation are
 // stored and the image's SHA-256 was verified from flash. The newest valid bank (highest
 // generation) wins at boot; an erased generation (0xFFFFFFFF, written by a v1 bootloader) is 0.
+// A signed image (boot/signed.ts) is stored whole; the header then also records where the model
+// starts in the data (u32 at 48, erased = 0) and the image's version (u16 major, minor, patch and
+// a u16 marker 0 at 52..60; erased = no version, a raw model), the floor for downgrade checks.
 
 import { flash_erase, flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
@@ -17,13 +20,17 @@ export const SLOT_HEADER_BYTES: u32 = 4096;
 /** Offsets in a bank header. */
 export const HDR_STATE: u32 = 40;
 export const HDR_GEN: u32 = 44;
-export const HDR_BYTES: u32 = 48;
+export const HDR_DATA_OFF: u32 = 48;
+export const HDR_VERSION: u32 = 52;
+export const HDR_BYTES: u32 = 60;
+/** Version value of a bank without one (a raw model): below every real version. */
+export const NO_VERSION: u64 = 0;
 const SECTOR: u32 = 4096;
 
 let regAddr: u32 = 0;
 let bankSize: u32 = 0;
 let active: i32 = -1;
-const hdr: usize = memory.data(48);
+const hdr: usize = memory.data(60);
 const digest: usize = memory.data(32);
 
 /** Sets the model region; each bank gets half of it, rounded down to whole sectors. */
@@ -51,9 +58,41 @@ export function bankGen(i: i32): u32 {
   if (bankSize == 0 || !readHeader(i)) return 0;
   if (load<u32>(hdr) != SLOT_MAGIC || load<u32>(hdr, HDR_STATE) != SLOT_VALID) return 0;
   const len = load<u32>(hdr, 4);
-  if (len == 0 || len > bankDataCap()) return 0;
+  const off = dataOff();
+  if (len == 0 || off > bankDataCap() || len > bankDataCap() - off) return 0;
   const g = load<u32>(hdr, HDR_GEN);
   return g == 0xffffffff ? 1 : g + 1; // +1: a committed bank always ranks above "none"
+}
+
+/** Model offset in the data of the header in the scratch buffer (erased word = 0). */
+function dataOff(): u32 {
+  const o = load<u32>(hdr, HDR_DATA_OFF);
+  return o == 0xffffffff ? 0 : o;
+}
+
+/** Offset of the model within bank i's data (0 for a raw model, 80 for a signed image). */
+export function bankDataOff(i: i32): u32 {
+  return readHeader(i) ? dataOff() : 0;
+}
+
+/**
+ * Version of the image committed in bank i as (major << 32 | minor << 16 | patch) + 1, or
+ * NO_VERSION when the bank is not committed or holds a raw model.
+ */
+export function bankVersion(i: i32): u64 {
+  if (bankGen(i) == 0) return NO_VERSION;
+  if (load<u16>(hdr, HDR_VERSION + 6) != 0) return NO_VERSION;
+  return packVersion(load<u16>(hdr, HDR_VERSION), load<u16>(hdr, HDR_VERSION + 2), load<u16>(hdr, HDR_VERSION + 4));
+}
+
+/** A version triple as one comparable number (+1 so that 0.0.0 ranks above NO_VERSION). */
+export function packVersion(major: u16, minor: u16, patch: u16): u64 {
+  return ((<u64>major << 32) | (<u64>minor << 16) | <u64>patch) + 1;
+}
+
+/** The downgrade floor: the highest version committed in either bank (NO_VERSION if none). */
+export function bankVersionFloor(): u64 {
+  return max<u64>(bankVersion(0), bankVersion(1));
 }
 
 /** Image length recorded in bank i's header (0 when unreadable). */
@@ -101,7 +140,7 @@ export function bankVerify(i: i32, window: usize, cap: u32): i32 {
   if (bankGen(i) == 0) return S.E_NO_MODEL;
   const len = load<u32>(hdr, 4);
   if (len > cap) return S.E_TOO_LARGE;
-  if (flash_read(bankAddr(i) + SLOT_HEADER_BYTES, window, len) < 0) return S.E_FLASH;
+  if (flash_read(bankAddr(i) + SLOT_HEADER_BYTES + dataOff(), window, len) < 0) return S.E_FLASH;
   if (crypto_sha256(window, len, digest) < 0) return S.E_HASH;
   if (memory.compare(digest, hdr + 8, 32) != 0) return S.E_HASH;
   return S.OK;
@@ -114,14 +153,26 @@ export function bankErase(i: i32): i32 {
 
 /**
  * Commits bank i (already erased, image written and verified): header fields first, then the
- * state word in one 4-byte write, the commit point. OK or E_FLASH (the bank stays uncommitted).
+ * state word in one 4-byte write, the commit point. `len`/`sha` describe the model, which starts
+ * `off` bytes into the data; `version` is 0 for a raw model (nothing more is written then, the
+ * erased words read as offset 0, no version) or the signed image's (major<<32|minor<<16|patch)+1.
+ * OK or E_FLASH (the bank stays uncommitted).
  */
-export function bankCommit(i: i32, len: u32, sha: usize, gen: u32): i32 {
+export function bankCommit(i: i32, len: u32, sha: usize, gen: u32, off: u32 = 0, version: u64 = NO_VERSION): i32 {
   const a = bankAddr(i);
   store<u32>(hdr, SLOT_MAGIC);
   store<u32>(hdr, len, 4);
   memory.copy(hdr + 8, sha, 32);
   if (flash_write(a, hdr, 40) < 0) return S.E_FLASH;
+  if (off != 0 || version != NO_VERSION) {
+    const v = version - 1;
+    store<u32>(hdr, off);
+    store<u16>(hdr, <u16>(v >> 32), 4);
+    store<u16>(hdr, <u16>(v >> 16), 6);
+    store<u16>(hdr, <u16>v, 8);
+    store<u16>(hdr, 0, 10);
+    if (flash_write(a + HDR_DATA_OFF, hdr, 12) < 0) return S.E_FLASH;
+  }
   store<u32>(hdr, gen);
   if (flash_write(a + HDR_GEN, hdr, 4) < 0) return S.E_FLASH;
   store<u32>(hdr, SLOT_VALID);

@@ -4,6 +4,8 @@
 // host retry after a lost response) gets the cached response again without running twice; HELLO
 // starts a session and clears that cache. Static buffers only; the model window, the slot
 // region and the model validator are given by bootConfigure (loader.ts wires the real ones).
+// BEGIN type 1 is a raw model (refused with E_SIGNATURE on a board with trusted keys), type 2 a
+// signed image (boot/signed.ts): stored whole, verified at FINISH, only its payload is the model.
 
 import { uart_read, uart_write } from "../hal/uart";
 import { flash_read, flash_write } from "../hal/flash";
@@ -16,6 +18,8 @@ import {
   parserReset, parserFeed, parserMaxPayload, frameType, frameSeq, frameLen, framePayload, frameEncode,
   FEED_FRAME, FEED_BAD_CRC,
 } from "./frame";
+import { keysLoad, keysProvisioned } from "./keys";
+import { signedCheck, signedPayloadLen, signedVersion, IMG_HEADER, IMG_SIG } from "./signed";
 import * as S from "../status";
 
 export const CMD_HELLO: u8 = 0x01;
@@ -26,6 +30,8 @@ export const CMD_STATUS: u8 = 0x05;
 export const RESPONSE_BIT: u8 = 0x80;
 export const PROTO_VERSION: u8 = 1;
 export const IMAGE_MODEL: u8 = 1;
+/** BEGIN type of a signed model image (DIMG header || .tflite || Ed25519 signature). */
+export const IMAGE_SIGNED_MODEL: u8 = 2;
 export { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from "./banks";
 import { SLOT_HEADER_BYTES } from "./banks";
 /** STATUS flags bit 0: a transfer is in progress (BEGIN accepted, FINISH not yet run). */
@@ -59,6 +65,7 @@ let configured = false;
 
 let receiving = false;
 let target: i32 = 0;
+let imageType: u8 = IMAGE_MODEL;
 let imageSize: u32 = 0;
 let received: u32 = 0;
 let changed = false;
@@ -80,6 +87,7 @@ export function bootConfigure(window: usize, windowCap: u32, regionAddr: u32, re
   receiving = false;
   cacheLen = 0;
   banksConfigure(regionAddr, regionSize);
+  keysLoad();
   parserReset(maxFrame);
   configured = true;
 }
@@ -124,15 +132,19 @@ function doHello(): i32 {
 }
 
 function doBegin(p: usize, len: u32): i32 {
-  if (len != 37 || load<u8>(p) != IMAGE_MODEL) return S.E_BOUNDS;
+  const type = len == 37 ? load<u8>(p) : 0;
+  if (type != IMAGE_MODEL && type != IMAGE_SIGNED_MODEL) return S.E_BOUNDS;
   const size = load<u32>(p, 1);
   if (size == 0) return S.E_BOUNDS;
+  if (type == IMAGE_MODEL && keysProvisioned()) return S.E_SIGNATURE; // only signed images here
+  if (type == IMAGE_SIGNED_MODEL && size <= IMG_HEADER + IMG_SIG) return S.E_IMAGE;
   if (size > slotCap()) return S.E_TOO_LARGE;
   receiving = false;
   target = bankTarget(); // never the bank of the running (or newest) model
   if (bankErase(target) != S.OK) return S.E_FLASH;
   memory.copy(expectSha, p + 5, 32);
   imageSize = size;
+  imageType = type;
   received = 0;
   receiving = true;
   return S.OK;
@@ -158,10 +170,23 @@ function doFinish(): i32 {
   if (flash_read(bankAddr(target) + SLOT_HEADER_BYTES, winPtr, imageSize) < 0) return S.E_FLASH;
   if (crypto_sha256(winPtr, imageSize, digest) < 0) return S.E_HASH;
   if (memory.compare(digest, expectSha, 32) != 0) return S.E_HASH;
+  if (imageType == IMAGE_SIGNED_MODEL) return finishSigned();
   const st = validateFn(winPtr, imageSize);
   if (st != S.OK) return st;
   // The old bank stays committed until here; one 4-byte state write makes the new one newest.
   return bankCommit(target, imageSize, expectSha, bankNextGen());
+}
+
+/** FINISH of a signed image already in the window: verify, validate the payload, commit it. */
+function finishSigned(): i32 {
+  let st = signedCheck(winPtr, imageSize);
+  if (st != S.OK) return st;
+  const len = signedPayloadLen();
+  st = validateFn(winPtr + IMG_HEADER, len);
+  if (st != S.OK) return st;
+  // The bank records the payload (the model): its length, its SHA-256 (the header's, verified),
+  // where it starts in the data, and the image version (the next downgrade floor).
+  return bankCommit(target, len, winPtr + 36, bankNextGen(), IMG_HEADER, signedVersion());
 }
 
 /**

@@ -7,3 +7,11 @@ export declare function board_arena_limit(): u32;
 /** Largest serial frame payload the bootloader accepts. */
 @external("hal", "board_max_frame")
 export declare function board_max_frame(): u32;
+
+/**
+ * Copies the board family name (ASCII, what signed images name in their family field; the sim
+ * uses the board's name in boards/) to [dst, dst+cap). Returns its length (1..16; the name is
+ * truncated to `cap`), or <0 when the range is outside memory.
+ */
+@external("hal", "board_family")
+export declare function board_family(dst: usize, cap: u32): i32;

@@ -16,6 +16,10 @@ export declare function flash_erase(addr: u32, len: u32): i32;
 @external("hal", "flash_region")
 export declare function flash_region(id: u32, out: usize): i32;
 
+/** Erase granularity of the flash in bytes (a power of two, from the board description). */
+@external("hal", "flash_sector_size")
+export declare function flash_sector_size(): u32;
+
 export const REGION_BOOT: u32 = 0;
 export const REGION_SLOT_A: u32 = 1;
 export const REGION_SLOT_B: u32 = 2;

@@ -1,5 +1,6 @@
 /**
- * `flashModel`: sends a .tflite model to a board's bootloader over a serial port
+ * `flashModel`: sends a .tflite model or a signed model image (.dimg, image.ts) to a board's
+ * bootloader over a serial port
  * (HELLO, BEGIN, WRITE chunks, FINISH), with progress and one-line errors for the usual failures:
  * missing port, busy port, silent board, file that is not a model or does not fit the slot.
  * A transfer interrupted by a lost line, a vanished port or a board reset is resumed: HELLO,
@@ -7,11 +8,12 @@
  * the board lost the transfer (docs/flash-protocol.md "Resume").
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { SerialPort } from 'serialport';
 import { InputError } from '../errors.ts';
 import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
+import { readFlashImage, type FlashImage } from './image.ts';
+import type { PublicKey } from '../image/keys.ts';
 
 /** Progress of a flash: image bytes acknowledged by the board so far, of `total`. */
 export interface FlashProgress {
@@ -29,8 +31,14 @@ export const DEFAULT_RESUMES = 3;
 export interface FlashOptions {
   /** Serial device path, e.g. /dev/ttyUSB0 or the sim's host pty link. */
   port: string;
-  /** Path of the .tflite model. */
+  /** Path of the .tflite model or of a signed model image (.dimg, detected by its "DIMG" magic). */
   file: string;
+  /**
+   * Verify a signed image locally against these keys before opening the port (hash, trusted
+   * key, signature); an unsigned model is then refused (`E_IMAGE_UNSIGNED`). The board verifies
+   * on its own in any case.
+   */
+  trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[];
   /** Baud rate (default 115200; a pty ignores it). */
   baud?: number;
   /** Called after every acknowledged chunk. */
@@ -56,7 +64,10 @@ export interface FlashOptions {
 /** What a successful flash did. */
 export interface FlashResult {
   board: HelloInfo;
+  /** Bytes sent (the whole signed image, or the model). */
   bytes: number;
+  /** True when a signed image was sent. */
+  signed: boolean;
   /** Hex SHA-256 of the image. */
   sha256: string;
   chunks: number;
@@ -158,15 +169,17 @@ export async function listPorts(): Promise<string[]> {
  * succeeded (timeouts, a failed port write, a board that lost the transfer or found a bad hash),
  * it reopens the port if needed and resumes up to `resumes` times, logging the resumes left.
  * The port is always closed again.
- * @throws InputError for the file (see {@link readModelFile}); FlashError `E_PORT_*` for the port,
+ * @throws InputError for the file (see {@link readFlashImage}); FlashError `E_PORT_*` for the port,
  *   `E_NO_BOARD` when the first HELLO gets no answer, `E_PROTO` for a protocol version mismatch,
  *   `E_TOO_LARGE` when the model does not fit, and the {@link BootClient} errors for the rest
- *   (the last one when the resumes ran out).
+ *   (the last one when the resumes ran out). A board's refusal (e.g. FINISH of an image signed by
+ *   an untrusted key) is FlashError `E_BOARD` with `fwStatus` (host/src/status.ts) and is not resumed.
  */
 export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
   const t0 = Date.now();
-  const image = readModelFile(opts.file);
-  const sha = new Uint8Array(createHash('sha256').update(image).digest());
+  const img = readFlashImage(opts.file, opts.trustedKeys);
+  const image = img.bytes;
+  const sha = img.sha;
   const maxResumes = opts.resumes ?? DEFAULT_RESUMES;
   let port = await openPort(opts.port, opts.baud ?? 115200);
   const acc = { retries: 0, startedAt: [] as number[], chunks: 0, started: false, already: false };
@@ -174,10 +187,10 @@ export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
     for (let round = 0; ; round++) {
       const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
       try {
-        const board = await session(client, opts, image, sha, round > 0 || !!opts.resume, acc);
+        const board = await session(client, opts, img, round > 0 || !!opts.resume, acc);
         const ms = Date.now() - t0;
         return {
-          board, bytes: image.length, chunks: acc.chunks, retries: acc.retries + client.retried, ms, resumes: round,
+          board, bytes: image.length, signed: img.header !== null, chunks: acc.chunks, retries: acc.retries + client.retried, ms, resumes: round,
           startedAt: acc.startedAt, alreadyCommitted: acc.already, sha256: Buffer.from(sha).toString('hex'),
           bytesPerSec: ms > 0 ? Math.round((image.length * 1000) / ms) : image.length,
         };
@@ -208,8 +221,9 @@ function resumable(e: unknown): boolean {
 type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean };
 
 /** One session on an open port: HELLO, checks, then the (resumed) transfer. Returns the board. */
-async function session(client: BootClient, opts: FlashOptions, image: Uint8Array, sha: Uint8Array,
+async function session(client: BootClient, opts: FlashOptions, img: FlashImage,
                        resume: boolean, acc: Acc): Promise<HelloInfo> {
+  const { bytes: image, sha } = img;
   const board = await helloOrExplain(client, opts.port);
   if (board.proto !== PROTO_VERSION) {
     throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
@@ -220,13 +234,13 @@ async function session(client: BootClient, opts: FlashOptions, image: Uint8Array
   const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
   if (!(chunk >= 1)) throw new FlashError('E_PROTO', `unusable chunk size ${chunk} (board max frame ${board.maxFrame} bytes)`);
   acc.started = true;
-  const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha) : 'begin';
+  const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
   if (plan === 'done') {
     acc.already = true;
     opts.onProgress?.({ bytes: image.length, total: image.length });
     return board;
   }
-  if (plan === 'begin') await client.begin(image.length, sha);
+  if (plan === 'begin') await client.begin(image.length, sha, img.beginType);
   const from = plan === 'begin' ? 0 : plan;
   if (plan !== 'begin') opts.log?.(`board has ${from} of ${image.length} bytes of this image: continuing from there`);
   acc.startedAt.push(from);
@@ -237,12 +251,15 @@ async function session(client: BootClient, opts: FlashOptions, image: Uint8Array
 
 /**
  * Where to continue from STATUS: the received offset when the board is receiving this image
- * (same size and SHA-256 prefix), 'done' when it already committed it, else 'begin'.
+ * (same size and SHA-256 prefix), 'done' when it already committed it, else 'begin'. The board
+ * reports a committed signed image by its payload (the model), so `committed` gives that model's
+ * length and SHA-256 when it differs from the image sent (default: the image itself).
  */
-export function resumePoint(st: SlotStatus, size: number, sha: Uint8Array): number | 'begin' | 'done' {
-  const prefix = Buffer.from(sha.subarray(0, 8)).toString('hex');
-  if (st.receiving && st.size === size && st.sha256Prefix === prefix && st.received <= size) return st.received;
-  if (!st.receiving && st.active && st.active.length === size && st.active.sha256Prefix === prefix) return 'done';
+export function resumePoint(st: SlotStatus, size: number, sha: Uint8Array,
+                            committed: { length: number; sha: Uint8Array } = { length: size, sha }): number | 'begin' | 'done' {
+  const hex8 = (b: Uint8Array) => Buffer.from(b.subarray(0, 8)).toString('hex');
+  if (st.receiving && st.size === size && st.sha256Prefix === hex8(sha) && st.received <= size) return st.received;
+  if (!st.receiving && st.active && st.active.length === committed.length && st.active.sha256Prefix === hex8(committed.sha)) return 'done';
   return 'begin';
 }
 

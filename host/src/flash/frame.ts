@@ -23,8 +23,10 @@ export const Cmd = { HELLO: 0x01, BEGIN: 0x02, WRITE: 0x03, FINISH: 0x04, STATUS
 export type CmdType = (typeof Cmd)[keyof typeof Cmd];
 /** Bit set in a response's type. */
 export const RESPONSE_BIT = 0x80;
-/** BEGIN image type for a model. */
+/** BEGIN image type for a raw model (.tflite). */
 export const IMAGE_MODEL = 1;
+/** BEGIN image type for a signed model image (docs/image-format.md: DIMG header || .tflite || signature). */
+export const IMAGE_SIGNED_MODEL = 2;
 
 /** One decoded frame. */
 export interface Frame {

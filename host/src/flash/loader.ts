@@ -196,11 +196,15 @@ export class BootClient {
     };
   }
 
-  /** BEGIN a model image of `size` bytes with SHA-256 `sha` (the board erases the slot). */
-  async begin(size: number, sha: Uint8Array): Promise<void> {
+  /**
+   * BEGIN an image of `size` bytes with SHA-256 `sha` (the board erases the target bank); `type`
+   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image).
+   * Throws as {@link request} (a keyed board refuses a raw model with status E_SIGNATURE -20).
+   */
+  async begin(size: number, sha: Uint8Array, type: number = IMAGE_MODEL): Promise<void> {
     if (sha.length !== 32) throw new RangeError('sha256 must be 32 bytes');
     const p = new Uint8Array(37);
-    p[0] = IMAGE_MODEL;
+    p[0] = type;
     new DataView(p.buffer).setUint32(1, size, true);
     p.set(sha, 5);
     await this.request(Cmd.BEGIN, p, this.timeoutMs * 4);

@@ -1,14 +1,18 @@
 /**
- * The operator side behind `dendra alerts`: {@link watchAlerts} subscribes to alert and status
- * topics, validates every payload, drops duplicates by (site, device, boot, seq) and reports
- * gaps in seq; {@link formatAlert} renders one alert as one human line.
+ * The operator side behind `dendra alerts`: {@link watchAlerts} subscribes to the alert, status and
+ * model topics, validates every payload against docs/schemas, drops duplicates by
+ * (site, device, boot, seq), reports gaps in seq, tracks which devices are offline (last will) and
+ * what they run, and counts everything it drops; {@link formatAlert} renders one alert as a line.
  */
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { topicFilter, tryParseTopic } from './topics.ts';
-import { parsePayload, type AlertPayload, type StatusPayload } from './schema.ts';
+import { topicFilter, tryParseTopic, type TopicInfo } from './topics.ts';
+import { parsePayload, SEVERITIES, type AlertPayload, type DropCode, type ModelInfoPayload, type Severity, type StatusPayload } from './schema.ts';
 import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
 import { BrokerError } from './errors.ts';
+import { SeqTracker, type SeqGap } from './seq.ts';
+
+export { SeqTracker, SEQ_MEMORY, MAX_STREAMS, type SeqGap } from './seq.ts';
 
 /** Where a message came from. */
 export interface MessageInfo {
@@ -21,24 +25,41 @@ export interface MessageInfo {
   receivedAt: Date;
 }
 
-/** A run of seq numbers never received in one (site, device, boot) stream. */
-export interface SeqGap {
-  site: string;
-  device: string;
-  boot: number;
-  /** First and last missing seq, inclusive. */
-  from: number;
-  to: number;
-}
-
-/** Counters kept by a watcher. */
+/**
+ * Counters kept by a watcher. `invalid` = `badTopic + oversized + malformed + schema`: every message
+ * dropped for failing validation is counted in exactly one of those.
+ */
 export interface WatchStats {
   alerts: number;
   statuses: number;
+  models: number;
   duplicates: number;
   invalid: number;
+  /** Topic is not `dendra/v1/<site>/<device>/<kind>` with valid ids. */
+  badTopic: number;
+  /** Payload larger than MAX_PAYLOAD_BYTES. */
+  oversized: number;
+  /** Empty, not UTF-8, not JSON, or not a JSON object. */
+  malformed: number;
+  /** JSON that violates the kind's schema. */
+  schema: number;
   gaps: number;
+  /** Valid new alerts left out by the `kinds` / `minSeverity` filters. */
   filtered: number;
+}
+
+/** Why a message was dropped: a payload {@link DropCode} or a bad topic. */
+export type InvalidCode = DropCode | 'topic';
+
+/** What a watcher knows about one device (from retained/live status and model records). */
+export interface DeviceState {
+  site: string;
+  device: string;
+  state: 'online' | 'offline' | 'unknown';
+  /** True if the last offline status is the broker-published last will (no `ts`): the link died. */
+  lostLink: boolean;
+  status?: StatusPayload;
+  model?: ModelInfoPayload;
 }
 
 /** Options for {@link watchAlerts}. */
@@ -49,10 +70,15 @@ export interface WatchOptions {
   device?: string;
   /** Only alerts whose `kind` equals one of these or starts with `<entry>.` (e.g. `overload`). */
   kinds?: string[];
+  /** Only alerts at least this severe (`info` < `warning` < `critical`). */
+  minSeverity?: Severity;
   onAlert: (alert: AlertPayload, info: MessageInfo) => void;
   onStatus?: (status: StatusPayload, info: MessageInfo) => void;
+  /** A retained or live `model` record (which model/firmware the device runs). */
+  onModel?: (model: ModelInfoPayload, info: MessageInfo) => void;
   /** A message that failed topic or payload validation; it is counted and dropped. */
-  onInvalid?: (reason: string, topic: string) => void;
+  onInvalid?: (reason: string, topic: string, code: InvalidCode) => void;
+  /** Not called with `shareGroup`: each member sees only part of every stream. */
   onGap?: (gap: SeqGap) => void;
   /** Errors after connecting (default: ignore). */
   onError?: (e: Error) => void;
@@ -60,50 +86,32 @@ export interface WatchOptions {
   connectTimeoutMs?: number;
   /** MQTT protocol version: 4 = 3.1.1 (default) or 5. */
   protocolVersion?: 4 | 5;
+  /** Broker credentials (an operator account of a secured mosquitto). */
+  username?: string;
+  password?: string;
+  /**
+   * Subscribe to alerts as `$share/<group>/dendra/v1/...` so that the broker hands each alert to one
+   * member of the group (mosquitto 2, EMQX, HiveMQ, VerneMQ; not aedes). Status and model stay
+   * unshared. Gap detection is off (each member sees only part of each stream); duplicates are
+   * dropped per member.
+   */
+  shareGroup?: string;
+  /** Client id (default `dendra-ops-<random>`). Needed for a persistent session. */
+  clientId?: string;
+  /**
+   * `false` = persistent session: the broker keeps the subscription and queues QoS 1 alerts while
+   * this watcher is disconnected (also across a broker restart with persistence). Default `true`.
+   */
+  cleanSession?: boolean;
 }
 
 /** A running watcher. */
 export interface AlertWatcher {
   readonly stats: Readonly<WatchStats>;
+  /** Devices seen in status/model records, by `site/device`. */
+  readonly devices: ReadonlyMap<string, Readonly<DeviceState>>;
   /** Unsubscribes and disconnects (bounded to ~1 s). Never rejects. */
   close(): Promise<void>;
-}
-
-/** Seq numbers remembered per stream for duplicate detection. */
-export const SEQ_MEMORY = 1024;
-/** Streams remembered at most; the oldest is forgotten first. */
-export const MAX_STREAMS = 10000;
-
-interface Stream { max: number; seen: Set<number> }
-
-/**
- * De-duplicates and gap-checks seq numbers per (site, device, boot) stream, with bounded memory:
- * the last {@link SEQ_MEMORY} seqs per stream, {@link MAX_STREAMS} streams. A seq older than the
- * remembered window is treated as a duplicate. Never throws.
- */
-export class SeqTracker {
-  private streams = new Map<string, Stream>();
-
-  /** Records one seq; `'duplicate'` if seen before, else the gap it reveals (or null). */
-  accept(site: string, device: string, boot: number, seq: number): 'duplicate' | SeqGap | null {
-    const key = `${site}/${device}/${boot}`;
-    let s = this.streams.get(key);
-    if (!s) {
-      if (this.streams.size >= MAX_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
-      s = { max: seq, seen: new Set([seq]) };
-      this.streams.set(key, s);
-      return null;
-    }
-    if (s.seen.has(seq) || seq <= s.max - SEQ_MEMORY) return 'duplicate';
-    s.seen.add(seq);
-    if (s.seen.size > SEQ_MEMORY) {
-      for (const old of s.seen) { if (s.seen.size <= SEQ_MEMORY) break; s.seen.delete(old); }
-    }
-    if (seq <= s.max) return null; // late arrival filling an earlier gap
-    const gap = seq > s.max + 1 ? { site, device, boot, from: s.max + 1, to: seq - 1 } : null;
-    s.max = seq;
-    return gap;
-  }
 }
 
 /** True if `kind` passes the `kinds` filter. */
@@ -111,28 +119,52 @@ function kindMatches(kind: string, kinds?: string[]): boolean {
   return !kinds || kinds.length === 0 || kinds.some((k) => kind === k || kind.startsWith(`${k}.`));
 }
 
+/** True if `severity` is at least `min`. */
+export function severityAtLeast(severity: Severity, min?: Severity): boolean {
+  return min === undefined || SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(min);
+}
+
+/** The subscription filters of a watcher (alert first). */
+export function watchFilters(o: Pick<WatchOptions, 'site' | 'device' | 'shareGroup'>): string[] {
+  const alert = topicFilter('alert', o.site, o.device);
+  if (o.shareGroup !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(o.shareGroup)) {
+    throw new BrokerError('E_SUBSCRIBE', `share group ${JSON.stringify(o.shareGroup.slice(0, 80))} must be 1-64 of A-Z a-z 0-9 . _ -`);
+  }
+  return [
+    o.shareGroup ? `$share/${o.shareGroup}/${alert}` : alert,
+    topicFilter('status', o.site, o.device),
+    topicFilter('model', o.site, o.device),
+  ];
+}
+
 /**
- * Connects to the broker and subscribes (QoS 1) to `dendra/v1/<site|+>/<device|+>/alert` and
- * `.../status`. Callbacks run for valid, new messages only; a throwing callback is reported to
- * `onError` and does not stop the watcher.
+ * Connects to the broker and subscribes (QoS 1) to `dendra/v1/<site|+>/<device|+>/alert`,
+ * `.../status` and `.../model`. Callbacks run for valid, new messages only; invalid ones are
+ * dropped and counted in {@link WatchStats}; a throwing callback is reported to `onError` and
+ * does not stop the watcher. Never crashes on any payload.
  * @throws {TopicError} if `site` or `device` is not a valid id.
  * @throws {BrokerError} `E_BROKER_UNREACHABLE` ("broker mqtt://... does not answer") if no CONNACK
- *   arrives within the timeout, `E_BROKER_REFUSED`/`E_SUBSCRIBE` if the broker refuses.
+ *   arrives within the timeout, `E_BROKER_REFUSED` (bad credentials) / `E_SUBSCRIBE` (bad share
+ *   group, subscription refused) if the broker refuses.
  */
 export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
-  const filters = [topicFilter('alert', opts.site, opts.device), topicFilter('status', opts.site, opts.device)];
+  const filters = watchFilters(opts);
   const onError = opts.onError ?? (() => {});
   const client = await connectWithDeadline(
     opts.url,
-    { clientId: `dendra-ops-${randomBytes(4).toString('hex')}`, clean: true, protocolVersion: opts.protocolVersion ?? 4 },
+    {
+      clientId: opts.clientId ?? `dendra-ops-${randomBytes(4).toString('hex')}`,
+      clean: opts.cleanSession ?? true,
+      protocolVersion: opts.protocolVersion ?? 4,
+      ...(opts.username !== undefined ? { username: opts.username, password: opts.password } : {}),
+    },
     { timeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
   );
-  const stats: WatchStats = { alerts: 0, statuses: 0, duplicates: 0, invalid: 0, gaps: 0, filtered: 0 };
-  const tracker = new SeqTracker();
+  const w = new Watch(opts);
   client.on('error', onError);
   client.on('message', (topic, payload, packet) => {
     try {
-      handleMessage(opts, stats, tracker, topic, payload, packet.retain);
+      w.handle(topic, payload, packet.retain);
     } catch (e) {
       onError(e as Error);
     }
@@ -144,32 +176,75 @@ export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
     await client.endAsync(true).catch(() => {});
     throw new BrokerError('E_SUBSCRIBE', `broker ${opts.url} refused the subscription to ${filters[0]}: ${(e as Error).message}`, opts.url);
   }
-  return { stats, close: () => closeClient(client) };
+  return { stats: w.stats, devices: w.devices, close: () => closeClient(client) };
 }
 
-/** Validates and dispatches one message. */
-function handleMessage(o: WatchOptions, stats: WatchStats, tracker: SeqTracker, topic: string, payload: Uint8Array, retained: boolean): void {
-  const invalid = (reason: string) => { stats.invalid++; o.onInvalid?.(reason, topic); };
-  const t = tryParseTopic(topic);
-  if ('reason' in t) return invalid(t.reason);
-  const info: MessageInfo = { site: t.site, device: t.device, topic, retained, receivedAt: new Date() };
-  if (t.kind === 'status') {
-    const r = parsePayload('status', payload);
-    if (!r.ok) return invalid(r.reason);
-    stats.statuses++;
-    o.onStatus?.(r.value, info);
-    return;
+/** State and message dispatch of one watcher. */
+class Watch {
+  readonly stats: WatchStats = { alerts: 0, statuses: 0, models: 0, duplicates: 0, invalid: 0, badTopic: 0, oversized: 0, malformed: 0, schema: 0, gaps: 0, filtered: 0 };
+  readonly devices = new Map<string, DeviceState>();
+  private tracker = new SeqTracker();
+  constructor(private o: WatchOptions) {}
+
+  /** Validates and dispatches one message. */
+  handle(topic: string, payload: Uint8Array, retained: boolean): void {
+    const t = tryParseTopic(topic);
+    if ('reason' in t) return this.invalid('topic', t.reason, topic);
+    const info: MessageInfo = { site: t.site, device: t.device, topic, retained, receivedAt: new Date() };
+    if (t.kind === 'status') return this.status(payload, info);
+    if (t.kind === 'model') return this.model(payload, info);
+    if (t.kind === 'alert') return this.alert(t, payload, info);
+    this.invalid('topic', `unexpected kind ${t.kind}`, topic);
   }
-  if (t.kind !== 'alert') return invalid(`unexpected kind ${t.kind}`);
-  const r = parsePayload('alert', payload);
-  if (!r.ok) return invalid(r.reason);
-  const a = r.value;
-  const verdict = tracker.accept(t.site, t.device, a.boot ?? 0, a.seq);
-  if (verdict === 'duplicate') { stats.duplicates++; return; }
-  if (verdict) { stats.gaps++; o.onGap?.(verdict); }
-  if (!kindMatches(a.kind, o.kinds)) { stats.filtered++; return; }
-  stats.alerts++;
-  o.onAlert(a, info);
+
+  private invalid(code: InvalidCode, reason: string, topic: string): void {
+    this.stats.invalid++;
+    if (code === 'topic') this.stats.badTopic++;
+    else this.stats[code]++;
+    this.o.onInvalid?.(reason, topic, code);
+  }
+
+  private device(info: MessageInfo): DeviceState {
+    const key = `${info.site}/${info.device}`;
+    let d = this.devices.get(key);
+    if (!d) {
+      if (this.devices.size >= 10000) this.devices.delete(this.devices.keys().next().value as string);
+      d = { site: info.site, device: info.device, state: 'unknown', lostLink: false };
+      this.devices.set(key, d);
+    }
+    return d;
+  }
+
+  private status(payload: Uint8Array, info: MessageInfo): void {
+    const r = parsePayload('status', payload);
+    if (!r.ok) return this.invalid(r.code, r.reason, info.topic);
+    this.stats.statuses++;
+    const d = this.device(info);
+    d.state = r.value.state;
+    d.lostLink = r.value.state === 'offline' && r.value.ts === undefined;
+    d.status = r.value;
+    this.o.onStatus?.(r.value, info);
+  }
+
+  private model(payload: Uint8Array, info: MessageInfo): void {
+    const r = parsePayload('model', payload);
+    if (!r.ok) return this.invalid(r.code, r.reason, info.topic);
+    this.stats.models++;
+    this.device(info).model = r.value;
+    this.o.onModel?.(r.value, info);
+  }
+
+  private alert(t: TopicInfo, payload: Uint8Array, info: MessageInfo): void {
+    const r = parsePayload('alert', payload);
+    if (!r.ok) return this.invalid(r.code, r.reason, info.topic);
+    const a = r.value;
+    const verdict = this.tracker.accept(t.site, t.device, a.boot ?? 0, a.seq);
+    if (verdict === 'duplicate') { this.stats.duplicates++; return; }
+    if (verdict && !this.o.shareGroup) { this.stats.gaps++; this.o.onGap?.(verdict); }
+    if (!kindMatches(a.kind, this.o.kinds) || !severityAtLeast(a.severity, this.o.minSeverity)) { this.stats.filtered++; return; }
+    this.stats.alerts++;
+    this.o.onAlert(a, info);
+  }
 }
 
 /** Ends a client, forcing it after 1 s. Never rejects. */
@@ -186,16 +261,30 @@ async function closeClient(client: MqttClient): Promise<void> {
 /** Fixed two decimals for display; non-finite values as-is. */
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : String(v));
 
+/** `top OT=+1.83, HUFL=+0.15` from `top` (delta_c, else weight), or '' (at most 3 shown). */
+function topInputs(a: AlertPayload): string {
+  if (!a.top || a.top.length === 0) return '';
+  const one = (t: { input: string; delta_c?: number; weight?: number }) => {
+    const v = typeof t.delta_c === 'number' ? t.delta_c : t.weight;
+    return typeof v === 'number' ? `${t.input}=${v >= 0 ? '+' : ''}${f2(v)}` : t.input;
+  };
+  return `  top ${a.top.slice(0, 3).map(one).join(', ')}`;
+}
+
 /**
  * One human line for an alert, e.g.
  * `2026-11-25T07:00:01Z  north/tx1  overload.warning RAISED (warning)  value 81.23 > threshold 80.00  lead 5 h  [seq 12 boot 0 model grid@1]`.
- * The time is when it was received (`info.receivedAt`, default now), since `ts` is device time since boot.
- * Never throws.
+ * A device.fault shows its `code`, an alert with `top` the first three. The time is when it
+ * was received (`info.receivedAt`, default now), since `ts` is device time since boot. Control
+ * characters from the payload are replaced, so the result is always one line. Never throws.
  */
 export function formatAlert(alert: AlertPayload, info: { site: string; device: string; receivedAt?: Date }): string {
   const when = (info.receivedAt ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const cmp = alert.value > alert.threshold ? '>' : '<=';
   const lead = typeof alert.lead_h === 'number' ? `  lead ${alert.lead_h} h` : '';
+  const code = alert.code ? ` ${alert.code}` : '';
   const tags = [`seq ${alert.seq}`, `boot ${alert.boot ?? 0}`, alert.model ? `model ${alert.model}` : ''].filter(Boolean).join(' ');
-  return `${when}  ${info.site}/${info.device}  ${alert.kind} ${alert.state.toUpperCase()} (${alert.severity})  value ${f2(alert.value)} ${cmp} threshold ${f2(alert.threshold)}${lead}  [${tags}]`;
+  const line = `${when}  ${info.site}/${info.device}  ${alert.kind}${code} ${alert.state.toUpperCase()} (${alert.severity})  value ${f2(alert.value)} ${cmp} threshold ${f2(alert.threshold)}${lead}${topInputs(alert)}  [${tags}]`;
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\u0000-\u001f\u007f]/g, '?');
 }

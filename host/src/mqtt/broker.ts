@@ -5,8 +5,8 @@
  */
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
@@ -119,6 +119,23 @@ export interface MosquittoOptions {
   bin?: string;
   /** How long to wait for the listener, ms (default 5000). */
   startTimeoutMs?: number;
+  /**
+   * Directory for mosquitto.conf (and the persistence db). Given: it is kept by `close()`, so a
+   * second `startMosquitto` with the same `dir` and `port` is a restart. Default: a temp dir,
+   * removed by `close()`.
+   */
+  dir?: string;
+  /** Keep sessions and queued QoS 1 messages in `<dir>/mosquitto.db` across restarts (default false). */
+  persistence?: boolean;
+  /** Accept clients without credentials (default true). */
+  allowAnonymous?: boolean;
+  /** Extra mosquitto.conf lines for the listener (e.g. `password_file ...`, `acl_file ...`). */
+  config?: string[];
+  /**
+   * OS user mosquitto runs as when started by root: `root` (default) or e.g. `mosquitto`, in which
+   * case `dir` and its files are chowned to that user first. Ignored when not root.
+   */
+  user?: string;
 }
 
 /** Stops a child with SIGTERM, then SIGKILL after 2 s; resolves when it has exited. */
@@ -131,12 +148,66 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** uid and gid of a local user from /etc/passwd, or null. Never throws. */
+export function lookupUser(name: string): { uid: number; gid: number } | null {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+  } catch { /* no /etc/passwd */ }
+  return null;
+}
+
+/** Files in a mosquitto dir that stay owned by the caller (plain-text secrets). */
+export const PRIVATE_FILES = ['credentials.json'];
+
+/** chowns `dir` and the files in it (not {@link PRIVATE_FILES}) to `user`, when root and the user exists. */
+async function chownDir(dir: string, user: string): Promise<void> {
+  const u = lookupUser(user);
+  if (!u || process.getuid?.() !== 0) return;
+  await chown(dir, u.uid, u.gid);
+  for (const f of await readdir(dir)) if (!PRIVATE_FILES.includes(f)) await chown(join(dir, f), u.uid, u.gid);
+}
+
+/** The mosquitto.conf lines for {@link startMosquitto}. */
+function mosquittoConf(opts: MosquittoOptions, host: string, port: number, dir: string): string[] {
+  const lines = [
+    `listener ${port} ${host}`,
+    `allow_anonymous ${opts.allowAnonymous === false ? 'false' : 'true'}`,
+    ...(opts.config ?? []),
+    opts.persistence ? 'persistence true' : 'persistence false',
+    ...(opts.persistence ? [`persistence_location ${dir}/`, 'persistence_file mosquitto.db'] : []),
+    'log_dest stderr',
+  ];
+  if (process.getuid?.() === 0) lines.push(`user ${opts.user ?? 'root'}`);
+  return lines;
+}
+
+/** Spawns mosquitto and waits until it listens and logs "running". */
+async function spawnMosquitto(bin: string, conf: string, host: string, port: number, timeoutMs: number) {
+  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + timeoutMs;
+  const ready = async () => {
+    if (!(await waitForPort(host, port, timeoutMs))) return false;
+    while (!/ running/.test(stderr) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    return / running/.test(stderr);
+  };
+  const up = (await Promise.race([ready(), exited.then(() => false)])) && child.exitCode === null;
+  return { child, up, lastLine: () => stderr.trim().split('\n').pop() ?? '' };
+}
+
 /**
- * Starts a real mosquitto on 127.0.0.1 with a temporary config (anonymous, no persistence,
- * `user root` so it does not drop to a user that cannot read the temp dir) and waits until it
- * accepts connections. `close()` kills it and removes the temp dir.
- * @throws {BrokerError} `E_NO_MOSQUITTO` if the binary is missing, `E_BROKER_START` (with the
- *   last line mosquitto printed) if it exits or does not listen within the timeout.
+ * Starts a real mosquitto on 127.0.0.1 with a generated config (by default anonymous, no
+ * persistence, `user root` when root so it can read the temp dir) and waits until it accepts
+ * connections. `close()` stops it (SIGTERM, so a persistent db is saved; SIGKILL after 2 s) and
+ * removes the temp dir (never a caller-given `dir`).
+ * @throws {BrokerError} `E_NO_MOSQUITTO` if the binary is missing, `E_PORT_BUSY` if the port is
+ *   taken, `E_BROKER_START` (with the last line mosquitto printed) if it exits or does not listen
+ *   within the timeout.
  */
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<BrokerHandle> {
   const bin = opts.bin ?? findMosquitto();
@@ -147,27 +218,16 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
   // Binding first gives the same E_PORT_BUSY as startBroker, and ensures the readiness probe
   // below cannot be answered by some other listener on that port.
   const port = await freePort(host, opts.port ?? 0);
-  const dir = await mkdtemp(join(tmpdir(), 'dendra-mosquitto-'));
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'dendra-mosquitto-')));
   const conf = join(dir, 'mosquitto.conf');
-  const lines = [`listener ${port} ${host}`, 'allow_anonymous true', 'persistence false', 'log_dest stderr'];
-  if (process.getuid?.() === 0) lines.push('user root');
-  await writeFile(conf, lines.join('\n') + '\n');
-  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const timeoutMs = opts.startTimeoutMs ?? 5000;
-  const deadline = Date.now() + timeoutMs;
-  const ready = async () => {
-    if (!(await waitForPort(host, port, timeoutMs))) return false;
-    while (!/ running/.test(stderr) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-    return / running/.test(stderr);
-  };
-  const up = await Promise.race([ready(), exited.then(() => false)]);
-  const cleanup = async () => { await stopChild(child); await rm(dir, { recursive: true, force: true }); };
-  if (!up || child.exitCode !== null) {
+  await writeFile(conf, mosquittoConf(opts, host, port, dir).join('\n') + '\n');
+  if (opts.user && opts.user !== 'root') await chownDir(dir, opts.user);
+  const m = await spawnMosquitto(bin, conf, host, port, opts.startTimeoutMs ?? 5000);
+  const cleanup = async () => { await stopChild(m.child); if (ownDir) await rm(dir, { recursive: true, force: true }); };
+  if (!m.up) {
     await cleanup();
-    const last = stderr.trim().split('\n').pop() ?? '';
+    const last = m.lastLine();
     throw new BrokerError('E_BROKER_START', `mosquitto did not start on ${host}:${port}${last ? `: ${last}` : ''}`);
   }
   let closing: Promise<void> | undefined;

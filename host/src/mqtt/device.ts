@@ -2,11 +2,12 @@
  * The sim board's network stack: {@link connectDevice} returns a {@link Publisher} that the HAL's
  * `net_publish` calls with a kind and payload; topics get the `dendra/v1/<site>/<device>/` prefix
  * here. Status is retained with a last will, alerts go QoS 1 (mqtt.js queues them while offline).
+ * {@link publishModelInfo} publishes the retained `model` record (which model/firmware run).
  */
 import type { MqttClient } from 'mqtt';
 import { DendraError } from '../errors.ts';
 import { assertId, deviceTopic, isKind } from './topics.ts';
-import { encodePayload, MAX_PAYLOAD_BYTES } from './schema.ts';
+import { encodePayload, parsePayload, MAX_PAYLOAD_BYTES, type ModelInfoPayload } from './schema.ts';
 import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
 
 /** What the sim board publishes through. */
@@ -17,6 +18,15 @@ export interface Publisher {
    * message is dropped (QoS 1 messages are queued while disconnected).
    */
   publish(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): void;
+  /**
+   * Like {@link Publisher.publish}, then `done(null)` when the message is delivered (QoS 1: on the
+   * broker's PUBACK, after a reconnect if the link drops meanwhile: mqtt.js keeps it; QoS 0: once
+   * written) or `done(error)` when it is refused (bad kind/QoS/size: nothing sent) or the client
+   * gives it up. Never throws. The sim HAL's `net_is_acked` is built on this.
+   */
+  publishWithAck?(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void;
+  /** True while the client has a broker connection (the sim HAL's `net_connected`). */
+  isConnected?(): boolean;
   /** Publishes retained `offline` status, then disconnects (bounded to ~2 s). Never rejects. */
   close(): Promise<void>;
   /** The underlying mqtt.js client (tests use it to cut the connection). */
@@ -41,6 +51,9 @@ export interface DeviceOptions {
   statusExtra?: Record<string, unknown>;
   /** Wall clock for status `ts`, ms (default `Date.now`). */
   now?: () => number;
+  /** Broker credentials (a secured mosquitto: username `<site>/<device>`, see secure.ts). */
+  username?: string;
+  password?: string;
 }
 
 /**
@@ -66,6 +79,7 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
       clientId: `dendra-${site}-${device}`,
       clean: false,
       protocolVersion: opts.protocolVersion ?? 4,
+      ...(opts.username !== undefined ? { username: opts.username, password: opts.password } : {}),
       will: { topic: statusTopic, payload: Buffer.from('{"v":1,"state":"offline"}'), qos: 1, retain: true },
     },
     { timeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepRetrying: opts.keepRetrying, onError },
@@ -77,19 +91,50 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
   client.on('error', (e) => { if (everConnected) onError(e); });
   if (client.connected) announce();
   let closing: Promise<void> | undefined;
+  const publishWithAck = (kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void => {
+    const fail = (e: DendraError) => {
+      onError(e);
+      done(e);
+    };
+    if (!isKind(kind)) return fail(new DendraError('E_MQTT_KIND', `cannot publish kind ${JSON.stringify(kind)}`));
+    if (qos !== 0 && qos !== 1) return fail(new DendraError('E_MQTT_QOS', `QoS ${String(qos)} is not 0 or 1`));
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      return fail(new DendraError('E_MQTT_SIZE', `${kind} payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
+    }
+    const topic = deviceTopic(site, device, kind);
+    client.publish(topic, Buffer.from(payload), { qos, retain }, (e) => {
+      if (e) onError(e);
+      done(e ?? null);
+    });
+  };
   return {
     client,
     publish(kind, payload, qos, retain) {
-      if (!isKind(kind)) return onError(new DendraError('E_MQTT_KIND', `cannot publish kind ${JSON.stringify(kind)}`));
-      if (qos !== 0 && qos !== 1) return onError(new DendraError('E_MQTT_QOS', `QoS ${String(qos)} is not 0 or 1`));
-      if (payload.length > MAX_PAYLOAD_BYTES) {
-        return onError(new DendraError('E_MQTT_SIZE', `${kind} payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
-      }
-      const topic = deviceTopic(site, device, kind);
-      client.publish(topic, Buffer.from(payload), { qos, retain }, (e) => e && onError(e));
+      publishWithAck(kind, payload, qos, retain, () => {});
     },
+    publishWithAck,
+    isConnected: () => client.connected,
     close: () => (closing ??= closeDevice(client, statusTopic, status('offline'))),
   };
+}
+
+/** What {@link publishModelInfo} takes: the model record without `v` (added) and `ts` (default now). */
+export type ModelInfo = Omit<ModelInfoPayload, 'v' | 'ts'> & { ts?: number };
+
+/**
+ * Publishes the retained QoS 1 `dendra/v1/<site>/<device>/model` record through `pub`, e.g.
+ * `{"v":1,"ts":...,"model":"grid@1","model_sha256":"<hex>","firmware":"0.1.0","firmware_sha256":"<hex>"}`.
+ * Call it after connecting and after every flash; the broker keeps the last one, so a watcher that
+ * joins later sees it at once. Like {@link Publisher.publish}, transport errors go to the
+ * publisher's `onError` and the record is queued while the link is down.
+ * @throws {DendraError} `E_MQTT_MODEL` (nothing is sent) if the record violates
+ *   docs/schemas/model.schema.json.
+ */
+export function publishModelInfo(pub: Pick<Publisher, 'publish'>, info: ModelInfo): void {
+  const bytes = encodePayload({ v: 1, ts: Date.now(), ...info });
+  const r = parsePayload('model', bytes);
+  if (!r.ok) throw new DendraError('E_MQTT_MODEL', `model info not published: ${r.reason}`);
+  pub.publish('model', bytes, 1, true);
 }
 
 /** Graceful shutdown: retained offline status (a clean disconnect does not fire the will), then end. */

@@ -68,3 +68,58 @@ test('oversized payloads are rejected before parsing; the limit itself is accept
   const deep = parsePayload('alert', enc('['.repeat(8000) + ']'.repeat(8000)));
   assert.equal(deep.ok, false);
 });
+
+test('docs/schemas/*.schema.json are valid draft-07 schemas and are what parsePayload uses', async () => {
+  const { Ajv } = await import('ajv');
+  const { readFileSync } = await import('node:fs');
+  const { alertSchema, telemetrySchema, statusSchema, modelSchema, SCHEMA_DIR } = await import('./schema.ts');
+  const ajv = new Ajv({ strict: false });
+  for (const [kind, s] of Object.entries({ alert: alertSchema, telemetry: telemetrySchema, status: statusSchema, model: modelSchema })) {
+    assert.equal(ajv.validateSchema(s), true, `${kind}: ${ajv.errorsText()}`);
+    assert.deepEqual(s, JSON.parse(readFileSync(new URL(`${kind}.schema.json`, SCHEMA_DIR), 'utf8')));
+  }
+});
+
+test('payloads shaped like firmware/assembly/app/publish.ts validate (boot first, energy_total_uj, infer_ms, dropped, model)', () => {
+  const fwAlert = '{"v":1,"boot":3,"seq":1,"ts":5400000,"kind":"overload.warning","state":"raised","severity":"warning","value":81.23,"threshold":80.00,"lead_h":5,"raw":-12,"window":42,"model":"grid@1"}';
+  const fwCleared = fwAlert.replace('"raised"', '"cleared"').replace('"lead_h":5', '"lead_h":0');
+  const fwTele = '{"v":1,"boot":3,"seq":120,"ts":5400000,"window":42,"ot":61.50,"pred_peak":81.23,"raw":-12,"energy_uj":1520.50,"energy_total_uj":99120.25,"infer_ms":0.83,"dropped":0,"model":"grid@4294967295"}';
+  assert.ok(parsePayload('alert', enc(fwAlert)).ok);
+  assert.ok(parsePayload('alert', enc(fwCleared)).ok);
+  const withTop = fwAlert.replace('"model":"grid@1"}', '"model":"grid@1","top":[{"input":"OT","delta_c":1.83},{"input":"HUFL","delta_c":0.15},{"input":"MUFL","delta_c":-0.05}]}');
+  const top = parsePayload('alert', enc(withTop));
+  assert.ok(top.ok && top.value.top?.[0].input === 'OT' && top.value.top[0].delta_c === 1.83, top.ok ? '' : top.reason);
+  assert.equal(parsePayload('alert', enc(withTop.replace('"input":"OT",', ''))).ok, false, 'an entry without its input is refused');
+  const t = parsePayload('telemetry', enc(fwTele));
+  assert.ok(t.ok, t.ok ? '' : t.reason);
+  assert.equal(parsePayload('telemetry', enc(fwTele.replace('"dropped":0', '"dropped":-1'))).ok, false);
+});
+
+test('dendrite.risk and device.fault alerts: top, cells, code; kind-specific rules', () => {
+  const base = { v: 1, seq: 1, ts: 0, state: 'raised', severity: 'critical' };
+  const ok = (o: object) => { const r = parsePayload('alert', encodePayload(o)); assert.ok(r.ok, r.ok ? '' : r.reason); };
+  const bad = (o: object, re: RegExp) => { const r = parsePayload('alert', encodePayload(o)); assert.ok(!r.ok && r.code === 'schema' && re.test(r.reason), r.ok ? 'accepted' : r.reason); };
+  ok({ ...base, kind: 'dendrite.risk', value: 0.93, threshold: 0.8, lead_h: 12, model: 'pack@2', top: [{ input: 'cell7.dv', weight: 0.61, value: -0.02 }], cells: [0.1, 0.93, { risk: 0.2, row: 0, col: 2 }] });
+  ok({ ...base, kind: 'device.fault', code: 'sensor.stuck', value: 61.5, threshold: 0, message: 'oil sensor constant for 6 h' });
+  bad({ ...base, kind: 'device.fault', value: 1, threshold: 0 }, /required property 'code'/);
+  bad({ ...base, kind: 'dendrite.risk', value: 1.5, threshold: 0.8 }, /value must be <= 1/);
+  bad({ ...base, kind: 'dendrite.risk', value: 0.5, threshold: 0.8, top: [{ weight: 1 }] }, /top\.0 must have required property 'input'/);
+  bad({ ...base, kind: 'dendrite.risk', value: 0.5, threshold: 0.8, top: Array(17).fill({ input: 'x' }) }, /top must NOT have more than 16 items/);
+  bad({ ...base, kind: 'overload.warning', value: 1, threshold: 0, model: 'grid' }, /model must match pattern/);
+});
+
+test('model records: name@version required, hashes are 64 lowercase hex; failures carry a drop code', () => {
+  const m = parsePayload('model', encodePayload({ v: 1, model: 'grid@1', model_sha256: 'ab'.repeat(32), firmware: '0.1.0+g1a2b', firmware_sha256: 'cd'.repeat(32), board: 'sim' }));
+  assert.ok(m.ok && m.value.model === 'grid@1');
+  const noModel = parsePayload('model', encodePayload({ v: 1 }));
+  assert.ok(!noModel.ok && noModel.code === 'schema');
+  const badHash = parsePayload('model', encodePayload({ v: 1, model: 'grid@1', model_sha256: 'AB'.repeat(32) }));
+  assert.ok(!badHash.ok && /model_sha256 must match pattern/.test(badHash.reason));
+  const codes = [
+    parsePayload('status', new Uint8Array(MAX_PAYLOAD_BYTES + 1)),
+    parsePayload('status', enc('{')),
+    parsePayload('status', enc('[]')),
+    parsePayload('status', enc('{"state":"x"}')),
+  ].map((r) => (r.ok ? 'ok' : r.code));
+  assert.deepEqual(codes, ['oversized', 'malformed', 'malformed', 'schema']);
+});

@@ -1,14 +1,37 @@
 /**
- * JSON Schemas (draft-07, compiled with ajv) for the v1 MQTT payloads in docs/CONTRACTS.md
- * "MQTT", and {@link parsePayload}: the single entry point for untrusted payload bytes.
- * Unknown extra properties are allowed (additive changes stay within v1); known ones are typed
- * and bounded.
+ * The v1 MQTT payload contract (docs/CONTRACTS.md "MQTT", docs/mqtt.md): JSON Schemas (draft-07)
+ * kept in `docs/schemas/<kind>.schema.json` and compiled here with ajv, and
+ * {@link parsePayload}, the single entry point for untrusted payload bytes. Unknown extra
+ * properties are allowed (additive changes stay within v1); known ones are typed and bounded.
  */
+import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Kind } from './topics.ts';
 
-/** Largest payload {@link parsePayload} accepts, in bytes (16 KiB). */
+/** Largest payload {@link parsePayload} accepts, in bytes (16 KiB). Larger ones are dropped as `oversized`. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+/** Directory holding `<kind>.schema.json` (docs/schemas at the repository root). */
+export const SCHEMA_DIR = new URL('../../../docs/schemas/', import.meta.url);
+
+/** Alert kinds defined by v1 (others matching the kind pattern are accepted too). */
+export const ALERT_KINDS = ['overload.warning', 'dendrite.risk', 'device.fault'] as const;
+
+/** Alert severities, least severe first. */
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+
+/** One of {@link SEVERITIES}. */
+export type Severity = (typeof SEVERITIES)[number];
+
+/** One entry of an alert's `top`: an input that drove the decision. */
+export interface TopInput {
+  input: string;
+  /** overload.warning: peak forecast (degC) with all inputs minus with this one occluded. */
+  delta_c?: number;
+  weight?: number;
+  value?: number;
+  [extra: string]: unknown;
+}
 
 /** Alert payload (`.../alert`, QoS 1). `ts` is device time in ms since boot. */
 export interface AlertPayload {
@@ -17,7 +40,7 @@ export interface AlertPayload {
   ts: number;
   kind: string;
   state: 'raised' | 'cleared';
-  severity: 'info' | 'warning' | 'critical';
+  severity: Severity;
   value: number;
   threshold: number;
   lead_h?: number | null;
@@ -25,6 +48,12 @@ export interface AlertPayload {
   window?: number;
   model?: string;
   boot?: number;
+  top?: TopInput[];
+  /** dendrite.risk: per-cell risk (see docs/schemas/alert.schema.json). */
+  cells?: unknown[];
+  /** device.fault: the fault code (required for that kind). */
+  code?: string;
+  message?: string;
   [extra: string]: unknown;
 }
 
@@ -38,7 +67,11 @@ export interface TelemetryPayload {
   pred_peak?: number;
   raw?: number;
   energy_uj?: number;
+  energy_total_uj?: number;
   infer_us?: number;
+  infer_ms?: number;
+  dropped?: number;
+  model?: string;
   boot?: number;
   [extra: string]: unknown;
 }
@@ -53,124 +86,114 @@ export interface StatusPayload {
   [extra: string]: unknown;
 }
 
+/** Model info payload (`.../model`, QoS 1, retained): what the device runs. */
+export interface ModelInfoPayload {
+  v: 1;
+  /** `name@version`, e.g. `grid@1`. */
+  model: string;
+  ts?: number;
+  boot?: number;
+  /** Lowercase hex SHA-256 of the flashed model file. */
+  model_sha256?: string;
+  model_bytes?: number;
+  firmware?: string;
+  /** Lowercase hex SHA-256 of the firmware image. */
+  firmware_sha256?: string;
+  board?: string;
+  [extra: string]: unknown;
+}
+
 /** Maps a {@link Kind} to its payload type. */
 export interface PayloadOf {
   alert: AlertPayload;
   telemetry: TelemetryPayload;
   status: StatusPayload;
+  model: ModelInfoPayload;
 }
 
+/**
+ * Why a payload was dropped: `oversized` (more than {@link MAX_PAYLOAD_BYTES}), `malformed` (empty,
+ * not bytes, not UTF-8, not JSON, not an object, or an unknown kind), `schema` (valid JSON that
+ * violates the kind's schema).
+ */
+export type DropCode = 'oversized' | 'malformed' | 'schema';
+
 /** Result of {@link parsePayload}: the validated object, or why it was rejected. */
-export type ParseResult<K extends Kind> = { ok: true; value: PayloadOf[K] } | { ok: false; reason: string };
+export type ParseResult<K extends Kind> =
+  | { ok: true; value: PayloadOf[K] }
+  | { ok: false; code: DropCode; reason: string };
 
-const uint = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
-const num = { type: 'number' } as const;
-const int8 = { type: 'integer', minimum: -128, maximum: 127 } as const;
+/**
+ * Reads `docs/schemas/<kind>.schema.json`.
+ * @throws {Error} at module load if the file is missing or not JSON (a broken checkout, not input).
+ */
+function loadSchema(kind: Kind): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`${kind}.schema.json`, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
+}
 
-/** JSON Schema of {@link AlertPayload}. */
-export const alertSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://dendra.invalid/schemas/v1/alert.json',
-  type: 'object',
-  required: ['v', 'seq', 'ts', 'kind', 'state', 'severity', 'value', 'threshold'],
-  properties: {
-    v: { const: 1 },
-    seq: uint,
-    ts: { type: 'number', minimum: 0 },
-    kind: { type: 'string', maxLength: 64, pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$' },
-    state: { enum: ['raised', 'cleared'] },
-    severity: { enum: ['info', 'warning', 'critical'] },
-    value: num,
-    threshold: num,
-    lead_h: { anyOf: [{ type: 'integer', minimum: 0, maximum: 10000 }, { type: 'null' }] },
-    raw: int8,
-    window: uint,
-    model: { type: 'string', maxLength: 64, pattern: '^[A-Za-z0-9._-]+@[0-9]+$' },
-    boot: uint,
-  },
-} as const;
-
-/** JSON Schema of {@link TelemetryPayload}. */
-export const telemetrySchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://dendra.invalid/schemas/v1/telemetry.json',
-  type: 'object',
-  required: ['v', 'seq', 'ts', 'window'],
-  properties: {
-    v: { const: 1 },
-    seq: uint,
-    ts: { type: 'number', minimum: 0 },
-    window: uint,
-    ot: num,
-    pred_peak: num,
-    raw: int8,
-    energy_uj: { type: 'number', minimum: 0 },
-    infer_us: { type: 'number', minimum: 0 },
-    boot: uint,
-  },
-} as const;
-
-/** JSON Schema of {@link StatusPayload}. */
-export const statusSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://dendra.invalid/schemas/v1/status.json',
-  type: 'object',
-  required: ['state'],
-  properties: {
-    v: { const: 1 },
-    state: { enum: ['online', 'offline'] },
-    ts: { type: 'number', minimum: 0 },
-    boot: uint,
-    model: { type: 'string', maxLength: 64 },
-  },
-} as const;
+/** JSON Schema of {@link AlertPayload} (docs/schemas/alert.schema.json). */
+export const alertSchema = loadSchema('alert');
+/** JSON Schema of {@link TelemetryPayload} (docs/schemas/telemetry.schema.json). */
+export const telemetrySchema = loadSchema('telemetry');
+/** JSON Schema of {@link StatusPayload} (docs/schemas/status.schema.json). */
+export const statusSchema = loadSchema('status');
+/** JSON Schema of {@link ModelInfoPayload} (docs/schemas/model.schema.json). */
+export const modelSchema = loadSchema('model');
 
 const ajv = new Ajv({ allErrors: false, strict: true });
 const validators: { [K in Kind]: ValidateFunction<PayloadOf[K]> } = {
   alert: ajv.compile<AlertPayload>(alertSchema),
   telemetry: ajv.compile<TelemetryPayload>(telemetrySchema),
   status: ajv.compile<StatusPayload>(statusSchema),
+  model: ajv.compile<ModelInfoPayload>(modelSchema),
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes bounded UTF-8 JSON; returns the value or a reason. Never throws. */
-function decodeJson(bytes: unknown): { value: unknown } | { reason: string } {
-  if (!(bytes instanceof Uint8Array)) return { reason: 'payload is not bytes' };
-  if (bytes.length === 0) return { reason: 'payload is empty' };
+type Decoded = { value: unknown } | { code: DropCode; reason: string };
+
+/** Decodes bounded UTF-8 JSON; returns the value or a coded reason. Never throws. */
+function decodeJson(bytes: unknown): Decoded {
+  if (!(bytes instanceof Uint8Array)) return { code: 'malformed', reason: 'payload is not bytes' };
+  if (bytes.length === 0) return { code: 'malformed', reason: 'payload is empty' };
   if (bytes.length > MAX_PAYLOAD_BYTES) {
-    return { reason: `payload is ${bytes.length} bytes, more than the ${MAX_PAYLOAD_BYTES} allowed` };
+    return { code: 'oversized', reason: `payload is ${bytes.length} bytes, more than the ${MAX_PAYLOAD_BYTES} allowed` };
   }
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
-    return { reason: 'payload is not valid UTF-8' };
+    return { code: 'malformed', reason: 'payload is not valid UTF-8' };
   }
   try {
     return { value: JSON.parse(text) as unknown };
   } catch (e) {
-    return { reason: `payload is not JSON (${(e as Error).message.split('\n')[0].slice(0, 100)})` };
+    return { code: 'malformed', reason: `payload is not JSON (${(e as Error).message.split('\n')[0].slice(0, 100)})` };
   }
 }
 
 /**
  * Parses and validates untrusted payload bytes of a given kind: size bound
- * ({@link MAX_PAYLOAD_BYTES}), strict UTF-8, JSON, then the kind's schema.
- * Never throws: every failure is returned as `{ ok: false, reason }` with a one-line reason.
+ * ({@link MAX_PAYLOAD_BYTES}), strict UTF-8, JSON object, then the kind's JSON Schema.
+ * Never throws: every failure is returned as `{ ok: false, code, reason }` with a one-line reason
+ * and a {@link DropCode} for counting.
  */
 export function parsePayload<K extends Kind>(kind: K, bytes: Uint8Array): ParseResult<K> {
   const validate = validators[kind] as ValidateFunction<PayloadOf[K]> | undefined;
-  if (!validate) return { ok: false, reason: `unknown kind ${JSON.stringify(String(kind))}` };
+  if (!validate) return { ok: false, code: 'malformed', reason: `unknown kind ${JSON.stringify(String(kind))}` };
   const d = decodeJson(bytes);
-  if ('reason' in d) return { ok: false, reason: d.reason };
+  if (!('value' in d)) return { ok: false, code: d.code, reason: d.reason };
   if (d.value === null || typeof d.value !== 'object' || Array.isArray(d.value)) {
-    return { ok: false, reason: `${kind} payload is not a JSON object` };
+    return { ok: false, code: 'malformed', reason: `${kind} payload is not a JSON object` };
   }
-  if (validate(d.value)) return { ok: true, value: d.value };
-  const err = validate.errors?.[0];
+  try {
+    if (validate(d.value)) return { ok: true, value: d.value };
+  } catch (e) {
+    return { ok: false, code: 'schema', reason: `${kind} payload: validator failed (${(e as Error).message.slice(0, 100)})` };
+  }
+  const err = validate.errors?.find((x) => x.keyword !== 'if') ?? validate.errors?.[0];
   const where = err?.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(root)';
-  return { ok: false, reason: `${kind} payload: ${where} ${err?.message ?? 'is invalid'}` };
+  return { ok: false, code: 'schema', reason: `${kind} payload: ${where} ${err?.message ?? 'is invalid'}`.replace(/\s+/g, ' ') };
 }
 
 /**

@@ -8,8 +8,11 @@ import { TopicError } from './errors.ts';
 /** Topic prefix including the schema major version. */
 export const TOPIC_ROOT = 'dendra/v1';
 
-/** The message kinds a device publishes under its topic. */
-export const KINDS = ['telemetry', 'alert', 'status'] as const;
+/**
+ * The message kinds a device publishes under its topic. `model` (retained) says which model and
+ * firmware run. Operators write `cmd` (see {@link cmdTopic}); devices never publish it.
+ */
+export const KINDS = ['telemetry', 'alert', 'status', 'model'] as const;
 
 /** One of {@link KINDS}. */
 export type Kind = (typeof KINDS)[number];
@@ -65,6 +68,19 @@ export function deviceTopic(site: string, device: string, kind: string): string 
   assertId('device', device);
   if (!isKind(kind)) throw new TopicError(`kind ${JSON.stringify(kind)} is not one of ${KINDS.join(', ')}`);
   return `${TOPIC_ROOT}/${site}/${device}/${kind}`;
+}
+
+/** The command sub-topic level: operators publish to it, only the addressed device reads it. */
+export const CMD_LEVEL = 'cmd';
+
+/**
+ * Builds `dendra/v1/<site>/<device>/cmd` (operator -> device commands; not a {@link Kind}).
+ * @throws {TopicError} if an id is invalid.
+ */
+export function cmdTopic(site: string, device: string): string {
+  assertId('site', site);
+  assertId('device', device);
+  return `${TOPIC_ROOT}/${site}/${device}/${CMD_LEVEL}`;
 }
 
 /**

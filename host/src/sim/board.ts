@@ -53,6 +53,12 @@ export interface Board {
    * stack are counted (optional; <= the smaller of slotA/slotB). Absent: the whole slot.
    */
   firmwareBudgetBytes?: number;
+  /**
+   * Board family that signed images must name (docs/image-format.md, HAL `board_family`): 1..16
+   * characters of [A-Za-z0-9._-]. Defaults to the name of the SoC the board inherits (e.g.
+   * "sim-soc"); a board or SoC file may set `family` itself. Absent only for a chain without a SoC.
+   */
+  family?: string;
   /** Where each figure comes from (datasheet, section, URL) and which are estimates. Not validated. */
   $sources?: Record<string, string>;
 }
@@ -120,7 +126,8 @@ function loadChain(dir: string, path: string, seen: string[]): Json {
   }
   const own = readJson(path);
   const { inherits, ...rest } = own;
-  if (inherits === undefined) return rest;
+  // The root of the chain is the SoC: its name is the board family (signed images), unless given.
+  if (inherits === undefined) return rest.kind === 'soc' && rest.family === undefined ? { ...rest, family: rest.name } : rest;
   if (typeof inherits !== 'string') throw new InputError('E_BOARD', `board file ${path}: "inherits" must be a string`, path);
   return deepMerge(loadChain(dir, parentPath(dir, inherits, path), [...seen, path]), rest);
 }
@@ -211,4 +218,7 @@ function validateOptional(b: Json, name: string, bad: (msg: string) => never, dm
     }
   }
   if (b.$sources !== undefined && !isObject(b.$sources)) bad('field $sources must be an object');
+  if (b.family !== undefined && (typeof b.family !== 'string' || !/^[A-Za-z0-9._-]{1,16}$/.test(b.family))) {
+    bad(`field family must be 1..16 characters of A-Z a-z 0-9 . _ - (got ${JSON.stringify(b.family)})`);
+  }
 }

@@ -116,7 +116,10 @@ test('UART FIFO, flash_region, sha256, publish, log and board facts', () => {
     assert.equal(r.h.crypto_sha256(400, 3, 500), 0);
     assert.equal(Buffer.from(r.mem.subarray(500, 532)).toString('hex'), createHash('sha256').update('abc').digest('hex'));
     r.mem.set(new TextEncoder().encode('alert{"v":1}'), 600);
-    assert.equal(r.h.net_publish(600, 5, 605, 7, 1, 0), 0);
+    assert.equal(r.h.net_publish(600, 5, 605, 7, 1, 0), 1, "the first message id");
+    assert.equal(r.h.net_is_acked(1), 1, "a publisher without publishWithAck delivers at once");
+    assert.equal(r.h.net_is_acked(1), -1, "a final state is reported once");
+    assert.equal(r.h.net_connected(), 1);
     assert.deepEqual(r.pubs, [['alert', '{"v":1}', 1, false]]);
     r.h.log_write(2, 600, 5);
     assert.deepEqual(r.logs, ['2:alert']);

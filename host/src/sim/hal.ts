@@ -1,20 +1,39 @@
 /**
  * The Node implementation of every HAL import of the firmware (module "hal", CONTRACTS.md):
  * UART over a byte FIFO, file-backed NOR flash, DMA replay of the ETT windows, a simulated clock
- * and PMU energy counter, network publish through a {@link Publisher}, SHA-256, logging and board
- * facts. Every pointer/length the wasm passes is bounds-checked: a firmware bug gets a negative
+ * and PMU energy counter, network publish through a {@link Publisher}, SHA-256 and Ed25519
+ * verification (@noble/ed25519, strict RFC 8032), logging and board facts. Every pointer/length the wasm passes is bounds-checked: a firmware bug gets a negative
  * status, never an exception in the simulator.
  */
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { DendraError } from '../errors.ts';
+import { ed } from '../image/keys.ts';
 import { REGION_NAMES, type Board } from './board.ts';
 import type { FlashFile } from './flashfile.ts';
 import { DMA_E_CHANNEL, type WindowDma } from './sensors.ts';
+import { NetStack } from './net.ts';
+
+/**
+ * The board family a signed image must name to run on `board` (HAL `board_family`): the board's
+ * `family` (by default its SoC's name, e.g. "sim-soc"), else its name cut to 16 characters.
+ * Never throws.
+ */
+export function boardFamily(board: Board): string {
+  return board.family ?? board.name.slice(0, 16);
+}
 
 /** Receives what the board publishes; the network stack adds `dendra/v1/<site>/<device>/`. */
 export interface Publisher {
   publish(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): void;
+  /**
+   * Optional: publishes like `publish`, then calls `done(null)` once the message is delivered
+   * (QoS 1: the broker's PUBACK; QoS 0: written) or `done(error)` when it is given up. Without it
+   * the HAL treats every publish as delivered at once.
+   */
+  publishWithAck?(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void;
+  /** Optional: whether the broker link is up now (absent: always). */
+  isConnected?(): boolean;
 }
 
 /** Status for a pointer/length outside linear memory or an invalid argument (firmware E_BOUNDS). */
@@ -81,7 +100,12 @@ export class SimHal {
   readonly calls: HalCallCounts = { halCalls: 0, flashOps: 0 };
   private cut: PowerCutAt | null = null;
 
-  constructor(private readonly o: HalOptions) {}
+  /** Message ids and delivery states behind net_publish / net_is_acked / net_connected. */
+  private readonly net: NetStack;
+
+  constructor(private readonly o: HalOptions) {
+    this.net = new NetStack(o.publisher);
+  }
 
   /** Gives the HAL the instance's memory (call right after instantiation). */
   attach(memory: WebAssembly.Memory): void {
@@ -109,6 +133,7 @@ export class SimHal {
     this.sleepRequest = null;
     this.tickStart = null;
     this.memory = null;
+    this.net.reset();
   }
 
   /** Counts one import call; throws PowerCut when the armed cut is reached. */
@@ -252,6 +277,7 @@ export class SimHal {
         return data === null ? HAL_E_BOUNDS : f.write(addr >>> 0, data);
       },
       flash_erase: (addr: number, len: number): number => f.erase(addr >>> 0, len >>> 0),
+      flash_sector_size: (): number => this.o.board.flash.sectorBytes,
       flash_region: (id: number, out: number): number => {
         const name = REGION_NAMES[id >>> 0];
         const dst = this.span(out, 8);
@@ -292,22 +318,30 @@ export class SimHal {
         const k = this.span(kind, kindLen);
         const p = this.span(payload, len);
         if (k === null || p === null || kindLen === 0 || kindLen > 64 || qos > 1) return HAL_E_BOUNDS;
-        if (!this.o.publisher) return 0;
-        try {
-          this.o.publisher.publish(new TextDecoder().decode(k), p.slice(), qos === 1 ? 1 : 0, retain !== 0);
-          this.stats.published++;
-          return 0;
-        } catch {
-          this.stats.publishErrors++;
-          return -2;
-        }
+        const id = this.net.publish(new TextDecoder().decode(k), p.slice(), qos === 1 ? 1 : 0, retain !== 0);
+        if (id < 0) this.stats.publishErrors++;
+        else if (this.o.publisher) this.stats.published++;
+        return id;
       },
+      net_is_acked: (id: number): number => this.net.isAcked(id),
+      net_connected: (): number => this.net.connected(),
       crypto_sha256: (src: number, len: number, dst: number): number => {
         const data = this.span(src, len);
         const out = this.span(dst, 32);
         if (data === null || out === null) return HAL_E_BOUNDS;
         out.set(sha256(data));
         return 0;
+      },
+      crypto_ed25519_verify: (msg: number, msgLen: number, sig: number, pub: number): number => {
+        const m = this.span(msg, msgLen);
+        const sg = this.span(sig, 64);
+        const pk = this.span(pub, 32);
+        if (m === null || sg === null || pk === null) return HAL_E_BOUNDS;
+        try {
+          return ed.verify(sg.slice(), m.slice(), pk.slice(), { zip215: false }) ? 1 : 0;
+        } catch {
+          return 0; // malformed key or signature encoding
+        }
       },
       log_write: (level: number, src: number, len: number): void => {
         const text = this.span(src, Math.min(len >>> 0, 4096));
@@ -318,6 +352,13 @@ export class SimHal {
       },
       board_arena_limit: (): number => board.arenaLimitBytes,
       board_max_frame: (): number => board.uart.maxFramePayload,
+      board_family: (dst: number, cap: number): number => {
+        const name = new TextEncoder().encode(boardFamily(board));
+        const out = this.span(dst, Math.min(cap >>> 0, name.length));
+        if (out === null) return HAL_E_BOUNDS;
+        out.set(name.subarray(0, out.length));
+        return out.length;
+      },
     };
   }
 }

@@ -19,6 +19,7 @@ import { FlashFile } from './flashfile.ts';
 import { SimHal, PowerCut, type Publisher } from './hal.ts';
 import { LineFaults, type LineFaultOptions } from './linefaults.ts';
 import { startPtyPair, type PtyPair } from './pty.ts';
+import { provisionKeys, readKeyTable, type TrustedKey } from './trust.ts';
 import { readEttCsv, WindowDma, DEFAULT_START, HOUR_MS } from './sensors.ts';
 
 /** Default firmware image (built by `node firmware/build.mjs`). */
@@ -54,6 +55,21 @@ export interface SimOptions {
   powerCutAtHalCall?: number;
   /** Cut the power at this flash call number (flash_read/write/erase, 1-based, since start). */
   powerCutAtFlashOp?: number;
+  /**
+   * Ed25519 public keys to provision in the board's key table before it boots (factory step,
+   * sim/trust.ts): the board then accepts only images signed by one of them (refusing raw
+   * models). An empty list erases the table (development mode: raw models accepted, signed
+   * images refused). Omitted: the flash file's table is kept as it is (a new file has none).
+   */
+  trustedKeys?: readonly TrustedKey[];
+}
+
+/** The board's trust anchor as the firmware will read it at boot. */
+export interface SimTrust {
+  /** False: no key table, development mode (raw models accepted). */
+  provisioned: boolean;
+  /** Usable trusted keys (0 for a malformed table, which trusts nothing). */
+  keys: number;
 }
 
 /** Counters of a running simulation. */
@@ -76,6 +92,8 @@ export interface SimHandle {
   boardPath: string;
   /** What fw_init returned at the first boot. */
   initStatus: number;
+  /** The key table in flash at start (after provisioning `trustedKeys`). */
+  trust: SimTrust;
   /** The HAL (clock, energy, counters). */
   hal: SimHal;
   /** The line fault injector (null without the lineFaults option). */
@@ -117,7 +135,8 @@ type Exports = { fw_init: () => number; fw_tick: () => number; memory: WebAssemb
  * Starts the simulated board and resolves once fw_init ran and the UART is up.
  * @throws UsageError for an unknown board; InputError `E_INPUT` when the .wasm is missing,
  *   `E_DATA` for the CSV, `E_FLASH_FILE` for the flash file, `E_FIRMWARE` when the .wasm does
- *   not instantiate with the HAL; DendraError `E_SOCAT` / `E_SIM` for the pty.
+ *   not instantiate with the HAL; DendraError `E_SOCAT` / `E_SIM` for the pty; InputError
+ *   `E_TRUST` for unusable `trustedKeys` (more than 8, not 32 bytes, no room in the journal).
  */
 export async function startSim(opts: SimOptions): Promise<SimHandle> {
   const board = typeof opts.board === 'string' ? loadBoard(opts.board) : opts.board;
@@ -126,6 +145,15 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
   const module = await compile(wasmPath);
   const dma = new WindowDma(readEttCsv(opts.dataCsv), opts.start ?? DEFAULT_START);
   const flash = new FlashFile(opts.flashFile, board.flash.sizeBytes, board.flash.sectorBytes);
+  let trust: SimTrust;
+  try {
+    if (opts.trustedKeys) provisionKeys(flash, board, opts.trustedKeys);
+    const table = readKeyTable(flash, board);
+    trust = { provisioned: table !== null, keys: table?.length ?? 0 };
+  } catch (e) {
+    flash.close();
+    throw e;
+  }
   let pty: PtyPair | null = null;
   let port: SerialPort | null = null;
   try {
@@ -159,6 +187,7 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
     ptyPath: ptyPair.hostPath,
     boardPath: ptyPair.boardPath,
     initStatus,
+    trust,
     hal,
     line,
     powerCutAfter: (n) => armRelative(hal, n),

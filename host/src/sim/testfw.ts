@@ -57,6 +57,8 @@ export function modelInvoke(): i32 {
 export function modelMetadataPtr(): usize { return base; }
 export function modelMetadataLen(): u32 { return mlen; }
 export function modelUnload(): void { base = 0; mlen = 0; }
+export function modelInputType(): i32 { return 9; }
+export function modelOutputType(): i32 { return 9; }
 `;
 
 /**

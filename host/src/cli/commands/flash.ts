@@ -1,11 +1,18 @@
 /**
- * `dendra flash`: send a model to a board over a serial port, with a progress bar (throughput and
- * ETA), --json, and --resume to continue an interrupted transfer where the board stopped.
+ * `dendra flash`: send a model (.tflite) or a signed model image (.dimg) to a board over a serial
+ * port, with a progress bar (throughput and ETA), --json, --resume to continue an interrupted
+ * transfer where the board stopped, and --pubkey to verify a signed image locally first. A board
+ * refusal (bad signature, untrusted key, other family, downgrade, ...) is one `dendra:` line, exit 1.
  */
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '../run.ts';
 import { flashModel } from '../../flash/flash.ts';
+import { isSignedImage, readFlashImage } from '../../flash/image.ts';
+import { readPublicKeyFile, type PublicKey } from '../../image/keys.ts';
+import { readTflite } from '../../tflite/reader.ts';
+import type { QModel } from '../../tflite/ir.ts';
 import { loadModelFile } from '../modelfile.ts';
+import { readFileSync } from 'node:fs';
 import { loadBoard } from '../../sim/board.ts';
 import { assertModelFits } from '../../boards/fit.ts';
 import { estimateArenaBytes } from '../../grid/card.ts';
@@ -20,14 +27,40 @@ interface FlashOpts {
   chunk?: string;
   resume?: boolean;
   json?: boolean;
+  pubkey?: string[];
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** True when `file` starts with "DIMG" (unreadable files are left to the model loader's errors). */
+function looksSigned(file: string): boolean {
+  try {
+    return isSignedImage(new Uint8Array(readFileSync(file).subarray(0, 4)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks the file before touching the port: a .tflite (or a signed image's payload) that parses,
+ * verified against `keys` when given. Returns the model and the bytes that will be sent.
+ * @throws InputError as loadModelFile / readFlashImage / readTflite.
+ */
+function precheck(file: string, keys: PublicKey[] | undefined): { model: QModel; sent: number } {
+  if (!looksSigned(file) && !keys) {
+    const { model, bytes } = loadModelFile(file);
+    return { model, sent: bytes.length };
+  }
+  const img = readFlashImage(file, keys);
+  return { model: readTflite(img.model), sent: img.bytes.length };
 }
 
 /** Registers the command. */
 export function registerFlash(program: Command): void {
   program
     .command('flash')
-    .description('flash a .tflite model to a board over a serial port (frames with CRC-32, acks, retries)')
-    .argument('<model>', '.tflite model file')
+    .description('flash a .tflite model or a signed model image (.dimg) to a board over a serial port (frames with CRC-32, acks, retries)')
+    .argument('<model>', '.tflite model file, or a signed image made by dendra sign --type model')
     .requiredOption('--port <tty>', 'serial port, e.g. /dev/ttyUSB0 or the pty printed by dendra sim')
     .option('--board <name>', 'board descriptor in boards/ (the model must fit its model region and arena)', 'sim')
     .option('--baud <n>', 'baud rate', '115200')
@@ -36,12 +69,14 @@ export function registerFlash(program: Command): void {
     .option('--resume', 'ask the board where an interrupted transfer of this model stopped and continue from there')
     .option('--resumes <n>', 'automatic resumes when the transfer breaks (line lost, board reset)', '3')
     .option('--chunk <bytes>', 'largest WRITE payload (default: the board\'s max frame - 4); smaller helps on noisy lines')
+    .option('--pubkey <file>', 'verify the signed image against this public key before sending (repeat for several)', collect)
     .option('--json', 'print the result as JSON (no progress bar)')
     .action(action(async (file: string, opts: FlashOpts) => {
       // Refuse a file that is not a valid .tflite, an unknown board, or a model that does not fit,
       // before touching the port.
-      const { model, bytes } = loadModelFile(file);
-      assertModelFits(loadBoard(opts.board), bytes.length, estimateArenaBytes(model));
+      const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
+      const { model, sent } = precheck(file, keys);
+      assertModelFits(loadBoard(opts.board), sent, estimateArenaBytes(model));
       const bar = makeProgress(!!opts.json, 'B');
       let started = false;
       let base = 0;
@@ -49,6 +84,7 @@ export function registerFlash(program: Command): void {
       const result = await flashModel({
         port: opts.port,
         file,
+        trustedKeys: keys,
         baud: intOpt('--baud', opts.baud, 115200, 1),
         timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1),
         retries: intOpt('--retries', opts.retries, 3, 0),
@@ -74,6 +110,6 @@ export function registerFlash(program: Command): void {
       }
       const kbs = (result.bytesPerSec / 1024).toFixed(1);
       const resumed = result.resumes > 0 || result.startedAt.some((o) => o > 0) ? `, resumed at ${result.startedAt.join('/')} B` : '';
-      console.log(`flashed ${result.bytes} bytes to ${result.board.boardId} in ${(result.ms / 1000).toFixed(2)} s, ${kbs} KiB/s (sha256 ${result.sha256.slice(0, 16)}..., ${result.retries} retries${resumed})`);
+      console.log(`flashed ${result.signed ? 'signed image, ' : ''}${result.bytes} bytes to ${result.board.boardId} in ${(result.ms / 1000).toFixed(2)} s, ${kbs} KiB/s (sha256 ${result.sha256.slice(0, 16)}..., ${result.retries} retries${resumed})`);
     }));
 }

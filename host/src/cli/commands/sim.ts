@@ -1,4 +1,9 @@
-/** `dendra sim`: the simulated board (real firmware .wasm, UART on a pty, flash in a file). */
+/**
+ * `dendra sim`: the simulated board (real firmware .wasm, UART on a pty, flash in a file).
+ * `--trust KEYFILE` (repeatable) provisions the board's trusted Ed25519 keys in its flash: it then
+ * runs only models signed by one of them. A board without keys is in development mode (accepts
+ * unsigned .tflite models); the command warns about it on stderr.
+ */
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +12,8 @@ import { startSim } from '../../sim/sim.ts';
 import { loadBoard } from '../../sim/board.ts';
 import { connectDevice, type Publisher } from '../../mqtt/device.ts';
 import { DEFAULT_ETT, REPO_ROOT } from '../paths.ts';
+import { readPublicKeyFile } from '../../image/keys.ts';
+import { boardFamily } from '../../sim/hal.ts';
 
 interface SimOpts {
   board: string;
@@ -18,7 +25,10 @@ interface SimOpts {
   site: string;
   device: string;
   json?: boolean;
+  trust?: string[];
 }
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** Registers the command. */
 export function registerSim(program: Command): void {
@@ -33,9 +43,11 @@ export function registerSim(program: Command): void {
     .option('--broker <url>', 'MQTT broker the board publishes to (none: publishes are dropped)')
     .option('--site <id>', 'site id in topics', 'site1')
     .option('--device <id>', 'device id in topics', 'board1')
+    .option('--trust <keyfile>', 'provision a trusted public key (dendra keys new) in the board\'s flash; repeat for several (max 8). Without: keys already in the flash file are kept', collect)
     .option('--json', 'print the pty path as one JSON line (NDJSON)')
     .action(action(async (opts: SimOpts) => {
       const board = loadBoard(opts.board);
+      const trustedKeys = opts.trust?.map((f) => readPublicKeyFile(f));
       const flashFile = opts.flash ?? path.join(REPO_ROOT, '.dendra', `${board.name}-${opts.device}.flash`);
       mkdirSync(path.dirname(flashFile), { recursive: true });
       let publisher: Publisher | undefined;
@@ -55,9 +67,15 @@ export function registerSim(program: Command): void {
         start: intOpt('--start', opts.start, 11520),
         msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 1000),
         publisher,
+        trustedKeys,
         log: (_level, text) => process.stderr.write(`board: ${text}\n`),
       });
-      if (opts.json) printJsonLine({ pty: sim.ptyPath, board: board.name, flash: flashFile });
+      if (!sim.trust.provisioned) {
+        process.stderr.write('sim: warning: no trusted keys in this board\'s flash: development mode, it runs unsigned models (provision keys with --trust KEYFILE)\n');
+      } else {
+        process.stderr.write(`sim: board trusts ${sim.trust.keys} key(s); it runs only signed images for family '${boardFamily(board)}'\n`);
+      }
+      if (opts.json) printJsonLine({ pty: sim.ptyPath, board: board.name, flash: flashFile, family: boardFamily(board), trustedKeys: sim.trust.provisioned ? sim.trust.keys : null });
       else console.log(`pty: ${sim.ptyPath}  (board ${board.name}, flash ${flashFile}; Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {
         const stop = async () => {
