@@ -18,6 +18,11 @@ import { loadMaterials } from '../../materials/features.ts';
 import { CARD_FILE, MODEL_FILE, predictRows, readModelFile, trainSubModel, type MaterialsModelFile } from '../../materials/model.ts';
 import { OBELIX_DIR } from '../../materials/obelix.ts';
 import { loadStructures } from '../../materials/structure.ts';
+import { readCif } from '../../materials/cif.ts';
+import { writeDftInputs, type DftFormat } from '../../materials/dft.ts';
+import { importDftFile } from '../../materials/importdft.ts';
+import { formatScreen, screenCandidates } from '../../materials/screen.ts';
+import { enumerateCandidates } from '../../materials/substitute.ts';
 
 interface EvalOpts { protocol?: string; seeds: string; trees: string; data: string; json?: boolean }
 interface TrainOpts { out: string; seeds: string; trees: string; data: string; json?: boolean }
@@ -112,10 +117,76 @@ function predictCommand(m: Command): void {
     }));
 }
 
-/** Registers `materials eval|train|predict` (the lead wires it into main.ts). Errors are one-line DendraErrors. */
+interface ScreenOpts { top: string; exportDft?: string; out: string; model: string; data: string; json?: boolean }
+
+function screenCommand(m: Command): void {
+  m.command('screen')
+    .description('enumerate substitution candidates on OBELiX frameworks, score them (conductivity model + stability/stiffness proxies), print the top N')
+    .option('--top <n>', 'how many candidates to print / export', '50')
+    .option('--export-dft <fmt>', "write DFT inputs for the top N: 'vasp' or 'qe'")
+    .option('--out <dir>', 'output directory for DFT inputs', 'dft-inputs')
+    .option('--model <dir>', 'model directory', MATERIALS_DIR)
+    .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
+    .option('--json', 'print the top candidates as JSON')
+    .action(action((opts: ScreenOpts) => {
+      const top = intOpt('--top', opts.top, 50, 1);
+      const fmt = opts.exportDft;
+      if (fmt !== undefined && fmt !== 'vasp' && fmt !== 'qe') throw new UsageError(`--export-dft must be 'vasp' or 'qe', got '${fmt}'`);
+      const file = readModelFile(opts.model);
+      const rows = loadMaterials(join(opts.data, 'train.csv'));
+      const cands = enumerateCandidates(rows);
+      const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'candidates');
+      bar.start(cands.length, 'screening');
+      let scored;
+      try {
+        scored = screenCandidates(file, cands, rows, (done) => bar.update(done));
+      } finally {
+        bar.stop();
+      }
+      const best = scored.slice(0, top);
+      const written: string[] = [];
+      if (fmt !== undefined) {
+        best.forEach((s, i) => {
+          const dir = join(resolve(opts.out), `${String(i + 1).padStart(3, '0')}_${s.candidate.id}`);
+          writeDftInputs(s.candidate, readCif(join(opts.data, 'cifs', `${s.candidate.parentId}.cif`)), fmt as DftFormat, dir);
+          written.push(dir);
+        });
+      }
+      if (opts.json) {
+        return printJson({ candidates: cands.length, top: best.map((s) => ({ ...s, candidate: { ...s.candidate, amounts: Object.fromEntries(s.candidate.amounts),
+          states: Object.fromEntries(s.candidate.states) } })), dft: written });
+      }
+      console.log(`${cands.length} candidates scored (log10 S/cm; ± = model CV error inflated by distance to training compositions)`);
+      for (const line of formatScreen(best)) console.log(line);
+      if (written.length > 0) console.log(`wrote ${fmt} inputs for ${written.length} candidates under ${resolve(opts.out)}`);
+    }));
+}
+
+function importDftCommand(m: Command): void {
+  m.command('import-dft <files...>')
+    .description('parse DFT results: VASP OUTCAR / vasprun.xml, Bader ACF.dat, NEB image energies, QE pw.x output')
+    .option('--json', 'print results as JSON')
+    .action(action((files: string[], opts: { json?: boolean }) => {
+      const res = files.map(importDftFile);
+      if (opts.json) return printJson(res);
+      for (const r of res) {
+        const parts = [`${r.kind}`];
+        if (r.energyEv !== null) parts.push(`E = ${r.energyEv.toFixed(6)} eV`);
+        if (r.bandGapEv !== null) parts.push(`gap = ${r.bandGapEv.toFixed(3)} eV`);
+        if (r.barrierEv !== undefined) parts.push(`barrier = ${r.barrierEv.toFixed(3)} eV (reverse ${r.reverseBarrierEv!.toFixed(3)})`);
+        if (r.charges) parts.push(`${r.charges.length} Bader charges, total ${r.charges.reduce((a, b) => a + b, 0).toFixed(3)} e`);
+        if (!r.complete) parts.push('(file looks truncated)');
+        console.log(`${r.path}: ${parts.join('; ')}`);
+      }
+    }));
+}
+
+/** Registers `materials eval|train|predict|screen|import-dft` (the lead wires it into main.ts). Errors are one-line DendraErrors. */
 export function registerMaterials(program: Command): void {
   const m = program.command('materials').description('OBELiX ionic-conductivity baselines (cross-validated on the training split)');
   evalCommand(m);
   trainCommand(m);
   predictCommand(m);
+  screenCommand(m);
+  importDftCommand(m);
 }
