@@ -44,10 +44,11 @@ interface Runner {
   getInputs(): RunnerTensor[];
   getOutputs(): RunnerTensor[];
   infer(): boolean;
+  getProfilingResults(): { nodeType: string; nodeName: string; nodeExecMs: number }[];
   cleanUp(): void;
 }
 interface TfliteModule {
-  loadTFLiteModel(model: ArrayBuffer, options?: { numThreads?: number }): Promise<{ modelRunner: Runner }>;
+  loadTFLiteModel(model: ArrayBuffer, options?: { numThreads?: number; enableProfiling?: boolean }): Promise<{ modelRunner: Runner }>;
 }
 
 let loading: Promise<TfliteModule> | undefined;
@@ -94,51 +95,94 @@ function loadTflite(): Promise<TfliteModule> {
   return loading;
 }
 
-/** Creates the interpreter for a model. */
-async function createRunner(bytes: Uint8Array): Promise<Runner> {
+/** Creates the interpreter for a model (one thread; `profile` turns on TFLite's op profiler). */
+async function createRunner(bytes: Uint8Array, profile: boolean): Promise<Runner> {
   const mod = await loadTflite();
   const copy = bytes.slice().buffer;
   try {
-    const m = await mod.loadTFLiteModel(copy, { numThreads: 1 });
+    const m = await mod.loadTFLiteModel(copy, { numThreads: 1, enableProfiling: profile });
     return m.modelRunner;
   } catch (e) {
     throw new DendraError('E_ORACLE', `tfjs-tflite refused the model: ${e instanceof Error ? e.message : String(e)}`.split('\n')[0]);
   }
 }
 
+/**
+ * Oracle options. tfjs-tflite 0.0.1-alpha.10 has NO switch for the XNNPACK delegate: its runner
+ * options (an embind value object) are only `numThreads`, `enableProfiling` and
+ * `maxProfilingBufferEntries`; XNNPACK is TFLite's default ("lazy") delegate, applied by the
+ * BuiltinOpResolver whatever the options (numThreads 1, 0, -1, 2 give identical outputs; see
+ * docs/notes/oracle-findings.md). `profile` reports which kernel ran each node instead.
+ */
+export interface OracleOptions {
+  /** Enable TFLite's profiler so {@link TfliteOracleSession.nodeTypes} can report the executed nodes. */
+  profile?: boolean;
+}
+
 /** A loaded model in tfjs-tflite's interpreter, for repeated inference. */
 export interface TfliteOracleSession {
   /** Element count of the model input. */
   readonly inputSize: number;
-  /** Runs one inference; returns a copy of the int8 output. */
+  /** TFLite type names of the model input and output ('int8' or 'float32'). */
+  readonly inputType: string;
+  readonly outputType: string;
+  /** Runs one inference on an int8-in/int8-out model; returns a copy of the output. */
   invoke(input: Int8Array): Int8Array;
+  /** Runs one inference with an int8 or float32 input/output (matching the model); returns a copy. */
+  run(input: Int8Array | Float32Array): Int8Array | Float32Array;
+  /**
+   * With `profile`: the node types TFLite executed in the last inference, in order: builtin op
+   * names (TFLite's own CPU kernels) or `TfLiteXNNPackDelegate` (one node per delegated partition).
+   */
+  nodeTypes(): string[];
   /** Frees the interpreter (the session cannot be used afterwards). */
   close(): void;
 }
 
+const EDGE_TYPES = new Set(['int8', 'float32']);
+
 /**
- * Loads a single-input, single-output int8 .tflite into tfjs-tflite's TFLite interpreter.
+ * Loads a single-input, single-output .tflite (int8 or float32 at the edges) into tfjs-tflite's
+ * TFLite interpreter.
  *
  * @throws DendraError (code `E_ORACLE`) when tfjs-tflite cannot load the model (e.g. an op or
- *   quantization it does not support) or the model input/output is not int8; `invoke` throws it
- *   when an input has the wrong length or inference fails.
+ *   quantization it does not support) or the model input/output is neither int8 nor float32;
+ *   `invoke` (int8 only) / `run` throw it when an input has the wrong length or type or inference fails.
  */
-export async function tfliteOracleSession(bytes: Uint8Array): Promise<TfliteOracleSession> {
-  const runner = await createRunner(bytes);
+export async function tfliteOracleSession(bytes: Uint8Array, opts: OracleOptions = {}): Promise<TfliteOracleSession> {
+  const runner = await createRunner(bytes, opts.profile === true);
   const [inT] = runner.getInputs();
   const [outT] = runner.getOutputs();
-  if (inT.dataType !== 'int8' || outT.dataType !== 'int8') {
+  if (!EDGE_TYPES.has(inT.dataType) || !EDGE_TYPES.has(outT.dataType)) {
     runner.cleanUp();
-    throw new DendraError('E_ORACLE', `oracle needs int8 input/output, model has ${inT.dataType}/${outT.dataType}`);
+    throw new DendraError('E_ORACLE', `oracle needs int8 or float32 input/output, model has ${inT.dataType}/${outT.dataType}`);
   }
   const inputSize = inT.data().length;
+  let profiled = 0;
+  const run = (x: Int8Array | Float32Array): Int8Array | Float32Array => {
+    if (x.length !== inputSize) throw new DendraError('E_ORACLE', `input has ${x.length} values, model input needs ${inputSize}`);
+    if ((x instanceof Float32Array) !== (inT.dataType === 'float32')) {
+      throw new DendraError('E_ORACLE', `model input is ${inT.dataType}, got ${x instanceof Float32Array ? 'float32' : 'int8'}`);
+    }
+    inT.data().set(x);
+    if (opts.profile) profiled = runner.getProfilingResults().length;
+    if (!runner.infer()) throw new DendraError('E_ORACLE', 'tfjs-tflite inference failed');
+    return outT.dataType === 'float32' ? Float32Array.from(outT.data()) : Int8Array.from(outT.data());
+  };
   return {
     inputSize,
+    inputType: inT.dataType,
+    outputType: outT.dataType,
+    run,
     invoke(x: Int8Array): Int8Array {
-      if (x.length !== inputSize) throw new DendraError('E_ORACLE', `input has ${x.length} values, model input needs ${inputSize}`);
-      inT.data().set(x);
-      if (!runner.infer()) throw new DendraError('E_ORACLE', 'tfjs-tflite inference failed');
-      return Int8Array.from(outT.data());
+      if (inT.dataType !== 'int8' || outT.dataType !== 'int8') {
+        throw new DendraError('E_ORACLE', `oracle needs int8 input/output, model has ${inT.dataType}/${outT.dataType}`);
+      }
+      return run(x) as Int8Array;
+    },
+    nodeTypes(): string[] {
+      if (!opts.profile) return [];
+      return runner.getProfilingResults().slice(profiled).map((p) => p.nodeType);
     },
     close(): void {
       runner.cleanUp();
