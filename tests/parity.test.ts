@@ -1,7 +1,7 @@
 // The committed grid model through three executors on the same .tflite bytes and the same inputs:
 // the firmware's own interpreter (build/engine.wasm, reference and SIMD kernels), the host's int8
 // reference executor, and TFLite's interpreter (@tensorflow/tfjs-tflite).
-// Firmware and host must agree bit for bit; TFLite within 3 LSB (XNNPACK single-rounding FC/BMM vs reference double rounding: docs/notes/oracle-findings.md) (its int8 SOFTMAX is the optimized
+// Firmware and host must agree bit for bit; TFLite within 1 LSB (its built-in and XNNPACK kernels round some ops differently: docs/notes/oracle-findings.md section 5) (its int8 SOFTMAX is the optimized
 // lookup-table kernel, not the reference one; differences are counted and printed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +49,7 @@ test('grid model [7,96]->[1,24]: firmware SIMD kernels == reference kernels, bit
   }
 });
 
-test('grid model [7,96]->[1,24]: host int8 executor vs @tensorflow/tfjs-tflite within 3 LSB (XNNPACK single-rounding FC/BMM vs reference double rounding: docs/notes/oracle-findings.md)', async () => {
+test('grid model [7,96]->[1,24]: host int8 executor vs @tensorflow/tfjs-tflite within 1 LSB (TFLite built-in/XNNPACK rounding differences: docs/notes/oracle-findings.md section 5)', async () => {
   const oracle = await runTfliteOracle(bytes, inputs);
   let diff = 0;
   let total = 0;
@@ -58,12 +58,13 @@ test('grid model [7,96]->[1,24]: host int8 executor vs @tensorflow/tfjs-tflite w
     for (let i = 0; i < ours.length; i++) {
       total++;
       const d = Math.abs(ours[i] - oracle[k][i]);
-      assert.ok(d <= 3, `input ${k} output ${i}: ours ${ours[i]} vs tflite ${oracle[k][i]}`);
+      assert.ok(d <= 1, `input ${k} output ${i}: ours ${ours[i]} vs tflite ${oracle[k][i]}`);
       if (d) diff++;
     }
   }
   console.log(`# tfjs-tflite agreement: ${total - diff}/${total} output elements equal, ${diff} off by 1 LSB`);
-  // Measured on the committed model: 272/1536 (17.7%) differ, every one traced to XNNPACK's
-  // single-rounding FC/BMM (docs/notes/oracle-findings.md); the bound catches a regression past that.
-  assert.ok(diff / total <= 0.25, `too many 1-LSB differences: ${diff}/${total}`);
+  // Measured on the committed model (linear skip, per-tensor multipliers rounded as TFLite does):
+  // about 3% differ by 1 LSB, traced per op in docs/notes/oracle-findings.md section 5; the bound
+  // catches a regression past that.
+  assert.ok(diff / total <= 0.05, `too many 1-LSB differences: ${diff}/${total}`);
 });
