@@ -3,6 +3,7 @@
  * the naive baselines the model card compares against.
  */
 import { HORIZON, N_CHANNELS, TARGET, WINDOW } from './data.ts';
+import { mulberry32 } from '../random.ts';
 
 /** Mean squared and mean absolute error over every (window, horizon step). */
 export interface ErrorMetrics {
@@ -73,17 +74,8 @@ export function baselines(z: Float32Array, starts: readonly number[]): BaselineM
   return { lastValue: last.result(), seasonalNaive24h: seasonal.result() };
 }
 
-/** A small seeded PRNG (mulberry32) returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (host/src/random.ts), re-exported for the grid modules. */
+export { mulberry32 };
 
 /** Fisher-Yates shuffle of a copy of `items` with the given PRNG. */
 export function shuffled<T>(items: readonly T[], rand: () => number): T[] {

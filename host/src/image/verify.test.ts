@@ -6,6 +6,7 @@ import { HEADER_LEN, OFF, SIG_LEN } from './format.ts';
 import { generateKeyPair, privateKeyFromSeed, type PrivateKey } from './keys.ts';
 import { signImage, type ImageMeta } from './sign.ts';
 import { verifyImage, type VerifyOptions } from './verify.ts';
+import { mulberry32 } from '../random.ts';
 
 const key = privateKeyFromSeed(new Uint8Array(32).fill(7));
 const other = privateKeyFromSeed(new Uint8Array(32).fill(9));
@@ -88,17 +89,8 @@ test('truncated at every length is a typed error, never a crash', () => {
   assert.equal(refusal(longer), 'E_IMAGE_TRAILING');
 });
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG, so failures reproduce. */
+const rng = mulberry32;
 
 function mutate(img: Uint8Array, r: () => number): Uint8Array {
   const int = (n: number) => Math.floor(r() * n);

@@ -4,6 +4,7 @@
  * linked; groups are the connected components of that relation (union-find). No group is ever
  * split across folds, so near-duplicate measurements cannot leak between train and validation.
  */
+import { mulberry32 } from '../random.ts';
 
 /** What grouping needs from a row. */
 export interface GroupableRow {
@@ -68,17 +69,8 @@ export function groupRows(rows: readonly GroupableRow[]): { groupOf: number[]; n
   return { groupOf, nGroups: idOfRoot.size };
 }
 
-/** mulberry32: a small 32-bit seeded PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (host/src/random.ts, mulberry32) under the name the materials code uses. */
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /**
  * Assign whole groups to `k` folds, balancing row counts: groups are shuffled with `seed`

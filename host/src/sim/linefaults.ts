@@ -6,6 +6,7 @@
  * dropped, both ways) once that many bytes have crossed it, until {@link LineFaults.reconnect}:
  * a cable pulled mid-transfer.
  */
+import { mulberry32 } from '../random.ts';
 
 /** Options of {@link LineFaults} (rates are probabilities per byte, 0..1). */
 export interface LineFaultOptions {
@@ -27,17 +28,8 @@ export interface LineFaultStats {
   silenced: number;
 }
 
-/** mulberry32: a small, fast, seedable PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (host/src/random.ts), re-exported for fault injection. */
+export { mulberry32 };
 
 function checkRate(name: string, v: number | undefined): number {
   const r = v ?? 0;
