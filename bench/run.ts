@@ -124,3 +124,5 @@ const md = [
 ].join('\n');
 writeFileSync(path.join(OUT, 'bench.md'), md);
 process.stdout.write(md);
+// MQTT fleet bench (bench/mqtt.ts, writes bench/results/mqtt.json + mqtt.md); DENDRA_BENCH_FLEET_S shortens it.
+await import('./mqtt.ts');

@@ -84,8 +84,10 @@ export interface WatchOptions {
   onError?: (e: Error) => void;
   /** Wait this long for the first CONNACK, ms (default 5000). */
   connectTimeoutMs?: number;
-  /** MQTT protocol version: 4 = 3.1.1 (default) or 5. */
+  /** MQTT protocol version: 4 = 3.1.1 (default) or 5 (with `cleanSession: false`, session expiry 1 day). */
   protocolVersion?: 4 | 5;
+  /** CA certificate(s) to trust for `mqtts://` URLs (e.g. the local CA of tls.ts). */
+  ca?: string | Buffer;
   /** Broker credentials (an operator account of a secured mosquitto). */
   username?: string;
   password?: string;
@@ -112,6 +114,8 @@ export interface AlertWatcher {
   readonly devices: ReadonlyMap<string, Readonly<DeviceState>>;
   /** Unsubscribes and disconnects (bounded to ~1 s). Never rejects. */
   close(): Promise<void>;
+  /** The underlying mqtt.js client (tests slow its `handleMessage` to delay PUBACKs). */
+  readonly client: MqttClient;
 }
 
 /** True if `kind` passes the `kinds` filter. */
@@ -156,6 +160,8 @@ export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
       clientId: opts.clientId ?? `dendra-ops-${randomBytes(4).toString('hex')}`,
       clean: opts.cleanSession ?? true,
       protocolVersion: opts.protocolVersion ?? 4,
+      ...(opts.protocolVersion === 5 && opts.cleanSession === false ? { properties: { sessionExpiryInterval: 86_400 } } : {}),
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
       ...(opts.username !== undefined ? { username: opts.username, password: opts.password } : {}),
     },
     { timeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
@@ -176,7 +182,7 @@ export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
     await client.endAsync(true).catch(() => {});
     throw new BrokerError('E_SUBSCRIBE', `broker ${opts.url} refused the subscription to ${filters[0]}: ${(e as Error).message}`, opts.url);
   }
-  return { stats: w.stats, devices: w.devices, close: () => closeClient(client) };
+  return { stats: w.stats, devices: w.devices, client, close: () => closeClient(client) };
 }
 
 /** State and message dispatch of one watcher. */

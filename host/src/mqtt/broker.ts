@@ -159,8 +159,8 @@ export function lookupUser(name: string): { uid: number; gid: number } | null {
   return null;
 }
 
-/** Files in a mosquitto dir that stay owned by the caller (plain-text secrets). */
-export const PRIVATE_FILES = ['credentials.json'];
+/** Files in a mosquitto dir that stay owned by the caller (plain-text secrets, the local CA's key). */
+export const PRIVATE_FILES = ['credentials.json', 'ca.key'];
 
 /** chowns `dir` and the files in it (not {@link PRIVATE_FILES}) to `user`, when root and the user exists. */
 async function chownDir(dir: string, user: string): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { BrokerError } from './errors.ts';
+import { tlsFailure } from './tls.ts';
 
 /** Default time to wait for the broker's CONNACK, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -25,7 +26,9 @@ export interface DeadlineOptions {
 /**
  * Connects with mqtt.js and waits for the first CONNACK.
  * @throws {BrokerError} `E_BROKER_UNREACHABLE` after `timeoutMs` without a CONNACK (the client is
- *   then ended), or `E_BROKER_REFUSED` at once if the broker refuses the connection.
+ *   then ended), `E_BROKER_REFUSED` at once if the broker refuses the connection (the message ends
+ *   with `(reason code N)`, also in `reasonCode`), `E_BROKER_TLS` at once if the TLS handshake
+ *   fails (e.g. the broker's CA was not passed as `ca`).
  */
 export function connectWithDeadline(url: string, options: IClientOptions, d: DeadlineOptions): Promise<MqttClient> {
   const client = mqtt.connect(url, { connectTimeout: d.timeoutMs, reconnectPeriod: 1000, ...options });
@@ -47,7 +50,12 @@ export function connectWithDeadline(url: string, options: IClientOptions, d: Dea
     const timer = setTimeout(() => fail(unreachable(url, d.timeoutMs, last)), d.timeoutMs);
     const ok = () => { clearTimeout(timer); client.off('error', refused); resolve(client); };
     const refused = (e: Error & { code?: unknown }) => {
-      if (typeof e.code === 'number') fail(new BrokerError('E_BROKER_REFUSED', `broker ${url} refused the connection: ${e.message}`, url));
+      if (typeof e.code === 'number') {
+        fail(new BrokerError('E_BROKER_REFUSED', `broker ${url} refused the connection: ${e.message} (reason code ${e.code})`, url, e.code));
+      } else {
+        const tls = tlsFailure(url, e);
+        if (tls) fail(new BrokerError('E_BROKER_TLS', tls, url));
+      }
     };
     client.once('connect', ok);
     client.on('error', refused);

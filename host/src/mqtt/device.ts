@@ -9,6 +9,7 @@ import { DendraError } from '../errors.ts';
 import { assertId, deviceTopic, isKind } from './topics.ts';
 import { encodePayload, parsePayload, MAX_PAYLOAD_BYTES, type ModelInfoPayload } from './schema.ts';
 import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
+import { connectVersioned, publishError, DEFAULT_SESSION_EXPIRY_S, DEFAULT_TELEMETRY_EXPIRY_S, type ProtocolChoice } from './v5.ts';
 
 /** What the sim board publishes through. */
 export interface Publisher {
@@ -31,6 +32,8 @@ export interface Publisher {
   close(): Promise<void>;
   /** The underlying mqtt.js client (tests use it to cut the connection). */
   readonly client: MqttClient;
+  /** The MQTT version in use: 4 (3.1.1) or 5 (also after an `auto` fallback). */
+  readonly protocolVersion?: 4 | 5;
 }
 
 /** Options for {@link connectDevice}. */
@@ -45,8 +48,23 @@ export interface DeviceOptions {
   connectTimeoutMs?: number;
   /** Resolve at once and keep retrying instead of rejecting on timeout. */
   keepRetrying?: boolean;
-  /** MQTT protocol version: 4 = 3.1.1 (default; aedes speaks only this) or 5. */
-  protocolVersion?: 4 | 5;
+  /**
+   * MQTT protocol version: 4 = 3.1.1 (default; aedes speaks only this), 5, or `auto` = 5 and, if
+   * the broker refuses that version (aedes 1.x), 3.1.1. With `keepRetrying`, `auto` means 3.1.1.
+   * With 5: session expiry `sessionExpirySec`, telemetry message expiry `telemetryExpirySec`, and
+   * a PUBACK reason code >= 0x80 reaches `onError` as `E_MQTT_REFUSED` naming the code.
+   */
+  protocolVersion?: ProtocolChoice;
+  /** MQTT 5: how long the broker keeps the session after a disconnect, s (default 86400). */
+  sessionExpirySec?: number;
+  /** MQTT 5: telemetry expires in the broker's queues after this many s (default 60). */
+  telemetryExpirySec?: number;
+  /** CA certificate(s) to trust for `mqtts://` URLs (e.g. the local CA of tls.ts). */
+  ca?: string | Buffer;
+  /** Keepalive, s (default 60, mqtt.js). The link is declared dead after ~1.5x this without traffic. */
+  keepaliveSec?: number;
+  /** Wait between reconnect attempts, ms (default 1000). */
+  reconnectPeriodMs?: number;
   /** Extra fields for the online status payload (e.g. `boot`, `model`). */
   statusExtra?: Record<string, unknown>;
   /** Wall clock for status `ts`, ms (default `Date.now`). */
@@ -62,7 +80,8 @@ export interface DeviceOptions {
  * `{"v":1,"state":"online","ts":...}` on every (re)connect.
  * @throws {TopicError} if site or device is not a valid id.
  * @throws {BrokerError} `E_BROKER_UNREACHABLE` ("broker mqtt://... does not answer") if no CONNACK
- *   arrives within the timeout (unless `keepRetrying`), `E_BROKER_REFUSED` if the broker refuses.
+ *   arrives within the timeout (unless `keepRetrying`), `E_BROKER_REFUSED` if the broker refuses
+ *   (with the reason code), `E_BROKER_TLS` if the TLS handshake fails.
  */
 export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
   const { site, device } = opts;
@@ -73,17 +92,23 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
   const statusTopic = deviceTopic(site, device, 'status');
   const status = (state: 'online' | 'offline') =>
     Buffer.from(encodePayload({ v: 1, state, ts: now(), ...(state === 'online' ? opts.statusExtra : {}) }));
-  const client = await connectWithDeadline(
+  const choice: ProtocolChoice = opts.keepRetrying && opts.protocolVersion === 'auto' ? 4 : (opts.protocolVersion ?? 4);
+  const { client, version } = await connectVersioned(choice, (v) => connectWithDeadline(
     opts.url,
     {
       clientId: `dendra-${site}-${device}`,
       clean: false,
-      protocolVersion: opts.protocolVersion ?? 4,
+      protocolVersion: v,
+      ...(v === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySec ?? DEFAULT_SESSION_EXPIRY_S } } : {}),
       ...(opts.username !== undefined ? { username: opts.username, password: opts.password } : {}),
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+      ...(opts.keepaliveSec !== undefined ? { keepalive: opts.keepaliveSec } : {}),
+      ...(opts.reconnectPeriodMs !== undefined ? { reconnectPeriod: opts.reconnectPeriodMs } : {}),
       will: { topic: statusTopic, payload: Buffer.from('{"v":1,"state":"offline"}'), qos: 1, retain: true },
     },
     { timeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepRetrying: opts.keepRetrying, onError },
-  );
+  ));
+  const expiry = version === 5 ? { properties: { messageExpiryInterval: opts.telemetryExpirySec ?? DEFAULT_TELEMETRY_EXPIRY_S } } : {};
   const announce = () => client.publish(statusTopic, status('online'), { qos: 1, retain: true }, (e) => e && onError(e));
   // Before the first CONNACK, connectWithDeadline reports one summary error instead of each retry's.
   let everConnected = client.connected;
@@ -102,13 +127,15 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
       return fail(new DendraError('E_MQTT_SIZE', `${kind} payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
     }
     const topic = deviceTopic(site, device, kind);
-    client.publish(topic, Buffer.from(payload), { qos, retain }, (e) => {
-      if (e) onError(e);
-      done(e ?? null);
+    client.publish(topic, Buffer.from(payload), { qos, retain, ...(kind === 'telemetry' ? expiry : {}) }, (e) => {
+      const err = e ? publishError(topic, e) : null;
+      if (err) onError(err);
+      done(err);
     });
   };
   return {
     client,
+    protocolVersion: version,
     publish(kind, payload, qos, retain) {
       publishWithAck(kind, payload, qos, retain, () => {});
     },

@@ -18,8 +18,11 @@ export class TopicError extends DendraError {
 export class BrokerError extends DendraError {
   /** The broker URL involved, when there is one. */
   readonly url?: string;
-  constructor(code: string, message: string, url?: string) {
+  /** The MQTT CONNACK return / reason code when the broker refused (e.g. 1, 5, 0x84, 0x87). */
+  readonly reasonCode?: number;
+  constructor(code: string, message: string, url?: string, reasonCode?: number) {
     super(code, message, 1);
     this.url = url;
+    this.reasonCode = reasonCode;
   }
 }

@@ -17,7 +17,8 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { BrokerError } from './errors.ts';
 import { assertId, cmdTopic, KINDS, TOPIC_ROOT } from './topics.ts';
-import { lookupUser, startMosquitto, type BrokerHandle, type MosquittoOptions } from './broker.ts';
+import { freePort, lookupUser, startMosquitto, waitForPort, type BrokerHandle, type MosquittoOptions } from './broker.ts';
+import { createLocalCa, tlsListenerConfig } from './tls.ts';
 
 /** Where mosquitto_passwd is looked for, in order. */
 export const MOSQUITTO_PASSWD_PATHS = ['/usr/bin/mosquitto_passwd', '/usr/local/bin/mosquitto_passwd', '/usr/sbin/mosquitto_passwd'];
@@ -161,12 +162,28 @@ async function assertReachable(dir: string, user: string): Promise<void> {
 }
 
 /** Options for {@link startSecureMosquitto}. */
-export type SecureMosquittoOptions = SecureConfigOptions & Omit<MosquittoOptions, 'dir' | 'allowAnonymous' | 'config'>;
+export type SecureMosquittoOptions = SecureConfigOptions & Omit<MosquittoOptions, 'dir' | 'allowAnonymous' | 'config'> & {
+  /**
+   * Also listen with TLS on 127.0.0.1:`tlsPort`, with a local CA and server certificate made (or
+   * reused) in `dir` by {@link createLocalCa}. No client certificates; passwords and ACL as on the
+   * plain listener. Default false.
+   */
+  tls?: boolean;
+  /** TLS port; 0 (default) picks a free one. */
+  tlsPort?: number;
+  /** Extra global mosquitto.conf lines, e.g. `max_queued_messages 1000`. */
+  extraConfig?: string[];
+};
 
 /** A running secured mosquitto and its accounts. */
 export interface SecureBrokerHandle extends BrokerHandle {
   credentials: SecureCredentials;
   credentialsFile: string;
+  /** With `tls`: `mqtts://127.0.0.1:<tlsPort>`. */
+  tlsUrl?: string;
+  tlsPort?: number;
+  /** With `tls`: the CA certificate clients must trust (`ca: readFileSync(caFile)`). */
+  caFile?: string;
 }
 
 /**
@@ -174,13 +191,31 @@ export interface SecureBrokerHandle extends BrokerHandle {
  * it with anonymous access off, on 127.0.0.1. When run as root it runs as the `mosquitto` user if
  * that exists (the dir is chowned to it, except credentials.json). `close()` stops it and keeps
  * `dir`, so starting again with the same `dir` and `port` (and `persistence`) is a restart.
+ * With `tls`, a second listener speaks only TLS (plain MQTT to it gets no CONNACK); the CA key
+ * stays owned by the caller (not chowned).
  * @throws {TopicError}/{@link BrokerError} as {@link writeSecureMosquittoConfig} and startMosquitto;
- *   `E_BROKER_START` if that user cannot reach `dir` (a parent directory is not searchable by others).
+ *   `E_BROKER_START` if that user cannot reach `dir` (a parent directory is not searchable by others)
+ *   or the TLS listener does not come up; `E_NO_OPENSSL` / `E_TLS_SETUP` from {@link createLocalCa}.
  */
 export async function startSecureMosquitto(o: SecureMosquittoOptions): Promise<SecureBrokerHandle> {
   const sc = await writeSecureMosquittoConfig(o);
   const user = o.user ?? (lookupUser('mosquitto') ? 'mosquitto' : undefined);
   if (user && user !== 'root' && process.getuid?.() === 0) await assertReachable(resolve(o.dir), user);
-  const b = await startMosquitto({ ...o, user, dir: o.dir, allowAnonymous: false, config: sc.config });
-  return { ...b, credentials: sc.credentials, credentialsFile: sc.credentialsFile };
+  const config = [...sc.config, ...(o.extraConfig ?? [])];
+  let tls: { port: number; caFile: string } | undefined;
+  if (o.tls) {
+    const ca = await createLocalCa(o.dir);
+    const port = await freePort('127.0.0.1', o.tlsPort ?? 0);
+    config.push(...tlsListenerConfig(ca, port));
+    tls = { port, caFile: ca.caFile };
+  }
+  const b = await startMosquitto({ ...o, user, dir: o.dir, allowAnonymous: false, config });
+  if (tls && !(await waitForPort('127.0.0.1', tls.port, o.startTimeoutMs ?? 5000))) {
+    await b.close();
+    throw new BrokerError('E_BROKER_START', `mosquitto started but its TLS listener on 127.0.0.1:${tls.port} does not accept connections`);
+  }
+  return {
+    ...b, credentials: sc.credentials, credentialsFile: sc.credentialsFile,
+    ...(tls ? { tlsUrl: `mqtts://127.0.0.1:${tls.port}`, tlsPort: tls.port, caFile: tls.caFile } : {}),
+  };
 }

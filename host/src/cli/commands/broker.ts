@@ -1,6 +1,7 @@
 /**
  * `dendra broker`: the embedded MQTT broker (aedes) on loopback until Ctrl-C, or a real mosquitto
- * (`--mosquitto`), optionally secured with per-device passwords and an ACL (`--secure --dir DIR`).
+ * (`--mosquitto`), optionally secured with per-device passwords and an ACL (`--secure --dir DIR`),
+ * plus a TLS listener with a local CA made in DIR (`--tls`, `--tls-port`).
  */
 import type { Command } from 'commander';
 import { action, intOpt, printJson } from '../run.ts';
@@ -18,6 +19,8 @@ interface BrokerOpts {
   device?: string[];
   operator?: string[];
   persistence?: boolean;
+  tls?: boolean;
+  tlsPort: string;
 }
 
 const usage = (m: string) => new DendraError('E_USAGE', m, 2);
@@ -32,8 +35,9 @@ function deviceAccounts(list: string[] = []): DeviceAccount[] {
 }
 
 /** Starts the broker the options ask for. @throws {DendraError} for bad option combinations, BrokerError from the broker. */
-async function start(opts: BrokerOpts): Promise<BrokerHandle & { credentialsFile?: string }> {
+async function start(opts: BrokerOpts): Promise<BrokerHandle & { credentialsFile?: string; tlsUrl?: string; caFile?: string }> {
   const port = intOpt('--port', opts.port, 1883);
+  if (opts.tls && !opts.secure) throw usage('--tls needs --mosquitto --secure --dir DIR');
   if (opts.secure && !opts.mosquitto) throw usage('--secure needs --mosquitto (aedes has no ACL here)');
   if (!opts.mosquitto) {
     if (opts.dir || opts.persistence) throw usage('--dir and --persistence need --mosquitto');
@@ -46,6 +50,8 @@ async function start(opts: BrokerOpts): Promise<BrokerHandle & { credentialsFile
     port,
     dir: opts.dir,
     persistence: opts.persistence,
+    tls: opts.tls,
+    tlsPort: opts.tls ? intOpt('--tls-port', opts.tlsPort, 8883) : undefined,
     devices: deviceAccounts(opts.device),
     operators: (opts.operator ?? ['ops']).map((name) => ({ name })),
   });
@@ -64,14 +70,17 @@ export function registerBroker(program: Command): void {
     .option('--device <site/device...>', 'device accounts (username <site>/<device>)')
     .option('--operator <name...>', 'operator accounts (default: ops)')
     .option('--persistence', 'mosquitto keeps sessions and queued QoS 1 messages in DIR across restarts')
+    .option('--tls', 'with --secure: also a TLS listener; a local CA (ca.crt) and server certificate are made in DIR with openssl')
+    .option('--tls-port <n>', 'TLS port (0 picks a free one)', '8883')
     .option('--json', 'print the broker URL (and credentials file) as JSON')
     .action(action(async (opts: BrokerOpts) => {
       const b = await start(opts);
-      if (opts.json) printJson({ url: b.url, port: b.port, ...(b.credentialsFile ? { credentials: b.credentialsFile } : {}) });
+      if (opts.json) printJson({ url: b.url, port: b.port, ...(b.credentialsFile ? { credentials: b.credentialsFile } : {}), ...(b.tlsUrl ? { tlsUrl: b.tlsUrl, ca: b.caFile } : {}) });
       else {
         const kind = opts.mosquitto ? `mosquitto${opts.secure ? ', secured' : ''}` : 'aedes';
         console.log(`broker listening on ${b.url} (${kind}; Ctrl-C to stop)`);
         if (b.credentialsFile) console.log(`credentials (keep private): ${b.credentialsFile}`);
+        if (b.tlsUrl) console.log(`TLS listener on ${b.tlsUrl}; clients trust the CA ${b.caFile}`);
       }
       await new Promise<void>((resolve) => {
         const stop = () => void b.close().then(resolve);
