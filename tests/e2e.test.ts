@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
 import { SerialPort } from 'serialport';
 import { runCli, startCli, type LiveCli } from './proc.ts';
@@ -58,8 +59,9 @@ test('train -> quantize -> flash over a pty -> board alert carries the int8 mode
   live.push(ops);
   const tele: { window: number; raw: number; pred_peak: number }[] = [];
   const watcher = await mqtt.connectAsync(broker.url);
-  await watcher.subscribeAsync('dendra/v1/e2e/b1/telemetry');
-  watcher.on('message', (_topic, buf) => tele.push(JSON.parse(buf.toString())));
+  const models: { model: string; model_sha256: string; board: string }[] = [];
+  await watcher.subscribeAsync(['dendra/v1/e2e/b1/telemetry', 'dendra/v1/e2e/b1/model']);
+  watcher.on('message', (topic, buf) => (topic.endsWith('/model') ? models : tele).push(JSON.parse(buf.toString())));
   t.after(() => watcher.endAsync());
 
   const sim = startCli(['sim', '--board', 'sim', '--flash', path.join(tmp, 'b1.flash'), '--broker', broker.url,
@@ -101,6 +103,10 @@ test('train -> quantize -> flash over a pty -> board alert carries the int8 mode
       assert.ok(f.peakC < meta.otLimitC, 'cleared only below the limit');
     }
   }
+  // The board announced what it runs (retained `model` record): the flashed file, by hash.
+  for (let i = 0; i < 200 && models.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  const flashedSha = createHash('sha256').update(readFileSync(e2eModel)).digest('hex');
+  assert.deepEqual(models.map((m) => [m.model, m.model_sha256, m.board]).at(-1), [`${meta.name}@${meta.modelVersion}`, flashedSha, 'sim']);
   // Every telemetry record so far: the board's int8 peak equals the host's, window by window.
   for (let i = 0; i < 600 && tele.length < 10; i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(tele.length >= 10, `telemetry received: ${tele.length}`);

@@ -129,6 +129,9 @@ export class OpSpec {
   beta: f32 = 1;
   adjX: bool = false;
   adjY: bool = false;
+  axis: i32 = 0;        // GATHER / CONCATENATION
+  batchDims: i32 = 0;   // GATHER
+  keepDims: bool = false; // REDUCER (SUM, MEAN)
   constructor(public opcodeIndex: i32, public inputs: i32[], public outputs: i32[]) {}
 }
 
@@ -157,6 +160,15 @@ function writeOptions(b: FbBuilder, op: OpSpec): i32 {
     b.addU8(T.BMM_OPT_ADJ_X, op.adjX ? 1 : 0);
     b.addU8(T.BMM_OPT_ADJ_Y, op.adjY ? 1 : 0);
   }
+  else if (op.optType == T.OPTS_GATHER) {
+    b.addI32(T.GATHER_OPT_AXIS, op.axis);
+    b.addI32(T.GATHER_OPT_BATCH_DIMS, op.batchDims);
+  }
+  else if (op.optType == T.OPTS_CONCATENATION) {
+    b.addI32(T.CONCAT_OPT_AXIS, op.axis);
+    b.addU8(T.CONCAT_OPT_ACTIVATION, op.act);
+  }
+  else if (op.optType == T.OPTS_REDUCER) b.addU8(T.REDUCER_OPT_KEEP_DIMS, op.keepDims ? 1 : 0);
   return b.endTable();
 }
 
@@ -392,4 +404,47 @@ export function maxAbsDiff(a: i32[], b: i32[]): i32 {
   let d = 0;
   for (let i = 0; i < a.length; i++) d = max(d, abs(a[i] - b[i]));
   return d;
+}
+
+/**
+ * A one-op model over `tensors`: op 0 with opcode `code` reads `inputs` (tensor indices; -1 =
+ * absent) and writes `output`; the graph input is tensor 0 and the output is `output`. Tensors
+ * whose `buffer` is > 0 take their data from `buffers[buffer - 1]`. `op` carries the options
+ * (optType and its fields); its opcodeIndex must be 0, its inputs/outputs are overwritten.
+ */
+export function oneOpModel(code: i32, tensors: TensorSpec[], buffers: Uint8Array[], inputs: i32[], output: i32, op: OpSpec): Uint8Array {
+  const m = new ModelSpec();
+  m.opcodes = [code];
+  for (let i = 0; i < buffers.length; i++) m.buffers.push(buffers[i]);
+  m.tensors = tensors;
+  op.inputs = inputs;
+  op.outputs = [output];
+  m.ops = [op];
+  m.inputs = [0];
+  m.outputs = [output];
+  return buildModel(m);
+}
+
+/** Writes f32 `input`, invokes, and returns the int8 output; status in lastStatus. */
+export function runF32ToInt8(input: f32[]): i32[] {
+  const ip = modelInputPtr();
+  const n = <i32>modelInputBytes() >> 2;
+  for (let i = 0; i < n && i < input.length; i++) store<f32>(ip + (<usize>i << 2), input[i]);
+  lastStatus = modelInvoke();
+  const out: i32[] = [];
+  const op = modelOutputPtr();
+  for (let i = 0; i < <i32>modelOutputBytes(); i++) out.push(<i32>load<i8>(op + <usize>i));
+  return out;
+}
+
+/** Writes int8 `input`, invokes, and returns the f32 output; status in lastStatus. */
+export function runInt8ToF32(input: i32[]): f32[] {
+  const ip = modelInputPtr();
+  const n = <i32>modelInputBytes();
+  for (let i = 0; i < n && i < input.length; i++) store<i8>(ip + <usize>i, <i8>input[i]);
+  lastStatus = modelInvoke();
+  const out: f32[] = [];
+  const op = modelOutputPtr();
+  for (let i = 0; i < (<i32>modelOutputBytes() >> 2); i++) out.push(load<f32>(op + (<usize>i << 2)));
+  return out;
 }

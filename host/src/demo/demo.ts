@@ -12,7 +12,9 @@ import { connectDevice } from '../mqtt/device.ts';
 import { watchAlerts, formatAlert } from '../mqtt/alerts.ts';
 import { topicFilter } from '../mqtt/topics.ts';
 import { parsePayload, type TelemetryPayload } from '../mqtt/schema.ts';
-import { startSim } from '../sim/sim.ts';
+import { DEFAULT_WASM, startSim } from '../sim/sim.ts';
+import { loadBoard } from '../sim/board.ts';
+import { announcingLog } from '../sim/announce.ts';
 import { flashModel, readModelFile } from '../flash/flash.ts';
 import { loadEtt, percentile, TARGET } from '../grid/data.ts';
 import { withSiteLimits } from '../grid/site.ts';
@@ -87,6 +89,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       o.say(`operator    ALERT ${formatAlert(a, info)}`);
     },
     onStatus: (s, info) => o.say(`operator    ${info.site}/${info.device} is ${s.state}`),
+    onModel: (m, info) => o.say(`operator    ${info.site}/${info.device} runs ${m.model} (sha256 ${m.model_sha256?.slice(0, 16) ?? '?'}..., firmware ${m.firmware ?? '?'})`),
   });
   const tele = await mqtt.connectAsync(broker.url, { clientId: 'dendra-demo-telemetry' });
   await tele.subscribeAsync(topicFilter('telemetry', site, device), { qos: 0 });
@@ -103,14 +106,15 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     if (!o.forever && summary.windows >= o.windows) finish();
   });
   const publisher = await connectDevice({ url: broker.url, site, device });
+  const flashFile = path.join(dir, 'board.flash');
   const sim = await startSim({
     board: 'sim',
-    flashFile: path.join(dir, 'board.flash'),
+    flashFile,
     dataCsv: o.dataCsv,
     start: o.start,
     msPerHour: o.msPerHour,
     publisher,
-    log: (level, text) => { if (level >= 1) o.say(`board       ${text}`); },
+    log: announcingLog((level, text) => { if (level >= 1) o.say(`board       ${text}`); }, publisher, flashFile, loadBoard('sim'), DEFAULT_WASM),
   });
   o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);
   try {

@@ -14,6 +14,16 @@ import { connectDevice, type Publisher } from '../../mqtt/device.ts';
 import { DEFAULT_ETT, REPO_ROOT } from '../paths.ts';
 import { readPublicKeyFile } from '../../image/keys.ts';
 import { boardFamily } from '../../sim/hal.ts';
+import { announcingLog } from '../../sim/announce.ts';
+import { DEFAULT_WASM } from '../../sim/sim.ts';
+import type { Board } from '../../sim/board.ts';
+
+/** With a broker, the board's log also publishes the retained `model` record whenever a model loads. */
+function withModelRecord(log: (level: number, text: string) => void, publisher: Publisher | undefined, flashFile: string, board: Board) {
+  return publisher
+    ? announcingLog(log, publisher, flashFile, board, DEFAULT_WASM, (e) => process.stderr.write(`sim: mqtt: ${e.message}\n`))
+    : log;
+}
 
 interface SimOpts {
   board: string;
@@ -68,7 +78,7 @@ export function registerSim(program: Command): void {
         msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 1000),
         publisher,
         trustedKeys,
-        log: (_level, text) => process.stderr.write(`board: ${text}\n`),
+        log: withModelRecord((_level, text) => process.stderr.write(`board: ${text}\n`), publisher, flashFile, board),
       });
       if (!sim.trust.provisioned) {
         process.stderr.write('sim: warning: no trusted keys in this board\'s flash: development mode, it runs unsigned models (provision keys with --trust KEYFILE)\n');
