@@ -1,5 +1,6 @@
 // Bootloader commands of serial protocol v1 (CONTRACTS.md "Serial protocol v1", "Model slot in
-// flash"): HELLO, BEGIN, WRITE, FINISH, STATUS. Every command gets one response (type cmd|0x80,
+// flash"): HELLO, BEGIN, WRITE, FINISH, STATUS, SET_BAUD. WRITEs may come pipelined and out of
+// order: `received` is the contiguous prefix, later extents are remembered until the hole fills. Every command gets one response (type cmd|0x80,
 // same seq, status i8 then data). A repeated command (same type and seq as the last one, e.g. a
 // host retry after a lost response) gets the cached response again without running twice; HELLO
 // starts a session and clears that cache. Static buffers only; the model window, the slot
@@ -7,7 +8,8 @@
 // BEGIN type 1 is a raw model (refused with E_SIGNATURE on a board with trusted keys), type 2 a
 // signed image (boot/signed.ts): stored whole, verified at FINISH, only its payload is the model.
 
-import { uart_read, uart_write } from "../hal/uart";
+import { uart_read, uart_write, uart_set_baud } from "../hal/uart";
+import { board_max_baud } from "../hal/board";
 import { flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
 import {
@@ -27,6 +29,8 @@ export const CMD_BEGIN: u8 = 0x02;
 export const CMD_WRITE: u8 = 0x03;
 export const CMD_FINISH: u8 = 0x04;
 export const CMD_STATUS: u8 = 0x05;
+/** SET_BAUD: payload baud u32 (0 = only ask); answer current u32, max u32; switch after the ACK. */
+export const CMD_SET_BAUD: u8 = 0x06;
 export const RESPONSE_BIT: u8 = 0x80;
 export const PROTO_VERSION: u8 = 1;
 export const IMAGE_MODEL: u8 = 1;
@@ -42,6 +46,10 @@ const BOARD_ID = "dendra";
 const RX_CHUNK: u32 = 256;
 const MAX_READS: i32 = 64;
 const RESP_CAP: u32 = 64;
+/** Out-of-order WRITE extents kept above `received` (a host window of up to this many + 1 frames). */
+const MAX_EXTENTS: i32 = 8;
+/** Bytes received at a new baud with no good frame after which the board goes back to the old one. */
+const BAUD_PROBATION_BYTES: u32 = 2048;
 
 const rxBuf: usize = memory.data(<i32>RX_CHUNK);
 const txBuf: usize = memory.data(<i32>(RESP_CAP + 10));
@@ -70,6 +78,14 @@ let imageSize: u32 = 0;
 let received: u32 = 0;
 let changed = false;
 let cacheLen: u32 = 0;
+const extStart: usize = memory.data(MAX_EXTENTS * 4);
+const extEnd: usize = memory.data(MAX_EXTENTS * 4);
+let extCount: i32 = 0;
+let baudNow: u32 = 0;
+let baudOld: u32 = 0;
+let baudPending: u32 = 0;
+let probation: bool = false;
+let probationBytes: u32 = 0;
 let cacheType: u8 = 0;
 let cacheSeq: u8 = 0;
 
@@ -146,6 +162,7 @@ function doBegin(p: usize, len: u32): i32 {
   imageSize = size;
   imageType = type;
   received = 0;
+  extCount = 0;
   receiving = true;
   return S.OK;
 }
@@ -156,9 +173,77 @@ function doWrite(p: usize, len: u32): i32 {
   const off = load<u32>(p);
   const n = len - 4;
   if (<u64>off + <u64>n > <u64>imageSize) return S.E_TOO_LARGE;
+  // `received` is the contiguous prefix (the resume point); a WRITE beyond a hole (a windowed host
+  // lost an earlier frame) is stored and remembered as an extent until the hole is filled.
+  if (off > received && extCount >= MAX_EXTENTS) return S.E_FRAME; // too far ahead: NAK, resent later
   if (flash_write(bankAddr(target) + SLOT_HEADER_BYTES + off, p + 4, n) < 0) return S.E_FLASH;
+  if (off > received) {
+    store<u32>(extStart + (<usize>extCount << 2), off);
+    store<u32>(extEnd + (<usize>extCount << 2), off + n);
+    extCount++;
+    return S.OK;
+  }
   if (off + n > received) received = off + n;
+  mergeExtents();
   return S.OK;
+}
+
+/** Advances `received` over the remembered extents it now reaches, dropping them. */
+function mergeExtents(): void {
+  let again = true;
+  while (again) {
+    again = false;
+    for (let i = 0; i < extCount; i++) {
+      const a = extStart + (<usize>i << 2);
+      const b = extEnd + (<usize>i << 2);
+      if (load<u32>(a) > received) continue;
+      if (load<u32>(b) > received) received = load<u32>(b);
+      extCount--;
+      store<u32>(a, load<u32>(extStart + (<usize>extCount << 2)));
+      store<u32>(b, load<u32>(extEnd + (<usize>extCount << 2)));
+      again = true;
+      break;
+    }
+  }
+}
+
+/**
+ * SET_BAUD data: current baud u32 | max baud u32. `baud` 0 only asks; above the board's max (or a
+ * rate the UART refuses) is E_BOUNDS. The switch itself happens after the ACK went out.
+ */
+function doSetBaud(p: usize, len: u32): i32 {
+  if (len != 4) return S.E_BOUNDS;
+  const want = load<u32>(p);
+  const max = board_max_baud();
+  if (want > max) return S.E_BOUNDS;
+  if (want != 0) baudPending = want;
+  const d = txBuf + 7;
+  store<u32>(d, want != 0 ? want : baudNow); // 0: the board's default rate, never switched
+  store<u32>(d, max, 4);
+  return S.OK;
+}
+
+/** Applies a SET_BAUD accepted just now (its ACK is queued at the old rate). */
+function switchBaud(): void {
+  const want = baudPending;
+  baudPending = 0;
+  if (uart_set_baud(want) < 0) return;
+  baudOld = baudNow;
+  baudNow = want;
+  probation = true;
+  probationBytes = 0;
+}
+
+/** A board that hears only garbage at its new baud returns to the old one (the host fell back). */
+function probationByte(goodFrame: bool): void {
+  if (!probation) return;
+  if (goodFrame) {
+    probation = false;
+    return;
+  }
+  if (++probationBytes < BAUD_PROBATION_BYTES) return;
+  probation = false;
+  if (uart_set_baud(baudOld) >= 0) baudNow = baudOld; // 0: the board's default
 }
 
 function doFinish(): i32 {
@@ -229,13 +314,18 @@ function handleFrame(): void {
   else if (type == CMD_WRITE) st = doWrite(p, len);
   else if (type == CMD_FINISH) st = doFinish();
   else if (type == CMD_STATUS) dataLen = doStatus();
-  else st = S.E_STATE;
+  else if (type == CMD_SET_BAUD) {
+    st = doSetBaud(p, len);
+    if (st == S.OK) dataLen = 8;
+  } else st = S.E_STATE;
   reply(type, seq, st, st == S.OK ? dataLen : 0);
+  if (baudPending != 0) switchBaud();
 }
 
 /** Processes one received byte: runs a completed command, NAKs a damaged frame. */
 export function bootFeedByte(b: u8): void {
   const r = parserFeed(b);
+  probationByte(r == FEED_FRAME);
   if (r == FEED_FRAME) handleFrame();
   else if (r == FEED_BAD_CRC) {
     store<i8>(txBuf + 6, <i8>S.E_FRAME);

@@ -15,3 +15,7 @@ export declare function board_max_frame(): u32;
  */
 @external("hal", "board_family")
 export declare function board_family(dst: usize, cap: u32): i32;
+
+/** Highest UART baud the board supports (boards/ `uart.maxBaud`). */
+@external("hal", "board_max_baud")
+export declare function board_max_baud(): u32;

@@ -1,18 +1,21 @@
 /**
  * `flashModel`: sends a .tflite model or a signed model image (.dimg, image.ts) to a board's
  * bootloader over a serial port
- * (HELLO, BEGIN, WRITE chunks, FINISH), with progress and one-line errors for the usual failures:
+ * (HELLO, [SET_BAUD], BEGIN, WRITE chunks with a window of frames in flight, FINISH), with progress and one-line errors for the usual failures:
  * missing port, busy port, silent board, file that is not a model or does not fit the slot.
  * A transfer interrupted by a lost line, a vanished port or a board reset is resumed: HELLO,
  * STATUS (where did the board stop, for which image), then WRITE from there, or BEGIN again when
  * the board lost the transfer (docs/flash-protocol.md "Resume").
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { SerialPort } from 'serialport';
 import { InputError } from '../errors.ts';
 import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
 import { readFlashImage, type FlashImage } from './image.ts';
+import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
+import { sendWindowed, MAX_WINDOW } from './window.ts';
 import type { PublicKey } from '../image/keys.ts';
 
 /** Progress of a flash: image bytes acknowledged by the board so far, of `total`. */
@@ -39,8 +42,20 @@ export interface FlashOptions {
    * on its own in any case.
    */
   trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[];
-  /** Baud rate (default 115200; a pty ignores it). */
-  baud?: number;
+  /**
+   * Baud to transfer at: a number or 'max' (the board's max). When it differs from `lineBaud`,
+   * the host switches board and port with SET_BAUD after HELLO and back after FINISH
+   * (docs/flash-protocol.md "SET_BAUD"); a baud above the board's max is FlashError `E_BAUD`.
+   * Default: `lineBaud` (no switch). A pty ignores the rate; the simulator's pacing follows it.
+   */
+  baud?: BaudRequest;
+  /** Baud the port opens at, the board's current rate (default 115200). */
+  lineBaud?: number;
+  /**
+   * WRITE frames in flight (1..8, default 4): acks by seq, resend from the first unacknowledged
+   * frame on timeout (host/src/flash/window.ts). 1 = stop-and-wait (one WRITE, one ack).
+   */
+  windowSize?: number;
   /** Called after every acknowledged chunk. */
   onProgress?: (p: FlashProgress) => void;
   /** Per-attempt response timeout, ms (default 1000). */
@@ -81,7 +96,18 @@ export interface FlashResult {
   alreadyCommitted: boolean;
   /** Image bytes per second over the whole flash. */
   bytesPerSec: number;
+  /** Baud the image bytes went at (after SET_BAUD). */
+  baud: number;
+  /** WRITE frames in flight that were allowed. */
+  windowSize: number;
+  /** Time from the first WRITE sent to the last WRITE acknowledged, summed over sessions, ms. */
+  writeMs: number;
+  /** Image bytes acknowledged per second over {@link writeMs} (0 when nothing was written). */
+  writeBytesPerSec: number;
 }
+
+/** Default WRITE window of {@link flashModel}. */
+export const DEFAULT_WINDOW = 4;
 
 /**
  * Reads and checks a model file: it must exist and carry the TFLite identifier "TFL3" at bytes 4..8.
@@ -174,33 +200,44 @@ export async function listPorts(): Promise<string[]> {
  *   `E_TOO_LARGE` when the model does not fit, and the {@link BootClient} errors for the rest
  *   (the last one when the resumes ran out). A board's refusal (e.g. FINISH of an image signed by
  *   an untrusted key) is FlashError `E_BOARD` with `fwStatus` (host/src/status.ts) and is not resumed.
+ *   FlashError `E_WINDOW` for a window outside 1..8, `E_BAUD` for a baud above the board's max
+ *   (see {@link negotiateBaud}).
  */
 export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
   const t0 = Date.now();
+  const w = opts.windowSize ?? DEFAULT_WINDOW;
+  if (!Number.isInteger(w) || w < 1 || w > MAX_WINDOW) throw new FlashError('E_WINDOW', `window size must be 1..${MAX_WINDOW}, got ${w}`);
   const img = readFlashImage(opts.file, opts.trustedKeys);
   const image = img.bytes;
   const sha = img.sha;
   const maxResumes = opts.resumes ?? DEFAULT_RESUMES;
-  let port = await openPort(opts.port, opts.baud ?? 115200);
-  const acc = { retries: 0, startedAt: [] as number[], chunks: 0, started: false, already: false };
+  const lineBaud = opts.lineBaud ?? 115200;
+  let port = await openPort(opts.port, lineBaud);
+  const acc: Acc = { retries: 0, startedAt: [], chunks: 0, started: false, already: false, baud: lineBaud, writeMs: 0, writeBytes: 0 };
   try {
     for (let round = 0; ; round++) {
       const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
       try {
-        const board = await session(client, opts, img, round > 0 || !!opts.resume, acc);
+        const board = await session(client, port, opts, img, round > 0 || !!opts.resume, acc);
+        if (acc.baud !== lineBaud) await restoreBaud(client, port, lineBaud);
         const ms = Date.now() - t0;
         return {
           board, bytes: image.length, signed: img.header !== null, chunks: acc.chunks, retries: acc.retries + client.retried, ms, resumes: round,
           startedAt: acc.startedAt, alreadyCommitted: acc.already, sha256: Buffer.from(sha).toString('hex'),
           bytesPerSec: ms > 0 ? Math.round((image.length * 1000) / ms) : image.length,
+          baud: acc.baud, windowSize: opts.windowSize ?? DEFAULT_WINDOW, writeMs: acc.writeMs,
+          writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0,
         };
       } catch (e) {
         if (!acc.started || round >= maxResumes || !resumable(e)) throw e;
         opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${maxResumes - round} resume(s) left)`);
         if ((e as FlashError).code === 'E_PORT' || !port.isOpen) {
           await closePort(port);
-          port = await openPort(opts.port, opts.baud ?? 115200);
+          port = await openPort(opts.port, lineBaud);
+        } else if (acc.baud !== lineBaud) {
+          await restoreBaud(client, port, lineBaud); // a new session starts at the line's rate
         }
+        acc.baud = lineBaud;
       } finally {
         acc.retries += client.retried;
         client.close();
@@ -218,10 +255,11 @@ function resumable(e: unknown): boolean {
   return e.code === 'E_BOARD' && (e.fwStatus === FW_E_STATE || e.fwStatus === FW_E_HASH);
 }
 
-type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean };
+type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean;
+  baud: number; writeMs: number; writeBytes: number };
 
 /** One session on an open port: HELLO, checks, then the (resumed) transfer. Returns the board. */
-async function session(client: BootClient, opts: FlashOptions, img: FlashImage,
+async function session(client: BootClient, port: SerialPort, opts: FlashOptions, img: FlashImage,
                        resume: boolean, acc: Acc): Promise<HelloInfo> {
   const { bytes: image, sha } = img;
   const board = await helloOrExplain(client, opts.port);
@@ -233,6 +271,7 @@ async function session(client: BootClient, opts: FlashOptions, img: FlashImage,
   }
   const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
   if (!(chunk >= 1)) throw new FlashError('E_PROTO', `unusable chunk size ${chunk} (board max frame ${board.maxFrame} bytes)`);
+  if (opts.baud !== undefined) acc.baud = await negotiateBaud(client, port, acc.baud, opts.baud, opts.log);
   acc.started = true;
   const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
   if (plan === 'done') {
@@ -244,7 +283,15 @@ async function session(client: BootClient, opts: FlashOptions, img: FlashImage,
   const from = plan === 'begin' ? 0 : plan;
   if (plan !== 'begin') opts.log?.(`board has ${from} of ${image.length} bytes of this image: continuing from there`);
   acc.startedAt.push(from);
-  acc.chunks += await sendFrom(client, image, from, chunk, opts.onProgress);
+  const window = opts.windowSize ?? DEFAULT_WINDOW;
+  const progress = (bytes: number) => opts.onProgress?.({ bytes, total: image.length });
+  const w0 = performance.now();
+  if (window !== 1) progress(from);
+  acc.chunks += window === 1
+    ? await sendFrom(client, image, from, chunk, opts.onProgress)
+    : await sendWindowed(client, image, from, chunk, { windowSize: window, onProgress: progress, log: opts.log });
+  acc.writeMs += performance.now() - w0;
+  acc.writeBytes += image.length - from;
   await client.finish();
   return board;
 }

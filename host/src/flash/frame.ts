@@ -18,7 +18,7 @@ export const PROTO_VERSION = 1;
 export const MAX_PAYLOAD_LIMIT = 0xffff;
 
 /** Command types; a response has type `cmd | RESPONSE_BIT`. */
-export const Cmd = { HELLO: 0x01, BEGIN: 0x02, WRITE: 0x03, FINISH: 0x04, STATUS: 0x05 } as const;
+export const Cmd = { HELLO: 0x01, BEGIN: 0x02, WRITE: 0x03, FINISH: 0x04, STATUS: 0x05, SET_BAUD: 0x06 } as const;
 /** Command type values. */
 export type CmdType = (typeof Cmd)[keyof typeof Cmd];
 /** Bit set in a response's type. */

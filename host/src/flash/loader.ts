@@ -80,7 +80,15 @@ export interface BootClientOptions {
   log?: (line: string) => void;
 }
 
-const NAMES: Record<number, string> = { 1: 'HELLO', 2: 'BEGIN', 3: 'WRITE', 4: 'FINISH', 5: 'STATUS' };
+/** Command names for log lines and errors. */
+export const CMD_NAMES: Record<number, string> = { 1: 'HELLO', 2: 'BEGIN', 3: 'WRITE', 4: 'FINISH', 5: 'STATUS', 6: 'SET_BAUD' };
+const NAMES = CMD_NAMES;
+
+/** What SET_BAUD reports: the baud in force after it (0 = the board's default, never switched) and the board's max. */
+export interface BaudInfo {
+  baud: number;
+  maxBaud: number;
+}
 
 /** Issues bootloader commands over a {@link Transport}. One command at a time. */
 export class BootClient {
@@ -89,6 +97,7 @@ export class BootClient {
   /** Zero bytes sent before a retry after a timeout (max frame + 10 once HELLO told it). */
   flushBytes = DEFAULT_FLUSH_BYTES;
   private waiter: ((f: Frame) => void) | null = null;
+  private readonly listeners = new Set<(f: Frame) => void>();
   private readonly unsubscribe: () => void;
   readonly timeoutMs: number;
   readonly retries: number;
@@ -102,8 +111,48 @@ export class BootClient {
     this.log = opts.log ?? (() => {});
     this.seq = (opts.seqStart ?? Math.floor(Math.random() * 256)) & 0xff;
     this.unsubscribe = transport.onData((chunk) => {
-      for (const f of this.decoder.push(chunk)) this.waiter?.(f);
+      this.dispatch(this.decoder.push(chunk));
     });
+  }
+
+  private dispatch(frames: Frame[]): void {
+    for (const f of frames) {
+      this.waiter?.(f);
+      for (const l of this.listeners) l(f);
+    }
+  }
+
+  /**
+   * Subscribes to every decoded frame from the board (for pipelined commands, see window.ts);
+   * returns the unsubscribe function.
+   */
+  onFrame(listener: (f: Frame) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Takes the next seq (what {@link request} would use). */
+  nextSeq(): number {
+    const s = this.seq;
+    this.seq = (this.seq + 1) & 0xff;
+    return s;
+  }
+
+  /**
+   * Sends one command frame without waiting for its answer (pipelining; answers reach
+   * {@link onFrame} listeners). @throws FlashError `E_PORT` when the port write fails.
+   */
+  async post(type: number, seq: number, payload: Uint8Array): Promise<void> {
+    await this.transport.write(encodeFrame(type, seq, payload));
+  }
+
+  /**
+   * Resynchronises after a timeout as {@link request} does: the decoder rescans past its partial
+   * frame (frames found go to the listeners), then the zero flush goes out. Never throws.
+   */
+  async resyncAndFlush(): Promise<void> {
+    this.dispatch(this.decoder.resync());
+    await this.flush();
   }
 
   /** Stops listening to the transport (does not close it). */
@@ -119,8 +168,7 @@ export class BootClient {
    *   malformed response.
    */
   async request(type: number, payload: Uint8Array = new Uint8Array(0), timeoutMs = this.timeoutMs): Promise<Uint8Array> {
-    const seq = this.seq;
-    this.seq = (this.seq + 1) & 0xff;
+    const seq = this.nextSeq();
     const name = NAMES[type] ?? `0x${type.toString(16)}`;
     const frame = encodeFrame(type, seq, payload);
     const attempts = this.retries + 1;
@@ -247,5 +295,20 @@ export class BootClient {
       receiving: (d[16] & 1) !== 0,
       active: bank < 0 ? null : { bank, generation: dv.getUint32(18, true), length: dv.getUint32(22, true), sha256Prefix: hex(26, 34) },
     };
+  }
+
+  /**
+   * SET_BAUD: asks the board to switch its UART to `baud` after answering (0 = only ask). The
+   * board answers at the old rate; the caller then moves its own port (see flash.ts setBaud).
+   * @throws FlashError `E_BOARD` (status -1, E_BOUNDS) for a baud above the board's max, and as
+   *   {@link request}; `E_PROTO` for a short answer (e.g. a board without SET_BAUD answers E_STATE).
+   */
+  async setBaud(baud: number): Promise<BaudInfo> {
+    const p = new Uint8Array(4);
+    new DataView(p.buffer).setUint32(0, baud >>> 0, true);
+    const d = await this.request(Cmd.SET_BAUD, p);
+    if (d.length < 8) throw new FlashError('E_PROTO', `SET_BAUD response too short (${d.length} bytes)`);
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    return { baud: dv.getUint32(0, true), maxBaud: dv.getUint32(4, true) };
   }
 }

@@ -76,6 +76,11 @@ export interface HalOptions {
   dma: WindowDma;
   /** Sends UART TX bytes (to the pty). */
   uartTx: (bytes: Uint8Array) => void;
+  /**
+   * Switches the UART's line rate (the sim's wire pacing follows it); called by `uart_set_baud`
+   * after its bounds check and with the board's default baud at a power-on reset. Default: no-op.
+   */
+  uartSetBaud?: (baud: number) => void;
   publisher?: Publisher;
   /** Receives firmware log lines (default: stderr). */
   log?: (level: number, text: string) => void;
@@ -94,6 +99,8 @@ export class SimHal {
   sleepRequest: number | null = null;
   /** Counters for reports and tests. */
   readonly stats = { rxDropped: 0, txBytes: 0, published: 0, publishErrors: 0, halErrors: 0, activeMs: 0, sleepMs: 0 };
+  /** The UART's baud (the board's default until the firmware calls uart_set_baud). */
+  baud: number;
   /** Called when UART bytes arrive (the simulator wakes the core). */
   onRx: (() => void) | null = null;
   /** HAL calls made so far (they number the power-cut points). */
@@ -105,6 +112,7 @@ export class SimHal {
 
   constructor(private readonly o: HalOptions) {
     this.net = new NetStack(o.publisher);
+    this.baud = o.board.uart.defaultBaud;
   }
 
   /** Gives the HAL the instance's memory (call right after instantiation). */
@@ -128,6 +136,8 @@ export class SimHal {
 
   /** Power-on reset of the board-side RAM state: RX FIFO emptied, no pending sleep or tick. */
   powerReset(): void {
+    this.baud = this.o.board.uart.defaultBaud;
+    this.o.uartSetBaud?.(this.baud);
     this.rx = [];
     this.rxBytes = 0;
     this.sleepRequest = null;
@@ -262,6 +272,13 @@ export class SimHal {
         this.stats.txBytes += data.length;
         return data.length;
       },
+      uart_set_baud: (baud: number): number => {
+        const b = (baud >>> 0) || this.o.board.uart.defaultBaud;
+        if (b > this.o.board.uart.maxBaud) return HAL_E_BOUNDS;
+        this.baud = b;
+        this.o.uartSetBaud?.(b);
+        return 0;
+      },
     };
   }
 
@@ -352,6 +369,7 @@ export class SimHal {
       },
       board_arena_limit: (): number => board.arenaLimitBytes,
       board_max_frame: (): number => board.uart.maxFramePayload,
+      board_max_baud: (): number => board.uart.maxBaud,
       board_family: (dst: number, cap: number): number => {
         const name = new TextEncoder().encode(boardFamily(board));
         const out = this.span(dst, Math.min(cap >>> 0, name.length));

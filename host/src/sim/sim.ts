@@ -1,6 +1,7 @@
 /**
  * The simulated board: runs the real firmware .wasm in Node with the HAL of hal.ts, a real
- * pseudo-terminal UART (socat), file-backed flash and ETT replay on DMA. `fw_init` once, then
+ * pseudo-terminal UART (socat; paced at its baud with `pace`), file-backed flash and ETT replay
+ * on DMA. `fw_init` once, then
  * `fw_tick` in a loop; when the firmware sleeps (`pmu_sleep_until`), the simulator waits real time
  * scaled by `msPerHour` (accelerated replay), or less when UART data or a DMA completion wakes it.
  * A firmware trap reboots the board (new instance, same flash), like a watchdog reset.
@@ -19,6 +20,7 @@ import { FlashFile } from './flashfile.ts';
 import { SimHal, PowerCut, type Publisher } from './hal.ts';
 import { LineFaults, type LineFaultOptions } from './linefaults.ts';
 import { startPtyPair, type PtyPair } from './pty.ts';
+import { pacedWire, type PacedWire } from './uartpace.ts';
 import { provisionKeys, readKeyTable, type TrustedKey } from './trust.ts';
 import { readEttCsv, WindowDma, DEFAULT_START, HOUR_MS } from './sensors.ts';
 
@@ -51,6 +53,11 @@ export interface SimOptions {
   ptyDir?: string;
   /** Seeded faults on the bytes the board receives and sends (none by default). */
   lineFaults?: LineFaultOptions;
+  /**
+   * Pace the UART at its baud in both directions (8N1, 10 bits per byte; host/src/sim/uartpace.ts),
+   * following `uart_set_baud`. Default false here (fast unit tests); `dendra sim` turns it on.
+   */
+  pace?: boolean;
   /** Cut the power at this HAL call number (1-based, counted over every import since start). */
   powerCutAtHalCall?: number;
   /** Cut the power at this flash call number (flash_read/write/erase, 1-based, since start). */
@@ -98,6 +105,8 @@ export interface SimHandle {
   hal: SimHal;
   /** The line fault injector (null without the lineFaults option). */
   line: LineFaults | null;
+  /** The wire pacers (board -> host `tx`, host -> board `rx`), null without `pace`. */
+  wire: PacedWire | null;
   /**
    * Arms a power cut `n` HAL calls (or flash calls) from now; replaces any armed cut.
    * @throws RangeError unless exactly one of halCalls/flashOps is an integer >= 1.
@@ -168,14 +177,25 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
   const uart = port;
   const log = opts.log ?? ((l: number, t: string) => process.stderr.write(`[board] ${['debug', 'info', 'warn', 'error'][l] ?? l}: ${t}\n`));
   const line = opts.lineFaults ? new LineFaults(opts.lineFaults) : null;
+  const toHost = (out: Uint8Array) => {
+    if (out.length > 0 && uart.isOpen) uart.write(Buffer.from(out));
+  };
+  // Faults damage the bytes on the wire: board -> faults -> pacing -> pty, pty -> pacing -> faults -> board.
+  const fromHost = (d: Uint8Array) => {
+    const got = line ? line.apply(d) : d;
+    if (got.length > 0) hal.feedRx(got);
+  };
+  const wire = opts.pace ? pacedWire(board.uart.defaultBaud, toHost, fromHost) : null;
   const uartTx = (b: Uint8Array) => {
     const out = line ? line.apply(b) : b;
-    if (out.length > 0) uart.write(Buffer.from(out));
+    if (wire) wire.tx.push(out);
+    else toHost(out);
   };
-  const hal = new SimHal({ board, flash, dma, publisher: opts.publisher, log, uartTx });
+  const uartSetBaud = (baud: number) => wire?.setBaud(baud);
+  const hal = new SimHal({ board, flash, dma, publisher: opts.publisher, log, uartTx, uartSetBaud });
   uart.on('data', (d: Buffer) => {
-    const got = line ? line.apply(new Uint8Array(d)) : new Uint8Array(d);
-    if (got.length > 0) hal.feedRx(got);
+    if (wire) wire.rx.push(new Uint8Array(d));
+    else fromHost(new Uint8Array(d));
   });
   hal.armPowerCut({ halCall: opts.powerCutAtHalCall, flashOp: opts.powerCutAtFlashOp });
   const runner = new Runner(module, hal, dma, log, opts.msPerHour ?? 1000);
@@ -190,11 +210,13 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
     trust,
     hal,
     line,
+    wire,
     powerCutAfter: (n) => armRelative(hal, n),
     call: (name, ...args) => runner.call(name, args),
     stats: () => runner.stats(),
     stop: () => (stopped ??= (async () => {
       await runner.stop();
+      wire?.close();
       await new Promise<void>((r) => (uart.isOpen ? uart.close(() => r()) : r()));
       await ptyPair.close();
       flash.close();

@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '../run.ts';
-import { flashModel } from '../../flash/flash.ts';
+import { flashModel, DEFAULT_WINDOW } from '../../flash/flash.ts';
+import { checkBaud, parseBaud } from '../../flash/baud.ts';
 import { isSignedImage, readFlashImage } from '../../flash/image.ts';
 import { readPublicKeyFile, type PublicKey } from '../../image/keys.ts';
 import { readTflite } from '../../tflite/reader.ts';
@@ -20,7 +21,8 @@ import { estimateArenaBytes } from '../../grid/card.ts';
 interface FlashOpts {
   port: string;
   board: string;
-  baud: string;
+  baud?: string;
+  window: string;
   timeout: string;
   retries: string;
   resumes: string;
@@ -63,7 +65,8 @@ export function registerFlash(program: Command): void {
     .argument('<model>', '.tflite model file, or a signed image made by dendra sign --type model')
     .requiredOption('--port <tty>', 'serial port, e.g. /dev/ttyUSB0 or the pty printed by dendra sim')
     .option('--board <name>', 'board descriptor in boards/ (the model must fit its model region and arena)', 'sim')
-    .option('--baud <n>', 'baud rate', '115200')
+    .option('--baud <n|max>', 'transfer at this baud, or max (the board\'s): the board switches after HELLO (SET_BAUD) and back after FINISH; default: stay at the board\'s default baud')
+    .option('--window <n>', 'WRITE frames in flight (1 = stop-and-wait, max 8)', String(DEFAULT_WINDOW))
     .option('--timeout <ms>', 'response timeout per attempt', '1000')
     .option('--retries <n>', 'retries per command', '3')
     .option('--resume', 'ask the board where an interrupted transfer of this model stopped and continue from there')
@@ -76,7 +79,10 @@ export function registerFlash(program: Command): void {
       // before touching the port.
       const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
       const { model, sent } = precheck(file, keys);
-      assertModelFits(loadBoard(opts.board), sent, estimateArenaBytes(model));
+      const boardInfo = loadBoard(opts.board);
+      assertModelFits(boardInfo, sent, estimateArenaBytes(model));
+      const baud = opts.baud === undefined ? undefined : parseBaud(opts.baud);
+      if (typeof baud === 'number') checkBaud(baud, boardInfo.uart.maxBaud, `board ${boardInfo.name}`);
       const bar = makeProgress(!!opts.json, 'B');
       let started = false;
       let base = 0;
@@ -85,7 +91,9 @@ export function registerFlash(program: Command): void {
         port: opts.port,
         file,
         trustedKeys: keys,
-        baud: intOpt('--baud', opts.baud, 115200, 1),
+        baud,
+        lineBaud: boardInfo.uart.defaultBaud,
+        windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
         timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1),
         retries: intOpt('--retries', opts.retries, 3, 0),
         resumes: intOpt('--resumes', opts.resumes, 3, 0),
@@ -110,6 +118,6 @@ export function registerFlash(program: Command): void {
       }
       const kbs = (result.bytesPerSec / 1024).toFixed(1);
       const resumed = result.resumes > 0 || result.startedAt.some((o) => o > 0) ? `, resumed at ${result.startedAt.join('/')} B` : '';
-      console.log(`flashed ${result.signed ? 'signed image, ' : ''}${result.bytes} bytes to ${result.board.boardId} in ${(result.ms / 1000).toFixed(2)} s, ${kbs} KiB/s (sha256 ${result.sha256.slice(0, 16)}..., ${result.retries} retries${resumed})`);
+      console.log(`flashed ${result.signed ? 'signed image, ' : ''}${result.bytes} bytes to ${result.board.boardId} in ${(result.ms / 1000).toFixed(2)} s, ${kbs} KiB/s at ${result.baud} baud (sha256 ${result.sha256.slice(0, 16)}..., ${result.retries} retries${resumed})`);
     }));
 }

@@ -36,6 +36,7 @@ interface SimOpts {
   device: string;
   json?: boolean;
   trust?: string[];
+  pace: boolean;
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -54,6 +55,7 @@ export function registerSim(program: Command): void {
     .option('--site <id>', 'site id in topics', 'site1')
     .option('--device <id>', 'device id in topics', 'board1')
     .option('--trust <keyfile>', 'provision a trusted public key (dendra keys new) in the board\'s flash; repeat for several (max 8). Without: keys already in the flash file are kept', collect)
+    .option('--no-pace', 'do not pace the UART at its baud (default: bytes cross the pty at baud/10 bytes/s each way, following SET_BAUD)')
     .option('--json', 'print the pty path as one JSON line (NDJSON)')
     .action(action(async (opts: SimOpts) => {
       const board = loadBoard(opts.board);
@@ -78,6 +80,7 @@ export function registerSim(program: Command): void {
         msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 1000),
         publisher,
         trustedKeys,
+        pace: opts.pace,
         log: withModelRecord((_level, text) => process.stderr.write(`board: ${text}\n`), publisher, flashFile, board),
       });
       if (!sim.trust.provisioned) {

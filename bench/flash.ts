@@ -1,0 +1,154 @@
+/**
+ * Flash throughput bench (run at the end of bench/run.ts, or alone: `node --import tsx bench/flash.ts`).
+ * Every figure is a ratio measured in this run: effective image bytes/s as a fraction of the line
+ * rate (baud / 10 bytes/s, 8N1), and the windowed transfer vs stop-and-wait on the same image,
+ * board and baud. The real path: serialport <-> socat pty <-> simulator with wire pacing on
+ * (host/src/sim/uartpace.ts) <-> the real bootloader protocol (boot/proto.ts) in the boot test
+ * firmware (boot/testentry.ts: the app and interpreter are left out, its validator checks only the
+ * TFL3 identifier, so a 256 KiB random "model" passes FINISH). The board is the sim board with a
+ * larger flash and model region (4 MiB / 2 MiB, so one bank holds 256 KiB) and the baud under
+ * test as its default; one extra run starts at 115200 and switches with SET_BAUD.
+ * "write" = first WRITE sent .. last WRITE acknowledged; "whole" = open .. FINISH acknowledged
+ * (HELLO, BEGIN's erase, FINISH's hash included). Writes bench/results/flash.json and flash.md.
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBoard, type Board } from '../host/src/sim/board.ts';
+import { startSim } from '../host/src/sim/sim.ts';
+import { buildBootTestFirmware } from '../host/src/sim/testfw.ts';
+import { mulberry32 } from '../host/src/sim/linefaults.ts';
+import { flashModel, type FlashResult } from '../host/src/flash/flash.ts';
+import { HEADER_BYTES, TRAILER_BYTES } from '../host/src/flash/frame.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'bench', 'results');
+const BAUDS = [115200, 921600];
+const WINDOW = 4;
+const GOAL = 0.9;
+const MIB = 1024 * 1024;
+
+/** The sim board with room for a 256 KiB image in one bank, at `baud` by default. */
+function benchBoard(baud: number): Board {
+  const b = structuredClone(loadBoard('sim'));
+  b.flash.sizeBytes = 4 * MIB;
+  b.flash.regions.model = { ...b.flash.regions.model, addr: 1 * MIB, size: 2 * MIB };
+  b.uart = { ...b.uart, defaultBaud: baud };
+  return b;
+}
+
+/** A 256 KiB seeded random "model" (TFL3 identifier at byte 4, as the test validator wants). */
+function randomImage(size: number): Uint8Array {
+  const rand = mulberry32(256);
+  const img = Uint8Array.from({ length: size }, () => Math.floor(rand() * 256));
+  img.set(new TextEncoder().encode('TFL3'), 4);
+  return img;
+}
+
+interface Row {
+  image: string;
+  bytes: number;
+  baud: number;
+  /** How the board got to `baud`: its default, or SET_BAUD from 115200. */
+  via: 'default' | 'SET_BAUD';
+  windowSize: number;
+  writeBytesPerSec: number;
+  wholeBytesPerSec: number;
+  retries: number;
+  /** writeBytesPerSec / (baud / 10). */
+  writeFractionOfLine: number;
+  /** whole-flash bytes/s / (baud / 10). */
+  wholeFractionOfLine: number;
+}
+
+let runs = 0;
+
+async function flashOnce(wasm: string, dir: string, file: string, name: string, board: Board, windowSize: number,
+                         baud?: number): Promise<Row> {
+  const flashFile = path.join(dir, `flash-${++runs}.bin`);
+  const csv = path.join(dir, 'ett.csv');
+  const s = await startSim({ board, flashFile, dataCsv: csv, start: 0, wasmPath: wasm, pace: true, log: () => {} });
+  let r: FlashResult;
+  try {
+    r = await flashModel({ port: s.ptyPath, file, windowSize, baud, lineBaud: board.uart.defaultBaud, timeoutMs: 2000 });
+  } finally {
+    await s.stop();
+  }
+  const line = r.baud / 10;
+  const whole = (r.bytes * 1000) / r.ms;
+  return {
+    image: name, bytes: r.bytes, baud: r.baud, via: baud ? 'SET_BAUD' : 'default', windowSize, writeBytesPerSec: r.writeBytesPerSec,
+    wholeBytesPerSec: Math.round(whole), retries: r.retries, writeFractionOfLine: r.writeBytesPerSec / line, wholeFractionOfLine: whole / line,
+  };
+}
+
+/** Runs the flash bench; writes bench/results/flash.json and flash.md and prints the table. */
+export async function runFlashBench(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dendra-flash-bench-'));
+  try {
+    const wasm = buildBootTestFirmware(dir);
+    writeFileSync(path.join(dir, 'ett.csv'), ['date,HUFL,HULL,MUFL,MULL,LUFL,LULL,OT', ...Array.from({ length: 200 }, () => '2016-07-01 00:00:00,1,1,2,3,4,5,30')].join('\n') + '\n');
+    const random = path.join(dir, 'random-256k.tflite');
+    writeFileSync(random, randomImage(256 * 1024));
+    const images: [string, string][] = [['random 256 KiB', random]];
+    for (const m of ['grid', 'pack']) {
+      const f = path.join(ROOT, 'models', m, `${m}.tflite`);
+      if (existsSync(f)) images.push([`models/${m}/${m}.tflite`, f]);
+    }
+    const rows: Row[] = [];
+    for (const baud of BAUDS) {
+      for (const [name, file] of images) {
+        for (const w of [WINDOW, 1]) {
+          const row = await flashOnce(wasm, dir, file, name, benchBoard(baud), w);
+          rows.push(row);
+          process.stderr.write(`flash bench: ${name} @ ${baud} window ${w}: ${(100 * row.writeFractionOfLine).toFixed(1)}% of line rate\n`);
+        }
+      }
+    }
+    // Once: the board starts at 115200 and the host switches it to 921600 with SET_BAUD.
+    rows.push(await flashOnce(wasm, dir, random, images[0][0], benchBoard(115200), WINDOW, 921600));
+    const maxFrame = loadBoard('sim').uart.maxFramePayload;
+    const framing = (maxFrame - 4) / (maxFrame + HEADER_BYTES + TRAILER_BYTES);
+    const pair = (r: Row) => rows.find((o) => o.image === r.image && o.baud === r.baud && o.via === r.via && o.windowSize === 1);
+    const comparisons = rows.filter((r) => r.windowSize === WINDOW && pair(r)).map((r) => ({
+      image: r.image, baud: r.baud,
+      windowOverStopAndWait: r.writeBytesPerSec / pair(r)!.writeBytesPerSec,
+      wholeWindowOverStopAndWait: r.wholeBytesPerSec / pair(r)!.wholeBytesPerSec,
+      writeFractionOfLine: r.writeFractionOfLine, meetsGoal: r.writeFractionOfLine >= GOAL,
+    }));
+    const result = {
+      date: new Date().toISOString(),
+      setup: 'serialport <-> socat pty <-> sim UART paced at the baud (8N1) <-> boot/proto.ts in boot/testentry.ts (TFL3-only validator); sim board with 4 MiB flash / 2 MiB model region; uncompressed',
+      goal: { writeFractionOfLine: GOAL },
+      framingCeiling: { maxFramePayload: maxFrame, dataBytesPerFrame: maxFrame - 4, fraction: framing },
+      rows, comparisons,
+    };
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(path.join(OUT, 'flash.json'), JSON.stringify(result, null, 2) + '\n');
+    const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+    const md = [
+      '# Flash throughput',
+      '',
+      `Run ${result.date}. ${result.setup}. Line rate = baud / 10 bytes/s. "write" = first WRITE sent to last WRITE acknowledged; "whole" = port open to FINISH acknowledged (HELLO, BEGIN erase, FINISH hash included).`,
+      `Framing ceiling with ${maxFrame}-byte frames: ${pct(framing)} of the line rate. Goal: write >= ${pct(GOAL)}.`,
+      '',
+      '| image | baud | via | window | write / line rate | whole / line rate | retries |',
+      '|---|---|---|---|---|---|---|',
+      ...rows.map((r) => `| ${r.image} (${r.bytes} B) | ${r.baud} | ${r.via} | ${r.windowSize === 1 ? '1 (stop-and-wait)' : r.windowSize} | ${pct(r.writeFractionOfLine)} | ${pct(r.wholeFractionOfLine)} | ${r.retries} |`),
+      '',
+      '| image | baud | window / stop-and-wait (write) | (whole) | write >= 90% of line |',
+      '|---|---|---|---|---|',
+      ...comparisons.map((c) => `| ${c.image} | ${c.baud} | ${c.windowOverStopAndWait.toFixed(2)}x | ${c.wholeWindowOverStopAndWait.toFixed(2)}x | ${c.meetsGoal ? 'yes' : 'no'} |`),
+      '',
+      'Compression: not implemented (every figure is uncompressed).',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(OUT, 'flash.md'), md);
+    process.stdout.write(md);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runFlashBench();
