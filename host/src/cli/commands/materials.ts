@@ -23,6 +23,7 @@ import { writeDftInputs, type DftFormat } from '../../materials/dft.ts';
 import { importDftFile } from '../../materials/importdft.ts';
 import { formatScreen, screenCandidates } from '../../materials/screen.ts';
 import { enumerateCandidates } from '../../materials/substitute.ts';
+import { cifDirOf, runGnnCv, type GnnCvResult } from '../../materials/cgnn-cv.ts';
 
 interface EvalOpts { protocol?: string; seeds: string; trees: string; data: string; json?: boolean }
 interface TrainOpts { out: string; seeds: string; trees: string; data: string; json?: boolean }
@@ -181,7 +182,59 @@ function importDftCommand(m: Command): void {
     }));
 }
 
-/** Registers `materials eval|train|predict|screen|import-dft` (the lead wires it into main.ts). Errors are one-line DendraErrors. */
+interface GnnOpts { lr: string; seeds: string; epochs: string; hidden: string; cutoff: string; bounds: string; data: string; json?: boolean }
+
+function formatGnn(r: GnnCvResult): string[] {
+  const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'nan');
+  const est = (e: { value: number; lo: number; hi: number }): string => `${f2(e.value)} [${f2(e.lo)},${f2(e.hi)}]`.padEnd(20);
+  const lines = [`${'model'.padEnd(11)}${'n'.padStart(4)}  ${'MAE (bounds=-15)'.padEnd(20)}${'RMSE'.padEnd(20)}${'R2'.padEnd(20)}${'MAE (no bounds)'.padEnd(20)}${'RMSE (no bounds)'.padEnd(20)}R2 (no bounds)`];
+  for (const x of r.rows) lines.push(`${x.model.padEnd(11)}${String(x.all.n).padStart(4)}  ${est(x.all.mae)}${est(x.all.rmse)}${est(x.all.r2)}${est(x.exact.mae)}${est(x.exact.rmse)}${est(x.exact.r2).trimEnd()}`);
+  return lines;
+}
+
+function gnnCommand(m: Command): void {
+  m.command('gnn')
+    .description('grouped 5-fold CV of the crystal-graph network on the CIF subset, beside rf / gbt / gbt-cens on the same folds')
+    .option('--seeds <n>', 'seeds (fold assignment + model seed)', '1')
+    .option('--epochs <n>', 'maximum epochs per fold', '50')
+    .option('--hidden <n>', 'hidden width', '32')
+    .option('--lr <x>', 'Adam peak learning rate (cosine decay to 10%)', '0.003')
+    .option('--cutoff <A>', 'neighbour cutoff in Å', '5')
+    .option('--bounds <mode>', "'censored' (censored loss on the bound) or 'score' (train bounds as -15)", 'censored')
+    .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
+    .option('--json', 'print the results as JSON')
+    .action(action(async (opts: GnnOpts) => {
+      const cutoff = Number(opts.cutoff);
+      if (!(cutoff > 0 && cutoff <= 15)) throw new UsageError(`--cutoff must be in (0, 15] Å, got '${opts.cutoff}'`);
+      if (opts.bounds !== 'censored' && opts.bounds !== 'score') throw new UsageError(`--bounds must be 'censored' or 'score', got '${opts.bounds}'`);
+      const lr = Number(opts.lr);
+      if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be in (0, 1), got '${opts.lr}'`);
+      const t0 = Date.now();
+      const sets = loadDatasets(opts.data, (w) => process.stderr.write(`dendra: warning: ${w}\n`));
+      const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'epochs', ' | {phase}');
+      let started = false;
+      let r: GnnCvResult;
+      try {
+        r = await runGnnCv(sets.cif, {
+          cifDir: cifDirOf(opts.data), seeds: intOpt('--seeds', opts.seeds, 1, 1), graph: { cutoff },
+          cfg: { maxEpochs: intOpt('--epochs', opts.epochs, 50, 1), hidden: intOpt('--hidden', opts.hidden, 32, 1), bounds: opts.bounds, learningRate: lr },
+          onProgress: (done, total, phase) => {
+            if (!started) { bar.start(total, 'gnn cv'); started = true; }
+            bar.update(done, { phase });
+          },
+        });
+      } finally {
+        bar.stop();
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      if (opts.json) return printJson({ totalSeconds: seconds, ...r });
+      for (const line of formatGnn(r)) console.log(line);
+      console.log(`(grouped 5-fold CV, CIF subset; ${seconds.toFixed(0)} s total: graphs ${r.seconds.graphs.toFixed(0)} s, gnn ${r.seconds.gnn.toFixed(0)} s, baselines ${r.seconds.baselines.toFixed(0)} s; ` +
+        `epochs run/best per fold ${r.epochs.map((e) => `${e.run}/${e.best}`).join(' ')}; log10 S/cm; 95% bootstrap CIs)`);
+    }));
+}
+
+/** Registers `materials eval|train|predict|screen|import-dft|gnn` (the lead wires it into main.ts). Errors are one-line DendraErrors. */
 export function registerMaterials(program: Command): void {
   const m = program.command('materials').description('OBELiX ionic-conductivity baselines (cross-validated on the training split)');
   evalCommand(m);
@@ -189,4 +242,5 @@ export function registerMaterials(program: Command): void {
   predictCommand(m);
   screenCommand(m);
   importDftCommand(m);
+  gnnCommand(m);
 }
