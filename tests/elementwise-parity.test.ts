@@ -7,15 +7,8 @@ import type { QActivation, QModel, QOpCode, QTensor } from '../host/src/tflite/i
 import { writeTflite } from '../host/src/tflite/writer.ts';
 import { runInt8 } from '../host/src/quant/executor.ts';
 import { loadEngine } from '../host/src/engine/engine.ts';
+import { rng } from './opmodels.ts';
 
-/** xorshift32 stream in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 const t = (name: string, shape: number[], scale: number, zp: number, data?: Int8Array): QTensor => ({
   name, type: 'int8', shape, quant: { scale: [scale], zeroPoint: [zp], axis: 0 }, ...(data ? { data } : {}),

@@ -12,16 +12,10 @@ import { writeTflite } from '../host/src/tflite/writer.ts';
 import { runInt8 } from '../host/src/quant/executor.ts';
 import { loadEngine } from '../host/src/engine/engine.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../host/src/quant/fixedpoint.ts';
+import { rng } from './opmodels.ts';
 
 const f = Math.fround;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 const q = (real: number, acc: number) => {
   const m = quantizeMultiplier(real);

@@ -7,28 +7,8 @@ import type { QModel, QOp, QTensor } from '../host/src/tflite/ir.ts';
 import { writeTflite } from '../host/src/tflite/writer.ts';
 import { runModel } from '../host/src/quant/executor.ts';
 import { loadEngine } from '../host/src/engine/engine.ts';
+import { bytesOf, count, int, model, q8, randI8, randShape, randomConcatModel, rng } from './opmodels.ts';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const count = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
-const randI8 = (r: () => number, n: number) => Int8Array.from({ length: n }, () => int(r, -128, 127));
-const randShape = (r: () => number, rank: number) => Array.from({ length: rank }, () => int(r, 1, 5));
-
-const q8 = (name: string, shape: number[], scale: number, zp: number, data?: Int8Array): QTensor => ({
-  name, type: 'int8', shape, quant: { scale: [scale], zeroPoint: [zp], axis: 0 }, ...(data ? { data } : {}),
-});
-
-function model(tensors: QTensor[], op: QOp): QModel {
-  return { description: '', metadata: {}, tensors, ops: [op], inputs: [0], outputs: [op.outputs[0]] };
-}
-
-const bytesOf = (a: Int8Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 async function parity(m: QModel, inputs: (Int8Array | Float32Array)[]): Promise<void> {
   const bytes = writeTflite(m);
@@ -63,25 +43,9 @@ test('GATHER: random params shapes, axes, batch_dims and valid indices', async (
 test('CONCATENATION: 1 to 6 inputs (input 0 computed, the rest constant), random axes', async () => {
   const r = rng(2);
   for (let k = 0; k < 40; k++) {
-    const rank = int(r, 1, 4);
-    const base = randShape(r, rank);
-    const axis = int(r, 0, rank - 1);
-    const n = int(r, 1, 6);
-    const scale = 0.01 + r() * 0.5;
-    const zp = int(r, -128, 127);
-    const tensors: QTensor[] = [];
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const s = base.slice();
-      s[axis] = int(r, 1, 4);
-      sum += s[axis];
-      tensors.push(q8(`x${i}`, s, scale, zp, i === 0 ? undefined : randI8(r, count(s))));
-    }
-    const os = base.slice();
-    os[axis] = sum;
-    tensors.push(q8('y', os, scale, zp));
-    const m = model(tensors, { op: 'CONCATENATION', inputs: tensors.slice(0, n).map((_, i) => i), outputs: [n], options: { axis: r() < 0.5 ? axis : axis - rank } });
-    await parity(m, [randI8(r, count(tensors[0].shape)), randI8(r, count(tensors[0].shape))]);
+    const m = randomConcatModel(r, 6, 5);
+    const x0 = m.tensors[0].shape;
+    await parity(m, [randI8(r, count(x0)), randI8(r, count(x0))]);
   }
 });
 

@@ -20,30 +20,10 @@ import { tfliteOracleSession } from '../host/src/oracle/tfjs-tflite.ts';
 import { fcModel } from '../host/src/tflite/fixtures.ts';
 import { ROOT } from './proc.ts';
 import { realInputs } from './windows.ts';
+import { bytesOf, count, i32, int, model as oneOpModel, q8, randI8, randomConcatModel, rng } from './opmodels.ts';
 
-/** xorshift32 stream in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const count = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
-const randI8 = (r: () => number, n: number) => Int8Array.from({ length: n }, () => int(r, -128, 127));
 const f32 = Math.fround;
-
-const q8 = (name: string, shape: number[], scale: number, zp: number, data?: Int8Array): QTensor => ({
-  name, type: 'int8', shape, quant: { scale: [f32(scale)], zeroPoint: [zp], axis: 0 }, ...(data ? { data } : {}),
-});
-const i32 = (name: string, shape: number[], data: number[]): QTensor => ({ name, type: 'int32', shape, data: Int32Array.from(data) });
-
-function model(tensors: QTensor[], op: QOp): QModel {
-  return { description: 'oracle-ops', metadata: {}, tensors, ops: [op], inputs: [0], outputs: [op.outputs[0]] };
-}
-
-const bytesOf = (a: Int8Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const model = (tensors: QTensor[], op: QOp): QModel => oneOpModel(tensors, op, 'oracle-ops');
 
 interface Agreement { total: number; equal: number; maxDiff: number; nodes: string[] }
 
@@ -164,24 +144,7 @@ test('oracle CONCATENATION: 1 to 5 inputs (input 0 computed), random axes', asyn
   const r = rng(2);
   let a = EMPTY;
   for (let k = 0; k < 30; k++) {
-    const rank = int(r, 1, 4);
-    const base = Array.from({ length: rank }, () => int(r, 1, 4));
-    const axis = int(r, 0, rank - 1);
-    const n = int(r, 1, 5);
-    const scale = 0.01 + r() * 0.5;
-    const zp = int(r, -128, 127);
-    const tensors: QTensor[] = [];
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const s = base.slice();
-      s[axis] = int(r, 1, 4);
-      sum += s[axis];
-      tensors.push(q8(`x${i}`, s, scale, zp, i === 0 ? undefined : randI8(r, count(s))));
-    }
-    const os = base.slice();
-    os[axis] = sum;
-    tensors.push(q8('y', os, scale, zp));
-    const m = model(tensors, { op: 'CONCATENATION', inputs: tensors.slice(0, n).map((_, i) => i), outputs: [n], options: { axis: r() < 0.5 ? axis : axis - rank } });
+    const m = randomConcatModel(r, 5, 4, 'oracle-ops');
     a = merge(a, await agreement(writeTflite(m), inputsFor(r, m, 4)));
   }
   report('CONCATENATION', a, 1, 0);
