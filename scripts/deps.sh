@@ -23,3 +23,18 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
+
+# ---- test oracle (issue 3): TensorFlow's Python interpreter with the reference kernels
+# (scripts/oracle/ref.py, used only by tests/oracle-ref.test.ts) in .venv-oracle/. Optional: when
+# it cannot be installed this prints one line and deps still succeeds (the tests then stay pending).
+tf_version=2.21.0
+if ! ls .venv-oracle/lib/python3*/site-packages/tensorflow_cpu-"$tf_version".dist-info >/dev/null 2>&1; then
+  index=()
+  [ -d /opt/pypi/simple ] && index=(--index-url file:///opt/pypi/simple)
+  echo "deps: creating .venv-oracle (tensorflow-cpu==$tf_version${index:+, local mirror})"
+  if ! { command -v python3 >/dev/null 2>&1 \
+      && python3 -m venv .venv-oracle \
+      && .venv-oracle/bin/pip install -q --disable-pip-version-check "${index[@]}" "tensorflow-cpu==$tf_version"; } >/tmp/dendra-oracle-venv.log 2>&1; then
+    echo "deps: oracle venv not installed (tests/oracle-ref.test.ts stays pending): $(grep -v '^\s*$' /tmp/dendra-oracle-venv.log | tail -1)"
+  fi
+fi

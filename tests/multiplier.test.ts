@@ -4,26 +4,30 @@
 // is rounded to f32 before widening. Per-channel FC (fully_connected_common.cc) uses
 // double(in_scale) * double(w_scale[c]) / double(out_scale). The cases below are searched so that
 // the f32 and f64 products give DIFFERENT int8 outputs; firmware (reference + SIMD) and host must
-// both give the f32-product result.
+// both give the f32-product result. FULLY_CONNECTED requantizes with a single rounding (TFLite
+// 2.21's reference kernel, docs/notes/oracle-findings.md section 6), BATCH_MATMUL with two.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { QModel, QTensor } from '../host/src/tflite/ir.ts';
 import { writeTflite } from '../host/src/tflite/writer.ts';
 import { runInt8 } from '../host/src/quant/executor.ts';
 import { loadEngine } from '../host/src/engine/engine.ts';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../host/src/quant/fixedpoint.ts';
+import { multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierSingle, quantizeMultiplier } from '../host/src/quant/fixedpoint.ts';
 import { rng } from './opmodels.ts';
 
 const f = Math.fround;
 
 
-const q = (real: number, acc: number) => {
+/** Requantization: double rounding (BATCH_MATMUL) or single rounding (FULLY_CONNECTED, TFLite 2.21 reference). */
+type Requant = (x: number, multiplier: number, shift: number) => number;
+
+const q = (real: number, acc: number, mbqm: Requant = multiplyByQuantizedMultiplier) => {
   const m = quantizeMultiplier(real);
-  return multiplyByQuantizedMultiplier(acc, m.multiplier, m.shift);
+  return mbqm(acc, m.multiplier, m.shift);
 };
 
 /** Scales (f32) and an accumulator where the f32-product and f64-product multipliers disagree. */
-function findCase(seed: number, ratio: [number, number], accs: (r: () => number, real: number) => number[]): { si: number; sw: number; so: number; acc: number } {
+function findCase(seed: number, ratio: [number, number], accs: (r: () => number, real: number) => number[], mbqm: Requant = multiplyByQuantizedMultiplier): { si: number; sw: number; so: number; acc: number } {
   const r = rng(seed);
   for (let tries = 0; tries < 200000; tries++) {
     const si = f(0.001 + r() * 0.1);
@@ -33,8 +37,8 @@ function findCase(seed: number, ratio: [number, number], accs: (r: () => number,
     const m64 = quantizeMultiplier((si * sw) / so);
     if (m32.multiplier === m64.multiplier && m32.shift === m64.shift) continue;
     for (const acc of accs(r, f(si * sw) / so)) {
-      const a = multiplyByQuantizedMultiplier(acc, m32.multiplier, m32.shift);
-      if (a >= -128 && a <= 127 && a !== multiplyByQuantizedMultiplier(acc, m64.multiplier, m64.shift)) return { si, sw, so, acc };
+      const a = mbqm(acc, m32.multiplier, m32.shift);
+      if (a >= -128 && a <= 127 && a !== mbqm(acc, m64.multiplier, m64.shift)) return { si, sw, so, acc };
     }
   }
   throw new Error('no distinguishing case found');
@@ -58,8 +62,8 @@ test('FULLY_CONNECTED per-tensor: multiplier from the f32 product (GetQuantizedC
   for (let seed = 1; seed <= 4; seed++) {
     // acc = bias (input 0 with zp 0, weight 1): any int32 accumulator can be reached; try the
     // accumulators nearest a rounding boundary (k + 0.5) / real.
-    const c = findCase(seed, [2000, 50000], (r, real) => Array.from({ length: 8 }, () => Math.round((Math.floor(r() * 250) - 125 + 0.5) / real)));
-    const want = q(f(c.si * c.sw) / c.so, c.acc);
+    const c = findCase(seed, [2000, 50000], (r, real) => Array.from({ length: 8 }, () => Math.round((Math.floor(r() * 250) - 125 + 0.5) / real)), multiplyByQuantizedMultiplierSingle);
+    const want = q(f(c.si * c.sw) / c.so, c.acc, multiplyByQuantizedMultiplierSingle);
     const m: QModel = {
       description: '', metadata: {}, inputs: [0], outputs: [3],
       tensors: [
@@ -71,7 +75,7 @@ test('FULLY_CONNECTED per-tensor: multiplier from the f32 product (GetQuantizedC
       ops: [{ op: 'FULLY_CONNECTED', inputs: [0, 1, 2], outputs: [3], options: { activation: 'NONE' } }],
     };
     await checkBoth(m, Int8Array.of(0), want);
-    assert.notEqual(want, q((c.si * c.sw) / c.so, c.acc), 'the case distinguishes f32 from f64');
+    assert.notEqual(want, q((c.si * c.sw) / c.so, c.acc, multiplyByQuantizedMultiplierSingle), 'the case distinguishes f32 from f64');
   }
 });
 

@@ -9,11 +9,11 @@
 
 import * as S from "../status";
 import * as T from "../tflite/schema";
-import { tPtr, oOut, scale0, zpAt, opInput } from "../tflite/model";
-import { quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplier, activationRange, actMin, actMax } from "./fixedpoint";
+import { tPtr, oOut, scale0, opInput } from "../tflite/model";
+import { quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplier, actMin, actMax } from "./fixedpoint";
 import { getP, setP } from "./opdata";
 import {
-  binaryOperands, binaryBroadcast, arithActivation, broadcastStrides, ewIn1, ewIn2, ewOut,
+  binaryArithPrepare, broadcastStrides, ewIn1, ewIn2, ewOut,
   ewStride1, ewStride2, B_DIM0, B_MASK, B_COUNT, B_FREE,
 } from "./elementwise";
 
@@ -23,7 +23,7 @@ const P_M2 = B_FREE + 2;
 const P_S2 = B_FREE + 3;
 const P_MO = B_FREE + 4;
 const P_SO = B_FREE + 5;
-const P_OFF1 = B_FREE + 6;
+const P_OFF1 = B_FREE + 6; // then P_OFF2, P_OFFO (binaryArithPrepare)
 const P_OFF2 = B_FREE + 7;
 const P_OFFO = B_FREE + 8;
 const P_ACT = B_FREE + 9; // (actMin & 0xffff) | (actMax << 16)
@@ -52,12 +52,9 @@ function quantizeSmallerThanOne(o: i32, m: f64, mSlot: i32, sSlot: i32): i32 {
  * NONE / RELU / RELU_N1_TO_1 / RELU6) or E_BOUNDS (options unreadable).
  */
 export function arithPrepare(o: i32, isSub: bool): i32 {
-  let st = binaryOperands(o);
+  let st = binaryArithPrepare(o, isSub ? T.OPTS_SUB : T.OPTS_ADD, P_OFF1);
   if (st != S.OK) return st;
-  st = binaryBroadcast(o);
-  if (st != S.OK) return st;
-  const act = arithActivation(o, isSub ? T.OPTS_SUB : T.OPTS_ADD);
-  if (act < 0) return act;
+  setP(o, P_ACT, (actMin & 0xffff) | (actMax << 16));
   const s1 = scale0(ewIn1);
   const s2 = scale0(ewIn2);
   const so = scale0(ewOut);
@@ -78,15 +75,7 @@ export function arithPrepare(o: i32, isSub: bool): i32 {
   st = quantizeSmallerThanOne(o, m1, P_M1, P_S1);
   if (st == S.OK) st = quantizeSmallerThanOne(o, m2, P_M2, P_S2);
   if (st == S.OK) st = quantizeSmallerThanOne(o, mo, P_MO, P_SO);
-  if (st != S.OK) return st;
-  const zo = <i32>zpAt(ewOut, 0);
-  st = activationRange(act, so, zo);
-  if (st != S.OK) return st;
-  setP(o, P_OFF1, -<i32>zpAt(ewIn1, 0));
-  setP(o, P_OFF2, -<i32>zpAt(ewIn2, 0));
-  setP(o, P_OFFO, zo);
-  setP(o, P_ACT, (actMin & 0xffff) | (actMax << 16));
-  return S.OK;
+  return st;
 }
 
 /** ADD prepare: see arithPrepare for the status codes (OK, E_GRAPH, E_UNSUPPORTED_TYPE, E_QUANT, E_SHAPE, E_UNSUPPORTED_OP, E_BOUNDS). */

@@ -10,9 +10,10 @@
 
 import * as S from "../status";
 import * as T from "../tflite/schema";
-import { tType, tRank, tCount, oOut, oOpt, oOptType, oNIn, dim, opInput, MAX_RANK } from "../tflite/model";
+import { tType, tRank, tCount, oOut, oOpt, oOptType, oNIn, dim, opInput, scale0, zpAt, MAX_RANK } from "../tflite/model";
 import { fbU32 } from "../tflite/flatbuffer";
 import { getP, setP } from "./opdata";
+import { activationRange } from "./fixedpoint";
 import { checkInt8Activation } from "./quant";
 
 /** Slot of output dim 0 (dims 1..3 follow), right-aligned and padded to rank 4. */
@@ -90,6 +91,29 @@ export function arithActivation(o: i32, optsType: u8): i32 {
   const act = fbU32(opt, T.ARITH_OPT_ACTIVATION, 1, 0);
   if (act < 0) return S.E_BOUNDS;
   return <i32><i8>(<u8>act);
+}
+
+/**
+ * Prepare steps ADD, SUB and MUL share: operands (binaryOperands), broadcast (binaryBroadcast),
+ * the fused activation from options of union type `optsType` and its int8 range (left in
+ * fixedpoint's actMin/actMax), and the offsets -zp1, -zp2 and zp_out in slots `offSlot`,
+ * `offSlot + 1`, `offSlot + 2`. Returns OK or the first failing status: E_GRAPH,
+ * E_UNSUPPORTED_TYPE, E_QUANT, E_SHAPE, E_UNSUPPORTED_OP or E_BOUNDS.
+ */
+export function binaryArithPrepare(o: i32, optsType: u8, offSlot: i32): i32 {
+  let st = binaryOperands(o);
+  if (st != S.OK) return st;
+  st = binaryBroadcast(o);
+  if (st != S.OK) return st;
+  const act = arithActivation(o, optsType);
+  if (act < 0) return act;
+  const zo = <i32>zpAt(ewOut, 0);
+  st = activationRange(act, scale0(ewOut), zo);
+  if (st != S.OK) return st;
+  setP(o, offSlot, -<i32>zpAt(ewIn1, 0));
+  setP(o, offSlot + 1, -<i32>zpAt(ewIn2, 0));
+  setP(o, offSlot + 2, zo);
+  return S.OK;
 }
 
 /**

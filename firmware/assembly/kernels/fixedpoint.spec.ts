@@ -3,7 +3,7 @@
 // MultiplyByQuantizedMultiplier, gemmlowp SaturatingRoundingDoublingHighMul/RoundingDivideByPOT).
 import {
   quantizeMultiplier, qmMultiplier, qmShift, srdhm, roundingDivideByPOT,
-  multiplyByQuantizedMultiplier, frexp, frexpExp, roundHalfAway, activationRange, actMin, actMax,
+  multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierSingle, frexp, frexpExp, roundHalfAway, activationRange, actMin, actMax,
 } from "./fixedpoint";
 import * as S from "../status";
 
@@ -98,6 +98,21 @@ describe("MultiplyByQuantizedMultiplier (double rounding)", () => {
     expect(multiplyByQuantizedMultiplier(-3, 1 << 30, 0)).toBe(-1);
     expect(multiplyByQuantizedMultiplier(0, 1 << 30, 0)).toBe(0);
   });
+
+describe("MultiplyByQuantizedMultiplierSingle (single rounding, FULLY_CONNECTED)", () => {
+  test("-6 * 0.25 = -1.5 rounds once, half up, to -1 (double rounding gives -2)", () => {
+    expect(multiplyByQuantizedMultiplierSingle(-6, 1 << 30, -1)).toBe(-1);
+    expect(multiplyByQuantizedMultiplier(-6, 1 << 30, -1)).toBe(-2);
+  });
+  test("6 * 0.25 = 1.5 -> 2; 22000 * 0x6489_3750 * 2^-41 = 16.87 -> 17; multiplier 0 -> 0", () => {
+    expect(multiplyByQuantizedMultiplierSingle(6, 1 << 30, -1)).toBe(2);
+    expect(multiplyByQuantizedMultiplierSingle(22000, 0x64893750, -10)).toBe(17);
+    expect(multiplyByQuantizedMultiplierSingle(12345, 0, 0)).toBe(0);
+  });
+  test("a positive shift (multiplier > 1): 100 * 1.5 = 150", () => {
+    expect(multiplyByQuantizedMultiplierSingle(100, 3 << 29, 1)).toBe(150);
+  });
+});
   test("x * 0.25 as (2^30, -1): 5 -> srdhm 3 -> rdbpot 2 (double rounding; single rounding gives 1)", () => {
     expect(multiplyByQuantizedMultiplier(5, 1 << 30, -1)).toBe(2);
     expect(multiplyByQuantizedMultiplier(-5, 1 << 30, -1)).toBe(-1);

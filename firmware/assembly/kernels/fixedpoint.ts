@@ -111,6 +111,20 @@ export function multiplyByQuantizedMultiplier(x: i32, m: i32, shift: i32): i32 {
   return roundingDivideByPOT(srdhm(x << left, m), right);
 }
 
+/**
+ * Single-rounding requantization (TFLite's MultiplyByQuantizedMultiplier as compiled with
+ * TFLITE_SINGLE_ROUNDING): (x * m + 2^(s-1)) >> s in i64, s = 31 - shift, i.e. x * m * 2^shift
+ * rounded once, half up. TFLite 2.21's reference FULLY_CONNECTED kernel (BUILTIN_REF) requantizes
+ * this way (measured: docs/notes/oracle-findings.md section 6). The result is truncated to i32
+ * (callers clamp to int8 right after).
+ */
+// @ts-ignore: decorator
+@inline
+export function multiplyByQuantizedMultiplierSingle(x: i32, m: i32, shift: i32): i32 {
+  const s = <i64>(31 - shift);
+  return <i32>((<i64>x * <i64>m + (<i64>1 << (s - 1))) >> s);
+}
+
 /** Activation bounds written by activationRange(). */
 export let actMin: i32 = -128;
 export let actMax: i32 = 127;

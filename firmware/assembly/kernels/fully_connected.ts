@@ -2,6 +2,8 @@
 // FullyConnectedPerChannel): input [batches, K] (any shape with batches * K elements),
 // weights [N, K] int8 (per-tensor, or per-channel on dimension 0 with zero points 0),
 // optional int32 bias [N], output [batches, N] int8; fused NONE, RELU or RELU6.
+// Requantization rounds once (multiplyByQuantizedMultiplierSingle), as TFLite 2.21's reference
+// kernel does (BUILTIN_REF, docs/notes/oracle-findings.md section 6).
 
 import * as S from "../status";
 import * as T from "../tflite/schema";
@@ -11,7 +13,7 @@ import {
 } from "../tflite/model";
 import { fbU32 } from "../tflite/flatbuffer";
 import {
-  quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplier, activationRange,
+  quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplierSingle, activationRange,
   actMin, actMax,
 } from "./fixedpoint";
 import { getP, setP, chanAlloc, chanMult, chanShift } from "./opdata";
@@ -167,7 +169,7 @@ export function fullyConnectedEval(o: i32): i32 {
         mult = unchecked(chanMult[chan + c]);
         shift = unchecked(chanShift[chan + c]);
       }
-      acc = multiplyByQuantizedMultiplier(acc, mult, shift) + outOff;
+      acc = multiplyByQuantizedMultiplierSingle(acc, mult, shift) + outOff;
       acc = acc < lo ? lo : acc > hi ? hi : acc;
       store<i8>(outPtr + <usize>(b * n + c), <i8>acc);
     }

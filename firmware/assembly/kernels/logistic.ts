@@ -10,7 +10,7 @@
 import * as S from "../status";
 import { tPtr, tCount, oOut, scale0, zpAt, opInput } from "../tflite/model";
 import { frexp, frexpExp, roundHalfAway, multiplyByQuantizedMultiplier, roundingDivideByPOT } from "./fixedpoint";
-import { logisticQ4 } from "./gemmlowp";
+import { logisticQ4, tanhQ4 } from "./gemmlowp";
 import { getP, setP } from "./opdata";
 import { unaryOperands, ewIn1, ewOut } from "./elementwise";
 
@@ -67,8 +67,12 @@ export function logisticPrepare(o: i32): i32 {
   return sigmoidInputScaling(o);
 }
 
-/** LOGISTIC eval: one fixed-point logistic per element. Returns OK. */
-export function logisticEval(o: i32): i32 {
+/**
+ * Eval shared by LOGISTIC (`isTanh` false: RoundingDivideByPOT(logistic, 23) - 128) and TANH
+ * (RoundingDivideByPOT(tanh, 24)): saturation beyond the input radius, else the Q4.27 rescale
+ * and the gemmlowp function, clamped to int8. Returns OK.
+ */
+export function sigmoidLikeEval(o: i32, isTanh: bool): i32 {
   const src = unchecked(tPtr[opInput(o, 0)]);
   const dst = unchecked(tPtr[unchecked(oOut[o])]);
   const n = getP(o, P_COUNT);
@@ -82,10 +86,16 @@ export function logisticEval(o: i32): i32 {
     if (x <= -radius) r = -128;
     else if (x >= radius) r = 127;
     else {
-      r = roundingDivideByPOT(logisticQ4(multiplyByQuantizedMultiplier(x, m, sh)), 23) - 128;
+      const q4 = multiplyByQuantizedMultiplier(x, m, sh);
+      r = isTanh ? roundingDivideByPOT(tanhQ4(q4), 24) : roundingDivideByPOT(logisticQ4(q4), 23) - 128;
       r = r < -128 ? -128 : r > 127 ? 127 : r;
     }
     store<i8>(dst + <usize>i, <i8>r);
   }
   return S.OK;
+}
+
+/** LOGISTIC eval: one fixed-point logistic per element. Returns OK. */
+export function logisticEval(o: i32): i32 {
+  return sigmoidLikeEval(o, false);
 }

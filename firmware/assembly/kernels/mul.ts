@@ -5,17 +5,17 @@
 
 import * as S from "../status";
 import * as T from "../tflite/schema";
-import { tPtr, oOut, scale0, zpAt, opInput } from "../tflite/model";
-import { quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplier, activationRange, actMin, actMax } from "./fixedpoint";
+import { tPtr, oOut, scale0, opInput } from "../tflite/model";
+import { quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplier, actMin, actMax } from "./fixedpoint";
 import { getP, setP } from "./opdata";
 import {
-  binaryOperands, binaryBroadcast, arithActivation, broadcastStrides, ewIn1, ewIn2, ewOut,
+  binaryArithPrepare, broadcastStrides, ewIn1, ewIn2, ewOut,
   ewStride1, ewStride2, B_DIM0, B_MASK, B_COUNT, B_FREE,
 } from "./elementwise";
 
 const P_MULT = B_FREE;
 const P_SHIFT = B_FREE + 1;
-const P_OFF1 = B_FREE + 2;
+const P_OFF1 = B_FREE + 2; // then P_OFF2, P_OFFO (binaryArithPrepare)
 const P_OFF2 = B_FREE + 3;
 const P_OFFO = B_FREE + 4;
 const P_MIN = B_FREE + 5;
@@ -28,25 +28,14 @@ const P_MAX = B_FREE + 6;
  * activation other than NONE / RELU / RELU_N1_TO_1 / RELU6) or E_BOUNDS (options unreadable).
  */
 export function mulPrepare(o: i32): i32 {
-  let st = binaryOperands(o);
-  if (st != S.OK) return st;
-  st = binaryBroadcast(o);
-  if (st != S.OK) return st;
-  const act = arithActivation(o, T.OPTS_MUL);
-  if (act < 0) return act;
-  const so = scale0(ewOut);
-  const zo = <i32>zpAt(ewOut, 0);
-  st = activationRange(act, so, zo);
+  let st = binaryArithPrepare(o, T.OPTS_MUL, P_OFF1);
   if (st != S.OK) return st;
   setP(o, P_MIN, actMin);
   setP(o, P_MAX, actMax);
-  st = quantizeMultiplier(<f64>scale0(ewIn1) * <f64>scale0(ewIn2) / <f64>so);
+  st = quantizeMultiplier(<f64>scale0(ewIn1) * <f64>scale0(ewIn2) / <f64>scale0(ewOut));
   if (st != S.OK) return st;
   setP(o, P_MULT, qmMultiplier);
   setP(o, P_SHIFT, qmShift);
-  setP(o, P_OFF1, -<i32>zpAt(ewIn1, 0));
-  setP(o, P_OFF2, -<i32>zpAt(ewIn2, 0));
-  setP(o, P_OFFO, zo);
   return S.OK;
 }
 

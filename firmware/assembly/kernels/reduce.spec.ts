@@ -61,9 +61,10 @@ describe("SUM / MEAN exact values and refusals", () => {
     expect(loadBytes(reduceModel(T.OP_SUM, [2, 2], 1.0, 0, [1], [2], 1.0, 0, false))).toBe(S.OK);
     expect(runInt8([100, 100, -100, -100])).toStrictEqual([127, -128]);
   });
-  test("MEAN, equal quantization: C integer division of the raw sum (truncates toward zero: 7/2 = 3, -7/2 = -3)", () => {
+  test("MEAN, equal quantization: MBQM(sum - zp * n, M', s') + zp as TFLite 2.21's reference kernel (3.5 -> 4, -3.5 -> -3: rounds half up)", () => {
+    // M = 2^30, s = 1 for 1.0; n = 2 folds to M' = 2^30, s' = 0: (7 - 10) * 0.5 = -1.5 -> -1 (+5 = 4); (-7 - 10) * 0.5 = -8.5 -> -8 (+5 = -3)
     expect(loadBytes(reduceModel(T.OP_MEAN, [2, 2], 0.1, 5, [1], [2], 0.1, 5, false))).toBe(S.OK);
-    expect(runInt8([3, 4, -3, -4])).toStrictEqual([3, -3]);
+    expect(runInt8([3, 4, -3, -4])).toStrictEqual([4, -3]);
   });
   test("MEAN, different quantization: roundf(sum / n * scale + bias) + zp (in scale 1 zp 4, out scale 2 zp -1)", () => {
     // row {10, 13}: mean 11.5 - 4 = 7.5 -> / 2 = 3.75 -> 4 - 1 = 3; row {-128, -128}: (-132) / 2 = -66 - 1 = -67

@@ -4,9 +4,10 @@
 // from the end, duplicates ignored); ReducerOptions.keep_dims keeps reduced dims as 1.
 //
 // Arithmetic (sum = int32 sum of the raw int8 values over the reduced axes, n = their count):
-//  MEAN, input and output quantization equal: out = trunc(sum / n) (C integer division).
-//  MEAN otherwise, in f32: scale = in_scale / out_scale, bias = -in_zp * scale,
-//    out = clamp(roundf(f32(sum) / f32(n) * scale + bias) + out_zp, -128, 127).
+//  MEAN (TFLite 2.21 reference kernel, measured bit-exact against BUILTIN_REF; TFLite Micro's
+//    reduce_common.cc does the same): (M, s) = QuantizeMultiplier(f64(in_scale) / f64(out_scale)),
+//    then the division by n is folded into the multiplier: k = min(floor(log2 n), 32, 31 + s),
+//    M' = (i64(M) << k) / n, s' = s - k; out = clamp(MBQM(sum - in_zp * n, M', s') + out_zp).
 //  SUM, in f32: bias = -in_zp * scale * n, out = roundf(f32(sum) * scale + bias) + out_zp,
 //    saturated to [-128, 127] (TFLite Micro casts to int8 without clamping: a wrap-around on
 //    overflow; Dendra saturates, identical whenever the result fits in int8).
@@ -19,18 +20,18 @@ import {
 import { fbU32 } from "../tflite/flatbuffer";
 import { getP, setP } from "./opdata";
 import { checkInt8Activation } from "./quant";
-import { roundHalfAwayF32 } from "./fixedpoint";
+import { roundHalfAwayF32, quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplier } from "./fixedpoint";
 
-const P_MODE = 0; // 0 integer mean, 1 f32 mean, 2 f32 sum
+const P_MODE = 0; // 1 fixed-point mean, 2 f32 sum
 const P_D0 = 1;   // input dims padded to rank 4 (leading 1s): slots 1..4
 const P_MASK = 5; // bit d set = padded dim d is reduced
 const P_N = 6;
-const P_SCALE = 7; // f32 bits
-const P_BIAS = 8;  // f32 bits
+const P_SCALE = 7; // SUM: f32 bits; MEAN: multiplier M'
+const P_BIAS = 8;  // SUM: f32 bits; MEAN: shift s'
 const P_OUT_ZP = 9;
+const P_IN_ZP_N = 10; // in_zp * n
 
-const MODE_INT_MEAN = 0;
-const MODE_F32_MEAN = 1;
+const MODE_Q_MEAN = 1;
 const MODE_F32_SUM = 2;
 
 /** keep_dims from ReducerOptions (0/1), or a negative status. */
@@ -108,14 +109,28 @@ function reducePrepare(o: i32, isSum: bool): i32 {
   const so = scale0(out);
   const zi = <i32>zpAt(inp, 0);
   const zo = <i32>zpAt(out, 0);
+  setP(o, P_OUT_ZP, zo);
+  setP(o, P_IN_ZP_N, zi * n);
+  if (!isSum) return meanMultiplier(o, si, so, n);
   const scale: f32 = si / so;
-  let bias: f32 = <f32>(-zi) * scale;
-  if (isSum) bias = bias * <f32>n;
+  const bias: f32 = <f32>(-zi) * scale * <f32>n;
   setP(o, P_SCALE, reinterpret<i32>(scale));
   setP(o, P_BIAS, reinterpret<i32>(bias));
-  setP(o, P_OUT_ZP, zo);
   if (!isFinite(scale) || !isFinite(bias)) return S.E_QUANT;
-  setP(o, P_MODE, isSum ? MODE_F32_SUM : (zi == zo && si == so ? MODE_INT_MEAN : MODE_F32_MEAN));
+  setP(o, P_MODE, MODE_F32_SUM);
+  return S.OK;
+}
+
+/** MEAN's multiplier in_scale / (out_scale * n) as (M', s') (see the header); E_QUANT when unusable. */
+function meanMultiplier(o: i32, si: f32, so: f32, n: i32): i32 {
+  const st = quantizeMultiplier(<f64>si / <f64>so);
+  if (st != S.OK) return st;
+  let k = 31 - clz(n);
+  if (k > 32) k = 32;
+  if (k > 31 + qmShift) k = 31 + qmShift;
+  setP(o, P_SCALE, <i32>((<i64>qmMultiplier << k) / <i64>n));
+  setP(o, P_BIAS, qmShift - k);
+  setP(o, P_MODE, MODE_Q_MEAN);
   return S.OK;
 }
 
@@ -128,7 +143,7 @@ export function sumPrepare(o: i32): i32 {
   return reducePrepare(o, true);
 }
 
-/** MEAN prepare: as sumPrepare (same status codes); picks the integer or f32 path. */
+/** MEAN prepare: as sumPrepare (same status codes). */
 export function meanPrepare(o: i32): i32 {
   return reducePrepare(o, false);
 }
@@ -136,16 +151,14 @@ export function meanPrepare(o: i32): i32 {
 /** Final int8 value of one output element from its int32 sum. */
 // @ts-ignore: decorator
 @inline
-function finish(mode: i32, sum: i32, n: i32, scale: f32, bias: f32, zo: i32): i32 {
-  if (mode == MODE_INT_MEAN) return sum / n;
-  let r: f32;
-  if (mode == MODE_F32_MEAN) {
-    r = roundHalfAwayF32(<f32>sum / <f32>n * scale + bias) + <f32>zo;
-  } else {
-    r = roundHalfAwayF32(<f32>sum * scale + bias);
-    r = r > <f32>1024 ? <f32>1024 : r < <f32>-1024 ? <f32>-1024 : r; // saturate before i32
-    r += <f32>zo;
+function finish(mode: i32, sum: i32, p7: i32, p8: i32, zin: i32, zo: i32): i32 {
+  if (mode == MODE_Q_MEAN) {
+    const q = multiplyByQuantizedMultiplier(sum - zin, p7, p8) + zo;
+    return q > 127 ? 127 : q < -128 ? -128 : q;
   }
+  let r = roundHalfAwayF32(<f32>sum * reinterpret<f32>(p7) + reinterpret<f32>(p8));
+  r = r > <f32>1024 ? <f32>1024 : r < <f32>-1024 ? <f32>-1024 : r; // saturate before i32
+  r += <f32>zo;
   r = r > <f32>127 ? <f32>127 : r;
   r = r < <f32>-128 ? <f32>-128 : r;
   return <i32>r;
@@ -164,9 +177,9 @@ export function reduceEval(o: i32): i32 {
   const e2 = (mask & 4) != 0 ? 1 : d2, e3 = (mask & 8) != 0 ? 1 : d3;
   const r0 = d0 / e0, r1 = d1 / e1, r2 = d2 / e2, r3 = d3 / e3;
   const mode = getP(o, P_MODE);
-  const n = getP(o, P_N);
-  const scale = reinterpret<f32>(getP(o, P_SCALE));
-  const bias = reinterpret<f32>(getP(o, P_BIAS));
+  const p7 = getP(o, P_SCALE);
+  const p8 = getP(o, P_BIAS);
+  const zin = getP(o, P_IN_ZP_N);
   const zo = getP(o, P_OUT_ZP);
   let w: usize = 0;
   for (let a = 0; a < e0; a++) for (let b = 0; b < e1; b++) for (let c = 0; c < e2; c++) for (let d = 0; d < e3; d++) {
@@ -175,7 +188,7 @@ export function reduceEval(o: i32): i32 {
       const row = (((a + i) * d1 + (b + j)) * d2 + (c + k)) * d3 + d;
       for (let l = 0; l < r3; l++) sum += <i32>load<i8>(src + <usize>(row + l));
     }
-    store<i8>(dst + w, <i8>finish(mode, sum, n, scale, bias, zo));
+    store<i8>(dst + w, <i8>finish(mode, sum, p7, p8, zin, zo));
     w++;
   }
   return S.OK;

@@ -130,6 +130,21 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
   return roundingDivideByPOT(saturatingRoundingDoublingHighMul(Math.imul(x, 1 << left), multiplier), right);
 }
 
+/**
+ * Single-rounding MultiplyByQuantizedMultiplier (TFLite's common.h under TFLITE_SINGLE_ROUNDING):
+ * floor((x * multiplier + 2^(s-1)) / 2^s) with s = 31 - shift, exact (int64 semantics), truncated
+ * to int32 like the firmware's i64 -> i32 wrap. Used by FULLY_CONNECTED, as TFLite 2.21's
+ * reference kernel (BUILTIN_REF) does (docs/notes/oracle-findings.md section 6). Never throws.
+ */
+export function multiplyByQuantizedMultiplierSingle(x: number, multiplier: number, shift: number): number {
+  const s = 31 - shift;
+  const p = x * multiplier;
+  // fast path: the product and the rounding term are exact in f64
+  if (s <= 52 && Math.abs(p) < 2 ** 52) return Math.floor((p + 2 ** (s - 1)) / 2 ** s) | 0;
+  const r = (BigInt(x) * BigInt(multiplier) + (1n << BigInt(s - 1))) >> BigInt(s);
+  return Number(BigInt.asIntN(32, r));
+}
+
 /** MultiplyByQuantizedMultiplierGreaterThanOne: SRDHM(x * 2^leftShift, multiplier). */
 export function multiplyByQuantizedMultiplierGreaterThanOne(x: number, multiplier: number, leftShift: number): number {
   return saturatingRoundingDoublingHighMul(Math.imul(x, 1 << leftShift), multiplier);

@@ -1,10 +1,11 @@
 /**
  * FULLY_CONNECTED int8 (TFLite reference_integer_ops::FullyConnected and FullyConnectedPerChannel):
- * acc = sum_d (w[o,d] + wOffset) * (x[b,d] - inZp) + bias[o]; out = clamp(MBQM(acc, M[o], S[o]) +
- * outZp, actMin, actMax). Per-channel when the weights carry more than one scale.
+ * acc = sum_d (w[o,d] + wOffset) * (x[b,d] - inZp) + bias[o]; out = clamp(MBQM1(acc, M[o], S[o]) +
+ * outZp, actMin, actMax), MBQM1 = single-rounding requantization as in TFLite 2.21's reference
+ * kernel (BUILTIN_REF). Per-channel when the weights carry more than one scale.
  */
 import type { QTensor } from '../../tflite/ir.ts';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../fixedpoint.ts';
+import { multiplyByQuantizedMultiplierSingle, quantizeMultiplier } from '../fixedpoint.ts';
 import {
   activationRange, clamp, elementCount, input, opError, optionalInput, output, perTensor, type OpSite, type PreparedOp, type Values,
 } from './common.ts';
@@ -83,7 +84,7 @@ export function prepareFullyConnected(site: OpSite): PreparedOp {
           for (let d = 0, wo = o * inC, xo = b * inC; d < inC; d++) acc += (wData[wo + d] + wOffset) * (xs[xo + d] + inOffset);
           if (bData) acc += bData[o];
           const s = scales[o];
-          const v = multiplyByQuantizedMultiplier(acc | 0, s.multiplier, s.shift) + yq.zeroPoint;
+          const v = multiplyByQuantizedMultiplierSingle(acc | 0, s.multiplier, s.shift) + yq.zeroPoint;
           out[b * outC + o] = clamp(v, actMin, actMax);
         }
       }

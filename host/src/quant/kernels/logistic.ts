@@ -60,14 +60,16 @@ export function sigmoidLike(x: Int8Array, s: SigmoidScaling, f: (q4: number) => 
 }
 
 /**
- * Validates a LOGISTIC op.
+ * Prepare shared by LOGISTIC and TANH: int8 operands, the fixed output quantization (`scale`
+ * within 1%, `zeroPoint` exact), the input scaling, and an eval mapping every element through `f`
+ * (applied to the rescaled Q4.27 input).
  *
  * @throws InputError (code `E_MODEL`) when input/output are not int8 per-tensor of the same shape,
- *   the output is not zero point -128 and scale 1/256 (within 1%), or the input scale is out of range.
+ *   the output quantization is not the fixed one, or the input scale is out of range.
  */
-export function prepareLogistic(site: OpSite): PreparedOp {
+export function prepareSigmoidLike(site: OpSite, scale: number, zeroPoint: number, f: (q4: number) => number): PreparedOp {
   const { qx, qy } = unaryOperands(site);
-  if (qy.zeroPoint !== -128 || !scaleNear(qy.scale, 1 / 256)) opError(site, `output must have scale 1/256 and zero point -128 (has ${qy.scale}, ${qy.zeroPoint})`);
+  if (qy.zeroPoint !== zeroPoint || !scaleNear(qy.scale, scale)) opError(site, `output must have scale 1/${1 / scale} and zero point ${zeroPoint} (has ${qy.scale}, ${qy.zeroPoint})`);
   let s: SigmoidScaling;
   try {
     s = sigmoidScaling(qx.scale, qx.zeroPoint);
@@ -75,10 +77,19 @@ export function prepareLogistic(site: OpSite): PreparedOp {
     opError(site, `input scale ${qx.scale} is out of range`);
   }
   const [xi, yi] = [site.op.inputs[0], site.op.outputs[0]];
-  const f = (q4: number) => clamp(roundingDivideByPOT(logisticQ4(q4), 23) - 128, -128, 127);
   return {
     eval(values: Values): void {
       values[yi] = sigmoidLike(values[xi] as Int8Array, s, f);
     },
   };
+}
+
+/**
+ * Validates a LOGISTIC op.
+ *
+ * @throws InputError (code `E_MODEL`) when input/output are not int8 per-tensor of the same shape,
+ *   the output is not zero point -128 and scale 1/256 (within 1%), or the input scale is out of range.
+ */
+export function prepareLogistic(site: OpSite): PreparedOp {
+  return prepareSigmoidLike(site, 1 / 256, -128, (q4) => clamp(roundingDivideByPOT(logisticQ4(q4), 23) - 128, -128, 127));
 }

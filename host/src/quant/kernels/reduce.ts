@@ -1,12 +1,12 @@
 /**
  * SUM and MEAN int8 over constant axes (TFLite Micro reduce_common.cc, reference reduce.h:
  * reference_ops::Mean and QuantizedMeanOrSum). sum = int32 sum of the raw int8 values, n = count.
- * MEAN with equal input/output quantization: trunc(sum / n). MEAN otherwise, in f32:
- * clamp(roundf(f32(sum) / f32(n) * scale + bias) + outZp) with scale = inScale / outScale and
- * bias = -inZp * scale. SUM, in f32: roundf(f32(sum) * scale + bias * n) + outZp, saturated to
+ * MEAN (TFLite 2.21's reference kernel, measured bit-exact against BUILTIN_REF; TFLite Micro the
+ * same): (M, s) = QuantizeMultiplier(inScale / outScale), k = min(floor(log2 n), 32, 31 + s),
+ * M' = floor(M * 2^k / n), s' = s - k; clamp(MBQM(sum - inZp * n, M', s') + outZp). SUM, in f32: roundf(f32(sum) * scale + bias * n) + outZp, saturated to
  * int8 (TFLite Micro wraps on overflow; identical whenever the result fits).
  */
-import { roundHalfAway } from '../fixedpoint.ts';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway } from '../fixedpoint.ts';
 import { clamp, elementCount, input, opError, output, perTensor, type OpSite, type PreparedOp, type Values } from './common.ts';
 
 const f = Math.fround;
@@ -34,18 +34,13 @@ function prepareReduce(site: OpSite, isSum: boolean): PreparedOp {
   const red = [...Array(4 - r).fill(false), ...x.shape.map((_, i) => reduced.has(i))];
   const n = dims.reduce((a, d, i) => (red[i] ? a * d : a), 1);
   const scale = f(xq.scale / yq.scale);
-  const bias = isSum ? f(f(-xq.zeroPoint * scale) * n) : f(-xq.zeroPoint * scale);
+  const bias = f(f(-xq.zeroPoint * scale) * n);
   if (!Number.isFinite(scale) || !Number.isFinite(bias)) opError(site, 'input/output scale ratio is not finite');
-  const intMean = !isSum && xq.zeroPoint === yq.zeroPoint && xq.scale === yq.scale;
+  const mean = isSum ? undefined : meanMultiplier(site, xq.scale / yq.scale, n);
+  const zin = xq.zeroPoint * n;
   const finish = (sum: number): number => {
-    if (intMean) return Math.trunc(sum / n);
-    let v: number;
-    if (!isSum) {
-      v = roundHalfAway(f(f(f(f(sum) / n) * scale) + bias)) + yq.zeroPoint;
-    } else {
-      v = clamp(roundHalfAway(f(f(f(sum) * scale) + bias)), -1024, 1024) + yq.zeroPoint;
-    }
-    return clamp(v, -128, 127);
+    if (mean) return clamp(multiplyByQuantizedMultiplier(sum - zin, mean.multiplier, mean.shift) + yq.zeroPoint, -128, 127);
+    return clamp(clamp(roundHalfAway(f(f(f(sum) * scale) + bias)), -1024, 1024) + yq.zeroPoint, -128, 127);
   };
   const e = dims.map((d, i) => (red[i] ? 1 : d));
   const rr = dims.map((d, i) => (red[i] ? d : 1));
@@ -66,6 +61,15 @@ function prepareReduce(site: OpSite, isSum: boolean): PreparedOp {
       values[yi] = out;
     },
   };
+}
+
+/** MEAN's requantization inScale / (outScale * n) as TFLite folds it (see the header). */
+function meanMultiplier(site: OpSite, real: number, n: number): { multiplier: number; shift: number } {
+  if (!(real > 0) || !Number.isFinite(real)) opError(site, 'input/output scale ratio is not finite');
+  const q = quantizeMultiplier(real);
+  if (q.shift > 30) opError(site, 'input/output scale ratio is too large');
+  const k = Math.min(31 - Math.clz32(n), 32, 31 + q.shift);
+  return { multiplier: Number((BigInt(q.multiplier) << BigInt(k)) / BigInt(n)), shift: q.shift - k };
 }
 
 /**

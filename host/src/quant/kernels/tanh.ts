@@ -7,9 +7,8 @@ import {
   INT32_MAX, expOnNegativeValues, roundingDivideByPOT, roundingHalfSum, saturatingRoundingDoublingHighMul as mul,
   saturatingRoundingMultiplyByPOT,
 } from '../fixedpoint.ts';
-import { clamp, opError, type OpSite, type PreparedOp, type Values } from './common.ts';
-import { unaryOperands } from './elementwise.ts';
-import { scaleNear, sigmoidLike, sigmoidScaling, type SigmoidScaling } from './logistic.ts';
+import { clamp, type OpSite, type PreparedOp } from './common.ts';
+import { prepareSigmoidLike } from './logistic.ts';
 
 /**
  * gemmlowp one_minus_x_over_one_plus_x_for_x_in_0_1 on Q0.31 raw values: three Newton-Raphson
@@ -43,19 +42,5 @@ export function tanhQ4(a: number): number {
  *   the output is not zero point 0 and scale 1/128 (within 1%), or the input scale is out of range.
  */
 export function prepareTanh(site: OpSite): PreparedOp {
-  const { qx, qy } = unaryOperands(site);
-  if (qy.zeroPoint !== 0 || !scaleNear(qy.scale, 1 / 128)) opError(site, `output must have scale 1/128 and zero point 0 (has ${qy.scale}, ${qy.zeroPoint})`);
-  let s: SigmoidScaling;
-  try {
-    s = sigmoidScaling(qx.scale, qx.zeroPoint);
-  } catch {
-    opError(site, `input scale ${qx.scale} is out of range`);
-  }
-  const [xi, yi] = [site.op.inputs[0], site.op.outputs[0]];
-  const f = (q4: number) => clamp(roundingDivideByPOT(tanhQ4(q4), 24), -128, 127);
-  return {
-    eval(values: Values): void {
-      values[yi] = sigmoidLike(values[xi] as Int8Array, s, f);
-    },
-  };
+  return prepareSigmoidLike(site, 1 / 128, 0, (q4) => clamp(roundingDivideByPOT(tanhQ4(q4), 24), -128, 127));
 }
