@@ -32,7 +32,7 @@ after(async () => {
 test('train -> quantize -> flash over a pty -> board alert carries the int8 model value', async (t) => {
   const trainDir = path.join(tmp, 'float');
   const modelDir = path.join(tmp, 'model');
-  const tr = await runCli(['train', 'grid', '--epochs', '1', '--max-windows', '256', '--seed', '3', '--out', trainDir, '--json'], 300_000);
+  const tr = await runCli(['train', 'grid', '--epochs', '1', '--max-windows', '256', '--seed', '3', '--no-protocol', '--out', trainDir, '--json'], 300_000);
   assert.equal(tr.code, 0, tr.stderr);
   const trained = JSON.parse(tr.stdout.slice(tr.stdout.indexOf('\n{') + 1));
   assert.ok(Number.isFinite(trained.metrics.val.mse) && trained.metrics.val.mse > 0, 'validation MSE reported');

@@ -13,7 +13,10 @@
  *
  * The board's hysteresis only affects when an alert is cleared, so it plays no part here.
  */
-import { HORIZON, TARGET, WINDOW, percentile, type EttData, type RowRange } from './data.ts';
+import { TARGET, WINDOW, percentile, type EttData, type RowRange } from './data.ts';
+import { BOARD_CONFIG } from './config.ts';
+
+const HORIZON = BOARD_CONFIG.horizon;
 
 /** One forecast window: `last` = row of the last observed hour, `forecast` = OT in degC at last+1.. */
 export interface AlertWindow {

@@ -6,7 +6,10 @@ import { readTflite } from '../tflite/reader.ts';
 import { decodeDendraMeta } from '../tflite/metadata.ts';
 import { loadEngine } from '../engine/engine.ts';
 import { DEFAULT_GRID_DIR } from './eval.ts';
-import { HORIZON, loadEtt, WINDOW } from './data.ts';
+import { loadEtt, WINDOW } from './data.ts';
+import { BOARD_CONFIG } from './config.ts';
+
+const HORIZON = BOARD_CONFIG.horizon;
 import { prepareInput } from './window.ts';
 import {
   attribContext, hostRunner, occlude, occlusionDeltas, peakC, sameSet, shapleyValues, topInputs,

@@ -4,7 +4,10 @@
  */
 import path from 'node:path';
 import type { QModel, QTensor } from '../tflite/ir.ts';
-import { HORIZON, STANDARD_SPLITS, WINDOW, type Splits } from './data.ts';
+import { STANDARD_SPLITS, type Splits } from './data.ts';
+import { BOARD_CONFIG, configLabel } from './config.ts';
+import type { ProtocolReport } from './protocol.ts';
+import { PUBLISHED, publishedFor, type PublishedRow } from './published.ts';
 import type { AlertingReport } from './alerts_eval.ts';
 import type { BaselineMetrics, ErrorMetrics } from './metrics.ts';
 import type { FloatModelFile, SplitMetrics } from './train.ts';
@@ -45,6 +48,18 @@ export interface GridCard {
    * split (alerts_eval.ts); absent on cards written before it existed.
    */
   alerting?: AlertingReport;
+  /** Which configuration the board runs and why (absent on older cards). */
+  boardSetting?: string;
+  /**
+   * The ETTh1 protocol table (S, M, MS at 24/96) and the thermal-prior ablation, run by `dendra
+   * train grid` (protocol.ts); absent when the card was made without it.
+   */
+  protocol?: ProtocolReport;
+  /**
+   * Published ETTh1 figures for the protocol's settings, with source and how each was checked
+   * (published.ts); printed beside the protocol rows by `dendra eval grid`.
+   */
+  published?: readonly PublishedRow[];
   /** Plain statements of how the model compares with the naive baselines. */
   limitations: string[];
 }
@@ -77,45 +92,61 @@ export function countMacs(m: QModel): number {
   return macs;
 }
 
-/** Lifetime [first op, last op] of each non-constant tensor (inputs from op 0, outputs to the end). */
+/**
+ * Lifetime [first op, last op] of each non-constant tensor, as the firmware planner
+ * (firmware/assembly/interp/planner.ts planLifetimes) records it: a tensor lives from the op that
+ * writes it to the last op that reads it; graph inputs and outputs live to the last op (the board
+ * re-runs the model on the same input for attribution).
+ */
 function lifetimes(m: QModel): Map<number, [number, number]> {
   const life = new Map<number, [number, number]>();
+  const end = Math.max(0, m.ops.length - 1);
   const touch = (t: number, i: number) => {
-    if (m.tensors[t]?.data) return;
+    if (t < 0 || m.tensors[t]?.data) return;
     const l = life.get(t);
     life.set(t, l ? [Math.min(l[0], i), Math.max(l[1], i)] : [i, i]);
   };
-  m.inputs.forEach((t) => touch(t, 0));
+  m.inputs.forEach((t) => { touch(t, 0); touch(t, end); });
   m.ops.forEach((op, i) => [...op.inputs, ...op.outputs].forEach((t) => touch(t, i)));
-  m.outputs.forEach((t) => touch(t, m.ops.length - 1));
+  m.outputs.forEach((t) => touch(t, end));
   return life;
 }
 
 /**
- * The host's estimate of the tensor arena: every non-constant tensor gets an offset by a greedy
- * plan (largest first, lowest aligned offset that does not overlap a tensor alive at the same
- * time). Returns the high-water mark in bytes. The firmware's own planner may differ (it also
- * needs per-op scratch and bookkeeping); the board reports its real figure at load.
+ * The tensor arena the firmware's planner needs for `m`, computed on the host the same way
+ * (firmware/assembly/interp/planner.ts): non-constant tensors, largest first (lowest index on
+ * ties), each at the lowest `align`-aligned offset that does not overlap a placed tensor alive at
+ * the same time; the need is the highest aligned end. `tests/arena-parity.test.ts` checks it equals
+ * the firmware's figure on the shipped models and random op models. Never throws.
  */
 export function estimateArenaBytes(m: QModel, align = ARENA_ALIGN): number {
+  const up = (v: number) => Math.ceil(v / align) * align;
   const life = lifetimes(m);
-  const order = [...life.keys()].sort((x, y) => tensorBytes(m.tensors[y]) - tensorBytes(m.tensors[x]) || life.get(x)![0] - life.get(y)![0]);
+  const order = [...life.keys()].sort((x, y) => tensorBytes(m.tensors[y]) - tensorBytes(m.tensors[x]) || x - y);
   const placed: { start: number; end: number; life: [number, number] }[] = [];
   let high = 0;
   for (const t of order) {
-    const size = Math.ceil(tensorBytes(m.tensors[t]) / align) * align;
+    const size = tensorBytes(m.tensors[t]);
     const lt = life.get(t)!;
-    const clash = placed.filter((p) => p.life[0] <= lt[1] && lt[0] <= p.life[1]).sort((x, y) => x.start - y.start);
+    const clash = placed.filter((p) => p.life[0] <= lt[1] && lt[0] <= p.life[1]);
     let off = 0;
-    for (const p of clash) {
-      if (off + size <= p.start) break;
-      off = Math.max(off, p.end);
+    for (let moved = true, pass = 0; moved && pass <= placed.length; pass++) {
+      moved = false;
+      for (const p of clash) {
+        if (off < p.end && p.start < off + size) {
+          off = up(p.end);
+          moved = true;
+        }
+      }
     }
     placed.push({ start: off, end: off + size, life: lt });
-    high = Math.max(high, off + size);
+    high = Math.max(high, up(off + size));
   }
   return high;
 }
+
+/** What a card says of its `arena.bytes` figure. */
+export const ARENA_NOTE = `the firmware planner's arena (greedy lifetime plan, ${ARENA_ALIGN}-byte alignment), computed on the host; equal to the board's figure (tests/arena-parity.test.ts)`;
 
 /** Inputs of {@link buildCard}. */
 export interface CardInputs {
@@ -130,6 +161,8 @@ export interface CardInputs {
   version: number;
   /** Alerting evaluation on the test split (omitted from the card when not given). */
   alerting?: AlertingReport;
+  /** Protocol table and thermal ablation (omitted when not given). */
+  protocol?: ProtocolReport;
 }
 
 /** Rounds metrics to 6 significant digits for a readable card. */
@@ -142,6 +175,7 @@ function limitations(int8: SplitMetrics, f: FloatModelFile): string[] {
   const out: string[] = [];
   const names: Record<string, string> = {
     lastValue: 'last value', seasonalNaive24h: 'seasonal naive 24 h', linearS: 'ridge linear on the OT window (S)', linearMS: 'ridge linear on all channels (MS)',
+    linearM: 'ridge linear, channel-shared (M)',
   };
   for (const split of ['val', 'test'] as const) {
     const m = int8[split].mse;
@@ -150,6 +184,46 @@ function limitations(int8: SplitMetrics, f: FloatModelFile): string[] {
       if (!b) continue;
       const pct = (100 * (m - b.mse)) / b.mse;
       out.push(`${split}: int8 MSE ${m.toFixed(4)} vs ${label} ${b.mse.toFixed(4)} (${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%): ${m < b.mse ? 'beats it' : 'does NOT beat it'}`);
+    }
+  }
+  return out;
+}
+
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
+
+/**
+ * The ablation verdict from the relative MSE changes (%) on validation and test: "helps" only when
+ * both fall by at least 1%; changes under 1% on both splits are reported as no material effect
+ * (one seed: the seed-to-seed spread is not measured).
+ */
+export function thermalVerdict(dValPct: number, dTestPct: number): string {
+  if (Math.abs(dValPct) < 1 && Math.abs(dTestPct) < 1) return 'no material effect (both changes under 1%, one seed)';
+  if (dValPct < 0 && dTestPct < 0) return 'helps';
+  if (dValPct >= 0 && dTestPct >= 0) return 'does not help';
+  return 'mixed (better on one split only)';
+}
+
+/** Plain statements about the protocol table and the thermal ablation (test MSE, int8). */
+export function protocolFindings(p: ProtocolReport): string[] {
+  const out: string[] = [];
+  for (const r of p.rows) {
+    const b = r.baselines.test;
+    const best = Math.min(b.lastValue.mse, b.seasonalNaive24h.mse, b.linear.mse, b.linearS?.mse ?? Infinity);
+    const m = r.int8.test.mse;
+    const pct = (100 * (m - best)) / best;
+    out.push(`protocol ${r.label}: int8 test MSE ${m.toFixed(4)} vs best Dendra baseline ${best.toFixed(4)} (${signed(pct)}): ${m < best ? 'beats all baselines' : 'does NOT beat the best baseline'}; int8 vs float ${signed(r.int8VsFloatTestPct)}${Math.abs(r.int8VsFloatTestPct) <= 2 ? ' (within 2%)' : ' (NOT within 2%)'}`);
+  }
+  for (const t of p.thermal.rows) {
+    const base = p.rows.find((r) => r.config.setting === t.config.setting && r.config.horizon === t.config.horizon);
+    if (!base) continue;
+    const dv = (100 * (t.float.val.mse - base.float.val.mse)) / base.float.val.mse;
+    const dt = (100 * (t.float.test.mse - base.float.test.mse)) / base.float.test.mse;
+    out.push(`thermal prior ${configLabel(base.config)}: float val MSE ${base.float.val.mse.toFixed(4)} -> ${t.float.val.mse.toFixed(4)} (${signed(dv)}), test ${base.float.test.mse.toFixed(4)} -> ${t.float.test.mse.toFixed(4)} (${signed(dt)}): ${thermalVerdict(dv, dt)}`);
+  }
+  for (const r of p.rows) {
+    for (const x of publishedFor(r.config.setting, r.config.horizon).filter((q) => q.lookback === p.window)) {
+      const d = (100 * (r.int8.test.mse - x.mse)) / x.mse;
+      out.push(`protocol ${r.label} vs published ${x.model} ${x.setting}-${x.horizon} (same input length ${x.lookback}${r.config.setting === 'MS' ? '; theirs OT only in' : ''}): int8 test MSE ${r.int8.test.mse.toFixed(4)} vs ${x.mse.toFixed(3)} (${signed(d)}): ${d <= 0 ? 'matches or beats it' : 'does NOT match it'}`);
     }
   }
   return out;
@@ -167,13 +241,13 @@ export function buildCard(c: CardInputs): GridCard {
   return {
     name: 'grid',
     version: c.version,
-    description: 'Forecast of transformer oil temperature (OT) 1..24 h ahead from 96 h of the 7 ETT channels: channel graph from training correlations, 2 message-passing layers, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel\'s last hour.',
+    description: `Forecast of transformer oil temperature (OT) 1..${cfgOf(f).horizon} h ahead from ${cfgOf(f).window} h of the 7 ETT channels (setting ${cfgOf(f).setting}): channel graph from training correlations, 3 node-wise FC layers with 2 message-passing (A.H) steps between them, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel's last hour.`,
     data: {
       file: path.basename(f.dataCsv),
       source: 'ETDataset ETTh1 (Zhou et al., Informer, AAAI 2021), zhouhaoyi/ETDataset',
       license: 'CC BY-ND 4.0 (data used unmodified; not redistributed in the model)',
       channels: ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT'],
-      target: 'OT', window: WINDOW, horizon: HORIZON,
+      target: 'OT', window: cfgOf(f).window, horizon: cfgOf(f).horizon,
       split: f.splits ?? STANDARD_SPLITS,
       splitNote: 'standard ETTh1 protocol, 12/4/4 months by rows; val/test start 96 rows early (input length)',
       windows: c.windows,
@@ -193,10 +267,17 @@ export function buildCard(c: CardInputs): GridCard {
     baselines: { val: base(f.baselines.val), test: base(f.baselines.test) },
     bytes: c.bytes,
     macsPerInference: countMacs(c.model),
-    arena: { bytes: estimateArenaBytes(c.model), note: `host estimate: non-constant tensors only, greedy lifetime plan, ${ARENA_ALIGN}-byte alignment; the board reports its own figure` },
+    arena: { bytes: estimateArenaBytes(c.model), note: ARENA_NOTE },
     io: { input: ioOf(c.model.tensors[c.model.inputs[0]]), output: ioOf(c.model.tensors[c.model.outputs[0]]) },
     thresholds: c.thresholds,
     ...(c.alerting ? { alerting: c.alerting } : {}),
-    limitations: limitations(c.int8, f),
+    boardSetting: `${configLabel(cfgOf(f))} (L ${cfgOf(f).window}): the firmware contract takes the 7 raw DMA channels in and one OT forecast out ([7, L] -> [1, H]), so M models (7 outputs) and the thermal node (a derived channel) stay host-only; H = 24 is the alert horizon of the site configuration`,
+    ...(c.protocol ? { protocol: c.protocol, published: PUBLISHED } : {}),
+    limitations: [...limitations(c.int8, f), ...(c.protocol ? protocolFindings(c.protocol) : [])],
   };
+}
+
+/** The float model's configuration (files written before configs existed are the board's). */
+function cfgOf(f: FloatModelFile) {
+  return f.config ?? BOARD_CONFIG;
 }

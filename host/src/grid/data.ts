@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.ts';
+import { BOARD_CONFIG } from './config.ts';
 
 /** Channel (node) order of the grid model = ETT CSV column order after `date`. */
 export const CHANNELS = ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT'] as const;
@@ -14,10 +15,8 @@ export const CHANNELS = ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT'] a
 export const N_CHANNELS = CHANNELS.length;
 /** Index of the target channel (oil temperature). */
 export const TARGET = 6;
-/** Input window length in hours. */
-export const WINDOW = 96;
-/** Forecast horizon in hours. */
-export const HORIZON = 24;
+/** Input window length of the on-board model in hours (BOARD_CONFIG.window). */
+export const WINDOW = BOARD_CONFIG.window;
 
 /** Repository root, resolved from this file. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -49,14 +48,19 @@ export interface Splits {
 
 /**
  * The usual ETTh1 protocol (12/4/4 months of 30 days): train [0, 8640), validation
- * [8640-96, 11520), test [11520-96, 14400); each later split starts `WINDOW` rows early so its
+ * [8640-L, 11520), test [11520-L, 14400); each later split starts `window` (L) rows early so its
  * first forecast target is the split's first own row.
  */
-export const STANDARD_SPLITS: Splits = {
-  train: { start: 0, end: 8640 },
-  val: { start: 8640 - WINDOW, end: 11520 },
-  test: { start: 11520 - WINDOW, end: 14400 },
-};
+export function standardSplits(window: number = WINDOW): Splits {
+  return {
+    train: { start: 0, end: 8640 },
+    val: { start: 8640 - window, end: 11520 },
+    test: { start: 11520 - window, end: 14400 },
+  };
+}
+
+/** {@link standardSplits} for the board's input length. */
+export const STANDARD_SPLITS: Splits = standardSplits(WINDOW);
 
 /** Per-channel normalization (training split): mean and population std, both rounded to f32. */
 export interface Normalization {
@@ -149,18 +153,18 @@ export function loadEtt(file: string = DEFAULT_ETT_CSV): EttData {
  *
  * @throws InputError (code `E_DATA`) naming the split that does not fit.
  */
-export function checkSplits(data: EttData, splits: Splits = STANDARD_SPLITS): Splits {
+export function checkSplits(data: EttData, splits: Splits = STANDARD_SPLITS, window: number = WINDOW, horizon: number = BOARD_CONFIG.horizon): Splits {
   for (const [name, r] of Object.entries(splits) as [string, RowRange][]) {
-    if (r.end > data.rows.length || r.end - r.start < WINDOW + HORIZON) {
+    if (r.end > data.rows.length || r.end - r.start < window + horizon) {
       throw new InputError('E_DATA', `${data.source}: ${data.rows.length} data rows, too few for the ${name} split [${r.start}, ${r.end})`, data.source);
     }
   }
   return splits;
 }
 
-/** Start rows of every full window (WINDOW inputs + HORIZON targets) inside the range. */
-export function windowStarts(r: RowRange): number[] {
-  const n = r.end - r.start - WINDOW - HORIZON + 1;
+/** Start rows of every full window (`window` inputs + `horizon` targets) inside the range: all of them (no dropped last batch). */
+export function windowStarts(r: RowRange, window: number = WINDOW, horizon: number = BOARD_CONFIG.horizon): number[] {
+  const n = r.end - r.start - window - horizon + 1;
   return Array.from({ length: Math.max(0, n) }, (_, k) => r.start + k);
 }
 
@@ -174,14 +178,15 @@ export function normalization(data: EttData, r: RowRange): Normalization {
   const n = r.end - r.start;
   const mean: number[] = [];
   const std: number[] = [];
-  for (let c = 0; c < N_CHANNELS; c++) {
+  const cols = data.rows[0]?.length ?? N_CHANNELS;
+  for (let c = 0; c < cols; c++) {
     let s = 0;
     for (let t = r.start; t < r.end; t++) s += data.rows[t][c];
     const m = s / n;
     let v = 0;
     for (let t = r.start; t < r.end; t++) v += (data.rows[t][c] - m) ** 2;
     const sd = Math.sqrt(v / n);
-    if (!(sd > 0)) throw new InputError('E_DATA', `${data.source}: column ${CHANNELS[c]} is constant on rows [${r.start}, ${r.end})`, data.source);
+    if (!(sd > 0)) throw new InputError('E_DATA', `${data.source}: column ${CHANNELS[c] ?? `#${c}`} is constant on rows [${r.start}, ${r.end})`, data.source);
     mean.push(Math.fround(m));
     std.push(Math.fround(sd));
   }
@@ -190,12 +195,14 @@ export function normalization(data: EttData, r: RowRange): Normalization {
 
 /**
  * Normalizes every row: z[t][c] = (x - mean[c]) / std[c], computed in f64, stored as f32.
- * Returns one Float32Array of length rows*7, time-major.
+ * Returns one Float32Array of length rows*cols (cols = norm.mean.length: 7, or 8 with the thermal
+ * prior), time-major.
  */
 export function normalizeRows(data: EttData, norm: Normalization): Float32Array {
-  const out = new Float32Array(data.rows.length * N_CHANNELS);
+  const cols = norm.mean.length;
+  const out = new Float32Array(data.rows.length * cols);
   data.rows.forEach((row, t) => {
-    for (let c = 0; c < N_CHANNELS; c++) out[t * N_CHANNELS + c] = (row[c] - norm.mean[c]) / norm.std[c];
+    for (let c = 0; c < cols; c++) out[t * cols + c] = (row[c] - norm.mean[c]) / norm.std[c];
   });
   return out;
 }

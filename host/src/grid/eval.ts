@@ -16,11 +16,18 @@ import type { QModel } from '../tflite/ir.ts';
 import { readTflite } from '../tflite/reader.ts';
 import { decodeDendraMeta, type DendraMeta } from '../tflite/metadata.ts';
 import { evaluateAlerting, type AlertingReport } from './alerts_eval.ts';
-import { checkSplits, DEFAULT_ETT_CSV, loadEtt, normalizeRows, REPO_ROOT, STANDARD_SPLITS, TARGET, WINDOW, windowStarts, type Splits } from './data.ts';
+import { checkSplits, DEFAULT_ETT_CSV, loadEtt, normalizeRows, REPO_ROOT, STANDARD_SPLITS, TARGET, WINDOW, windowStarts, type EttData, type Splits } from './data.ts';
 import { fitLinear } from './linear.ts';
 import { baselines, type ErrorMetrics } from './metrics.ts';
-import { evalInt8Windows } from './quantize.ts';
+import { evalInt8Layout, evalInt8Windows } from './quantize.ts';
 import { forecastC } from './window.ts';
+import { BOARD_CONFIG } from './config.ts';
+import { protocolBaselines, type ProtocolBaselines, type ProtocolReport, type ProtocolRow } from './protocol.ts';
+import { datasetFrom, type SplitMetrics } from './train.ts';
+import { PUBLISHED, type PublishedRow } from './published.ts';
+
+export { formatEval } from './eval_format.ts';
+export { PUBLISHED, type PublishedRow } from './published.ts';
 
 /** Default model directory (grid.tflite + grid.card.json). */
 export const DEFAULT_GRID_DIR = path.join(REPO_ROOT, 'models', 'grid');
@@ -33,31 +40,6 @@ export interface EvalRow {
   test: ErrorMetrics;
 }
 
-/** A published ETTh1 figure (test split, normalized units) with its source and setting. */
-export interface PublishedRow {
-  model: string;
-  setting: string;
-  lookback: number;
-  horizon: number;
-  mse: number;
-  mae: number;
-  source: string;
-  /** How it differs from our setting (horizon, channels, look-back). */
-  note: string;
-}
-
-/**
- * Published ETTh1 test figures. Each was checked with Dendra's search tool against a copy of the
- * paper's table (secondary reproductions of the tables; see the report in docs). MS-24 with a
- * 96-h look-back, as here, is not a setting any of these papers report.
- */
-export const PUBLISHED: readonly PublishedRow[] = [
-  { model: 'Informer', setting: 'S', lookback: 0, horizon: 24, mse: 0.098, mae: 0.247, source: 'Zhou et al., Informer, AAAI 2021, univariate table (ETTh1, 24)', note: 'OT only in/out; look-back tuned per horizon' },
-  { model: 'Informer', setting: 'M', lookback: 0, horizon: 24, mse: 0.577, mae: 0.549, source: 'Zhou et al., Informer, AAAI 2021, multivariate table (ETTh1, 24)', note: 'all 7 channels forecast and averaged (not OT only)' },
-  { model: 'DLinear', setting: 'M', lookback: 336, horizon: 96, mse: 0.375, mae: 0.399, source: 'Zeng et al., Are Transformers Effective for Time Series Forecasting?, AAAI 2023, Table 2', note: 'horizon 96, 7 channels averaged, look-back 336' },
-  { model: 'PatchTST/64', setting: 'M', lookback: 512, horizon: 96, mse: 0.370, mae: 0.400, source: 'Nie et al., A Time Series is Worth 64 Words, ICLR 2023, Table 3', note: 'horizon 96, 7 channels averaged, look-back 512' },
-];
-
 /** Everything `dendra eval grid` reports. */
 export interface GridEvalReport {
   model: { path: string; bytes: number; name: string; version: number };
@@ -65,14 +47,30 @@ export interface GridEvalReport {
   units: string;
   rows: EvalRow[];
   linearAlphas: { S: number; MS: number };
+  /** The ETTh1 protocol table: int8 re-run here, float from the card, baselines re-fitted here. */
+  protocol: ProtocolEvalRow[];
+  /** Input length of the protocol models (h). */
+  protocolWindow: number;
   alerting: AlertingReport;
   published: readonly PublishedRow[];
   notes: string[];
 }
 
-/** Progress of {@link evalGrid}: int8 windows done, then the linear fits. */
+/** One protocol configuration as `dendra eval grid` scores it. */
+export interface ProtocolEvalRow {
+  label: string;
+  config: ProtocolRow['config'];
+  file: string;
+  /** Float GNN as the card records it (training run; tfjs is not loaded by eval). */
+  float: SplitMetrics;
+  /** int8 GNN re-run here on the .tflite (host executor). */
+  int8: SplitMetrics;
+  baselines: { val: ProtocolBaselines; test: ProtocolBaselines };
+}
+
+/** Progress of {@link evalGrid}: int8 windows done, then the linear fits, then the protocol models. */
 export interface EvalProgress {
-  stage: 'int8' | 'linear';
+  stage: 'int8' | 'linear' | 'protocol';
   done: number;
   total: number;
 }
@@ -84,6 +82,8 @@ export interface EvalOptions {
   /** Directory holding grid.tflite (and optionally grid.card.json for the split). */
   modelDir?: string;
   onProgress?: (p: EvalProgress) => void;
+  /** Re-run the card's protocol models too (default true; false leaves `protocol` empty). */
+  protocol?: boolean;
 }
 
 /** A loaded int8 grid model with its metadata and split. */
@@ -93,6 +93,8 @@ export interface LoadedGrid {
   model: QModel;
   meta: DendraMeta;
   splits: Splits;
+  /** The card's protocol table, when the card has one. */
+  protocol?: ProtocolReport;
 }
 
 /**
@@ -115,6 +117,7 @@ export function loadGrid(dir: string = DEFAULT_GRID_DIR): LoadedGrid {
   if (!raw) throw new InputError('E_MODEL', `${file}: no "dendra" metadata (not a grid model)`, file);
   const meta = decodeDendraMeta(raw);
   let splits = STANDARD_SPLITS;
+  let protocol: ProtocolReport | undefined;
   const cardPath = path.join(dir, 'grid.card.json');
   let text: string | undefined;
   try {
@@ -124,12 +127,38 @@ export function loadGrid(dir: string = DEFAULT_GRID_DIR): LoadedGrid {
   }
   if (text !== undefined) {
     try {
-      splits = (JSON.parse(text) as { data?: { split?: Splits } }).data?.split ?? STANDARD_SPLITS;
+      const card = JSON.parse(text) as { data?: { split?: Splits }; protocol?: ProtocolReport };
+      splits = card.data?.split ?? STANDARD_SPLITS;
+      protocol = card.protocol;
     } catch (err) {
       throw new InputError('E_MODEL', `${cardPath}: not JSON (${(err as Error).message})`, cardPath);
     }
   }
-  return { file, bytes: bytes.length, model, meta, splits };
+  return { file, bytes: bytes.length, model, meta, splits, protocol };
+}
+
+/**
+ * Re-runs every protocol model of the card (its .tflite beside the card) on all val/test windows
+ * and re-fits Dendra's baselines for its setting on the same windows.
+ *
+ * @throws InputError (code `E_MODEL`) when a protocol .tflite named by the card is missing.
+ */
+export function evalProtocol(dir: string, report: ProtocolReport, data: EttData, onProgress?: EvalOptions['onProgress']): ProtocolEvalRow[] {
+  const rows = [...report.rows, ...report.thermal.rows];
+  return rows.map((r, k) => {
+    onProgress?.({ stage: 'protocol', done: k, total: rows.length });
+    const file = path.join(dir, r.file);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(file));
+    } catch (err) {
+      throw new InputError('E_MODEL', `${file}: cannot read the protocol model ${r.label} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, file);
+    }
+    const ds = datasetFrom(data, undefined, r.config);
+    const model = readTflite(bytes);
+    const int8 = { val: evalInt8Layout(model, ds.z, ds.starts.val, ds.layout), test: evalInt8Layout(model, ds.z, ds.starts.test, ds.layout) };
+    return { label: r.label, config: r.config, file: r.file, float: r.float, int8, baselines: protocolBaselines(ds) };
+  });
 }
 
 /** int8 errors on val and test plus the test forecasts in degC (for alerting). */
@@ -178,43 +207,17 @@ export function evalGrid(opts: EvalOptions = {}): GridEvalReport {
     data, split: splits.test, starts: starts.test, int8Forecasts: int8.forecasts,
     extraLimits: [{ limitC: g.meta.otLimitC, limitSource: 'board limit from the model metadata' }],
   });
+  const protocol = g.protocol && opts.protocol !== false ? evalProtocol(opts.modelDir ?? DEFAULT_GRID_DIR, g.protocol, data, opts.onProgress) : [];
   return {
     model: { path: g.file, bytes: g.bytes, name: g.meta.name, version: g.meta.modelVersion },
     data: { file: dataCsv, split: splits, windows: { train: starts.train.length, val: starts.val.length, test: starts.test.length } },
     units: 'normalized OT (training-split std), MSE/MAE over all 24 horizon steps and every window',
-    rows, linearAlphas: { S: linS.model.alpha, MS: linMS.model.alpha }, alerting, published: PUBLISHED,
+    rows, linearAlphas: { S: linS.model.alpha, MS: linMS.model.alpha }, protocol, protocolWindow: g.protocol?.window ?? BOARD_CONFIG.window, alerting, published: PUBLISHED,
     notes: [
-      'our setting: look-back 96 h, horizon 24 h, all 7 channels in, OT out (MS-like); published rows are for the settings stated (M averages all 7 channels, S is OT only) and are NOT directly comparable',
+      `board model: look-back ${BOARD_CONFIG.window} h, horizon ${BOARD_CONFIG.horizon} h, all 7 channels in, OT out (MS); published rows are for the settings stated (M averages all 7 channels, S is OT only); the rows from the DLinear authors' benchmark use L = 96 as ours, the paper rows a longer or tuned look-back (not directly comparable); published test loaders may drop the last incomplete batch (see below)`,
+      'protocol table: every model trained by "dendra train grid" with the board model\'s seed and budget, epoch and ridge alpha chosen on validation only; M = every channel forecast (per-node heads), averaged over the 7 channels',
       'every window is scored: Dendra does not drop the last incomplete batch (drop_last=True in the test loader of several LTSF code bases silently skips up to batch_size-1 test windows)',
       'linear baselines: ridge least squares in closed form on the training windows, inputs and targets relative to the last value (as the GNN); alpha chosen on validation MSE, test never used for fitting',
     ],
   };
-}
-
-const f4 = (v: number | null) => (v === null ? '   -  ' : v.toFixed(4));
-const pct = (v: number | null) => (v === null ? '  -  ' : `${(v * 100).toFixed(1)}%`.padStart(6));
-
-/** The report as text lines: our table, published figures, alerting (pure, for the CLI). */
-export function formatEval(r: GridEvalReport): string[] {
-  const out: string[] = [];
-  out.push(`model ${r.model.path} (${r.model.bytes} B, ${r.model.name} v${r.model.version}); data ${path.basename(r.data.file)}; windows val ${r.data.windows.val}, test ${r.data.windows.test} (all scored)`);
-  out.push(`units: ${r.units}`, '');
-  out.push(`${'ours: L=96, H=24'.padEnd(34)} set  val MSE  val MAE  test MSE test MAE`);
-  for (const row of r.rows) {
-    out.push(`${row.name.padEnd(34)} ${row.setting.padEnd(4)} ${f4(row.val.mse)}   ${f4(row.val.mae)}   ${f4(row.test.mse)}   ${f4(row.test.mae)}`);
-  }
-  out.push('', 'published ETTh1 test figures (different settings; not directly comparable):');
-  for (const p of r.published) {
-    out.push(`  ${p.model.padEnd(12)} ${p.setting}-${p.horizon} L=${p.lookback || 'tuned'}  MSE ${p.mse.toFixed(3)}  MAE ${p.mae.toFixed(3)}  ${p.note}; ${p.source}`);
-  }
-  out.push('', `alerting on the ${r.alerting.split} split (rows ${r.alerting.rows.start}..${r.alerting.rows.end - 1}): alert = forecast > limit within 24 h`);
-  out.push('  limit (degC)  source                                 model      prec   recall | onset prec recall | events det  median lead');
-  for (const l of r.alerting.limits) {
-    for (const [name, s] of [['int8', l.int8], ['last value', l.lastValue]] as const) {
-      const lead = s.events.medianLeadH === null ? '-' : `${s.events.medianLeadH} h`;
-      out.push(`  ${l.limitC.toFixed(2).padStart(8)}      ${l.limitSource.padEnd(38)} ${name.padEnd(10)} ${pct(s.all.precision)} ${pct(s.all.recall)} | ${pct(s.onset.precision)} ${pct(s.onset.recall)} | ${String(s.events.count).padStart(4)} ${String(s.events.detected).padStart(4)}  ${lead}`);
-    }
-  }
-  out.push('', ...r.notes.map((n) => `note: ${n}`));
-  return out;
 }

@@ -3,7 +3,7 @@
  * Pearson correlation of the training rows, symmetrically normalized with self loops.
  */
 import { InputError } from '../errors.ts';
-import { N_CHANNELS, type EttData, type RowRange } from './data.ts';
+import type { EttData, RowRange } from './data.ts';
 
 /** A dense n x n matrix, row-major (a[i][j]). */
 export type Matrix = number[][];
@@ -13,14 +13,16 @@ export type Matrix = number[][];
  *
  * @throws InputError (code `E_DATA`) when the range has fewer than 2 rows or a channel is constant.
  */
-export function correlation(data: EttData, r: RowRange): Matrix {
+export function correlation(data: EttData, r: RowRange, channels?: readonly number[]): Matrix {
   const n = r.end - r.start;
+  const pick = channels ?? Array.from({ length: data.rows[0]?.length ?? 0 }, (_, c) => c);
+  const N_CHANNELS = pick.length;
   if (n < 2) throw new InputError('E_DATA', `${data.source}: correlation needs at least 2 rows, got ${n}`, data.source);
   const mean = new Array<number>(N_CHANNELS).fill(0);
-  for (let t = r.start; t < r.end; t++) for (let c = 0; c < N_CHANNELS; c++) mean[c] += data.rows[t][c] / n;
+  for (let t = r.start; t < r.end; t++) for (let c = 0; c < N_CHANNELS; c++) mean[c] += data.rows[t][pick[c]] / n;
   const cov: Matrix = Array.from({ length: N_CHANNELS }, () => new Array<number>(N_CHANNELS).fill(0));
   for (let t = r.start; t < r.end; t++) {
-    const row = data.rows[t];
+    const row = pick.map((c) => data.rows[t][c]);
     for (let i = 0; i < N_CHANNELS; i++) {
       const di = row[i] - mean[i];
       for (let j = 0; j <= i; j++) cov[i][j] += di * (row[j] - mean[j]);
@@ -51,11 +53,11 @@ export function normalizedAdjacency(c: Matrix): Matrix {
 }
 
 /**
- * The grid model's adjacency from the training rows of `data` (see {@link correlation} and
- * {@link normalizedAdjacency}).
+ * The grid model's adjacency over the node `channels` (default: every column) from the training
+ * rows of `data` (see {@link correlation} and {@link normalizedAdjacency}).
  *
  * @throws InputError (code `E_DATA`) as {@link correlation} does.
  */
-export function gridAdjacency(data: EttData, train: RowRange): Matrix {
-  return normalizedAdjacency(correlation(data, train));
+export function gridAdjacency(data: EttData, train: RowRange, channels?: readonly number[]): Matrix {
+  return normalizedAdjacency(correlation(data, train, channels));
 }

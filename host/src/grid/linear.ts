@@ -10,23 +10,52 @@
  * Here the general linear map (plus a bias) is fitted in closed form by ridge least squares
  * (normal equations + Cholesky) instead of by SGD, so the result is deterministic.
  *
- * Settings: "S" uses the OT channel only (96 inputs); "MS" uses all 7 channels (672 inputs), OT out.
+ * Settings: "S" uses the OT channel only (L inputs); "MS" uses all 7 channels (7L inputs), OT out;
+ * "M" forecasts every channel from its own window with one map shared by all channels (DLinear's
+ * default, individual=False), fitted on the windows of all 7 channels pooled.
  */
 import { InputError } from '../errors.ts';
-import { HORIZON, N_CHANNELS, TARGET, WINDOW } from './data.ts';
+import { BOARD_CONFIG, OT_COLUMN } from './config.ts';
 import { ErrorAccumulator, type ErrorMetrics } from './metrics.ts';
 
-/** Which channels feed the linear map: "S" = OT only, "MS" = all seven (OT is the output in both). */
-export type LinearMode = 'S' | 'MS';
+/** Which channels feed the linear map (see the file comment). */
+export type LinearMode = 'S' | 'MS' | 'M';
 
-/** A fitted linear forecaster: y[h] = sum_j x[j] * w[j*24 + h] + w[d*24 + h] (bias last). */
+/** Window geometry of a linear fit: input length, horizon and values per data row. */
+export interface LinearShape {
+  window: number;
+  horizon: number;
+  /** Values per row of z (7, or 8 with the thermal column; the map never reads column 7). */
+  cols: number;
+}
+
+/** The board's geometry (L 96, H 24, 7 columns). */
+export const BOARD_SHAPE: Readonly<LinearShape> = Object.freeze({ window: BOARD_CONFIG.window, horizon: BOARD_CONFIG.horizon, cols: 7 });
+
+/** One regression task per window: the columns read and the column forecast. */
+interface Task {
+  inputs: number[];
+  output: number;
+}
+
+const ALL = [0, 1, 2, 3, 4, 5, 6];
+
+/** The tasks of a mode: one (S, MS) or one per channel sharing the map (M). */
+function tasksOf(mode: LinearMode): Task[] {
+  if (mode === 'S') return [{ inputs: [OT_COLUMN], output: OT_COLUMN }];
+  if (mode === 'MS') return [{ inputs: ALL, output: OT_COLUMN }];
+  return ALL.map((c) => ({ inputs: [c], output: c }));
+}
+
+/** A fitted linear forecaster: y[h] = sum_j x[j] * w[j*H + h] + w[d*H + h] (bias last). */
 export interface LinearModel {
   mode: LinearMode;
-  /** Number of input features d (96 for S, 672 for MS). */
+  shape: LinearShape;
+  /** Number of input features d (L for S and M, 7L for MS). */
   features: number;
   /** Ridge strength per window (alpha in mean-squared-error + alpha * |W|^2). */
   alpha: number;
-  /** Weights [(d+1) x 24], row-major, bias row last. */
+  /** Weights [(d+1) x H], row-major, bias row last. */
   weights: Float64Array;
 }
 
@@ -45,26 +74,36 @@ export interface Gram {
 }
 
 /** Feature count of a mode. */
-export function featureCount(mode: LinearMode): number {
-  return mode === 'S' ? WINDOW : WINDOW * N_CHANNELS;
+export function featureCount(mode: LinearMode, shape: LinearShape = BOARD_SHAPE): number {
+  return tasksOf(mode)[0].inputs.length * shape.window;
 }
 
-/**
- * Writes the features of the window starting at row `s` of normalized time-major rows `z` (rows*7)
- * into `out` (length {@link featureCount}): z[s+t][c] - z[s+95][c], channel-major, as gatherWindows.
- */
-export function windowFeatures(z: Float32Array, s: number, mode: LinearMode, out: Float64Array): void {
-  const last = (s + WINDOW - 1) * N_CHANNELS;
-  const channels = mode === 'S' ? [TARGET] : Array.from({ length: N_CHANNELS }, (_, c) => c);
-  channels.forEach((c, i) => {
-    for (let t = 0; t < WINDOW; t++) out[i * WINDOW + t] = z[(s + t) * N_CHANNELS + c] - z[last + c];
+/** Writes the features of one task of the window starting at row `s`: z[s+t][c] - z[s+L-1][c], channel-major. */
+function taskFeatures(z: Float32Array, s: number, task: Task, shape: LinearShape, out: Float64Array): void {
+  const L = shape.window;
+  const last = (s + L - 1) * shape.cols;
+  task.inputs.forEach((c, i) => {
+    for (let t = 0; t < L; t++) out[i * L + t] = z[(s + t) * shape.cols + c] - z[last + c];
   });
 }
 
-/** Writes the 24 relative OT targets of the window starting at `s` into `out`. */
-export function windowTargets(z: Float32Array, s: number, out: Float64Array): void {
-  const last = z[(s + WINDOW - 1) * N_CHANNELS + TARGET];
-  for (let h = 0; h < HORIZON; h++) out[h] = z[(s + WINDOW + h) * N_CHANNELS + TARGET] - last;
+/** Writes the H relative targets of one task of the window starting at `s`. */
+function taskTargets(z: Float32Array, s: number, task: Task, shape: LinearShape, out: Float64Array): void {
+  const last = z[(s + shape.window - 1) * shape.cols + task.output];
+  for (let h = 0; h < shape.horizon; h++) out[h] = z[(s + shape.window + h) * shape.cols + task.output] - last;
+}
+
+/**
+ * Writes the features of the window starting at row `s` of normalized time-major rows `z` into `out`
+ * (length {@link featureCount}), as gatherWindows does, for the S or MS map (M has one per channel).
+ */
+export function windowFeatures(z: Float32Array, s: number, mode: 'S' | 'MS', out: Float64Array, shape: LinearShape = BOARD_SHAPE): void {
+  taskFeatures(z, s, tasksOf(mode)[0], shape, out);
+}
+
+/** Writes the H relative OT targets of the window starting at `s` into `out`. */
+export function windowTargets(z: Float32Array, s: number, out: Float64Array, shape: LinearShape = BOARD_SHAPE): void {
+  taskTargets(z, s, tasksOf('S')[0], shape, out);
 }
 
 /** An empty {@link Gram} for d features and k outputs. */
@@ -181,18 +220,20 @@ function addBlock(g: Gram, xb: Float64Array, yb: Float64Array, r: number): void 
   g.n += r;
 }
 
-/** Accumulates the Gram statistics of the windows starting at `starts` (blocked; same sums as {@link addRow}). */
-export function windowGram(z: Float32Array, starts: readonly number[], mode: LinearMode): Gram {
-  const d = featureCount(mode);
-  const g = newGram(d, HORIZON);
+/** Accumulates the Gram statistics of the windows starting at `starts` (blocked; same sums as {@link addRow}); M pools the 7 channels. */
+export function windowGram(z: Float32Array, starts: readonly number[], mode: LinearMode, shape: LinearShape = BOARD_SHAPE): Gram {
+  const d = featureCount(mode, shape);
+  const H = shape.horizon;
+  const g = newGram(d, H);
   const x = new Float64Array(d);
   const xb = new Float64Array((d + 1) * BLOCK);
-  const yb = new Float64Array(BLOCK * HORIZON);
-  for (let b = 0; b < starts.length; b += BLOCK) {
-    const r = Math.min(BLOCK, starts.length - b);
+  const yb = new Float64Array(BLOCK * H);
+  const rows = tasksOf(mode).flatMap((task) => starts.map((s) => ({ s, task })));
+  for (let b = 0; b < rows.length; b += BLOCK) {
+    const r = Math.min(BLOCK, rows.length - b);
     for (let q = 0; q < r; q++) {
-      windowFeatures(z, starts[b + q], mode, x);
-      windowTargets(z, starts[b + q], yb.subarray(q * HORIZON, (q + 1) * HORIZON));
+      taskFeatures(z, rows[b + q].s, rows[b + q].task, shape, x);
+      taskTargets(z, rows[b + q].s, rows[b + q].task, shape, yb.subarray(q * H, (q + 1) * H));
       for (let i = 0; i < d; i++) xb[i * BLOCK + q] = x[i];
       xb[d * BLOCK + q] = 1;
     }
@@ -202,18 +243,23 @@ export function windowGram(z: Float32Array, starts: readonly number[], mode: Lin
 }
 
 /**
- * Errors of a linear model on windows starting at `starts` (normalized OT units, all 24 steps,
- * every window). The error on the relative target equals the error on absolute normalized OT.
+ * Errors of a linear model on windows starting at `starts` (normalized units, every horizon step of
+ * every forecast channel, every window). The error on the relative target equals the error on the
+ * absolute normalized value.
  */
 export function evalLinear(m: LinearModel, z: Float32Array, starts: readonly number[]): ErrorMetrics {
-  const acc = new ErrorAccumulator();
+  const tasks = tasksOf(m.mode);
+  const H = m.shape.horizon;
+  const acc = new ErrorAccumulator(tasks.length * H);
   const x = new Float64Array(m.features);
-  const y = new Float64Array(HORIZON);
-  const p = new Float64Array(HORIZON);
+  const y = new Float64Array(tasks.length * H);
+  const p = new Float64Array(tasks.length * H);
   for (const s of starts) {
-    windowFeatures(z, s, m.mode, x);
-    windowTargets(z, s, y);
-    applyLinear(m.weights, m.features, HORIZON, x, p);
+    tasks.forEach((task, k) => {
+      taskFeatures(z, s, task, m.shape, x);
+      taskTargets(z, s, task, m.shape, y.subarray(k * H, (k + 1) * H));
+      applyLinear(m.weights, m.features, H, x, p.subarray(k * H, (k + 1) * H));
+    });
     acc.add(p, y);
   }
   return acc.result();
@@ -237,13 +283,13 @@ export interface LinearResult {
  */
 export function fitLinear(
   z: Float32Array, starts: { train: readonly number[]; val: readonly number[]; test: readonly number[] },
-  mode: LinearMode, alphas: readonly number[] = DEFAULT_ALPHAS,
+  mode: LinearMode, alphas: readonly number[] = DEFAULT_ALPHAS, shape: LinearShape = BOARD_SHAPE,
 ): LinearResult {
   if (starts.val.length === 0 || starts.test.length === 0) throw new InputError('E_DATA', 'linear baseline: no validation or test windows');
-  const g = windowGram(z, starts.train, mode);
+  const g = windowGram(z, starts.train, mode, shape);
   let best: { model: LinearModel; val: ErrorMetrics } | undefined;
   for (const alpha of alphas) {
-    const model: LinearModel = { mode, features: g.d, alpha, weights: solveRidge(g, alpha) };
+    const model: LinearModel = { mode, shape: { ...shape }, features: g.d, alpha, weights: solveRidge(g, alpha) };
     const val = evalLinear(model, z, starts.val);
     if (!best || val.mse < best.val.mse) best = { model, val };
   }
@@ -252,16 +298,17 @@ export function fitLinear(
 }
 
 /**
- * The fitted map as FULLY_CONNECTED weights: W [24, d] row-major (W[h][j] = weights[j*24 + h]) and
- * b [24] (the bias row), e.g. to initialise the grid model's linear skip.
+ * The fitted map as FULLY_CONNECTED weights: W [H, d] row-major (W[h][j] = weights[j*H + h]) and
+ * b [H] (the bias row), e.g. to initialise the grid model's linear skip.
  */
 export function denseWeights(m: LinearModel): { W: Float32Array; b: Float32Array } {
   const d = m.features;
-  const W = new Float32Array(HORIZON * d);
-  const b = new Float32Array(HORIZON);
-  for (let h = 0; h < HORIZON; h++) {
-    for (let j = 0; j < d; j++) W[h * d + j] = m.weights[j * HORIZON + h];
-    b[h] = m.weights[d * HORIZON + h];
+  const H = m.shape.horizon;
+  const W = new Float32Array(H * d);
+  const b = new Float32Array(H);
+  for (let h = 0; h < H; h++) {
+    for (let j = 0; j < d; j++) W[h * d + j] = m.weights[j * H + h];
+    b[h] = m.weights[d * H + h];
   }
   return { W, b };
 }

@@ -1,14 +1,18 @@
 /**
  * The float grid model in TensorFlow.js, op for op the graph of CONTRACTS.md "The grid model":
- * X [7,96] -> FC relu 16 -> A.H -> FC relu 16 -> A.H -> FC relu 16 -> gate FC 1 -> softmax over
- * the 7 nodes -> attention-weighted sum -> FC 24, plus a linear skip from the OT node's own
- * window (FC 96 -> 24, initialised with the ridge fit of grid/linear.ts), added: the graph part
- * learns what the target's own history does not explain (normalized change of OT at t+1..t+24).
- * Weight layouts are TFLite's: FC weights are [out, in], biases [out].
+ * X [n,L] -> FC relu 16 -> A.H -> FC relu 16 -> A.H -> FC relu 16 -> gate FC 1 -> softmax over
+ * the n nodes -> attention-weighted sum G -> FC H, plus a linear skip from the OT node's own
+ * window (FC L -> H, initialised with the ridge fit of grid/linear.ts), added: the graph part
+ * learns what the target's own history does not explain (normalized change of OT at t+1..t+H).
+ * Setting M (every channel forecast) uses per-node heads instead: each node's H2 plus the pooled G
+ * (broadcast ADD) -> FC H, plus the node's own window through a linear skip shared by all nodes
+ * (DLinear's channel-shared map, ridge-initialised) -> Y [n, H].
+ * Weight layouts are TFLite's: FC weights are [out, in], biases [out]. Sizes come from a
+ * {@link Layout} (default: the board's, n 7, L 96, H 24).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { HORIZON, N_CHANNELS, TARGET, WINDOW } from './data.ts';
+import { BOARD_LAYOUT, type Layout } from './config.ts';
 
 /** Hidden width of every message-passing layer. */
 export const HIDDEN = 16;
@@ -18,17 +22,24 @@ export const PARAM_NAMES = ['W0', 'b0', 'W1', 'b1', 'W2', 'b2', 'Wg', 'bg', 'Wh'
 /** One parameter name. */
 export type ParamName = (typeof PARAM_NAMES)[number];
 
-/** Shapes of the parameters (FC weights [out, in]). */
-export const PARAM_SHAPES: Record<ParamName, number[]> = {
-  W0: [HIDDEN, WINDOW], b0: [HIDDEN],
-  W1: [HIDDEN, HIDDEN], b1: [HIDDEN],
-  W2: [HIDDEN, HIDDEN], b2: [HIDDEN],
-  Wg: [1, HIDDEN], bg: [1],
-  Wh: [HORIZON, HIDDEN], bh: [HORIZON],
-  Wl: [HORIZON, WINDOW], bl: [HORIZON],
-};
+/** Shapes of the parameters for a layout (FC weights [out, in]). */
+export function paramShapes(lay: Layout = BOARD_LAYOUT): Record<ParamName, number[]> {
+  const L = lay.cfg.window;
+  const H = lay.cfg.horizon;
+  return {
+    W0: [HIDDEN, L], b0: [HIDDEN],
+    W1: [HIDDEN, HIDDEN], b1: [HIDDEN],
+    W2: [HIDDEN, HIDDEN], b2: [HIDDEN],
+    Wg: [1, HIDDEN], bg: [1],
+    Wh: [H, HIDDEN], bh: [H],
+    Wl: [H, L], bl: [H],
+  };
+}
 
-/** Initial weights of the linear skip: Wl [24, 96] and bl [24], row-major (e.g. a ridge fit). */
+/** Shapes of the board model's parameters. */
+export const PARAM_SHAPES: Record<ParamName, number[]> = paramShapes(BOARD_LAYOUT);
+
+/** Initial weights of the linear skip: Wl [H, L] and bl [H], row-major (e.g. a ridge fit). */
 export interface LinearInit {
   W: ArrayLike<number>;
   b: ArrayLike<number>;
@@ -40,10 +51,10 @@ export type GridParams = Record<ParamName, tf.Variable>;
 /** Parameters as plain arrays (JSON form): flat row-major data plus shape. */
 export type GridWeights = Record<ParamName, { shape: number[]; data: number[] }>;
 
-/** Every intermediate activation of one forward pass (batch first). */
+/** Every intermediate activation of one forward pass (batch first); Xot for S/MS, Z for M. */
 export interface GridActivations {
   X: tf.Tensor; H0: tf.Tensor; M1: tf.Tensor; H1: tf.Tensor; M2: tf.Tensor; H2: tf.Tensor;
-  S: tf.Tensor; P: tf.Tensor; G: tf.Tensor; Yh: tf.Tensor; Xot: tf.Tensor; Yl: tf.Tensor; Y: tf.Tensor;
+  S: tf.Tensor; P: tf.Tensor; G: tf.Tensor; Z?: tf.Tensor; Yh: tf.Tensor; Xot?: tf.Tensor; Yl: tf.Tensor; Y: tf.Tensor;
 }
 
 let backendReady: Promise<void> | undefined;
@@ -74,13 +85,15 @@ export function initBackend(): Promise<void> {
  *
  * @throws Error when `linear` has the wrong sizes.
  */
-export function initParams(seed: number, linear?: LinearInit): GridParams {
+export function initParams(seed: number, linear?: LinearInit, lay: Layout = BOARD_LAYOUT): GridParams {
   const out = {} as GridParams;
-  if (linear && (linear.W.length !== HORIZON * WINDOW || linear.b.length !== HORIZON)) {
-    throw new Error(`linear init must be [${HORIZON}, ${WINDOW}] and [${HORIZON}]`);
+  const shapes = paramShapes(lay);
+  const [H, L] = shapes.Wl;
+  if (linear && (linear.W.length !== H * L || linear.b.length !== H)) {
+    throw new Error(`linear init must be [${H}, ${L}] and [${H}]`);
   }
   PARAM_NAMES.forEach((name, k) => {
-    const shape = PARAM_SHAPES[name];
+    const shape = shapes[name];
     if (name === 'Wl' || name === 'bl') {
       const src = linear ? (name === 'Wl' ? linear.W : linear.b) : new Float32Array(shape.reduce((a, b) => a * b, 1));
       out[name] = tf.variable(tf.tensor(Float32Array.from(src), shape), true, varName(name));
@@ -109,10 +122,11 @@ export function exportWeights(p: GridParams): GridWeights {
  *
  * @throws Error when a parameter is missing or has the wrong shape/size.
  */
-export function importWeights(w: GridWeights): GridParams {
+export function importWeights(w: GridWeights, lay: Layout = BOARD_LAYOUT): GridParams {
   const out = {} as GridParams;
+  const shapes = paramShapes(lay);
   for (const name of PARAM_NAMES) {
-    const shape = PARAM_SHAPES[name];
+    const shape = shapes[name];
     const e = w[name];
     const size = shape.reduce((a, b) => a * b, 1);
     if (!e || e.data.length !== size || e.shape.join() !== shape.join()) {
@@ -135,7 +149,7 @@ function fc(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, relu: boolean): tf.Tensor 
   return (relu ? tf.relu(y) : y).reshape([bsz, n, w.shape[0]]);
 }
 
-/** A.H for every batch element: [7,7] x [B,7,k] -> [B,7,k]. */
+/** A.H for every batch element: [n,n] x [B,n,k] -> [B,n,k]. */
 function propagate(a: tf.Tensor2D, h: tf.Tensor): tf.Tensor {
   const [bsz, n, k] = h.shape;
   const hn = h.transpose([1, 0, 2]).reshape([n, bsz * k]);
@@ -143,27 +157,35 @@ function propagate(a: tf.Tensor2D, h: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Forward pass keeping every intermediate (for calibration). `x` is [B, 7, 96] normalized,
- * node-major; `a` is the [7,7] adjacency. Call inside tf.tidy or dispose the results.
+ * Forward pass keeping every intermediate (for calibration). `x` is [B, n, L] normalized,
+ * node-major; `a` is the [n,n] adjacency. Call inside tf.tidy or dispose the results.
  */
-export function forwardAll(p: GridParams, a: tf.Tensor2D, x: tf.Tensor): GridActivations {
-  const bsz = x.shape[0];
+export function forwardAll(p: GridParams, a: tf.Tensor2D, x: tf.Tensor, lay: Layout = BOARD_LAYOUT): GridActivations {
+  const [bsz, n, L] = x.shape;
+  const H = lay.cfg.horizon;
   const H0 = fc(x, p.W0, p.b0, true);
   const M1 = propagate(a, H0);
   const H1 = fc(M1, p.W1, p.b1, true);
   const M2 = propagate(a, H1);
   const H2 = fc(M2, p.W2, p.b2, true);
-  const S = fc(H2, p.Wg, p.bg, false); // [B,7,1]
-  const P = tf.softmax(S.reshape([bsz, N_CHANNELS])).reshape([bsz, 1, N_CHANNELS]);
+  const S = fc(H2, p.Wg, p.bg, false); // [B,n,1]
+  const P = tf.softmax(S.reshape([bsz, n])).reshape([bsz, 1, n]);
   const G = tf.matMul(P, H2); // [B,1,16]
-  const Yh = fc(G, p.Wh, p.bh, false).reshape([bsz, HORIZON]);
-  const Xot = x.slice([0, TARGET, 0], [bsz, 1, WINDOW]); // [B,1,96]: the OT node's window
-  const Yl = fc(Xot, p.Wl, p.bl, false).reshape([bsz, HORIZON]);
+  if (lay.cfg.setting === 'M') {
+    const Z = tf.add(H2, G); // per-node features plus the pooled context, [B,n,16]
+    const Yh = fc(Z, p.Wh, p.bh, false); // [B,n,H]
+    const Yl = fc(x, p.Wl, p.bl, false); // each node's own window, shared map, [B,n,H]
+    const Y = tf.add(Yh, Yl).reshape([bsz, n * H]);
+    return { X: x, H0, M1, H1, M2, H2, S, P, G, Z, Yh, Yl, Y };
+  }
+  const Yh = fc(G, p.Wh, p.bh, false).reshape([bsz, H]);
+  const Xot = x.slice([0, lay.targetNode, 0], [bsz, 1, L]); // [B,1,L]: the OT node's window
+  const Yl = fc(Xot, p.Wl, p.bl, false).reshape([bsz, H]);
   const Y = tf.add(Yh, Yl);
   return { X: x, H0, M1, H1, M2, H2, S, P, G, Yh, Xot, Yl, Y };
 }
 
-/** Forward pass: [B,7,96] -> [B,24] (normalized OT forecast). */
-export function forward(p: GridParams, a: tf.Tensor2D, x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => forwardAll(p, a, x).Y);
+/** Forward pass: [B,n,L] -> [B, outputs*H] (normalized change of the forecast channels). */
+export function forward(p: GridParams, a: tf.Tensor2D, x: tf.Tensor, lay: Layout = BOARD_LAYOUT): tf.Tensor {
+  return tf.tidy(() => forwardAll(p, a, x, lay).Y);
 }

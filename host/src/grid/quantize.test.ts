@@ -9,22 +9,20 @@ import { InputError } from '../errors.ts';
 import { runInt8 } from '../quant/executor.ts';
 import { readTflite } from '../tflite/reader.ts';
 import { decodeDendraMeta, encodeDendraMeta } from '../tflite/metadata.ts';
-import { percentile } from './data.ts';
-import { forward, importWeights, disposeParams } from './model.ts';
+import { percentile, REPO_ROOT } from './data.ts';
+import { forward, importWeights, disposeParams, initBackend } from './model.ts';
 import { buildGridQModel, calibrate } from './qmodel.ts';
 import { evalInt8Windows, quantizeGrid } from './quantize.ts';
-import { loadDataset, loadFloatModel, trainGrid } from './train.ts';
+import { loadDataset, loadFloatModel } from './train.ts';
 import { gatherWindows, prepareInput } from './window.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-grid-quant-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
-const floatDir = path.join(tmp, 'float');
-let training: ReturnType<typeof trainGrid> | undefined;
-/** Trains the tiny float model once, on first use. */
-const trained = () => (training ??= trainGrid({ outDir: floatDir, epochs: 2, maxWindowsPerEpoch: 512, seed: 5 }));
+/** The committed float model (`dendra train grid --out models/grid`); quantized again into `tmp`. */
+const floatDir = path.join(REPO_ROOT, 'models', 'grid');
 
 test('int8 (runInt8 on prepared inputs) tracks the float model on calibration windows within a few output LSB', async () => {
-  await trained();
+  await initBackend();
   const f = loadFloatModel(floatDir);
   const ds = loadDataset();
   const p = importWeights(f.weights);
@@ -53,7 +51,6 @@ test('int8 (runInt8 on prepared inputs) tracks the float model on calibration wi
 });
 
 test('quantizeGrid writes a readable .tflite with the dendra metadata and a consistent card', async () => {
-  await trained();
   const out = path.join(tmp, 'model');
   const stages = new Set<string>();
   const r = await quantizeGrid({ modelDir: floatDir, outDir: out, calibrationWindows: 64, version: 7, onProgress: (p) => stages.add(p.stage) });

@@ -6,7 +6,8 @@
 import { InputError } from '../errors.ts';
 import type { QModel } from '../tflite/ir.ts';
 import { roundHalfAway } from '../quant/fixedpoint.ts';
-import { HORIZON, N_CHANNELS, TARGET, WINDOW } from './data.ts';
+import { N_CHANNELS, WINDOW } from './data.ts';
+import { BOARD_LAYOUT, type Layout } from './config.ts';
 
 /** Normalization the input preparation needs (a DendraMeta satisfies it). */
 export interface InputNorm {
@@ -78,7 +79,7 @@ export function forecastC(
   return { ot, peakC, peakRaw, leadH };
 }
 
-/** A batch of float windows: inputs [B,7,96] node-major and targets [B,24], flat. */
+/** A batch of float windows: inputs [B, nodes, L] node-major and targets [B, outputs * H] (output-major), flat. */
 export interface FloatBatch {
   size: number;
   x: Float32Array;
@@ -86,22 +87,30 @@ export interface FloatBatch {
 }
 
 /**
- * Gathers windows from normalized, time-major rows (`z` = rows*7 values, see normalizeRows):
- * inputs are rows [s, s+96) transposed to node-major, targets are OT at rows [s+96, s+120); both
- * relative to the window's last row (as {@link prepareInput}), so the model predicts the change.
+ * Gathers windows from normalized, time-major rows (`z` = rows * lay.cols values, see
+ * normalizeRows): inputs are the node columns of rows [s, s+L) transposed to node-major, targets the
+ * output columns at rows [s+L, s+L+H); both relative to the window's last row (as
+ * {@link prepareInput}), so the model predicts the change. Default layout: the board's
+ * (7 nodes, L 96, OT at H 24).
  */
-export function gatherWindows(z: Float32Array, starts: readonly number[]): FloatBatch {
+export function gatherWindows(z: Float32Array, starts: readonly number[], lay: Layout = BOARD_LAYOUT): FloatBatch {
   const b = starts.length;
-  const x = new Float32Array(b * N_CHANNELS * WINDOW);
-  const y = new Float32Array(b * HORIZON);
+  const { cols, inputs, outputs } = lay;
+  const L = lay.cfg.window;
+  const H = lay.cfg.horizon;
+  const x = new Float32Array(b * inputs.length * L);
+  const y = new Float32Array(b * outputs.length * H);
   starts.forEach((s, k) => {
-    const xo = k * N_CHANNELS * WINDOW;
-    const last = (s + WINDOW - 1) * N_CHANNELS;
-    for (let t = 0; t < WINDOW; t++) {
-      const ro = (s + t) * N_CHANNELS;
-      for (let c = 0; c < N_CHANNELS; c++) x[xo + c * WINDOW + t] = z[ro + c] - z[last + c];
+    const xo = k * inputs.length * L;
+    const last = (s + L - 1) * cols;
+    for (let t = 0; t < L; t++) {
+      const ro = (s + t) * cols;
+      inputs.forEach((c, i) => { x[xo + i * L + t] = z[ro + c] - z[last + c]; });
     }
-    for (let h = 0; h < HORIZON; h++) y[k * HORIZON + h] = z[(s + WINDOW + h) * N_CHANNELS + TARGET] - z[last + TARGET];
+    outputs.forEach((c, o) => {
+      const yo = (k * outputs.length + o) * H;
+      for (let h = 0; h < H; h++) y[yo + h] = z[(s + L + h) * cols + c] - z[last + c];
+    });
   });
   return { size: b, x, y };
 }

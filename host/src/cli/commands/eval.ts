@@ -21,13 +21,13 @@ export function registerEval(program: Command): void {
   const evalCmd = program.command('eval').description('evaluate a model on held-out data');
   evalCmd
     .command('grid')
-    .description('int8 grid model on every val/test window (host executor, bit-exact with the board) vs last value, seasonal naive, ridge linear S/MS, published ETTh1 figures; alert precision/recall/lead on test')
+    .description('int8 grid model on every val/test window (host executor, bit-exact with the board) vs last value, seasonal naive, ridge linear S/MS; the ETTh1 protocol table (S/M/MS at 24/96 h, input 96 h, int8 vs float, thermal-prior ablation) beside published DLinear/PatchTST/Informer figures with sources; alert precision/recall/lead on test')
     .option('--data <csv>', 'ETT-layout CSV (date, six loads, OT)', DEFAULT_ETT)
     .option('--model <dir>', 'directory holding grid.tflite (and grid.card.json)', DEFAULT_GRID_DIR)
     .option('--json', 'print the report as JSON (no progress bar)')
     .action(action(async (opts: EvalOpts) => {
       const { evalGrid, formatEval } = await import('../../grid/eval.ts');
-      const bar = makeProgress(!!opts.json, 'windows');
+      const bar = makeProgress(!!opts.json, 'steps');
       let stage = '';
       const report = await Promise.resolve().then(() => evalGrid({
         dataCsv: opts.data,
@@ -36,7 +36,7 @@ export function registerEval(program: Command): void {
           if (p.stage !== stage) {
             if (stage) bar.stop();
             stage = p.stage;
-            bar.start(p.total, p.stage === 'int8' ? 'int8 val+test' : 'linear fits');
+            bar.start(p.total, p.stage === 'int8' ? 'int8 val+test' : p.stage === 'linear' ? 'linear fits' : 'protocol models (int8)');
           }
           bar.update(p.done);
         },
