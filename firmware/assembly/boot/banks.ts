@@ -9,6 +9,8 @@
 // A signed image (boot/signed.ts) is stored whole; the header then also records where the model
 // starts in the data (u32 at 48, erased = 0) and the image's version (u16 major, minor, patch and
 // a u16 marker 0 at 52..60; erased = no version, a raw model), the floor for downgrade checks.
+// Several model slots (grid model, pack model) each have their own region and running bank:
+// banksConfigureSlot sets one, banksSelect chooses the one the other functions act on.
 
 import { flash_erase, flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
@@ -27,17 +29,67 @@ export const HDR_BYTES: u32 = 60;
 export const NO_VERSION: u64 = 0;
 const SECTOR: u32 = 4096;
 
+/** Slots the bank functions can serve (BEGIN type >> 4: 0 grid model, 1 firmware, 2 pack model). */
+export const MAX_SLOTS: i32 = 4;
+
+// Per-slot state; the functions below act on the selected slot (banksSelect). Selecting is cheap,
+// and every caller selects the slot it means before using the others (single-threaded firmware).
+const slotRegAddr = new StaticArray<u32>(MAX_SLOTS);
+const slotBankSize = new StaticArray<u32>(MAX_SLOTS);
+const slotActive = new StaticArray<i32>(MAX_SLOTS);
+let selected: i32 = 0;
 let regAddr: u32 = 0;
 let bankSize: u32 = 0;
 let active: i32 = -1;
 const hdr: usize = memory.data(60);
 const digest: usize = memory.data(32);
 
-/** Sets the model region; each bank gets half of it, rounded down to whole sectors. */
+/** Sets slot 0's region (the grid model) and selects it; each bank gets half, in whole sectors. */
 export function banksConfigure(regionAddr: u32, regionSize: u32): void {
-  regAddr = regionAddr;
-  bankSize = (regionSize >> 1) & ~(SECTOR - 1);
+  if (selected != 0) {
+    unchecked(slotActive[selected] = active);
+    selected = 0;
+  }
+  banksConfigureSlot(0, regionAddr, regionSize);
 }
+
+/**
+ * Sets the region of `slot` (0..MAX_SLOTS-1; others are ignored): two banks of half the region,
+ * rounded down to whole sectors. Its running bank is reset to none when the region changes (the
+ * same region again keeps it: the bootloader re-configures at its first poll). Does not change the selection
+ * unless `slot` is the selected one (then the new region applies at once).
+ */
+export function banksConfigureSlot(slot: i32, regionAddr: u32, regionSize: u32): void {
+  if (slot < 0 || slot >= MAX_SLOTS) return;
+  const size = (regionSize >> 1) & ~(SECTOR - 1);
+  const same = unchecked(slotRegAddr[slot]) == regionAddr && unchecked(slotBankSize[slot]) == size;
+  unchecked(slotRegAddr[slot] = regionAddr);
+  unchecked(slotBankSize[slot] = size);
+  if (!same) unchecked(slotActive[slot] = -1);
+  if (slot == selected) {
+    regAddr = regionAddr;
+    bankSize = size;
+    if (!same) active = -1;
+  }
+}
+
+/**
+ * Makes `slot` the one every other function of this module acts on. Returns false (selection
+ * unchanged) when the slot is out of range or has no usable region (two banks larger than a header).
+ */
+export function banksSelect(slot: i32): bool {
+  if (slot < 0 || slot >= MAX_SLOTS || unchecked(slotBankSize[slot]) <= SLOT_HEADER_BYTES) return false;
+  if (slot == selected) return true;
+  unchecked(slotActive[selected] = active);
+  selected = slot;
+  regAddr = unchecked(slotRegAddr[slot]);
+  bankSize = unchecked(slotBankSize[slot]);
+  active = unchecked(slotActive[slot]);
+  return true;
+}
+
+/** The selected slot. */
+export function banksSelected(): i32 { return selected; }
 
 /** Flash address of bank i (0 or 1); its data starts SLOT_HEADER_BYTES later. */
 export function bankAddr(i: i32): u32 { return regAddr + <u32>i * bankSize; }

@@ -2,9 +2,19 @@
 // buffers and the interpreter. main.ts calls bootPoll() first in every fw_tick.
 
 import { slotWindowPtr, slotWindowCap, slotRegionAddr, slotRegionSize, slotArenaPtr, slotArenaCap } from "../app/slot";
-import { modelLoad, modelUnload } from "../interp/interpreter";
+import {
+  modelLoad, modelUnload, modelInputPtr, modelInputBytes, modelInputType, modelInvoke, modelOutputPtr, modelOutputBytes,
+} from "../interp/interpreter";
 import { board_max_frame } from "../hal/board";
+import { crypto_sha256 } from "../hal/crypto";
 import { bootConfigure, bootConfigured, bootService } from "./proto";
+import { bankActive, bankSha } from "./banks";
+import { fwSetSelfTest, fwBootSelfTest } from "./fwcmd";
+import * as S from "../status";
+
+const stDigest: usize = memory.data(32);
+/** Seed of the self-test input vector (docs/flash-protocol.md "Self-test"). */
+const SELFTEST_SEED: u32 = 0x5eed1234;
 
 function validateModel(ptr: usize, len: u32): i32 {
   return modelLoad(ptr, len, slotArenaPtr(), slotArenaCap());
@@ -12,6 +22,42 @@ function validateModel(ptr: usize, len: u32): i32 {
 
 function releaseModel(): void {
   modelUnload();
+}
+
+/**
+ * The firmware self-test inference (boot/fwcmd.ts SelfTest): the loaded model's SHA-256 prefix,
+ * then an inference on the built-in vector (xorshift32 from SELFTEST_SEED: one byte per int8
+ * input element, or a float in [-1, 1) per float32 element) and its output's SHA-256 prefix.
+ */
+function selfTest(out: usize): i32 {
+  const b = bankActive();
+  const inp = modelInputPtr();
+  if (b < 0 || inp == 0 || !bankSha(b, stDigest)) return S.E_NO_MODEL;
+  memory.copy(out, stDigest, 8);
+  const n = modelInputBytes();
+  const isFloat = modelInputType() == 0;
+  let x = SELFTEST_SEED;
+  for (let i: u32 = 0; i < n; i += isFloat ? 4 : 1) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    if (isFloat) store<f32>(inp + i, <f32>(<f64>(x >>> 8) / 8388608.0 - 1.0));
+    else store<u8>(inp + i, <u8>x);
+  }
+  const st = modelInvoke();
+  if (st != S.OK) return st;
+  if (crypto_sha256(modelOutputPtr(), modelOutputBytes(), stDigest) < 0) return S.E_HASH;
+  memory.copy(out + 8, stDigest, 8);
+  return S.OK;
+}
+
+/**
+ * Firmware self-test at a test boot (call at the end of fw_init, after the model was loaded):
+ * confirms the running slot, or resets without confirming so the boot ROM rolls back.
+ */
+export function bootSelfTest(): void {
+  fwSetSelfTest(selfTest);
+  fwBootSelfTest();
 }
 
 /**
@@ -23,6 +69,7 @@ export function bootPoll(): i32 {
   if (!bootConfigured()) {
     bootConfigure(slotWindowPtr(), slotWindowCap(), slotRegionAddr(), slotRegionSize(), board_max_frame(),
                   validateModel, releaseModel);
+    fwSetSelfTest(selfTest);
   }
   return bootService();
 }

@@ -7,6 +7,8 @@
 // region and the model validator are given by bootConfigure (loader.ts wires the real ones).
 // BEGIN type 1 is a raw model (refused with E_SIGNATURE on a board with trusted keys), type 2 a
 // signed image (boot/signed.ts): stored whole, verified at FINISH, only its payload is the model.
+// The BEGIN type byte is (slot << 4) | format: slot 0 the grid model, 2 the pack model (its own
+// window and region, bootConfigureSlot); WRITE/FINISH/STATUS then act on that transfer's slot.
 
 import { uart_read, uart_write, uart_set_baud } from "../hal/uart";
 import { board_max_baud } from "../hal/board";
@@ -14,7 +16,7 @@ import { flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
 import {
   banksConfigure, bankAddr, bankDataCap, bankTarget, bankErase, bankCommit, bankNextGen, bankNewest,
-  bankGen, bankLen, bankSha, bankSetActive,
+  bankGen, bankLen, bankSha, bankSetActive, banksConfigureSlot, banksSelect, MAX_SLOTS,
 } from "./banks";
 import {
   parserReset, parserFeed, parserMaxPayload, frameType, frameSeq, frameLen, framePayload, frameEncode,
@@ -23,6 +25,10 @@ import {
 import { keysLoad, keysProvisioned } from "./keys";
 import { signedCheck, signedPayloadLen, signedVersion, IMG_HEADER, IMG_SIG } from "./signed";
 import * as S from "../status";
+// Slot 1 (A/B firmware) and WRITEZ live in their own files (H-B): fwslot.ts, fwcmd.ts, inflate.ts.
+import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving, fwAbort } from "./fwslot";
+import { fwActivate, fwConfirm, fwRollback, fwReset, fwInfo, fwAfterReply } from "./fwcmd";
+import { inflateRaw, INFLATE_CAP } from "./inflate";
 
 export const CMD_HELLO: u8 = 0x01;
 export const CMD_BEGIN: u8 = 0x02;
@@ -31,6 +37,15 @@ export const CMD_FINISH: u8 = 0x04;
 export const CMD_STATUS: u8 = 0x05;
 /** SET_BAUD: payload baud u32 (0 = only ask); answer current u32, max u32; switch after the ACK. */
 export const CMD_SET_BAUD: u8 = 0x06;
+/** Firmware slot commands (boot/fwcmd.ts) and the compressed WRITE (docs/flash-protocol.md). */
+export const CMD_ACTIVATE: u8 = 0x07;
+export const CMD_CONFIRM: u8 = 0x08;
+export const CMD_RESET: u8 = 0x09;
+export const CMD_INFO: u8 = 0x0a;
+export const CMD_WRITEZ: u8 = 0x0b;
+export const CMD_ROLLBACK: u8 = 0x0c;
+/** BEGIN slot (type >> 4) of the A/B firmware slots. */
+export const FW_SLOT: i32 = 1;
 export const RESPONSE_BIT: u8 = 0x80;
 export const PROTO_VERSION: u8 = 1;
 export const IMAGE_MODEL: u8 = 1;
@@ -67,6 +82,11 @@ function noRelease(): void {}
 
 let winPtr: usize = 0;
 let winCap: u32 = 0;
+/** Model window per slot (BEGIN type >> 4; 0 = grid model, 2 = pack model); 0 = no such slot. */
+const slotWin = new StaticArray<usize>(MAX_SLOTS);
+const slotWinCap = new StaticArray<u32>(MAX_SLOTS);
+/** Slot of the current (or last) transfer. */
+let xferSlot: i32 = 0;
 let validateFn: Validator = noValidate;
 let releaseFn: Release = noRelease;
 let configured = false;
@@ -98,6 +118,9 @@ export function bootConfigure(window: usize, windowCap: u32, regionAddr: u32, re
                               maxFrame: u32, validate: Validator, release: Release): void {
   winPtr = window;
   winCap = windowCap;
+  unchecked(slotWin[0] = window);
+  unchecked(slotWinCap[0] = windowCap);
+  xferSlot = 0;
   validateFn = validate;
   releaseFn = release;
   receiving = false;
@@ -109,6 +132,18 @@ export function bootConfigure(window: usize, windowCap: u32, regionAddr: u32, re
 }
 
 export function bootConfigured(): bool { return configured; }
+
+/**
+ * Adds model slot `slot` (1..MAX_SLOTS-1, e.g. 2 = pack model): its RAM window (read back and
+ * validated there at FINISH) and its flash region (two banks, boot/banks.ts). BEGIN with type
+ * (slot << 4) | format then writes it. Ignored for slot 0 (bootConfigure) or out of range.
+ */
+export function bootConfigureSlot(slot: i32, window: usize, windowCap: u32, regionAddr: u32, regionSize: u32): void {
+  if (slot <= 0 || slot >= MAX_SLOTS) return;
+  unchecked(slotWin[slot] = window);
+  unchecked(slotWinCap[slot] = windowCap);
+  banksConfigureSlot(slot, regionAddr, regionSize);
+}
 /** Bytes received in the current transfer (high-water mark). */
 export function bootReceived(): u32 { return received; }
 
@@ -148,14 +183,25 @@ function doHello(): i32 {
 }
 
 function doBegin(p: usize, len: u32): i32 {
-  const type = len == 37 ? load<u8>(p) : 0;
+  const typeByte = len == 37 ? load<u8>(p) : 0;
+  const slot = <i32>(typeByte >> 4); // (slot << 4) | format
+  const type = typeByte & 15;
+  if (slot == FW_SLOT) {
+    receiving = false; // a firmware transfer replaces any model transfer
+    return fwBegin(p, len);
+  }
   if (type != IMAGE_MODEL && type != IMAGE_SIGNED_MODEL) return S.E_BOUNDS;
+  if (slot >= MAX_SLOTS || unchecked(slotWin[slot]) == 0 || !banksSelect(slot)) return S.E_BOUNDS;
   const size = load<u32>(p, 1);
   if (size == 0) return S.E_BOUNDS;
   if (type == IMAGE_MODEL && keysProvisioned()) return S.E_SIGNATURE; // only signed images here
   if (type == IMAGE_SIGNED_MODEL && size <= IMG_HEADER + IMG_SIG) return S.E_IMAGE;
-  if (size > slotCap()) return S.E_TOO_LARGE;
+  if (size > min<u32>(unchecked(slotWinCap[slot]), bankDataCap())) return S.E_TOO_LARGE;
   receiving = false;
+  xferSlot = slot;
+  fwAbort(); // a model transfer replaces any firmware transfer
+  winPtr = unchecked(slotWin[slot]);
+  winCap = unchecked(slotWinCap[slot]);
   target = bankTarget(); // never the bank of the running (or newest) model
   if (bankErase(target) != S.OK) return S.E_FLASH;
   memory.copy(expectSha, p + 5, 32);
@@ -168,6 +214,7 @@ function doBegin(p: usize, len: u32): i32 {
 }
 
 function doWrite(p: usize, len: u32): i32 {
+  if (fwReceiving()) return fwWrite(p, len);
   if (!receiving) return S.E_STATE;
   if (len < 4) return S.E_BOUNDS;
   const off = load<u32>(p);
@@ -246,7 +293,23 @@ function probationByte(goodFrame: bool): void {
   if (uart_set_baud(baudOld) >= 0) baudNow = baudOld; // 0: the board's default
 }
 
+const zbuf: usize = memory.data(<i32>(INFLATE_CAP + 4));
+
+/**
+ * WRITEZ: offset u32 | raw deflate (RFC 1951) of at most INFLATE_CAP bytes; inflated (inflate.ts:
+ * a malformed or oversized stream is E_INFLATE and nothing is written) then written like a WRITE
+ * at that offset of the uncompressed image.
+ */
+function doWriteZ(p: usize, len: u32): i32 {
+  if (len < 5) return S.E_BOUNDS;
+  const n = inflateRaw(p + 4, len - 4, zbuf + 4, INFLATE_CAP);
+  if (n < 0) return n;
+  store<u32>(zbuf, load<u32>(p));
+  return doWrite(zbuf, <u32>n + 4);
+}
+
 function doFinish(): i32 {
+  if (fwReceiving()) return fwFinish();
   if (!receiving || received != imageSize) return S.E_STATE;
   receiving = false;
   releaseFn();
@@ -305,6 +368,7 @@ function handleFrame(): void {
     return;
   }
   if (type == CMD_HELLO) cacheLen = 0;
+  banksSelect(xferSlot); // WRITE/FINISH/STATUS act on the transfer's slot
   const p = framePayload();
   const len = frameLen();
   let st: i32 = S.OK;
@@ -313,13 +377,20 @@ function handleFrame(): void {
   else if (type == CMD_BEGIN) st = doBegin(p, len);
   else if (type == CMD_WRITE) st = doWrite(p, len);
   else if (type == CMD_FINISH) st = doFinish();
-  else if (type == CMD_STATUS) dataLen = doStatus();
+  else if (type == CMD_STATUS) dataLen = len == 1 && <i32>load<u8>(p) == FW_SLOT ? <u32>fwStatus(txBuf + 7) : doStatus();
+  else if (type == CMD_WRITEZ) st = doWriteZ(p, len);
+  else if (type == CMD_INFO) dataLen = <u32>fwInfo(txBuf + 7);
+  else if (type == CMD_ACTIVATE) st = fwActivate();
+  else if (type == CMD_CONFIRM) st = fwConfirm();
+  else if (type == CMD_ROLLBACK) st = fwRollback();
+  else if (type == CMD_RESET) st = fwReset();
   else if (type == CMD_SET_BAUD) {
     st = doSetBaud(p, len);
     if (st == S.OK) dataLen = 8;
   } else st = S.E_STATE;
   reply(type, seq, st, st == S.OK ? dataLen : 0);
   if (baudPending != 0) switchBaud();
+  fwAfterReply(); // RESET / ROLLBACK: the answer went out, now the board resets
 }
 
 /** Processes one received byte: runs a completed command, NAKs a damaged frame. */

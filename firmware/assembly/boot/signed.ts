@@ -14,6 +14,8 @@ export const IMG_SIG: u32 = 64;
 /** "DIMG" read as a little-endian u32. */
 const IMG_MAGIC: u32 = 0x474d4944;
 const IMG_TYPE_MODEL: u8 = 2;
+/** Header type of a signed firmware image (payload = the firmware .wasm; boot/fwslot.ts). */
+export const IMG_TYPE_FIRMWARE: u8 = 1;
 const FAMILY_OFF: u32 = 8;
 const FAMILY_LEN: u32 = 16;
 
@@ -27,19 +29,23 @@ export function signedPayloadLen(): u32 { return pLen; }
 /** Version of the last accepted image, packed as banks.ts packVersion. */
 export function signedVersion(): u64 { return pVersion; }
 
-/** Structure: magic, format version, model type, zero flags/reserved, exact total length. */
-function checkStructure(img: usize, size: u32): i32 {
+/**
+ * Structure of the 80-byte header at `img` for an image of `size` bytes: magic, format version,
+ * the expected `type` (model by default), zero flags/reserved, exact total length. E_IMAGE or
+ * E_VERSION on failure, OK otherwise. Reads only the header.
+ */
+export function signedStructure(img: usize, size: u32, type: u8 = IMG_TYPE_MODEL): i32 {
   if (size < IMG_HEADER + 1 + IMG_SIG || load<u32>(img) != IMG_MAGIC) return S.E_IMAGE;
   if (load<u16>(img, 4) != 1) return S.E_VERSION;
-  if (load<u8>(img, 6) != IMG_TYPE_MODEL || load<u8>(img, 7) != 0) return S.E_IMAGE;
+  if (load<u8>(img, 6) != type || load<u8>(img, 7) != 0) return S.E_IMAGE;
   if (load<u16>(img, 30) != 0 || load<u32>(img, 76) != 0) return S.E_IMAGE;
   const len = load<u32>(img, 32);
   if (len == 0 || <u64>len + <u64>(IMG_HEADER + IMG_SIG) != <u64>size) return S.E_IMAGE;
   return S.OK;
 }
 
-/** The header's family field equals this board's family (then NUL padding only). */
-function familyMatches(img: usize): bool {
+/** The header's family field (header at `img`) equals this board's family (then NUL padding only). */
+export function familyMatches(img: usize): bool {
   const n = board_family(family, FAMILY_LEN);
   if (n <= 0 || <u32>n > FAMILY_LEN) return false;
   const f = img + FAMILY_OFF;
@@ -57,7 +63,7 @@ function familyMatches(img: usize): bool {
  */
 export function signedCheck(img: usize, size: u32): i32 {
   pLen = 0;
-  const st = checkStructure(img, size);
+  const st = signedStructure(img, size);
   if (st != S.OK) return st;
   const len = load<u32>(img, 32);
   const payload = img + IMG_HEADER;

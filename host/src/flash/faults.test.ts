@@ -3,8 +3,13 @@
 // line faults (drop/flip/dup, up to 1% per byte in total) and a disconnect or a power cut at a
 // random point of a random phase. Every run must end with the slot holding exactly the old or
 // the new image (never anything else, every committed bank intact), a board that still ticks,
-// and a clean resume/reflash that lands the new image. DENDRA_SOAK_RUNS sets the number of runs
-// (default 12; `make soak` runs 200), DENDRA_FAULT_SEED the base seed.
+// and a clean resume/reflash that lands the new image. Then as many A/B firmware runs
+// (fwfaultrun.ts): faults in every phase of a firmware flash and switch, including the slot erase,
+// ACTIVATE, the RESET into the test boot and the confirm, plus firmwares that fail their self-test;
+// every run must end on the old or the new firmware, verified by hash, with rollback when the test
+// boot does not confirm. DENDRA_SOAK_RUNS sets the number of runs of each kind (`make soak` runs
+// 200 of each); without it CI runs a short seeded set: 8 model runs and 2 firmware runs (a
+// firmware flash at ~1% line faults takes seconds of retries). DENDRA_FAULT_SEED sets the base seed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -18,14 +23,18 @@ import { mulberry32 } from '../sim/linefaults.ts';
 import { flashModel, openPort, closePort, serialTransport, type FlashResult } from './flash.ts';
 import { BootClient, FlashError } from './loader.ts';
 import { readSlotImage } from './slotimage.ts';
+import { buildFirmwareVariants, firmwareFaultRun, fwTally, type FwFaultContext } from './fwfaultrun.ts';
 
-const RUNS = Math.max(1, Number(process.env.DENDRA_SOAK_RUNS ?? 12) | 0);
+const SOAK = process.env.DENDRA_SOAK_RUNS === undefined ? null : Math.max(1, Number(process.env.DENDRA_SOAK_RUNS) | 0);
+const RUNS = SOAK ?? 8;
+const FW_RUNS = SOAK ?? 2;
 const BASE_SEED = Number(process.env.DENDRA_FAULT_SEED ?? 0x5eed) | 0;
 const region = loadBoard('sim').flash.regions.model;
 
 let dir = '';
 let wasm = '';
 let csv = '';
+let fwCtx: FwFaultContext | null = null;
 const tally = { runs: 0, completedUnderFaults: 0, resumedMidImage: 0, powerCuts: 0, disconnects: 0, bricked: 0, corrupted: 0 };
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -79,11 +88,13 @@ before(() => {
   for (let i = 0; i < 200; i++) rows.push(`2016-07-01 00:00:00,${i % 9},1,2,3,4,5,${30 + (i % 17) / 10}`);
   csv = join(dir, 'ett.csv');
   writeFileSync(csv, rows.join('\n') + '\n');
+  fwCtx = buildFirmwareVariants(dir, csv, wasm);
 });
 
 after(() => {
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`# fault suite: ${JSON.stringify(tally)}\n`);
+  process.stdout.write(`# firmware fault suite: ${JSON.stringify(fwTally)}\n`);
 });
 
 for (let run = 0; run < RUNS; run++) {
@@ -154,5 +165,12 @@ for (let run = 0; run < RUNS; run++) {
     assert.equal(sha(end.image), sha(newImg), 'the new image is the board\'s model');
     tally.runs++;
     t.diagnostic(`chunk ${chunk}, faults ${(total * 100).toFixed(2)}%, ${JSON.stringify(fault)}: ${outcome}; ${lines.length} log lines`);
+  });
+}
+
+for (let run = 0; run < FW_RUNS; run++) {
+  const seed = (BASE_SEED + 0x4649 + run * 104729) >>> 0;
+  test(`firmware fault run ${run} (seed ${seed})`, async (t) => {
+    t.diagnostic(await firmwareFaultRun(fwCtx!, run, seed));
   });
 }

@@ -14,8 +14,9 @@ import { InputError } from '../errors.ts';
 import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
 import { readFlashImage, type FlashImage } from './image.ts';
+import { modelSlotFor } from './modelslot.ts';
 import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
-import { sendWindowed, MAX_WINDOW } from './window.ts';
+import { sendWindowed, nextChunk, MAX_WINDOW, type TransferStats } from './window.ts';
 import type { PublicKey } from '../image/keys.ts';
 
 /** Progress of a flash: image bytes acknowledged by the board so far, of `total`. */
@@ -74,6 +75,13 @@ export interface FlashOptions {
   resumes?: number;
   /** Largest WRITE payload (default and maximum: the board's max frame - 4); smaller survives noisy lines. */
   chunkBytes?: number;
+  /** Model slot ('grid' or 'pack'); default: the model's metadata kind (modelslot.ts). */
+  slot?: string;
+  /**
+   * Send a chunk as WRITEZ (raw deflate, inflated on the board) when that is smaller (default
+   * true; window.ts planChunks). Stop-and-wait (`windowSize: 1`) always sends plain WRITEs.
+   */
+  compress?: boolean;
 }
 
 /** What a successful flash did. */
@@ -104,6 +112,8 @@ export interface FlashResult {
   writeMs: number;
   /** Image bytes acknowledged per second over {@link writeMs} (0 when nothing was written). */
   writeBytesPerSec: number;
+  /** WRITE / WRITEZ frames planned and their payload bytes (first sends, all sessions). */
+  frames: TransferStats;
 }
 
 /** Default WRITE window of {@link flashModel}. */
@@ -208,12 +218,14 @@ export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
   const w = opts.windowSize ?? DEFAULT_WINDOW;
   if (!Number.isInteger(w) || w < 1 || w > MAX_WINDOW) throw new FlashError('E_WINDOW', `window size must be 1..${MAX_WINDOW}, got ${w}`);
   const img = readFlashImage(opts.file, opts.trustedKeys);
+  img.beginType |= modelSlotFor(img.model, opts.slot) << 4; // slot 0 grid model, 2 pack model
   const image = img.bytes;
   const sha = img.sha;
   const maxResumes = opts.resumes ?? DEFAULT_RESUMES;
   const lineBaud = opts.lineBaud ?? 115200;
   let port = await openPort(opts.port, lineBaud);
-  const acc: Acc = { retries: 0, startedAt: [], chunks: 0, started: false, already: false, baud: lineBaud, writeMs: 0, writeBytes: 0 };
+  const acc: Acc = { retries: 0, startedAt: [], chunks: 0, started: false, already: false, baud: lineBaud, writeMs: 0, writeBytes: 0,
+    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, chunk: Infinity };
   try {
     for (let round = 0; ; round++) {
       const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
@@ -226,11 +238,14 @@ export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
           startedAt: acc.startedAt, alreadyCommitted: acc.already, sha256: Buffer.from(sha).toString('hex'),
           bytesPerSec: ms > 0 ? Math.round((image.length * 1000) / ms) : image.length,
           baud: acc.baud, windowSize: opts.windowSize ?? DEFAULT_WINDOW, writeMs: acc.writeMs,
-          writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0,
+          writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0, frames: acc.frames,
         };
       } catch (e) {
         if (!acc.started || round >= maxResumes || !resumable(e)) throw e;
         opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${maxResumes - round} resume(s) left)`);
+        const smaller = nextChunk(e, acc.chunk);
+        if (smaller < acc.chunk) opts.log?.(`noisy line: WRITE frames now carry at most ${smaller} bytes`);
+        acc.chunk = smaller;
         if ((e as FlashError).code === 'E_PORT' || !port.isOpen) {
           await closePort(port);
           port = await openPort(opts.port, lineBaud);
@@ -256,7 +271,9 @@ function resumable(e: unknown): boolean {
 }
 
 type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean;
-  baud: number; writeMs: number; writeBytes: number };
+  baud: number; writeMs: number; writeBytes: number; frames: TransferStats;
+  /** WRITE payload limit: the last session's, a quarter of it after a frame could not get through (window.ts nextChunk). */
+  chunk: number };
 
 /** One session on an open port: HELLO, checks, then the (resumed) transfer. Returns the board. */
 async function session(client: BootClient, port: SerialPort, opts: FlashOptions, img: FlashImage,
@@ -269,8 +286,9 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   if (image.length > board.slotSize) {
     throw new FlashError('E_TOO_LARGE', `model is ${image.length} bytes but the board's model slot holds ${board.slotSize}`);
   }
-  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
+  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity, acc.chunk);
   if (!(chunk >= 1)) throw new FlashError('E_PROTO', `unusable chunk size ${chunk} (board max frame ${board.maxFrame} bytes)`);
+  acc.chunk = chunk;
   if (opts.baud !== undefined) acc.baud = await negotiateBaud(client, port, acc.baud, opts.baud, opts.log);
   acc.started = true;
   const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
@@ -289,7 +307,8 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   if (window !== 1) progress(from);
   acc.chunks += window === 1
     ? await sendFrom(client, image, from, chunk, opts.onProgress)
-    : await sendWindowed(client, image, from, chunk, { windowSize: window, onProgress: progress, log: opts.log });
+    : await sendWindowed(client, image, from, chunk, { windowSize: window, onProgress: progress, log: opts.log,
+      compress: opts.compress ?? true, stats: acc.frames });
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += image.length - from;
   await client.finish();

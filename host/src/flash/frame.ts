@@ -18,7 +18,10 @@ export const PROTO_VERSION = 1;
 export const MAX_PAYLOAD_LIMIT = 0xffff;
 
 /** Command types; a response has type `cmd | RESPONSE_BIT`. */
-export const Cmd = { HELLO: 0x01, BEGIN: 0x02, WRITE: 0x03, FINISH: 0x04, STATUS: 0x05, SET_BAUD: 0x06 } as const;
+export const Cmd = {
+  HELLO: 0x01, BEGIN: 0x02, WRITE: 0x03, FINISH: 0x04, STATUS: 0x05, SET_BAUD: 0x06,
+  ACTIVATE: 0x07, CONFIRM: 0x08, RESET: 0x09, INFO: 0x0a, WRITEZ: 0x0b, ROLLBACK: 0x0c,
+} as const;
 /** Command type values. */
 export type CmdType = (typeof Cmd)[keyof typeof Cmd];
 /** Bit set in a response's type. */
@@ -27,6 +30,14 @@ export const RESPONSE_BIT = 0x80;
 export const IMAGE_MODEL = 1;
 /** BEGIN image type for a signed model image (docs/image-format.md: DIMG header || .tflite || signature). */
 export const IMAGE_SIGNED_MODEL = 2;
+/** BEGIN slot (type >> 4) of the A/B firmware slots; type = (slot << 4) | format. */
+export const FIRMWARE_SLOT = 1;
+/** BEGIN type of a raw firmware .wasm (development boards without keys only). */
+export const IMAGE_FIRMWARE = 0x11;
+/** BEGIN type of a signed firmware image (DIMG of type firmware wrapping the .wasm). */
+export const IMAGE_SIGNED_FIRMWARE = 0x12;
+/** Largest inflated size of one WRITEZ frame (the board's inflate buffer). */
+export const WRITEZ_MAX_INFLATED = 4096;
 
 /** One decoded frame. */
 export interface Frame {

@@ -1,9 +1,10 @@
 /**
  * `queryBoard`: what a board's bootloader reports over a serial port, without changing anything:
  * HELLO (board id, protocol, max frame, slot size) and STATUS (transfer in progress, newest
- * committed model bank). Used by `dendra info` and by tests.
+ * committed model bank) and INFO (the firmware that runs and the A/B firmware slot table). Used by
+ * `dendra info` and by tests.
  */
-import { BootClient, FlashError, type HelloInfo, type SlotStatus } from './loader.ts';
+import { BootClient, FlashError, type FwInfo, type FwSlotInfo, type HelloInfo, type SlotStatus } from './loader.ts';
 import { closePort, openPort, serialTransport } from './flash.ts';
 
 /** HELLO and STATUS of one board. */
@@ -11,6 +12,8 @@ export interface BoardInfo {
   port: string;
   hello: HelloInfo;
   status: SlotStatus;
+  /** The A/B firmware slots (null: the board's bootloader has no INFO command). */
+  firmware: FwInfo | null;
 }
 
 /** Options of {@link queryBoard}. */
@@ -42,7 +45,14 @@ export async function queryBoard(port: string, opts: QueryOptions = {}): Promise
       }
       throw e;
     }
-    return { port, hello, status: await c.slotStatus() };
+    const status = await c.slotStatus();
+    let firmware: FwInfo | null = null;
+    try {
+      firmware = await c.fwInfo();
+    } catch (e) {
+      if (!(e instanceof FlashError && e.code === 'E_BOARD')) throw e; // an older bootloader answers E_STATE
+    }
+    return { port, hello, status, firmware };
   } finally {
     c.close();
     await closePort(p);
@@ -60,5 +70,19 @@ export function formatBoardInfo(i: BoardInfo): string[] {
     ? `model     bank ${s.active.bank}, generation ${s.active.generation}, ${s.active.length} B, sha256 ${s.active.sha256Prefix}...`
     : 'model     none (empty slot: waiting for a flash)');
   if (s.receiving) out.push(`transfer  in progress: ${s.received}/${s.size} B of sha256 ${s.sha256Prefix}... (resume with dendra flash --resume)`);
+  const f = i.firmware;
+  if (f) {
+    const run = f.running < 0 ? 'factory image' : `slot ${f.slots[f.running].name}${f.test ? ' (test boot, not confirmed yet)' : ''}`;
+    out.push(`firmware  runs ${run}`);
+    for (const sl of f.slots) out.push(`  slot ${sl.name}  ${describeSlot(sl)}`);
+  }
   return out;
+}
+
+/** One line for a firmware slot: its state words, size, version and hash. Never throws. */
+export function describeSlot(s: FwSlotInfo): string {
+  if (!s.state.image) return `empty (${s.capacity} B)`;
+  const words = (['committed', 'pending', 'tried', 'confirmed', 'revoked'] as const).filter((k) => s.state[k]);
+  const v = s.version ? `v${s.version}, ` : '';
+  return `${words.join('+') || 'incomplete'}, ${v}${s.length} B of ${s.capacity}, generation ${s.generation}, sha256 ${s.sha256Prefix}...`;
 }

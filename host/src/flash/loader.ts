@@ -81,8 +81,58 @@ export interface BootClientOptions {
 }
 
 /** Command names for log lines and errors. */
-export const CMD_NAMES: Record<number, string> = { 1: 'HELLO', 2: 'BEGIN', 3: 'WRITE', 4: 'FINISH', 5: 'STATUS', 6: 'SET_BAUD' };
+export const CMD_NAMES: Record<number, string> = {
+  1: 'HELLO', 2: 'BEGIN', 3: 'WRITE', 4: 'FINISH', 5: 'STATUS', 6: 'SET_BAUD',
+  7: 'ACTIVATE', 8: 'CONFIRM', 9: 'RESET', 10: 'INFO', 11: 'WRITEZ', 12: 'ROLLBACK',
+};
 const NAMES = CMD_NAMES;
+
+/** One A/B firmware slot as INFO reports it (docs/flash-protocol.md "Firmware slots"). */
+export interface FwSlotInfo {
+  index: 0 | 1;
+  name: 'A' | 'B';
+  /** Image bytes the slot holds. */
+  capacity: number;
+  /** State words set in the slot header. */
+  state: { image: boolean; committed: boolean; pending: boolean; tried: boolean; confirmed: boolean; revoked: boolean };
+  /** Activation generation (0: never activated). */
+  generation: number;
+  /** Length and SHA-256 prefix (16 hex) of the .wasm; 0 and '' for an empty slot. */
+  length: number;
+  sha256Prefix: string;
+  /** Signed image version "X.Y.Z", or null (raw image, empty slot). */
+  version: string | null;
+}
+
+/** What INFO reports: the firmware that runs and the slot table. */
+export interface FwInfo {
+  /** -1 = the factory image, 0 = slot A, 1 = slot B. */
+  running: -1 | 0 | 1;
+  /** True while the running slot is on its test boot (not confirmed yet). */
+  test: boolean;
+  slots: FwSlotInfo[];
+}
+
+/** Decodes an INFO answer (57 bytes). @throws FlashError `E_PROTO` when it is malformed. */
+export function decodeFwInfo(d: Uint8Array): FwInfo {
+  if (d.length < 3 || d.length < 3 + 27 * d[2] || d[2] !== 2) throw new FlashError('E_PROTO', `INFO response malformed (${d.length} bytes)`);
+  const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const running = dv.getInt8(0);
+  if (running < -1 || running > 1) throw new FlashError('E_PROTO', `INFO reports running slot ${running}`);
+  const slots: FwSlotInfo[] = [0, 1].map((i) => {
+    const o = 3 + 27 * i;
+    const st = d[o + 4];
+    const ver = [dv.getUint16(o + 21, true), dv.getUint16(o + 23, true), dv.getUint16(o + 25, true)];
+    return {
+      index: i as 0 | 1, name: i === 0 ? 'A' : 'B', capacity: dv.getUint32(o, true),
+      state: { image: !!(st & 1), committed: !!(st & 2), pending: !!(st & 4), tried: !!(st & 8), confirmed: !!(st & 16), revoked: !!(st & 32) },
+      generation: dv.getUint32(o + 5, true), length: dv.getUint32(o + 9, true),
+      sha256Prefix: st === 0 ? '' : Buffer.from(d.subarray(o + 13, o + 21)).toString('hex'),
+      version: ver.every((v) => v === 0xffff) ? null : ver.join('.'),
+    };
+  });
+  return { running: running as -1 | 0 | 1, test: d[1] === 1, slots };
+}
 
 /** What SET_BAUD reports: the baud in force after it (0 = the board's default, never switched) and the board's max. */
 export interface BaudInfo {
@@ -295,6 +345,40 @@ export class BootClient {
       receiving: (d[16] & 1) !== 0,
       active: bank < 0 ? null : { bank, generation: dv.getUint32(18, true), length: dv.getUint32(22, true), sha256Prefix: hex(26, 34) },
     };
+  }
+
+  /** INFO: the firmware that runs and the A/B slot table. Throws as {@link request}; `E_PROTO` when malformed. */
+  async fwInfo(): Promise<FwInfo> {
+    return decodeFwInfo(await this.request(Cmd.INFO));
+  }
+
+  /** STATUS of the firmware transfer (slot 1): same fields as {@link slotStatus}; `active` is null. */
+  async fwStatus(): Promise<SlotStatus> {
+    const d = await this.request(Cmd.STATUS, Uint8Array.of(1));
+    if (d.length < 34) throw new FlashError('E_PROTO', `firmware STATUS response too short (${d.length} bytes)`);
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    return { received: dv.getUint32(0, true), size: dv.getUint32(4, true), sha256Prefix: Buffer.from(d.subarray(8, 16)).toString('hex'),
+      receiving: (d[16] & 1) !== 0, active: null };
+  }
+
+  /** ACTIVATE: the image committed in the inactive firmware slot boots in test mode at the next reset. */
+  async activate(): Promise<void> {
+    await this.request(Cmd.ACTIVATE, undefined, this.timeoutMs * 4);
+  }
+
+  /** CONFIRM: keep the running test-boot firmware (E_STATE when there is nothing to confirm). */
+  async confirm(): Promise<void> {
+    await this.request(Cmd.CONFIRM);
+  }
+
+  /** RESET: the board answers, then resets (its boot ROM picks the firmware slot). */
+  async reset(): Promise<void> {
+    await this.request(Cmd.RESET);
+  }
+
+  /** ROLLBACK: leave the running slot (revoked unless on test) and reset into the previous firmware. */
+  async rollback(): Promise<void> {
+    await this.request(Cmd.ROLLBACK);
   }
 
   /**

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { loadBoard } from '../../sim/board.ts';
 import { assertModelFits } from '../../boards/fit.ts';
 import { estimateArenaBytes } from '../../grid/card.ts';
+import { fileIsFirmware, runFirmwareFlash } from './flashfw.ts';
 
 interface FlashOpts {
   port: string;
@@ -30,6 +31,9 @@ interface FlashOpts {
   resume?: boolean;
   json?: boolean;
   pubkey?: string[];
+  slot?: string;
+  compress?: boolean;
+  confirmTimeout?: string;
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -61,8 +65,8 @@ function precheck(file: string, keys: PublicKey[] | undefined): { model: QModel;
 export function registerFlash(program: Command): void {
   program
     .command('flash')
-    .description('flash a .tflite model or a signed model image (.dimg) to a board over a serial port (frames with CRC-32, acks, retries)')
-    .argument('<model>', '.tflite model file, or a signed image made by dendra sign --type model')
+    .description('flash a .tflite model, a signed model image, or a firmware (.wasm / signed firmware image: A/B slots, test boot, confirm) to a board over a serial port')
+    .argument('<file>', '.tflite model, signed image (dendra sign --type model|firmware), or firmware .wasm')
     .requiredOption('--port <tty>', 'serial port, e.g. /dev/ttyUSB0 or the pty printed by dendra sim')
     .option('--board <name>', 'board descriptor in boards/ (the model must fit its model region and arena)', 'sim')
     .option('--baud <n|max>', 'transfer at this baud, or max (the board\'s): the board switches after HELLO (SET_BAUD) and back after FINISH; default: stay at the board\'s default baud')
@@ -73,8 +77,13 @@ export function registerFlash(program: Command): void {
     .option('--resumes <n>', 'automatic resumes when the transfer breaks (line lost, board reset)', '3')
     .option('--chunk <bytes>', 'largest WRITE payload (default: the board\'s max frame - 4); smaller helps on noisy lines')
     .option('--pubkey <file>', 'verify the signed image against this public key before sending (repeat for several)', collect)
+    .option('--slot <grid|pack>', 'model slot: grid (0) or pack (2); default: the model\'s metadata kind')
+    .option('--no-compress', 'send every chunk as a plain WRITE (default: WRITEZ, raw deflate, when smaller)')
+    .option('--confirm-timeout <ms>', 'firmware: how long to wait for the board to come back and confirm the new firmware', '10000')
     .option('--json', 'print the result as JSON (no progress bar)')
     .action(action(async (file: string, opts: FlashOpts) => {
+      // A firmware (.wasm, or a DIMG of type firmware) goes to the inactive A/B slot (flashfw.ts).
+      if (fileIsFirmware(file)) return runFirmwareFlash(file, opts);
       // Refuse a file that is not a valid .tflite, an unknown board, or a model that does not fit,
       // before touching the port.
       const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
@@ -99,6 +108,8 @@ export function registerFlash(program: Command): void {
         resumes: intOpt('--resumes', opts.resumes, 3, 0),
         chunkBytes: opts.chunk === undefined ? undefined : intOpt('--chunk', opts.chunk, 1020, 1),
         resume: !!opts.resume,
+        slot: opts.slot,
+        compress: opts.compress !== false,
         onProgress: (p) => {
           if (!started) {
             bar.start(p.total, 'flash');

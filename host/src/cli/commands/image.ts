@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { isWasm } from '../../flash/firmware.ts';
 import { DendraError, InputError, UsageError } from '../../errors.ts';
 import { formatVersion, HEADER_LEN, ImageType, parseVersion, SIG_LEN, type ImageHeader, type ImageTypeName } from '../../image/format.ts';
 import { generateKeyPair, readPrivateKeyFile, readPublicKeyFile, toHex, writeKeyPair } from '../../image/keys.ts';
@@ -65,6 +66,12 @@ function signCmd(payloadFile: string, opts: SignOpts): void {
   const key = readPrivateKeyFile(opts.key);
   const payload = readInput(payloadFile, 'payload', 0xffff_ffff);
   if (payload.length === 0) throw new InputError('E_IMAGE_EMPTY', `payload ${payloadFile} is empty`, payloadFile);
+  if (opts.type === 'firmware' && !isWasm(payload)) {
+    throw new InputError('E_NOT_FIRMWARE', `payload ${payloadFile} is not a WebAssembly module: a firmware image wraps the firmware .wasm`, payloadFile);
+  }
+  if (opts.type === 'model' && isWasm(payload)) {
+    throw new InputError('E_NOT_TFLITE', `payload ${payloadFile} is a WebAssembly module: sign it with --type firmware`, payloadFile);
+  }
   const image = signImage(payload, { type: opts.type as ImageTypeName, family: opts.family, version }, key);
   const header = verifyImage(image, { trustedKeys: [key] }); // self-check before anything is written
   try {

@@ -15,7 +15,7 @@ interface InfoOpts {
 export function registerInfo(program: Command): void {
   program
     .command('info')
-    .description('ask a board who it is and what its model slot holds (HELLO + STATUS; changes nothing)')
+    .description('ask a board who it is, what its model slot holds and which firmware slot runs (HELLO + STATUS + INFO; changes nothing)')
     .requiredOption('--port <tty>', 'serial port, e.g. /dev/ttyUSB0 or the pty printed by dendra sim')
     .option('--baud <n>', 'baud rate', '115200')
     .option('--timeout <ms>', 'response timeout per attempt', '1000')
