@@ -46,3 +46,18 @@ test('alerts from a broker that does not answer: one-line error', async () => {
   const r = await runCli(['alerts', '--broker', 'mqtt://127.0.0.1:1', '--connect-timeout', '2']);
   assertOneLineError(r, /broker .* does not answer|refused/);
 });
+
+test('--ca that is missing or not a PEM certificate: one-line usage error (sim, alerts, cmd)', async () => {
+  const notPem = path.join(tmp, 'ca.txt');
+  writeFileSync(notPem, 'hello');
+  const missing = path.join(tmp, 'no-ca.crt');
+  for (const args of [
+    ['sim', '--broker', 'mqtts://127.0.0.1:1', '--ca', missing],
+    ['alerts', '--broker', 'mqtts://127.0.0.1:1', '--ca', notPem],
+    ['cmd', 's1/b1', 'ping', '--broker', 'mqtts://127.0.0.1:1', '--ca', missing],
+  ]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args[0]}: usage exit code`);
+    assertOneLineError(r, args.includes(notPem) ? /--ca .*ca\.txt: not a PEM certificate/ : /--ca .*no-ca\.crt: cannot read it \(ENOENT\)/);
+  }
+});

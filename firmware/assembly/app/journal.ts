@@ -3,7 +3,8 @@
 // power cuts until the network acknowledges them.
 //
 // The ring starts after the boot counter and key-table sectors and is a whole number of erase
-// sectors (size from flash_sector_size). Records never span sectors; each is
+// sectors (size from flash_sector_size), without the region's last sector when that holds the
+// site settings (app/site.ts). Records never span sectors; each is
 //   0 u32 magic "DJR1" | 4 u16 length | 6 u8 kind | 7 u8 0xFF | 8 u32 seq | 12 u32 wseq
 //   16 u32 crc32 (bytes 0..16 + payload) | 20 u32 commit | 24 u32 done | 28 payload, padded to 4.
 // seq orders the records (oldest first, kept when a record is copied), wseq numbers every write
@@ -19,6 +20,7 @@
 
 import { flash_read, flash_write, flash_erase, flash_region, flash_sector_size, REGION_JOURNAL } from "../hal/flash";
 import { crc32Update, crc32Final, CRC32_INIT } from "../boot/crc32";
+import { siteReservedSectors } from "./site";
 import * as S from "../status";
 
 /** Record kind of an alert (published QoS 1, kept until acknowledged). */
@@ -358,7 +360,8 @@ export function journalInit(): i32 {
   const skip = ((BOOT_COUNTER_BYTES + sector - 1) & ~(sector - 1)) + sector; // boot counter, key table
   if (size < skip + 2 * sector) return S.E_FLASH;
   ringBase = base + skip;
-  nSec = min<u32>((size - skip) / sector, MAX_SECTORS);
+  const avail = (size - skip) / sector;
+  nSec = min<u32>(avail - siteReservedSectors(avail), MAX_SECTORS); // the last sector: site settings
   const best: usize = memory.data(4);
   store<u32>(best, 0);
   let bestEnd: u32 = 0;

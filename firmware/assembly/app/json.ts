@@ -74,6 +74,23 @@ export function jsonInt(v: i64): void {
   for (let i = n - 1; i >= 0; i--) jsonByte(load<u8>(digits + i));
 }
 
+/**
+ * Writes `v` (>= 0; negative values are written as 0) in decimal at dst, at most 20 bytes; returns
+ * the number of bytes written. For stamping fields into payloads outside the shared buffer.
+ */
+export function writeDecimal(dst: usize, v: i64): u32 {
+  if (v < 0) v = 0;
+  const digits = memory.data(20);
+  let n: u32 = 0;
+  do {
+    store<u8>(digits + n, <u8>(0x30 + <i32>(v % 10)));
+    v /= 10;
+    n++;
+  } while (v > 0 && n < 20);
+  for (let i: u32 = 0; i < n; i++) store<u8>(dst + i, load<u8>(digits + n - 1 - i));
+  return n;
+}
+
 /** Rounds half away from zero (as TFLite's std::round). */
 export function roundHalfAway(v: f64): f64 {
   return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);

@@ -6,8 +6,12 @@
 // them in journal order; after a reboot the journal's records are resent as stored (same boot and
 // seq: the operator drops what it already has). Without a usable journal (journalInit failed)
 // everything is published directly, as before the journal existed.
+// Every payload leaves with `"pts":<device ms>` appended (the clock at this send, the journaled
+// bytes keep only `ts`), so a replayed record shows how late it went out (pts - ts).
 
 import { net_publish, net_is_acked, net_connected } from "../hal/net";
+import { clock_now_ms } from "../hal/clock";
+import { writeDecimal } from "./json";
 import {
   journalInit, journalReady, journalAppend, journalOldest, journalKind, journalSeq, journalRead,
   journalDone, journalCount, journalAlerts, journalLost, JKIND_ALERT, JKIND_TELEMETRY, JOURNAL_MAX_PAYLOAD,
@@ -17,7 +21,9 @@ import * as S from "../status";
 /** Records sent per pump at most (bounds the work of one tick). */
 const PUMP_BUDGET: i32 = 32;
 const kinds: usize = memory.data(16);
-const payload: usize = memory.data(768);
+/** Send buffer: a payload of up to JOURNAL_MAX_PAYLOAD bytes plus the `,"pts":<ms>` stamp. */
+const payload: usize = memory.data(832);
+const PTS_KEY = ',"pts":';
 let inflightId: i32 = 0;
 let inflightSeq: u32 = 0;
 
@@ -35,6 +41,23 @@ function kindOf(k: usize, n: u32): u8 {
   if (n == 5 && memory.compare(k, kinds, 5) == 0) return JKIND_ALERT;
   if (n == 9 && memory.compare(k, kinds + 5, 9) == 0) return JKIND_TELEMETRY;
   return 0;
+}
+
+/**
+ * Copies [src, src+len) into the send buffer (unless it is already there) and, when the payload is
+ * a JSON object (ends with `}`) and the stamp fits, replaces the closing brace with
+ * `,"pts":<clock_now_ms>}`. Returns the length to send (len unchanged when not stamped).
+ */
+function stamp(src: usize, len: u32): u32 {
+  if (len > JOURNAL_MAX_PAYLOAD) return 0;
+  if (src != payload) memory.copy(payload, src, len);
+  if (len < 2 || load<u8>(payload + len - 1) != 0x7d) return len;
+  let p = payload + len - 1;
+  for (let i = 0; i < PTS_KEY.length; i++) store<u8>(p + i, <u8>PTS_KEY.charCodeAt(i));
+  p += PTS_KEY.length;
+  p += writeDecimal(p, <i64>clock_now_ms());
+  store<u8>(p, 0x7d);
+  return <u32>(p + 1 - payload);
 }
 
 /** True while records wait in the journal (delivery pending or the link down). */
@@ -59,10 +82,13 @@ export function outboxSend(kind: usize, kindLen: u32, ptr: usize, len: u32, qos:
   const jk = kindOf(kind, kindLen);
   const direct = !journalReady() || jk == 0 || len > JOURNAL_MAX_PAYLOAD ||
     (jk == JKIND_TELEMETRY && net_connected() != 0 && journalCount() == 0 && inflightId == 0);
-  if (direct) return net_publish(kind, kindLen, ptr, len, qos, 0) < 0 ? S.E_STATE : S.OK;
+  if (direct) {
+    if (len > JOURNAL_MAX_PAYLOAD) return S.E_TOO_LARGE;
+    return net_publish(kind, kindLen, payload, stamp(ptr, len), qos, 0) < 0 ? S.E_STATE : S.OK;
+  }
   if (journalAppend(jk, ptr, len) != S.OK) {
     // Not durable: best effort straight to the network (counted by the caller if refused).
-    return net_publish(kind, kindLen, ptr, len, qos, 0) < 0 ? S.E_FLASH : S.OK;
+    return net_publish(kind, kindLen, payload, stamp(ptr, len), qos, 0) < 0 ? S.E_FLASH : S.OK;
   }
   outboxPump();
   return S.OK;
@@ -93,7 +119,7 @@ export function outboxPump(): i32 {
       continue;
     }
     const alert = jk == JKIND_ALERT;
-    const id = net_publish(alert ? kinds : kinds + 5, alert ? 5 : 9, payload, <u32>n, alert ? 1 : 0, 0);
+    const id = net_publish(alert ? kinds : kinds + 5, alert ? 5 : 9, payload, stamp(payload, <u32>n), alert ? 1 : 0, 0);
     if (id < 0) break;
     if (!alert) {
       journalDone(seq, false);

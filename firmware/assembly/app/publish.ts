@@ -5,6 +5,7 @@ import { clock_now_ms } from "../hal/clock";
 import { pmu_energy_uj } from "../hal/pmu";
 import * as J from "./json";
 import * as M from "./meta";
+import { siteLimitC } from "./site";
 import { attribCount, attribName, attribDelta } from "./attrib";
 
 const kindBuf: usize = memory.data(16);
@@ -40,6 +41,26 @@ function header(seq: i64): void {
   J.jsonInt(seq);
   J.jsonKey("ts");
   J.jsonInt(<i64>clock_now_ms());
+}
+
+/**
+ * Starts a payload of another app (app/packpub.ts): the next alert (`alert`) or telemetry seq and
+ * the common header (`{"v":1,"boot":..,"seq":..,"ts":..`). Finish it with publishEnd.
+ */
+export function publishBegin(alert: bool): void {
+  if (alert) header(++alertSeq);
+  else header(++telemetrySeq);
+}
+
+/** Closes a payload begun with publishBegin and sends it (alerts QoS 1, telemetry QoS 0). */
+export function publishEnd(alert: bool): void {
+  J.jsonByte(0x7d);
+  send(alert ? "alert" : "telemetry", alert ? 1 : 0);
+}
+
+/** Payloads dropped so far (refused, too long, or lost by the journal), as telemetry reports it. */
+export function publishDropped(): i64 {
+  return dropped + outboxLost();
 }
 
 function modelField(): void {
@@ -109,7 +130,7 @@ export function publishAlert(raised: bool, peakC: f64, raw: i32, leadH: i32, win
   J.jsonKey("value");
   J.jsonFixed2(peakC);
   J.jsonKey("threshold");
-  J.jsonFixed2(M.limitC);
+  J.jsonFixed2(siteLimitC());
   J.jsonKey("lead_h");
   J.jsonInt(<i64>leadH);
   J.jsonKey("raw");

@@ -19,3 +19,20 @@ export declare function net_is_acked(id: i32): i32;
 /** 1 when the stack has a broker connection (publishes go out now), 0 when it is offline. */
 @external("hal", "net_connected")
 export declare function net_connected(): i32;
+
+/**
+ * Takes the oldest command the stack received on dendra/v1/<site>/<device>/cmd (the device's own
+ * cmd topic; QoS 1): copies min(length, cap) bytes to dst and returns the full length, so a
+ * result > cap means the command was truncated (treat it as oversized). 0 when none is waiting,
+ * <0 on bad arguments. Each command is returned once; the stack's queue is bounded (excess dropped).
+ */
+@external("hal", "net_cmd_poll")
+export declare function net_cmd_poll(dst: usize, cap: u32): i32;
+
+/**
+ * Asks the stack to republish the device's retained `status` (online) and its last retained
+ * `model` record. Returns how many records it handed to the broker link (0 while offline or when
+ * it has none), <0 on a transport error.
+ */
+@external("hal", "net_announce")
+export declare function net_announce(): i32;

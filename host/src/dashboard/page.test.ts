@@ -102,3 +102,15 @@ test('cells: flat numbers, rows of numbers, {risk,row,col,id}; bad or huge array
   assert.equal(s.devices.get('p/pack1').risk.cells.cells.length, 2);
   assert.equal(s.handle('dendra/v1/p/pack1/alert', alert(2, { kind: 'dendrite.risk', cells: 'lots' })).type, 'dropped');
 });
+
+test('store: alerts keep the device publish time pts (a bad one is dropped); cmd and reply traffic is ignored, not counted as dropped', () => {
+  const s = createStore();
+  assert.equal(s.handle('dendra/v1/n/tx1/alert', alert(1, { ts: 1000, pts: 7_201_000 })).type, 'alert');
+  assert.equal(s.alerts[0].pts - s.alerts[0].ts, 7_200_000);
+  assert.equal(s.handle('dendra/v1/n/tx1/alert', alert(2)).type, 'alert');
+  assert.equal(s.alerts[0].pts, null, 'an alert without pts is still shown');
+  assert.equal(s.handle('dendra/v1/n/tx1/alert', alert(3, { pts: 'late' })).type, 'dropped');
+  assert.equal(s.handle('dendra/v1/n/tx1/cmd', enc({ v: 1, id: 'a', op: 'ping' })).type, 'command');
+  assert.equal(s.handle('dendra/v1/n/tx1/reply', enc({ v: 1, id: 'a', ok: true })).type, 'command');
+  assert.equal(s.stats.dropped, 1);
+});

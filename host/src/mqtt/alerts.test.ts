@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { watchAlerts, formatAlert, SeqTracker, SEQ_MEMORY, type SeqGap } from './alerts.ts';
+import { watchAlerts, formatAlert, sendDelayMs, formatDuration, SeqTracker, SEQ_MEMORY, type SeqGap } from './alerts.ts';
 import { connectDevice } from './device.ts';
 import { startBroker, startMosquitto, findMosquitto, freePort, type BrokerHandle } from './broker.ts';
 import { BrokerError } from './errors.ts';
@@ -28,8 +28,24 @@ test('formatAlert renders one line with time, site/device, kind, state, value vs
   const line = formatAlert(a, { site: 'north', device: 'tx1', receivedAt: new Date('2026-11-25T07:00:01.250Z') });
   assert.equal(line, '2026-11-25T07:00:01Z  north/tx1  overload.warning RAISED (warning)  value 81.23 > threshold 80.00  lead 5 h  [seq 12 boot 0 model grid@1]');
   const c = formatAlert({ ...a, state: 'cleared', value: 79.5, lead_h: null, boot: 2 }, { site: 's', device: 'd' });
-  assert.match(c, /s\/d  overload\.warning CLEARED \(warning\)  value 79\.50 <= threshold 80\.00  \[seq 12 boot 2/);
+  assert.match(c, /s\/d  overload\.warning CLEARED \(warning\)  value 79\.50 < threshold 80\.00  \[seq 12 boot 2/);
   assert.ok(!c.includes('\n') && !c.includes('lead'));
+  const risk = formatAlert({ ...a, kind: 'dendrite.risk', value: 0.7421875, threshold: 0.74 }, { site: 's', device: 'd' });
+  assert.match(risk, /value 0\.7422 > threshold 0\.7400/, 'risks in [0, 1] get four decimals');
+  assert.match(formatAlert({ ...a, value: 80, threshold: 80 }, { site: 's', device: 'd' }), /value 80\.00 = threshold 80\.00/);
+});
+
+test('formatAlert shows how late a replayed alert was sent (pts - ts); on-time and pts-less alerts show nothing', () => {
+  const a = JSON.parse(new TextDecoder().decode(alertBytes(12))) as AlertPayload; // ts 12000
+  const at = { site: 'north', device: 'tx1', receivedAt: new Date('2026-11-25T07:00:01Z') };
+  assert.match(formatAlert({ ...a, pts: 12000 + 2 * 3_600_000 }, at), /lead 5 h  sent 2\.0 h late  \[seq 12 boot 0/);
+  assert.match(formatAlert({ ...a, pts: 12000 + 90_000 }, at), /sent 1\.5 min late/);
+  assert.ok(!formatAlert({ ...a, pts: 12000 + 999 }, at).includes('late'), 'under LATE_AFTER_MS');
+  assert.ok(!formatAlert(a, at).includes('late'));
+  assert.equal(sendDelayMs({ ts: 5, pts: 3 }), null, 'pts before ts is not a delay');
+  assert.equal(sendDelayMs({ ts: 5 }), null);
+  assert.equal(sendDelayMs({ ts: 5, pts: 65 }), 60);
+  assert.deepEqual([850, 12_340, 270_000, 7_200_000].map(formatDuration), ['850 ms', '12.3 s', '4.5 min', '2.0 h']);
 });
 
 test('a broker that does not answer: connectDevice and watchAlerts reject with a one-line E_BROKER_UNREACHABLE', T, async () => {

@@ -277,20 +277,49 @@ function topInputs(a: AlertPayload): string {
   return `  top ${a.top.slice(0, 3).map(one).join(', ')}`;
 }
 
+/** Delay (pts - ts, device ms) from which an alert counts as late and {@link formatAlert} shows it. */
+export const LATE_AFTER_MS = 1000;
+
+/**
+ * How late the device sent the alert: `pts - ts` in device ms (pts = device clock at the send that
+ * reached the broker, ts = when the alert was raised), or null when the alert carries no valid pts
+ * (older publishers) or pts < ts. Never throws.
+ */
+export function sendDelayMs(alert: Pick<AlertPayload, 'ts' | 'pts'>): number | null {
+  const { ts, pts } = alert;
+  if (typeof pts !== 'number' || !Number.isFinite(pts) || !Number.isFinite(ts) || pts < ts) return null;
+  return pts - ts;
+}
+
+/** A duration for humans: `850 ms`, `12.3 s`, `4.5 min`, `2.0 h`. Never throws. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
 /**
  * One human line for an alert, e.g.
  * `2026-11-25T07:00:01Z  north/tx1  overload.warning RAISED (warning)  value 81.23 > threshold 80.00  lead 5 h  [seq 12 boot 0 model grid@1]`.
  * A device.fault shows its `code`, an alert with `top` the first three. The time is when it
- * was received (`info.receivedAt`, default now), since `ts` is device time since boot. Control
+ * was received (`info.receivedAt`, default now), since `ts` is device time since boot. An alert sent
+ * at least {@link LATE_AFTER_MS} after it was raised (replayed from the device journal after an
+ * outage or reboot) shows `sent <delay> late` ({@link sendDelayMs}). Control
  * characters from the payload are replaced, so the result is always one line. Never throws.
  */
 export function formatAlert(alert: AlertPayload, info: { site: string; device: string; receivedAt?: Date }): string {
   const when = (info.receivedAt ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const cmp = alert.value > alert.threshold ? '>' : '<=';
+  const cmp = alert.value > alert.threshold ? '>' : alert.value < alert.threshold ? '<' : '=';
+  // risks live in [0, 1]: two decimals would show 0.7421 vs 0.74 as "0.74 > 0.74"
+  const num = Math.abs(alert.value) <= 1 && Math.abs(alert.threshold) <= 1 ? (v: number) => v.toFixed(4) : f2;
   const lead = typeof alert.lead_h === 'number' ? `  lead ${alert.lead_h} h` : '';
   const code = alert.code ? ` ${alert.code}` : '';
   const tags = [`seq ${alert.seq}`, `boot ${alert.boot ?? 0}`, alert.model ? `model ${alert.model}` : ''].filter(Boolean).join(' ');
-  const line = `${when}  ${info.site}/${info.device}  ${alert.kind}${code} ${alert.state.toUpperCase()} (${alert.severity})  value ${f2(alert.value)} ${cmp} threshold ${f2(alert.threshold)}${lead}${topInputs(alert)}  [${tags}]`;
+  const delay = sendDelayMs(alert);
+  const late = delay !== null && delay >= LATE_AFTER_MS ? `  sent ${formatDuration(delay)} late` : '';
+  const line = `${when}  ${info.site}/${info.device}  ${alert.kind}${code} ${alert.state.toUpperCase()} (${alert.severity})  value ${num(alert.value)} ${cmp} threshold ${num(alert.threshold)}${lead}${topInputs(alert)}${late}  [${tags}]`;
   // eslint-disable-next-line no-control-regex
   return line.replace(/[\u0000-\u001f\u007f]/g, '?');
 }

@@ -2,11 +2,12 @@
  * The sim board's network stack: {@link connectDevice} returns a {@link Publisher} that the HAL's
  * `net_publish` calls with a kind and payload; topics get the `dendra/v1/<site>/<device>/` prefix
  * here. Status is retained with a last will, alerts go QoS 1 (mqtt.js queues them while offline).
+ * The device subscribes to its own `cmd` topic (QoS 1) and hands commands to `onCommand`.
  * {@link publishModelInfo} publishes the retained `model` record (which model/firmware run).
  */
 import type { MqttClient } from 'mqtt';
 import { DendraError } from '../errors.ts';
-import { assertId, deviceTopic, isKind } from './topics.ts';
+import { assertId, cmdTopic, deviceTopic, isKind } from './topics.ts';
 import { encodePayload, parsePayload, MAX_PAYLOAD_BYTES, type ModelInfoPayload } from './schema.ts';
 import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
 import { connectVersioned, publishError, DEFAULT_SESSION_EXPIRY_S, DEFAULT_TELEMETRY_EXPIRY_S, type ProtocolChoice } from './v5.ts';
@@ -28,6 +29,18 @@ export interface Publisher {
   publishWithAck?(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void;
   /** True while the client has a broker connection (the sim HAL's `net_connected`). */
   isConnected?(): boolean;
+  /**
+   * Sets the one receiver of commands from `dendra/v1/<site>/<device>/cmd` (the device subscribes
+   * to it at QoS 1 on every connect); null removes it. Payloads are raw, untrusted bytes (the sim
+   * HAL queues them for the firmware's `net_cmd_poll`). Commands arriving without a receiver are dropped.
+   */
+  onCommand?(handler: ((payload: Uint8Array) => void) | null): void;
+  /**
+   * Republishes the retained online status and the last retained `model` record published through
+   * this publisher (the firmware's `status` command, HAL `net_announce`). Returns how many were
+   * handed to the client: 0 while disconnected. Never throws.
+   */
+  announce?(): number;
   /** Publishes retained `offline` status, then disconnects (bounded to ~2 s). Never rejects. */
   close(): Promise<void>;
   /** The underlying mqtt.js client (tests use it to cut the connection). */
@@ -110,11 +123,19 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
   ));
   const expiry = version === 5 ? { properties: { messageExpiryInterval: opts.telemetryExpirySec ?? DEFAULT_TELEMETRY_EXPIRY_S } } : {};
   const announce = () => client.publish(statusTopic, status('online'), { qos: 1, retain: true }, (e) => e && onError(e));
+  const commands = cmdTopic(site, device);
+  let onCommand: ((payload: Uint8Array) => void) | null = null;
+  let lastModel: Buffer | null = null;
+  const listen = () => client.subscribe(commands, { qos: 1 }, (e, granted) => {
+    if (e) onError(e);
+    else if (granted?.some((g) => g.qos > 2)) onError(new DendraError('E_MQTT_REFUSED', `broker refused the subscription to ${commands} (not allowed to read it)`));
+  });
+  client.on('message', (topic, payload) => { if (topic === commands) onCommand?.(new Uint8Array(payload)); });
   // Before the first CONNACK, connectWithDeadline reports one summary error instead of each retry's.
   let everConnected = client.connected;
-  client.on('connect', () => { everConnected = true; announce(); });
+  client.on('connect', () => { everConnected = true; announce(); listen(); });
   client.on('error', (e) => { if (everConnected) onError(e); });
-  if (client.connected) announce();
+  if (client.connected) { announce(); listen(); }
   let closing: Promise<void> | undefined;
   const publishWithAck = (kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void => {
     const fail = (e: DendraError) => {
@@ -127,6 +148,7 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
       return fail(new DendraError('E_MQTT_SIZE', `${kind} payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
     }
     const topic = deviceTopic(site, device, kind);
+    if (kind === 'model' && retain) lastModel = Buffer.from(payload);
     client.publish(topic, Buffer.from(payload), { qos, retain, ...(kind === 'telemetry' ? expiry : {}) }, (e) => {
       const err = e ? publishError(topic, e) : null;
       if (err) onError(err);
@@ -141,6 +163,13 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
     },
     publishWithAck,
     isConnected: () => client.connected,
+    onCommand: (h) => { onCommand = h; },
+    announce: () => {
+      if (!client.connected) return 0;
+      announce();
+      if (lastModel) client.publish(deviceTopic(site, device, 'model'), lastModel, { qos: 1, retain: true }, (e) => e && onError(e));
+      return lastModel ? 2 : 1;
+    },
     close: () => (closing ??= closeDevice(client, statusTopic, status('offline'))),
   };
 }

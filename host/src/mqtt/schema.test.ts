@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePayload, encodePayload, MAX_PAYLOAD_BYTES } from './schema.ts';
+import { parsePayload, encodePayload, commandProblem, MAX_PAYLOAD_BYTES } from './schema.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -122,4 +122,31 @@ test('model records: name@version required, hashes are 64 lowercase hex; failure
     parsePayload('status', enc('{"state":"x"}')),
   ].map((r) => (r.ok ? 'ok' : r.code));
   assert.deepEqual(codes, ['oversized', 'malformed', 'malformed', 'schema']);
+});
+
+test('pts: alerts and telemetry accept the device publish time, refuse a negative or non-numeric one', () => {
+  assert.ok(parsePayload('alert', enc(ALERT.replace('}', ',"pts":7323456}'))).ok);
+  assert.ok(parsePayload('telemetry', enc(TELEMETRY.replace('}', ',"pts":123460}'))).ok);
+  for (const bad of ['-1', '"late"', 'null']) {
+    const r = parsePayload('alert', enc(ALERT.replace('}', `,"pts":${bad}}`)));
+    assert.ok(!r.ok && r.code === 'schema' && r.reason.includes('pts'), bad);
+  }
+});
+
+test('cmd and reply schemas: the documented examples pass; bad ids, unknown ops, missing set-limit values, out-of-range limits fail', () => {
+  assert.equal(commandProblem({ v: 1, id: 'a1', op: 'ping' }), null);
+  assert.equal(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 85, hysteresis_c: 3 }), null);
+  assert.match(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 85 })!, /hysteresis_c/);
+  assert.match(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 151, hysteresis_c: 3 })!, /limit_c must be <= 150/);
+  assert.match(commandProblem({ v: 1, id: 'a b', op: 'ping' })!, /id must match/);
+  assert.match(commandProblem({ v: 1, id: 'a', op: 'reboot' })!, /op must be equal to one of/);
+  const ok = '{"v":1,"id":"a1","op":"ping","ok":true,"status":0,"boot":3,"ts":5400000,"uptime_ms":5400000,"cmd_ok":1,"cmd_errors":0,"pts":5400001}';
+  assert.ok(parsePayload('reply', enc(ok)).ok);
+  const set = '{"v":1,"id":"a3","op":"set-limit","ok":true,"status":0,"boot":3,"ts":1,"old":{"limit_c":80.00,"hysteresis_c":2.00},"new":{"limit_c":85.00,"hysteresis_c":3.00}}';
+  assert.ok(parsePayload('reply', enc(set)).ok);
+  assert.ok(!parsePayload('reply', enc(set.replace(/,"old".*\}\}/, '}'))).ok, 'set-limit ok needs old and new');
+  const err = '{"v":1,"id":null,"ok":false,"status":-26,"boot":3,"ts":1,"error":"malformed","uptime_ms":1,"cmd_ok":0,"cmd_errors":1}';
+  assert.ok(parsePayload('reply', enc(err)).ok);
+  assert.ok(!parsePayload('reply', enc(err.replace(',"error":"malformed"', ''))).ok, 'a refusal says why');
+  assert.ok(!parsePayload('reply', enc(err.replace('-26', '5'))).ok, 'status is 0 or negative');
 });

@@ -33,11 +33,15 @@ export interface TopInput {
   [extra: string]: unknown;
 }
 
-/** Alert payload (`.../alert`, QoS 1). `ts` is device time in ms since boot. */
+/**
+ * Alert payload (`.../alert`, QoS 1). `ts` is device time in ms since boot when the alert was
+ * raised, `pts` the device time of the send that reached the broker (firmware outbox).
+ */
 export interface AlertPayload {
   v: 1;
   seq: number;
   ts: number;
+  pts?: number;
   kind: string;
   state: 'raised' | 'cleared';
   severity: Severity;
@@ -62,6 +66,8 @@ export interface TelemetryPayload {
   v: 1;
   seq: number;
   ts: number;
+  /** Device time of the send (ms since boot). */
+  pts?: number;
   window: number;
   ot?: number;
   pred_peak?: number;
@@ -96,10 +102,60 @@ export interface ModelInfoPayload {
   /** Lowercase hex SHA-256 of the flashed model file. */
   model_sha256?: string;
   model_bytes?: number;
+  /** The pack dendrite-risk model, `name@version`, when the board runs one. */
+  pack_model?: string;
+  /** Lowercase hex SHA-256 of the flashed pack model file. */
+  pack_model_sha256?: string;
+  pack_model_bytes?: number;
   firmware?: string;
   /** Lowercase hex SHA-256 of the firmware image. */
   firmware_sha256?: string;
   board?: string;
+  [extra: string]: unknown;
+}
+
+/** Command operations the device knows (docs/schemas/cmd.schema.json). */
+export const COMMAND_OPS = ['ping', 'status', 'set-limit'] as const;
+/** One of {@link COMMAND_OPS}. */
+export type CommandOp = (typeof COMMAND_OPS)[number];
+
+/** Operator command (`.../cmd`, QoS 1, not retained). */
+export interface CommandPayload {
+  v: 1;
+  /** 1-32 of `A-Z a-z 0-9 . _ -`; the reply carries it back. */
+  id: string;
+  op: CommandOp;
+  /** set-limit: top-oil limit, degC. */
+  limit_c?: number;
+  /** set-limit: hysteresis, degC. */
+  hysteresis_c?: number;
+  [extra: string]: unknown;
+}
+
+/** Device reply to a command (`.../reply`, QoS 1, not retained). */
+export interface ReplyPayload {
+  v: 1;
+  /** The command's id; null when the command had no readable id. */
+  id: string | null;
+  op?: CommandOp;
+  ok: boolean;
+  /** Firmware status: 0, or < 0 (host/src/status.ts). */
+  status: number;
+  error?: string;
+  boot?: number;
+  ts: number;
+  pts?: number;
+  uptime_ms?: number;
+  cmd_ok?: number;
+  cmd_errors?: number;
+  announced?: number;
+  model?: string;
+  limit_c?: number;
+  hysteresis_c?: number;
+  limit_source?: 'site' | 'model';
+  pending?: number;
+  old?: { limit_c: number; hysteresis_c: number };
+  new?: { limit_c: number; hysteresis_c: number };
   [extra: string]: unknown;
 }
 
@@ -109,6 +165,7 @@ export interface PayloadOf {
   telemetry: TelemetryPayload;
   status: StatusPayload;
   model: ModelInfoPayload;
+  reply: ReplyPayload;
 }
 
 /**
@@ -127,7 +184,7 @@ export type ParseResult<K extends Kind> =
  * Reads `docs/schemas/<kind>.schema.json`.
  * @throws {Error} at module load if the file is missing or not JSON (a broken checkout, not input).
  */
-function loadSchema(kind: Kind): Record<string, unknown> {
+function loadSchema(kind: Kind | 'cmd'): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`${kind}.schema.json`, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
 }
 
@@ -139,6 +196,10 @@ export const telemetrySchema = loadSchema('telemetry');
 export const statusSchema = loadSchema('status');
 /** JSON Schema of {@link ModelInfoPayload} (docs/schemas/model.schema.json). */
 export const modelSchema = loadSchema('model');
+/** JSON Schema of {@link ReplyPayload} (docs/schemas/reply.schema.json). */
+export const replySchema = loadSchema('reply');
+/** JSON Schema of {@link CommandPayload} (docs/schemas/cmd.schema.json). */
+export const cmdSchema = loadSchema('cmd');
 
 const ajv = new Ajv({ allErrors: false, strict: true });
 const validators: { [K in Kind]: ValidateFunction<PayloadOf[K]> } = {
@@ -146,7 +207,9 @@ const validators: { [K in Kind]: ValidateFunction<PayloadOf[K]> } = {
   telemetry: ajv.compile<TelemetryPayload>(telemetrySchema),
   status: ajv.compile<StatusPayload>(statusSchema),
   model: ajv.compile<ModelInfoPayload>(modelSchema),
+  reply: ajv.compile<ReplyPayload>(replySchema),
 };
+const validateCmd = ajv.compile<CommandPayload>(cmdSchema);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -194,6 +257,21 @@ export function parsePayload<K extends Kind>(kind: K, bytes: Uint8Array): ParseR
   const err = validate.errors?.find((x) => x.keyword !== 'if') ?? validate.errors?.[0];
   const where = err?.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(root)';
   return { ok: false, code: 'schema', reason: `${kind} payload: ${where} ${err?.message ?? 'is invalid'}`.replace(/\s+/g, ' ') };
+}
+
+/**
+ * Checks an operator command object against docs/schemas/cmd.schema.json. Returns null when it is
+ * valid, else a one-line reason (e.g. `cmd: limit_c must be <= 150`). Never throws.
+ */
+export function commandProblem(cmd: unknown): string | null {
+  try {
+    if (validateCmd(cmd)) return null;
+  } catch (e) {
+    return `cmd: validator failed (${(e as Error).message.slice(0, 100)})`;
+  }
+  const err = validateCmd.errors?.find((x) => x.keyword !== 'if') ?? validateCmd.errors?.[0];
+  const where = err?.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(root)';
+  return `cmd: ${where} ${err?.message ?? 'is invalid'}`.replace(/\s+/g, ' ');
 }
 
 /**

@@ -11,6 +11,9 @@ import { watchAlerts } from './alerts.ts';
 import { BrokerError } from './errors.ts';
 import type { AlertPayload } from './schema.ts';
 import { waitFor, sleep, alertBytes } from './testutil.ts';
+import { sendCommand } from './command.ts';
+import { encodePayload } from './schema.ts';
+import { DendraError } from '../errors.ts';
 
 const T = { timeout: 20000 };
 const skip = findMosquitto() ? false : 'mosquitto not installed (apt-get install mosquitto)';
@@ -19,6 +22,8 @@ test('aclText confines devices to their own kinds and cmd; operators read all an
   const acl = aclText({ devices: [{ site: 'n', device: 'd1', username: 'n/d1', password: 'x' }], operators: [{ username: 'ops', password: 'y' }] });
   assert.match(acl, /user ops\ntopic read dendra\/v1\/#\ntopic write dendra\/v1\/\+\/\+\/cmd\n/);
   assert.match(acl, /user n\/d1\ntopic write dendra\/v1\/n\/d1\/telemetry\n(topic write dendra\/v1\/n\/d1\/\w+\n)+topic read dendra\/v1\/n\/d1\/cmd\n/);
+  assert.match(acl, /topic write dendra\/v1\/n\/d1\/reply\n/, 'the device answers commands on its own reply topic');
+  assert.ok(!/topic (read|readwrite) dendra\/v1\/n\/d1\/reply/.test(acl) && !/write dendra\/v1\/\+\/\+\/reply/.test(acl));
   assert.ok(!/password|x\b/.test(acl.replace(/^#.*$/m, '')));
 });
 
@@ -78,24 +83,43 @@ describe('secured mosquitto (passwords + ACL)', { skip }, () => {
     }
   });
 
-  test('cmd: an operator can command a device; another device cannot read it', T, async () => {
+  test('cmd: an operator commands a device and reads its reply; another device can neither read the cmd nor forge the reply', T, async () => {
     const tx1 = await connectDevice({ url: b.url, site: 'north', device: 'tx1', username: 'north/tx1', password: pw('north/tx1') });
+    const tx2 = await connectDevice({ url: b.url, site: 'north', device: 'tx2', username: 'north/tx2', password: pw('north/tx2') });
     const spy = await mqtt.connectAsync(b.url, { username: 'north/tx2', password: pw('north/tx2') });
-    const ops = await mqtt.connectAsync(b.url, { username: 'ops', password: pw('ops') });
-    const own: string[] = [];
+    const ops2 = await mqtt.connectAsync(b.url, { username: 'ops2', password: 'fixed-pass' });
     const spied: string[] = [];
+    const replies: string[] = [];
     try {
-      tx1.client.on('message', (t) => own.push(t));
+      // tx1 answers like the firmware does: a reply with the command's id, through its publisher.
+      tx1.onCommand!((bytes) => {
+        const c = JSON.parse(new TextDecoder().decode(bytes));
+        tx1.publish('reply', encodePayload({ v: 1, id: c.id, op: c.op, ok: true, status: 0, ts: 1, boot: 1, uptime_ms: 1 }), 1, false);
+      });
+      tx2.onCommand!(() => spied.push('tx2 got a command'));
       spy.on('message', (t) => spied.push(t));
-      await tx1.client.subscribeAsync('dendra/v1/north/tx1/cmd', { qos: 1 });
-      await spy.subscribeAsync('dendra/v1/north/+/cmd', { qos: 1 });
-      await ops.publishAsync('dendra/v1/north/tx1/cmd', '{"v":1,"cmd":"ping"}', { qos: 1 });
-      await waitFor(() => own.length === 1, 'cmd delivered to its device');
-      await sleep(200);
-      assert.deepEqual(spied, []);
+      const sub = await spy.subscribeAsync('dendra/v1/north/+/cmd', { qos: 1 });
+      ops2.on('message', (_t, p) => replies.push(p.toString()));
+      await ops2.subscribeAsync('dendra/v1/north/tx1/reply', { qos: 1 });
+      for (const v of [4, 5] as const) {
+        const { reply } = await sendCommand({ url: b.url, site: 'north', device: 'tx1', op: 'ping', username: 'ops', password: pw('ops'), protocolVersion: v, timeoutMs: 3000 });
+        assert.deepEqual([reply.ok, reply.op], [true, 'ping'], `MQTT ${v}`);
+      }
+      // Forged replies: tx2 as tx1, and an operator publishing a reply (QoS 1: acked, never forwarded).
+      await tx2.client.publishAsync('dendra/v1/north/tx1/reply', Buffer.from('{"v":1,"id":"forged","ok":true,"status":0,"ts":1}'), { qos: 1 });
+      await ops2.publishAsync('dendra/v1/north/tx1/reply', Buffer.from('{"v":1,"id":"forged2","ok":true,"status":0,"ts":1}'), { qos: 1 });
+      await waitFor(() => replies.length >= 2, 'the two real replies');
+      await sleep(300);
+      assert.equal(replies.length, 2, replies.join(' | '));
+      assert.ok(!replies.some((r) => r.includes('forged')));
+      assert.deepEqual(spied, [], `another device read tx1's cmd (granted ${JSON.stringify(sub)})`);
+      // A device cannot command another device (cmd is operator-only).
+      await assert.rejects(sendCommand({ url: b.url, site: 'north', device: 'tx1', op: 'ping', username: 'north/tx2', password: pw('north/tx2'), protocolVersion: 5, timeoutMs: 2000 }),
+        (e: unknown) => e instanceof DendraError && /refused the (subscription|publish)/.test(e.message) && !e.message.includes('\n'));
     } finally {
-      await ops.endAsync();
+      await ops2.endAsync();
       await spy.endAsync();
+      await tx2.close();
       await tx1.close();
     }
   });

@@ -2,7 +2,7 @@
  * A secured mosquitto for Dendra: per-device and per-operator passwords (hashed with
  * `mosquitto_passwd`) and an ACL that confines each device to its own topics.
  *
- * - device `<site>/<device>` (username): publishes only `dendra/v1/<site>/<device>/{telemetry,alert,status,model}`,
+ * - device `<site>/<device>` (username): publishes only `dendra/v1/<site>/<device>/{telemetry,alert,status,model,reply}`,
  *   reads only `dendra/v1/<site>/<device>/cmd`;
  * - operator `<name>`: reads `dendra/v1/#`, publishes only `dendra/v1/+/+/cmd`;
  * - anonymous clients are refused.

@@ -10,9 +10,10 @@ export const TOPIC_ROOT = 'dendra/v1';
 
 /**
  * The message kinds a device publishes under its topic. `model` (retained) says which model and
- * firmware run. Operators write `cmd` (see {@link cmdTopic}); devices never publish it.
+ * firmware run; `reply` answers a command (same `id`). Operators write `cmd` (see
+ * {@link cmdTopic}); devices never publish it.
  */
-export const KINDS = ['telemetry', 'alert', 'status', 'model'] as const;
+export const KINDS = ['telemetry', 'alert', 'status', 'model', 'reply'] as const;
 
 /** One of {@link KINDS}. */
 export type Kind = (typeof KINDS)[number];

@@ -3,7 +3,7 @@
  * will, model records, gaps, dropped messages) into human lines or NDJSON records, and a final
  * summary. Kept out of the CLI module so it can be tested against a real broker.
  */
-import { watchAlerts, formatAlert, type AlertWatcher, type DeviceState, type MessageInfo, type WatchOptions, type WatchStats } from './alerts.ts';
+import { watchAlerts, formatAlert, sendDelayMs, type AlertWatcher, type DeviceState, type MessageInfo, type WatchOptions, type WatchStats } from './alerts.ts';
 import type { ModelInfoPayload, StatusPayload } from './schema.ts';
 import type { SeqGap } from './seq.ts';
 
@@ -86,7 +86,8 @@ export async function startAlertsView(o: AlertsViewOptions): Promise<AlertsView>
     ...o,
     onAlert: (alert, info) => {
       if (o.limit !== undefined && seen >= o.limit) return; // already done; do not print more
-      emit('alert', { ...at(info), alert }, formatAlert(alert, info));
+      const delay = sendDelayMs(alert);
+      emit('alert', { ...at(info), ...(delay !== null ? { delay_ms: delay } : {}), alert }, formatAlert(alert, info));
       if (o.limit !== undefined && ++seen >= o.limit) finish();
     },
     onStatus: (status, info) => {

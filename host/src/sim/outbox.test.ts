@@ -61,7 +61,7 @@ interface Rig {
   gate: Awaited<ReturnType<typeof gate>>;
   watcher: AlertWatcher;
   /** Alerts of device tx1 in the order the operator got them (after de-duplication). */
-  got: { boot: number; seq: number; state: string }[];
+  got: { boot: number; seq: number; state: string; ts: number; pts?: number }[];
   probes: number;
   dev: Publisher;
   sim: SimHandle;
@@ -79,7 +79,7 @@ async function rig(name: string, windows: number, msPerHour: number, gateOpen: b
     url: broker.url,
     onAlert: (a, info) => {
       if (info.device === 'probe') r.probes++;
-      else r.got.push({ boot: a.boot ?? 0, seq: a.seq, state: a.state });
+      else r.got.push({ boot: a.boot ?? 0, seq: a.seq, state: a.state, ts: a.ts, pts: a.pts });
     },
   });
   r.telClient = await connectAsync(broker.url, { reconnectPeriod: 200 });
@@ -123,12 +123,15 @@ function assertStream(got: { seq: number }[], n: number, what: string): void {
   assert.deepEqual(got.map((a) => a.seq), Array.from({ length: n }, (_, i) => i + 1), what);
 }
 
-test('broker down during a burst of alerts, then up: every alert arrives exactly once, in order', { timeout: 60000 }, async () => {
+test('broker down during a burst of alerts, then up: every alert arrives exactly once, in order, late by the outage (pts)', { timeout: 60000 }, async () => {
   const windows = 60;
   const r = await rig('outage', windows, 20, true);
+  let downAt = 0;
+  let upAt = 0;
   try {
     await waitFor(() => r.got.length >= 3, 'first alerts through the live link', 20000);
     r.gate.close();
+    downAt = r.sim.hal.nowMs();
     await r.broker.close();
     await waitFor(() => r.sim.call('fw_outbox_alerts') >= 8, 'alerts journaled while the broker is down', 20000);
     // The broker comes back on the same port; the device may reconnect once the operator is subscribed again.
@@ -142,12 +145,20 @@ test('broker down during a burst of alerts, then up: every alert arrives exactly
     } finally {
       await probe.endAsync(true);
     }
+    upAt = r.sim.hal.nowMs();
     r.gate.open();
     await waitFor(() => ended(r) && pending(r) === 0 && r.got.length >= windows - 1, 'the journal drained', 30000);
   } finally {
     await teardown(r);
   }
   assert.ok(r.got.every((a) => a.boot === 1));
+  // pts = device clock at the send that reached the broker: never before ts; an alert raised while
+  // the broker was down went out after the gate reopened, so it is late by (at least) the rest of the outage.
+  assert.ok(r.got.every((a) => typeof a.pts === 'number' && a.pts >= a.ts), 'every alert carries pts >= ts');
+  const held = r.got.filter((a) => a.ts > downAt && a.ts < upAt);
+  assert.ok(held.length >= 8, `${held.length} alerts raised during the outage`);
+  for (const a of held) assert.ok(a.pts! >= upAt, `seq ${a.seq}: raised at ${a.ts}, sent at ${a.pts}, broker back at ${upAt}`);
+  assert.ok(held[0].pts! - held[0].ts >= (upAt - downAt) / 2, 'the first held alert waited most of the outage');
   assertStream(r.got, windows - 1, 'alerts 1..59 of boot 1, once each, in order');
   assert.deepEqual(r.got.map((a) => a.state), r.got.map((_, i) => (i % 2 === 0 ? 'raised' : 'cleared')));
   assert.equal(r.watcher.stats.gaps, 0);

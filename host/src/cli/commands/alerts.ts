@@ -4,6 +4,7 @@ import { action, intOpt } from '../run.ts';
 import { startAlertsView } from '../../mqtt/view.ts';
 import { SEVERITIES, type Severity } from '../../mqtt/schema.ts';
 import { DendraError } from '../../errors.ts';
+import { CA_OPTION, caOption } from '../caopt.ts';
 
 interface AlertsOpts {
   broker: string;
@@ -16,6 +17,7 @@ interface AlertsOpts {
   connectTimeout: string;
   json?: boolean;
   username?: string;
+  ca?: string;
   share?: string;
 }
 
@@ -51,6 +53,7 @@ export function registerAlerts(program: Command, io: AlertsIo = stdio): void {
     .option('--timeout <s>', 'exit after s seconds')
     .option('--connect-timeout <s>', 'seconds to wait for the broker', '5')
     .option('--username <name>', 'operator account on a secured broker (password from $DENDRA_MQTT_PASSWORD)')
+    .option(...CA_OPTION)
     .option('--share <group>', 'share the alert stream with other operators in $share/<group>/ (mosquitto, EMQX, HiveMQ, VerneMQ)')
     .option('--json', 'NDJSON: one object per line with "type": alert | status | model | gap | dropped | summary')
     .action(action(async (opts: AlertsOpts) => {
@@ -66,6 +69,7 @@ export function registerAlerts(program: Command, io: AlertsIo = stdio): void {
         username: opts.username,
         password: opts.username !== undefined ? process.env.DENDRA_MQTT_PASSWORD : undefined,
         shareGroup: opts.share,
+        ...caOption(opts.ca),
         json: opts.json,
         out: io.out,
         err: io.err,

@@ -70,6 +70,12 @@ function cell(tr, cls, text) {
   return td;
 }
 
+/** pts - ts (device ms) as `12.3 s`, `4.5 min`, `2.0 h`. */
+function lateText(ms) {
+  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+  return ms < 3600000 ? `${(ms / 60000).toFixed(1)} min` : `${(ms / 3600000).toFixed(1)} h`;
+}
+
 function addAlertRow(a) {
   const tr = el('tr', 'alert-row');
   Object.assign(tr.dataset, { key: a.key, device: a.id, kind: a.kind, state: a.state, seq: String(a.seq) });
@@ -81,7 +87,8 @@ function addAlertRow(a) {
   cell(tr, 'value', f2(a.value));
   cell(tr, 'threshold', f2(a.threshold));
   cell(tr, 'lead', a.lead === null ? '-' : `${a.lead} h`);
-  cell(tr, 'seq', a.boot ? `${a.seq} (boot ${a.boot})` : a.seq);
+  const late = a.pts !== null && a.pts - a.ts >= 1000 ? ` (sent ${lateText(a.pts - a.ts)} late)` : '';
+  cell(tr, 'seq', `${a.boot ? `${a.seq} (boot ${a.boot})` : a.seq}${late}`);
   cell(tr, 'model', a.model ?? '-');
   const btn = el('button', 'ack', 'Acknowledge');
   btn.type = 'button';

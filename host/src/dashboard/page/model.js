@@ -23,6 +23,8 @@ export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const KIND_RE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 const MODEL_RE = /^[A-Za-z0-9._-]{1,48}@[0-9]{1,12}$/;
 const KINDS = ['telemetry', 'alert', 'status', 'model'];
+/** Command traffic under the same filter (operator cmd, device reply): not shown, not counted as dropped. */
+export const COMMAND_LEVELS = ['cmd', 'reply'];
 /** Alert kind whose `cells` array feeds the heat map. */
 export const RISK_KIND = 'dendrite.risk';
 
@@ -31,12 +33,16 @@ const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
 const isUint = (v) => Number.isSafeInteger(v) && v >= 0;
 const clip = (s, n) => (s.length > n ? `${s.slice(0, n)}...` : s);
 
-/** Splits `dendra/v1/<site>/<device>/<kind>`; returns the parts or `{ reason }`. */
+/**
+ * Splits `dendra/v1/<site>/<device>/<kind>`; returns the parts (`command: true` for a
+ * {@link COMMAND_LEVELS} topic) or `{ reason }`.
+ */
 export function parseTopic(topic) {
   if (typeof topic !== 'string' || topic.length > LIMITS.maxTopicChars) return { reason: 'topic too long or not text' };
   const p = topic.split('/');
   if (p.length !== 5 || p[0] !== 'dendra' || p[1] !== 'v1') return { reason: 'topic is not dendra/v1/<site>/<device>/<kind>' };
   if (!ID_RE.test(p[2]) || !ID_RE.test(p[3])) return { reason: 'bad site or device id in topic' };
+  if (COMMAND_LEVELS.includes(p[4])) return { site: p[2], device: p[3], kind: p[4], command: true };
   if (!KINDS.includes(p[4])) return { reason: `unknown kind in topic (${clip(p[4], 24)})` };
   return { site: p[2], device: p[3], kind: p[4] };
 }
@@ -60,6 +66,7 @@ export function checkAlert(o) {
   if (o.v !== 1) return { reason: 'alert: v is not 1' };
   if (!isUint(o.seq)) return { reason: 'alert: seq is not an integer >= 0' };
   if (!isNum(o.ts) || o.ts < 0) return { reason: 'alert: ts is not a number >= 0' };
+  if (o.pts !== undefined && !(isNum(o.pts) && o.pts >= 0)) return { reason: 'alert: pts is not a number >= 0' };
   if (typeof o.kind !== 'string' || o.kind.length > 64 || !KIND_RE.test(o.kind)) return { reason: 'alert: bad kind' };
   if (o.state !== 'raised' && o.state !== 'cleared') return { reason: 'alert: state is not raised/cleared' };
   if (!['info', 'warning', 'critical'].includes(o.severity)) return { reason: 'alert: bad severity' };
@@ -74,7 +81,7 @@ export function checkAlert(o) {
   }
   return {
     value: {
-      seq: o.seq, ts: o.ts, kind: o.kind, state: o.state, severity: o.severity, value: o.value, threshold: o.threshold,
+      seq: o.seq, ts: o.ts, pts: o.pts ?? null, kind: o.kind, state: o.state, severity: o.severity, value: o.value, threshold: o.threshold,
       lead: o.lead_h ?? null, boot: o.boot ?? 0, model: o.model ?? null, cells,
     },
   };

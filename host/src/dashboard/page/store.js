@@ -61,13 +61,15 @@ export function createStore() {
 
   /**
    * Applies one message. Returns `{ type: 'device' | 'telemetry', id }`, `{ type: 'alert', alert,
-   * evicted }`, `{ type: 'duplicate', key }` or `{ type: 'dropped', reason }`. Never throws.
+   * evicted }`, `{ type: 'duplicate', key }`, `{ type: 'command' }` (cmd/reply traffic, ignored) or
+   * `{ type: 'dropped', reason }`. Never throws.
    */
   function handle(topic, bytes, now = Date.now()) {
     stats.messages++;
     try {
       const t = parseTopic(topic);
       if (t.reason) return drop(t.reason);
+      if (t.command) return { type: 'command' };
       const p = decodePayload(bytes);
       if (p.reason) return drop(`${t.kind}: ${p.reason}`);
       const check = { alert: checkAlert, telemetry: checkTelemetry, status: checkStatus, model: checkModel }[t.kind];

@@ -1,0 +1,37 @@
+// `set-limit`: the site's top-oil limit and hysteresis for overload.warning, stored in flash
+// (app/site.ts) and effective from the next forecast window, also after a reboot.
+//   {"v":1,"id":"a3","op":"set-limit","limit_c":85,"hysteresis_c":3}
+//     -> {..,"ok":true,"old":{"limit_c":80.00,"hysteresis_c":2.00},"new":{"limit_c":85.00,"hysteresis_c":3.00}}
+// Refused (nothing changes): a value missing (E_COMMAND), out of range (E_RANGE), no settings
+// sector on the board (E_STATE), a flash write that failed (E_FLASH).
+
+import { cmdLimitC, cmdHysteresisC } from "../cmdparse";
+import { siteLimitC, siteHysteresisC, siteSet } from "../site";
+import { replyBegin, replyLimits, replyRefuse, replySend } from "./reply";
+import * as S from "../../status";
+
+/** The error text of a failed siteSet status. */
+function why(st: i32): string {
+  if (st == S.E_RANGE) return "out of range";
+  if (st == S.E_STATE) return "no settings storage";
+  return "flash write failed";
+}
+
+/** Handles a parsed `set-limit`. */
+export function handleSetLimit(): void {
+  const limitC = cmdLimitC(), hystC = cmdHysteresisC();
+  if (isNaN(limitC) || isNaN(hystC)) {
+    replyRefuse(S.E_COMMAND, "set-limit needs limit_c and hysteresis_c", true);
+    return;
+  }
+  const oldL = siteLimitC(), oldH = siteHysteresisC();
+  const st = siteSet(limitC, hystC);
+  if (st != S.OK) {
+    replyRefuse(st, why(st), true);
+    return;
+  }
+  replyBegin(true, S.OK, true);
+  replyLimits("old", oldL, oldH);
+  replyLimits("new", siteLimitC(), siteHysteresisC());
+  replySend();
+}
