@@ -15,7 +15,7 @@ deps: ## install Debian packages and npm dependencies that are missing
 build: deps ## build the firmware (.wasm, reference and SIMD)
 	@node firmware/build.mjs
 
-demo: build ## broker + sim board + flash the grid model + replay ETTh1 + show operator alerts (ends by itself)
+demo: build ## broker + sim board + flash the grid and pack models + replay ETTh1 and a simulated pack + show both alert kinds (ends by itself)
 	@node bin/dendra.js demo
 
 demo-forever: build ## the demo, running until Ctrl-C
@@ -35,7 +35,7 @@ test-e2e: build ## end-to-end tests: real pty, real broker, real firmware .wasm
 
 test: build typecheck test-fw test-host test-e2e ## every test (what CI runs)
 
-soak: build ## flashing fault soak: 200 seeded runs with line faults, disconnects and power cuts
+soak: build ## flashing fault soak: 200 model + 200 A/B firmware runs with line faults, disconnects and power cuts (~1 h)
 	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/src/flash/faults.test.ts
 
 bench: build ## benchmarks: ratios written to bench/results/

@@ -4,13 +4,21 @@
 import { clock_now_ms } from "./hal/clock";
 import { pmu_sleep_until } from "./hal/pmu";
 import { LOG_INFO, LOG_ERROR, LOG_WARN } from "./hal/log";
-import { slotInit, slotLoad, bootCount } from "./app/slot";
+import {
+  slotInit, slotLoad, bootCount, slotLoadPack, slotDropPack, slotSwaps, slotLastLoadChanged,
+  slotPackWindowPtr, slotPackWindowCap, slotPackRegionAddr, slotPackRegionSize, SLOT_PACK,
+} from "./app/slot";
 import { metaParse } from "./app/meta";
+import { packMetaParse } from "./app/packmeta";
 import { gridReset, gridStep } from "./app/grid";
+import { packReset, packStep } from "./app/pack";
+import { bootConfigureSlot } from "./boot/proto";
 import { publishSetBoot } from "./app/publish";
 import { outboxInit, outboxPump, outboxBusy, outboxPending, outboxAlerts, outboxLost } from "./app/outbox";
 import { say } from "./app/say";
-import { bootPoll } from "./boot/loader";
+import { cmdPoll, cmdSetBoot, cmdOkCount, cmdErrorCount } from "./app/cmd";
+import { siteInit } from "./app/site";
+import { bootPoll, bootSelfTest } from "./boot/loader";
 import * as S from "./status";
 
 /** Board time between forecast windows (one hour of telemetry). */
@@ -22,18 +30,48 @@ const OUTBOX_POLL_MS: f64 = 60000.0;
 
 let streamEnded = false;
 
-/** Loads the model in the slot and its metadata; the board keeps running whatever happens. */
+/**
+ * Loads the pack model (slot 2) and parses its metadata. Whatever happens the board keeps running
+ * the grid pipeline; the pack pipeline runs only with an accepted pack model.
+ */
+function activatePack(): void {
+  const st = slotLoadPack();
+  if (st == S.OK) {
+    const changed = slotLastLoadChanged();
+    const m = packMetaParse();
+    if (m != S.OK) {
+      packReset(false);
+      slotDropPack();
+      say(LOG_ERROR, "pack model metadata refused", m, true);
+    } else if (changed) { // the same model reloaded (the grid slot was flashed): its pipeline carries on
+      packReset(true);
+      say(LOG_INFO, "pack model loaded");
+    }
+    return;
+  }
+  packReset(false);
+  if (st != S.E_NO_MODEL) say(LOG_ERROR, "pack model in slot refused", st, true);
+}
+
+/**
+ * Loads both model slots and their metadata: the pack model first, then the grid model, which
+ * stays resident in the interpreter (the pack app swaps itself in and out). Returns the grid's status.
+ */
 function activate(): i32 {
+  activatePack();
   const st = slotLoad();
   if (st == S.OK) {
+    const changed = slotLastLoadChanged();
     const m = metaParse();
-    gridReset(m == S.OK);
-    streamEnded = false;
+    if (changed || m != S.OK) {
+      gridReset(m == S.OK); // the same grid model reloaded (the pack slot was flashed): it carries on
+      streamEnded = false;
+    }
     if (m != S.OK) {
       say(LOG_ERROR, "model metadata refused", m, true);
       return m;
     }
-    say(LOG_INFO, "model loaded");
+    if (changed) say(LOG_INFO, "model loaded"); // not again when only the pack slot was flashed
     return S.OK;
   }
   gridReset(false);
@@ -50,12 +88,18 @@ function nap(ms: f64): void {
   pmu_sleep_until(clock_now_ms() + (outboxBusy() ? min(ms, OUTBOX_POLL_MS) : ms));
 }
 
+/** Test/diagnostic export: model switches (grid <-> pack) since boot. */
+export function fw_model_swaps(): i32 { return <i32>slotSwaps(); }
 /** Test/diagnostic export: live (undelivered) records in the outgoing journal. */
 export function fw_outbox_pending(): i32 { return outboxPending(); }
 /** Test/diagnostic export: live alerts in the outgoing journal. */
 export function fw_outbox_alerts(): i32 { return outboxAlerts(); }
 /** Test/diagnostic export: records the journal dropped for room since boot (saturates at i32). */
 export function fw_outbox_lost(): i32 { return <i32>min<i64>(outboxLost(), 0x7fffffff); }
+/** Test/diagnostic export: operator commands answered ok since boot (app/cmd.ts). */
+export function fw_cmd_ok(): i32 { return <i32>min<i64>(cmdOkCount(), 0x7fffffff); }
+/** Test/diagnostic export: operator commands refused since boot (malformed, oversized, unknown, out of range). */
+export function fw_cmd_errors(): i32 { return <i32>min<i64>(cmdErrorCount(), 0x7fffffff); }
 
 /** Boot: allocate buffers, count the boot, load the model if one is stored. Returns a status. */
 export function fw_init(): i32 {
@@ -64,10 +108,19 @@ export function fw_init(): i32 {
     say(LOG_ERROR, "slot init failed", st, true);
     return st;
   }
-  publishSetBoot(bootCount());
+  const boot = bootCount();
+  publishSetBoot(boot);
+  if (slotPackWindowPtr() != 0) {
+    bootConfigureSlot(SLOT_PACK, slotPackWindowPtr(), slotPackWindowCap(), slotPackRegionAddr(), slotPackRegionSize());
+  }
+  cmdSetBoot(boot);
+  const site = siteInit();
+  if (site != S.OK) say(LOG_WARN, "site settings unreadable: using the model's limit", site, true);
   const j = outboxInit();
   if (j != S.OK) say(LOG_WARN, "journal unavailable: publishing without it", j, true);
-  return activate();
+  const a = activate();
+  bootSelfTest(); // a test boot of a new firmware slot confirms itself here, or resets (rolled back)
+  return a;
 }
 
 /**
@@ -77,11 +130,16 @@ export function fw_init(): i32 {
 export function fw_tick(): i32 {
   let did: i32 = 0;
   outboxPump();
+  cmdPoll();
   const b = bootPoll();
   if (b == 1) {
     activate();
     did = 1;
   }
+  const pk = packStep();
+  if (pk == 1) did = 1;
+  else if (pk == 2) say(LOG_WARN, "pack telemetry stream ended");
+  else if (pk < 0) say(LOG_ERROR, "pack frame failed", pk, true);
   if (streamEnded) {
     nap(WINDOW_MS);
     return did;

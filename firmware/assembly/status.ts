@@ -25,3 +25,6 @@ export const E_FAMILY: i32 = -22;       // signed image is for another board fam
 export const E_DOWNGRADE: i32 = -23;    // signed image is older than the model the board runs
 export const E_IMAGE: i32 = -24;        // malformed signed image (magic, type, reserved bytes, lengths)
 export const E_PAYLOAD_HASH: i32 = -25; // signed image payload does not match the SHA-256 in its header
+export const E_COMMAND: i32 = -26;      // malformed, oversized or unknown network command (cmd topic)
+export const E_RANGE: i32 = -27;        // a command value is out of its allowed range
+export const E_INFLATE: i32 = -28;      // compressed WRITE data is not a valid raw deflate stream (or inflates past 4 KiB)

@@ -23,9 +23,12 @@ export const FW_STATUS: Record<number, string> = {
   [-20]: 'signature check failed (bad Ed25519 signature, or an unsigned model on a board that only accepts signed images)',
   [-21]: 'image is signed by a key this board does not trust',
   [-22]: 'image is for another board family',
-  [-23]: 'image version is older than the model on the board (downgrade refused)',
+  [-23]: 'image version is older than the one the board holds (downgrade refused)',
   [-24]: 'malformed signed image (magic, type, reserved bytes or lengths)',
   [-25]: 'signed image payload does not match the SHA-256 in its header (altered)',
+  [-26]: 'malformed, oversized or unknown command',
+  [-27]: 'command value out of range',
+  [-28]: 'compressed WRITE data is not a valid raw deflate stream (or inflates past 4 KiB)',
 };
 
 /** The message for a firmware status code; never throws (unknown codes are named). */

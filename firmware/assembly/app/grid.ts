@@ -9,6 +9,7 @@ import {
   modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke,
 } from "../interp/interpreter";
 import * as M from "./meta";
+import { siteLimitC, siteHysteresisC } from "./site"; // operator setting, else the model's limit
 import { roundHalfAway } from "./json";
 import { publishTelemetry, publishAlert } from "./publish";
 import { attribCompute } from "./attrib";
@@ -78,7 +79,7 @@ function readForecast(): void {
       peakC = c;
       peakRaw = raw;
     }
-    if (leadH == 0 && c > M.limitC) leadH = <i32>h + 1;
+    if (leadH == 0 && c > siteLimitC()) leadH = <i32>h + 1;
   }
   nowC = last;
 }
@@ -91,7 +92,7 @@ function updateAlert(): void {
     const st = attribCompute(peakC, nowC);
     if (st != S.OK) say(LOG_WARN, "alert attribution failed", st, true);
     publishAlert(true, peakC, peakRaw, leadH, windowIndex);
-  } else if (alertActive && peakC < M.limitC - M.hysteresisC) {
+  } else if (alertActive && peakC < siteLimitC() - siteHysteresisC()) {
     alertActive = false;
     publishAlert(false, peakC, peakRaw, 0, windowIndex);
   }

@@ -7,6 +7,9 @@ export const META_MAGIC: u32 = 0x31444d44;
 export const MAX_CHANNELS: u32 = 16;
 export const MAX_WINDOW: u32 = 512;
 export const MAX_HORIZON: u32 = 256;
+/** Model kind (u16 at offset 14, reserved 0 in older files): 0 grid, 1 pack (app/packmeta.ts). */
+export const META_KIND_GRID: u16 = 0;
+export const META_KIND_PACK: u16 = 1;
 
 /** Parsed metadata; valid after metaParse() returned OK. */
 export let nChannels: u32 = 0;
@@ -30,13 +33,14 @@ export function stdOf(c: u32): f64 {
 
 /**
  * Parses and checks the metadata of the loaded model against its input/output tensors.
- * Returns OK or E_METADATA (missing, truncated, inconsistent with the model).
+ * Returns OK or E_METADATA (missing, truncated, not a grid model, inconsistent with the model).
  */
 export function metaParse(): i32 {
   const p = modelMetadataPtr();
   const len = modelMetadataLen();
   if (p == 0 || len < 16) return S.E_METADATA;
   if (load<u32>(p) != META_MAGIC || load<u16>(p, 4) != 2) return S.E_METADATA;
+  if (load<u16>(p, 14) != META_KIND_GRID) return S.E_METADATA; // e.g. a pack model in the grid slot
   const n = <u32>load<u16>(p, 6);
   const L = <u32>load<u16>(p, 8);
   const H = <u32>load<u16>(p, 10);

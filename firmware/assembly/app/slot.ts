@@ -3,12 +3,18 @@
 // CONTRACTS.md slot: u32 magic "DMSL" | u32 length | u8[32] sha256 | u32 state | u32 generation,
 // data at bank + 4096. The newest committed bank whose SHA-256 matches is loaded; if it fails, the
 // other one is, so a half-written or refused image never replaces a good model.
+// Two model slots: slot 0 (region 3) the grid model, slot 2 (region 5, packModel) the pack model.
+// Each has its own RAM window where its flatbuffer is read in place; they share one arena and
+// the one interpreter, which holds one model at a time: slotUse(slot) re-runs modelLoad on the
+// other window when the app switches models (time-sharing; its cost is slotSwapMs()).
 
-import { flash_read, flash_region, REGION_MODEL, REGION_JOURNAL, flash_write } from "../hal/flash";
+import { flash_read, flash_region, REGION_MODEL, REGION_JOURNAL, REGION_PACK_MODEL, flash_write } from "../hal/flash";
 import { board_arena_limit } from "../hal/board";
+import { clock_now_ms } from "../hal/clock";
 import { modelLoad } from "../interp/interpreter";
 import {
-  banksConfigure, bankDataCap, bankNewest, bankGen, bankLen, bankVerify, bankSetActive,
+  banksConfigure, banksConfigureSlot, banksSelect, bankDataCap, bankNewest, bankGen, bankLen, bankVerify, bankSetActive,
+  bankSha,
 } from "../boot/banks";
 import * as S from "../status";
 
@@ -24,6 +30,21 @@ let modelAddr: u32 = 0;
 let modelSize: u32 = 0;
 const region: usize = memory.data(8);
 
+/** Slot numbers (BEGIN type >> 4). */
+export const SLOT_GRID: i32 = 0;
+export const SLOT_PACK: i32 = 2;
+let packPtr: usize = 0;
+let packCap: u32 = 0;
+let packAddr: u32 = 0;
+let packSize: u32 = 0;
+/** Length of the model loaded from each slot (0 = none). */
+let gridLen: u32 = 0;
+let packLen: u32 = 0;
+/** The slot whose model the interpreter holds (-1 none). */
+let resident: i32 = -1;
+let swapMs: f64 = 0;
+let swapCount: u32 = 0;
+
 /** Allocates the model window (one bank's data capacity, capped) and the arena once, at boot. Status. */
 export function slotInit(): i32 {
   if (windowPtr != 0) return S.OK;
@@ -37,8 +58,28 @@ export function slotInit(): i32 {
   windowPtr = heap.alloc(<usize>windowCap);
   arenaCap = board_arena_limit();
   arenaPtr = heap.alloc(<usize>arenaCap);
+  packInit();
   return S.OK;
 }
+
+/** The pack slot's region and window, when the board has a packModel region (else no pack slot). */
+function packInit(): void {
+  if (flash_region(REGION_PACK_MODEL, region) < 0) return;
+  packAddr = load<u32>(region);
+  packSize = load<u32>(region, 4);
+  banksConfigureSlot(SLOT_PACK, packAddr, packSize);
+  if (banksSelect(SLOT_PACK) && bankDataCap() > 0) {
+    packCap = min<u32>(bankDataCap(), MAX_MODEL_WINDOW);
+    packPtr = heap.alloc(<usize>packCap);
+  }
+  banksSelect(SLOT_GRID);
+}
+
+/** The pack slot's window (0 when the board has no packModel region), its capacity and region. */
+export function slotPackWindowPtr(): usize { return packPtr; }
+export function slotPackWindowCap(): u32 { return packCap; }
+export function slotPackRegionAddr(): u32 { return packAddr; }
+export function slotPackRegionSize(): u32 { return packSize; }
 
 /** The model window (where the flatbuffer is read in place) and its capacity. */
 export function slotWindowPtr(): usize { return windowPtr; }
@@ -51,14 +92,54 @@ export function slotRegionSize(): u32 { return modelSize; }
 export function slotArenaPtr(): usize { return arenaPtr; }
 export function slotArenaCap(): u32 { return arenaCap; }
 
-/** Verifies bank i (header, SHA-256) into the window and loads it; marks it active on success. */
-function loadBank(i: i32): i32 {
-  const st = bankVerify(i, windowPtr, windowCap);
+/** Verifies bank i of the selected slot into [win, win+cap) and loads it; marks it active on success. */
+function loadBank(i: i32, win: usize, cap: u32): i32 {
+  const st = bankVerify(i, win, cap);
   if (st != S.OK) return st;
-  const m = modelLoad(windowPtr, bankLen(i), arenaPtr, arenaCap);
+  const m = modelLoad(win, bankLen(i), arenaPtr, arenaCap);
   if (m == S.OK) bankSetActive(i);
   return m;
 }
+
+/** slotLoad for the selected slot and window; returns the status (the loaded length in loadedLen). */
+function loadSelected(win: usize, cap: u32): i32 {
+  bankSetActive(-1);
+  loadedLen = 0;
+  if (win == 0) return S.E_NO_MODEL;
+  const first = bankNewest();
+  if (first < 0) return S.E_NO_MODEL;
+  let st = loadBank(first, win, cap);
+  let used = first;
+  if (st != S.OK) {
+    const other = 1 - first;
+    if (bankGen(other) == 0 || loadBank(other, win, cap) != S.OK) return st;
+    st = S.OK;
+    used = other;
+  }
+  loadedLen = bankLen(used);
+  if (!bankSha(used, shaNow)) memory.fill(shaNow, 0, 32);
+  return S.OK;
+}
+let loadedLen: u32 = 0;
+/** SHA-256 of the model the last loadSelected loaded, and of the last model loaded per slot. */
+const shaNow: usize = memory.data(32);
+const gridSha: usize = memory.data(32);
+const packSha: usize = memory.data(32);
+let lastChanged = true;
+
+/** Records the slot's loaded model (or none) and whether it differs from the previous load. */
+function noteLoad(st: i32, shaSlot: usize, hadLen: u32, len: u32): void {
+  if (st != S.OK) memory.fill(shaNow, 0, 32);
+  lastChanged = hadLen != len || memory.compare(shaSlot, shaNow, 32) != 0;
+  memory.copy(shaSlot, shaNow, 32);
+}
+
+/**
+ * True when the last slotLoad / slotLoadPack loaded a different model than the previous load of
+ * that slot (or none now): the app then resets its pipeline; false when the same model was reloaded
+ * (e.g. after the other slot was flashed), so its state (windows, alerts) carries on.
+ */
+export function slotLastLoadChanged(): bool { return lastChanged; }
 
 /**
  * Loads the model stored in the slot: the newest committed bank, or the other committed bank
@@ -66,16 +147,58 @@ function loadBank(i: i32): i32 {
  * no bank is committed, or the newest bank's failure when neither loads.
  */
 export function slotLoad(): i32 {
-  bankSetActive(-1);
-  if (windowPtr == 0) return S.E_NO_MODEL;
-  const first = bankNewest();
-  if (first < 0) return S.E_NO_MODEL;
-  const st = loadBank(first);
-  if (st == S.OK) return S.OK;
-  const other = 1 - first;
-  if (bankGen(other) != 0 && loadBank(other) == S.OK) return S.OK;
+  banksSelect(SLOT_GRID);
+  const had = gridLen;
+  const st = loadSelected(windowPtr, windowCap);
+  gridLen = loadedLen;
+  noteLoad(st, gridSha, had, gridLen);
+  resident = st == S.OK ? SLOT_GRID : -1;
   return st;
 }
+
+/**
+ * slotLoad for the pack slot (slot 2) into its own window: the interpreter then holds the pack
+ * model. E_NO_MODEL when the board has no pack slot or nothing is committed in it.
+ */
+export function slotLoadPack(): i32 {
+  if (packPtr == 0) return S.E_NO_MODEL;
+  banksSelect(SLOT_PACK);
+  const had = packLen;
+  const st = loadSelected(packPtr, packCap);
+  packLen = loadedLen;
+  noteLoad(st, packSha, had, packLen);
+  banksSelect(SLOT_GRID);
+  resident = st == S.OK ? SLOT_PACK : -1;
+  return st;
+}
+
+/** Forgets the pack slot's model (its metadata was refused): slotUse(SLOT_PACK) then fails. */
+export function slotDropPack(): void { packLen = 0; }
+
+/**
+ * Makes the interpreter hold the model of `slot` (SLOT_GRID or SLOT_PACK), re-running modelLoad
+ * on that slot's window (already verified in RAM; read in place) when another model is resident.
+ * The arena is shared, so nothing of the other model's tensors survives: call before preparing
+ * the input. Returns OK, E_NO_MODEL (nothing loaded from that slot) or modelLoad's status.
+ */
+export function slotUse(slot: i32): i32 {
+  if (slot == resident) return S.OK;
+  const len = slot == SLOT_GRID ? gridLen : slot == SLOT_PACK ? packLen : 0;
+  if (len == 0) return S.E_NO_MODEL;
+  const t0 = clock_now_ms();
+  const st = modelLoad(slot == SLOT_GRID ? windowPtr : packPtr, len, arenaPtr, arenaCap);
+  swapMs = clock_now_ms() - t0;
+  swapCount++;
+  resident = st == S.OK ? slot : -1;
+  return st;
+}
+
+/** Duration of the last model switch (modelLoad of the other window), board ms. */
+export function slotSwapMs(): f64 { return swapMs; }
+/** Model switches since boot. */
+export function slotSwaps(): u32 { return swapCount; }
+/** True when a model was loaded from the pack slot (time-sharing is in use). */
+export function slotHasPack(): bool { return packLen != 0; }
 
 /**
  * Boot counter kept in the journal region's first sector as cleared bits (NOR-friendly: one bit

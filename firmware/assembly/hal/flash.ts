@@ -12,7 +12,7 @@ export declare function flash_write(addr: u32, src: usize, len: u32): i32;
 @external("hal", "flash_erase")
 export declare function flash_erase(addr: u32, len: u32): i32;
 
-/** Writes the region's u32 address then u32 size at `out` (id: 0 boot, 1 slotA, 2 slotB, 3 model, 4 journal); 0 or <0 for an unknown id. */
+/** Writes the region's u32 address then u32 size at `out` (id: 0 boot, 1 slotA, 2 slotB, 3 model, 4 journal, 5 packModel); 0 or <0 for an unknown id. */
 @external("hal", "flash_region")
 export declare function flash_region(id: u32, out: usize): i32;
 
@@ -25,3 +25,5 @@ export const REGION_SLOT_A: u32 = 1;
 export const REGION_SLOT_B: u32 = 2;
 export const REGION_MODEL: u32 = 3;
 export const REGION_JOURNAL: u32 = 4;
+/** The pack model's slot (two banks like REGION_MODEL); <0 from flash_region on a board without one. */
+export const REGION_PACK_MODEL: u32 = 5;

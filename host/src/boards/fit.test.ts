@@ -110,3 +110,18 @@ test('model cards: listed from models/*/, malformed card is a one-line E_MODEL_C
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('pack slot: the pack model is checked against the packModel region; a board without one cannot hold it', () => {
+  const pack: ModelFacts = { name: 'pack', tfliteBytes: 16960, arenaBytes: 2016, macs: 95929, slot: 'pack' };
+  const none = fitModel(board(), pack);
+  assert.equal(modelCapacity(board(), 'pack'), 0);
+  assert.deepEqual([none.fits, none.weights.have], [false, 0]);
+  const b = board();
+  b.flash.regions.packModel = { addr: 196608, size: 65536 }; // two 32 KiB banks
+  assert.equal(modelCapacity(b, 'pack'), 28672);
+  assert.equal(modelCapacity(b), 32768, 'the grid slot is unchanged');
+  const r = fitModel(b, pack);
+  assert.deepEqual([r.fits, r.weights.ok, r.arena.ok], [true, true, true]);
+  assert.equal(fitModel(b, { ...pack, tfliteBytes: 30000 }).fits, false);
+  assert.equal(fitModel(loadBoard('sim'), pack).weights.have, 61440);
+});

@@ -3,8 +3,8 @@
  * {@link Board} (boards/*.json) and a model card (models/<name>/<name>.card.json).
  *
  * Checks (each `need <= have`):
- * - weights: the .tflite bytes vs the model window = min(model region size - 4096-byte slot header,
- *   {@link MAX_MODEL_WINDOW}) (the firmware reads the flatbuffer into a RAM window of at most that size,
+ * - weights: the .tflite bytes vs the model window = min(bank of the model's slot region (`model`,
+ *   or `packModel` for the pack model) - 4096-byte slot header, {@link MAX_MODEL_WINDOW}) (the firmware reads the flatbuffer into a RAM window of at most that size,
  *   firmware/assembly/app/slot.ts);
  * - arena: the model's arena bytes vs the board's `arenaLimitBytes`;
  * - firmware: the firmware .wasm bytes vs `firmwareBudgetBytes`, else the smaller of slotA/slotB.
@@ -43,6 +43,8 @@ export interface ModelFacts {
   arenaBytes: number;
   /** Multiply-accumulates per inference (card `macsPerInference`). */
   macs: number;
+  /** Model slot it is flashed to (absent = 'grid': region `model`; 'pack': region `packModel`). */
+  slot?: 'grid' | 'pack';
 }
 
 /** One capacity check: `ok` is `need <= have`; `null` when `need` is unknown. */
@@ -73,16 +75,19 @@ export interface FitReport {
 const BANK_ALIGN = 4096;
 
 /**
- * Bytes of the model window on `board`: the model region is two sector-aligned banks, each with a
- * header, so min(floor(region / 2, 4096) - header, {@link MAX_MODEL_WINDOW}). Never throws.
+ * Bytes of the model window on `board` for `slot`: the slot's region (`model` for the grid slot,
+ * `packModel` for the pack slot) is two sector-aligned banks, each with a header, so
+ * min(floor(region / 2, 4096) - header, {@link MAX_MODEL_WINDOW}); 0 when the board has no such
+ * region (a board without `packModel` runs the grid model only). Never throws.
  */
-export function modelCapacity(board: Board): number {
-  return Math.max(0, Math.min(modelBankBytes(board) - SLOT_HEADER_BYTES, MAX_MODEL_WINDOW));
+export function modelCapacity(board: Board, slot: 'grid' | 'pack' = 'grid'): number {
+  return Math.max(0, Math.min(modelBankBytes(board, slot) - SLOT_HEADER_BYTES, MAX_MODEL_WINDOW));
 }
 
-/** Bytes of one model bank (header included): floor(model region / 2, 4096). Never throws. */
-export function modelBankBytes(board: Board): number {
-  return Math.floor(board.flash.regions.model.size / 2 / BANK_ALIGN) * BANK_ALIGN;
+/** Bytes of one bank of `slot` (header included): floor(region / 2, 4096); 0 without the region. Never throws. */
+export function modelBankBytes(board: Board, slot: 'grid' | 'pack' = 'grid'): number {
+  const r = slot === 'pack' ? board.flash.regions.packModel : board.flash.regions.model;
+  return r === undefined ? 0 : Math.floor(r.size / 2 / BANK_ALIGN) * BANK_ALIGN;
 }
 
 /** Bytes the firmware image may take on `board`: `firmwareBudgetBytes`, else the smaller slot. Never throws. */
@@ -119,7 +124,7 @@ function check(need: number | null, have: number): FitCheck {
  * formulas. Pure; never throws.
  */
 export function fitModel(board: Board, model: ModelFacts, firmwareBytes?: number): FitReport {
-  const weights = check(model.tfliteBytes, modelCapacity(board));
+  const weights = check(model.tfliteBytes, modelCapacity(board, model.slot));
   const arena = check(model.arenaBytes, board.arenaLimitBytes);
   const firmware = check(firmwareBytes ?? null, firmwareCapacity(board));
   const lat = latencyMs(board, model.macs);

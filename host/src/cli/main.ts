@@ -9,6 +9,7 @@ import { registerInspect } from './commands/inspect.ts';
 import { registerBoards } from './commands/boards.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerFlash } from './commands/flash.ts';
+import { registerFlashFw } from './commands/flashfw.ts';
 import { registerAlerts } from './commands/alerts.ts';
 import { registerBroker } from './commands/broker.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -19,6 +20,7 @@ import { registerInfo } from './commands/info.ts';
 import { registerDashboard } from './commands/dashboard.ts';
 import { registerPackModel } from './commands/packmodel.ts';
 import { registerMaterials } from './commands/materials.ts';
+import { registerCmd } from './commands/cmd.ts';
 import { reportError } from './run.ts';
 
 // `dendra ... | head` closes the pipe early: that is the reader's choice, not an error.
@@ -44,6 +46,7 @@ registerInspect(program);
 registerBoards(program);
 registerSim(program);
 registerFlash(program);
+registerFlashFw(program); // dendra confirm / dendra rollback (A/B firmware slots)
 registerAlerts(program);
 registerBroker(program);
 registerDemo(program);
@@ -54,6 +57,7 @@ registerInfo(program);
 registerDashboard(program);
 registerPackModel(program); // adds `train pack` and `eval pack` to the commands above
 registerMaterials(program);
+registerCmd(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,9 @@
 /**
  * The one-command demo: embedded broker, an operator watching alerts, a simulated board on a
- * pseudo-terminal, the grid model flashed over that serial port, and ETTh1 replayed through the
- * board's DMA, all in one process. Every part is the real one the CLI commands use.
+ * pseudo-terminal, the grid model (slot 0) and the pack model (slot 2) flashed over that serial
+ * port, ETTh1 replayed through the board's DMA channel 0 and a simulated pack on channel 1, all in
+ * one process: the operator sees both alert kinds, overload.warning and dendrite.risk. Every part
+ * is the real one the CLI commands use.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +20,19 @@ import { announcingLog } from '../sim/announce.ts';
 import { flashModel, readModelFile } from '../flash/flash.ts';
 import { loadEtt, percentile, TARGET } from '../grid/data.ts';
 import { withSiteLimits } from '../grid/site.ts';
+import type { ReplayOptions } from '../pack/replay.ts';
+import type { AlertPayload } from '../mqtt/schema.ts';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
   model: string;
+  /** Pack model flashed into slot 2 (none: the board runs the grid model only). */
+  packModel?: string;
+  /**
+   * The simulated pack replayed on DMA channel 1 (host/src/pack/replay.ts options; default its
+   * defaults with {@link DEMO_PACK_HOURS} simulated hours per pack cycle).
+   */
+  pack?: ReplayOptions & { hoursPerCycle?: number };
   dataCsv: string;
   /** First CSV row of window 0. */
   start: number;
@@ -46,6 +57,23 @@ export interface DemoSummary {
   cleared: number;
   peakForecastC: number;
   energyUj: number;
+  /** Pack frames (telemetry of the pack model) and alerts per kind. */
+  packFrames: number;
+  byKind: Record<string, number>;
+}
+
+/** Simulated hours per pack cycle in the demo: the default 117-frame replay then spans the 720-hour run. */
+export const DEMO_PACK_HOURS = 6;
+
+/** `  cells 11 0.86, 8 0.85  lead 20 cycles` for a dendrite.risk alert (alerted ids, risks from its map), '' for other kinds. */
+function packDetail(a: AlertPayload): string {
+  const p = a as AlertPayload & { alerted?: unknown; lead_cycles?: number };
+  if (a.kind !== 'dendrite.risk' || !Array.isArray(p.alerted)) return '';
+  const map = Array.isArray(a.cells) ? (a.cells as unknown[]).flat() : [];
+  const risk = (id: unknown) => (typeof id === 'number' && typeof map[id] === 'number' ? ` ${(map[id] as number).toFixed(2)}` : '');
+  const cells = (p.alerted as unknown[]).slice(0, 8).map((id) => `${id}${risk(id)}`).join(', ');
+  const more = p.alerted.length > 8 ? ` (+${p.alerted.length - 8} more)` : '';
+  return `  cells ${cells || '-'}${more}${p.lead_cycles ? `  lead ${p.lead_cycles} cycles` : ''}`;
 }
 
 /**
@@ -76,7 +104,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const broker = await startBroker({ port: 0 });
   const site = 'demo-site';
   const device = 'board1';
-  const summary: DemoSummary = { windows: 0, alerts: 0, raised: 0, cleared: 0, peakForecastC: -Infinity, energyUj: 0 };
+  const summary: DemoSummary = { windows: 0, alerts: 0, raised: 0, cleared: 0, peakForecastC: -Infinity, energyUj: 0, packFrames: 0, byKind: {} };
   let finish: () => void = () => {};
   const finished = new Promise<void>((r) => (finish = r));
   o.say(`broker      ${broker.url} (aedes, embedded)`);
@@ -86,7 +114,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       summary.alerts++;
       if (a.state === 'raised') summary.raised++;
       else summary.cleared++;
-      o.say(`operator    ALERT ${formatAlert(a, info)}`);
+      summary.byKind[a.kind] = (summary.byKind[a.kind] ?? 0) + 1;
+      o.say(`operator    ALERT ${formatAlert(a, info)}${packDetail(a)}`);
     },
     onStatus: (s, info) => o.say(`operator    ${info.site}/${info.device} is ${s.state}`),
     onModel: (m, info) => o.say(`operator    ${info.site}/${info.device} runs ${m.model} (sha256 ${m.model_sha256?.slice(0, 16) ?? '?'}..., firmware ${m.firmware ?? '?'})`),
@@ -97,6 +126,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const p = parsePayload('telemetry', new Uint8Array(buf));
     if (!p.ok) return;
     const t: TelemetryPayload = p.value;
+    if (typeof t.model === 'string' && t.model.startsWith('pack@')) {
+      const q = t as TelemetryPayload & { pack_risk?: number; at_risk?: number; swap_ms?: number };
+      if (summary.packFrames++ % 24 === 0) {
+        o.say(`board       pack frame ${t.window}: pack risk ${q.pack_risk?.toFixed(2)}, ${q.at_risk} cell(s) in alert, inference ${t.infer_ms?.toFixed(2)} ms + model swaps ${q.swap_ms?.toFixed(2)} ms`);
+      }
+      return;
+    }
     summary.windows++;
     summary.peakForecastC = Math.max(summary.peakForecastC, t.pred_peak ?? -Infinity);
     if (typeof t.energy_total_uj === 'number') summary.energyUj = t.energy_total_uj;
@@ -114,6 +150,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     start: o.start,
     msPerHour: o.msPerHour,
     publisher,
+    pack: o.packModel ? { hoursPerCycle: DEMO_PACK_HOURS, ...o.pack } : undefined,
     log: announcingLog((level, text) => { if (level >= 1) o.say(`board       ${text}`); }, publisher, flashFile, loadBoard('sim'), DEFAULT_WASM),
   });
   o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);
@@ -122,6 +159,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const r = await flashModel({ port: sim.ptyPath, file: siteModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
     o.onFlashDone?.();
     o.say(`flash       ${r.bytes} bytes of ${path.basename(o.model)} in ${(r.ms / 1000).toFixed(2)} s, sha256 ${r.sha256.slice(0, 16)}...`);
+    if (o.packModel) {
+      const rp = await flashModel({ port: sim.ptyPath, file: o.packModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
+      o.onFlashDone?.();
+      o.say(`flash       ${rp.bytes} bytes of ${path.basename(o.packModel)} into the pack slot (2) in ${(rp.ms / 1000).toFixed(2)} s, sha256 ${rp.sha256.slice(0, 16)}...`);
+    }
     process.once('SIGINT', finish);
     await finished;
   } finally {

@@ -4,7 +4,7 @@
  * calibration targets and where the physics parameters come from. Pure (no I/O).
  */
 import type { QModel, QTensor } from '../tflite/ir.ts';
-import { countMacs, estimateArenaBytes } from '../grid/card.ts';
+import { countMacs, estimateArenaBytes, ARENA_NOTE } from '../grid/card.ts';
 import { CALIBRATION, SEED_TARGETS } from '../physics/impedance.ts';
 import {
   CYCLE_CHANNELS, HELD_OUT, HORIZON, MAX_CELLS, MASK_LOGIT, N_FEATURES, SIM_CYCLES, STATIC_CHANNELS, WINDOW, type PackDataset,
@@ -107,7 +107,7 @@ export function buildPackCard(c: PackCardInputs) {
     comparisons: comparisons(t),
     bytes: c.bytes,
     macsPerInference: countMacs(c.model),
-    arena: { bytes: estimateArenaBytes(c.model), note: 'host estimate (grid/card.ts estimateArenaBytes): non-constant tensors, greedy lifetime plan, 16-byte alignment' },
+    arena: { bytes: estimateArenaBytes(c.model), note: ARENA_NOTE },
     io: { input: io(c.model.tensors[c.model.inputs[0]]), output: io(c.model.tensors[c.model.outputs[0]]) },
     simulatorCalibration: {
       source: 'host/src/pack/calibration.test.ts (64 symmetric cells per arm, tolerance 15 %); the test logs simulated values but does not export them, so only the targets are recorded here',

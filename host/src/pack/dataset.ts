@@ -230,6 +230,25 @@ function buildSplit(specs: PackSpec[], stride: number, cycles: number, onPack?: 
   };
 }
 
+/**
+ * The per-cell feature rows of every window of one simulated pack, as the board's pack front-end
+ * delivers them (DMA channel 1): frame j is the window ending at cycle t = WINDOW + j, a
+ * Float32Array [MAX_CELLS * N_FEATURES] of raw features (cell-major, the same as a sample's `x`;
+ * dead and padding cells all zero, alive flag 0). Frames stop at the last cycle any cell reached.
+ */
+export function packFeatureFrames(r: PackResult, spec: PackSpec): Float32Array[] {
+  const d = cellStress(r, spec);
+  const pf = presetFeatures(spec);
+  const last = Math.max(...r.cells.map((c) => c.series.iPeak.length));
+  const frames: Float32Array[] = [];
+  for (let t = WINDOW; t <= last; t++) {
+    const x = new Float32Array(MAX_CELLS * N_FEATURES);
+    r.cells.forEach((_, k) => cellFeatures(r, k, t, d, pf, x, k * N_FEATURES));
+    frames.push(x);
+  }
+  return frames;
+}
+
 /** The pack specs of every split (deterministic in the seed). */
 export function drawSpecs(seed: number, packs: { train: number; val: number; test: number }): Record<SplitName, PackSpec[]> {
   const rng = new Rng(seed).fork('pack-dataset');

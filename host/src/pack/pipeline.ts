@@ -4,6 +4,7 @@
  * (models/pack/pack.tflite for the 4s4p reference pack), and write the float weights and the card.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { writeTflite } from '../tflite/writer.ts';
@@ -81,11 +82,18 @@ function testMetrics(test: PackSplit, scores: ArrayLike<number>, threshold: numb
   return evaluateRisk(scoredItems(test, scores), threshold, test.initiation, seed);
 }
 
-/** The encoded metadata of the pack model (normalization and the int8 alert threshold). */
-function packMeta(norm: FeatureNorm, threshold: number): Uint8Array {
+/** Risk hysteresis of the board's dendrite.risk alert: raised at >= threshold, cleared below threshold - this. */
+export const PACK_HYSTERESIS = 0.05;
+
+/**
+ * The encoded metadata of the pack model (kind 'pack', CONTRACTS.md "Pack model on the board"):
+ * features per cell, window and horizon (cycles), cells (in `target`), normalization, the int8
+ * alert threshold and its hysteresis, model version.
+ */
+export function packMeta(norm: FeatureNorm, threshold: number, modelVersion = 1): Uint8Array {
   return encodeDendraMeta({
-    nChannels: N_FEATURES, window: WINDOW, horizon: HORIZON, target: 0, mean: norm.mean, std: norm.std,
-    otLimitC: Math.fround(threshold), hysteresisC: 0, modelVersion: 1, name: 'pack',
+    kind: 'pack', nChannels: N_FEATURES, window: WINDOW, horizon: HORIZON, target: MAX_CELLS, mean: norm.mean, std: norm.std,
+    otLimitC: Math.fround(threshold), hysteresisC: Math.fround(PACK_HYSTERESIS), modelVersion, name: 'pack',
   });
 }
 
@@ -140,7 +148,8 @@ export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetri
   mkdirSync(o.outDir, { recursive: true });
   writeFileSync(path.join(o.outDir, FILES.float), JSON.stringify(floatFile) + '\n');
   writeFileSync(path.join(o.outDir, FILES.tflite), bytes);
-  writeFileSync(path.join(o.outDir, FILES.card), JSON.stringify(card, null, 2) + '\n');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  writeFileSync(path.join(o.outDir, FILES.card), JSON.stringify({ ...card, sha256 }, null, 2) + '\n');
   return { table, card, files: FILES, outDir: o.outDir };
 }
 
@@ -196,4 +205,33 @@ export async function evalPack(dir: string, onProgress?: (p: PackProgress) => vo
   }
   const tfliteMatches = saved.length === rebuilt.length && saved.every((b, i) => b === rebuilt[i]);
   return { table, tfliteMatches };
+}
+
+/**
+ * Rebuilds `<dir>/pack.tflite` from the stored float model (weights, calibrated ranges, int8
+ * threshold; no retraining) with the current metadata layout, and updates the card's `bytes` and
+ * `sha256` (the metrics do not change: the metadata does not enter inference). Returns both.
+ *
+ * @throws InputError when the directory has no pack float model or card.
+ */
+export function requantizePack(dir: string): { bytes: number; sha256: string; changed: boolean } {
+  const f = loadPackFloat(dir);
+  const out = writeTflite(buildPackQModel(f.gnn.weights, f.gnn.ranges, { ...REFERENCE_PACK, metadata: packMeta(f.norm, f.gnn.thresholds.int8) }));
+  const file = path.join(dir, FILES.tflite);
+  const cardFile = path.join(dir, FILES.card);
+  let card: Record<string, unknown>;
+  try {
+    card = JSON.parse(readFileSync(cardFile, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new InputError('E_MODEL', `${cardFile}: cannot read the pack card (${(err as Error).message})`, cardFile);
+  }
+  let old: Uint8Array | null = null;
+  try { old = readFileSync(file); } catch { /* written below */ }
+  const changed = !old || old.length !== out.length || old.some((b, i) => b !== out[i]);
+  const sha256 = createHash('sha256').update(out).digest('hex');
+  writeFileSync(file, out);
+  card.bytes = out.length;
+  card.sha256 = sha256;
+  writeFileSync(cardFile, JSON.stringify(card, null, 2) + '\n');
+  return { bytes: out.length, sha256, changed };
 }

@@ -9,8 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, UsageError } from '../errors.ts';
 
-/** Flash region names, in the id order of the `flash_region` HAL import (0 boot .. 4 journal). */
-export const REGION_NAMES = ['boot', 'slotA', 'slotB', 'model', 'journal'] as const;
+/** Flash region names, in the id order of the `flash_region` HAL import (0 boot .. 4 journal, 5 packModel). */
+export const REGION_NAMES = ['boot', 'slotA', 'slotB', 'model', 'journal', 'packModel'] as const;
 /** One of {@link REGION_NAMES}. */
 export type RegionName = (typeof REGION_NAMES)[number];
 
@@ -28,8 +28,11 @@ export interface Board {
   /** CPU architecture and core clock in MHz. */
   cpu: { arch: string; clockMHz: number };
   ramBytes: number;
-  /** NOR flash: total size, erase sector, and the regions (boot, slotA, slotB, model, journal). */
-  flash: { sizeBytes: number; sectorBytes: number; regions: Record<RegionName, FlashRegion> };
+  /**
+   * NOR flash: total size, erase sector, and the regions (boot, slotA, slotB, model, journal, and
+   * optionally packModel: the pack model's slot; a board without it runs the grid model only).
+   */
+  flash: { sizeBytes: number; sectorBytes: number; regions: Record<Exclude<RegionName, 'packModel'>, FlashRegion> & { packModel?: FlashRegion } };
   /** Bytes the interpreter arena may use (HAL board_arena_limit). */
   arenaLimitBytes: number;
   /** UART baud rates and the largest serial frame payload the bootloader accepts (HAL board_max_frame). */
@@ -180,6 +183,7 @@ export function validateBoard(b: Json, name: string): void {
   num(b, 'pmu.supplyV', name, 0);
   const spans: [number, number, string][] = [];
   for (const r of REGION_NAMES) {
+    if (r === 'packModel' && ((b.flash as Json).regions as Json)?.packModel === undefined) continue; // optional
     const addr = num(b, `flash.regions.${r}.addr`, name, 0);
     const size = num(b, `flash.regions.${r}.size`, name);
     if (addr % sector !== 0 || size % sector !== 0) bad(`flash region ${r} is not aligned to the ${sector}-byte sector`);

@@ -12,7 +12,9 @@ import { ed } from '../image/keys.ts';
 import { REGION_NAMES, type Board } from './board.ts';
 import type { FlashFile } from './flashfile.ts';
 import { DMA_E_CHANNEL, type WindowDma } from './sensors.ts';
+import type { DmaChannel } from './sensors-pack.ts';
 import { NetStack } from './net.ts';
+import { bootImports, type BootPick } from './bootrom.ts';
 
 /**
  * The board family a signed image must name to run on `board` (HAL `board_family`): the board's
@@ -34,6 +36,13 @@ export interface Publisher {
   publishWithAck?(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void;
   /** Optional: whether the broker link is up now (absent: always). */
   isConnected?(): boolean;
+  /**
+   * Optional: sets the one receiver of the commands arriving on the device's own cmd topic (raw
+   * bytes, untrusted; null removes it). The HAL queues them for `net_cmd_poll` and wakes the core.
+   */
+  onCommand?(handler: ((payload: Uint8Array) => void) | null): void;
+  /** Optional: republishes the retained online status and the last retained model record; returns how many were sent. */
+  announce?(): number;
 }
 
 /** Status for a pointer/length outside linear memory or an invalid argument (firmware E_BOUNDS). */
@@ -74,6 +83,8 @@ export interface HalOptions {
   board: Board;
   flash: FlashFile;
   dma: WindowDma;
+  /** DMA channel 1, the pack front-end (sensors-pack.ts); absent: channel 1 does not exist. */
+  packDma?: DmaChannel;
   /** Sends UART TX bytes (to the pty). */
   uartTx: (bytes: Uint8Array) => void;
   /**
@@ -109,15 +120,23 @@ export class SimHal {
 
   /** Message ids and delivery states behind net_publish / net_is_acked / net_connected. */
   private readonly net: NetStack;
+  /** What the boot ROM started (HAL boot_slot / boot_test; host/src/sim/bootrom.ts); null: factory image, no ROM. */
+  bootPick: BootPick | null = null;
 
   constructor(private readonly o: HalOptions) {
     this.net = new NetStack(o.publisher);
+    // Commands wake the core like UART bytes do (the simulator's onRx hook).
+    o.publisher?.onCommand?.((payload) => {
+      this.net.pushCommand(payload);
+      this.onRx?.();
+    });
     this.baud = o.board.uart.defaultBaud;
   }
 
   /** Gives the HAL the instance's memory (call right after instantiation). */
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
+    this.o.packDma?.abort(); // a new instance: a transfer into the old one's memory is void (channel 0: the Runner)
   }
 
   /**
@@ -146,8 +165,8 @@ export class SimHal {
     this.net.reset();
   }
 
-  /** Counts one import call; throws PowerCut when the armed cut is reached. */
-  private count(name: string): void {
+  /** Counts one import call (or a boot ROM flash write); throws PowerCut when the armed cut is reached. */
+  count(name: string): void {
     const n = ++this.calls.halCalls;
     const isFlash = FLASH_OPS.has(name);
     if (isFlash) this.calls.flashOps++;
@@ -218,7 +237,13 @@ export class SimHal {
 
   /** Board time of the next DMA completion (an interrupt that ends a sleep), or null. */
   nextDmaMs(): number | null {
-    return this.o.dma.dueMs();
+    const due = [this.o.dma.dueMs(), this.o.packDma?.dueMs() ?? null].filter((d): d is number => d !== null);
+    return due.length > 0 ? Math.min(...due) : null;
+  }
+
+  /** DMA channel `ch` (0 transformer, 1 pack), or undefined when the board has no such channel. */
+  private dmaChannel(ch: number): DmaChannel | undefined {
+    return ch === 0 ? this.o.dma : ch === 1 ? this.o.packDma : undefined;
   }
 
   /** Bytes of linear memory [ptr, ptr+len), or null (counted) when out of range. */
@@ -237,6 +262,7 @@ export class SimHal {
   imports(): WebAssembly.Imports {
     const all: Record<string, (...a: number[]) => unknown> = {
       ...this.uartImports(), ...this.flashImports(), ...this.timeImports(), ...this.miscImports(),
+      ...bootImports({ span: (p, l) => this.span(p, l), flash: this.o.flash, current: () => this.bootPick }),
     };
     const hal: Record<string, (...a: number[]) => unknown> = {};
     for (const [name, fn] of Object.entries(all)) {
@@ -300,6 +326,7 @@ export class SimHal {
         const dst = this.span(out, 8);
         if (name === undefined || dst === null) return HAL_E_BOUNDS;
         const r = this.o.board.flash.regions[name];
+        if (r === undefined) return HAL_E_BOUNDS; // an optional region (packModel) this board lacks
         const dv = new DataView(dst.buffer, dst.byteOffset, 8);
         dv.setUint32(0, r.addr, true);
         dv.setUint32(4, r.size, true);
@@ -311,14 +338,16 @@ export class SimHal {
   private timeImports() {
     return {
       dma_start: (ch: number, dst: number, len: number): number => {
-        if (ch !== 0) return DMA_E_CHANNEL;
+        const d = this.dmaChannel(ch);
+        if (!d) return DMA_E_CHANNEL;
         if (this.span(dst, len) === null) return HAL_E_BOUNDS;
-        return this.o.dma.begin(dst >>> 0, len >>> 0, this.nowMs());
+        return d.begin(dst >>> 0, len >>> 0, this.nowMs());
       },
       dma_status: (ch: number): number => {
-        if (ch !== 0) return DMA_E_CHANNEL;
+        const d = this.dmaChannel(ch);
+        if (!d) return DMA_E_CHANNEL;
         const buf = this.memory?.buffer;
-        return buf ? this.o.dma.status(this.nowMs(), new Uint8Array(buf)) : HAL_E_BOUNDS;
+        return buf ? d.status(this.nowMs(), new Uint8Array(buf)) : HAL_E_BOUNDS;
       },
       pmu_sleep_until: (ms: number): void => {
         if (Number.isFinite(ms)) this.sleepRequest = ms;
@@ -342,6 +371,11 @@ export class SimHal {
       },
       net_is_acked: (id: number): number => this.net.isAcked(id),
       net_connected: (): number => this.net.connected(),
+      net_cmd_poll: (dst: number, cap: number): number => {
+        const out = this.span(dst, cap);
+        return out === null ? HAL_E_BOUNDS : this.net.pollCommand(out);
+      },
+      net_announce: (): number => this.net.announce(),
       crypto_sha256: (src: number, len: number, dst: number): number => {
         const data = this.span(src, len);
         const out = this.span(dst, 32);

@@ -22,7 +22,10 @@ import { LineFaults, type LineFaultOptions } from './linefaults.ts';
 import { startPtyPair, type PtyPair } from './pty.ts';
 import { pacedWire, type PacedWire } from './uartpace.ts';
 import { provisionKeys, readKeyTable, type TrustedKey } from './trust.ts';
+import { BootRom, BootReset, type BootPick } from './bootrom.ts';
 import { readEttCsv, WindowDma, DEFAULT_START, HOUR_MS } from './sensors.ts';
+import { PackDma } from './sensors-pack.ts';
+import { replayPack, type ReplayOptions } from '../pack/replay.ts';
 
 /** Default firmware image (built by `node firmware/build.mjs`). */
 export const DEFAULT_WASM = resolve(dirname(fileURLToPath(import.meta.url)), '../../../build/firmware.wasm');
@@ -41,6 +44,11 @@ export interface SimOptions {
   dataCsv: string;
   /** First CSV data row of window 0 (default 11520, the test split). */
   start?: number;
+  /**
+   * Replay a simulated pack on DMA channel 1 (host/src/pack/replay.ts options; `hoursPerCycle`
+   * simulated hours per pack cycle, default 1). Absent: the board has no pack front-end.
+   */
+  pack?: ReplayOptions & { hoursPerCycle?: number };
   /** Real milliseconds per simulated hour (default 1000; 0 = as fast as possible). */
   msPerHour?: number;
   /** Receives what the firmware publishes (none: publishes are accepted and dropped). */
@@ -86,6 +94,8 @@ export interface SimStats {
   boots: number;
   /** Power cuts that fired (each followed by a boot). */
   powerCuts: number;
+  /** Resets the firmware asked for (HAL boot_reset: RESET, ROLLBACK, a failed self-test). */
+  resets: number;
   simMs: number;
   energyUj: number;
   lastTick: number;
@@ -114,6 +124,8 @@ export interface SimHandle {
   powerCutAfter(n: { halCalls?: number; flashOps?: number }): void;
   /** Calls an extra export of the firmware (tests), or throws if it does not exist. */
   call(name: string, ...args: number[]): number;
+  /** What the boot ROM started last: slot (-1 factory, 0 A, 1 B), test boot, SHA-256 of the .wasm. */
+  firmware(): Omit<BootPick, 'wasm'>;
   stats(): SimStats;
   /** Stops the loop, closes the UART, socat and the flash file. Idempotent. */
   stop(): Promise<void>;
@@ -153,6 +165,7 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
   if (!existsSync(wasmPath)) throw new InputError('E_INPUT', `firmware ${wasmPath} does not exist (build it: node firmware/build.mjs)`, wasmPath);
   const module = await compile(wasmPath);
   const dma = new WindowDma(readEttCsv(opts.dataCsv), opts.start ?? DEFAULT_START);
+  const packDma = opts.pack ? new PackDma(replayPack(opts.pack).frames, (opts.pack.hoursPerCycle ?? 1) * HOUR_MS) : undefined;
   const flash = new FlashFile(opts.flashFile, board.flash.sizeBytes, board.flash.sectorBytes);
   let trust: SimTrust;
   try {
@@ -192,13 +205,18 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
     else toHost(out);
   };
   const uartSetBaud = (baud: number) => wire?.setBaud(baud);
-  const hal = new SimHal({ board, flash, dma, publisher: opts.publisher, log, uartTx, uartSetBaud });
+  const hal = new SimHal({ board, flash, dma, packDma, publisher: opts.publisher, log, uartTx, uartSetBaud });
   uart.on('data', (d: Buffer) => {
     if (wire) wire.rx.push(new Uint8Array(d));
     else fromHost(new Uint8Array(d));
   });
   hal.armPowerCut({ halCall: opts.powerCutAtHalCall, flashOp: opts.powerCutAtFlashOp });
-  const runner = new Runner(module, hal, dma, log, opts.msPerHour ?? 1000);
+  // The boot ROM (MCUboot's role): picks the A/B firmware slot at every boot (sim/bootrom.ts).
+  const rom = new BootRom(flash, board, new Uint8Array(readFileSync(wasmPath)), (addr, data) => {
+    hal.count('rom_flash_write');
+    return flash.write(addr, data);
+  });
+  const runner = new Runner(module, hal, dma, log, opts.msPerHour ?? 1000, rom);
   const initStatus = runner.boot();
   runner.start();
   const ptyPair = pty;
@@ -213,6 +231,10 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
     wire,
     powerCutAfter: (n) => armRelative(hal, n),
     call: (name, ...args) => runner.call(name, args),
+    firmware: () => {
+      const { wasm: _w, ...rest } = rom.current;
+      return rest;
+    },
     stats: () => runner.stats(),
     stop: () => (stopped ??= (async () => {
       await runner.stop();
@@ -247,16 +269,38 @@ class Runner {
   private wake: (() => void) | null = null;
   private realDue = performance.now();
   private consecutiveTraps = 0;
-  private readonly counters = { ticks: 0, traps: 0, boots: 0, powerCuts: 0, lastTick: 0 };
+  private readonly counters = { ticks: 0, traps: 0, boots: 0, powerCuts: 0, resets: 0, lastTick: 0 };
+  private readonly slotModules = new Map<string, WebAssembly.Module>();
+  private resetDepth = 0;
 
   constructor(private readonly module: WebAssembly.Module, private readonly hal: SimHal,
               private readonly dma: WindowDma, private readonly log: (l: number, t: string) => void,
-              private readonly msPerHour: number) {
+              private readonly msPerHour: number, private readonly rom: BootRom | null = null) {
     hal.onRx = () => this.wake?.();
   }
 
   /** Instantiates the firmware and runs fw_init; returns its status (a trap counts as one). */
   boot(): number {
+    let module = this.module;
+    if (this.rom) {
+      let pick: BootPick;
+      try {
+        pick = this.rom.pick();
+      } catch (e) {
+        if (e instanceof PowerCut) return this.powerCycle();
+        throw e;
+      }
+      this.hal.bootPick = pick;
+      if (pick.wasm) {
+        try {
+          module = this.slotModule(pick);
+        } catch (e) {
+          this.counters.boots++;
+          this.trapped(e, `boot of slot ${'AB'[pick.slot]}`);
+          return -1;
+        }
+      }
+    }
     let memory: WebAssembly.Memory | null = null;
     const env = {
       abort: (msg: number, file: number, line: number, col: number) => {
@@ -267,8 +311,13 @@ class Runner {
     };
     let inst: WebAssembly.Instance;
     try {
-      inst = new WebAssembly.Instance(this.module, { ...this.hal.imports(), env });
+      inst = new WebAssembly.Instance(module, { ...this.hal.imports(), env });
     } catch (e) {
+      if (module !== this.module) {
+        this.counters.boots++;
+        this.trapped(e, 'boot of a slot image (it does not link with the HAL, or its start function trapped)');
+        return -1;
+      }
       throw new InputError('E_FIRMWARE', `firmware does not link with the simulator's HAL: ${(e as Error).message}`);
     }
     const ex = inst.exports as Exports;
@@ -288,6 +337,10 @@ class Runner {
         this.hal.endTick();
         return this.powerCycle();
       }
+      if (e instanceof BootReset) {
+        this.hal.endTick();
+        return this.softReset();
+      }
       this.trapped(e, 'fw_init');
       return -1;
     } finally {
@@ -302,6 +355,32 @@ class Runner {
     this.ex = null;
     this.hal.powerReset();
     return this.boot();
+  }
+
+  /** The compiled module of a slot image (cached by SHA-256). @throws when it is not valid wasm. */
+  private slotModule(pick: BootPick): WebAssembly.Module {
+    let m = this.slotModules.get(pick.sha256);
+    if (!m) {
+      m = new WebAssembly.Module(pick.wasm! as Uint8Array<ArrayBuffer>);
+      this.slotModules.set(pick.sha256, m);
+    }
+    return m;
+  }
+
+  /** A reset the firmware asked for (HAL boot_reset): RAM lost, the ROM picks the slot again. */
+  private softReset(): number {
+    this.counters.resets++;
+    this.log(1, 'firmware reset: rebooting');
+    this.ex = null;
+    this.hal.powerReset();
+    if (++this.resetDepth > 8) {
+      this.resetDepth = 0;
+      this.trapped(new Error('reset loop'), 'fw_init');
+      return -1;
+    }
+    const st = this.boot();
+    this.resetDepth = 0;
+    return st;
   }
 
   call(name: string, args: number[]): number {
@@ -361,6 +440,11 @@ class Runner {
       if (e instanceof PowerCut) {
         this.hal.endTick();
         this.powerCycle();
+        return;
+      }
+      if (e instanceof BootReset) {
+        this.hal.endTick();
+        this.softReset();
         return;
       }
       this.trapped(e, 'fw_tick');

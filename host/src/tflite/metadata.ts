@@ -1,8 +1,11 @@
 /**
  * The "dendra" metadata buffer (CONTRACTS.md "Dendra metadata buffer"), little-endian:
- * magic u32 "DMD1" | version u16 = 1 | nChannels u16 | window u16 | horizon u16 | target u16 |
- * reserved u16 | mean f32[n] | std f32[n] | otLimitC f32 | hysteresisC f32 | modelVersion u32 |
- * name: u8 length + bytes (UTF-8).
+ * magic u32 "DMD1" | version u16 = 2 | nChannels u16 | window u16 | horizon u16 | target u16 |
+ * kind u16 (0 grid, 1 pack; was reserved 0) | mean f32[n] | std f32[n] | otLimitC f32 | hysteresisC f32 |
+ * modelVersion u32 | name: u8 length + bytes (UTF-8).
+ * A pack model (kind 1, CONTRACTS.md "Pack model on the board") reads the same fields as: nChannels =
+ * features per cell, window/horizon in cycles, target = cells, otLimitC = risk threshold (0..1),
+ * hysteresisC = risk hysteresis.
  */
 import { InputError } from '../errors.ts';
 
@@ -32,7 +35,12 @@ export interface DendraMeta {
   modelVersion: number;
   /** Model name, e.g. "grid" (at most 255 UTF-8 bytes). */
   name: string;
+  /** Model kind (u16 at offset 14): absent = 'grid' (0); 'pack' (1) is the pack dendrite-risk model. */
+  kind?: 'grid' | 'pack';
 }
+
+/** Kind codes of the u16 at offset 14. */
+export const DENDRA_META_KINDS = { grid: 0, pack: 1 } as const;
 
 function bad(msg: string): never {
   throw new InputError('E_MODEL', `dendra metadata: ${msg}`);
@@ -66,7 +74,7 @@ export function encodeDendraMeta(meta: DendraMeta): Uint8Array {
   v.setUint16(8, meta.window, true);
   v.setUint16(10, meta.horizon, true);
   v.setUint16(12, meta.target, true);
-  v.setUint16(14, 0, true);
+  v.setUint16(14, DENDRA_META_KINDS[meta.kind ?? 'grid'], true);
   for (let c = 0; c < n; c++) {
     v.setFloat32(16 + 4 * c, meta.mean[c], true);
     v.setFloat32(16 + 4 * n + 4 * c, meta.std[c], true);
@@ -85,7 +93,7 @@ export function encodeDendraMeta(meta: DendraMeta): Uint8Array {
  *
  * @returns mean/std as plain number arrays (each value an exact f32), so the result prints as JSON.
  * @throws InputError (code `E_MODEL`) when the buffer is shorter than its fields, the magic or
- *   layout version is wrong, target >= nChannels, a std is not finite and positive, or the name is
+ *   layout version is wrong, target >= nChannels, the kind is not 0/1, a std is not finite and positive, or the name is
  *   not valid UTF-8.
  */
 export function decodeDendraMeta(b: Uint8Array): DendraMeta {
@@ -103,6 +111,8 @@ export function decodeDendraMeta(b: Uint8Array): DendraMeta {
   if (b.length < fixed + nameLen) bad(`name of ${nameLen} bytes runs past the end (${b.length} bytes)`);
   const target = v.getUint16(12, true);
   if (target >= n) bad(`target channel ${target} >= nChannels ${n}`);
+  const kind = v.getUint16(14, true);
+  if (kind > 1) bad(`unknown model kind ${kind} (0 grid, 1 pack)`);
   const mean: number[] = [];
   const std: number[] = [];
   for (let c = 0; c < n; c++) {
@@ -120,6 +130,6 @@ export function decodeDendraMeta(b: Uint8Array): DendraMeta {
   return {
     nChannels: n, window: v.getUint16(8, true), horizon: v.getUint16(10, true), target, mean, std,
     otLimitC: v.getFloat32(16 + 8 * n, true), hysteresisC: v.getFloat32(20 + 8 * n, true),
-    modelVersion: v.getUint32(24 + 8 * n, true), name,
+    modelVersion: v.getUint32(24 + 8 * n, true), name, ...(kind === 1 ? { kind: 'pack' as const } : {}),
   };
 }

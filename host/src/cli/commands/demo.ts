@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { action, intOpt, makeProgress, printJson } from '../run.ts';
 import { runDemo } from '../../demo/demo.ts';
-import { DEFAULT_ETT, GRID_MODEL } from '../paths.ts';
+import path from 'node:path';
+import { DEFAULT_ETT, GRID_MODEL, REPO_ROOT } from '../paths.ts';
 import { InputError, UsageError } from '../../errors.ts';
 
 /** Parses a finite number option or throws a one-line usage error. */
@@ -22,14 +23,18 @@ interface DemoOpts {
   forever?: boolean;
   otLimit?: string;
   json?: boolean;
+  packModel: string;
+  pack: boolean;
 }
 
 /** Registers the command. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('broker + simulated board + flash the grid model over a pty + replay ETTh1 + operator alerts')
+    .description('broker + simulated board + flash the grid and pack models over a pty + replay ETTh1 and a simulated pack + operator alerts (both kinds)')
     .option('--model <file>', 'model to flash', GRID_MODEL)
+    .option('--pack-model <file>', 'pack model flashed into the pack slot (2); the board replays a simulated pack on DMA channel 1', path.join(REPO_ROOT, 'models', 'pack', 'pack.tflite'))
+    .option('--no-pack', 'grid model only (no pack model, no pack replay)')
     .option('--data <csv>', 'ETT-layout CSV the board replays', DEFAULT_ETT)
     .option('--start <row>', 'first CSV row of window 0 (default: 2017-07-01, summer of the validation split)', '8760')
     .option('--ot-limit <degC>', "the site's oil-temperature alert limit (default: 95th percentile over the replayed hours)")
@@ -38,6 +43,9 @@ export function registerDemo(program: Command): void {
     .option('--forever', 'run until Ctrl-C')
     .option('--json', 'print the summary as JSON at the end')
     .action(action(async (opts: DemoOpts) => {
+      if (opts.pack && !existsSync(opts.packModel)) {
+        throw new InputError('E_MODEL', `pack model ${opts.packModel} does not exist: train it with 'dendra train pack' (or pass --no-pack)`, opts.packModel);
+      }
       if (!existsSync(opts.model)) {
         throw new InputError('E_MODEL', `model ${opts.model} does not exist: train it with 'dendra train grid' then 'dendra quantize'`, opts.model);
       }
@@ -45,6 +53,7 @@ export function registerDemo(program: Command): void {
       let started = false;
       const summary = await runDemo({
         model: opts.model,
+        packModel: opts.pack ? opts.packModel : undefined,
         dataCsv: opts.data,
         start: intOpt('--start', opts.start, 8760),
         otLimitC: opts.otLimit === undefined ? undefined : numOpt('--ot-limit', opts.otLimit),
@@ -61,5 +70,6 @@ export function registerDemo(program: Command): void {
       if (opts.json) return printJson(summary);
       console.log(`done        ${summary.windows} windows, ${summary.alerts} alerts (${summary.raised} raised, ${summary.cleared} cleared), ` +
         `highest forecast ${summary.peakForecastC.toFixed(2)} C, board energy ${(summary.energyUj / 1e6).toFixed(3)} J`);
+      console.log(`            ${summary.packFrames} pack frames; alerts by kind: ${Object.entries(summary.byKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
     }));
 }

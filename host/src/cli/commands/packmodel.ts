@@ -72,6 +72,32 @@ export function registerPackModel(program: Command): void {
       printTable(r.table);
       for (const c of r.card.comparisons) console.log(`  ${c}`);
     }));
+  findOrCreate(program, 'pack', 'solid-state pack tools')
+    .command('quantize')
+    .description('rebuild pack.tflite from the stored float model (no retraining) with the current metadata layout; updates the card\'s bytes and sha256')
+    .option('--model <dir>', 'directory with pack.float.json, pack.tflite and pack.card.json', DEFAULT_DIR)
+    .option('--json', 'print the result as JSON')
+    .action(action(async (opts: { model: string; json?: boolean }) => {
+      const { requantizePack } = await import('../../pack/pipeline.ts');
+      const r = requantizePack(opts.model);
+      if (opts.json) return printJson(r);
+      console.log(`${opts.model}/pack.tflite: ${r.bytes} bytes, sha256 ${r.sha256}${r.changed ? '' : ' (unchanged)'}`);
+    }));
+  findOrCreate(program, 'pack', 'solid-state pack tools')
+    .command('swapcost')
+    .description('time the firmware interpreter (build/engine.wasm) switching between the grid and the pack model in one shared arena, against one inference of each')
+    .option('--grid <file>', 'grid model', path.join(REPO_ROOT, 'models', 'grid', 'grid.tflite'))
+    .option('--pack <file>', 'pack model', path.join(DEFAULT_DIR, 'pack.tflite'))
+    .option('--iterations <n>', 'swap cycles timed (median reported)', '200')
+    .option('--json', 'print the result as JSON')
+    .action(action(async (opts: { grid: string; pack: string; iterations: string; json?: boolean }) => {
+      const { readModelFile } = await import('../../flash/flash.ts');
+      const { measureSwap } = await import('../../pack/swapcost.ts');
+      const r = await measureSwap(readModelFile(opts.grid), readModelFile(opts.pack), intOpt('--iterations', opts.iterations, 200, 1));
+      if (opts.json) return printJson(r);
+      console.log(`load (swap in) grid ${r.loadGridUs} us, pack ${r.loadPackUs} us; invoke grid ${r.invokeGridUs} us, pack ${r.invokePackUs} us (median of ${r.iterations}, Node WebAssembly)`);
+      console.log(`arena grid ${r.arenaGrid} B, pack ${r.arenaPack} B (shared: max ${Math.max(r.arenaGrid, r.arenaPack)} B); outputs after swapping ${r.outputsUnchanged ? 'unchanged' : 'CHANGED'}`);
+    }));
   const ev = findOrCreate(program, 'eval', 'evaluate a trained model');
   ev
     .command('pack')

@@ -8,13 +8,17 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { action, intOpt, printJsonLine } from '../run.ts';
-import { startSim } from '../../sim/sim.ts';
+import { startSim, type SimOptions } from '../../sim/sim.ts';
+import { DendraError } from '../../errors.ts';
+import type { ElectrolyteId } from '../../physics/electrolytes.ts';
+import type { Duty } from '../../pack/profiles.ts';
 import { loadBoard } from '../../sim/board.ts';
 import { connectDevice, type Publisher } from '../../mqtt/device.ts';
 import { DEFAULT_ETT, REPO_ROOT } from '../paths.ts';
 import { readPublicKeyFile } from '../../image/keys.ts';
 import { boardFamily } from '../../sim/hal.ts';
 import { announcingLog } from '../../sim/announce.ts';
+import { CA_OPTION, caOption } from '../caopt.ts';
 import { DEFAULT_WASM } from '../../sim/sim.ts';
 import type { Board } from '../../sim/board.ts';
 
@@ -34,9 +38,33 @@ interface SimOpts {
   broker?: string;
   site: string;
   device: string;
+  username?: string;
+  ca?: string;
   json?: boolean;
   trust?: string[];
   pace: boolean;
+  pack: boolean;
+  packSeed: string;
+  electrolyte: string;
+  packDuty: string;
+  packCcd: string;
+  packHours: string;
+}
+
+/** A number option > 0 (and <= max), or a one-line usage error naming it. */
+function posNum(name: string, v: string, max: number): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n > 0 && n <= max)) throw new DendraError('E_USAGE', `option ${name} must be a number in (0, ${max}], got '${v}'`, 2);
+  return n;
+}
+
+/** The pack replay on DMA channel 1 from the options (host/src/pack/replay.ts checks the rest). */
+function packOptions(o: SimOpts): SimOptions['pack'] {
+  if (!o.pack) return undefined;
+  return {
+    seed: intOpt('--pack-seed', o.packSeed, 1), electrolyte: o.electrolyte as ElectrolyteId, duty: o.packDuty as Duty,
+    ccdFraction: posNum('--pack-ccd', o.packCcd, 3), hoursPerCycle: posNum('--pack-hours', o.packHours, 24 * 365),
+  };
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -54,7 +82,15 @@ export function registerSim(program: Command): void {
     .option('--broker <url>', 'MQTT broker the board publishes to (none: publishes are dropped)')
     .option('--site <id>', 'site id in topics', 'site1')
     .option('--device <id>', 'device id in topics', 'board1')
+    .option('--username <name>', 'device account on a secured broker, <site>/<device> (password from $DENDRA_MQTT_PASSWORD)')
+    .option(...CA_OPTION)
     .option('--trust <keyfile>', 'provision a trusted public key (dendra keys new) in the board\'s flash; repeat for several (max 8). Without: keys already in the flash file are kept', collect)
+    .option('--no-pack', 'no pack front-end on DMA channel 1 (default: replay a simulated pack, one cycle per --pack-hours)')
+    .option('--pack-seed <n>', 'seed of the simulated pack replayed on DMA channel 1', '1')
+    .option('--electrolyte <id>', 'electrolyte of the replayed pack: llzo, lgps, argyrodite, peo', 'llzo')
+    .option('--pack-duty <duty>', 'grid duty of the replayed pack: peak-shaving, solar-smoothing, constant', 'peak-shaving')
+    .option('--pack-ccd <fraction>', 'nominal current density of the replayed pack as a fraction of its critical current density (higher: cells fail sooner)', '0.5')
+    .option('--pack-hours <h>', 'simulated hours per pack cycle (one DMA frame each)', '1')
     .option('--no-pace', 'do not pace the UART at its baud (default: bytes cross the pty at baud/10 bytes/s each way, following SET_BAUD)')
     .option('--json', 'print the pty path as one JSON line (NDJSON)')
     .action(action(async (opts: SimOpts) => {
@@ -69,6 +105,8 @@ export function registerSim(program: Command): void {
           site: opts.site,
           device: opts.device,
           keepRetrying: false,
+          ...(opts.username !== undefined ? { username: opts.username, password: process.env.DENDRA_MQTT_PASSWORD } : {}),
+          ...caOption(opts.ca),
           onError: (e) => process.stderr.write(`sim: mqtt: ${e.message}\n`),
         });
       }
@@ -81,6 +119,7 @@ export function registerSim(program: Command): void {
         publisher,
         trustedKeys,
         pace: opts.pace,
+        pack: packOptions(opts),
         log: withModelRecord((_level, text) => process.stderr.write(`board: ${text}\n`), publisher, flashFile, board),
       });
       if (!sim.trust.provisioned) {

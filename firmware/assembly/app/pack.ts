@@ -1,0 +1,177 @@
+// Pack app (CONTRACTS.md "Pack model on the board"): a DMA frame of per-cell telemetry features
+// on channel 1 -> normalized, quantized int8 input [cells][F] -> the pack model (slot 2, swapped
+// into the interpreter for this step and the grid model swapped back after) -> per-cell and pack
+// dendrite-initiation risk -> telemetry every frame and `dendrite.risk` alerts with hysteresis.
+// No allocation: static buffers sized for MAX_PACK_CELLS x MAX_PACK_FEATURES.
+
+import { dma_start, dma_status, DMA_DONE, DMA_BUSY } from "../hal/dma";
+import { clock_now_ms } from "../hal/clock";
+import { pmu_energy_uj } from "../hal/pmu";
+import {
+  modelInputPtr, modelInputScale, modelInputZeroPoint,
+  modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke,
+} from "../interp/interpreter";
+import * as P from "./packmeta";
+import { roundHalfAway } from "./json";
+import { slotUse, SLOT_GRID, SLOT_PACK } from "./slot";
+import { packAttribCompute } from "./packattrib";
+import { publishPackTelemetry, publishPackAlert } from "./packpub";
+import { say } from "./say";
+import { LOG_WARN } from "../hal/log";
+import * as S from "../status";
+
+/** DMA channel of the pack front-end (boards/: dma channel 1 "pack"). */
+export const PACK_DMA_CH: u32 = 1;
+const STAGING_CAP: u32 = 4 * P.MAX_PACK_CELLS * P.MAX_PACK_FEATURES;
+const staging: usize = memory.data(<i32>STAGING_CAP);
+/** Per cell: risk (f64) of the last frame; alive and at-risk flags (u8). */
+const risks: usize = memory.data(8 * <i32>P.MAX_PACK_CELLS);
+const alive: usize = memory.data(<i32>P.MAX_PACK_CELLS);
+const atRisk: usize = memory.data(<i32>P.MAX_PACK_CELLS);
+
+let ready = false;
+let ended = false;
+let dmaActive = false;
+let frameIndex: i64 = 0;
+let alertActive = false;
+/** Pack-level risk of the last frame. */
+export let packRisk: f64 = 0;
+/** Board ms of the last frame's two model switches (pack in, grid back) and of its inference. */
+export let lastSwapMs: f64 = 0;
+export let lastInferMs: f64 = 0;
+
+/** Called after the pack slot was (re)loaded and its metadata parsed (ok) or refused: resets. */
+export function packReset(ok: bool): void {
+  ready = ok;
+  ended = false;
+  dmaActive = false;
+  alertActive = false;
+  memory.fill(atRisk, 0, P.MAX_PACK_CELLS);
+}
+
+/** Risk of cell k in the last frame (no bounds check: k < packCells). */
+export function packCellRisk(k: u32): f64 { return load<f64>(risks + 8 * k); }
+/** Whether cell k was alive (alive flag 1) in the last frame. */
+export function packCellAlive(k: u32): bool { return load<u8>(alive + k) != 0; }
+/** Whether cell k is in the raised alert (risk crossed the threshold, not yet below threshold - hysteresis). */
+export function packCellAtRisk(k: u32): bool { return load<u8>(atRisk + k) != 0; }
+
+/**
+ * Writes the int8 input [cells][F] from the staged f32 frame (same layout). A cell whose alive
+ * flag (its last feature) is not exactly 1 is all zero point (z = 0), as in training; otherwise
+ * z = clamp((f64(x) - mean) / std, -6, 6) rounded to f32, then q = clamp(roundHalfAway(z / s) + zp).
+ * A non-finite x counts as z = 0 (untrusted sensor bytes never trap the board).
+ */
+function prepareInput(): void {
+  const F = P.packFeatures;
+  const scale = <f64>modelInputScale();
+  const zp = modelInputZeroPoint();
+  const dst = modelInputPtr();
+  for (let k: u32 = 0; k < P.packCells; k++) {
+    const row = staging + 4 * k * F;
+    const out = dst + k * F;
+    const live = load<f32>(row + 4 * (F - 1)) == 1;
+    store<u8>(alive + k, live ? 1 : 0);
+    if (!live) {
+      memory.fill(out, <u8>(<i8>zp), F);
+      continue;
+    }
+    for (let f: u32 = 0; f < F; f++) {
+      const x = <f64>load<f32>(row + 4 * f);
+      let z = isFinite(x) ? (x - P.packMeanOf(f)) / P.packStdOf(f) : 0.0;
+      z = z < -6.0 ? -6.0 : z > 6.0 ? 6.0 : z;
+      let q = <i32>roundHalfAway(<f64>(<f32>z) / scale) + zp;
+      q = q < -128 ? -128 : q > 127 ? 127 : q;
+      store<i8>(out + f, <i8>q);
+    }
+  }
+}
+
+/** Reads the output rows: cell risks then the pack risk, probability = (q - zp) * scale. */
+function readRisk(): void {
+  const scale = <f64>modelOutputScale();
+  const zp = modelOutputZeroPoint();
+  const out = modelOutputPtr();
+  for (let k: u32 = 0; k < P.packCells; k++) {
+    store<f64>(risks + 8 * k, <f64>(<i32>load<i8>(out + k) - zp) * scale);
+  }
+  packRisk = <f64>(<i32>load<i8>(out + P.packCells) - zp) * scale;
+}
+
+/**
+ * Hysteresis per cell: a live cell enters the alert at risk >= threshold and leaves it below
+ * threshold - hysteresis (a dead cell leaves it). A cell entering publishes a raised alert naming
+ * every cell in it (with attribution); the alert is cleared once no cell is left in it.
+ */
+function updateAlert(): void {
+  let entered = false;
+  let any = false;
+  for (let k: u32 = 0; k < P.packCells; k++) {
+    const r = packCellRisk(k);
+    let inAlert = packCellAtRisk(k);
+    if (!packCellAlive(k)) inAlert = false;
+    else if (!inAlert && r >= P.packThreshold) {
+      inAlert = true;
+      entered = true;
+    } else if (inAlert && r < P.packThreshold - P.packHysteresis) inAlert = false;
+    store<u8>(atRisk + k, inAlert ? 1 : 0);
+    if (inAlert) any = true;
+  }
+  if (entered) {
+    alertActive = true;
+    const st = packAttribCompute(atRisk, alive);
+    if (st != S.OK) say(LOG_WARN, "pack alert attribution failed", st, true);
+    publishPackAlert(true, frameIndex);
+  } else if (alertActive && !any) {
+    alertActive = false;
+    publishPackAlert(false, frameIndex);
+  }
+}
+
+/** Swaps the pack model in, prepares, invokes and reads; the grid model is swapped back after. */
+function runFrame(): i32 {
+  const t0 = clock_now_ms();
+  let st = slotUse(SLOT_PACK);
+  const swapIn = clock_now_ms() - t0;
+  if (st != S.OK) return st;
+  prepareInput();
+  const t1 = clock_now_ms();
+  st = modelInvoke();
+  lastInferMs = clock_now_ms() - t1;
+  if (st == S.OK) {
+    readRisk();
+    updateAlert(); // attribution re-runs the pack model while it is resident
+  }
+  const t2 = clock_now_ms();
+  const back = slotUse(SLOT_GRID);
+  lastSwapMs = swapIn + (clock_now_ms() - t2);
+  if (st != S.OK) return st;
+  return back == S.E_NO_MODEL ? S.OK : back; // no grid model flashed yet: nothing to swap back
+}
+
+/**
+ * One step of the pack pipeline. Returns 1 when a frame was processed, 0 when waiting (DMA busy,
+ * no pack model, stream over), 2 when the pack stream just ended, or a negative status.
+ */
+export function packStep(): i32 {
+  if (!ready || ended) return 0;
+  const bytes = 4 * P.packCells * P.packFeatures;
+  if (!dmaActive) {
+    if (dma_start(PACK_DMA_CH, staging, bytes) < 0) return S.E_DMA;
+    dmaActive = true;
+  }
+  const st = dma_status(PACK_DMA_CH);
+  if (st == DMA_BUSY) return 0;
+  dmaActive = false;
+  if (st < 0) return S.E_DMA;
+  if (st != DMA_DONE) {
+    ended = true;
+    return 2;
+  }
+  const e0 = pmu_energy_uj();
+  const r = runFrame();
+  if (r != S.OK) return r;
+  publishPackTelemetry(frameIndex, pmu_energy_uj() - e0);
+  frameIndex++;
+  return 1;
+}

@@ -1,0 +1,185 @@
+// Payloads of the pack app (docs/mqtt.md): telemetry every frame and dendrite.risk alerts, built
+// in the shared JSON buffer and sent through app/publish.ts (same seq streams as the grid's).
+// Risks are printed with 4 decimals: roundHalfAway(v * 10000) / 10000.
+
+import * as J from "./json";
+import * as P from "./packmeta";
+import { publishBegin, publishEnd, publishDropped } from "./publish";
+import { pmu_energy_uj } from "../hal/pmu";
+import { packCellRisk, packCellAlive, packCellAtRisk, packRisk, lastSwapMs, lastInferMs } from "./pack";
+import { packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
+
+/** Alerted cell ids, largest risk first (sortAlerted). */
+const order: usize = memory.data(4 * <i32>P.MAX_PACK_CELLS);
+
+/** Appends `v` with exactly 4 decimals; non-finite values become null. */
+export function jsonFixed4(v: f64): void {
+  if (!isFinite(v)) {
+    J.jsonRaw("null");
+    return;
+  }
+  let r = J.roundHalfAway(v * 10000.0);
+  if (r < 0) {
+    J.jsonByte(0x2d);
+    r = -r;
+  }
+  const ip = <i64>Math.floor(r / 10000.0);
+  const frac = <i64>(r - <f64>ip * 10000.0);
+  J.jsonInt(ip);
+  J.jsonByte(0x2e);
+  for (let d: i64 = 1000; d >= 1; d /= 10) J.jsonByte(<u8>(0x30 + <i32>((frac / d) % 10)));
+}
+
+function modelField(): void {
+  J.jsonKey("model");
+  J.jsonByte(0x22);
+  J.jsonRaw("pack@");
+  J.jsonInt(<i64>P.packVersion);
+  J.jsonByte(0x22);
+}
+
+/** Number of cells in the alert now. */
+function atRiskCount(): i32 {
+  let n = 0;
+  for (let k: u32 = 0; k < P.packCells; k++) if (packCellAtRisk(k)) n++;
+  return n;
+}
+
+/**
+ * Telemetry of pack frame `win` (QoS 0): every cell's risk (null for a dead cell), the pack risk,
+ * cells in the alert, energy and latency of the step (inference, and the two model switches).
+ */
+export function publishPackTelemetry(win: i64, energyUj: f64): void {
+  publishBegin(false);
+  J.jsonKey("window");
+  J.jsonInt(win);
+  J.jsonKey("cells");
+  J.jsonByte(0x5b);
+  for (let k: u32 = 0; k < P.packCells; k++) {
+    if (k > 0) J.jsonByte(0x2c);
+    if (packCellAlive(k)) jsonFixed4(packCellRisk(k));
+    else J.jsonRaw("null");
+  }
+  J.jsonByte(0x5d);
+  J.jsonKey("pack_risk");
+  jsonFixed4(packRisk);
+  J.jsonKey("at_risk");
+  J.jsonInt(<i64>atRiskCount());
+  J.jsonKey("energy_uj");
+  J.jsonFixed2(energyUj);
+  J.jsonKey("energy_total_uj");
+  J.jsonFixed2(pmu_energy_uj());
+  J.jsonKey("infer_ms");
+  J.jsonFixed2(lastInferMs);
+  J.jsonKey("swap_ms");
+  J.jsonFixed2(lastSwapMs);
+  J.jsonKey("dropped");
+  J.jsonInt(publishDropped());
+  modelField();
+  publishEnd(false);
+}
+
+/** Sorts the alerted cells by risk (largest first, ties: lower index) into `order`; returns the count. */
+function sortAlerted(): i32 {
+  let n = 0;
+  for (let k: u32 = 0; k < P.packCells; k++) {
+    if (!packCellAtRisk(k)) continue;
+    let i = n++;
+    while (i > 0 && packCellRisk(load<u32>(order + 4 * (i - 1))) < packCellRisk(k)) {
+      store<u32>(order + 4 * i, load<u32>(order + 4 * (i - 1)));
+      i--;
+    }
+    store<u32>(order + 4 * i, k);
+  }
+  return n;
+}
+
+/** `,"top":[{"input":"stress","weight":0.1234},...]` from the last attribution, if any. */
+function topField(): void {
+  const n = packAttribCount();
+  if (n <= 0) return;
+  J.jsonKey("top");
+  J.jsonByte(0x5b);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) J.jsonByte(0x2c);
+    J.jsonByte(0x7b);
+    J.jsonKey("input", true);
+    J.jsonStr(packAttribName(i));
+    J.jsonKey("weight");
+    jsonFixed4(packAttribDelta(i));
+    J.jsonByte(0x7d);
+  }
+  J.jsonByte(0x5d);
+}
+
+/** Columns of the alert's risk map: ceil(sqrt(cells)) (4 for the 4s4p reference pack: one row per series group). */
+export function packMapCols(): u32 {
+  let c: u32 = 1;
+  while (c * c < P.packCells) c++;
+  return c;
+}
+
+/**
+ * `,"cells":[[r,r,..],..]`: every cell's risk of this frame (4 decimals, null for a dead cell), in
+ * rows of packMapCols() cells: cell k at row k / cols, column k % cols (the dashboard's heat map).
+ */
+function cellsMap(): void {
+  const cols = packMapCols();
+  J.jsonKey("cells");
+  J.jsonByte(0x5b);
+  for (let k: u32 = 0; k < P.packCells; k++) {
+    if (k % cols == 0) {
+      if (k > 0) J.jsonByte(0x2c);
+      J.jsonByte(0x5b);
+    } else J.jsonByte(0x2c);
+    if (packCellAlive(k)) jsonFixed4(packCellRisk(k));
+    else J.jsonRaw("null");
+    if (k % cols == cols - 1 || k + 1 == P.packCells) J.jsonByte(0x5d);
+  }
+  J.jsonByte(0x5d);
+}
+
+/**
+ * A dendrite.risk alert (QoS 1). Raised: `alerted` names the cells in the alert (ids, largest
+ * risk first, ties: lower id; `at_risk` is their count), value = the largest of their risks, the
+ * expected lead (the model's horizon: initiation expected within `lead_cycles` cycles) and the
+ * top inputs. Cleared: `alerted` empty, value = the largest live-cell risk, no top. Both carry
+ * the whole pack's risk map in `cells` (cellsMap). At most 32 cells keep it within the 768-byte
+ * payload; a payload that does not fit is dropped and counted (app/publish.ts).
+ */
+export function publishPackAlert(raised: bool, win: i64): void {
+  const n = sortAlerted();
+  let value: f64 = 0;
+  if (raised && n > 0) value = packCellRisk(load<u32>(order));
+  else for (let k: u32 = 0; k < P.packCells; k++) if (packCellAlive(k)) value = max<f64>(value, packCellRisk(k));
+  publishBegin(true);
+  J.jsonKey("kind");
+  J.jsonStr("dendrite.risk");
+  J.jsonKey("state");
+  J.jsonStr(raised ? "raised" : "cleared");
+  J.jsonKey("severity");
+  J.jsonStr("warning");
+  J.jsonKey("value");
+  jsonFixed4(value);
+  J.jsonKey("threshold");
+  jsonFixed4(P.packThreshold);
+  J.jsonKey("lead_cycles");
+  J.jsonInt(raised ? <i64>P.packHorizon : 0);
+  J.jsonKey("pack_risk");
+  jsonFixed4(packRisk);
+  J.jsonKey("at_risk");
+  J.jsonInt(<i64>n);
+  J.jsonKey("window");
+  J.jsonInt(win);
+  modelField();
+  J.jsonKey("alerted");
+  J.jsonByte(0x5b);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) J.jsonByte(0x2c);
+    J.jsonInt(<i64>load<u32>(order + 4 * i));
+  }
+  J.jsonByte(0x5d);
+  cellsMap();
+  if (raised) topField();
+  publishEnd(true);
+}
