@@ -11,8 +11,7 @@ import { DendraError } from '../errors.ts';
 import { ed } from '../image/keys.ts';
 import { REGION_NAMES, type Board } from './board.ts';
 import type { FlashFile } from './flashfile.ts';
-import { DMA_E_CHANNEL, type WindowDma } from './sensors.ts';
-import type { DmaChannel } from './sensors-pack.ts';
+import { DMA_E_CHANNEL, type WindowDma, type DmaChannel } from './sensors.ts';
 import { NetStack } from './net.ts';
 import { bootImports, type BootPick } from './bootrom.ts';
 

@@ -61,37 +61,44 @@ export const DMA_END = 2;
 export const DMA_E_CHANNEL = -1;
 export const DMA_E_ARG = -2;
 
+/** What the HAL needs of a DMA channel (WindowDma, PackDma). */
+export interface DmaChannel {
+  begin(dst: number, len: number, nowMs: number): number;
+  status(nowMs: number, mem: Uint8Array): number;
+  abort(): void;
+  dueMs(): number | null;
+}
+
 /**
- * DMA channel 0 of the simulated board. `start` requests the next window; it is "transferred"
- * (copied into linear memory, status done) once the board clock reaches the window's hour
- * (window k is due at k hours after boot) plus a short transfer time. Until then status is busy.
+ * A DMA channel that replays a numbered stream of equal-sized frames: `begin` requests the next
+ * frame; it is "transferred" (copied into linear memory, status done) once the board clock
+ * reaches frame k's due time (k x `periodMs` after boot) plus a short transfer time; until then
+ * status is busy; after the last frame status is end. Subclasses say how many frames there are
+ * and what frame k holds.
  */
-export class WindowDma {
-  /** Next window index to deliver. */
+export abstract class FrameDma implements DmaChannel {
+  /** Next frame index to deliver. */
   next = 0;
   private pending: { dst: number; len: number; dueMs: number; k: number } | null = null;
   private state: number = DMA_DONE;
-  /** Bytes of one window. */
-  readonly frameBytes: number;
 
-  constructor(private readonly data: SensorData, readonly start = DEFAULT_START, readonly transferMs = 1) {
-    if (!Number.isInteger(start) || start < 0) throw new InputError('E_DATA', `replay start ${start} must be a row index >= 0`);
-    if (start + WINDOW_HOURS > data.rows) {
-      throw new InputError('E_DATA', `replay start ${start} leaves no full ${WINDOW_HOURS}-hour window in ${data.rows} rows`);
-    }
-    this.frameBytes = WINDOW_HOURS * data.channels * 4;
-  }
+  constructor(readonly frameBytes: number, readonly periodMs: number, readonly transferMs: number) {}
 
-  /** Starts the next window into [dst, dst+len): 0, or DMA_E_ARG when len is not one window. */
+  /** Frames in the stream. */
+  abstract get length(): number;
+  /** The bytes of frame k (0 <= k < length), exactly {@link frameBytes} long. */
+  protected abstract frame(k: number): Uint8Array;
+
+  /** Starts the next frame into [dst, dst+len): 0, or DMA_E_ARG when len is not one frame. */
   begin(dst: number, len: number, nowMs: number): number {
     if (len !== this.frameBytes) return DMA_E_ARG;
     const k = this.next;
-    if (this.start + k + WINDOW_HOURS > this.data.rows) {
+    if (k >= this.length) {
       this.pending = null;
       this.state = DMA_END;
       return 0;
     }
-    this.pending = { dst, len, k, dueMs: Math.max(nowMs + this.transferMs, k * HOUR_MS) };
+    this.pending = { dst, len, k, dueMs: Math.max(nowMs + this.transferMs, k * this.periodMs) };
     this.state = DMA_BUSY;
     return 0;
   }
@@ -107,18 +114,43 @@ export class WindowDma {
     return this.pending?.dueMs ?? null;
   }
 
-  /** Status at `nowMs`; completes a due transfer by copying into `mem` (f32 little-endian). */
+  /** Status at `nowMs`; completes a due transfer by copying the frame into `mem` (DMA_E_ARG when it does not fit). */
   status(nowMs: number, mem: Uint8Array): number {
     const p = this.pending;
     if (p === null || nowMs < p.dueMs) return this.state;
-    const n = this.data.channels;
-    const win = this.data.values.subarray((this.start + p.k) * n, (this.start + p.k + WINDOW_HOURS) * n);
-    const bytes = new Uint8Array(win.buffer, win.byteOffset, win.byteLength);
     if (p.dst + p.len > mem.length) return DMA_E_ARG;
-    mem.set(bytes, p.dst);
+    mem.set(this.frame(p.k), p.dst);
     this.pending = null;
     this.next = p.k + 1;
     this.state = DMA_DONE;
     return DMA_DONE;
+  }
+}
+
+/**
+ * DMA channel 0 of the simulated board: window k (CSV rows [start + k, start + k + 96) as f32,
+ * time-major) is due k simulated hours after boot.
+ */
+export class WindowDma extends FrameDma {
+  /**
+   * @throws InputError `E_DATA` when `start` is not a row index or leaves no full window.
+   */
+  constructor(private readonly data: SensorData, readonly start = DEFAULT_START, transferMs = 1) {
+    super(WINDOW_HOURS * data.channels * 4, HOUR_MS, transferMs);
+    if (!Number.isInteger(start) || start < 0) throw new InputError('E_DATA', `replay start ${start} must be a row index >= 0`);
+    if (start + WINDOW_HOURS > data.rows) {
+      throw new InputError('E_DATA', `replay start ${start} leaves no full ${WINDOW_HOURS}-hour window in ${data.rows} rows`);
+    }
+  }
+
+  /** Windows left in the data from `start`. */
+  get length(): number {
+    return this.data.rows - this.start - WINDOW_HOURS + 1;
+  }
+
+  protected frame(k: number): Uint8Array {
+    const n = this.data.channels;
+    const win = this.data.values.subarray((this.start + k) * n, (this.start + k + WINDOW_HOURS) * n);
+    return new Uint8Array(win.buffer, win.byteOffset, win.byteLength);
   }
 }
