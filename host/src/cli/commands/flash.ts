@@ -17,23 +17,12 @@ import { readFileSync } from 'node:fs';
 import { loadBoard } from '../../sim/board.ts';
 import { assertModelFits } from '../../boards/fit.ts';
 import { estimateArenaBytes } from '../../grid/card.ts';
-import { fileIsFirmware, runFirmwareFlash } from './flashfw.ts';
+import { fileIsFirmware, runFirmwareFlash, type FirmwareCliOpts } from './flashfw.ts';
 
-interface FlashOpts {
-  port: string;
-  board: string;
-  baud?: string;
-  window: string;
-  timeout: string;
-  retries: string;
-  resumes: string;
-  chunk?: string;
+/** The flash command's options: the firmware path's, plus the model-only ones. */
+interface FlashOpts extends FirmwareCliOpts {
   resume?: boolean;
-  json?: boolean;
-  pubkey?: string[];
   slot?: string;
-  compress?: boolean;
-  confirmTimeout?: string;
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
