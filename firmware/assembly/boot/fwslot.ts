@@ -15,6 +15,7 @@ import { boot_slot, boot_test, boot_flash_sha256, boot_flash_ed25519_verify } fr
 import { keysProvisioned, keysFind } from "./keys";
 import { signedStructure, familyMatches, IMG_HEADER, IMG_SIG, IMG_TYPE_FIRMWARE } from "./signed";
 import { packVersion } from "./banks";
+import { rxAdd, rxFull, rxReceived, rxReset, RX_TABLE_BYTES } from "./extents";
 import * as S from "../status";
 
 export const FW_MAGIC: u32 = 0x53574644; // "DFWS"
@@ -42,7 +43,6 @@ export const ST_REVOKED: u8 = 32;
 /** BEGIN formats (type & 15) of slot 1. */
 const FORMAT_RAW: u8 = 1;
 const FORMAT_SIGNED: u8 = 2;
-const MAX_EXTENTS: i32 = 8;
 
 const hdr: usize = memory.data(<i32>HDR_READ);
 const word: usize = memory.data(16);
@@ -51,8 +51,7 @@ const sig: usize = memory.data(<i32>IMG_SIG);
 const digest: usize = memory.data(32);
 const expectSha: usize = memory.data(32);
 const region: usize = memory.data(8);
-const extStart: usize = memory.data(MAX_EXTENTS * 4);
-const extEnd: usize = memory.data(MAX_EXTENTS * 4);
+const rx: usize = memory.data(RX_TABLE_BYTES);
 
 let slotAddr0: u32 = 0;
 let slotAddr1: u32 = 0;
@@ -63,8 +62,6 @@ let receiving = false;
 let target: i32 = 0;
 let format: u8 = 0;
 let imageSize: u32 = 0;
-let received: u32 = 0;
-let extCount: i32 = 0;
 
 /** Reads the slot regions once (HAL flash_region). False when the board has none. */
 export function fwConfigure(): bool {
@@ -167,8 +164,7 @@ export function fwBegin(p: usize, len: u32): i32 {
   memory.copy(expectSha, p + 5, 32);
   format = fmt;
   imageSize = size;
-  received = 0;
-  extCount = 0;
+  rxReset(rx);
   receiving = true;
   return S.OK;
 }
@@ -180,30 +176,9 @@ export function fwWrite(p: usize, len: u32): i32 {
   const off = load<u32>(p);
   const n = len - 4;
   if (<u64>off + <u64>n > <u64>imageSize) return S.E_TOO_LARGE;
-  if (off > received && extCount >= MAX_EXTENTS) return S.E_FRAME;
+  if (rxFull(rx, off)) return S.E_FRAME;
   if (flash_write(fwAddr(target) + FW_HEADER_BYTES + off, p + 4, n) < 0) return S.E_FLASH;
-  if (off > received) {
-    store<u32>(extStart + (<usize>extCount << 2), off);
-    store<u32>(extEnd + (<usize>extCount << 2), off + n);
-    extCount++;
-    return S.OK;
-  }
-  if (off + n > received) received = off + n;
-  let again = true;
-  while (again) {
-    again = false;
-    for (let i = 0; i < extCount; i++) {
-      const a = extStart + (<usize>i << 2);
-      const b = extEnd + (<usize>i << 2);
-      if (load<u32>(a) > received) continue;
-      if (load<u32>(b) > received) received = load<u32>(b);
-      extCount--;
-      store<u32>(a, load<u32>(extStart + (<usize>extCount << 2)));
-      store<u32>(b, load<u32>(extEnd + (<usize>extCount << 2)));
-      again = true;
-      break;
-    }
-  }
+  rxAdd(rx, off, n);
   return S.OK;
 }
 
@@ -244,7 +219,7 @@ function isWasm(addr: u32): bool {
  * COMMITTED (the commit point). The running firmware is untouched; ACTIVATE selects the new slot.
  */
 export function fwFinish(): i32 {
-  if (!receiving || received != imageSize) return S.E_STATE;
+  if (!receiving || rxReceived(rx) != imageSize) return S.E_STATE;
   receiving = false;
   const data = fwAddr(target) + FW_HEADER_BYTES;
   if (boot_flash_sha256(data, imageSize, digest) < 0) return S.E_FLASH;
@@ -279,7 +254,7 @@ export function fwFinish(): i32 {
  * sha8 | flags u8 | slot i8 (the target of the last BEGIN, -1 before any) | 16 zero bytes.
  */
 export function fwStatus(d: usize): i32 {
-  store<u32>(d, received);
+  store<u32>(d, rxReceived(rx));
   store<u32>(d, imageSize, 4);
   memory.copy(d + 8, expectSha, 8);
   store<u8>(d, receiving ? 1 : 0, 16);

@@ -29,6 +29,7 @@ import * as S from "../status";
 import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving, fwAbort } from "./fwslot";
 import { fwActivate, fwConfirm, fwRollback, fwReset, fwInfo, fwAfterReply } from "./fwcmd";
 import { inflateRaw, INFLATE_CAP } from "./inflate";
+import { rxAdd, rxFull, rxReceived, rxReset, RX_TABLE_BYTES } from "./extents";
 
 export const CMD_HELLO: u8 = 0x01;
 export const CMD_BEGIN: u8 = 0x02;
@@ -61,8 +62,6 @@ const BOARD_ID = "dendra";
 const RX_CHUNK: u32 = 256;
 const MAX_READS: i32 = 64;
 const RESP_CAP: u32 = 64;
-/** Out-of-order WRITE extents kept above `received` (a host window of up to this many + 1 frames). */
-const MAX_EXTENTS: i32 = 8;
 /** Bytes received at a new baud with no good frame after which the board goes back to the old one. */
 const BAUD_PROBATION_BYTES: u32 = 2048;
 
@@ -95,12 +94,9 @@ let receiving = false;
 let target: i32 = 0;
 let imageType: u8 = IMAGE_MODEL;
 let imageSize: u32 = 0;
-let received: u32 = 0;
 let changed = false;
 let cacheLen: u32 = 0;
-const extStart: usize = memory.data(MAX_EXTENTS * 4);
-const extEnd: usize = memory.data(MAX_EXTENTS * 4);
-let extCount: i32 = 0;
+const rx: usize = memory.data(RX_TABLE_BYTES);
 let baudNow: u32 = 0;
 let baudOld: u32 = 0;
 let baudPending: u32 = 0;
@@ -145,7 +141,7 @@ export function bootConfigureSlot(slot: i32, window: usize, windowCap: u32, regi
   banksConfigureSlot(slot, regionAddr, regionSize);
 }
 /** Bytes received in the current transfer (high-water mark). */
-export function bootReceived(): u32 { return received; }
+export function bootReceived(): u32 { return rxReceived(rx); }
 
 /** Image capacity of the slot: what the window and one bank both hold. */
 function slotCap(): u32 {
@@ -207,8 +203,7 @@ function doBegin(p: usize, len: u32): i32 {
   memory.copy(expectSha, p + 5, 32);
   imageSize = size;
   imageType = type;
-  received = 0;
-  extCount = 0;
+  rxReset(rx);
   receiving = true;
   return S.OK;
 }
@@ -222,36 +217,10 @@ function doWrite(p: usize, len: u32): i32 {
   if (<u64>off + <u64>n > <u64>imageSize) return S.E_TOO_LARGE;
   // `received` is the contiguous prefix (the resume point); a WRITE beyond a hole (a windowed host
   // lost an earlier frame) is stored and remembered as an extent until the hole is filled.
-  if (off > received && extCount >= MAX_EXTENTS) return S.E_FRAME; // too far ahead: NAK, resent later
+  if (rxFull(rx, off)) return S.E_FRAME; // too far ahead: NAK, resent later
   if (flash_write(bankAddr(target) + SLOT_HEADER_BYTES + off, p + 4, n) < 0) return S.E_FLASH;
-  if (off > received) {
-    store<u32>(extStart + (<usize>extCount << 2), off);
-    store<u32>(extEnd + (<usize>extCount << 2), off + n);
-    extCount++;
-    return S.OK;
-  }
-  if (off + n > received) received = off + n;
-  mergeExtents();
+  rxAdd(rx, off, n);
   return S.OK;
-}
-
-/** Advances `received` over the remembered extents it now reaches, dropping them. */
-function mergeExtents(): void {
-  let again = true;
-  while (again) {
-    again = false;
-    for (let i = 0; i < extCount; i++) {
-      const a = extStart + (<usize>i << 2);
-      const b = extEnd + (<usize>i << 2);
-      if (load<u32>(a) > received) continue;
-      if (load<u32>(b) > received) received = load<u32>(b);
-      extCount--;
-      store<u32>(a, load<u32>(extStart + (<usize>extCount << 2)));
-      store<u32>(b, load<u32>(extEnd + (<usize>extCount << 2)));
-      again = true;
-      break;
-    }
-  }
 }
 
 /**
@@ -310,7 +279,7 @@ function doWriteZ(p: usize, len: u32): i32 {
 
 function doFinish(): i32 {
   if (fwReceiving()) return fwFinish();
-  if (!receiving || received != imageSize) return S.E_STATE;
+  if (!receiving || rxReceived(rx) != imageSize) return S.E_STATE;
   receiving = false;
   releaseFn();
   changed = true; // the window is overwritten from here on: the app must reload
@@ -344,7 +313,7 @@ function finishSigned(): i32 {
  */
 function doStatus(): i32 {
   const d = txBuf + 7;
-  store<u32>(d, received);
+  store<u32>(d, rxReceived(rx));
   store<u32>(d, imageSize, 4);
   memory.copy(d + 8, expectSha, 8);
   store<u8>(d, receiving ? STATUS_RECEIVING : 0, 16);
