@@ -96,20 +96,51 @@ export function roundHalfAway(v: f64): f64 {
   return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
 }
 
-/** Appends `v` with exactly two decimals: roundHalfAway(v*100)/100. Non-finite values become null. */
-export function jsonFixed2(v: f64): void {
-  if (!isFinite(v) || Math.abs(v) > 1e15) {
+/**
+ * Appends `v` with exactly `decimals` (0..6) decimals: roundHalfAway(v * 10^decimals) / 10^decimals.
+ * Non-finite values, and values whose scaled form would not fit an i64 (|v| * 10^decimals > 1e17),
+ * become null.
+ */
+export function jsonFixed(v: f64, decimals: i32): void {
+  let scale: i64 = 1;
+  for (let d = 0; d < decimals && d < 6; d++) scale *= 10;
+  if (!isFinite(v) || Math.abs(v) * <f64>scale > 1e17) {
     jsonRaw("null");
     return;
   }
-  let r = <i64>roundHalfAway(v * 100.0);
+  let r = <i64>roundHalfAway(v * <f64>scale);
   if (r < 0) {
     jsonByte(0x2d);
     r = -r;
   }
-  jsonInt(r / 100);
+  jsonInt(r / scale);
+  if (scale == 1) return;
   jsonByte(0x2e);
-  const f = <i32>(r % 100);
-  jsonByte(<u8>(0x30 + f / 10));
-  jsonByte(<u8>(0x30 + (f % 10)));
+  const frac = r % scale;
+  for (let d: i64 = scale / 10; d >= 1; d /= 10) jsonByte(<u8>(0x30 + <i32>((frac / d) % 10)));
+}
+
+/** Appends `v` with exactly two decimals ({@link jsonFixed}). */
+export function jsonFixed2(v: f64): void {
+  jsonFixed(v, 2);
+}
+
+/**
+ * Appends `,"top":[{"input":"<name(i)>","<key>":<value(i)>},...]` for i < n, each value with
+ * `decimals` decimals ({@link jsonFixed}); nothing when n <= 0.
+ */
+export function jsonTop(n: i32, name: (i: i32) => string, key: string, value: (i: i32) => f64, decimals: i32): void {
+  if (n <= 0) return;
+  jsonKey("top");
+  jsonByte(0x5b);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) jsonByte(0x2c);
+    jsonByte(0x7b);
+    jsonKey("input", true);
+    jsonStr(name(i));
+    jsonKey(key);
+    jsonFixed(value(i), decimals);
+    jsonByte(0x7d);
+  }
+  jsonByte(0x5d);
 }

@@ -12,22 +12,9 @@ import { packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
 /** Alerted cell ids, largest risk first (sortAlerted). */
 const order: usize = memory.data(4 * <i32>P.MAX_PACK_CELLS);
 
-/** Appends `v` with exactly 4 decimals; non-finite values become null. */
+/** Appends `v` with exactly 4 decimals (risks); non-finite values become null. */
 export function jsonFixed4(v: f64): void {
-  if (!isFinite(v)) {
-    J.jsonRaw("null");
-    return;
-  }
-  let r = J.roundHalfAway(v * 10000.0);
-  if (r < 0) {
-    J.jsonByte(0x2d);
-    r = -r;
-  }
-  const ip = <i64>Math.floor(r / 10000.0);
-  const frac = <i64>(r - <f64>ip * 10000.0);
-  J.jsonInt(ip);
-  J.jsonByte(0x2e);
-  for (let d: i64 = 1000; d >= 1; d /= 10) J.jsonByte(<u8>(0x30 + <i32>((frac / d) % 10)));
+  J.jsonFixed(v, 4);
 }
 
 function modelField(): void {
@@ -96,20 +83,7 @@ function sortAlerted(): i32 {
 
 /** `,"top":[{"input":"stress","weight":0.1234},...]` from the last attribution, if any. */
 function topField(): void {
-  const n = packAttribCount();
-  if (n <= 0) return;
-  J.jsonKey("top");
-  J.jsonByte(0x5b);
-  for (let i = 0; i < n; i++) {
-    if (i > 0) J.jsonByte(0x2c);
-    J.jsonByte(0x7b);
-    J.jsonKey("input", true);
-    J.jsonStr(packAttribName(i));
-    J.jsonKey("weight");
-    jsonFixed4(packAttribDelta(i));
-    J.jsonByte(0x7d);
-  }
-  J.jsonByte(0x5d);
+  J.jsonTop(packAttribCount(), packAttribName, "weight", packAttribDelta, 4);
 }
 
 /** Columns of the alert's risk map: ceil(sqrt(cells)) (4 for the 4s4p reference pack: one row per series group). */

@@ -98,20 +98,7 @@ export function publishTelemetry(win: i64, nowC: f64, peakC: f64, raw: i32, ener
 
 /** `,"top":[{"input":"OT","delta_c":1.23},...]` from the last attribution; nothing when it has none. */
 function topField(): void {
-  const n = attribCount();
-  if (n <= 0) return;
-  J.jsonKey("top");
-  J.jsonByte(0x5b);
-  for (let i = 0; i < n; i++) {
-    if (i > 0) J.jsonByte(0x2c);
-    J.jsonByte(0x7b);
-    J.jsonKey("input", true);
-    J.jsonStr(attribName(i));
-    J.jsonKey("delta_c");
-    J.jsonFixed2(attribDelta(i));
-    J.jsonByte(0x7d);
-  }
-  J.jsonByte(0x5d);
+  J.jsonTop(attribCount(), attribName, "delta_c", attribDelta, 2);
 }
 
 /**
