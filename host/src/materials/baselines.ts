@@ -4,20 +4,22 @@
  * 2.1.1's `DecisionTreeRegression` (the boosting loop, shrinkage, row/column subsampling and the
  * censored loss are implemented here; Friedman 2001, see censored.ts).
  *
- * Censoring: `median`, `rf` and `gbt` train on bound rows with the benchmark value -15 (plain
- * squared loss); `gbt-cens` trains on the bound itself with the censored squared loss (only
- * predictions above the bound are penalized). All models are seeded and deterministic.
+ * Censoring: `median`, `rf`, `gbt` and `mlp` train on bound rows with the benchmark value -15
+ * (plain squared loss); `gbt-cens` and `mlp-cens` train on the bound itself with the censored
+ * squared loss (only predictions above the bound are penalized). `mlp*` is the TensorFlow.js
+ * MLP of mlp.ts. All models are seeded and deterministic.
  */
 
 import { DecisionTreeRegression } from 'ml-cart';
 import { RandomForestRegression } from 'ml-random-forest';
 import { censoredResiduals } from './censored.ts';
 import { seededRandom } from './groups.ts';
+import { fitMlp, MLP_DEFAULTS, predictMlp, type MlpJson } from './mlp.ts';
 
 /** Model families. */
-export type ModelKind = 'median' | 'rf' | 'gbt' | 'gbt-cens';
+export type ModelKind = 'median' | 'rf' | 'gbt' | 'gbt-cens' | 'mlp' | 'mlp-cens';
 /** All model kinds, in report order. */
-export const MODEL_KINDS: readonly ModelKind[] = ['median', 'rf', 'gbt', 'gbt-cens'];
+export const MODEL_KINDS: readonly ModelKind[] = ['median', 'rf', 'gbt', 'gbt-cens', 'mlp', 'mlp-cens'];
 
 /** Hyper-parameters (defaults in {@link DEFAULT_CONFIG}). */
 export interface ModelConfig {
@@ -47,7 +49,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
 export type ModelJson =
   | { kind: 'median'; value: number }
   | { kind: 'rf'; forest: unknown }
-  | { kind: 'gbt' | 'gbt-cens'; init: number; rate: number; trees: { cols: number[]; tree: unknown }[] };
+  | { kind: 'gbt' | 'gbt-cens'; init: number; rate: number; trees: { cols: number[]; tree: unknown }[] }
+  | MlpJson;
 
 /** A fitted model. */
 export interface Fitted {
@@ -101,6 +104,14 @@ class BoostedModel implements Fitted {
   toJSON(): ModelJson {
     return { kind: this.kind, init: this.init, rate: this.rate, trees: this.trees.map((t) => ({ cols: t.cols, tree: t.tree.toJSON() })) };
   }
+}
+
+class MlpModel implements Fitted {
+  readonly kind: 'mlp' | 'mlp-cens';
+  constructor(private readonly json: MlpJson) { this.kind = json.kind; }
+  predict(X: readonly number[][]): number[] { return predictMlp(this.json, X); }
+  spread(): null { return null; }
+  toJSON(): ModelJson { return this.json; }
 }
 
 /** `k` distinct indices from 0..n-1 (partial Fisher-Yates), ascending. */
@@ -173,6 +184,8 @@ export function fitModel(kind: ModelKind, X: readonly number[][], y: readonly nu
     case 'rf': return fitForest(X, yc, cfg);
     case 'gbt': return fitBoosted(X, yc, censored, cfg, false);
     case 'gbt-cens': return fitBoosted(X, y, censored, cfg, true);
+    case 'mlp': return new MlpModel(fitMlp(X, yc, censored, false, { ...MLP_DEFAULTS, seed: cfg.seed }));
+    case 'mlp-cens': return new MlpModel(fitMlp(X, y, censored, true, { ...MLP_DEFAULTS, seed: cfg.seed }));
   }
 }
 
@@ -187,6 +200,7 @@ export function loadModel(json: ModelJson): Fitted {
     case 'gbt': case 'gbt-cens':
       return new BoostedModel(json.kind, json.init, json.rate,
         json.trees.map((t) => ({ cols: t.cols, tree: new DecisionTreeRegression(true, t.tree) })));
+    case 'mlp': case 'mlp-cens': return new MlpModel(json);
     default: throw new TypeError(`unknown model kind '${String((json as { kind?: unknown })?.kind)}'`);
   }
 }

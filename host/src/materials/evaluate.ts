@@ -10,6 +10,7 @@ import { crossValPredict, makeFolds, scoreValue, summarize, type CvData, type Me
 import { elementVocabulary, featureNames, featureTable, loadMaterials, parseTarget, type FeatureSpec, type MaterialRow } from './features.ts';
 import { OBELIX_DIR } from './obelix.ts';
 import { loadStructures, type StructureFeatures } from './structure.ts';
+import type { PhysicsGroup } from './physics.ts';
 
 /** Data subsets: all rows (no structure) or rows with a CIF (structure features too). */
 export type Subset = 'all' | 'cif';
@@ -21,20 +22,38 @@ export interface Dataset extends CvData {
   readonly names: string[];
 }
 
+/** Options of {@link loadDatasets}. */
+export interface LoadOptions {
+  /** Physics descriptor groups in the CIF subset's features (default none). */
+  readonly physics?: readonly PhysicsGroup[];
+  /** Compute (and cache) the physics descriptors even when `physics` is empty. */
+  readonly computePhysics?: boolean;
+  /** Progress over the CIFs (physics descriptors take ~0.3 s per structure uncached). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
 /**
  * Load train.csv and the CIFs of `dir` and build both data sets.
  * @throws InputError when the CSV is unreadable or malformed (CIF failures only drop that row's
  *   structure features, reported through `onWarn`).
  */
-export function loadDatasets(dir: string = OBELIX_DIR, onWarn: (m: string) => void = () => {}): { all: Dataset; cif: Dataset; structures: Map<string, StructureFeatures> } {
+export function loadDatasets(dir: string = OBELIX_DIR, onWarn: (m: string) => void = () => {}, o: LoadOptions = {}): { all: Dataset; cif: Dataset; structures: Map<string, StructureFeatures> } {
   const rows = loadMaterials(join(dir, 'train.csv'));
   const vocabulary = elementVocabulary(rows);
-  const structures = loadStructures(rows.map((r) => r.id), join(dir, 'cifs'), (id, m) => onWarn(`${id}.cif: ${m}`));
-  const make = (subset: Subset, rs: MaterialRow[]): Dataset => {
-    const spec: FeatureSpec = { vocabulary, structure: subset === 'cif' };
-    return { subset, spec, names: featureNames(spec), rows: rs, X: featureTable(rs, spec, structures), targets: rs.map(parseTarget) };
-  };
-  return { all: make('all', rows), cif: make('cif', rows.filter((r) => structures.has(r.id))), structures };
+  const physics = o.physics ?? [];
+  const structures = loadStructures(rows.map((r) => r.id), join(dir, 'cifs'), (id, m) => onWarn(`${id}.cif: ${m}`),
+    physics.length > 0 || !!o.computePhysics, o.onProgress);
+  const all = makeDataset('all', rows, { vocabulary, structure: false }, structures);
+  const cif = makeDataset('cif', rows.filter((r) => structures.has(r.id)), { vocabulary, structure: true, physics }, structures);
+  return { all, cif, structures };
+}
+
+/**
+ * A data set of `rows` with feature `spec` (used to rebuild the CIF subset with other physics
+ * groups for ablation). @throws InputError as {@link featureTable}.
+ */
+export function makeDataset(subset: Subset, rows: readonly MaterialRow[], spec: FeatureSpec, structures: ReadonlyMap<string, StructureFeatures>): Dataset {
+  return { subset, spec, names: featureNames(spec), rows, X: featureTable(rows, spec, structures), targets: rows.map(parseTarget) };
 }
 
 /** Options of {@link runEval}. */

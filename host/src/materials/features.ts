@@ -17,6 +17,7 @@ import type { CellParams } from './cif.ts';
 import { elementProps } from './elements.ts';
 import { OBELIX_DIR, parseComposition, parseCsv, parseObelix, type ObelixRow } from './obelix.ts';
 import type { StructureFeatures } from './structure.ts';
+import { groupValues, PHYSICS_GROUPS, type PhysicsGroup } from './physics.ts';
 
 /** An OBELiX row with its lattice parameters. */
 export interface MaterialRow extends ObelixRow {
@@ -144,6 +145,8 @@ export interface FeatureSpec {
   readonly vocabulary: readonly string[];
   /** Include the structure columns (rows without structure features get NaN there). */
   readonly structure: boolean;
+  /** Physics descriptor groups appended after the structure columns (none when absent). */
+  readonly physics?: readonly PhysicsGroup[];
 }
 
 /** Column names for a spec. */
@@ -152,6 +155,7 @@ export function featureNames(spec: FeatureSpec): string[] {
   for (const p of PROPS) for (const s of STATS) names.push(`${p}_${s}`);
   names.push(...LATTICE, 'volume_per_fu', 'space_group');
   if (spec.structure) names.push('density', 'li_fraction', 'li_li_nearest', 'li_anion_nearest');
+  if (spec.structure) for (const g of spec.physics ?? []) names.push(...PHYSICS_GROUPS[g]);
   return names;
 }
 
@@ -178,8 +182,14 @@ export function featureRow(row: MaterialRow, spec: FeatureSpec, structure?: Stru
   if (spec.structure) {
     const s = structure;
     out.push(s?.density ?? NaN, s?.liFraction ?? NaN, s?.liLiNearest ?? NaN, s?.liAnionNearest ?? NaN);
+    for (const g of spec.physics ?? []) out.push(...groupValues(s?.physics, g).map((v) => (Number.isFinite(v) ? v : capped(g, v))));
   }
   return out;
+}
+
+/** Non-finite physics values: no percolation on the grid (+Infinity) becomes a large finite cap; NaN stays missing. */
+function capped(g: PhysicsGroup, v: number): number {
+  return v === Infinity && g === 'bvse' ? 100 : NaN;
 }
 
 /** Feature matrix for `rows` (see {@link featureRow}). */

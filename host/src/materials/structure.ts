@@ -9,9 +9,12 @@
  * with no partner inside the cutoff contributes the cutoff value.
  */
 
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cellVolume, expandSites, readCif, type CifStructure, type ExpandedAtom } from './cif.ts';
+import { cellVolume, expandSites, parseCif, readCif, type CifStructure, type ExpandedAtom } from './cif.ts';
+import { physicsFeatures, type PhysicsFeatures } from './physics.ts';
+import { REPO_ROOT } from '../cli/paths.ts';
 import { elementProps } from './elements.ts';
 import { fracToCart, latticeVectors, planeSpacings } from './graph.ts';
 
@@ -25,6 +28,37 @@ export interface StructureFeatures {
   readonly liLiNearest: number;
   /** Occupancy-weighted mean over Li sites of the distance (Å) to the nearest anion. */
   readonly liAnionNearest: number;
+  /** Physics descriptors (physics.ts), when computed. */
+  readonly physics?: PhysicsFeatures;
+}
+
+/** Version of the physics descriptors; bump when physics.ts changes what it computes. */
+export const PHYSICS_VERSION = 1;
+/** Cache of physics descriptors (derived data, never committed), keyed by CIF text hash. */
+export const PHYSICS_CACHE_DIR = join(REPO_ROOT, '.dendra', 'cache', 'materials-physics');
+
+/**
+ * Physics descriptors of a CIF text, read from / written to `cacheDir` (key: SHA-256 of the text
+ * and {@link PHYSICS_VERSION}). A cache that cannot be read or written is ignored.
+ * @throws as {@link physicsFeatures} for a CIF it cannot expand.
+ */
+export function cachedPhysics(text: string, path: string, cacheDir: string | null = PHYSICS_CACHE_DIR): PhysicsFeatures {
+  const key = createHash('sha256').update(`v${PHYSICS_VERSION}\n${text}`).digest('hex');
+  const file = cacheDir === null ? null : join(cacheDir, `${key}.json`);
+  if (file !== null && existsSync(file)) {
+    try {
+      const j = JSON.parse(readFileSync(file, 'utf8'), (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v));
+      return j as PhysicsFeatures;
+    } catch { /* unreadable cache entry: recompute */ }
+  }
+  const f = physicsFeatures(parseCif(text, path));
+  if (file !== null && cacheDir !== null) {
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      writeFileSync(file, JSON.stringify(f, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+    } catch { /* read-only tree: no cache */ }
+  }
+  return f;
 }
 
 /** Search radius for nearest neighbours, Å. */
@@ -93,21 +127,30 @@ export function structureFeatures(cif: CifStructure): StructureFeatures {
 }
 
 /**
- * Structure features for each id whose `<dir>/<id>.cif` exists. Files that fail to parse are
+ * Structure features for each id whose `<dir>/<id>.cif` exists, with the physics descriptors
+ * when `physics` is true (cached, see {@link cachedPhysics}). Files that fail to parse are
  * skipped and reported through `onError` (the row then falls back to composition features).
  * Never throws for a bad CIF.
  */
 export function loadStructures(ids: readonly string[], dir: string,
-  onError: (id: string, message: string) => void = () => {}): Map<string, StructureFeatures> {
+  onError: (id: string, message: string) => void = () => {}, physics = false,
+  onProgress?: (done: number, total: number) => void): Map<string, StructureFeatures> {
   const out = new Map<string, StructureFeatures>();
-  for (const id of ids) {
+  ids.forEach((id, i) => {
     const path = join(dir, `${id}.cif`);
-    if (!/^[A-Za-z0-9_-]+$/.test(id) || !existsSync(path)) continue;
+    if (/^[A-Za-z0-9_-]+$/.test(id) && existsSync(path)) loadOne(id, path, physics, out, onError);
+    onProgress?.(i + 1, ids.length);
+  });
+  return out;
+}
+
+function loadOne(id: string, path: string, physics: boolean, out: Map<string, StructureFeatures>, onError: (id: string, message: string) => void): void {
+  {
     try {
-      out.set(id, structureFeatures(readCif(path)));
+      const base = structureFeatures(readCif(path));
+      out.set(id, physics ? { ...base, physics: cachedPhysics(readFileSync(path, 'utf8'), path) } : base);
     } catch (e) {
       onError(id, e instanceof Error ? e.message : String(e));
     }
   }
-  return out;
 }

@@ -12,6 +12,11 @@ import { REPO_ROOT } from '../paths.ts';
 /** The committed materials model (independent of the working directory). */
 const MATERIALS_DIR = join(REPO_ROOT, 'models', 'materials');
 import { DEFAULT_CONFIG, MODEL_KINDS, type ModelKind } from '../../materials/baselines.ts';
+import { ALL_PHYSICS, type PhysicsGroup } from '../../materials/physics.ts';
+import { initBackend } from '../../grid/model.ts';
+
+/** Default --physics: the groups the grouped-CV ablation supports (see docs/materials.md). */
+const DEFAULT_PHYSICS_OPT = 'bvse,ewald,packing';
 import type { Protocol } from '../../materials/cv.ts';
 import { evalSteps, formatTable, loadDatasets, runEval, type EvalRow } from '../../materials/evaluate.ts';
 import { loadMaterials } from '../../materials/features.ts';
@@ -24,10 +29,13 @@ import { importDftFile } from '../../materials/importdft.ts';
 import { formatScreen, screenCandidates } from '../../materials/screen.ts';
 import { enumerateCandidates } from '../../materials/substitute.ts';
 import { cifDirOf, runGnnCv, type GnnCvResult } from '../../materials/cgnn-cv.ts';
+import { registerMaterialsAblate } from './materials-ablate.ts';
+import { arrheniusFields, readEaColumn, registerMaterialsArrhenius } from './materials-arrhenius.ts';
+import { ROOM_T } from '../../materials/arrhenius.ts';
 
-interface EvalOpts { protocol?: string; seeds: string; trees: string; data: string; json?: boolean }
-interface TrainOpts { out: string; seeds: string; trees: string; data: string; json?: boolean }
-interface PredictOpts { cifs?: string; model: string; json?: boolean }
+interface EvalOpts { protocol?: string; seeds: string; trees: string; physics: string; data: string; json?: boolean }
+interface TrainOpts { out: string; seeds: string; trees: string; physics: string; data: string; json?: boolean }
+interface PredictOpts { cifs?: string; model: string; temperature: string; json?: boolean }
 
 function protocols(p: string | undefined): Protocol[] {
   if (p === undefined) return ['grouped', 'random'];
@@ -35,14 +43,33 @@ function protocols(p: string | undefined): Protocol[] {
   throw new UsageError(`--protocol must be 'grouped' or 'random', got '${p}'`);
 }
 
-function evaluate(opts: { protocols: Protocol[]; seeds: number; trees: number; data: string; quiet: boolean; kinds?: ModelKind[] }): EvalRow[] {
-  const sets = loadDatasets(opts.data, (m) => process.stderr.write(`dendra: warning: ${m}\n`));
+/** Physics groups from a comma list ('none' = no physics descriptors, 'all' = every group). */
+function physicsOpt(v: string): PhysicsGroup[] {
+  if (v === 'none') return [];
+  if (v === 'all') return [...ALL_PHYSICS];
+  const gs = v.split(',').map((x) => x.trim());
+  for (const g of gs) if (!(ALL_PHYSICS as readonly string[]).includes(g)) throw new UsageError(`--physics: unknown group '${g}' (none, all, or a list of ${ALL_PHYSICS.join(', ')})`);
+  return gs as PhysicsGroup[];
+}
+
+async function evaluate(opts: { protocols: Protocol[]; seeds: number; trees: number; physics: PhysicsGroup[]; data: string; quiet: boolean; kinds?: ModelKind[] }): Promise<{ rows: EvalRow[]; sets: ReturnType<typeof loadDatasets> }> {
+  await initBackend();
+  const quiet = opts.quiet || !process.stderr.isTTY;
+  const load = makeProgress(quiet, 'CIFs');
+  let started = false;
+  let sets: ReturnType<typeof loadDatasets>;
+  try {
+    sets = loadDatasets(opts.data, (m) => process.stderr.write(`dendra: warning: ${m}\n`), { physics: opts.physics,
+      onProgress: (d, t) => { if (!started) { load.start(t, 'structures'); started = true; } load.update(d); } });
+  } finally {
+    load.stop();
+  }
   const o = { protocols: opts.protocols, seeds: opts.seeds, kinds: opts.kinds, config: { ...DEFAULT_CONFIG, rfTrees: opts.trees } };
-  const bar = makeProgress(opts.quiet || !process.stderr.isTTY, 'fits');
+  const bar = makeProgress(quiet, 'fits');
   let done = 0;
   bar.start(evalSteps(o), 'cross-validation');
   try {
-    return runEval([sets.all, sets.cif], { ...o, onStep: () => bar.update(++done) });
+    return { rows: runEval([sets.all, sets.cif], { ...o, onStep: () => bar.update(++done) }), sets };
   } finally {
     bar.stop();
   }
@@ -50,16 +77,17 @@ function evaluate(opts: { protocols: Protocol[]; seeds: number; trees: number; d
 
 function evalCommand(m: Command): void {
   m.command('eval')
-    .description('cross-validate median / random forest / boosted trees on OBELiX (grouped = primary, random = optimistic)')
+    .description('cross-validate median / random forest / boosted trees / MLP on OBELiX (grouped = primary, random = optimistic)')
     .option('--protocol <p>', "'grouped' or 'random' (default: both)")
-    .option('--seeds <n>', 'seeds (fold assignments) per protocol', '3')
+    .option('--seeds <n>', 'seeds (fold assignments) per protocol (2 keeps the default run under 15 min on 2 cores)', '2')
     .option('--trees <n>', 'random-forest trees', String(DEFAULT_CONFIG.rfTrees))
+    .option('--physics <groups>', `physics descriptors for the CIF subset: none, all, or a list of ${ALL_PHYSICS.join(',')}`, DEFAULT_PHYSICS_OPT)
     .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
     .option('--json', 'print the results as JSON')
-    .action(action((opts: EvalOpts) => {
+    .action(action(async (opts: EvalOpts) => {
       const t0 = Date.now();
-      const rows = evaluate({ protocols: protocols(opts.protocol), seeds: intOpt('--seeds', opts.seeds, 3, 1),
-        trees: intOpt('--trees', opts.trees, DEFAULT_CONFIG.rfTrees, 1), data: opts.data, quiet: !!opts.json });
+      const { rows } = await evaluate({ protocols: protocols(opts.protocol), seeds: intOpt('--seeds', opts.seeds, 2, 1),
+        trees: intOpt('--trees', opts.trees, DEFAULT_CONFIG.rfTrees, 1), physics: physicsOpt(opts.physics), data: opts.data, quiet: !!opts.json });
       if (opts.json) return printJson({ seconds: (Date.now() - t0) / 1000, rows });
       for (const line of formatTable(rows)) console.log(line);
       console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s; log10 S/cm; bounds=-15: upper-bound rows scored at -15; no bounds: those rows excluded; 95% bootstrap CIs)`);
@@ -72,21 +100,28 @@ function trainCommand(m: Command): void {
     .option('--out <dir>', 'output directory', MATERIALS_DIR)
     .option('--seeds <n>', 'grouped-CV seeds for model selection and the card', '1')
     .option('--trees <n>', 'random-forest trees', '500')
+    .option('--physics <groups>', `physics descriptors for the structure sub-model: none, all, or a list of ${ALL_PHYSICS.join(',')}`, DEFAULT_PHYSICS_OPT)
     .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
     .option('--json', 'print the card as JSON')
-    .action(action((opts: TrainOpts) => {
+    .action(action(async (opts: TrainOpts) => {
       const trees = intOpt('--trees', opts.trees, 500, 1);
       const seeds = intOpt('--seeds', opts.seeds, 1, 1);
-      const cv = evaluate({ protocols: ['grouped'], seeds, trees: Math.min(trees, DEFAULT_CONFIG.rfTrees), data: opts.data, quiet: !!opts.json });
-      const byModel = (k: ModelKind): number => cv.filter((r) => r.model === k && r.subset === 'all')[0].all.mae.value;
+      const physics = physicsOpt(opts.physics);
+      const { rows: cv, sets } = await evaluate({ protocols: ['grouped', 'random'], seeds, trees: Math.min(trees, DEFAULT_CONFIG.rfTrees), physics, data: opts.data, quiet: !!opts.json });
+      const grouped = cv.filter((r) => r.protocol === 'grouped');
+      const byModel = (k: ModelKind): number => grouped.filter((r) => r.model === k && r.subset === 'all')[0].all.mae.value;
       const best = [...MODEL_KINDS].sort((a, b) => byModel(a) - byModel(b))[0];
-      const rmse = (s: 'all' | 'cif'): number => cv.find((r) => r.model === best && r.subset === s)!.exact.rmse.value;
-      const sets = loadDatasets(opts.data);
+      const rmse = (s: 'all' | 'cif'): number => grouped.find((r) => r.model === best && r.subset === s)!.exact.rmse.value;
       const config = { ...DEFAULT_CONFIG, rfTrees: trees };
       const file: MaterialsModelFile = { format: 'dendra-materials-model', version: 1, kind: best,
         composition: trainSubModel(best, sets.all, config, rmse('all')), structure: trainSubModel(best, sets.cif, config, rmse('cif')) };
       const card = { model: best, target: 'log10 ionic conductivity (S/cm), room temperature', data: 'OBELiX training split (Therrien et al. 2025, CC BY 4.0)',
-        rows: { all: sets.all.rows.length, cif: sets.cif.rows.length }, censoring: 'upper bounds scored as -15 (benchmark convention); "exact" excludes them',
+        rows: { all: sets.all.rows.length, cif: sets.cif.rows.length, bounds: sets.all.targets.filter((t) => t.censored).length },
+        censoring: 'metrics: upper bounds scored as -15 (benchmark convention); "exact" excludes them',
+        boundsTraining: best.endsWith('-cens') ? 'censored squared loss on the bound (only predictions above the bound are penalized)' : 'bounds set to log10 sigma = -15 (OBELiX processed-table convention)',
+        physics: { groups: physics, source: 'host/src/materials/physics.ts (BVSE barrier in D0 units, Ewald Li site energies, Li network, anion packing)' },
+        protocols: { grouped: 'primary: grouped 5-fold CV (DOI / composition connected components)', random: 'OPTIMISTIC: stratified random 5-fold CV on the binned target (seed protocol); near-duplicates from one paper straddle folds' },
+        activationEnergy: 'not predicted from structure; predict --json gives activationEnergyEv and sigma at --temperature when the CSV has an Ea (eV) column; materials arrhenius fits Ea from a temperature series',
         selection: 'lowest grouped-CV MAE on all rows', config, cv, created: new Date().toISOString() };
       const dir = resolve(opts.out);
       mkdirSync(dir, { recursive: true });
@@ -103,17 +138,23 @@ function predictCommand(m: Command): void {
     .description('predict log10 conductivity for a CSV in the OBELiX layout (structure model where a CIF with the row ID exists)')
     .option('--cifs <dir>', 'folder with <ID>.cif files')
     .option('--model <dir>', 'model directory', MATERIALS_DIR)
+    .option('--temperature <K>', "also give sigma at this temperature where the CSV has an 'Ea (eV)' column (Arrhenius)", String(ROOM_T))
     .option('--json', 'print predictions as JSON')
     .action(action((csv: string, opts: PredictOpts) => {
+      const tK = Number(opts.temperature);
+      if (!(tK > 0 && tK < 2000)) throw new UsageError(`--temperature must be in (0, 2000) K, got '${opts.temperature}'`);
       const file = readModelFile(opts.model);
       const rows = loadMaterials(csv);
-      const structures = opts.cifs ? loadStructures(rows.map((r) => r.id), opts.cifs, (id, e) => process.stderr.write(`dendra: warning: ${id}.cif: ${e}\n`)) : new Map();
-      const preds = predictRows(file, rows, structures);
+      const ea = readEaColumn(csv);
+      const physics = (file.structure.spec.physics?.length ?? 0) > 0;
+      const structures = opts.cifs ? loadStructures(rows.map((r) => r.id), opts.cifs, (id, e) => process.stderr.write(`dendra: warning: ${id}.cif: ${e}\n`), physics) : new Map();
+      const preds = predictRows(file, rows, structures).map((p) => ({ ...p, ...arrheniusFields(p.log10Sigma, ea.get(p.id), tK) }));
       if (opts.json) return printJson(preds);
-      console.log('ID        log10 sigma  ± unc   features     measured');
+      console.log(`ID        log10 sigma  ± unc   features     measured  Ea (eV)  log10 sigma(${tK} K)`);
       for (const p of preds) {
         const meas = p.measured === null ? '-' : `${p.measuredIsBound ? '<' : ''}${p.measured.toFixed(2)}`;
-        console.log(`${p.id.padEnd(10)}${p.log10Sigma.toFixed(2).padStart(11)}  ${p.uncertainty.toFixed(2).padStart(5)}  ${p.features.padEnd(12)} ${meas}`);
+        console.log(`${p.id.padEnd(10)}${p.log10Sigma.toFixed(2).padStart(11)}  ${p.uncertainty.toFixed(2).padStart(5)}  ${p.features.padEnd(12)} ${meas.padEnd(9)} ` +
+          `${p.activationEnergyEv === null ? '-'.padStart(7) : p.activationEnergyEv.toFixed(3).padStart(7)}  ${p.log10SigmaAtT === null ? '-' : p.log10SigmaAtT.toFixed(2)}`);
       }
     }));
 }
@@ -243,4 +284,6 @@ export function registerMaterials(program: Command): void {
   screenCommand(m);
   importDftCommand(m);
   gnnCommand(m);
+  registerMaterialsAblate(m);
+  registerMaterialsArrhenius(m);
 }
