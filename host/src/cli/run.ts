@@ -74,7 +74,9 @@ export function makeProgress(quiet: boolean, unit: string, extra = ''): Progress
     start(total, l) {
       t0 = Date.now();
       label = l;
-      bar.start(total, 0, { label, rate: '0' });
+      // the caller's extra fields ({loss}, {val}, ...) read '-' until its first update
+      const blanks = Object.fromEntries([...extra.matchAll(/\{(\w+)\}/g)].map((m) => [m[1], '-']));
+      bar.start(total, 0, { ...blanks, label, rate: '0' });
     },
     update(value, payload = {}) {
       const dt = (Date.now() - t0) / 1000;
