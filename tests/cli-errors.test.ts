@@ -61,3 +61,9 @@ test('--ca that is missing or not a PEM certificate: one-line usage error (sim, 
     assertOneLineError(r, args.includes(notPem) ? /--ca .*ca\.txt: not a PEM certificate/ : /--ca .*no-ca\.crt: cannot read it \(ENOENT\)/);
   }
 });
+
+test('a broker URL that is not scheme://host: one-line error, no stack trace (cmd, alerts, sim)', async () => {
+  for (const args of [['cmd', 's1/b1', 'ping', '--broker', 'notaurl'], ['alerts', '--broker', 'notaurl'], ['sim', '--broker', 'http://x']]) {
+    assertOneLineError(await runCli(args), /broker URL '.*' is not scheme:\/\/host\[:port\]/);
+  }
+});

@@ -1,7 +1,8 @@
 // Firmware A/B flashing through the real CLI: `dendra sign --type firmware` of the real firmware
 // build -> `dendra sim --trust` (real firmware .wasm, UART on a paced pty, the simulator's boot ROM)
 // -> `dendra flash` with serialport: the image goes to the inactive slot, the board boots it on a
-// test boot, its self-test reproduces an inference on the real grid model, it confirms itself.
+// test boot, its self-test reproduces an inference on the real grid model (also after a pack model
+// flash), it confirms itself.
 // `dendra info --port` reads the slot table, refusals are one line with exit 1, `dendra rollback`
 // returns to the factory image, `dendra boards` lists the slots.
 import { test, after } from 'node:test';
@@ -53,6 +54,7 @@ test('dendra flash <signed firmware>: inactive slot, test boot, self-test on the
   writeFileSync(wasm, Buffer.concat([readFileSync(FIRMWARE), Buffer.from([0, tag.length]), tag]));
   const old = await sign(keys.privatePath, wasm, 'firmware', '0.9.0', 'fw-0.9.0.dimg');
   const model = await sign(keys.privatePath, MODEL, 'model', '1.0.0', 'grid.dimg');
+  const pack = await sign(keys.privatePath, path.join(ROOT, 'models/pack/pack.tflite'), 'model', '1.0.0', 'pack.dimg');
   const tampered = new Uint8Array(readFileSync(await sign(keys.privatePath, wasm, 'firmware', '1.1.0', 'fw-1.1.0.dimg')));
   tampered[tampered.length - 5] ^= 0x10;
   writeFileSync(path.join(tmp, 'tampered.dimg'), tampered);
@@ -62,6 +64,9 @@ test('dendra flash <signed firmware>: inactive slot, test boot, self-test on the
   const pty = JSON.parse(await sim.waitLine((l) => l.includes('"pty"'), 30_000)).pty as string;
 
   await ok(['flash', '--port', pty, model]);
+  // The pack model last: the bootloader's last transfer is slot 2, and the self-test must still
+  // take the grid model (slot 0), the one resident in the interpreter.
+  await ok(['flash', '--port', pty, pack]);
   const r = await ok(['flash', '--port', pty, fw, '--pubkey', keys.publicPath]);
   assert.match(r.stdout, /flashed signed firmware, \d+ bytes, to slot A of .*booted and confirmed/);
   assert.match(r.stderr, /activate: .*\n.*reset: .*\n.*confirm: /);

@@ -71,7 +71,7 @@ function readString(): i32 {
   return -1;
 }
 
-/** Reads `-?digits(.digits)?` (no exponent, at most 12 digits); NaN when it is not one. */
+/** Reads `-?digits(.digits)?` (no exponent, at most 13 digits); NaN when it is not one. */
 function readNumber(): f64 {
   let neg = false;
   if (peek() == 0x2d) {

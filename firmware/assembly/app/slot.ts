@@ -75,10 +75,13 @@ function packInit(): void {
   banksSelect(SLOT_GRID);
 }
 
-/** The pack slot's window (0 when the board has no packModel region), its capacity and region. */
+/** The pack slot's window (where its flatbuffer is read in place); 0 when the board has no packModel region. */
 export function slotPackWindowPtr(): usize { return packPtr; }
+/** Bytes the pack slot's window holds (0 without a packModel region). */
 export function slotPackWindowCap(): u32 { return packCap; }
+/** Flash address of the board's packModel region (its two banks). */
 export function slotPackRegionAddr(): u32 { return packAddr; }
+/** Bytes of the board's packModel region (0 without one). */
 export function slotPackRegionSize(): u32 { return packSize; }
 
 /** The model window (where the flatbuffer is read in place) and its capacity. */

@@ -8,7 +8,7 @@ import {
 import { board_max_frame } from "../hal/board";
 import { crypto_sha256 } from "../hal/crypto";
 import { bootConfigure, bootConfigured, bootService } from "./proto";
-import { bankActive, bankSha } from "./banks";
+import { bankActive, bankSha, banksSelect, banksSelected } from "./banks";
 import { fwSetSelfTest, fwBootSelfTest } from "./fwcmd";
 import * as S from "../status";
 
@@ -30,6 +30,16 @@ function releaseModel(): void {
  * input element, or a float in [-1, 1) per float32 element) and its output's SHA-256 prefix.
  */
 function selfTest(out: usize): i32 {
+  // the grid model (slot 0) is the one resident in the interpreter, whichever slot the bootloader
+  // last selected (a pack model flash selects slot 2)
+  const prev = banksSelected();
+  banksSelect(0);
+  const st = selfTestGrid(out);
+  banksSelect(prev);
+  return st;
+}
+
+function selfTestGrid(out: usize): i32 {
   const b = bankActive();
   const inp = modelInputPtr();
   if (b < 0 || inp == 0 || !bankSha(b, stDigest)) return S.E_NO_MODEL;

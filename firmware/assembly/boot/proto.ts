@@ -16,7 +16,7 @@ import { flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
 import {
   banksConfigure, bankAddr, bankDataCap, bankTarget, bankErase, bankCommit, bankNextGen, bankNewest,
-  bankGen, bankLen, bankSha, bankSetActive, banksConfigureSlot, banksSelect, MAX_SLOTS,
+  bankGen, bankLen, bankSha, bankSetActive, banksConfigureSlot, banksSelect, banksSelected, MAX_SLOTS,
 } from "./banks";
 import {
   parserReset, parserFeed, parserMaxPayload, frameType, frameSeq, frameLen, framePayload, frameEncode,
@@ -140,13 +140,9 @@ export function bootConfigureSlot(slot: i32, window: usize, windowCap: u32, regi
   unchecked(slotWinCap[slot] = windowCap);
   banksConfigureSlot(slot, regionAddr, regionSize);
 }
+
 /** Bytes received in the current transfer (high-water mark). */
 export function bootReceived(): u32 { return rxReceived(rx); }
-
-/** Image capacity of the slot: what the window and one bank both hold. */
-function slotCap(): u32 {
-  return min<u32>(winCap, bankDataCap());
-}
 
 /** Sends a response: status then `len` data bytes already at txBuf + 7; caches it. */
 function reply(type: u8, seq: u8, status: i32, len: u32): void {
@@ -174,7 +170,11 @@ function doHello(): i32 {
   for (let i: u32 = 0; i < idLen; i++) store<u8>(d + i, <u8>BOARD_ID.charCodeAt(i));
   store<u8>(d + idLen, PROTO_VERSION);
   store<u16>(d + idLen + 1, <u16>parserMaxPayload());
-  store<u32>(d + idLen + 3, slotCap());
+  // the grid model slot's capacity, whichever slot the last transfer used
+  const prev = banksSelected();
+  banksSelect(0);
+  store<u32>(d + idLen + 3, min<u32>(unchecked(slotWinCap[0]), bankDataCap()));
+  banksSelect(prev);
   return <i32>(idLen + 7);
 }
 
@@ -183,8 +183,9 @@ function doBegin(p: usize, len: u32): i32 {
   const slot = <i32>(typeByte >> 4); // (slot << 4) | format
   const type = typeByte & 15;
   if (slot == FW_SLOT) {
-    receiving = false; // a firmware transfer replaces any model transfer
-    return fwBegin(p, len);
+    const st = fwBegin(p, len);
+    if (st == S.OK) receiving = false; // an accepted firmware transfer replaces any model transfer
+    return st;
   }
   if (type != IMAGE_MODEL && type != IMAGE_SIGNED_MODEL) return S.E_BOUNDS;
   if (slot >= MAX_SLOTS || unchecked(slotWin[slot]) == 0 || !banksSelect(slot)) return S.E_BOUNDS;

@@ -74,6 +74,8 @@ export const CIF_STRUCT_LIMITS = {
   maxSites: 10_000,
   maxExpandedAtoms: 200_000,
   maxCellLength: 1000,
+  /** Smallest spacing of the (100), (010), (001) lattice planes, Å: no crystal is thinner, and the periodic-image loops of the descriptors grow with 1 / spacing. */
+  minPlaneSpacing: 0.5,
   maxCoordinate: 1e4,
 } as const;
 
@@ -97,8 +99,9 @@ function requiredItemNumber(b: CifBlock, tag: string, path: string): [number, nu
 }
 
 /**
- * Read and validate the cell: lengths in (0, 1000] Å, angles in (0, 180) degrees, and a
- * positive volume (angles that cannot close a cell are rejected).
+ * Read and validate the cell: lengths in (0, 1000] Å, angles in (0, 180) degrees, a positive
+ * volume (angles that cannot close a cell are rejected) and lattice planes at least
+ * `minPlaneSpacing` apart.
  */
 function readCell(b: CifBlock, path: string): CellParams {
   const lens: number[] = [];
@@ -117,6 +120,11 @@ function readCell(b: CifBlock, path: string): CellParams {
   }
   const cell = { a: lens[0], b: lens[1], c: lens[2], alpha: angs[0], beta: angs[1], gamma: angs[2] };
   if (!(volumeFactor(cell) > 1e-6)) throw cifError(path, lastLine, 'cell angles do not form a cell (volume <= 0)');
+  const r = Math.PI / 180;
+  const spacing = Math.min(...lens.map((l, k) => (l * Math.sqrt(volumeFactor(cell))) / Math.sin(angs[k] * r)));
+  if (spacing < CIF_STRUCT_LIMITS.minPlaneSpacing) {
+    throw cifError(path, lastLine, `cell lattice planes ${spacing.toPrecision(3)} Å apart: below ${CIF_STRUCT_LIMITS.minPlaneSpacing} Å, not a crystal`);
+  }
   return cell;
 }
 

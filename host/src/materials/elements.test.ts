@@ -35,7 +35,7 @@ test('table is internally consistent', () => {
   }
 });
 
-test('every element in the OBELiX training compositions is in the table', { skip: !existsSync(`${OBELIX_DIR}train.csv`) }, () => {
+test('every element in the OBELiX training compositions is in the table', { skip: existsSync(`${OBELIX_DIR}train.csv`) ? false : `OBELiX data not found at ${OBELIX_DIR}` }, () => {
   const seen = new Set<string>();
   for (const r of loadObelixTrain()) for (const e of parseComposition(r.trueComposition).keys()) seen.add(e);
   assert.equal(seen.size, 54);

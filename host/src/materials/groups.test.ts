@@ -21,7 +21,7 @@ test('union-find grouping links shared DOIs (incl. multi-DOI fields) and identic
   assert.deepEqual(splitDois(' 10.1/X | |10.2/y'), ['10.1/x', '10.2/y']);
 });
 
-test('OBELiX training split: 124 groups; 5 grouped folds, balanced and seed-deterministic', { skip: !haveData }, () => {
+test('OBELiX training split: 124 groups; 5 grouped folds, balanced and seed-deterministic', { skip: haveData ? false : `OBELiX data not found at ${OBELIX_DIR}` }, () => {
   const rows = loadObelixTrain();
   assert.equal(rows.length, 478);
   const { groupOf, nGroups } = groupRows(rows);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CellParams, ExpandedAtom, Vec3 } from './cif.ts';
 import { COULOMB_EV_A, erfc, ewaldPotentials } from './ewald.ts';
-import { anionPackingFraction, BV_B, bondValenceSum, bvseLandscape, formalCharges, LI_BV_R0, liNetwork, liSiteEnergies, physicsOfAtoms } from './physics.ts';
+import { anionPackingFraction, BV_B, bondValenceSum, bvseLandscape, formalCharges, LI_BV_R0, liNetwork, liSiteEnergies, physicsOfAtoms, PHYSICS_MAX_ATOMS } from './physics.ts';
 import { PeriodicUnionFind, rank } from './percolate.ts';
 import { featureNames, featureRow, type MaterialRow } from './features.ts';
 
@@ -123,4 +123,13 @@ test('feature rows carry the physics groups in order, NaN when a structure has n
   assert.equal(x.length, names.length);
   assert.deepEqual(x.slice(-3), [p.anionPacking, p.ewaldLiMean, p.ewaldLiSpread]);
   assert.ok(featureRow(row, spec, { ...s, physics: undefined }).slice(-3).every(Number.isNaN));
+});
+
+test('a cell of more than PHYSICS_MAX_ATOMS atoms gets missing (NaN) descriptors at once instead of quadratic pair loops', () => {
+  const cell: CellParams = { a: 60, b: 60, c: 60, alpha: 90, beta: 90, gamma: 90 };
+  const atoms: ExpandedAtom[] = Array.from({ length: PHYSICS_MAX_ATOMS + 1 }, (_, i) => ({
+    element: i % 2 ? 'Cl' : 'Li', oxidationState: i % 2 ? -1 : 1, frac: [(i % 13) / 13, ((i * 7) % 17) / 17, ((i * 3) % 19) / 19] as Vec3, occupancy: 1, site: i,
+  }));
+  const p = physicsOfAtoms(atoms, cell);
+  assert.ok(Object.values(p).every((v) => Number.isNaN(v)), JSON.stringify(p)); // a computed cell gives a finite packing fraction
 });

@@ -337,8 +337,17 @@ export function physicsFeatures(cif: CifStructure): PhysicsFeatures {
   return physicsOfAtoms(atoms, cif.cell);
 }
 
-/** {@link physicsFeatures} on an already expanded cell. Never throws for a valid cell. */
+/** Expanded cells with more atoms get no physics descriptors (all NaN: missing); OBELiX's largest has 344. */
+export const PHYSICS_MAX_ATOMS = 2000;
+
+/**
+ * {@link physicsFeatures} on an already expanded cell. Never throws for a valid cell; a cell of more
+ * than {@link PHYSICS_MAX_ATOMS} atoms (the pair loops grow with its square) gets all-NaN descriptors.
+ */
 export function physicsOfAtoms(atoms: readonly ExpandedAtom[], cell: CellParams): PhysicsFeatures {
+  if (atoms.length > PHYSICS_MAX_ATOMS) {
+    return { bvBarrier1d: NaN, bvBarrier3d: NaN, ewaldLiMean: NaN, ewaldLiSpread: NaN, liPerc1d: NaN, liPerc3d: NaN, liLiCn: NaN, anionPacking: NaN };
+  }
   let b1 = NaN, b3 = NaN;
   if (atoms.some((a) => isAnionAtom(a) && a.element in LI_BV_R0)) {
     const r = bvseLandscape(atoms, cell);

@@ -127,7 +127,8 @@ async function exchange(client: MqttClient, cmd: CommandPayload, replyTopic: str
     const reply = await Promise.race([got, timeout]);
     const roundTripMs = performance.now() - t0;
     if (!reply.ok) {
-      const why = reply.error ?? fwStatusMessage(reply.status);
+      // eslint-disable-next-line no-control-regex
+      const why = (reply.error ?? fwStatusMessage(reply.status)).replace(/[\u0000-\u001f\u007f]/g, '?'); // device text: one line
       throw new CommandError('E_CMD_DEVICE', `${who} refused ${cmd.op}: ${why} (status ${reply.status})`, reply);
     }
     return { reply, roundTripMs };

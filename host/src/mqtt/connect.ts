@@ -15,6 +15,25 @@ export function unreachable(url: string, timeoutMs: number, last?: Error): Broke
   return new BrokerError('E_BROKER_UNREACHABLE', `broker ${url} does not answer (no CONNACK within ${timeoutMs} ms${why})`, url);
 }
 
+/** URL schemes mqtt.js connects with. */
+export const BROKER_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ws:', 'wss:'] as const;
+
+/**
+ * Checks that `url` is a broker URL mqtt.js can use (scheme://host[:port]).
+ * @throws {BrokerError} `E_BROKER_URL` naming the URL and the accepted schemes.
+ */
+export function checkBrokerUrl(url: string): void {
+  let u: URL | undefined;
+  try {
+    u = new URL(url);
+  } catch {
+    u = undefined;
+  }
+  if (!u || !(BROKER_SCHEMES as readonly string[]).includes(u.protocol) || u.hostname === '') {
+    throw new BrokerError('E_BROKER_URL', `broker URL '${url.slice(0, 200)}' is not scheme://host[:port] with a scheme of ${BROKER_SCHEMES.map((s) => s.slice(0, -1)).join(', ')}`, url);
+  }
+}
+
 /** Options for {@link connectWithDeadline}. */
 export interface DeadlineOptions {
   timeoutMs: number;
@@ -28,9 +47,11 @@ export interface DeadlineOptions {
  * @throws {BrokerError} `E_BROKER_UNREACHABLE` after `timeoutMs` without a CONNACK (the client is
  *   then ended), `E_BROKER_REFUSED` at once if the broker refuses the connection (the message ends
  *   with `(reason code N)`, also in `reasonCode`), `E_BROKER_TLS` at once if the TLS handshake
- *   fails (e.g. the broker's CA was not passed as `ca`).
+ *   fails (e.g. the broker's CA was not passed as `ca`), `E_BROKER_URL` at once for a URL that is
+ *   not scheme://host[:port] ({@link checkBrokerUrl}).
  */
 export function connectWithDeadline(url: string, options: IClientOptions, d: DeadlineOptions): Promise<MqttClient> {
+  checkBrokerUrl(url);
   const client = mqtt.connect(url, { connectTimeout: d.timeoutMs, reconnectPeriod: 1000, ...options });
   let last: Error | undefined;
   const onAnyError = (e: Error) => { last = e; };
