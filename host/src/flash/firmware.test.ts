@@ -19,6 +19,7 @@ import { flashFirmware, firmwarePlan, readFirmwareImage } from './firmware.ts';
 import { BootClient, FlashError, type FwInfo } from './loader.ts';
 import { IMAGE_FIRMWARE } from './frame.ts';
 import { stampWasm } from './fwfaultrun.ts';
+import { queryBoard } from './info.ts';
 
 let dir = '';
 let csv = '';
@@ -66,16 +67,11 @@ async function withSim(opts: Partial<SimOptions>, fn: (s: SimHandle, logs: strin
   }
 }
 
+/** The board's A/B firmware table (dendra info's query: HELLO, STATUS, INFO). */
 async function info(s: SimHandle): Promise<FwInfo> {
-  const port = await openPort(s.ptyPath);
-  const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 3 });
-  try {
-    await c.hello();
-    return await c.fwInfo();
-  } finally {
-    c.close();
-    await closePort(port);
-  }
+  const fw = (await queryBoard(s.ptyPath, { timeoutMs: 500, retries: 3 })).firmware;
+  if (!fw) throw new Error('the board has no firmware slot table (INFO refused)');
+  return fw;
 }
 
 async function rejectsWith(p: Promise<unknown>, code: string, fwStatus?: number): Promise<FlashError> {

@@ -22,9 +22,10 @@ import { loadBoard } from '../sim/board.ts';
 import { readFwSlot, FwState } from '../sim/bootrom.ts';
 import { FlashFile } from '../sim/flashfile.ts';
 import { mulberry32 } from '../sim/linefaults.ts';
-import { flashModel, openPort, closePort, serialTransport } from './flash.ts';
+import { flashModel } from './flash.ts';
 import { flashFirmware } from './firmware.ts';
-import { BootClient, FlashError, type FwInfo } from './loader.ts';
+import { FlashError, type FwInfo } from './loader.ts';
+import { queryBoard } from './info.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -90,16 +91,11 @@ export function buildFirmwareVariants(dir: string, csv: string, factoryPath: str
 /** Tally of the firmware runs. */
 export const fwTally = { runs: 0, newRunning: 0, oldRunning: 0, rolledBack: 0, powerCuts: 0, resets: 0, corrupted: 0, bricked: 0, badConfirmed: 0 };
 
+/** The board's A/B firmware table (dendra info's query: HELLO, STATUS, INFO). */
 async function info(s: SimHandle): Promise<FwInfo> {
-  const port = await openPort(s.ptyPath);
-  const c = new BootClient(serialTransport(port), { timeoutMs: 300, retries: 8 });
-  try {
-    await c.hello();
-    return await c.fwInfo();
-  } finally {
-    c.close();
-    await closePort(port);
-  }
+  const fw = (await queryBoard(s.ptyPath, { timeoutMs: 300, retries: 8 })).firmware;
+  if (!fw) throw new Error('the board has no firmware slot table (INFO refused)');
+  return fw;
 }
 
 async function alive(s: SimHandle, n: number): Promise<boolean> {
