@@ -10,7 +10,8 @@ import { fwStatusMessage } from '../status.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-interface EngineExports {
+/** The exports of build/engine.wasm (firmware/assembly/engine.ts). */
+export interface EngineExports {
   memory: WebAssembly.Memory;
   engineAlloc(size: number): number;
   modelLoad(model: number, len: number, arena: number, cap: number): number;
@@ -67,7 +68,11 @@ export interface RawEngine {
 
 const modules = new Map<string, WebAssembly.Module>();
 
-async function instantiateEngine(simd: boolean): Promise<EngineExports> {
+/**
+ * A fresh instance of the engine build (reference or SIMD kernels); the compiled module is cached.
+ * @throws DendraError `E_BUILD` when the build is missing; an abort inside it throws `E_TRAP`.
+ */
+export async function instantiateEngine(simd: boolean): Promise<EngineExports> {
   const file = enginePath(simd);
   if (!existsSync(file)) throw new DendraError('E_BUILD', `${file} is missing: run make build`);
   let mod = modules.get(file);

@@ -4,24 +4,9 @@
  * prepare) on the other model's RAM window. Measured on the firmware's own interpreter
  * (build/engine.wasm, the same code as the board's), in Node's WebAssembly, against one inference.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { DendraError } from '../errors.ts';
-
-/** Exports of build/engine.wasm used here. */
-interface EngineX {
-  memory: WebAssembly.Memory;
-  engineAlloc(n: number): number;
-  modelLoad(p: number, n: number, arena: number, cap: number): number;
-  modelInvoke(): number;
-  modelArenaBytes(): number;
-  modelInputPtr(): number;
-  modelInputBytes(): number;
-  modelOutputPtr(): number;
-  modelOutputBytes(): number;
-}
+import { instantiateEngine } from '../engine/engine.ts';
 
 /** Median microseconds per call of each step, arenas, and whether swapping changed an output. */
 export interface SwapCost {
@@ -36,8 +21,6 @@ export interface SwapCost {
   iterations: number;
 }
 
-const ENGINE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build/engine.wasm');
-
 function median(a: number[]): number {
   const s = [...a].sort((x, y) => x - y);
   return s[Math.floor(s.length / 2)];
@@ -51,11 +34,7 @@ function median(a: number[]): number {
  *   refuses a model (its status in the message).
  */
 export async function measureSwap(grid: Uint8Array, pack: Uint8Array, iterations = 200, arenaCap = 65536): Promise<SwapCost> {
-  if (!existsSync(ENGINE)) throw new DendraError('E_BUILD', `${ENGINE} is missing: run node firmware/build.mjs`);
-  const inst = await WebAssembly.instantiate(await WebAssembly.compile(readFileSync(ENGINE)), {
-    env: { abort: () => { throw new DendraError('E_TRAP', 'engine aborted'); } },
-  });
-  const x = inst.exports as unknown as EngineX;
+  const x = await instantiateEngine(false);
   const arena = x.engineAlloc(arenaCap);
   const wins = [grid, pack].map((m) => {
     const p = x.engineAlloc(m.length);
