@@ -56,8 +56,8 @@ export function ablationSteps(o: AblationOptions): number {
   return (o.variants ?? ablationVariants()).length * o.seeds * 5 * o.kinds.length;
 }
 
-/** Seed-averaged absolute error per row. */
-function absErrors(truth: readonly number[], preds: readonly number[][]): number[] {
+/** Seed-averaged absolute error per row (`preds`: one prediction array per seed). Never throws. */
+export function absErrors(truth: readonly number[], preds: readonly number[][]): number[] {
   return truth.map((t, i) => preds.reduce((s, p) => s + Math.abs(p[i] - t), 0) / preds.length);
 }
 

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitArrhenius, fromPoint, K_B_EV, ROOM_T, sigmaAt } from './arrhenius.ts';
-import { arrheniusFields } from '../cli/commands/materials-arrhenius.ts';
+import { activationEnergies, arrheniusFields } from '../cli/commands/materials-arrhenius.ts';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OBELIX_DIR } from './obelix.ts';
+import { bvseBarrierEv } from './bvse-ev.ts';
+import { expandSites, readCif } from './cif.ts';
 
 test('Ea = 0.2 eV triples sigma*T between 25 and 75 °C (hand: exp(0.2/kB (1/298.15 - 1/348.15)) = 3.058)', () => {
   const p = { eaEv: 0.2, a: 1e4 };
@@ -24,9 +30,32 @@ test('fit recovers Ea and A from a noiseless series, and a point plus Ea reprodu
 test('predict fields: sigma at T from Ea; without Ea only room temperature is known', () => {
   const w = arrheniusFields(-3, 0.3, 333.15);
   assert.equal(w.activationEnergyEv, 0.3);
+  assert.equal(w.activationEnergySource, 'column');
+  assert.equal(arrheniusFields(-3, 0.3, 333.15, 'bvse').activationEnergySource, 'bvse');
   assert.ok(w.log10SigmaAtT! > -3, 'warmer is more conductive');
   const n = arrheniusFields(-3, undefined, 333.15);
   assert.equal(n.activationEnergyEv, null);
+  assert.equal(n.activationEnergySource, null);
   assert.equal(n.log10SigmaAtT, null);
   assert.equal(arrheniusFields(-3, undefined, ROOM_T).log10SigmaAtT, -3);
+});
+
+test('activationEnergies: the Ea column wins, else the softBV barrier of the row CIF, else absent', (t) => {
+  const src = join(OBELIX_DIR, 'cifs', '122.cif');
+  if (!existsSync(src)) { t.skip(`no OBELiX CIF at ${src}`); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'dendra-ea-'));
+  copyFileSync(src, join(dir, '122.cif'));
+  copyFileSync(src, join(dir, 'col.cif'));
+  writeFileSync(join(dir, 'bad.cif'), 'data_x\n_cell_length_a oops\n');
+  const csv = join(dir, 'x.csv');
+  writeFileSync(csv, 'ID,Reduced Composition,Ea (eV)\n122,Li6PS5Cl,\ncol,Li6PS5Cl,0.31\nnone,Li6PS5Cl,\nbad,Li6PS5Cl,\n');
+  const warned: string[] = [];
+  const ea = activationEnergies(csv, ['122', 'col', 'none', 'bad'], dir, (id) => warned.push(id));
+  assert.deepEqual(ea.get('col'), { ev: 0.31, source: 'column' });
+  const cif = readCif(src);
+  assert.deepEqual(ea.get('122'), { ev: bvseBarrierEv(expandSites(cif), cif.cell)!.barrier3d, source: 'bvse' });
+  assert.equal(ea.has('none'), false);
+  assert.equal(ea.has('bad'), false);
+  assert.deepEqual(warned, ['bad']);
+  assert.equal(activationEnergies(csv, ['122'], undefined, () => {}).has('122'), false, 'no --cifs: no structural estimate');
 });

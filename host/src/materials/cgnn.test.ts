@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fitNodeScaler, makeBatch, NODE_PROPS, prepareGraphs, type PreparedGraph } from './cgnn-data.ts';
 import {
-  batchTensors, censoredLossTensor, DEFAULT_CGNN, disposeBatch, disposeCgnnParams, initCgnnBackend, initCgnnParams, pooled, trainCgnn,
+  batchTensors, censoredLossTensor, DEFAULT_CGNN, disposeBatch, disposeCgnnParams, forward, initCgnnBackend, initCgnnParams, pooled, trainCgnn,
 } from './cgnn.ts';
 import { meanCensoredLoss } from './censored.ts';
 import { mulberry32 } from '../random.ts';
@@ -23,7 +23,7 @@ function synthetic(n: number, seed: number): PreparedGraph {
     for (let k = 1; k <= Math.min(3, n - 1); k++) { const j = (i + k) % n; src.push(i); dst.push(j); w.push(occupancy[i] * occupancy[j]); }
   }
   return {
-    nNodes: n, props: Float32Array.from({ length: n * P }, () => r() * 4), occupancy,
+    nNodes: n, props: Float32Array.from({ length: n * P }, () => r() * 4), occupancy, multiplicity: new Float32Array(n).fill(1),
     src: Int32Array.from(src), dst: Int32Array.from(dst), edgeWeight: Float32Array.from(w),
     edgeFeatures: Float32Array.from({ length: src.length * G }, () => r()), nGaussians: G,
   };
@@ -81,4 +81,50 @@ test('a short training run on ~20 crystals lowers the training loss', async () =
   const first = m.trainLoss[0], last = Math.min(...m.trainLoss.slice(-3));
   assert.ok(last < first * 0.8, `loss ${first} -> ${last}`);
   disposeCgnnParams(m.params);
+});
+
+test('global state: a crystal predicts the same alone and in a batch, the state moves the output, a missing state is refused', async () => {
+  await initCgnnBackend();
+  const graphs = [synthetic(5, 11), synthetic(7, 12), synthetic(4, 13)];
+  const states = [[0.1, 0.9, 0.5], [0.7, 0.2, 0.3], [1, 0, 0.4]];
+  const scaler = fitNodeScaler(graphs);
+  const cfg = { ...DEFAULT_CGNN, hidden: 8 };
+  const p = initCgnnParams(cfg, G, 3);
+  assert.deepEqual(p.W1.shape, [16, 8], 'head takes [pooled, state embedding]');
+  const alone = batchTensors(makeBatch([graphs[1]], scaler), [states[1]]);
+  const batch = batchTensors(makeBatch(graphs, scaler), states);
+  const other = batchTensors(makeBatch([graphs[1]], scaler), [states[2]]);
+  const a = tf.tidy(() => forward(p, alone, cfg)).dataSync()[0];
+  const b = tf.tidy(() => forward(p, batch, cfg)).dataSync()[1];
+  const c = tf.tidy(() => forward(p, other, cfg)).dataSync()[0];
+  assert.ok(Math.abs(a - b) < 1e-5, `${a} vs ${b}`);
+  assert.notEqual(a, c, 'a different state vector gives a different prediction');
+  const bare = batchTensors(makeBatch([graphs[1]], scaler));
+  assert.throws(() => tf.tidy(() => forward(p, bare, cfg)), /no state/);
+  assert.throws(() => batchTensors(makeBatch(graphs, scaler), states.slice(0, 2)), /2 state rows for 3 crystals/);
+  for (const t of [alone, batch, other, bare]) disposeBatch(t);
+  disposeCgnnParams(p);
+});
+
+test('orbit reduction: one node per CIF site pools to the same crystal vector as the full cell', { skip: existsSync(join(OBELIX_DIR, 'cifs')) ? false : `OBELiX CIFs not found under ${OBELIX_DIR}` }, async () => {
+  await initCgnnBackend();
+  const dir = join(OBELIX_DIR, 'cifs');
+  const ids = readdirSync(dir).filter((f) => f.endsWith('.cif')).sort().slice(0, 30).map((f) => f.slice(0, -4));
+  // every neighbour inside the cutoff is kept, so no tie at the k-th neighbour can differ between orbit members
+  const opt = { cutoff: 4, nGaussians: G, maxNeighbors: 10_000 };
+  const full = prepareGraphs(ids, dir, { ...opt, reduce: false });
+  const red = prepareGraphs(ids, dir, opt);
+  const pick = full.map((g, i) => [g, red[i]] as const).filter(([f, r]) => f.nNodes <= 200 && r.nNodes * 2 <= f.nNodes).slice(0, 3);
+  assert.ok(pick.length >= 2, 'at least two crystals whose sites have multiplicity > 1');
+  const cfg = { ...DEFAULT_CGNN, hidden: 8, maxNeighbors: 12 };
+  const p = initCgnnParams(cfg, G);
+  for (const [f, r] of pick) {
+    assert.equal(r.multiplicity.reduce((a, b) => a + b, 0), f.nNodes, 'multiplicities add up to the atoms of the cell');
+    const scaler = fitNodeScaler([f]);
+    const tf1 = batchTensors(makeBatch([f], scaler)), tr1 = batchTensors(makeBatch([r], scaler));
+    const a = tf.tidy(() => pooled(p, tf1, cfg)).dataSync(), b = tf.tidy(() => pooled(p, tr1, cfg)).dataSync();
+    a.forEach((v, k) => assert.ok(Math.abs(v - b[k]) < 1e-4 * (1 + Math.abs(v)), `${f.nNodes} -> ${r.nNodes} nodes, component ${k}: ${v} vs ${b[k]}`));
+    disposeBatch(tf1); disposeBatch(tr1);
+  }
+  disposeCgnnParams(p);
 });

@@ -11,7 +11,8 @@
  *   crystal (1D, and 3D), minus the grid minimum, as in softBV. Simplifications, stated plainly:
  *   one D0 for all anions (so barriers are in D0 units, not eV), no Li–cation Coulomb repulsion
  *   term, and R0, b from the conventional b = 0.37 Å table ({@link LI_BV_R0}), not softBV's own
- *   parameters.
+ *   parameters. The eV estimate with softBV parameters and repulsion (bvse-ev.ts) reuses this grid
+ *   through {@link BvseOptions} `pairs` / `repulsion`.
  * - **Ewald electrostatic site energies** of the Li sites (ewald.ts) from formal oxidation states.
  * - **Li sublattice connectivity and Li–Li distances:** the smallest Li–Li bond length at which
  *   the Li sites form an infinite network (1D and 3D; percolate.ts) and the Li–Li coordination
@@ -23,7 +24,7 @@
  */
 
 import { cellComposition, cellVolume, expandSites, type CellParams, type CifStructure, type ExpandedAtom, type Vec3 } from './cif.ts';
-import { ewaldPotentials } from './ewald.ts';
+import { erfc, ewaldPotentials } from './ewald.ts';
 import { fracToCart, latticeVectors, planeSpacings } from './graph.ts';
 import { ionRadius, oxidationStates } from './ions.ts';
 import { PeriodicUnionFind, type Offset } from './percolate.ts';
@@ -145,8 +146,27 @@ export interface BvseOptions {
   readonly spacing?: number;
   /** Upper bound on grid points; the spacing grows to respect it (default 20,000). */
   readonly maxPoints?: number;
-  /** Li–anion interaction cutoff, Å (default 5). */
+  /** Li–anion interaction cutoff, Å (default 5; ignored when `pairs` is given). */
   readonly cutoff?: number;
+  /** Li–anion pair terms by anion element (default: {@link conventionalPairs}, energies in D0 units). */
+  readonly pairs?: Readonly<Record<string, BvPair>>;
+  /** Li–cation repulsion terms added to the sum (default none). */
+  readonly repulsion?: readonly BvRepulsion[];
+}
+
+/**
+ * One Li–anion Morse pair term of the BVSE sum: E(r) = d0 [(m exp((a - r)/b) - 1)² - 1] for
+ * r < cutoff (Å), minimum -d0 at r = a + b ln m. a: R0 with m = 1/s_min, or Rmin with m = 1;
+ * b: softness, Å; d0: 1 (D0 units) or eV.
+ */
+export interface BvPair { readonly a: number; readonly m: number; readonly b: number; readonly d0: number; readonly cutoff: number }
+
+/** Screened Coulomb repulsion of a Li+ test ion from a framework cation: k erfc(r/rho)/r for r < cutoff (k in eV Å, occupancy included; rho, cutoff in Å). */
+export interface BvRepulsion { readonly atom: ExpandedAtom; readonly k: number; readonly rho: number; readonly cutoff: number }
+
+/** The D0-unit pair terms of the descriptor columns: R0 of {@link LI_BV_R0}, b = {@link BV_B}, m = {@link BV_COORDINATION}. */
+export function conventionalPairs(cutoff = 5): Record<string, BvPair> {
+  return Object.fromEntries(Object.entries(LI_BV_R0).map(([el, r0]) => [el, { a: r0, m: BV_COORDINATION, b: BV_B, d0: 1, cutoff }]));
 }
 
 /**
@@ -154,18 +174,26 @@ export interface BvseOptions {
  * @throws RangeError when the structure has no anion with a Li bond-valence parameter.
  */
 export function bvseLandscape(atoms: readonly ExpandedAtom[], cell: CellParams, o: BvseOptions = {}): BvseResult {
-  const cutoff = o.cutoff ?? 5, maxPoints = o.maxPoints ?? 20_000;
-  const anions = atoms.filter((a) => isAnionAtom(a) && a.element in LI_BV_R0);
+  const pairs = o.pairs ?? conventionalPairs(o.cutoff ?? 5), maxPoints = o.maxPoints ?? 20_000;
+  const anions = atoms.filter((a) => isAnionAtom(a) && a.element in pairs);
   if (anions.length === 0) throw new RangeError('no anion with a Li bond-valence parameter');
+  const rep = o.repulsion ?? [];
+  const cutoff = Math.max(...anions.map((a) => pairs[a.element].cutoff), ...rep.map((r) => r.cutoff));
   const L = latticeVectors(cell);
   const len = L.map((v) => Math.hypot(...v));
   let spacing = o.spacing ?? 0.45;
   const dims = (): [number, number, number] => len.map((l) => Math.max(4, Math.ceil(l / spacing))) as [number, number, number];
   while (dims()[0] * dims()[1] * dims()[2] > maxPoints) spacing *= 1.1;
   const n = dims();
-  const bins = binImages(imagesNear(anions, cell, cutoff), cutoff);
+  const repOf = new Map(rep.map((r) => [r.atom, r]));
+  const pack = (a: ExpandedAtom): number[] => {
+    const r = repOf.get(a);
+    if (r !== undefined) return [1 / r.rho, 0, 0, r.k, r.cutoff * r.cutoff];
+    const q = pairs[a.element];
+    return [q.a, q.m, q.b, a.occupancy * q.d0, q.cutoff * q.cutoff];
+  };
+  const bins = binImages(imagesNear([...anions, ...repOf.keys()], cell, cutoff), cutoff, pack);
   const energy = new Float64Array(n[0] * n[1] * n[2]);
-  const c2 = cutoff * cutoff;
   for (let i = 0, idx = 0; i < n[0]; i++) {
     for (let j = 0; j < n[1]; j++) {
       for (let k = 0; k < n[2]; k++, idx++) {
@@ -177,12 +205,17 @@ export function bvseLandscape(atoms: readonly ExpandedAtom[], cell: CellParams, 
             for (let d2 = -1; d2 <= 1; d2++) {
               const list = bins.map.get(binKey(b[0] + d0, b[1] + d1, b[2] + d2));
               if (list === undefined) continue;
-              for (let m = 0; m < list.length; m += 5) {
+              for (let m = 0; m < list.length; m += IMAGE_STRIDE) {
                 const dx = list[m] - p[0], dy = list[m + 1] - p[1], dz = list[m + 2] - p[2];
                 const d2s = dx * dx + dy * dy + dz * dz;
-                if (d2s >= c2) continue;
-                const x = Math.exp((list[m + 3] - Math.sqrt(d2s)) / BV_B) * BV_COORDINATION - 1;
-                e += list[m + 4] * (x * x - 1);
+                if (d2s >= list[m + 7]) continue;
+                if (list[m + 4] === 0) {
+                  const r = Math.sqrt(d2s);
+                  e += (list[m + 6] * erfc(r * list[m + 3])) / r;
+                  continue;
+                }
+                const x = Math.exp((list[m + 3] - Math.sqrt(d2s)) / list[m + 5]) * list[m + 4] - 1;
+                e += list[m + 6] * (x * x - 1);
               }
             }
           }
@@ -198,8 +231,11 @@ function binKey(a: number, b: number, c: number): number {
   return ((a + 512) * 1024 + (b + 512)) * 1024 + (c + 512);
 }
 
-/** Anion images in cubic bins of side `size` Å: x, y, z, R0, occupancy packed per image. */
-function binImages(ims: readonly { cart: Vec3; atom: ExpandedAtom }[], size: number): { origin: Vec3; map: Map<number, number[]> } {
+/** Numbers per image in a bin: x, y, z, a, m, b, occupancy x d0, cutoff² (repulsion: m = 0, a = 1/rho, weight k). */
+const IMAGE_STRIDE = 8;
+
+/** Anion images in cubic bins of side `size` Å, {@link IMAGE_STRIDE} numbers per image. */
+function binImages(ims: readonly { cart: Vec3; atom: ExpandedAtom }[], size: number, pack: (a: ExpandedAtom) => number[]): { origin: Vec3; map: Map<number, number[]> } {
   const origin: Vec3 = [Infinity, Infinity, Infinity];
   for (const m of ims) for (let a = 0; a < 3; a++) origin[a] = Math.min(origin[a], m.cart[a] - size);
   const map = new Map<number, number[]>();
@@ -207,7 +243,7 @@ function binImages(ims: readonly { cart: Vec3; atom: ExpandedAtom }[], size: num
     const key = binKey(...([0, 1, 2].map((a) => Math.floor((m.cart[a] - origin[a]) / size)) as [number, number, number]));
     let list = map.get(key);
     if (list === undefined) map.set(key, (list = []));
-    list.push(m.cart[0], m.cart[1], m.cart[2], LI_BV_R0[m.atom.element], m.atom.occupancy);
+    list.push(m.cart[0], m.cart[1], m.cart[2], ...pack(m.atom));
   }
   return { origin, map };
 }

@@ -13,6 +13,8 @@
  * (a fully shorted row is bypassed). Each cell reports per cycle: peak and RMS current density,
  * max/min voltage, mean/max temperature, measured interfacial resistance and end-of-cycle SOC,
  * and labels: the cycle of dendrite initiation and of short (1-based; null if not reached).
+ * An `electrolyteOverride` replaces the preset's sigmaRef, sigmaRefK and eaEv (bulk conductivity,
+ * interfacial and exchange-current temperature dependence); the result records it in `conduction`.
  * Cell-to-cell variation is log-normal on the initiation time scale, CCD, exchange current,
  * growth rate and thermal resistance. Same config and seed give identical output.
  * Invalid configuration throws RangeError.
@@ -52,6 +54,35 @@ export interface PackConfig {
   variation?: number;
   /** false disables initiation and shorts (impedance-only studies). Default true. */
   dendrites?: boolean;
+  /** Conduction parameters replacing the preset's (e.g. a material from `materials predict --json`). */
+  electrolyteOverride?: ElectrolyteOverride;
+}
+
+/** Bounds accepted for an {@link ElectrolyteOverride}. */
+export const OVERRIDE_BOUNDS = { sigmaMin: 1e-20, sigmaMax: 1, eaMin: 0.01, eaMax: 3 } as const;
+
+/** Material-derived conduction parameters that replace the preset's sigmaRef, sigmaRefK and eaEv. */
+export interface ElectrolyteOverride {
+  /** Ionic conductivity at sigmaRefK, S/cm ({@link OVERRIDE_BOUNDS}). */
+  sigmaRef: number;
+  /** Temperature of sigmaRef, K (100..1000). */
+  sigmaRefK: number;
+  /** Conduction activation energy, eV ({@link OVERRIDE_BOUNDS}). */
+  eaEv: number;
+  /** Provenance recorded in the result (material ID, source file, where Ea came from). */
+  material?: { id: string; file?: string; eaSource: string };
+}
+
+/** The preset with `o`'s conduction parameters (the preset itself when `o` is undefined). */
+export function applyOverride(e: Electrolyte, o: ElectrolyteOverride | undefined): Electrolyte {
+  return o === undefined ? e : { ...e, sigmaRef: o.sigmaRef, sigmaRefK: o.sigmaRefK, eaEv: o.eaEv };
+}
+
+function checkOverride(o: ElectrolyteOverride): void {
+  const b = OVERRIDE_BOUNDS;
+  if (!(o.sigmaRef >= b.sigmaMin && o.sigmaRef <= b.sigmaMax)) throw new RangeError(`electrolyteOverride.sigmaRef must be in ${b.sigmaMin}..${b.sigmaMax} S/cm, got ${o.sigmaRef}`);
+  if (!(o.sigmaRefK >= 100 && o.sigmaRefK <= 1000)) throw new RangeError(`electrolyteOverride.sigmaRefK must be in 100..1000 K, got ${o.sigmaRefK}`);
+  if (!(o.eaEv >= b.eaMin && o.eaEv <= b.eaMax)) throw new RangeError(`electrolyteOverride.eaEv must be in ${b.eaMin}..${b.eaMax} eV, got ${o.eaEv}`);
 }
 
 /** One simulated cell: position, hidden parameters, labels and telemetry. */
@@ -63,12 +94,15 @@ export interface CellResult extends CellStatic {
 
 /** A simulated pack. */
 export interface PackResult {
-  config: Required<Omit<PackConfig, 'ambient' | 'instability' | 'stackPressureMPa'>> & {
+  config: Required<Omit<PackConfig, 'ambient' | 'instability' | 'stackPressureMPa' | 'electrolyteOverride'>> & {
     ambient: AmbientParams;
     instability: number;
     stackPressureMPa: number;
+    electrolyteOverride?: ElectrolyteOverride;
   };
   electrolyteName: string;
+  /** Conduction parameters the run used (the preset's, or the override's) and their material, if any. */
+  conduction: { sigmaRef: number; sigmaRefK: number; eaEv: number; material: ElectrolyteOverride['material'] | null };
   /** CCD of the preset at the ambient mean temperature and the stack pressure, mA/cm^2. */
   ccdNominal: number;
   cells: CellResult[];
@@ -112,8 +146,10 @@ export function resolveConfig(partial: Partial<PackConfig>): PackResult['config'
     seasonalSwingC: c.ambient?.seasonalSwingC ?? 8 * swing,
   };
   for (const [k, v] of Object.entries(ambient)) if (!Number.isFinite(v)) throw new RangeError(`ambient.${k} must be finite`);
+  if (c.electrolyteOverride !== undefined) checkOverride(c.electrolyteOverride);
   return { series: c.series, parallel: c.parallel, electrolyte: c.electrolyte, duty: c.duty, cycles: c.cycles, seed: c.seed,
-    currentDensity: c.currentDensity, stackPressureMPa: p, ambient, instability: s, variation, dendrites: c.dendrites ?? true };
+    currentDensity: c.currentDensity, stackPressureMPa: p, ambient, instability: s, variation, dendrites: c.dendrites ?? true,
+    ...(c.electrolyteOverride === undefined ? {} : { electrolyteOverride: c.electrolyteOverride }) };
 }
 
 /** Draws the hidden per-cell parameters and grid neighbours. */
@@ -223,7 +259,7 @@ function runCycle(cells: CellState[], cfg: PackResult['config'], e: Electrolyte,
  */
 export function simulatePack(partial: Partial<PackConfig> = {}): PackResult {
   const cfg = resolveConfig(partial);
-  const e = electrolyte(cfg.electrolyte);
+  const e = applyOverride(electrolyte(cfg.electrolyte), cfg.electrolyteOverride);
   const root = new Rng(cfg.seed);
   const cells = makeCells(cfg, e, root.fork('cells'));
   const rngs = { duty: root.fork('duty'), noise: root.fork('noise') };
@@ -234,7 +270,8 @@ export function simulatePack(partial: Partial<PackConfig> = {}): PackResult {
   const ccdNominal = criticalCurrentDensity(e, cfg.ambient.meanC + 273.15, cfg.stackPressureMPa);
   return {
     config: cfg,
-    electrolyteName: e.name,
+    electrolyteName: cfg.electrolyteOverride?.material ? `${e.name} with material ${cfg.electrolyteOverride.material.id}` : e.name,
+    conduction: { sigmaRef: e.sigmaRef, sigmaRefK: e.sigmaRefK, eaEv: e.eaEv, material: cfg.electrolyteOverride?.material ?? null },
     ccdNominal,
     cells: cells.map((c) => ({ ...c.s, initiationCycle: c.initiationCycle, shortCycle: c.shortCycle, series: c.series })),
   };

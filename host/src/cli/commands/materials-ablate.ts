@@ -2,11 +2,10 @@
  * `dendra materials ablate`: what each physics descriptor group adds under grouped CV on the CIF
  * subset (paired against the no-physics features on the same folds and seeds).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '../run.ts';
-import { InputError, UsageError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
+import { mergeCardSection, readReport } from './materials-common.ts';
 import { MODEL_KINDS, DEFAULT_CONFIG, type ModelKind } from '../../materials/baselines.ts';
 import { OBELIX_DIR } from '../../materials/obelix.ts';
 
@@ -15,24 +14,8 @@ interface AblateOpts { seeds: string; models: string; data: string; from?: strin
 /** Saved output of `ablate --json`. */
 interface AblationReport { seconds: number; seeds: number; rows: number; ablation: import('../../materials/ablation.ts').AblationRow[] }
 
-function readReport(path: string): AblationReport {
-  try {
-    const r = JSON.parse(readFileSync(path, 'utf8')) as AblationReport;
-    if (!Array.isArray(r.ablation) || typeof r.seeds !== 'number') throw new Error('not the output of materials ablate --json');
-    return r;
-  } catch (e) {
-    throw new InputError('E_READ', `${path}: ${e instanceof Error ? e.message : String(e)}`, path);
-  }
-}
-
-/** Merge the ablation into `<dir>/materials.card.json` (field `ablation`). */
-function writeCard(dir: string, r: AblationReport): string {
-  const path = join(dir, 'materials.card.json');
-  if (!existsSync(path)) throw new InputError('E_MODEL', `${path}: no card (run 'dendra materials train' first)`, path);
-  const card = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  card.ablation = { protocol: 'grouped 5-fold CV, CIF subset, paired against no physics descriptors on the same folds and seeds', ...r };
-  writeFileSync(path, JSON.stringify(card, null, 2) + '\n');
-  return path;
+function isAblationReport(r: unknown): r is AblationReport {
+  return typeof r === 'object' && r !== null && Array.isArray((r as AblationReport).ablation) && typeof (r as AblationReport).seeds === 'number';
 }
 
 function parseKinds(s: string): ModelKind[] {
@@ -54,8 +37,10 @@ export function registerMaterialsAblate(m: Command): void {
     .option('--json', 'print the rows as JSON')
     .action(action(async (opts: AblateOpts) => {
       const { formatAblation } = await import('../../materials/ablation.ts');
-      const report = opts.from !== undefined ? readReport(opts.from) : await compute(opts);
-      const card = opts.card !== undefined ? writeCard(opts.card, report) : null;
+      const report = opts.from !== undefined ? readReport(opts.from, isAblationReport, 'materials ablate --json') : await compute(opts);
+      const card = opts.card !== undefined
+        ? mergeCardSection(opts.card, 'ablation', { protocol: 'grouped 5-fold CV, CIF subset, paired against no physics descriptors on the same folds and seeds', ...report })
+        : null;
       if (opts.json) return printJson(report);
       for (const line of formatAblation(report.ablation)) console.log(line);
       console.log(`(grouped 5-fold CV, CIF subset n=${report.rows}, ${report.seeds} seeds; ΔMAE < 0 means the descriptors help; 95% paired bootstrap CIs; ${report.seconds.toFixed(0)} s)`);

@@ -1,14 +1,18 @@
 /**
  * Arrhenius physics on the CLI: `dendra materials arrhenius <series.csv>` fits Ea and A per
  * material from a temperature series, and {@link readEaColumn} / {@link arrheniusFields} give
- * `dendra materials predict` its activation-energy outputs.
+ * `dendra materials predict` its activation-energy outputs ({@link activationEnergies}: the CSV's
+ * Ea column, else the softBV barrier of the row's CIF).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action, printJson } from '../run.ts';
 import { InputError } from '../../errors.ts';
 import { fitArrhenius, fromPoint, ROOM_T, sigmaAt, type SeriesPoint } from '../../materials/arrhenius.ts';
 import { parseCsv } from '../../materials/obelix.ts';
+import { expandSites, readCif } from '../../materials/cif.ts';
+import { bvseBarrierEv } from '../../materials/bvse-ev.ts';
 
 /** Header names recognised as an activation-energy column (eV). */
 const EA_HEADER = /^(ea|activation energy)\b.*\(?ev\)?/i;
@@ -44,11 +48,54 @@ export function readEaColumn(path: string): Map<string, number> {
   return out;
 }
 
-/** Arrhenius outputs of one prediction: σ at `tK` from the room-temperature σ and a known Ea. */
-export function arrheniusFields(log10Sigma: number, ea: number | undefined, tK: number): { activationEnergyEv: number | null; temperatureK: number; log10SigmaAtT: number | null; arrheniusA: number | null } {
-  if (ea === undefined) return { activationEnergyEv: null, temperatureK: tK, log10SigmaAtT: tK === ROOM_T ? log10Sigma : null, arrheniusA: null };
+/** Where a row's activation energy comes from: the CSV's Ea column, the structural softBV estimate, or nowhere. */
+export type EaSource = 'column' | 'bvse' | null;
+
+/** Arrhenius outputs of one prediction. */
+export interface ArrheniusFields {
+  activationEnergyEv: number | null;
+  activationEnergySource: EaSource;
+  temperatureK: number;
+  log10SigmaAtT: number | null;
+  arrheniusA: number | null;
+}
+
+/**
+ * Arrhenius outputs of one prediction: σ at `tK` from the room-temperature σ and a known Ea
+ * (`source` says where Ea came from; ignored when `ea` is undefined).
+ */
+export function arrheniusFields(log10Sigma: number, ea: number | undefined, tK: number, source: Exclude<EaSource, null> = 'column'): ArrheniusFields {
+  if (ea === undefined) return { activationEnergyEv: null, activationEnergySource: null, temperatureK: tK, log10SigmaAtT: tK === ROOM_T ? log10Sigma : null, arrheniusA: null };
   const p = fromPoint(10 ** log10Sigma, ROOM_T, ea);
-  return { activationEnergyEv: ea, temperatureK: tK, log10SigmaAtT: Math.log10(sigmaAt(p, tK)), arrheniusA: p.a };
+  return { activationEnergyEv: ea, activationEnergySource: source, temperatureK: tK, log10SigmaAtT: Math.log10(sigmaAt(p, tK)), arrheniusA: p.a };
+}
+
+/**
+ * Activation energy of each row ID: the `Ea (eV)` column where it has a value, otherwise the 3D
+ * softBV barrier (bvse-ev.ts) of `<cifDir>/<ID>.cif` when that file exists and gives a finite
+ * barrier. Rows with neither are absent. A CIF that cannot be read or expanded is reported through
+ * `warn` and skipped. `onProgress(done, total)` follows the structures to estimate.
+ * @throws InputError `E_CSV` as {@link readEaColumn}.
+ */
+export function activationEnergies(csv: string, ids: readonly string[], cifDir: string | undefined, warn: (id: string, msg: string) => void,
+  onProgress: (done: number, total: number) => void = () => {}): Map<string, { ev: number; source: 'column' | 'bvse' }> {
+  const out = new Map<string, { ev: number; source: 'column' | 'bvse' }>();
+  for (const [id, ev] of readEaColumn(csv)) out.set(id, { ev, source: 'column' });
+  if (cifDir === undefined) return out;
+  const todo = ids.filter((id) => !out.has(id) && existsSync(join(cifDir, `${id}.cif`)));
+  for (const [k, id] of todo.entries()) {
+    onProgress(k, todo.length);
+    const path = join(cifDir, `${id}.cif`);
+    try {
+      const cif = readCif(path);
+      const b = bvseBarrierEv(expandSites(cif), cif.cell);
+      if (b !== null && Number.isFinite(b.barrier3d) && b.barrier3d > 0) out.set(id, { ev: b.barrier3d, source: 'bvse' });
+    } catch (e) {
+      warn(id, e instanceof Error ? e.message : String(e));
+    }
+  }
+  onProgress(todo.length, todo.length);
+  return out;
 }
 
 /** Registers `materials arrhenius` under the `materials` command. Errors are one-line DendraErrors. */

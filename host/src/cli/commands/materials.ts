@@ -15,8 +15,6 @@ import { DEFAULT_CONFIG, MODEL_KINDS, type ModelKind } from '../../materials/bas
 import { ALL_PHYSICS, type PhysicsGroup } from '../../materials/physics.ts';
 import { initBackend } from '../../grid/model.ts';
 
-/** Default --physics: the groups the grouped-CV ablation supports (see docs/materials.md). */
-const DEFAULT_PHYSICS_OPT = 'bvse,ewald,packing';
 import type { Protocol } from '../../materials/cv.ts';
 import { evalSteps, formatTable, loadDatasets, runEval, type EvalRow } from '../../materials/evaluate.ts';
 import { loadMaterials } from '../../materials/features.ts';
@@ -28,9 +26,10 @@ import { writeDftInputs, type DftFormat } from '../../materials/dft.ts';
 import { importDftFile } from '../../materials/importdft.ts';
 import { formatScreen, screenCandidates } from '../../materials/screen.ts';
 import { enumerateCandidates } from '../../materials/substitute.ts';
-import { cifDirOf, runGnnCv, type GnnCvResult } from '../../materials/cgnn-cv.ts';
+import { registerMaterialsGnn } from './materials-gnn.ts';
+import { DEFAULT_PHYSICS_OPT, physicsOpt } from './materials-common.ts';
 import { registerMaterialsAblate } from './materials-ablate.ts';
-import { arrheniusFields, readEaColumn, registerMaterialsArrhenius } from './materials-arrhenius.ts';
+import { activationEnergies, arrheniusFields, registerMaterialsArrhenius } from './materials-arrhenius.ts';
 import { ROOM_T } from '../../materials/arrhenius.ts';
 
 interface EvalOpts { protocol?: string; seeds: string; trees: string; physics: string; data: string; json?: boolean }
@@ -41,15 +40,6 @@ function protocols(p: string | undefined): Protocol[] {
   if (p === undefined) return ['grouped', 'random'];
   if (p === 'grouped' || p === 'random') return [p];
   throw new UsageError(`--protocol must be 'grouped' or 'random', got '${p}'`);
-}
-
-/** Physics groups from a comma list ('none' = no physics descriptors, 'all' = every group). */
-function physicsOpt(v: string): PhysicsGroup[] {
-  if (v === 'none') return [];
-  if (v === 'all') return [...ALL_PHYSICS];
-  const gs = v.split(',').map((x) => x.trim());
-  for (const g of gs) if (!(ALL_PHYSICS as readonly string[]).includes(g)) throw new UsageError(`--physics: unknown group '${g}' (none, all, or a list of ${ALL_PHYSICS.join(', ')})`);
-  return gs as PhysicsGroup[];
 }
 
 async function evaluate(opts: { protocols: Protocol[]; seeds: number; trees: number; physics: PhysicsGroup[]; data: string; quiet: boolean; kinds?: ModelKind[] }): Promise<{ rows: EvalRow[]; sets: ReturnType<typeof loadDatasets> }> {
@@ -121,7 +111,7 @@ function trainCommand(m: Command): void {
         boundsTraining: best.endsWith('-cens') ? 'censored squared loss on the bound (only predictions above the bound are penalized)' : 'bounds set to log10 sigma = -15 (OBELiX processed-table convention)',
         physics: { groups: physics, source: 'host/src/materials/physics.ts (BVSE barrier in D0 units, Ewald Li site energies, Li network, anion packing)' },
         protocols: { grouped: 'primary: grouped 5-fold CV (DOI / composition connected components)', random: 'OPTIMISTIC: stratified random 5-fold CV on the binned target (seed protocol); near-duplicates from one paper straddle folds' },
-        activationEnergy: 'not predicted from structure; predict --json gives activationEnergyEv and sigma at --temperature when the CSV has an Ea (eV) column; materials arrhenius fits Ea from a temperature series',
+        activationEnergy: 'not learned (OBELiX has no Ea labels); predict --json gives activationEnergyEv from an Ea (eV) column, else the softBV BVSE 3D barrier in eV from the CIF (bvse-ev.ts, an approximate estimate: see docs/materials.md), with sigma at --temperature; pack simulate --material uses it; materials arrhenius fits Ea from a temperature series',
         selection: 'lowest grouped-CV MAE on all rows', config, cv, created: new Date().toISOString() };
       const dir = resolve(opts.out);
       mkdirSync(dir, { recursive: true });
@@ -138,23 +128,30 @@ function predictCommand(m: Command): void {
     .description('predict log10 conductivity for a CSV in the OBELiX layout (structure model where a CIF with the row ID exists)')
     .option('--cifs <dir>', 'folder with <ID>.cif files')
     .option('--model <dir>', 'model directory', MATERIALS_DIR)
-    .option('--temperature <K>', "also give sigma at this temperature where the CSV has an 'Ea (eV)' column (Arrhenius)", String(ROOM_T))
+    .option('--temperature <K>', "also give sigma at this temperature (Arrhenius) where Ea is known: the CSV's 'Ea (eV)' column, else the softBV barrier of the row's CIF", String(ROOM_T))
     .option('--json', 'print predictions as JSON')
     .action(action((csv: string, opts: PredictOpts) => {
       const tK = Number(opts.temperature);
       if (!(tK > 0 && tK < 2000)) throw new UsageError(`--temperature must be in (0, 2000) K, got '${opts.temperature}'`);
       const file = readModelFile(opts.model);
       const rows = loadMaterials(csv);
-      const ea = readEaColumn(csv);
+      const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'CIFs');
+      let ea: ReturnType<typeof activationEnergies>;
+      try {
+        // a CIF that cannot be read is reported once, by loadStructures below
+        ea = activationEnergies(csv, rows.map((r) => r.id), opts.cifs, () => {}, (d, t) => { if (d === 0) bar.start(t, 'softBV Ea'); bar.update(d); });
+      } finally {
+        bar.stop();
+      }
       const physics = (file.structure.spec.physics?.length ?? 0) > 0;
       const structures = opts.cifs ? loadStructures(rows.map((r) => r.id), opts.cifs, (id, e) => process.stderr.write(`dendra: warning: ${id}.cif: ${e}\n`), physics) : new Map();
-      const preds = predictRows(file, rows, structures).map((p) => ({ ...p, ...arrheniusFields(p.log10Sigma, ea.get(p.id), tK) }));
+      const preds = predictRows(file, rows, structures).map((p) => ({ ...p, ...arrheniusFields(p.log10Sigma, ea.get(p.id)?.ev, tK, ea.get(p.id)?.source) }));
       if (opts.json) return printJson(preds);
-      console.log(`ID        log10 sigma  ± unc   features     measured  Ea (eV)  log10 sigma(${tK} K)`);
+      console.log(`ID        log10 sigma  ± unc   features     measured  Ea (eV)  Ea from  log10 sigma(${tK} K)`);
       for (const p of preds) {
         const meas = p.measured === null ? '-' : `${p.measuredIsBound ? '<' : ''}${p.measured.toFixed(2)}`;
         console.log(`${p.id.padEnd(10)}${p.log10Sigma.toFixed(2).padStart(11)}  ${p.uncertainty.toFixed(2).padStart(5)}  ${p.features.padEnd(12)} ${meas.padEnd(9)} ` +
-          `${p.activationEnergyEv === null ? '-'.padStart(7) : p.activationEnergyEv.toFixed(3).padStart(7)}  ${p.log10SigmaAtT === null ? '-' : p.log10SigmaAtT.toFixed(2)}`);
+          `${p.activationEnergyEv === null ? '-'.padStart(7) : p.activationEnergyEv.toFixed(3).padStart(7)}  ${(p.activationEnergySource ?? '-').padEnd(7)}  ${p.log10SigmaAtT === null ? '-' : p.log10SigmaAtT.toFixed(2)}`);
       }
     }));
 }
@@ -223,58 +220,6 @@ function importDftCommand(m: Command): void {
     }));
 }
 
-interface GnnOpts { lr: string; seeds: string; epochs: string; hidden: string; cutoff: string; bounds: string; data: string; json?: boolean }
-
-function formatGnn(r: GnnCvResult): string[] {
-  const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'nan');
-  const est = (e: { value: number; lo: number; hi: number }): string => `${f2(e.value)} [${f2(e.lo)},${f2(e.hi)}]`.padEnd(20);
-  const lines = [`${'model'.padEnd(11)}${'n'.padStart(4)}  ${'MAE (bounds=-15)'.padEnd(20)}${'RMSE'.padEnd(20)}${'R2'.padEnd(20)}${'MAE (no bounds)'.padEnd(20)}${'RMSE (no bounds)'.padEnd(20)}R2 (no bounds)`];
-  for (const x of r.rows) lines.push(`${x.model.padEnd(11)}${String(x.all.n).padStart(4)}  ${est(x.all.mae)}${est(x.all.rmse)}${est(x.all.r2)}${est(x.exact.mae)}${est(x.exact.rmse)}${est(x.exact.r2).trimEnd()}`);
-  return lines;
-}
-
-function gnnCommand(m: Command): void {
-  m.command('gnn')
-    .description('grouped 5-fold CV of the crystal-graph network on the CIF subset, beside rf / gbt / gbt-cens on the same folds')
-    .option('--seeds <n>', 'seeds (fold assignment + model seed)', '1')
-    .option('--epochs <n>', 'maximum epochs per fold', '50')
-    .option('--hidden <n>', 'hidden width', '32')
-    .option('--lr <x>', 'Adam peak learning rate (cosine decay to 10%)', '0.003')
-    .option('--cutoff <A>', 'neighbour cutoff in Å', '5')
-    .option('--bounds <mode>', "'censored' (censored loss on the bound) or 'score' (train bounds as -15)", 'censored')
-    .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
-    .option('--json', 'print the results as JSON')
-    .action(action(async (opts: GnnOpts) => {
-      const cutoff = Number(opts.cutoff);
-      if (!(cutoff > 0 && cutoff <= 15)) throw new UsageError(`--cutoff must be in (0, 15] Å, got '${opts.cutoff}'`);
-      if (opts.bounds !== 'censored' && opts.bounds !== 'score') throw new UsageError(`--bounds must be 'censored' or 'score', got '${opts.bounds}'`);
-      const lr = Number(opts.lr);
-      if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be in (0, 1), got '${opts.lr}'`);
-      const t0 = Date.now();
-      const sets = loadDatasets(opts.data, (w) => process.stderr.write(`dendra: warning: ${w}\n`));
-      const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'epochs', ' | {phase}');
-      let started = false;
-      let r: GnnCvResult;
-      try {
-        r = await runGnnCv(sets.cif, {
-          cifDir: cifDirOf(opts.data), seeds: intOpt('--seeds', opts.seeds, 1, 1), graph: { cutoff },
-          cfg: { maxEpochs: intOpt('--epochs', opts.epochs, 50, 1), hidden: intOpt('--hidden', opts.hidden, 32, 1), bounds: opts.bounds, learningRate: lr },
-          onProgress: (done, total, phase) => {
-            if (!started) { bar.start(total, 'gnn cv'); started = true; }
-            bar.update(done, { phase });
-          },
-        });
-      } finally {
-        bar.stop();
-      }
-      const seconds = (Date.now() - t0) / 1000;
-      if (opts.json) return printJson({ totalSeconds: seconds, ...r });
-      for (const line of formatGnn(r)) console.log(line);
-      console.log(`(grouped 5-fold CV, CIF subset; ${seconds.toFixed(0)} s total: graphs ${r.seconds.graphs.toFixed(0)} s, gnn ${r.seconds.gnn.toFixed(0)} s, baselines ${r.seconds.baselines.toFixed(0)} s; ` +
-        `epochs run/best per fold ${r.epochs.map((e) => `${e.run}/${e.best}`).join(' ')}; log10 S/cm; 95% bootstrap CIs)`);
-    }));
-}
-
 /** Registers `materials eval|train|predict|screen|import-dft|gnn` (the lead wires it into main.ts). Errors are one-line DendraErrors. */
 export function registerMaterials(program: Command): void {
   const m = program.command('materials').description('OBELiX ionic-conductivity baselines (cross-validated on the training split)');
@@ -283,7 +228,7 @@ export function registerMaterials(program: Command): void {
   predictCommand(m);
   screenCommand(m);
   importDftCommand(m);
-  gnnCommand(m);
+  registerMaterialsGnn(m);
   registerMaterialsAblate(m);
   registerMaterialsArrhenius(m);
 }

@@ -1,14 +1,22 @@
-/** `dendra pack simulate`: seeded solid-state pack simulation with dendrite labels (JSON or CSV). */
-import { writeFileSync } from 'node:fs';
+/**
+ * `dendra pack simulate`: seeded solid-state pack simulation with dendrite labels (JSON or CSV).
+ * `--material FILE --material-id ID` takes one row of a `dendra materials predict --json` output
+ * (validated against pack-material.schema.json) and overrides the preset's conduction parameters:
+ * sigmaRef = 10^log10Sigma at 298.15 K and eaEv = activationEnergyEv (the preset's Ea, with a
+ * warning, when that is null).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { Ajv } from 'ajv';
 import { action, printJson } from '../run.ts';
-import { UsageError } from '../../errors.ts';
-import { ELECTROLYTE_IDS } from '../../physics/electrolytes.ts';
+import { InputError, UsageError } from '../../errors.ts';
+import { ELECTROLYTE_IDS, electrolyte } from '../../physics/electrolytes.ts';
+import { T_298 } from '../../physics/constants.ts';
 import type { ElectrolyteId } from '../../physics/electrolytes.ts';
 import { DUTIES } from '../../pack/profiles.ts';
 import type { Duty } from '../../pack/profiles.ts';
-import { simulatePack } from '../../pack/simulator.ts';
-import type { PackConfig, PackResult } from '../../pack/simulator.ts';
+import { OVERRIDE_BOUNDS, simulatePack } from '../../pack/simulator.ts';
+import type { ElectrolyteOverride, PackConfig, PackResult } from '../../pack/simulator.ts';
 import { packToCsv } from '../../pack/csv.ts';
 
 interface SimulateOpts {
@@ -19,8 +27,45 @@ interface SimulateOpts {
   seed: string;
   current: string;
   interface?: string;
+  ambient?: string;
+  material?: string;
+  materialId?: string;
   out?: string;
   json?: boolean;
+}
+
+const SCHEMA = JSON.parse(readFileSync(new URL('./pack-material.schema.json', import.meta.url), 'utf8')) as object;
+
+/** One row of `materials predict --json`, as the pack model reads it. */
+interface MaterialRow { id: string; log10Sigma: number; activationEnergyEv: number | null; activationEnergySource?: string | null }
+
+/**
+ * The conduction override for row `id` of a `materials predict --json` file, on top of preset
+ * `presetEa` (used, with `warn`, when the row's Ea is null).
+ * @throws InputError `E_MATERIAL` (one line) for an unreadable or invalid file, a missing ID, or a
+ *   conductivity / Ea outside the simulator's bounds.
+ */
+export function materialOverride(file: string, id: string, presetEa: number, warn: (m: string) => void): ElectrolyteOverride {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError('E_MATERIAL', `--material ${file}: cannot read JSON (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, file);
+  }
+  const validate = new Ajv({ allErrors: false }).compile<MaterialRow[]>(SCHEMA);
+  if (!validate(data)) {
+    const err = validate.errors?.[0];
+    throw new InputError('E_MATERIAL', `--material ${file}: not a 'materials predict --json' output (${err?.instancePath || '/'} ${err?.message ?? 'invalid'})`, file);
+  }
+  const row = data.find((r) => r.id === id);
+  if (row === undefined) throw new InputError('E_MATERIAL', `--material ${file}: no row with ID '${id}' (${data.length} rows)`, file);
+  const b = OVERRIDE_BOUNDS;
+  const sigma = 10 ** row.log10Sigma;
+  if (!(sigma >= b.sigmaMin && sigma <= b.sigmaMax)) throw new InputError('E_MATERIAL', `--material ${file}: ID '${id}': conductivity 10^${row.log10Sigma} S/cm is outside ${b.sigmaMin}..${b.sigmaMax} S/cm`, file);
+  const ea = row.activationEnergyEv;
+  if (ea !== null && !(ea >= b.eaMin && ea <= b.eaMax)) throw new InputError('E_MATERIAL', `--material ${file}: ID '${id}': activation energy ${ea} eV is outside ${b.eaMin}..${b.eaMax} eV`, file);
+  if (ea === null) warn(`material '${id}' has no activation energy; keeping the preset's ${presetEa} eV`);
+  return { sigmaRef: sigma, sigmaRefK: T_298, eaEv: ea ?? presetEa, material: { id, file, eaSource: ea === null ? 'preset' : (row.activationEnergySource ?? 'column') } };
 }
 
 /** Parses `SxP` (e.g. 4x4) or throws UsageError. */
@@ -43,18 +88,27 @@ function num(name: string, v: string, min: number, max: number, integer: boolean
   return n;
 }
 
-/** Turns the command-line options into a simulator config; every bad value is a UsageError. */
+/** The --electrolyte preset id, or UsageError. */
+function presetId(o: SimulateOpts): ElectrolyteId {
+  const id = o.electrolyte.toLowerCase();
+  if (!ELECTROLYTE_IDS.includes(id as ElectrolyteId)) throw new UsageError(`option --electrolyte must be one of ${ELECTROLYTE_IDS.join(', ')}, got '${o.electrolyte}'`);
+  return id as ElectrolyteId;
+}
+
+/** Turns the command-line options into a simulator config; every bad value is a UsageError (a bad --material file an InputError). */
 export function packConfigFromOptions(o: SimulateOpts): Partial<PackConfig> {
-  const electrolyte = o.electrolyte.toLowerCase();
-  if (!ELECTROLYTE_IDS.includes(electrolyte as ElectrolyteId)) {
-    throw new UsageError(`option --electrolyte must be one of ${ELECTROLYTE_IDS.join(', ')}, got '${o.electrolyte}'`);
-  }
+  const id = presetId(o);
   if (!DUTIES.includes(o.duty as Duty)) throw new UsageError(`option --duty must be one of ${DUTIES.join(', ')}, got '${o.duty}'`);
   const iface = o.interface ?? 'auto';
   if (!['auto', 'stable', 'unstable'].includes(iface)) throw new UsageError(`option --interface must be auto, stable or unstable, got '${iface}'`);
+  if ((o.material === undefined) !== (o.materialId === undefined)) throw new UsageError('options --material and --material-id must be given together');
+  const override = o.material !== undefined && o.materialId !== undefined
+    ? materialOverride(o.material, o.materialId, electrolyte(id).eaEv, (m) => process.stderr.write(`dendra: warning: ${m}\n`)) : undefined;
   return {
+    ...(override === undefined ? {} : { electrolyteOverride: override }),
+    ...(o.ambient === undefined ? {} : { ambient: { meanC: num('--ambient', o.ambient, -60, 120, false) } }),
     ...parseCells(o.cells),
-    electrolyte: electrolyte as ElectrolyteId,
+    electrolyte: id,
     duty: o.duty as Duty,
     cycles: num('--cycles', o.cycles, 1, 100000, true),
     seed: num('--seed', o.seed, 0, 2 ** 32 - 1, true),
@@ -67,6 +121,9 @@ export function packConfigFromOptions(o: SimulateOpts): Partial<PackConfig> {
 function printSummary(r: PackResult): void {
   const c = r.config;
   console.log(`${r.electrolyteName}, ${c.series}x${c.parallel} cells, ${c.duty} at ${c.currentDensity} mA/cm^2, seed ${c.seed}`);
+  const k = r.conduction;
+  console.log(`  sigma ${k.sigmaRef.toExponential(2)} S/cm at ${k.sigmaRefK} K, Ea ${k.eaEv.toFixed(3)} eV` +
+    (k.material ? ` (material ${k.material.id}, Ea from ${k.material.eaSource})` : ' (preset)'));
   console.log(`  interface instability ${c.instability.toFixed(2)}, CCD ${r.ccdNominal.toFixed(2)} mA/cm^2 at ${c.ambient.meanC} C, ${c.stackPressureMPa} MPa`);
   for (const cell of r.cells) {
     const n = cell.series.rInt.length;
@@ -89,6 +146,9 @@ export function registerPack(program: Command): void {
     .option('--seed <n>', 'random seed (same seed, same output)', '1')
     .option('--current <mA/cm2>', 'nominal per-cell current density', '0.25')
     .option('--interface <kind>', 'interface instability: auto (from the preset), stable, unstable', 'auto')
+    .option('--ambient <C>', 'mean ambient temperature, degrees C (default: the preset operating temperature)')
+    .option('--material <file>', "a 'dendra materials predict --json' output: its row --material-id sets sigma (298.15 K) and Ea")
+    .option('--material-id <id>', 'the row ID to take from --material')
     .option('--out <file>', 'write the result to FILE (.csv for CSV, otherwise JSON)')
     .option('--json', 'print the full JSON result on stdout')
     .action(action(async (opts: SimulateOpts) => {
