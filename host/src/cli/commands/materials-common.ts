@@ -18,7 +18,7 @@ export function readReport<T>(path: string, isReport: (x: unknown) => x is T, wh
   try {
     r = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new InputError('E_READ', `${path}: ${e instanceof Error ? e.message : String(e)}`, path);
+    throw new InputError('E_READ', `${path}: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ')}`, path);
   }
   if (!isReport(r)) throw new InputError('E_READ', `${path}: not the output of ${what}`, path);
   return r;
@@ -37,7 +37,7 @@ export function mergeCardSection(dir: string, field: string, value: unknown): st
   try {
     card = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new InputError('E_MODEL', `${path}: ${e instanceof Error ? e.message : String(e)}`, path);
+    throw new InputError('E_MODEL', `${path}: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ')}`, path);
   }
   if (typeof card !== 'object' || card === null || Array.isArray(card)) throw new InputError('E_MODEL', `${path}: not a model card (a JSON object)`, path);
   (card as Record<string, unknown>)[field] = value;

@@ -38,6 +38,12 @@ function isGnnReport(r: unknown): r is GnnReport {
     && x.rows.every((row) => typeof row?.model === 'string' && typeof row.all?.mae?.value === 'number' && typeof row.exact?.mae?.value === 'number' && typeof row.deltaMae?.value === 'number');
 }
 
+/** "median (min-max)" of a non-empty list. */
+function spread(xs: readonly number[]): string {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length === 0 ? '-' : `median ${v[v.length >> 1]} (${v[0]}-${v[v.length - 1]})`;
+}
+
 function formatGnn(r: GnnCvResult): string[] {
   const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'nan');
   const est = (e: { value: number; lo: number; hi: number }): string => `${f2(e.value)} [${f2(e.lo)},${f2(e.hi)}]`.padEnd(20);
@@ -111,7 +117,7 @@ export function registerMaterialsGnn(m: Command): void {
       if (opts.json) return printJson(r);
       for (const line of formatGnn(r)) console.log(line);
       console.log(`(grouped 5-fold CV, CIF subset, physics ${r.physics.join(',') || 'none'}${r.elementFeatures === false ? ', NO element features' : ''}, ${r.ensemble} networks per fold; ${r.totalSeconds.toFixed(0)} s total: graphs ${r.seconds.graphs.toFixed(0)} s, gnn ${r.seconds.gnn.toFixed(0)} s, baselines ${r.seconds.baselines.toFixed(0)} s; ` +
-        `epochs run/best ${r.epochs.map((e) => `${e.run}/${e.best}`).join(' ')}; log10 S/cm; 95% bootstrap CIs)`);
+        `${r.epochs.length} networks, epochs run ${spread(r.epochs.map((e) => e.run))}, best epoch ${spread(r.epochs.map((e) => e.best))}; log10 S/cm; 95% bootstrap CIs)`);
       if (card !== null) console.log(`recorded in ${card}`);
     }));
 }
