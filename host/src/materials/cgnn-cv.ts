@@ -151,15 +151,9 @@ export async function runGnnCv(data: Dataset, o: GnnCvOptions): Promise<GnnCvRes
     for (const k of kindsRun) basePreds.get(k)!.push(base.get(k)!);
     const preds = new Map(variants.map((v) => [v, new Array<number>(data.rows.length).fill(NaN)]));
     for (let f = 0; f < K_FOLDS; f++) {
-      const tr = folds.flatMap((g, i) => (g !== f ? [i] : []));
-      const va = folds.flatMap((g, i) => (g === f ? [i] : []));
-      if (va.length === 0) continue;
-      const inner = groupedFolds(tr.map((i) => data.rows[i]), 5, seed + 1);
-      const pre = fitPreprocessor(tr.map((i) => data.X[i]), true);
-      const states = new Array<number[]>(data.rows.length);
-      const scaled = transform([...tr, ...va].map((i) => data.X[i]), pre);
-      [...tr, ...va].forEach((i, k) => { states[i] = scaled[k]; });
-      const job = { fit: tr.filter((_, k) => inner[k] !== 0), stop: tr.filter((_, k) => inner[k] === 0), va, states };
+      const job = foldJob(data, folds, f, seed);
+      if (job === null) continue;
+      const { tr, va } = job;
       for (const v of variants) {
         const offset = new Array<number>(data.rows.length).fill(0);
         if (v === 'resid') {
@@ -179,21 +173,41 @@ export async function runGnnCv(data: Dataset, o: GnnCvOptions): Promise<GnnCvRes
     for (const v of variants) gnnPreds.get(v)!.push(preds.get(v)!);
   }
   const t2 = Date.now();
-  const truth = data.targets.map(scoreValue);
-  const all = truth.map(() => true), exact = data.targets.map((t) => !t.censored);
-  const nBoot = o.nBoot ?? 1000, refErr = absErrors(truth, basePreds.get(prior)!);
-  const score = (model: string, preds: number[][]): GnnCvRow => ({
-    model, all: summarize(truth, preds, all, nBoot), exact: summarize(truth, preds, exact, nBoot), deltaMae: pairedDelta(absErrors(truth, preds), refErr, nBoot),
-  });
   const b = cfg.bounds === 'censored' ? 'cens' : 'score';
   const name = (v: GnnVariant): string => (v === 'graph' ? `gnn-${b}` : v === 'state' ? `gnn-state-${b}` : `gnn-resid-${prior}`);
-  const mean = (ps: number[][]): number[] => ps[0].map((_, i) => ps.reduce((a, p) => a + p[i], 0) / ps.length);
-  const predictions = Object.fromEntries([...variants.map((v) => [name(v), mean(gnnPreds.get(v)!)]), ...kindsRun.map((k) => [k, mean(basePreds.get(k)!)])]);
+  const byModel = new Map<string, number[][]>([...variants.map((v) => [name(v), gnnPreds.get(v)!] as const), ...kindsRun.map((k) => [k, basePreds.get(k)!] as const)]);
   return {
-    predictions, ids: data.rows.map((r) => r.id),
-    rows: [...variants.map((v) => score(name(v), gnnPreds.get(v)!)), ...kindsRun.map((k) => score(k, basePreds.get(k)!))],
+    ...scoreModels(data, byModel, prior, o.nBoot ?? 1000), ids: data.rows.map((r) => r.id),
     n: data.rows.length, seconds: { graphs: (t1 - t0) / 1000, gnn: (t2 - t1 - tBase) / 1000, baselines: tBase / 1000 }, epochs, cfg, ensemble, prior,
   };
+}
+
+/**
+ * Fold `f`'s rows: training `tr` split into `fit` and the grouped early-stopping rows `stop`, the
+ * validation rows `va`, and every row's state vector scaled on `tr` (null for an empty fold).
+ */
+function foldJob(data: CvData, folds: readonly number[], f: number, seed: number): (Omit<FoldJob, 'offset'> & { tr: number[] }) | null {
+  const tr = folds.flatMap((g, i) => (g !== f ? [i] : []));
+  const va = folds.flatMap((g, i) => (g === f ? [i] : []));
+  if (va.length === 0) return null;
+  const inner = groupedFolds(tr.map((i) => data.rows[i]), 5, seed + 1);
+  const pre = fitPreprocessor(tr.map((i) => data.X[i]), true);
+  const states = new Array<number[]>(data.rows.length);
+  const scaled = transform([...tr, ...va].map((i) => data.X[i]), pre);
+  [...tr, ...va].forEach((i, k) => { states[i] = scaled[k]; });
+  return { tr, fit: tr.filter((_, k) => inner[k] !== 0), stop: tr.filter((_, k) => inner[k] === 0), va, states };
+}
+
+/** Metrics rows (with ΔMAE paired against `prior`) and seed-mean predictions of every model. */
+function scoreModels(data: CvData, byModel: ReadonlyMap<string, number[][]>, prior: string, nBoot: number): { rows: GnnCvRow[]; predictions: Record<string, number[]> } {
+  const truth = data.targets.map(scoreValue);
+  const all = truth.map(() => true), exact = data.targets.map((t) => !t.censored);
+  const refErr = absErrors(truth, byModel.get(prior)!);
+  const mean = (ps: number[][]): number[] => ps[0].map((_, i) => ps.reduce((a, p) => a + p[i], 0) / ps.length);
+  const rows = [...byModel].map(([model, preds]) => ({
+    model, all: summarize(truth, preds, all, nBoot), exact: summarize(truth, preds, exact, nBoot), deltaMae: pairedDelta(absErrors(truth, preds), refErr, nBoot),
+  }));
+  return { rows, predictions: Object.fromEntries([...byModel].map(([m, ps]) => [m, mean(ps)])) };
 }
 
 /** Default CIF folder under an OBELiX directory. */
