@@ -24,7 +24,9 @@
  * with 1/2 they land near them (docs/materials.md has both). This is an empirical choice, not a
  * derivation.
  */
-import { samePeriodic, type CellParams, type ExpandedAtom } from './cif.ts';
+import { join } from 'node:path';
+import { expandSites, parseCif, samePeriodic, type CellParams, type ExpandedAtom } from './cif.ts';
+import { cachedByText, CACHE_ROOT } from './cache.ts';
 import { elementProps, isElementSymbol } from './elements.ts';
 import { COULOMB_EV_A } from './ewald.ts';
 import { bvseLandscape, formalCharges, isAnionAtom, PHYSICS_MAX_ATOMS, type BvPair, type BvRepulsion } from './physics.ts';
@@ -133,4 +135,20 @@ export function bvseBarrierEv(atoms: readonly ExpandedAtom[], cell: CellParams, 
   const r = bvseLandscape(atoms, cell, { spacing: o.spacing ?? EV_GRID.spacing, maxPoints: o.maxPoints ?? EV_GRID.maxPoints,
     pairs: softBvPairs(o.morseScale ?? MORSE_SCALE), repulsion });
   return { barrier1d: r.e1d - r.eMin, barrier3d: r.e3d - r.eMin, eMin: r.eMin, grid: r.grid };
+}
+
+/** Version of the eV estimate for the cache; bump when this file changes what it computes. */
+export const BVSE_EV_VERSION = 1;
+/** Cache of eV estimates (derived data, never committed), keyed by CIF text hash. */
+export const BVSE_EV_CACHE_DIR = join(CACHE_ROOT, 'materials-bvse-ev');
+
+/**
+ * {@link bvseBarrierEv} (default options) of a CIF text, through the cache (cache.ts).
+ * @throws InputError as parseCif / expandSites for a CIF that cannot be read or expanded.
+ */
+export function cachedBvseEv(text: string, path: string, cacheDir: string | null = BVSE_EV_CACHE_DIR): BvseEv | null {
+  return cachedByText(cacheDir, BVSE_EV_VERSION, text, () => {
+    const cif = parseCif(text, path);
+    return bvseBarrierEv(expandSites(cif), cif.cell);
+  });
 }

@@ -9,12 +9,11 @@
  * with no partner inside the cutoff contributes the cutoff value.
  */
 
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cellVolume, expandSites, parseCif, readCif, type CifStructure, type ExpandedAtom } from './cif.ts';
 import { physicsFeatures, type PhysicsFeatures } from './physics.ts';
-import { REPO_ROOT } from '../cli/paths.ts';
+import { cachedByText, CACHE_ROOT } from './cache.ts';
 import { elementProps } from './elements.ts';
 import { fracToCart, latticeVectors, planeSpacings } from './graph.ts';
 
@@ -35,30 +34,15 @@ export interface StructureFeatures {
 /** Version of the physics descriptors; bump when physics.ts changes what it computes. */
 export const PHYSICS_VERSION = 1;
 /** Cache of physics descriptors (derived data, never committed), keyed by CIF text hash. */
-export const PHYSICS_CACHE_DIR = join(REPO_ROOT, '.dendra', 'cache', 'materials-physics');
+export const PHYSICS_CACHE_DIR = join(CACHE_ROOT, 'materials-physics');
 
 /**
- * Physics descriptors of a CIF text, read from / written to `cacheDir` (key: SHA-256 of the text
- * and {@link PHYSICS_VERSION}). A cache that cannot be read or written is ignored.
+ * Physics descriptors of a CIF text, read from / written to `cacheDir` (cache.ts; key: SHA-256 of
+ * the text and {@link PHYSICS_VERSION}). A cache that cannot be read or written is ignored.
  * @throws as {@link physicsFeatures} for a CIF it cannot expand.
  */
 export function cachedPhysics(text: string, path: string, cacheDir: string | null = PHYSICS_CACHE_DIR): PhysicsFeatures {
-  const key = createHash('sha256').update(`v${PHYSICS_VERSION}\n${text}`).digest('hex');
-  const file = cacheDir === null ? null : join(cacheDir, `${key}.json`);
-  if (file !== null && existsSync(file)) {
-    try {
-      const j = JSON.parse(readFileSync(file, 'utf8'), (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v));
-      return j as PhysicsFeatures;
-    } catch { /* unreadable cache entry: recompute */ }
-  }
-  const f = physicsFeatures(parseCif(text, path));
-  if (file !== null && cacheDir !== null) {
-    try {
-      mkdirSync(cacheDir, { recursive: true });
-      writeFileSync(file, JSON.stringify(f, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
-    } catch { /* read-only tree: no cache */ }
-  }
-  return f;
+  return cachedByText(cacheDir, PHYSICS_VERSION, text, () => physicsFeatures(parseCif(text, path)));
 }
 
 /** Search radius for nearest neighbours, Å. */

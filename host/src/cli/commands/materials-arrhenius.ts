@@ -11,8 +11,7 @@ import { action, printJson } from '../run.ts';
 import { InputError } from '../../errors.ts';
 import { fitArrhenius, fromPoint, ROOM_T, sigmaAt, type SeriesPoint } from '../../materials/arrhenius.ts';
 import { parseCsv } from '../../materials/obelix.ts';
-import { expandSites, readCif } from '../../materials/cif.ts';
-import { bvseBarrierEv } from '../../materials/bvse-ev.ts';
+import { cachedBvseEv } from '../../materials/bvse-ev.ts';
 
 /** Header names recognised as an activation-energy column (eV). */
 const EA_HEADER = /^(ea|activation energy)\b.*\(?ev\)?/i;
@@ -87,8 +86,7 @@ export function activationEnergies(csv: string, ids: readonly string[], cifDir: 
     onProgress(k, todo.length);
     const path = join(cifDir, `${id}.cif`);
     try {
-      const cif = readCif(path);
-      const b = bvseBarrierEv(expandSites(cif), cif.cell);
+      const b = cachedBvseEv(readFileSync(path, 'utf8'), path);
       if (b !== null && Number.isFinite(b.barrier3d) && b.barrier3d > 0) out.set(id, { ev: b.barrier3d, source: 'bvse' });
     } catch (e) {
       warn(id, e instanceof Error ? e.message : String(e));
