@@ -3,7 +3,7 @@
 // pseudo-random models (shapes, axes, quantization) and inputs, same .tflite bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { QModel, QOp, QTensor } from '../host/src/tflite/ir.ts';
+import type { QModel } from '../host/src/tflite/ir.ts';
 import { writeTflite } from '../host/src/tflite/writer.ts';
 import { runModel } from '../host/src/quant/executor.ts';
 import { loadEngine } from '../host/src/engine/engine.ts';

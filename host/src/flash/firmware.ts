@@ -8,7 +8,6 @@
  * ACTIVATE, WRITEs from where the board stopped, or a new BEGIN. A rollback (the new firmware did
  * not confirm) is FlashError `E_ROLLED_BACK`.
  */
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { SerialPort } from 'serialport';
 import { InputError } from '../errors.ts';
@@ -17,9 +16,9 @@ import { verifyImage } from '../image/verify.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { BootClient, FlashError, type FwInfo, type HelloInfo } from './loader.ts';
 import { IMAGE_FIRMWARE, IMAGE_SIGNED_FIRMWARE, PROTO_VERSION } from './frame.ts';
-import { closePort, openPort, serialTransport, DEFAULT_WINDOW, type FlashProgress } from './flash.ts';
-import { isSignedImage } from './image.ts';
-import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
+import { closePort, openPort, serialTransport, DEFAULT_WINDOW, type FlashOptions } from './flash.ts';
+import { isSignedImage, sha256 } from './image.ts';
+import { negotiateBaud, restoreBaud } from './baud.ts';
 import { sendWindowed, nextChunk, type TransferStats } from './window.ts';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 
@@ -34,7 +33,6 @@ export interface FirmwareImage {
   signed: boolean;
 }
 
-const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 const hex8 = (b: Uint8Array) => Buffer.from(b.subarray(0, 8)).toString('hex');
 
 /** True when `b` starts with the WebAssembly magic and version 1. */
@@ -68,22 +66,11 @@ export function readFirmwareImage(file: string, trustedKeys?: readonly Pick<Publ
   return { bytes, sha: sha256(bytes), beginType: IMAGE_SIGNED_FIRMWARE, wasm, wasmSha: sha256(wasm), signed: true };
 }
 
-/** Options of {@link flashFirmware}. */
-export interface FirmwareFlashOptions {
-  port: string;
-  file: string;
-  trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[];
-  baud?: BaudRequest;
-  lineBaud?: number;
-  windowSize?: number;
-  compress?: boolean;
-  chunkBytes?: number;
-  timeoutMs?: number;
-  retries?: number;
-  resumes?: number;
+/** Options of {@link flashFirmware}; the shared ones mean what they mean for a model (flash.ts {@link FlashOptions}). */
+export interface FirmwareFlashOptions extends Pick<FlashOptions,
+  'port' | 'file' | 'trustedKeys' | 'baud' | 'lineBaud' | 'windowSize' | 'compress' | 'chunkBytes' | 'timeoutMs' | 'retries' | 'resumes' | 'onProgress'> {
   /** How long to wait for the board to come back confirmed after RESET, ms (default 10000). */
   confirmTimeoutMs?: number;
-  onProgress?: (p: FlashProgress) => void;
   /** Phase changes ("activate", "reset", "confirm") and retry/resume lines. */
   log?: (line: string) => void;
 }

@@ -27,7 +27,8 @@ export interface FlashImage {
   header: ImageHeader | null;
 }
 
-const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
+/** SHA-256 digest of `b` (32 bytes). Never throws. */
+export const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 
 /** True when `bytes` start with the signed image magic "DIMG". */
 export function isSignedImage(bytes: Uint8Array): boolean {

@@ -11,7 +11,7 @@ import { writeTflite } from '../tflite/writer.ts';
 import { encodeDendraMeta } from '../tflite/metadata.ts';
 import { runInt8 } from '../quant/executor.ts';
 import { N_CHANNELS, loadEtt, percentile, REPO_ROOT, TARGET, WINDOW, normalizeRows, type EttData } from './data.ts';
-import { BOARD_CONFIG, layout, type GridConfig, type Layout } from './config.ts';
+import { BOARD_CONFIG, type GridConfig, type Layout } from './config.ts';
 import { buildCard, type GridCard } from './card.ts';
 import { ErrorAccumulator, mulberry32, shuffled, type ErrorMetrics } from './metrics.ts';
 import { disposeParams, importWeights, initBackend } from './model.ts';

@@ -147,7 +147,7 @@ export function isovalentDrafts(row: Pick<ObelixRow, 'trueComposition' | 'z'>): 
   const states = assignOxidationStates(perFu);
   if (states === null) return [];
   const out: Draft[] = [];
-  for (const [host, n] of perFu) {
+  for (const host of perFu.keys()) {
     if (host === 'Li' || host === 'H') continue;
     for (const guest of isovalentSubstitutes(host, states.get(host)!)) {
       if (!ELEMENTS.has(guest) || perFu.has(guest)) continue;

@@ -10,7 +10,7 @@ import {
   CYCLE_CHANNELS, HELD_OUT, HORIZON, MAX_CELLS, MASK_LOGIT, N_FEATURES, SIM_CYCLES, STATIC_CHANNELS, WINDOW, type PackDataset,
 } from './dataset.ts';
 import type { RiskMetrics } from './metrics.ts';
-import { HIDDEN, LAYERS } from './model.ts';
+import { LAYERS } from './model.ts';
 import type { TrainedModel } from './train.ts';
 import type { PackMetricsTable } from './pipeline.ts';
 
