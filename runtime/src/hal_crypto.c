@@ -1,0 +1,53 @@
+/*
+ * HAL group crypto (firmware/assembly/hal/crypto.ts) through libsodium: SHA-256 and Ed25519
+ * verification. libsodium's crypto_sign_verify_detached is strict RFC 8032: canonical S (< L),
+ * canonical point encodings, and in addition it refuses small-order public keys and small-order
+ * R, and checks the cofactorless equation. The simulator (@noble/ed25519, zip215: false) checks
+ * the cofactored equation and accepts small-order A/R. Honest signatures verify the same in both;
+ * the difference (crafted small-order / mixed-order signatures are refused here) is documented in
+ * docs/runtime.md and tested by runtime/test/crypto_edge.c.
+ */
+#include <sodium.h>
+#include <string.h>
+#include "rt_core.h"
+
+int rt_crypto_init(void) {
+  if (sodium_init() < 0) {
+    rt_logf("libsodium failed to initialise");
+    return -1;
+  }
+  return 0;
+}
+
+void rt_sha256(const uint8_t *data, size_t len, uint8_t out[32]) { crypto_hash_sha256(out, data, len); }
+
+int rt_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pub[32]) {
+  return crypto_sign_verify_detached(sig, msg, len, pub) == 0 ? 1 : 0;
+}
+
+/* --- natives: <0 (E_BOUNDS) for a range outside linear memory --- */
+
+static int32_t n_crypto_sha256(wasm_exec_env_t env, uint32_t src, uint32_t len, uint32_t dst) {
+  uint8_t *data = rt_span(env, src, len);
+  uint8_t *out = rt_span(env, dst, 32);
+  if (data == NULL || out == NULL) return RT_E_BOUNDS;
+  uint8_t d[32];
+  rt_sha256(data, len, d);
+  memcpy(out, d, 32);
+  return 0;
+}
+
+static int32_t n_crypto_ed25519_verify(wasm_exec_env_t env, uint32_t msg, uint32_t len, uint32_t sig, uint32_t pub) {
+  uint8_t *m = rt_span(env, msg, len);
+  uint8_t *s = rt_span(env, sig, 64);
+  uint8_t *p = rt_span(env, pub, 32);
+  if (m == NULL || s == NULL || p == NULL) return RT_E_BOUNDS;
+  return rt_ed25519_verify(s, m, len, p);
+}
+
+static NativeSymbol natives[] = {
+  { "crypto_sha256", (void *)n_crypto_sha256, "(iii)i", NULL },
+  { "crypto_ed25519_verify", (void *)n_crypto_ed25519_verify, "(iiii)i", NULL },
+};
+
+rt_group_t hal_crypto_group(void) { return (rt_group_t){ "crypto", natives, sizeof natives / sizeof natives[0] }; }
