@@ -6,7 +6,7 @@
  *    its WAMR signature string ("(ii)i": i32/usize/u32 -> i, f64 -> F, f32 -> f, i64/u64 -> I);
  *  - runtime/src/gen/status.h        firmware/assembly/status.ts as FW_<NAME> defines;
  *  - runtime/src/gen/fwslot.h        the FW_* / ST_* constants of firmware/assembly/boot/fwslot.ts,
- *                                    KEYS_* of boot/keys.ts and IMG_* of boot/signed.ts.
+ *                                    SLOT_* (model slots) of boot/banks.ts, KEYS_* of boot/keys.ts, IMG_* of boot/signed.ts.
  * Usage: node scripts/gen-contracts.mjs [OUT_DIR]   (default runtime/src/gen). Exits 1 with one
  * line naming the file when a declaration cannot be parsed (an unknown type is never guessed).
  */
@@ -99,10 +99,11 @@ function main() {
   writeFileSync(join(out, 'status.h'), defines('DENDRA_GEN_STATUS_H', 'firmware/assembly/status.ts', constants('status.ts', () => true), 'FW_', false));
   const slot = [
     ...constants('boot/fwslot.ts', (n) => n.startsWith('FW_') || n.startsWith('ST_')),
+    ...constants('boot/banks.ts', (n) => n.startsWith('SLOT_')),
     ...constants('boot/keys.ts', (n) => n.startsWith('KEYS_')),
     ...constants('boot/signed.ts', (n) => n.startsWith('IMG_')),
   ];
-  writeFileSync(join(out, 'fwslot.h'), defines('DENDRA_GEN_FWSLOT_H', 'firmware/assembly/boot/{fwslot,keys,signed}.ts', slot, 'GEN_', true));
+  writeFileSync(join(out, 'fwslot.h'), defines('DENDRA_GEN_FWSLOT_H', 'firmware/assembly/boot/ fwslot.ts, banks.ts, keys.ts, signed.ts', slot, 'GEN_', true));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
