@@ -19,7 +19,7 @@ if command -v node >/dev/null 2>&1; then node scripts/gen-contracts.mjs; fi
 start=$(date +%s)
 cmake -S runtime -B build/runtime -DCMAKE_BUILD_TYPE=Release -DWAMR_ROOT="$wamr" >build/runtime-cmake.log 2>&1 \
   || { tail -20 build/runtime-cmake.log >&2; echo "runtime: cmake configure failed (log: build/runtime-cmake.log)" >&2; exit 1; }
-cmake --build build/runtime -j "$(nproc)" >build/runtime-build.log 2>&1 \
+cmake --build build/runtime -j "$(nproc)" --target dendra-runtime rt-crypto-check >build/runtime-build.log 2>&1 \
   || { grep -E 'error|Error' build/runtime-build.log | head -20 >&2; echo "runtime: build failed (log: build/runtime-build.log)" >&2; exit 1; }
 cp build/runtime/dendra-runtime build/dendra-runtime.tmp && mv -f build/dendra-runtime.tmp build/dendra-runtime
 echo "runtime: build/dendra-runtime $(stat -c %s build/dendra-runtime) bytes in $(( $(date +%s) - start )) s"

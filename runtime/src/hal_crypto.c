@@ -1,11 +1,12 @@
 /*
  * HAL group crypto (firmware/assembly/hal/crypto.ts) through libsodium: SHA-256 and Ed25519
- * verification. libsodium's crypto_sign_verify_detached is strict RFC 8032: canonical S (< L),
- * canonical point encodings, and in addition it refuses small-order public keys and small-order
- * R, and checks the cofactorless equation. The simulator (@noble/ed25519, zip215: false) checks
- * the cofactored equation and accepts small-order A/R. Honest signatures verify the same in both;
- * the difference (crafted small-order / mixed-order signatures are refused here) is documented in
- * docs/runtime.md and tested by runtime/test/crypto_edge.c.
+ * verification. libsodium's crypto_sign_verify_detached is strict: canonical S (< L), canonical
+ * point encodings, small-order keys and R refused, and the cofactorless equation [S]B = R + [k]A.
+ * The simulator (@noble/ed25519, zip215: false) agrees on all of these except one: it checks the
+ * cofactored equation, so a signature whose R carries a small-order (torsion) component verifies
+ * there and is refused here. Honest signers never produce one; docs/runtime.md "Crypto" documents
+ * it and tests/runtime-crypto.test.ts checks both libraries on the same vectors
+ * (runtime/test/crypto_check.c drives this file).
  */
 #include <sodium.h>
 #include <string.h>
