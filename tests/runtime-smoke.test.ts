@@ -133,3 +133,23 @@ test('dendra-runtime: usage errors are one line with exit 2; --json errors are J
   assert.match(board.stderr, /unknown board 'nope'/);
   assert.equal(spawnSync(BIN, ['--help'], { encoding: 'utf8' }).status, 0);
 });
+
+test('dendra-runtime --trust: keyed board refuses a raw model, runs a signed model and a signed firmware the ROM verifies', { skip }, async () => {
+  const keys = JSON.parse((await ok(['keys', 'new', '--out', path.join(tmp, 'keys'), '--name', 'ops', '--json'])).stdout) as { publicPath: string; privatePath: string };
+  const sign = async (file: string, type: string, out: string) => {
+    await ok(['sign', file, '--key', keys.privatePath, '--type', type, '--family', 'sim-soc', '--version', '1.0.0', '--out', path.join(tmp, out)]);
+    return path.join(tmp, out);
+  };
+  const fw = await sign(path.join(ROOT, 'build/firmware.wasm'), 'firmware', 'fw.dimg');
+  const grid = await sign(GRID, 'model', 'grid.dimg');
+  const { rt, ready } = await runtime(['--flash', path.join(tmp, 'keyed.flash'), '--trust', keys.publicPath]);
+  assert.equal(ready.trustedKeys, 1);
+  const raw = await runCli(['flash', '--port', ready.pty, GRID], 120_000);
+  assert.notEqual(raw.code, 0);
+  assert.match(raw.stderr, /status -20/);
+  await ok(['flash', '--port', ready.pty, grid]);
+  await logged(rt, /board: model loaded/);
+  assert.match((await ok(['flash', '--port', ready.pty, fw, '--pubkey', keys.publicPath])).stdout, /flashed signed firmware, .*slot A.*booted and confirmed/);
+  assert.equal((await info(ready.pty)).firmware.running, 0, 'the ROM verified the signed slot image and booted it');
+  await stop(rt);
+});
