@@ -6,15 +6,19 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "rt_core.h"
 
+/* One write per line, so lines from other threads (the MQTT client's) never interleave mid-line. */
 void rt_logf(const char *fmt, ...) {
+  char line[1024];
   va_list ap;
   va_start(ap, fmt);
-  fputs("runtime: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  int n = snprintf(line, sizeof line, "runtime: ");
+  vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
   va_end(ap);
+  strcat(line, "\n");
+  fputs(line, stderr);
 }
 
 static void n_log_write(wasm_exec_env_t env, uint32_t level, uint32_t src, uint32_t len) {
