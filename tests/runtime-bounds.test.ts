@@ -12,7 +12,8 @@ import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { startProcess, ROOT, type LiveCli } from './proc.ts';
 
-const BIN = path.join(ROOT, 'build/dendra-runtime');
+/** The binary under test: build/dendra-runtime, or $DENDRA_RUNTIME (e.g. a sanitizer build). */
+const BIN = process.env.DENDRA_RUNTIME ?? path.join(ROOT, 'build/dendra-runtime');
 const hasCmake = spawnSync('cmake', ['--version']).status === 0;
 const skip = !existsSync(BIN) && !hasCmake ? 'build/dendra-runtime is absent and cmake is missing (scripts/deps.sh installs it)' : false;
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-rt-bounds-'));

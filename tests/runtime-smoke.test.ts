@@ -7,12 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli, startCli, startProcess, ROOT, type LiveCli, type RunResult } from './proc.ts';
 
-const BIN = path.join(ROOT, 'build/dendra-runtime');
+/** The binary under test: build/dendra-runtime, or $DENDRA_RUNTIME (e.g. a sanitizer build). */
+const BIN = process.env.DENDRA_RUNTIME ?? path.join(ROOT, 'build/dendra-runtime');
 const GRID = path.join(ROOT, 'models/grid/grid.tflite');
 const PACK = path.join(ROOT, 'models/pack/pack.tflite');
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-runtime-'));
@@ -152,4 +153,23 @@ test('dendra-runtime --trust: keyed board refuses a raw model, runs a signed mod
   assert.match((await ok(['flash', '--port', ready.pty, fw, '--pubkey', keys.publicPath])).stdout, /flashed signed firmware, .*slot A.*booted and confirmed/);
   assert.equal((await info(ready.pty)).firmware.running, 0, 'the ROM verified the signed slot image and booted it');
   await stop(rt);
+});
+
+test('dendra-runtime --uart: a serial device through termios (one end of a socat pty pair), the host on the other end', { skip }, async (t) => {
+  if (spawnSync('socat', ['-V']).status !== 0) return t.skip('socat is missing (scripts/deps.sh installs it)');
+  const socat = startProcess('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0']);
+  live.push(socat);
+  let ends: string[] = [];
+  for (let k = 0; k < 100 && ends.length < 2; k++, await new Promise((r) => setTimeout(r, 50))) {
+    ends = [...socat.stderr().matchAll(/PTY is (\S+)/g)].map((m) => m[1]);
+  }
+  assert.equal(ends.length, 2, socat.stderr());
+  const { rt, ready } = await runtime(['--flash', path.join(tmp, 'uart.flash'), '--uart', ends[0], '--link', path.join(tmp, 'board-uart')]);
+  assert.equal(ready.pty, ends[0]);
+  assert.equal(readlinkSync(path.join(tmp, 'board-uart')), ends[0], '--link points at the UART device');
+  assert.equal((await info(ends[1])).hello.boardId, 'dendra');
+  await ok(['flash', '--port', ends[1], GRID]);
+  await logged(rt, /board: model loaded/);
+  await stop(rt);
+  assert.equal(existsSync(path.join(tmp, 'board-uart')), false, 'the --link symlink is removed at exit');
 });
