@@ -3,6 +3,7 @@
 // declarations) calls each HAL import that takes a pointer or a flash range with ranges outside
 // linear memory or flash, and the real build/dendra-runtime answers each with a negative status,
 // keeps running (no crash, no trap) and stops cleanly. Valid calls beside them return >= 0.
+// Also the watchdog: a firmware that traps in every tick reboots, then halts after 3 in a row.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -50,6 +51,12 @@ const CALLS: [string, string, 'neg' | 'ok'][] = [
   ['board_family_valid', 'board_family(buf, 16)', 'ok'],
 ];
 
+/** A factory image whose fw_tick always traps: the watchdog reboots it, then halts the board. */
+const TRAP_SOURCE = `import { say } from "../../firmware/assembly/app/say";
+export function fw_init(): i32 { say(1, "trap probe booted"); return 0; }
+export function fw_tick(): i32 { unreachable(); return 0; }
+`;
+
 function probeSource(): string {
   const hal = ['uart', 'flash', 'crypto', 'boot', 'board', 'dma', 'net', 'pmu', 'clock', 'log']
     .map((g) => `import * as ${g} from "../../firmware/assembly/hal/${g}";`).join('\n');
@@ -79,8 +86,11 @@ before(() => {
   if (!existsSync(BIN)) execFileSync(path.join(ROOT, 'scripts/build-runtime.sh'), { cwd: ROOT, stdio: 'inherit' });
   mkdirSync(PROBE_DIR, { recursive: true });
   writeFileSync(path.join(PROBE_DIR, 'probe.ts'), probeSource());
-  execFileSync(path.join(ROOT, 'node_modules/.bin/asc'), [path.join(PROBE_DIR, 'probe.ts'), '--outFile', path.join(PROBE_DIR, 'probe.wasm'),
-    '--runtime', 'stub', '--optimizeLevel', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(path.join(PROBE_DIR, 'trap.ts'), TRAP_SOURCE);
+  for (const name of ['probe', 'trap']) {
+    execFileSync(path.join(ROOT, 'node_modules/.bin/asc'), [path.join(PROBE_DIR, `${name}.ts`), '--outFile', path.join(PROBE_DIR, `${name}.wasm`),
+      '--runtime', 'stub', '--optimizeLevel', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
 });
 
 after(async () => {
@@ -103,4 +113,18 @@ test('dendra-runtime: out-of-range pointers and flash ranges get negative status
   assert.doesNotMatch(rt.stderr(), /trapped/);
   await rt.stop();
   assert.equal(rt.child.exitCode, 0, rt.stderr().slice(-500));
+});
+
+test('dendra-runtime: a firmware that traps in every tick is rebooted by the watchdog, then halted after 3 in a row; the process stays up', { skip }, async () => {
+  const rt = startProcess(BIN, ['--flash', path.join(tmp, 't.flash'), '--firmware', path.join(PROBE_DIR, 'trap.wasm'), '--json']);
+  live.push(rt);
+  await rt.waitLine((l) => l.startsWith('{'), 30_000);
+  for (let end = Date.now() + 10_000; !/board halted/.test(rt.stderr()) && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+  const err = rt.stderr();
+  assert.match(err, /board: firmware trapped 3 times in a row: board halted/);
+  assert.equal(err.match(/trapped in fw_tick/g)?.length, 3);
+  assert.equal(err.match(/trap probe booted/g)?.length, 3, 'booted once, then rebooted twice by the watchdog');
+  assert.equal(rt.child.exitCode, null, 'a halted board keeps the process (and its UART) up');
+  await rt.stop();
+  assert.equal(rt.child.exitCode, 0);
 });
