@@ -85,4 +85,5 @@ void dma_board_reset(void) {}
 double dma_next_due_ms(void) { return -1; }
 int dma_poll_fd(void) { return -1; }
 void dma_on_readable(void) {}
+void dma_close(void) {}
 #endif
