@@ -3,7 +3,8 @@
 // talks to it over serialport. Flashes the grid and pack models, restarts on the same flash file
 // (the models load from flash), updates the firmware A/B (test boot, self-test, confirm), refuses
 // an image that traps at start (rolled back), rolls back with `dendra rollback`, and hands the
-// flash file to `dendra sim`, which reads it (one flash format for both). Also the SIMD build.
+// flash file to `dendra sim`, which reads it, and boots a file the sim wrote (one flash format for
+// both). Also the SIMD build, a keyed board (--trust, signed images) and --uart on a serial device.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -172,4 +173,17 @@ test('dendra-runtime --uart: a serial device through termios (one end of a socat
   await logged(rt, /board: model loaded/);
   await stop(rt);
   assert.equal(existsSync(path.join(tmp, 'board-uart')), false, 'the --link symlink is removed at exit');
+});
+
+test("dendra-runtime boots a flash file written by dendra sim (the model the sim's board stored loads)", { skip }, async () => {
+  const flash = path.join(tmp, 'from-sim.flash');
+  const sim = startCli(['sim', '--board', 'sim', '--flash', flash, '--no-pack', '--json']);
+  live.push(sim);
+  const simPty = JSON.parse(await sim.waitLine((l) => l.includes('"pty"'), 30_000)).pty as string;
+  await ok(['flash', '--port', simPty, GRID]);
+  await sim.stop();
+  const { rt } = await runtime(['--board', 'sim', '--flash', flash]);
+  await logged(rt, /board: model loaded/);
+  assert.doesNotMatch(rt.stderr(), /no model in slot/);
+  await stop(rt);
 });
