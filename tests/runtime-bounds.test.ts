@@ -51,9 +51,21 @@ const CALLS: [string, string, 'neg' | 'ok'][] = [
   ['board_family_valid', 'board_family(buf, 16)', 'ok'],
 ];
 
+const SAY = `const sayBuf: usize = memory.data(160);
+function say(level: u32, msg: string, code: i32 = 0, withCode: bool = false): void {
+  let n = min<i32>(msg.length, 100);
+  for (let i = 0; i < n; i++) store<u8>(sayBuf + i, <u8>msg.charCodeAt(i));
+  if (withCode) {
+    const t = code.toString();
+    store<u8>(sayBuf + n++, 0x20);
+    for (let i = 0; i < t.length; i++) store<u8>(sayBuf + n++, <u8>t.charCodeAt(i));
+  }
+  logw(level, sayBuf, <u32>n);
+}
+`;
 /** A factory image whose fw_tick always traps: the watchdog reboots it, then halts the board. */
-const TRAP_SOURCE = `import { say } from "../../firmware/assembly/app/say";
-export function fw_init(): i32 { say(1, "trap probe booted"); return 0; }
+const TRAP_SOURCE = `import { log_write as logw } from "../../firmware/assembly/hal/log";
+${SAY}export function fw_init(): i32 { say(1, "trap probe booted"); return 0; }
 export function fw_tick(): i32 { unreachable(); return 0; }
 `;
 
@@ -66,7 +78,8 @@ function probeSource(): string {
     return `  say(1, "probe ${name}", <i32>${call}, true);`;
   }).join('\n');
   return `${hal}
-import { say } from "../../firmware/assembly/app/say";
+import { log_write as logw } from "../../firmware/assembly/hal/log";
+${SAY}
 const buf: usize = memory.data(256);
 export function fw_init(): i32 {
   log.log_write(1, <usize>0xFFFFFFF0, 64); // void: a bad range is dropped, never a crash
