@@ -133,6 +133,11 @@ test('dendra-runtime: usage errors are one line with exit 2; --json errors are J
   const board = spawnSync(BIN, ['--board', 'nope', '--flash', path.join(tmp, 'x.flash')], { encoding: 'utf8' });
   assert.equal(board.status, 1);
   assert.match(board.stderr, /unknown board 'nope'/);
+  const badBoard = path.join(tmp, 'my-board.json');
+  writeFileSync(badBoard, JSON.stringify({ name: 'my-board', inherits: 'sim-soc', arenaLimitBytes: -4 }));
+  const field = spawnSync(BIN, ['--board', badBoard, '--flash', path.join(tmp, 'x.flash')], { encoding: 'utf8' });
+  assert.equal(field.status, 1);
+  assert.equal(field.stderr, "dendra-runtime: board 'my-board': field arenaLimitBytes must be a number >= 1\n", 'a board file by path inherits the repository SoC; one line names the bad field');
   assert.equal(spawnSync(BIN, ['--help'], { encoding: 'utf8' }).status, 0);
 });
 
