@@ -5,9 +5,9 @@
  * status {"v":1,"state":"online","ts":<wall ms>} on every (re)connect, QoS 1 subscription to the
  * device's own cmd topic. A network thread of ours runs mosquitto_loop_forever and reconnects
  * forever with exponential backoff (1 s .. 30 s), also after errors libmosquitto treats as fatal
- * (TLS, DNS, refused). QoS 1 messages stay pending until their PUBACK; libmosquitto keeps them
- * across a reconnect and sends them again (as mqtt.js does for the simulator), so an outage
- * delays an acknowledgement instead of losing it. All shared state is under one mutex; rt_wake()
+ * (TLS, DNS, refused). QoS 1 messages stay pending until their PUBACK. Messages published while
+ * the link is down wait in a bounded queue (NET_MAX_QUEUED) and go out, pending meanwhile, on the
+ * next connect, as mqtt.js queues them for the simulator's device client. All shared state is under one mutex; rt_wake()
  * tells the main loop that a command, a PUBACK or a connection change arrived.
  */
 #include "hal_net.h"
@@ -67,6 +67,21 @@ static int publish_status(const char *state, int *mid) {
   return mosquitto_publish(mosq, mid, topic, n, payload, 1, true);
 }
 
+/* Hands the messages queued while offline to libmosquitto, oldest first (caller holds the lock). */
+static uint32_t drain_queue(struct mosquitto *m) {
+  net_queued_t q;
+  uint32_t n = 0;
+  while (net_state_queue_take(&q)) {
+    int mid = -1;
+    int rc = mosquitto_publish(m, &mid, q.topic, (int)q.len, q.payload, q.qos, q.retain);
+    free(q.payload);
+    if (rc == MOSQ_ERR_SUCCESS && q.qos == 1) net_state_set_mid(q.id, mid);
+    net_state_set(q.id, rc != MOSQ_ERR_SUCCESS ? NET_LOST : q.qos == 1 ? NET_PENDING : NET_ACKED);
+    n++;
+  }
+  return n;
+}
+
 static void on_connect(struct mosquitto *m, void *ud, int rc) {
   (void)ud;
   if (rc != 0) {
@@ -75,14 +90,16 @@ static void on_connect(struct mosquitto *m, void *ud, int rc) {
     problem(text);
     return;
   }
-  pthread_mutex_lock(&lock);
-  connected = true;
-  backoff_s = NET_BACKOFF_MIN_S;
-  last_problem[0] = '\0';
-  pthread_mutex_unlock(&lock);
   rt_logf("net: connected to %s", url_text);
   int prc = publish_status("online", NULL);
   if (prc != MOSQ_ERR_SUCCESS) rt_logf("net: online status not sent (%s)", mosquitto_strerror(prc));
+  pthread_mutex_lock(&lock); /* connected and the offline queue drained at once: order kept */
+  connected = true;
+  backoff_s = NET_BACKOFF_MIN_S;
+  last_problem[0] = '\0';
+  uint32_t sent = drain_queue(m);
+  pthread_mutex_unlock(&lock);
+  if (sent > 0) rt_logf("net: %u message(s) published while offline handed over", sent);
   int src = mosquitto_subscribe(m, NULL, cmd_topic, 1);
   if (src != MOSQ_ERR_SUCCESS) rt_logf("net: cannot subscribe to %s (%s)", cmd_topic, mosquitto_strerror(src));
   rt_wake();
@@ -278,6 +295,10 @@ void net_stop(void) {
   mosq = NULL;
   connected = false;
   mosquitto_lib_cleanup();
+  net_queued_t q;
+  uint32_t unsent = 0;
+  for (; net_state_queue_take(&q); unsent++) free(q.payload);
+  if (unsent > 0) rt_logf("net: stopped while offline: %u queued message(s) not sent", unsent);
 }
 
 void net_board_reset(void) {
@@ -306,11 +327,21 @@ int32_t net_publish_bytes(const char *kind, size_t kind_len, const uint8_t *payl
     }
     int mid = -1;
     /* Under the lock: a PUBACK on the network thread waits until the id is tracked with its mid. */
-    int rc = mosquitto_publish(mosq, &mid, topic, (int)len, payload, qos, retain);
-    if (rc == MOSQ_ERR_SUCCESS) id = net_state_track(qos == 1 ? NET_PENDING : NET_ACKED, qos == 1 ? mid : -1);
-    else id = net_state_track(NET_LOST, -1);
+    int rc = connected ? mosquitto_publish(mosq, &mid, topic, (int)len, payload, qos, retain) : MOSQ_ERR_NO_CONN;
+    if (rc == MOSQ_ERR_SUCCESS) {
+      id = net_state_track(qos == 1 ? NET_PENDING : NET_ACKED, qos == 1 ? mid : -1);
+    } else if (rc == MOSQ_ERR_NO_CONN) { /* offline: queued for the next connect, pending meanwhile */
+      id = net_state_track(NET_PENDING, -1);
+      if (net_state_queue_push(id, topic, payload, len, qos, retain) != 0) {
+        net_state_set(id, NET_LOST);
+        rc = MOSQ_ERR_NOMEM;
+      }
+    } else {
+      id = net_state_track(NET_LOST, -1);
+    }
     pthread_mutex_unlock(&lock);
-    if (rc != MOSQ_ERR_SUCCESS) rt_logf("net: %s not sent (%s)", topic, mosquitto_strerror(rc));
+    if (rc == MOSQ_ERR_NOMEM) rt_logf("net: %s not queued: %d messages already wait for the link", topic, NET_MAX_QUEUED);
+    else if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) rt_logf("net: %s not sent (%s)", topic, mosquitto_strerror(rc));
     return id;
   }
   pthread_mutex_unlock(&lock);

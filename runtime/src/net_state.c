@@ -1,6 +1,8 @@
 /* Message-id and command bookkeeping of the network stack (net_state.h). */
 #include "net_state.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -23,6 +25,9 @@ static int32_t next_id = 1;
 static net_command_t commands[NET_MAX_COMMANDS];
 static uint32_t cmd_head, cmd_count, cmd_dropped;
 
+static net_queued_t queued[NET_MAX_QUEUED];
+static uint32_t q_head, q_count;
+
 static int find(int32_t id) {
   for (uint32_t i = 0; i < entry_count; i++)
     if (entries[i].id == id) return (int)i;
@@ -42,6 +47,11 @@ int32_t net_state_track(int32_t state, int mid) {
   entries[entry_count++] = (net_entry_t){ id, state, mid };
   if (entry_count > NET_MAX_TRACKED) remove_at(0);
   return id;
+}
+
+void net_state_set_mid(int32_t id, int mid) {
+  int i = find(id);
+  if (i >= 0) entries[i].mid = mid;
 }
 
 void net_state_set(int32_t id, int32_t state) {
@@ -104,3 +114,29 @@ void net_state_reset(void) {
   cmd_head = 0;
   cmd_count = 0;
 }
+
+int net_state_queue_push(int32_t id, const char *topic, const uint8_t *payload, size_t len, int qos, bool retain) {
+  if (q_count >= NET_MAX_QUEUED) return -1;
+  uint8_t *copy = malloc(len ? len : 1);
+  if (copy == NULL) return -1;
+  if (len > 0) memcpy(copy, payload, len);
+  net_queued_t *q = &queued[(q_head + q_count) % NET_MAX_QUEUED];
+  q->id = id;
+  snprintf(q->topic, sizeof(q->topic), "%s", topic);
+  q->payload = copy;
+  q->len = len;
+  q->qos = qos;
+  q->retain = retain;
+  q_count++;
+  return 0;
+}
+
+int net_state_queue_take(net_queued_t *out) {
+  if (q_count == 0) return 0;
+  *out = queued[q_head];
+  q_head = (q_head + 1) % NET_MAX_QUEUED;
+  q_count--;
+  return 1;
+}
+
+uint32_t net_state_queued(void) { return q_count; }

@@ -1,0 +1,256 @@
+// The native runtime's net and DMA groups (runtime/src/hal_net.c, hal_dma.c) built as the C test
+// programs of runtime/test (cmake), against the simulator's implementations and a real mosquitto:
+// DMA windows equal the simulator's WindowDma bytes on the real ETTh1; the net group publishes,
+// acknowledges, caches and announces the model record, queues commands, survives a broker restart,
+// speaks TLS with the local CA, and leaves its last will when killed with SIGKILL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import mqtt, { type MqttClient } from 'mqtt';
+import { ROOT } from './proc.ts';
+import { readEttCsv, WindowDma, HOUR_MS, DEFAULT_START } from '../host/src/sim/sensors.ts';
+import { startMosquitto, findMosquitto, freePort, type BrokerHandle } from '../host/src/mqtt/broker.ts';
+import { createLocalCa, findOpenssl, tlsListenerConfig } from '../host/src/mqtt/tls.ts';
+import { waitFor, sleep } from '../host/src/mqtt/testutil.ts';
+
+const SHARED = process.env.DENDRA_SHARED ?? path.resolve(ROOT, '../shared');
+const ETT = path.join(SHARED, 'data/ett/ETTh1.csv');
+const BUILD = path.join(ROOT, 'build/runtime-test');
+
+/** Why the C programs cannot be built here, or null. */
+function missing(): string | null {
+  if (spawnSync('cmake', ['--version']).status !== 0) return 'cmake not found (apt-get install cmake)';
+  if (spawnSync('pkg-config', ['--exists', 'libmosquitto']).status !== 0) return 'libmosquitto-dev not found (apt-get install libmosquitto-dev)';
+  if (!existsSync(path.join(SHARED, 'vendor/wamr/core/iwasm/include/wasm_export.h'))) return `WAMR headers not found under ${SHARED} (set DENDRA_SHARED)`;
+  return null;
+}
+
+const skip: string | null = missing();
+const dir = mkdtempSync(path.join(tmpdir(), 'dendra-netdma-'));
+
+before(() => {
+  if (skip) return;
+  const cfg = spawnSync('cmake', ['-S', path.join(ROOT, 'runtime/test'), '-B', BUILD], { encoding: 'utf8' });
+  assert.equal(cfg.status, 0, `cmake configure failed: ${cfg.stderr}`);
+  const b = spawnSync('cmake', ['--build', BUILD, '-j', '2'], { encoding: 'utf8' });
+  assert.equal(b.status, 0, `build failed: ${b.stdout}${b.stderr}`);
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(prog: string, args: string[]) {
+  return spawnSync(path.join(BUILD, prog), args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
+}
+
+test('DMA group: status codes, timing, reset, end, CSV errors and the live socket (C self-test)', (t) => {
+  if (skip) return t.skip(skip);
+  const r = run('test_dma', ['selftest', dir]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /^FAIL/m);
+  assert.ok((r.stdout.match(/^ok /gm) ?? []).length >= 30, r.stdout);
+  assert.match(r.stderr, /live input: record \d+ rejected: channel 0 needs 672 values, got 2/);
+});
+
+test('DMA group: windows 0 and 5 of ETTh1 equal the simulator\'s WindowDma bytes and due times', (t) => {
+  if (skip) return t.skip(skip);
+  if (!existsSync(ETT)) return t.skip(`ETTh1 not found at ${ETT} (set DENDRA_SHARED)`);
+  const r = run('test_dma', ['frames', ETT, String(DEFAULT_START), '0', '5']);
+  assert.equal(r.status, 0, r.stderr);
+  const got = new Map(r.stdout.trim().split('\n').map((l) => {
+    const m = /^frame (\d+) status (-?\d+) due (\d+) ([0-9a-f]+)$/.exec(l);
+    assert.ok(m, `unexpected line ${l.slice(0, 80)}`);
+    return [Number(m[1]), { status: Number(m[2]), due: Number(m[3]), hex: m[4] }] as const;
+  }));
+  const dma = new WindowDma(readEttCsv(ETT), DEFAULT_START);
+  const mem = new Uint8Array(64 + 2688);
+  for (let k = 0; k <= 5; k++) {
+    assert.equal(dma.begin(64, 2688, k * HOUR_MS), 0);
+    const due = dma.dueMs()!;
+    const status = dma.status(due, mem);
+    const c = got.get(k);
+    if (!c) continue;
+    assert.equal(c.status, status, `frame ${k} status`);
+    assert.equal(c.due, due, `frame ${k} due`);
+    assert.equal(c.hex, Buffer.from(mem.subarray(64)).toString('hex'), `frame ${k} bytes`);
+  }
+  assert.equal(got.size, 2);
+});
+
+test('net group: id and command bookkeeping, URL and id checks, no-broker mode (C self-test)', (t) => {
+  if (skip) return t.skip(skip);
+  const r = run('test_net', ['selftest']);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /^FAIL/m);
+});
+
+/** The test_net driver: one command line in, one answer line out. */
+class Driver {
+  readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: string[] = [];
+  private waiter: (() => void) | null = null;
+  stderr = '';
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = process.env) {
+    this.child = spawn(path.join(BUILD, 'test_net'), args, { env });
+    createInterface({ input: this.child.stdout }).on('line', (l) => { this.lines.push(l); this.waiter?.(); });
+    this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+  }
+
+  async cmd(line: string, timeoutMs = 20_000): Promise<string> {
+    this.child.stdin.write(line + '\n');
+    const end = Date.now() + timeoutMs;
+    while (this.lines.length === 0) {
+      if (Date.now() > end || this.child.exitCode !== null) throw new Error(`no answer to "${line}"; stderr: ${this.stderr}`);
+      await new Promise<void>((r) => { this.waiter = r; setTimeout(r, 50); });
+    }
+    return this.lines.shift()!;
+  }
+
+  async num(line: string): Promise<number> {
+    return Number(await this.cmd(line));
+  }
+
+  exited(): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode);
+    return new Promise((r) => this.child.once('exit', (code) => r(code)));
+  }
+}
+
+/** An operator-side subscriber recording every message on the device's topics. */
+async function watch(url: string, opts: mqtt.IClientOptions = {}) {
+  const client: MqttClient = await mqtt.connectAsync(url, { reconnectPeriod: 200, ...opts });
+  const msgs: { topic: string; text: string; retain: boolean }[] = [];
+  client.on('message', (topic, payload, packet) => msgs.push({ topic, text: payload.toString(), retain: packet.retain }));
+  await client.subscribeAsync('dendra/v1/#', { qos: 1 });
+  return { client, msgs, on: (suffix: string) => msgs.filter((m) => m.topic.endsWith(suffix)) };
+}
+
+const onlineStatus = /^\{"v":1,"state":"online","ts":\d{13}\}$/;
+
+test('net group on a real mosquitto: QoS 1 ack, model cache + announce, command FIFO, broker restart, clean stop', async (t) => {
+  if (skip) return t.skip(skip);
+  if (!findMosquitto()) return t.skip('mosquitto not found (apt-get install mosquitto)');
+  const bdir = mkdtempSync(path.join(dir, 'broker-'));
+  let broker: BrokerHandle = await startMosquitto({ dir: bdir });
+  const port = broker.port;
+  const ops = await watch(broker.url);
+  const dev = new Driver(['--broker', broker.url, '--site', 'yard', '--device', 'tx1']);
+  try {
+    assert.equal(await dev.num('start'), 0);
+    assert.equal(await dev.num('waitconn 1 5000'), 1);
+    await waitFor(() => ops.on('yard/tx1/status').length > 0, 'online status');
+    assert.match(ops.on('yard/tx1/status')[0].text, onlineStatus);
+
+    const alert = '{"v":1,"seq":1,"ts":5,"kind":"overload.warning","state":"raised","severity":"warning","value":81.23,"threshold":80.00,"pts":7}';
+    const id = await dev.num(`publish alert 1 0 ${alert}`);
+    assert.ok(id >= 1);
+    assert.equal(await dev.num(`wait ${id} 3000`), 1, 'acked on PUBACK');
+    assert.equal(await dev.num(`acked ${id}`), -1, 'a final state is reported once');
+    await waitFor(() => ops.on('yard/tx1/alert').length === 1, 'alert at the operator');
+    assert.equal(ops.on('yard/tx1/alert')[0].text, alert, 'payload bytes as published');
+
+    const tel = await dev.num('publish telemetry 0 0 {"v":1,"seq":1,"ts":9,"window":0}');
+    assert.equal(await dev.num(`acked ${tel}`), 1, 'QoS 0 is acked once handed over');
+    assert.equal(await dev.num('publish cmd 1 0 {}').then((i) => dev.num(`acked ${i}`)), -1, 'a kind the device may not publish is lost');
+
+    const model = '{"v":1,"ts":1764054000000,"model":"grid@1","board":"linux-gateway"}';
+    const mid = await dev.num(`publish model 1 1 ${model}`);
+    assert.equal(await dev.num(`wait ${mid} 3000`), 1);
+    const late = await watch(broker.url);
+    await waitFor(() => late.on('yard/tx1/model').length === 1, 'retained model for a late subscriber');
+    assert.deepEqual(late.on('yard/tx1/model')[0], { topic: 'dendra/v1/yard/tx1/model', text: model, retain: true });
+    await late.client.endAsync();
+    const before = ops.on('yard/tx1/status').length;
+    assert.equal(await dev.num('announce'), 2, 'announce hands over status + model');
+    await waitFor(() => ops.on('yard/tx1/model').length === 2 && ops.on('yard/tx1/status').length === before + 1, 'announced records');
+    assert.equal(ops.on('yard/tx1/model')[1].text, model);
+
+    const wakes = await dev.num('wakes');
+    for (let i = 0; i < 3; i++) await ops.client.publishAsync('dendra/v1/yard/tx1/cmd', `{"id":"c${i}","op":"status"}`, { qos: 1 });
+    await ops.client.publishAsync('dendra/v1/yard/tx2/cmd', '{"id":"other","op":"status"}', { qos: 1 });
+    assert.equal(await dev.num('waitcmd 3 3000'), 3);
+    await sleep(200);
+    for (let i = 0; i < 3; i++) assert.equal(await dev.cmd('poll 4096'), `25 {"id":"c${i}","op":"status"}`, 'commands in order');
+    assert.equal(await dev.cmd('poll 4096'), '0 ', 'another device\'s command never arrives');
+    assert.ok((await dev.num('wakes')) > wakes, 'commands wake the main loop');
+
+    // Broker gone: offline; what is published meanwhile waits, pending, and goes out on the reconnect
+    // (mqtt.js queues it for the simulator's device client the same way).
+    await broker.close();
+    assert.equal(await dev.num('waitconn 0 5000'), 0);
+    const statusBefore = ops.on('yard/tx1/status').length;
+    const during = '{"v":1,"seq":2,"ts":6,"kind":"overload.warning","state":"cleared","severity":"warning","value":70.00,"threshold":80.00}';
+    const pid = await dev.num(`publish alert 1 0 ${during}`);
+    assert.equal(await dev.num(`acked ${pid}`), 0, 'pending while the broker is down');
+    const tel0 = '{"v":1,"seq":2,"ts":9,"window":1}';
+    const qid = await dev.num(`publish telemetry 0 0 ${tel0}`);
+    assert.equal(await dev.num(`acked ${qid}`), 0, 'QoS 0 while offline waits too');
+    await sleep(500);
+    broker = await startMosquitto({ dir: bdir, port });
+    assert.equal(await dev.num('waitconn 1 15000'), 1, 'reconnects after the restart');
+    assert.equal(await dev.num(`wait ${pid} 5000`), 1, 'the pending alert is delivered and acked after the reconnect');
+    assert.equal(await dev.num(`acked ${qid}`), 1, 'the telemetry was handed over on the reconnect');
+    await waitFor(() => ops.on('yard/tx1/alert').some((m) => m.text === during), 'the alert at the operator', 10_000);
+    await waitFor(() => ops.on('yard/tx1/telemetry').some((m) => m.text === tel0), 'the telemetry at the operator', 10_000);
+    await waitFor(() => ops.on('yard/tx1/status').length > statusBefore, 'online status again', 10_000);
+    assert.match(ops.on('yard/tx1/status').at(-1)!.text, onlineStatus);
+
+    const n = ops.msgs.length;
+    assert.equal(await dev.cmd('reset'), 'reset');
+    assert.equal(await dev.cmd('stop'), 'stopped');
+    assert.equal(await dev.exited(), 0);
+    await waitFor(() => ops.msgs.length > n && ops.on('yard/tx1/status').at(-1)!.text.includes('offline'), 'offline status at stop');
+    assert.match(ops.on('yard/tx1/status').at(-1)!.text, /^\{"v":1,"state":"offline","ts":\d{13}\}$/);
+  } finally {
+    dev.child.kill('SIGKILL');
+    await ops.client.endAsync(true);
+    await broker.close();
+  }
+});
+
+test('net group: last will when the process is killed, TLS with the local CA', async (t) => {
+  if (skip) return t.skip(skip);
+  if (!findMosquitto()) return t.skip('mosquitto not found (apt-get install mosquitto)');
+  if (!findOpenssl()) return t.skip('openssl not found (apt-get install openssl)');
+  const ca = await createLocalCa(path.join(dir, 'ca'));
+  const tlsPort = await freePort();
+  const broker = await startMosquitto({ config: tlsListenerConfig(ca, tlsPort) });
+  const ops = await watch(broker.url);
+  const dev = new Driver(['--broker', `mqtts://127.0.0.1:${tlsPort}`, '--ca', ca.caFile, '--site', 'yard', '--device', 'tx2']);
+  try {
+    assert.equal(await dev.num('start'), 0);
+    assert.equal(await dev.num('waitconn 1 5000'), 1, `TLS connect: ${dev.stderr}`);
+    const id = await dev.num('publish alert 1 0 {"v":1,"seq":1,"ts":1,"kind":"a.b","state":"raised","severity":"info","value":1,"threshold":0}');
+    assert.equal(await dev.num(`wait ${id} 3000`), 1);
+    await waitFor(() => ops.on('yard/tx2/status').length === 1, 'online status');
+    dev.child.kill('SIGKILL');
+    await dev.exited();
+    await waitFor(() => ops.on('yard/tx2/status').length === 2, 'last will', 5000);
+    assert.equal(ops.on('yard/tx2/status')[1].text, '{"v":1,"state":"offline"}');
+    const late = await watch(broker.url);
+    await waitFor(() => late.on('yard/tx2/status').length === 1, 'retained will');
+    assert.deepEqual(late.on('yard/tx2/status')[0], { topic: 'dendra/v1/yard/tx2/status', text: '{"v":1,"state":"offline"}', retain: true });
+    await late.client.endAsync();
+  } finally {
+    dev.child.kill('SIGKILL');
+    await ops.client.endAsync(true);
+    await broker.close();
+  }
+  // A CA that did not sign the broker's certificate: never connected, the failure logged once.
+  const other = await createLocalCa(path.join(dir, 'other-ca'));
+  const broker2 = await startMosquitto({ config: tlsListenerConfig(ca, tlsPort) });
+  const bad = new Driver(['--broker', `mqtts://127.0.0.1:${tlsPort}`, '--ca', other.caFile, '--site', 'yard', '--device', 'tx3']);
+  try {
+    assert.equal(await bad.num('start'), 0);
+    assert.equal(await bad.num('waitconn 1 2500'), 0, 'an untrusted certificate is refused');
+    assert.equal(await bad.cmd('stop'), 'stopped');
+    assert.match(bad.stderr, /runtime: net: broker mqtts:\/\/127\.0\.0\.1:\d+: .*; retrying/);
+  } finally {
+    bad.child.kill('SIGKILL');
+    await broker2.close();
+  }
+});
