@@ -13,9 +13,11 @@ import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ROOT } from './proc.ts';
 import { readEttCsv, WindowDma, HOUR_MS, DEFAULT_START } from '../host/src/sim/sensors.ts';
-import { startMosquitto, findMosquitto, freePort, type BrokerHandle } from '../host/src/mqtt/broker.ts';
-import { createLocalCa, findOpenssl, tlsListenerConfig } from '../host/src/mqtt/tls.ts';
+import { startMosquitto, findMosquitto, type BrokerHandle } from '../host/src/mqtt/broker.ts';
+import { createLocalCa, findOpenssl } from '../host/src/mqtt/tls.ts';
+import { startSecureMosquitto } from '../host/src/mqtt/secure.ts';
 import { waitFor, sleep } from '../host/src/mqtt/testutil.ts';
+import { startRelay } from '../host/src/mqtt/relay.ts';
 
 const SHARED = process.env.DENDRA_SHARED ?? path.resolve(ROOT, '../shared');
 const ETT = path.join(SHARED, 'data/ett/ETTh1.csv');
@@ -212,45 +214,85 @@ test('net group on a real mosquitto: QoS 1 ack, model cache + announce, command 
   }
 });
 
-test('net group: last will when the process is killed, TLS with the local CA', async (t) => {
+test('net group: a QoS 1 message in flight when the link dies stays pending and is acked after the reconnect', async (t) => {
+  if (skip) return t.skip(skip);
+  if (!findMosquitto()) return t.skip('mosquitto not found (apt-get install mosquitto)');
+  const broker = await startMosquitto();
+  const relay = await startRelay({ host: broker.host, port: broker.port });
+  const ops = await watch(broker.url);
+  const dev = new Driver(['--broker', relay.url, '--site', 'yard', '--device', 'tx4']);
+  try {
+    assert.equal(await dev.num('start'), 0);
+    assert.equal(await dev.num('waitconn 1 5000'), 1);
+    relay.cut();
+    const alert = '{"v":1,"seq":9,"ts":1,"kind":"overload.warning","state":"raised","severity":"warning","value":90.00,"threshold":80.00}';
+    const id = await dev.num(`publish alert 1 0 ${alert}`);
+    await sleep(300);
+    assert.equal(await dev.num(`acked ${id}`), 0, 'no PUBACK through a dead link: pending');
+    assert.equal(ops.on('yard/tx4/alert').length, 0);
+    relay.restore();
+    assert.equal(await dev.num(`wait ${id} 15000`), 1, `sent again after the reconnect and acked: ${dev.stderr}`);
+    await waitFor(() => ops.on('yard/tx4/alert').some((m) => m.text === alert), 'the alert at the operator');
+  } finally {
+    dev.child.kill('SIGKILL');
+    await ops.client.endAsync(true);
+    await relay.close();
+    await broker.close();
+  }
+});
+
+test('net group on a secured mosquitto (TLS with the local CA, device account, ACL): last will on SIGKILL, refusals logged', async (t) => {
   if (skip) return t.skip(skip);
   if (!findMosquitto()) return t.skip('mosquitto not found (apt-get install mosquitto)');
   if (!findOpenssl()) return t.skip('openssl not found (apt-get install openssl)');
-  const ca = await createLocalCa(path.join(dir, 'ca'));
-  const tlsPort = await freePort();
-  const broker = await startMosquitto({ config: tlsListenerConfig(ca, tlsPort) });
-  const ops = await watch(broker.url);
-  const dev = new Driver(['--broker', `mqtts://127.0.0.1:${tlsPort}`, '--ca', ca.caFile, '--site', 'yard', '--device', 'tx2']);
+  const sdir = mkdtempSync(path.join(tmpdir(), 'dendra-netdma-secure-')); // its own: mosquitto's user must reach it
+  t.after(() => rmSync(sdir, { recursive: true, force: true }));
+  const broker = await startSecureMosquitto({
+    dir: sdir, devices: [{ site: 'yard', device: 'tx2' }], operators: [{ name: 'ops' }], tls: true,
+  });
+  const op = broker.credentials.operators[0];
+  const ops = await watch(broker.url, { username: op.username, password: op.password });
+  const acct = broker.credentials.devices[0];
+  const devArgs = (ca: string) => ['--broker', broker.tlsUrl!, '--ca', ca, '--site', 'yard', '--device', 'tx2', '--username', acct.username];
+  const dev = new Driver(devArgs(broker.caFile!), { ...process.env, DENDRA_MQTT_PASSWORD: acct.password });
   try {
     assert.equal(await dev.num('start'), 0);
     assert.equal(await dev.num('waitconn 1 5000'), 1, `TLS connect: ${dev.stderr}`);
     const id = await dev.num('publish alert 1 0 {"v":1,"seq":1,"ts":1,"kind":"a.b","state":"raised","severity":"info","value":1,"threshold":0}');
     assert.equal(await dev.num(`wait ${id} 3000`), 1);
-    await waitFor(() => ops.on('yard/tx2/status').length === 1, 'online status');
+    await waitFor(() => ops.on('yard/tx2/alert').length === 1 && ops.on('yard/tx2/status').length === 1, 'alert and online status');
+    await ops.client.publishAsync('dendra/v1/yard/tx2/cmd', '{"id":"c1","op":"status"}', { qos: 1 });
+    assert.equal(await dev.num('waitcmd 1 3000'), 1, 'the ACL lets the device read its cmd topic');
     dev.child.kill('SIGKILL');
     await dev.exited();
     await waitFor(() => ops.on('yard/tx2/status').length === 2, 'last will', 5000);
     assert.equal(ops.on('yard/tx2/status')[1].text, '{"v":1,"state":"offline"}');
-    const late = await watch(broker.url);
+    const late = await watch(broker.url, { username: op.username, password: op.password });
     await waitFor(() => late.on('yard/tx2/status').length === 1, 'retained will');
     assert.deepEqual(late.on('yard/tx2/status')[0], { topic: 'dendra/v1/yard/tx2/status', text: '{"v":1,"state":"offline"}', retain: true });
     await late.client.endAsync();
+
+    // A CA that did not sign the broker's certificate, then a wrong password: never connected, one log line each.
+    const other = await createLocalCa(path.join(dir, 'other-ca'));
+    const bad = new Driver(devArgs(other.caFile), { ...process.env, DENDRA_MQTT_PASSWORD: acct.password });
+    const wrong = new Driver(devArgs(broker.caFile!), { ...process.env, DENDRA_MQTT_PASSWORD: 'wrong' });
+    try {
+      assert.equal(await bad.num('start'), 0);
+      assert.equal(await wrong.num('start'), 0);
+      assert.equal(await bad.num('waitconn 1 2500'), 0, 'an untrusted certificate is refused');
+      assert.equal(await wrong.num('waitconn 1 10'), 0, 'a wrong password is refused');
+      assert.equal(await bad.cmd('stop'), 'stopped');
+      assert.equal(await wrong.cmd('stop'), 'stopped');
+      assert.match(bad.stderr, /runtime: net: broker mqtts:\/\/127\.0\.0\.1:\d+: .*; retrying/);
+      assert.equal(bad.stderr.match(/runtime: net: broker/g)?.length, 1, `logged once: ${bad.stderr}`);
+      assert.match(wrong.stderr, /runtime: net: broker mqtts:\/\/127\.0\.0\.1:\d+ refused the connection \(.*not authori[sz]ed.*\); retrying/);
+    } finally {
+      bad.child.kill('SIGKILL');
+      wrong.child.kill('SIGKILL');
+    }
   } finally {
     dev.child.kill('SIGKILL');
     await ops.client.endAsync(true);
     await broker.close();
-  }
-  // A CA that did not sign the broker's certificate: never connected, the failure logged once.
-  const other = await createLocalCa(path.join(dir, 'other-ca'));
-  const broker2 = await startMosquitto({ config: tlsListenerConfig(ca, tlsPort) });
-  const bad = new Driver(['--broker', `mqtts://127.0.0.1:${tlsPort}`, '--ca', other.caFile, '--site', 'yard', '--device', 'tx3']);
-  try {
-    assert.equal(await bad.num('start'), 0);
-    assert.equal(await bad.num('waitconn 1 2500'), 0, 'an untrusted certificate is refused');
-    assert.equal(await bad.cmd('stop'), 'stopped');
-    assert.match(bad.stderr, /runtime: net: broker mqtts:\/\/127\.0\.0\.1:\d+: .*; retrying/);
-  } finally {
-    bad.child.kill('SIGKILL');
-    await broker2.close();
   }
 });
