@@ -3,9 +3,8 @@
  * host/src/mqtt/device.ts, docs/mqtt.md). Client id dendra-<site>-<device>, MQTT 3.1.1, clean
  * session off, retained QoS 1 last will {"v":1,"state":"offline"} on .../status, retained online
  * status {"v":1,"state":"online","ts":<wall ms>} on every (re)connect, QoS 1 subscription to the
- * device's own cmd topic. A network thread of ours runs mosquitto_loop_forever and reconnects
- * forever with exponential backoff (1 s .. 30 s), also after errors libmosquitto treats as fatal
- * (TLS, DNS, refused). QoS 1 messages stay pending until their PUBACK. Messages published while
+ * device's own cmd topic. A network thread of ours runs mosquitto_loop and reconnects forever
+ * with exponential backoff (1 s .. 30 s) after any failure (refused, unreachable, TLS, DNS). QoS 1 messages stay pending until their PUBACK. Messages published while
  * the link is down wait in a bounded queue (NET_MAX_QUEUED) and go out, pending meanwhile, on the
  * next connect, as mqtt.js queues them for the simulator's device client. All shared state is under one mutex; rt_wake()
  * tells the main loop that a command, a PUBACK or a connection change arrived.
@@ -33,6 +32,8 @@ static bool thread_running, stopping, connected;
 static int backoff_s = NET_BACKOFF_MIN_S;
 static int stop_mid = -1;
 static bool stop_acked;
+static bool down_logged;               /* on_disconnect logged the loss of the link */
+static int first_rc, first_err;        /* the first connect attempt's result, for the network thread */
 static char topic_prefix[160];         /* dendra/v1/<site>/<device>/ */
 static char cmd_topic[170];
 static char url_text[300];
@@ -115,6 +116,9 @@ static void on_disconnect(struct mosquitto *m, void *ud, int rc) {
     char text[512];
     snprintf(text, sizeof(text), "connection to %s lost; reconnecting", url_text);
     problem(text);
+    pthread_mutex_lock(&lock);
+    down_logged = true;
+    pthread_mutex_unlock(&lock);
   }
   rt_wake();
 }
@@ -160,23 +164,47 @@ static bool backoff_sleep(int s) {
   return stop;
 }
 
-/* The network thread: libmosquitto's loop, restarted after the errors that end it. */
+static bool is_stopping(void) {
+  pthread_mutex_lock(&lock);
+  bool s = stopping;
+  pthread_mutex_unlock(&lock);
+  return s;
+}
+
+/* Logs why a connection attempt or the link ended, unless a callback already said so. */
+static void report(int rc, int err) {
+  pthread_mutex_lock(&lock);
+  bool said = down_logged;
+  down_logged = false;
+  pthread_mutex_unlock(&lock);
+  if (rc == MOSQ_ERR_CONN_REFUSED || said) return; /* on_connect / on_disconnect logged it */
+  char text[512];
+  snprintf(text, sizeof(text), "broker %s: %s; retrying (every %d s at most)", url_text,
+           rc == MOSQ_ERR_ERRNO ? strerror(err) : mosquitto_strerror(rc), NET_BACKOFF_MAX_S);
+  problem(text);
+}
+
+/*
+ * The network thread: libmosquitto's loop (which also sends what other threads queued), and after
+ * every failed attempt or lost link a backoff wait and a new asynchronous connect, forever.
+ */
 static void *net_thread(void *arg) {
   (void)arg;
+  int rc = first_rc, err = first_err;
   for (;;) {
-    int rc = mosquitto_loop_forever(mosq, 1000, 1);
+    while (rc == MOSQ_ERR_SUCCESS && !is_stopping()) {
+      rc = mosquitto_loop(mosq, 1000, 1);
+      err = errno;
+    }
+    if (is_stopping()) break;
+    report(rc, err);
     pthread_mutex_lock(&lock);
-    bool stop = stopping;
     int wait = backoff_s;
     backoff_s = backoff_s * 2 > NET_BACKOFF_MAX_S ? NET_BACKOFF_MAX_S : backoff_s * 2;
     pthread_mutex_unlock(&lock);
-    if (stop) break;
-    char text[512];
-    snprintf(text, sizeof(text), "broker %s: %s; retrying every %d s at most", url_text,
-             rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc), NET_BACKOFF_MAX_S);
-    problem(text);
     if (backoff_sleep(wait)) break;
-    mosquitto_reconnect(mosq); /* failures end in the loop again, which retries */
+    rc = mosquitto_reconnect_async(mosq);
+    err = errno;
   }
   return NULL;
 }
@@ -208,7 +236,6 @@ static int configure(const net_url_t *u) {
     mosq = NULL;
     return -1;
   }
-  mosquitto_reconnect_delay_set(mosq, NET_BACKOFF_MIN_S, NET_BACKOFF_MAX_S, true);
   mosquitto_connect_callback_set(mosq, on_connect);
   mosquitto_disconnect_callback_set(mosq, on_disconnect);
   mosquitto_publish_callback_set(mosq, on_publish);
@@ -236,12 +263,8 @@ int net_start(void) {
   mosquitto_lib_init();
   if (configure(&u) != 0) return -1;
   stopping = false;
-  int rc = mosquitto_connect_async(mosq, u.host, u.port, NET_KEEPALIVE_S);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    char text[512];
-    snprintf(text, sizeof(text), "broker %s: %s; retrying", url_text, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-    problem(text);
-  }
+  first_rc = mosquitto_connect_async(mosq, u.host, u.port, NET_KEEPALIVE_S); /* failures: logged and retried by the thread */
+  first_err = errno;
   if (pthread_create(&thread, NULL, net_thread, NULL) != 0) {
     rt_logf("net: cannot start the network thread");
     mosquitto_destroy(mosq);
