@@ -1,356 +1,45 @@
 /*
- * HAL network group: MQTT through libmosquitto, with the simulator's rules (host/src/sim/net.ts,
- * host/src/mqtt/device.ts, docs/mqtt.md). Client id dendra-<site>-<device>, MQTT 3.1.1, clean
- * session off, retained QoS 1 last will {"v":1,"state":"offline"} on .../status, retained online
- * status {"v":1,"state":"online","ts":<wall ms>} on every (re)connect, QoS 1 subscription to the
- * device's own cmd topic. A network thread of ours runs mosquitto_loop and reconnects forever
- * with exponential backoff (1 s .. 30 s) after any failure (refused, unreachable, TLS, DNS). QoS 1 messages stay pending until their PUBACK. Messages published while
- * the link is down wait in a bounded queue (NET_MAX_QUEUED) and go out, pending meanwhile, on the
- * next connect, as mqtt.js queues them for the simulator's device client. All shared state is under one mutex; rt_wake()
- * tells the main loop that a command, a PUBACK or a connection change arrived.
+ * HAL network group (firmware/assembly/hal/net.ts) with the simulator's rules (host/src/sim/net.ts)
+ * and its device client's wire behaviour (host/src/mqtt/device.ts, docs/mqtt.md): ids >= 1; QoS 1
+ * pending until its PUBACK (also across a reconnect: libmosquitto sends it again); QoS 0 acked when
+ * handed over; what is published while the link is down waits, pending, in a bounded queue
+ * (NET_MAX_QUEUED) for the next connect, as mqtt.js queues it for the simulator. The last retained
+ * `model` record is kept for net_announce. The broker link itself: net_link.c.
  */
-#include "hal_net.h"
+#include "net_link.h"
 
-#include <mosquitto.h>
-#include <errno.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define NET_BACKOFF_MIN_S 1
-#define NET_BACKOFF_MAX_S 30
-#define NET_KEEPALIVE_S 60
-#define NET_STOP_WAIT_MS 1000
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static struct mosquitto *mosq;
-static pthread_t thread;
-static bool thread_running, stopping, connected;
-static int backoff_s = NET_BACKOFF_MIN_S;
-static int stop_mid = -1;
-static bool stop_acked;
-static bool down_logged;               /* on_disconnect logged the loss of the link */
-static int first_rc, first_err;        /* the first connect attempt's result, for the network thread */
-static char topic_prefix[160];         /* dendra/v1/<site>/<device>/ */
-static char cmd_topic[170];
-static char url_text[300];
-static char last_problem[512];         /* the last connection problem logged (logged again only when it changes) */
 static uint8_t model_cache[NET_MAX_PAYLOAD_BYTES];
-static size_t model_len;               /* 0: no retained model record seen */
-
-static long long wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Logs a connection problem once until it changes or the link comes up. */
-static void problem(const char *text) {
-  pthread_mutex_lock(&lock);
-  bool fresh = strcmp(text, last_problem) != 0;
-  if (fresh) snprintf(last_problem, sizeof(last_problem), "%s", text);
-  pthread_mutex_unlock(&lock);
-  if (fresh) rt_logf("net: %s", text);
-}
-
-static void topic_of(char *dst, size_t cap, const char *kind, size_t kind_len) {
-  snprintf(dst, cap, "%s%.*s", topic_prefix, (int)kind_len, kind);
-}
-
-/* Publishes the retained status record; returns mosquitto's result. */
-static int publish_status(const char *state, int *mid) {
-  char topic[200], payload[96];
-  topic_of(topic, sizeof(topic), "status", 6);
-  int n = snprintf(payload, sizeof(payload), "{\"v\":1,\"state\":\"%s\",\"ts\":%lld}", state, wall_ms());
-  return mosquitto_publish(mosq, mid, topic, n, payload, 1, true);
-}
-
-/* Hands the messages queued while offline to libmosquitto, oldest first (caller holds the lock). */
-static uint32_t drain_queue(struct mosquitto *m) {
-  net_queued_t q;
-  uint32_t n = 0;
-  while (net_state_queue_take(&q)) {
-    int mid = -1;
-    int rc = mosquitto_publish(m, &mid, q.topic, (int)q.len, q.payload, q.qos, q.retain);
-    free(q.payload);
-    if (rc == MOSQ_ERR_SUCCESS && q.qos == 1) net_state_set_mid(q.id, mid);
-    net_state_set(q.id, rc != MOSQ_ERR_SUCCESS ? NET_LOST : q.qos == 1 ? NET_PENDING : NET_ACKED);
-    n++;
-  }
-  return n;
-}
-
-static void on_connect(struct mosquitto *m, void *ud, int rc) {
-  (void)ud;
-  if (rc != 0) {
-    char text[512];
-    snprintf(text, sizeof(text), "broker %s refused the connection (%s); retrying", url_text, mosquitto_connack_string(rc));
-    problem(text);
-    return;
-  }
-  rt_logf("net: connected to %s", url_text);
-  int prc = publish_status("online", NULL);
-  if (prc != MOSQ_ERR_SUCCESS) rt_logf("net: online status not sent (%s)", mosquitto_strerror(prc));
-  pthread_mutex_lock(&lock); /* connected and the offline queue drained at once: order kept */
-  connected = true;
-  backoff_s = NET_BACKOFF_MIN_S;
-  last_problem[0] = '\0';
-  uint32_t sent = drain_queue(m);
-  pthread_mutex_unlock(&lock);
-  if (sent > 0) rt_logf("net: %u message(s) published while offline handed over", sent);
-  int src = mosquitto_subscribe(m, NULL, cmd_topic, 1);
-  if (src != MOSQ_ERR_SUCCESS) rt_logf("net: cannot subscribe to %s (%s)", cmd_topic, mosquitto_strerror(src));
-  rt_wake();
-}
-
-static void on_disconnect(struct mosquitto *m, void *ud, int rc) {
-  (void)m, (void)ud;
-  pthread_mutex_lock(&lock);
-  bool was = connected, quiet = stopping;
-  connected = false;
-  pthread_mutex_unlock(&lock);
-  if (was && !quiet && rc != 0) {
-    char text[512];
-    snprintf(text, sizeof(text), "connection to %s lost; reconnecting", url_text);
-    problem(text);
-    pthread_mutex_lock(&lock);
-    down_logged = true;
-    pthread_mutex_unlock(&lock);
-  }
-  rt_wake();
-}
-
-static void on_publish(struct mosquitto *m, void *ud, int mid) {
-  (void)m, (void)ud;
-  pthread_mutex_lock(&lock);
-  net_state_settle_mid(mid, NET_ACKED);
-  if (mid == stop_mid) {
-    stop_acked = true;
-    pthread_cond_broadcast(&cond);
-  }
-  pthread_mutex_unlock(&lock);
-  rt_wake();
-}
-
-static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
-  (void)m, (void)ud;
-  if (msg->topic == NULL || strcmp(msg->topic, cmd_topic) != 0) return;
-  pthread_mutex_lock(&lock);
-  int r = net_state_push_command(msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
-  uint32_t dropped = net_state_commands_dropped();
-  pthread_mutex_unlock(&lock);
-  if (r < 0) rt_logf("net: command queue full (%d waiting); command dropped (%u dropped)", NET_MAX_COMMANDS, dropped);
-  rt_wake();
-}
-
-static void on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *granted) {
-  (void)m, (void)ud, (void)mid;
-  for (int i = 0; i < n; i++)
-    if (granted[i] > 2) rt_logf("net: broker refused the subscription to %s (not allowed to read it)", cmd_topic);
-}
-
-/* Sleeps `s` seconds or until net_stop; returns true when stopping. */
-static bool backoff_sleep(int s) {
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += s;
-  pthread_mutex_lock(&lock);
-  while (!stopping && pthread_cond_timedwait(&cond, &lock, &until) != ETIMEDOUT) {}
-  bool stop = stopping;
-  pthread_mutex_unlock(&lock);
-  return stop;
-}
-
-static bool is_stopping(void) {
-  pthread_mutex_lock(&lock);
-  bool s = stopping;
-  pthread_mutex_unlock(&lock);
-  return s;
-}
-
-/* Logs why a connection attempt or the link ended, unless a callback already said so. */
-static void report(int rc, int err) {
-  pthread_mutex_lock(&lock);
-  bool said = down_logged;
-  down_logged = false;
-  pthread_mutex_unlock(&lock);
-  if (rc == MOSQ_ERR_CONN_REFUSED || said) return; /* on_connect / on_disconnect logged it */
-  char text[512];
-  snprintf(text, sizeof(text), "broker %s: %s; retrying (every %d s at most)", url_text,
-           rc == MOSQ_ERR_ERRNO ? strerror(err) : mosquitto_strerror(rc), NET_BACKOFF_MAX_S);
-  problem(text);
-}
-
-/*
- * The network thread: libmosquitto's loop (which also sends what other threads queued), and after
- * every failed attempt or lost link a backoff wait and a new asynchronous connect, forever.
- */
-static void *net_thread(void *arg) {
-  (void)arg;
-  int rc = first_rc, err = first_err;
-  for (;;) {
-    while (rc == MOSQ_ERR_SUCCESS && !is_stopping()) {
-      rc = mosquitto_loop(mosq, 1000, 1);
-      err = errno;
-    }
-    if (is_stopping()) break;
-    report(rc, err);
-    pthread_mutex_lock(&lock);
-    int wait = backoff_s;
-    backoff_s = backoff_s * 2 > NET_BACKOFF_MAX_S ? NET_BACKOFF_MAX_S : backoff_s * 2;
-    pthread_mutex_unlock(&lock);
-    if (backoff_sleep(wait)) break;
-    rc = mosquitto_reconnect_async(mosq);
-    err = errno;
-  }
-  return NULL;
-}
-
-/* Creates the client with its will, credentials, TLS and callbacks; 0 or -1 (logged). */
-static int configure(const net_url_t *u) {
-  char client_id[160], will_topic[200];
-  snprintf(client_id, sizeof(client_id), "dendra-%s-%s", rt_cfg.site, rt_cfg.device);
-  mosq = mosquitto_new(client_id, false, NULL);
-  if (mosq == NULL) {
-    rt_logf("net: cannot create the MQTT client (%s)", strerror(errno));
-    return -1;
-  }
-  mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-  mosquitto_threaded_set(mosq, true);
-  topic_of(will_topic, sizeof(will_topic), "status", 6);
-  static const char will[] = "{\"v\":1,\"state\":\"offline\"}";
-  int rc = mosquitto_will_set(mosq, will_topic, (int)strlen(will), will, 1, true);
-  if (rc == MOSQ_ERR_SUCCESS && rt_cfg.username != NULL)
-    rc = mosquitto_username_pw_set(mosq, rt_cfg.username, getenv("DENDRA_MQTT_PASSWORD"));
-  if (rc == MOSQ_ERR_SUCCESS && u->tls) {
-    rc = mosquitto_tls_set(mosq, rt_cfg.ca_path, rt_cfg.ca_path ? NULL : "/etc/ssl/certs", NULL, NULL, NULL);
-    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(mosq, 1, NULL, NULL);
-  }
-  if (rc != MOSQ_ERR_SUCCESS) {
-    rt_logf("net: cannot configure the MQTT client for %s (%s%s%s)", url_text, mosquitto_strerror(rc),
-            u->tls && rt_cfg.ca_path ? "; CA file " : "", u->tls && rt_cfg.ca_path ? rt_cfg.ca_path : "");
-    mosquitto_destroy(mosq);
-    mosq = NULL;
-    return -1;
-  }
-  mosquitto_connect_callback_set(mosq, on_connect);
-  mosquitto_disconnect_callback_set(mosq, on_disconnect);
-  mosquitto_publish_callback_set(mosq, on_publish);
-  mosquitto_message_callback_set(mosq, on_message);
-  mosquitto_subscribe_callback_set(mosq, on_subscribe);
-  return 0;
-}
-
-int net_start(void) {
-  if (rt_cfg.broker_url == NULL) return 0; /* no broker: publishes are dropped and acked at once */
-  if (!net_valid_id(rt_cfg.site) || !net_valid_id(rt_cfg.device)) {
-    rt_logf("net: site %s / device %s: ids are 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit",
-            rt_cfg.site ? rt_cfg.site : "(none)", rt_cfg.device ? rt_cfg.device : "(none)");
-    return -1;
-  }
-  net_url_t u;
-  char why[300];
-  if (net_parse_url(rt_cfg.broker_url, &u, why, sizeof(why)) != 0) {
-    rt_logf("net: %s", why);
-    return -1;
-  }
-  snprintf(url_text, sizeof(url_text), "%s", rt_cfg.broker_url);
-  snprintf(topic_prefix, sizeof(topic_prefix), "dendra/v1/%s/%s/", rt_cfg.site, rt_cfg.device);
-  snprintf(cmd_topic, sizeof(cmd_topic), "%scmd", topic_prefix);
-  mosquitto_lib_init();
-  if (configure(&u) != 0) return -1;
-  stopping = false;
-  first_rc = mosquitto_connect_async(mosq, u.host, u.port, NET_KEEPALIVE_S); /* failures: logged and retried by the thread */
-  first_err = errno;
-  if (pthread_create(&thread, NULL, net_thread, NULL) != 0) {
-    rt_logf("net: cannot start the network thread");
-    mosquitto_destroy(mosq);
-    mosq = NULL;
-    return -1;
-  }
-  thread_running = true;
-  return 0;
-}
-
-/* Waits up to NET_STOP_WAIT_MS for the offline status's PUBACK. */
-static void wait_stop_ack(void) {
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_nsec += (long)NET_STOP_WAIT_MS * 1000000L;
-  until.tv_sec += until.tv_nsec / 1000000000L;
-  until.tv_nsec %= 1000000000L;
-  pthread_mutex_lock(&lock);
-  while (!stop_acked && connected && pthread_cond_timedwait(&cond, &lock, &until) != ETIMEDOUT) {}
-  pthread_mutex_unlock(&lock);
-}
-
-void net_stop(void) {
-  if (mosq == NULL) return;
-  pthread_mutex_lock(&lock);
-  bool up = connected;
-  stop_acked = false;
-  pthread_mutex_unlock(&lock);
-  if (up) {
-    pthread_mutex_lock(&lock); /* stop_mid set before the PUBACK can be matched */
-    int rc = publish_status("offline", &stop_mid);
-    pthread_mutex_unlock(&lock);
-    if (rc == MOSQ_ERR_SUCCESS) wait_stop_ack();
-  }
-  pthread_mutex_lock(&lock);
-  stopping = true;
-  pthread_cond_broadcast(&cond);
-  pthread_mutex_unlock(&lock);
-  mosquitto_disconnect(mosq);
-  if (thread_running) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 3;
-    if (pthread_timedjoin_np(thread, NULL, &until) != 0) { /* stuck in libmosquitto's reconnect sleep */
-      pthread_cancel(thread);
-      pthread_join(thread, NULL);
-    }
-    thread_running = false;
-  }
-  mosquitto_destroy(mosq);
-  mosq = NULL;
-  connected = false;
-  mosquitto_lib_cleanup();
-  net_queued_t q;
-  uint32_t unsent = 0;
-  for (; net_state_queue_take(&q); unsent++) free(q.payload);
-  if (unsent > 0) rt_logf("net: stopped while offline: %u queued message(s) not sent", unsent);
-}
+static size_t model_len; /* 0: no retained model record seen */
 
 void net_board_reset(void) {
-  pthread_mutex_lock(&lock);
+  pthread_mutex_lock(&net_lock);
   net_state_reset();
-  pthread_mutex_unlock(&lock);
+  pthread_mutex_unlock(&net_lock);
 }
 
 int32_t net_publish_bytes(const char *kind, size_t kind_len, const uint8_t *payload, size_t len, int qos, bool retain) {
-  pthread_mutex_lock(&lock);
+  pthread_mutex_lock(&net_lock);
   int32_t id;
-  if (mosq == NULL) {
+  if (net_mosq == NULL) {
     id = net_state_track(NET_ACKED, -1); /* no broker: dropped, acked at once */
   } else if (!net_valid_kind(kind, kind_len) || len > NET_MAX_PAYLOAD_BYTES) {
     id = net_state_track(NET_LOST, -1);
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_lock);
     if (len > NET_MAX_PAYLOAD_BYTES) rt_logf("net: %.*s payload of %zu bytes exceeds %d", (int)kind_len, kind, len, NET_MAX_PAYLOAD_BYTES);
     else rt_logf("net: cannot publish kind \"%.*s\"", (int)kind_len, kind);
     return id;
   } else {
     char topic[200];
-    topic_of(topic, sizeof(topic), kind, kind_len);
+    net_topic(topic, sizeof(topic), kind, kind_len);
     if (retain && kind_len == 5 && memcmp(kind, "model", 5) == 0) {
       memcpy(model_cache, payload, len);
       model_len = len;
     }
     int mid = -1;
-    /* Under the lock: a PUBACK on the network thread waits until the id is tracked with its mid. */
-    int rc = connected ? mosquitto_publish(mosq, &mid, topic, (int)len, payload, qos, retain) : MOSQ_ERR_NO_CONN;
+    /* Under the net_lock: a PUBACK on the network thread waits until the id is tracked with its mid. */
+    int rc = net_up ? mosquitto_publish(net_mosq, &mid, topic, (int)len, payload, qos, retain) : MOSQ_ERR_NO_CONN;
     if (rc == MOSQ_ERR_SUCCESS) {
       id = net_state_track(qos == 1 ? NET_PENDING : NET_ACKED, qos == 1 ? mid : -1);
     } else if (rc == MOSQ_ERR_NO_CONN) { /* offline: queued for the next connect, pending meanwhile */
@@ -362,12 +51,12 @@ int32_t net_publish_bytes(const char *kind, size_t kind_len, const uint8_t *payl
     } else {
       id = net_state_track(NET_LOST, -1);
     }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_lock);
     if (rc == MOSQ_ERR_NOMEM) rt_logf("net: %s not queued: %d messages already wait for the link", topic, NET_MAX_QUEUED);
     else if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) rt_logf("net: %s not sent (%s)", topic, mosquitto_strerror(rc));
     return id;
   }
-  pthread_mutex_unlock(&lock);
+  pthread_mutex_unlock(&net_lock);
   return id;
 }
 
@@ -380,45 +69,45 @@ int32_t net_hal_publish(wasm_exec_env_t env, uint32_t kind, uint32_t kind_len, u
 
 int32_t net_hal_is_acked(wasm_exec_env_t env, int32_t id) {
   (void)env;
-  pthread_mutex_lock(&lock);
+  pthread_mutex_lock(&net_lock);
   int32_t s = net_state_query(id);
-  pthread_mutex_unlock(&lock);
+  pthread_mutex_unlock(&net_lock);
   return s;
 }
 
 int32_t net_hal_connected(wasm_exec_env_t env) {
   (void)env;
-  pthread_mutex_lock(&lock);
-  int32_t c = mosq == NULL || connected ? 1 : 0;
-  pthread_mutex_unlock(&lock);
+  pthread_mutex_lock(&net_lock);
+  int32_t c = net_mosq == NULL || net_up ? 1 : 0;
+  pthread_mutex_unlock(&net_lock);
   return c;
 }
 
 int32_t net_hal_cmd_poll(wasm_exec_env_t env, uint32_t dst, uint32_t cap) {
   uint8_t *out = rt_span(env, dst, cap);
   if (out == NULL) return RT_E_BOUNDS;
-  pthread_mutex_lock(&lock);
+  pthread_mutex_lock(&net_lock);
   int32_t n = net_state_poll_command(out, cap);
-  pthread_mutex_unlock(&lock);
+  pthread_mutex_unlock(&net_lock);
   return n;
 }
 
 int32_t net_hal_announce(wasm_exec_env_t env) {
   (void)env;
-  pthread_mutex_lock(&lock);
+  pthread_mutex_lock(&net_lock);
   int32_t count = 0;
-  if (mosq != NULL && connected) {
+  if (net_mosq != NULL && net_up) {
     char topic[200];
-    int rc = publish_status("online", NULL);
+    int rc = net_publish_status("online", NULL);
     if (rc == MOSQ_ERR_SUCCESS) count = 1;
     if (rc == MOSQ_ERR_SUCCESS && model_len > 0) {
-      topic_of(topic, sizeof(topic), "model", 5);
-      rc = mosquitto_publish(mosq, NULL, topic, (int)model_len, model_cache, 1, true);
+      net_topic(topic, sizeof(topic), "model", 5);
+      rc = mosquitto_publish(net_mosq, NULL, topic, (int)model_len, model_cache, 1, true);
       if (rc == MOSQ_ERR_SUCCESS) count = 2;
     }
     if (rc != MOSQ_ERR_SUCCESS) count = NET_E_PUBLISH;
   }
-  pthread_mutex_unlock(&lock);
+  pthread_mutex_unlock(&net_lock);
   return count;
 }
 
