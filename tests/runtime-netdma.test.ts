@@ -200,6 +200,7 @@ test('net group on a real mosquitto: QoS 1 ack, model cache + announce, command 
     await waitFor(() => ops.on('yard/tx1/telemetry').some((m) => m.text === tel0), 'the telemetry at the operator', 10_000);
     await waitFor(() => ops.on('yard/tx1/status').length > statusBefore, 'online status again', 10_000);
     assert.match(ops.on('yard/tx1/status').at(-1)!.text, onlineStatus);
+    assert.match(dev.stderr, /runtime: net: connected to mqtt:\/\/127\.0\.0\.1:\d+\n(.*\n)*runtime: net: connection to mqtt:\/\/127\.0\.0\.1:\d+ lost; reconnecting\n(.*\n)*runtime: net: connected to /);
 
     const n = ops.msgs.length;
     assert.equal(await dev.cmd('reset'), 'reset');

@@ -88,7 +88,7 @@ static void on_connect(struct mosquitto *m, void *ud, int rc) {
     problem(text);
     return;
   }
-  rt_logf("net: net_up to %s", url_text);
+  rt_logf("net: connected to %s", url_text);
   int prc = net_publish_status("online", NULL);
   if (prc != MOSQ_ERR_SUCCESS) rt_logf("net: online status not sent (%s)", mosquitto_strerror(prc));
   pthread_mutex_lock(&net_lock); /* net_up and the offline queue drained at once: order kept */
