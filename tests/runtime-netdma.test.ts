@@ -12,7 +12,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ROOT } from './proc.ts';
-import { readEttCsv, WindowDma, HOUR_MS, DEFAULT_START } from '../host/src/sim/sensors.ts';
+import { readFileSync } from 'node:fs';
+import { readEttCsv, WindowDma, HOUR_MS, DEFAULT_START, WINDOW_HOURS, ETT_CHANNELS, DMA_BUSY, DMA_DONE, DMA_END, DMA_E_CHANNEL, DMA_E_ARG } from '../host/src/sim/sensors.ts';
+import * as NET from '../host/src/sim/net.ts';
+import { KINDS } from '../host/src/mqtt/topics.ts';
+import { MAX_PAYLOAD_BYTES } from '../host/src/mqtt/schema.ts';
 import { startMosquitto, findMosquitto, type BrokerHandle } from '../host/src/mqtt/broker.ts';
 import { createLocalCa, findOpenssl } from '../host/src/mqtt/tls.ts';
 import { startSecureMosquitto } from '../host/src/mqtt/secure.ts';
@@ -47,6 +51,27 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function run(prog: string, args: string[]) {
   return spawnSync(path.join(BUILD, prog), args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
 }
+
+/** The `#define NAME value` numbers of a runtime header. */
+function defines(file: string): Map<string, number> {
+  const text = readFileSync(path.join(ROOT, 'runtime/src', file), 'utf8');
+  return new Map([...text.matchAll(/^#define (\w+) \(?(-?[\d.]+)\)?/gm)].map((m) => [m[1], Number(m[2])]));
+}
+
+test('the C groups\' constants equal the simulator\'s (net.ts, sensors.ts, topics.ts, schema.ts)', () => {
+  const net = defines('net_state.h');
+  for (const k of ['NET_PENDING', 'NET_ACKED', 'NET_LOST', 'NET_E_PUBLISH', 'NET_MAX_TRACKED', 'NET_MAX_COMMANDS', 'NET_MAX_COMMAND_BYTES'] as const) {
+    assert.equal(net.get(k), NET[k], k);
+  }
+  assert.equal(defines('hal_net.h').get('NET_MAX_PAYLOAD_BYTES'), MAX_PAYLOAD_BYTES);
+  const dma = defines('hal_dma.h');
+  const sim = { DMA_BUSY, DMA_DONE, DMA_END, DMA_E_CHANNEL, DMA_E_ARG, DMA_WINDOW_HOURS: WINDOW_HOURS, DMA_ETT_CHANNELS: ETT_CHANNELS.length, DMA_HOUR_MS: HOUR_MS };
+  for (const [k, v] of Object.entries(sim)) assert.equal(dma.get(k), v, k);
+  const kinds = /kinds\[\] = \{([^}]*)\}/.exec(readFileSync(path.join(ROOT, 'runtime/src/net_url.c'), 'utf8'))?.[1];
+  assert.deepEqual(kinds?.split(',').map((k) => JSON.parse(k.trim())), [...KINDS]);
+  const ett = /ett_header\[DMA_ETT_CHANNELS\] = \{([^}]*)\}/.exec(readFileSync(path.join(ROOT, 'runtime/src/dma_csv.c'), 'utf8'))?.[1];
+  assert.deepEqual(ett?.split(',').map((k) => JSON.parse(k.trim())), [...ETT_CHANNELS]);
+});
 
 test('DMA group: status codes, timing, reset, end, CSV errors and the live socket (C self-test)', (t) => {
   if (skip) return t.skip(skip);
