@@ -6,14 +6,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ROOT } from './proc.ts';
-import { readFileSync } from 'node:fs';
-import { readEttCsv, WindowDma, HOUR_MS, DEFAULT_START, WINDOW_HOURS, ETT_CHANNELS, DMA_BUSY, DMA_DONE, DMA_END, DMA_E_CHANNEL, DMA_E_ARG } from '../host/src/sim/sensors.ts';
+import { readEttCsv, WindowDma, HOUR_MS, DEFAULT_START, WINDOW_HOURS, ETT_CHANNELS, DMA_BUSY, DMA_DONE, DMA_END, DMA_E_CHANNEL, DMA_E_ARG, type DmaChannel } from '../host/src/sim/sensors.ts';
+import { PackDma, packFramesCsv } from '../host/src/sim/sensors-pack.ts';
+import { replayPack } from '../host/src/pack/replay.ts';
 import * as NET from '../host/src/sim/net.ts';
 import { KINDS } from '../host/src/mqtt/topics.ts';
 import { MAX_PAYLOAD_BYTES } from '../host/src/mqtt/schema.ts';
@@ -82,21 +83,21 @@ test('DMA group: status codes, timing, reset, end, CSV errors and the live socke
   assert.match(r.stderr, /live input: record \d+ rejected: channel 0 needs 672 values, got 2/);
 });
 
-test('DMA group: windows 0 and 5 of ETTh1 equal the simulator\'s WindowDma bytes and due times', (t) => {
-  if (skip) return t.skip(skip);
-  if (!existsSync(ETT)) return t.skip(`ETTh1 not found at ${ETT} (set DENDRA_SHARED)`);
-  const r = run('test_dma', ['frames', ETT, String(DEFAULT_START), '0', '5']);
-  assert.equal(r.status, 0, r.stderr);
-  const got = new Map(r.stdout.trim().split('\n').map((l) => {
+/** Parses test_dma "frames" output into frame index -> { status, due, hex }. */
+function parseFrames(stdout: string) {
+  return new Map(stdout.trim().split('\n').map((l) => {
     const m = /^frame (\d+) status (-?\d+) due (\d+) ([0-9a-f]+)$/.exec(l);
     assert.ok(m, `unexpected line ${l.slice(0, 80)}`);
     return [Number(m[1]), { status: Number(m[2]), due: Number(m[3]), hex: m[4] }] as const;
   }));
-  const dma = new WindowDma(readEttCsv(ETT), DEFAULT_START);
-  const mem = new Uint8Array(64 + 2688);
-  for (let k = 0; k <= 5; k++) {
-    assert.equal(dma.begin(64, 2688, k * HOUR_MS), 0);
-    const due = dma.dueMs()!;
+}
+
+/** Runs the simulator's channel like test_dma's frames mode (start at k hours, status at the due time) and compares. */
+function compareFrames(dma: DmaChannel, bytes: number, got: ReturnType<typeof parseFrames>, last: number) {
+  const mem = new Uint8Array(64 + bytes);
+  for (let k = 0; k <= last; k++) {
+    assert.equal(dma.begin(64, bytes, k * HOUR_MS), 0);
+    const due = dma.dueMs() ?? k * HOUR_MS; // none pending after the last frame: asked at once
     const status = dma.status(due, mem);
     const c = got.get(k);
     if (!c) continue;
@@ -104,7 +105,29 @@ test('DMA group: windows 0 and 5 of ETTh1 equal the simulator\'s WindowDma bytes
     assert.equal(c.due, due, `frame ${k} due`);
     assert.equal(c.hex, Buffer.from(mem.subarray(64)).toString('hex'), `frame ${k} bytes`);
   }
+}
+
+test('DMA group: windows 0 and 5 of ETTh1 equal the simulator\'s WindowDma bytes and due times', (t) => {
+  if (skip) return t.skip(skip);
+  if (!existsSync(ETT)) return t.skip(`ETTh1 not found at ${ETT} (set DENDRA_SHARED)`);
+  const r = run('test_dma', ['frames', '0', ETT, String(DEFAULT_START), '0', '5']);
+  assert.equal(r.status, 0, r.stderr);
+  const got = parseFrames(r.stdout);
   assert.equal(got.size, 2);
+  compareFrames(new WindowDma(readEttCsv(ETT), DEFAULT_START), 2688, got, 5);
+});
+
+test('DMA group: pack frames written by packFramesCsv replay as the simulator\'s PackDma (bytes, due times, end)', (t) => {
+  if (skip) return t.skip(skip);
+  const frames = replayPack({ cycles: 12 }).frames;
+  const file = path.join(dir, 'pack.csv');
+  writeFileSync(file, packFramesCsv(frames));
+  const r = run('test_dma', ['frames', '1', file, '0.5', '0', '2', String(frames.length)]);
+  assert.equal(r.status, 0, r.stderr);
+  const got = parseFrames(r.stdout);
+  assert.equal(got.size, 3);
+  assert.equal(got.get(frames.length)!.status, DMA_END);
+  compareFrames(new PackDma(frames, 0.5 * HOUR_MS), 3456, got, frames.length);
 });
 
 test('net group: id and command bookkeeping, URL and id checks, no-broker mode (C self-test)', (t) => {

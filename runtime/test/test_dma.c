@@ -1,8 +1,9 @@
 /*
  * Tests of the DMA group (hal_dma.c, dma_csv.c, dma_live.c) through its natives, with the test
  * core stand-in (manual board clock, 1 MiB of "linear memory").
- *   test_dma frames CSV START K...   prints "frame K <hex>" for each window K (the node test compares
- *                                    them with the simulator's WindowDma on the same CSV)
+ *   test_dma frames CH FILE ARG K... prints "frame K status S due MS <hex>" for each frame K of channel CH
+ *                                    (0: ETT FILE from row ARG; 1: pack FILE, ARG hours per frame); the node
+ *                                    test compares them with the simulator's WindowDma / PackDma
  *   test_dma selftest DIR            status codes, timing, reset, END, CSV errors, live socket; exit 1 on failure
  */
 #include <errno.h>
@@ -39,19 +40,27 @@ static int32_t transfer(uint32_t ch, uint32_t dst, uint32_t len, double at) {
   return dma_hal_status(NULL, ch);
 }
 
+/* "frames CH FILE ARG K...": channel 0 replays ETT FILE from row ARG, channel 1 pack FILE at ARG hours per frame. */
 static int frames_mode(int argc, char **argv) {
   test_board_sim();
-  rt_cfg.grid_csv = argv[2];
-  rt_cfg.grid_start = (uint32_t)strtoul(argv[3], NULL, 10);
+  uint32_t ch = (uint32_t)strtoul(argv[2], NULL, 10);
+  if (ch == 0) {
+    rt_cfg.grid_csv = argv[3];
+    rt_cfg.grid_start = (uint32_t)strtoul(argv[4], NULL, 10);
+  } else {
+    rt_cfg.pack_csv = argv[3];
+    rt_cfg.pack_hours = strtod(argv[4], NULL);
+  }
   if (dma_open() != 0) return 2;
+  uint32_t bytes = rt_board.dma[ch == 0 ? 0 : 1].frame_bytes;
   long last = 0;
-  for (int i = 4; i < argc; i++) last = strtol(argv[i], NULL, 10) > last ? strtol(argv[i], NULL, 10) : last;
+  for (int i = 5; i < argc; i++) last = strtol(argv[i], NULL, 10) > last ? strtol(argv[i], NULL, 10) : last;
   for (long k = 0; k <= last; k++) {
-    int32_t s = transfer(0, 64, 2688, (double)k * DMA_HOUR_MS);
-    for (int i = 4; i < argc; i++) {
+    int32_t s = transfer(ch, 64, bytes, (double)k * DMA_HOUR_MS);
+    for (int i = 5; i < argc; i++) {
       if (strtol(argv[i], NULL, 10) != k) continue;
       printf("frame %ld status %d due %.0f ", k, s, test_now_ms);
-      for (int b = 0; b < 2688; b++) printf("%02x", test_mem[64 + b]);
+      for (uint32_t b = 0; b < bytes; b++) printf("%02x", test_mem[64 + b]);
       printf("\n");
     }
   }
@@ -235,7 +244,7 @@ static void test_live(const char *dir) {
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   test_clock_manual = 1;
-  if (argc >= 5 && strcmp(argv[1], "frames") == 0) return frames_mode(argc, argv);
+  if (argc >= 6 && strcmp(argv[1], "frames") == 0) return frames_mode(argc, argv);
   if (argc == 3 && strcmp(argv[1], "selftest") == 0) {
     test_replay(argv[2]);
     test_csv_errors(argv[2]);
@@ -243,6 +252,6 @@ int main(int argc, char **argv) {
     printf("%s: %d failed\n", failures ? "FAIL" : "ok", failures);
     return failures ? 1 : 0;
   }
-  fprintf(stderr, "usage: test_dma frames CSV START K... | test_dma selftest DIR\n");
+  fprintf(stderr, "usage: test_dma frames CH FILE START|HOURS K... | test_dma selftest DIR\n");
   return 2;
 }
