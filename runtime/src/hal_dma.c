@@ -11,6 +11,7 @@
  */
 #include "hal_dma.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +187,7 @@ static int open_replay(dma_chan_t *c) {
 
 int dma_open(void) {
   bool live = rt_cfg.live_socket != NULL;
-  if (rt_cfg.pack_hours < 0 || rt_cfg.pack_hours != rt_cfg.pack_hours) {
+  if (!(rt_cfg.pack_hours >= 0) || !isfinite(rt_cfg.pack_hours)) { /* 0: the default, 1 h */
     rt_logf("dma: pack frame period %g h must be > 0", rt_cfg.pack_hours);
     return -1;
   }

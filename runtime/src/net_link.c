@@ -305,7 +305,7 @@ void net_stop(void) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 3;
-    if (pthread_timedjoin_np(thread, NULL, &until) != 0) { /* stuck in libmosquitto's reconnect sleep */
+    if (pthread_timedjoin_np(thread, NULL, &until) != 0) { /* stuck in a blocking DNS lookup or connect */
       pthread_cancel(thread);
       pthread_join(thread, NULL);
     }
