@@ -60,7 +60,7 @@ int dma_live_open(const char *path) {
     return -1;
   }
   snprintf(sock_path, sizeof(sock_path), "%s", path);
-  rt_logf("dma: live input on %s", path);
+  rt_logf("dma: live input on %s (every DMA channel; replay files not used)", path);
   return 0;
 }
 

@@ -209,8 +209,6 @@ int dma_open(void) {
     if (r < 0) return -1;
     c->present = r == 0;
   }
-  if (live && (rt_cfg.grid_csv != NULL || rt_cfg.pack_csv != NULL))
-    rt_logf("dma: live input %s feeds every channel; replay files ignored", rt_cfg.live_socket);
   return live ? dma_live_open(rt_cfg.live_socket) : 0;
 }
 

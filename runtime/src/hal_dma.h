@@ -62,7 +62,5 @@ int dma_live_open(const char *path);
 int dma_live_fd(void);
 void dma_live_readable(void);
 void dma_live_close(void);
-/* Frees the replay data and closes the live socket (tests; the runtime exits instead). */
-void dma_close(void);
 
 #endif
