@@ -6,7 +6,9 @@
  * may be connected at once (DMA_LIVE_MAX_CONN). One epoll descriptor gathers the listener and the
  * connections, so the main loop polls a single fd (dma_poll_fd). Main-loop thread only.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4 */
+#endif
 #include "hal_dma.h"
 
 #include <errno.h>

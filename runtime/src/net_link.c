@@ -8,7 +8,9 @@
  * any failure (refused, unreachable, TLS, DNS), logging each distinct problem once. rt_wake() tells
  * the main loop that a command, a PUBACK or a connection change arrived.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* pthread_timedjoin_np */
+#endif
 #include "net_link.h"
 
 #include <errno.h>
