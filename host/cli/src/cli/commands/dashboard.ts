@@ -1,6 +1,7 @@
 /** `dendra dashboard`: the live web page of devices, telemetry and alerts (see host/ops/src/dashboard/). */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { action, intOpt, printJsonLine } from '@dendra/core/run.ts';
 import { startDashboard, isLoopback } from '@dendra/ops/dashboard/server.ts';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
@@ -47,6 +48,7 @@ export function registerDashboard(program: Command): void {
         port: intOpt('--port', opts.port, 8080),
         host: opts.host,
         brokerPort: intOpt('--broker-port', opts.brokerPort, 1883),
+        historyFile: path.join(process.cwd(), '.dendra', 'dashboard-history.json'),
       });
       if (opts.json) {
         printJsonLine({ url: d.url, broker: d.brokerUrl });
