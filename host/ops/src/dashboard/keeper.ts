@@ -40,13 +40,17 @@ export interface Keeper {
   close(): Promise<void>;
 }
 
+/** Devices whose alarm tables the keeper keeps at most (more are not derived). */
+export const MAX_DEVICES = 4096;
+
 /** The topics the keeper reads. */
 export const KEEPER_FILTERS = ['alert', 'alarm', 'telemetry'].map((k) => `${TOPIC_ROOT}/+/+/${k}`);
 
 /**
  * Connects to the broker and starts keeping alarms and history. Never throws: a broker that is
  * down is retried (every second), as the page does; a history file that cannot be read or written
- * is one warning line.
+ * is one warning line. Limits: it connects anonymously and trusts only the system CAs for
+ * mqtts:// (as the bridge), so on a secured broker it derives nothing (the board must publish).
  */
 export function startKeeper(o: KeeperOptions): Keeper {
   const warn = o.warn ?? ((l: string) => process.stderr.write(`dendra: ${l}\n`));
@@ -68,7 +72,7 @@ export function startKeeper(o: KeeperOptions): Keeper {
 
   const onAlert = (id: string, topic: string, a: AlertPayload) => {
     if (a.kind.startsWith('overload.') && Number.isFinite(a.threshold)) history.setLimit(id, a.threshold);
-    if (selfPublishing.has(id) || tables.size >= 4096 && !tables.has(id)) return;
+    if (selfPublishing.has(id) || (tables.size >= MAX_DEVICES && !tables.has(id))) return;
     let t = tables.get(id);
     if (!t) tables.set(id, (t = new AlarmTable()));
     const at = now();
