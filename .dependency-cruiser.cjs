@@ -26,6 +26,8 @@ module.exports = {
       from: { path: '^host/materials/' }, to: { path: PKG(['device', 'ops', 'cli']) } },
     { name: 'materials-through-api', severity: 'error', comment: 'the CLI reaches materials only through its package API (@dendra/materials)',
       from: { path: '^host/cli/' }, to: { path: '^host/materials/', pathNot: '^host/materials/src/index\\.ts$' } },
+    { name: 'sim-not-to-flash', severity: 'error', comment: 'the simulated board (sim/, announce.ts included) never imports the host flasher; its tests may flash it',
+      from: { path: '^host/device/src/sim/', pathNot: '\\.test\\.ts$' }, to: { path: '^host/device/src/flash/' } },
     { name: 'test-support-never-ships', severity: 'error', comment: 'product code never imports test support (host/*/test/, tests/)',
       from: { path: '^host/[^/]+/src/', pathNot: '\\.test\\.ts$' }, to: { path: '^(host/[^/]+/test/|tests/)' } },
     { name: 'not-to-unresolvable', severity: 'error', comment: 'every import resolves',

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { startMosquitto, findMosquitto } from '@dendra/ops/mqtt/broker.ts';
-import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { watchAlerts } from '@dendra/ops/mqtt/alerts.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
@@ -55,7 +55,7 @@ async function fleetBench() {
   await tele.subscribeAsync('dendra/v1/+/+/telemetry', { qos: 0 });
 
   // Connect the fleet in batches (a burst of 1000 CONNECTs at once only measures the accept queue).
-  const devs: Publisher[] = [];
+  const devs: DeviceClient[] = [];
   const connectErrors: string[] = [];
   const tConn = performance.now();
   for (let i = 0; i < FLEET; i += 50) {

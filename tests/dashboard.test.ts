@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard, type DashboardHandle } from '@dendra/ops/dashboard/server.ts';
-import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
 import { flashModelFile, readModelFile } from '@dendra/device/flash/flash.ts';
 import { withSiteLimits } from '@dendra/models/grid/site.ts';
@@ -29,8 +29,8 @@ const T = { timeout: 120_000 };
 /** An alert the board handed to its network stack, and when. */
 interface Published { at: number; wall: number; seq: number; boot: number; kind: string; state: string; value: number }
 
-/** Wraps a Publisher to record each alert the firmware publishes (time taken before it is sent). */
-function recording(inner: Publisher, out: Published[]): Publisher {
+/** Wraps a DeviceClient to record each alert the firmware publishes (time taken before it is sent). */
+function recording(inner: DeviceClient, out: Published[]): DeviceClient {
   return {
     client: inner.client,
     close: () => inner.close(),

@@ -12,7 +12,7 @@ import { startSim, type SimHandle } from './sim.ts';
 import { buildAppFirmwareWithStubInterpreter, stubModel } from '../../test/testfw.ts';
 import { flashModelFile } from '../flash/flash.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
-import { connectDevice, publishModelInfo, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, publishModelInfo, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { watchAlerts, type AlertWatcher } from '@dendra/ops/mqtt/alerts.ts';
 import { sendCommand, CommandError } from '@dendra/ops/mqtt/command.ts';
 import { parsePayload, type ReplyPayload } from '@dendra/ops/mqtt/schema.ts';
@@ -46,7 +46,7 @@ function csv(name: string, windows: number): string {
 interface Alert { boot: number; seq: number; state: string; threshold: number; window: number }
 interface Rig {
   broker: BrokerHandle;
-  dev: Publisher;
+  dev: DeviceClient;
   sim: SimHandle;
   watcher: AlertWatcher;
   alerts: Alert[];
