@@ -236,18 +236,6 @@ export function closePort(port: SerialPort): Promise<void> {
 }
 
 /**
- * Lists serial ports; returns [] where enumeration is unavailable (SerialPort.list() rejects
- * without udev, e.g. in containers). Never throws.
- */
-export async function listPorts(): Promise<string[]> {
-  try {
-    return (await SerialPort.list()).map((p) => p.path);
-  } catch {
-    return [];
-  }
-}
-
-/**
  * Checks what {@link flashModel} checks before it touches the line, so that a caller can refuse
  * bad options before it opens a port: the window, and the slot of `img` (parsed once). Returns
  * the BEGIN type: the image's format with its model slot (0 grid, 2 pack) in the high nibble.
