@@ -77,7 +77,7 @@ function segmentSumKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
 }
 
 /**
- * Select the WASM backend (grid/model.ts initBackend) and register the segment-sum kernel once.
+ * Select the WASM backend (@dendra/core/tfjs.ts initBackend) and register the segment-sum kernel once.
  * @throws Error when the backend cannot be initialised.
  */
 export async function initCgnnBackend(): Promise<void> {
