@@ -12,8 +12,9 @@ help: ## list the targets
 deps: ## install Debian packages and npm dependencies that are missing
 	@scripts/deps.sh
 
-build: deps ## build the firmware (.wasm, reference and SIMD)
+build: deps ## build the firmware (.wasm, reference and SIMD) and compile the CLI to build/cli/
 	@node firmware/build.mjs
+	@node scripts/build-cli.mjs
 
 demo: build ## broker + sim board + flash the grid and pack models + replay ETTh1 and a simulated pack + show both alert kinds (ends by itself)
 	@node bin/dendra.js demo

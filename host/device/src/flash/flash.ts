@@ -14,7 +14,7 @@ import { InputError } from '@dendra/core/errors.ts';
 import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
 import { readFlashImage, type FlashImage } from './image.ts';
-import { modelSlotFor } from './modelslot.ts';
+import { MODEL_SLOTS, modelSlotFor, type ModelSlot } from './modelslot.ts';
 import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
 import { sendWindowed, nextChunk, MAX_WINDOW, type TransferStats } from './window.ts';
 import type { PublicKey } from '../image/keys.ts';
@@ -114,10 +114,15 @@ export interface FlashResult {
   writeBytesPerSec: number;
   /** WRITE / WRITEZ frames planned and their payload bytes (first sends, all sessions). */
   frames: TransferStats;
+  /** The model slot written: 'grid' (slot 0) or 'pack' (slot 2). */
+  slot: ModelSlot;
+  /** The bank of that slot that holds the model now (STATUS after FINISH); null if the board did not say. */
+  bank: number | null;
 }
 
-/** Default WRITE window of {@link flashModel}. */
-export const DEFAULT_WINDOW = 4;
+/** Default WRITE window of {@link flashModel} (defaults.ts, where the CLI reads it). */
+export { DEFAULT_WINDOW } from './defaults.ts';
+import { DEFAULT_WINDOW } from './defaults.ts';
 
 /**
  * Reads and checks a model file: it must exist and carry the TFLite identifier "TFL3" at bytes 4..8.
@@ -218,14 +223,15 @@ export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
   const w = opts.windowSize ?? DEFAULT_WINDOW;
   if (!Number.isInteger(w) || w < 1 || w > MAX_WINDOW) throw new FlashError('E_WINDOW', `window size must be 1..${MAX_WINDOW}, got ${w}`);
   const img = readFlashImage(opts.file, opts.trustedKeys);
-  img.beginType |= modelSlotFor(img.model, opts.slot) << 4; // slot 0 grid model, 2 pack model
+  const slotNo = modelSlotFor(img.model, opts.slot);
+  img.beginType |= slotNo << 4; // slot 0 grid model, 2 pack model
   const image = img.bytes;
   const sha = img.sha;
   const maxResumes = opts.resumes ?? DEFAULT_RESUMES;
   const lineBaud = opts.lineBaud ?? 115200;
   let port = await openPort(opts.port, lineBaud);
   const acc: Acc = { retries: 0, startedAt: [], chunks: 0, started: false, already: false, baud: lineBaud, writeMs: 0, writeBytes: 0,
-    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, chunk: Infinity };
+    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, chunk: Infinity, bank: null };
   try {
     for (let round = 0; ; round++) {
       const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
@@ -239,6 +245,7 @@ export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
           bytesPerSec: ms > 0 ? Math.round((image.length * 1000) / ms) : image.length,
           baud: acc.baud, windowSize: opts.windowSize ?? DEFAULT_WINDOW, writeMs: acc.writeMs,
           writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0, frames: acc.frames,
+          slot: slotNo === MODEL_SLOTS.pack ? 'pack' : 'grid', bank: acc.bank,
         };
       } catch (e) {
         if (!acc.started || round >= maxResumes || !resumable(e)) throw e;
@@ -273,7 +280,9 @@ function resumable(e: unknown): boolean {
 type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean;
   baud: number; writeMs: number; writeBytes: number; frames: TransferStats;
   /** WRITE payload limit: the last session's, a quarter of it after a frame could not get through (window.ts nextChunk). */
-  chunk: number };
+  chunk: number;
+  /** The committed bank STATUS reported after FINISH (or for an image already committed). */
+  bank: number | null };
 
 /** One session on an open port: HELLO, checks, then the (resumed) transfer. Returns the board. */
 async function session(client: BootClient, port: SerialPort, opts: FlashOptions, img: FlashImage,
@@ -294,6 +303,7 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
   if (plan === 'done') {
     acc.already = true;
+    acc.bank = (await client.slotStatus()).active?.bank ?? null;
     opts.onProgress?.({ bytes: image.length, total: image.length });
     return board;
   }
@@ -312,6 +322,7 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += image.length - from;
   await client.finish();
+  acc.bank = (await client.slotStatus()).active?.bank ?? null; // STATUS acts on the slot just written
   return board;
 }
 

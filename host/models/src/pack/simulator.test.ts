@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulatePack } from './simulator.ts';
 import { packToCsv, CSV_COLUMNS } from './csv.ts';
-import { materialOverride, packConfigFromOptions } from '@dendra/cli/cli/commands/pack.ts';
+import { materialOverride, packConfigFromOptions } from '@dendra/cli/cli/actions/pack.ts';
 import { InputError, UsageError } from '@dendra/core/errors.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

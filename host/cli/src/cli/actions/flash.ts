@@ -1,0 +1,106 @@
+/**
+ * `dendra flash`: send a model (.tflite) or a signed model image (.dimg) to a board over a serial
+ * port, with a progress bar (throughput and ETA), --json, --resume to continue an interrupted
+ * transfer where the board stopped, and --pubkey to verify a signed image locally first. A board
+ * refusal (bad signature, untrusted key, other family, downgrade, ...) is one `dendra:` line, exit 1.
+ */
+import { formatRate, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
+import { flashModel, DEFAULT_WINDOW, type FlashResult } from '@dendra/device/flash/flash.ts';
+import { checkBaud, parseBaud } from '@dendra/device/flash/baud.ts';
+import { isSignedImage, readFlashImage } from '@dendra/device/flash/image.ts';
+import { readPublicKeyFile, type PublicKey } from '@dendra/device/image/keys.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import type { QModel } from '@dendra/core/tflite/ir.ts';
+import { loadModelFile } from '../modelfile.ts';
+import { readFileSync } from 'node:fs';
+import { loadBoard } from '@dendra/device/boards/board.ts';
+import { assertModelFits } from '@dendra/device/boards/fit.ts';
+import { estimateArenaBytes } from '@dendra/core/tflite/estimate.ts';
+import { fileIsFirmware, runFirmwareFlash, type FirmwareCliOpts } from './flashfw.ts';
+
+/** The flash command's options: the firmware path's, plus the model-only ones. */
+export interface FlashOpts extends FirmwareCliOpts {
+  resume?: boolean;
+  slot?: string;
+}
+
+/** True when `file` starts with "DIMG" (unreadable files are left to the model loader's errors). */
+function looksSigned(file: string): boolean {
+  try {
+    return isSignedImage(new Uint8Array(readFileSync(file).subarray(0, 4)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks the file before touching the port: a .tflite (or a signed image's payload) that parses,
+ * verified against `keys` when given. Returns the model and the bytes that will be sent.
+ * @throws InputError as loadModelFile / readFlashImage / readTflite.
+ */
+function precheck(file: string, keys: PublicKey[] | undefined): { model: QModel; sent: number } {
+  if (!looksSigned(file) && !keys) {
+    const { model, bytes } = loadModelFile(file);
+    return { model, sent: bytes.length };
+  }
+  const img = readFlashImage(file, keys);
+  return { model: readTflite(img.model), sent: img.bytes.length };
+}
+
+/**
+ * `dendra flash FILE`: a firmware goes to flashfw.ts; a model is checked (parses, fits the board)
+ * before the port is opened, then sent with a progress bar, and summarised in one line naming the
+ * slot and bank written and the board. Failures are thrown (DendraError: one line).
+ */
+export async function flashAction(file: string, opts: FlashOpts): Promise<void> {
+  // A firmware (.wasm, or a DIMG of type firmware) goes to the inactive A/B slot (flashfw.ts).
+  if (fileIsFirmware(file)) return runFirmwareFlash(file, opts);
+  // Refuse a file that is not a valid .tflite, an unknown board, or a model that does not fit,
+  // before touching the port.
+  const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
+  const { model, sent } = precheck(file, keys);
+  const boardInfo = loadBoard(opts.board);
+  assertModelFits(boardInfo, sent, estimateArenaBytes(model));
+  const baud = opts.baud === undefined ? undefined : parseBaud(opts.baud);
+  if (typeof baud === 'number') checkBaud(baud, boardInfo.uart.maxBaud, `board ${boardInfo.name}`);
+  // One meter for the bar and the summary: a resumed transfer counts only what this run sends.
+  const bar = makeProgress(!!opts.json, 'B');
+  let started = false;
+  const result = await flashModel({
+    port: opts.port,
+    file,
+    trustedKeys: keys,
+    baud,
+    lineBaud: boardInfo.uart.defaultBaud,
+    windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
+    timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1),
+    retries: intOpt('--retries', opts.retries, 3, 0),
+    resumes: intOpt('--resumes', opts.resumes, 3, 0),
+    chunkBytes: opts.chunk === undefined ? undefined : intOpt('--chunk', opts.chunk, 1020, 1),
+    resume: !!opts.resume,
+    slot: opts.slot,
+    compress: opts.compress !== false,
+    onProgress: (p) => {
+      if (!started) {
+        bar.start(p.total, 'flash', p.bytes);
+        started = true;
+      } else {
+        bar.update(p.bytes);
+      }
+    },
+    log: (line) => process.stderr.write(`${line}\n`),
+  }).finally(() => bar.stop());
+  if (opts.json) return printJson(result);
+  console.log(flashSummary(result, opts.port, bar.rate()));
+}
+
+/**
+ * The one-line summary of a model flash: bytes, the slot and bank written, the board (HELLO's id
+ * on its port), time, and the rate the progress bar showed last (`rate`, B/s).
+ */
+export function flashSummary(r: FlashResult, port: string, rate: number): string {
+  const where = `slot ${r.slot}${r.bank === null ? '' : ` (bank ${r.bank})`} of board ${r.board.boardId} on ${port}`;
+  if (r.alreadyCommitted) return `${where} already holds this model (sha256 ${r.sha256.slice(0, 16)}...): nothing sent`;
+  const resumed = r.resumes > 0 || r.startedAt.some((o) => o > 0) ? `, resumed at ${r.startedAt.join('/')} B` : '';
+  return `flashed ${r.signed ? 'signed image, ' : ''}${r.bytes} B to ${where} in ${(r.ms / 1000).toFixed(2)} s, ${formatRate(rate, 'B')} at ${r.baud} baud (sha256 ${r.sha256.slice(0, 16)}..., ${r.retries} retries${resumed})`;
+}
