@@ -66,8 +66,9 @@ export function readConfig(file: string): CliConfig | undefined {
     if (err.keyword === 'additionalProperties') {
       throw new UsageError(`config ${file}: ${field(err.instancePath, String(err.params.additionalProperty))}: unknown field`);
     }
-    if (err.keyword === 'propertyNames') {
-      throw new UsageError(`config ${file}: ${field(err.instancePath, String(err.params.propertyName))}: profile names are 1-64 of A-Z a-z 0-9 _ . -`);
+    const name = (err as { propertyName?: string }).propertyName ?? (err.keyword === 'propertyNames' ? String(err.params.propertyName) : undefined);
+    if (name !== undefined) {
+      throw new UsageError(`config ${file}: ${field(err.instancePath, name)}: profile names are 1-64 of A-Z a-z 0-9 _ . -`);
     }
     throw new UsageError(`config ${file}: ${field(err.instancePath)}: ${err.message ?? 'invalid'}`);
   }

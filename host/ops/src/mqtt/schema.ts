@@ -91,6 +91,8 @@ export interface StatusPayload {
   ts?: number;
   boot?: number;
   model?: string;
+  /** Random id of the process that publishes for the device (a new one per start): two at once = a duplicate device id. */
+  instance?: string;
   [extra: string]: unknown;
 }
 
