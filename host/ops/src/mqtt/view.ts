@@ -66,7 +66,7 @@ export class RecordMemory {
 
   /** True when `payload` of `kind` for `device` is the record printed last (ignoring `ts`). */
   seen(device: string, kind: 'status' | 'model', payload: object): boolean {
-    const { ts: _ts, ...rest } = payload as { ts?: unknown };
+    const { ts: _ts, wall_ts: _wall, ...rest } = payload as { ts?: unknown; wall_ts?: unknown };
     const id = JSON.stringify(rest);
     const key = `${device}\u0000${kind}`;
     if (this.last.get(key) === id) return true;
