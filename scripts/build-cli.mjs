@@ -15,12 +15,15 @@
  * Exit 1 with esbuild's messages when the build fails.
  */
 import { build } from 'esbuild';
-import { readFile, writeFile, rm, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, rm, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.resolve(process.argv[2] ?? path.join(ROOT, 'build', 'cli'));
+// Built beside OUT (same depth: the same relative source URLs), then swapped in with two renames,
+// so a CLI running from OUT meanwhile never sees a half-written build.
+const TMP = `${OUT}.tmp-${process.pid}`;
 const HOST = path.join(ROOT, 'host') + path.sep;
 
 /** npm packages and Node built-ins are loaded at run time; only @dendra/* workspaces are compiled in. */
@@ -38,14 +41,14 @@ const sourceUrls = {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       if (!args.path.startsWith(HOST) || !text.includes('import.meta.url')) return undefined;
-      const rel = path.relative(OUT, args.path).split(path.sep).join('/');
+      const rel = path.relative(TMP, args.path).split(path.sep).join('/');
       return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'ts' };
     });
   },
 };
 
-await rm(OUT, { recursive: true, force: true });
-await mkdir(OUT, { recursive: true });
+await rm(TMP, { recursive: true, force: true });
+await mkdir(TMP, { recursive: true });
 let result;
 try {
   result = await build({
@@ -56,7 +59,7 @@ try {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    outdir: OUT,
+    outdir: TMP,
     chunkNames: '[name]-[hash]',
     metafile: true,
     logLevel: 'warning',
@@ -64,9 +67,14 @@ try {
     plugins: [externals, sourceUrls],
   });
 } catch {
+  await rm(TMP, { recursive: true, force: true });
   process.exit(1); // esbuild printed the errors
 }
-const inputs = Object.keys(result.metafile.inputs).map((p) => path.relative(OUT, path.resolve(ROOT, p)).split(path.sep).join('/'));
-await writeFile(path.join(OUT, 'inputs.json'), JSON.stringify({ built: new Date().toISOString(), inputs }) + '\n');
+const inputs = Object.keys(result.metafile.inputs).map((p) => path.relative(TMP, path.resolve(ROOT, p)).split(path.sep).join('/'));
+await writeFile(path.join(TMP, 'inputs.json'), JSON.stringify({ built: new Date().toISOString(), inputs }) + '\n');
+const old = `${OUT}.old-${process.pid}`;
+await rename(OUT, old).catch((e) => { if (e.code !== 'ENOENT') throw e; });
+await rename(TMP, OUT);
+await rm(old, { recursive: true, force: true });
 const outBytes = Object.values(result.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
 process.stdout.write(`cli: ${Object.keys(result.metafile.outputs).length} modules, ${Math.round(outBytes / 1024)} KiB -> ${path.relative(ROOT, OUT) || '.'}/\n`);

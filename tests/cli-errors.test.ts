@@ -114,3 +114,9 @@ test('dendra ports: the serial ports with USB ids as JSON (serialport\'s list), 
     assert.ok(p.vendorId === null || /^[0-9a-f]{4}$/.test(p.vendorId));
   }
 });
+
+test('cmd set-limit --model: a limit outside the grid model\'s forecast range is a usage error before any broker is asked', async () => {
+  const r = await runCli(['cmd', 's1/b1', 'set-limit', '--limit', '35', '--hysteresis', '1', '--model', MODEL, '--broker', 'mqtt://127.0.0.1:1'], 60_000);
+  assert.equal(r.code, 2, r.stderr);
+  assertOneLineError(r, /--limit 35 is outside the forecast range of .*grid\.tflite: \d+\.\d\d\.\.\d+\.\d\d degC/);
+});

@@ -2,7 +2,9 @@
 import { intOpt } from '@dendra/core/run.ts';
 import { COMMAND_OPS } from '@dendra/ops/mqtt/vocab.ts';
 import type { CommandOp } from '@dendra/ops/mqtt/schema.ts';
-import { UsageError } from '@dendra/core/errors.ts';
+import { readFileSync } from 'node:fs';
+import { InputError, UsageError } from '@dendra/core/errors.ts';
+import { forecastRangeC } from '@dendra/models/grid/site.ts';
 import { caOption } from '../caopt.ts';
 
 /** Options of `dendra cmd`. */
@@ -15,6 +17,7 @@ export interface CmdOpts {
   username?: string;
   ca?: string;
   json?: boolean;
+  model?: string;
 }
 
 /** Where the command writes (injectable for tests). */
@@ -29,6 +32,23 @@ export function parseTarget(s: string): { site: string; device: string } {
   const parts = s.split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`device must be <site>/<device>, got '${s.slice(0, 80)}'`);
   return { site: parts[0], device: parts[1] };
+}
+
+/**
+ * Refuses a limit the grid model in `modelFile` can never forecast (or always exceeds).
+ * @throws UsageError (exit 2) naming the range; InputError when the file is not a grid model.
+ */
+export function checkLimitInRange(limitC: number, modelFile: string): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(modelFile));
+  } catch (e) {
+    throw new InputError('E_MODEL', `--model ${modelFile}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, modelFile);
+  }
+  const r = forecastRangeC(bytes);
+  if (limitC < r.minC || limitC > r.maxC) {
+    throw new UsageError(`--limit ${limitC} is outside the forecast range of ${modelFile}: ${r.minC.toFixed(2)}..${r.maxC.toFixed(2)} degC (overload.warning could never change)`);
+  }
 }
 
 /** A finite number option. @throws {UsageError} otherwise. */
@@ -51,6 +71,7 @@ export async function cmdAction(target: string, op: string, opts: CmdOpts, io: C
       const limitC = numOpt('--limit', opts.limit);
       const hysteresisC = numOpt('--hysteresis', opts.hysteresis);
       if (op === 'set-limit' && (limitC === undefined || hysteresisC === undefined)) throw new UsageError('set-limit needs --limit and --hysteresis');
+      if (op === 'set-limit' && opts.model !== undefined) checkLimitInRange(limitC!, opts.model);
       const { sendCommand, formatReply, CommandError } = await import('@dendra/ops/mqtt/command.ts'); // mqtt.js: only when sending
       try {
         const r = await sendCommand({
