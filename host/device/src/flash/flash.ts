@@ -303,7 +303,7 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
   if (plan === 'done') {
     acc.already = true;
-    acc.bank = (await client.slotStatus()).active?.bank ?? null;
+    acc.bank = await committedBank(client);
     opts.onProgress?.({ bytes: image.length, total: image.length });
     return board;
   }
@@ -322,8 +322,21 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += image.length - from;
   await client.finish();
-  acc.bank = (await client.slotStatus()).active?.bank ?? null; // STATUS acts on the slot just written
+  acc.bank = await committedBank(client);
   return board;
+}
+
+/**
+ * The bank the model just committed sits in (STATUS acts on the slot of the last transfer), for the
+ * summary; null when the board does not answer. Best effort: the model is committed already, so a
+ * failure here never fails the flash.
+ */
+async function committedBank(client: BootClient): Promise<number | null> {
+  try {
+    return (await client.slotStatus()).active?.bank ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**
