@@ -89,3 +89,13 @@ test('start-up loads no npm package but commander: the actions are separate modu
   assert.deepEqual([...packages].sort(), ['commander']);
   assert.match(readFileSync(MAIN, 'utf8'), /import\(["']\.\/flash-[A-Z0-9]+\.js["']\)/, 'flash action is a lazily imported module');
 });
+
+test('`dendra help flash` is help (exit 0); a group without its subcommand (`dendra keys`) is a usage error (exit 2, help on stderr)', () => {
+  const h = run(['help', 'flash']);
+  assert.equal(h.status, 0, h.stderr);
+  assert.match(h.stdout, /^Usage: dendra flash /);
+  const k = run(['keys']);
+  assert.equal(k.status, 2);
+  assert.match(k.stderr, /^Usage: dendra keys /);
+  assert.equal(k.stdout, '');
+});

@@ -25,7 +25,9 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exitCode = 0;
-    else if (err.code === 'commander.help') process.exitCode = 2; // bare `dendra`: the help went to stderr
+    // `dendra help flash`: help asked for (exit 0); bare `dendra` or `dendra keys`: a command is missing,
+    // the help went to stderr (a usage error, exit 2)
+    else if (err.code === 'commander.help') process.exitCode = err.exitCode === 0 ? 0 : 2;
     else reportError(new UsageError(`${err.message.replace(/^error: /, '').trim()} (${commandPath(program, argv)} --help)`));
   } else {
     reportError(err);
