@@ -44,30 +44,30 @@ export const stdio: AlertsIo = {
  * Ctrl-C, or the view ends. @throws DendraError (one line): bad option, broker unreachable.
  */
 export async function alertsAction(opts: AlertsOpts, io: AlertsIo = stdio): Promise<void> {
-      const minSeverity = severityOpt(opts.severity);
-      const view = await startAlertsView({
-        url: opts.broker,
-        site: opts.site,
-        device: opts.device,
-        kinds: opts.kind,
-        minSeverity,
-        limit: opts.count === undefined ? undefined : intOpt('--count', opts.count, 0, 1),
-        connectTimeoutMs: intOpt('--connect-timeout', opts.connectTimeout, 5, 1) * 1000,
-        username: opts.username,
-        password: opts.username !== undefined ? process.env.DENDRA_MQTT_PASSWORD : undefined,
-        shareGroup: opts.share,
-        ...caOption(opts.ca),
-        json: opts.json,
-        out: io.out,
-        err: io.err,
-      });
-      let stop: () => void = () => {};
-      const stopped = new Promise<void>((resolve) => (stop = resolve));
-      if (opts.timeout !== undefined) setTimeout(stop, intOpt('--timeout', opts.timeout, 0, 1) * 1000).unref();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      await Promise.race([view.done, stopped]);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      await view.close();
-    }
+  const minSeverity = severityOpt(opts.severity);
+  const view = await startAlertsView({
+    url: opts.broker,
+    site: opts.site,
+    device: opts.device,
+    kinds: opts.kind,
+    minSeverity,
+    limit: opts.count === undefined ? undefined : intOpt('--count', opts.count, 0, 1),
+    connectTimeoutMs: intOpt('--connect-timeout', opts.connectTimeout, 5, 1) * 1000,
+    username: opts.username,
+    password: opts.username !== undefined ? process.env.DENDRA_MQTT_PASSWORD : undefined,
+    shareGroup: opts.share,
+    ...caOption(opts.ca),
+    json: opts.json,
+    out: io.out,
+    err: io.err,
+  });
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  if (opts.timeout !== undefined) setTimeout(stop, intOpt('--timeout', opts.timeout, 0, 1) * 1000).unref();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await Promise.race([view.done, stopped]);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  await view.close();
+}

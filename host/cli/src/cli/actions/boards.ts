@@ -83,11 +83,11 @@ async function boardModels(): Promise<ModelFacts[]> {
 
 /** `dendra boards`: prints every board and the fit of every model. @throws InputError (one line) for a bad board or card. */
 export async function boardsAction(opts: BoardsOpts): Promise<void> {
-      const boards = listBoards().map((n) => loadBoard(n));
-      const models = await boardModels();
-      const fw = firmwareSize(opts.firmware);
-      const rows = boards.map((b) => ({ board: b, fits: models.map((m) => ({ ...fitModel(b, m, fw), slot: m.slot ?? 'grid' })) }));
-      if (opts.json) return printJson(rows.map((r) => ({ ...r.board, slots: slotTable(r.board), fits: r.fits })));
-      if (fw === undefined) console.log('(no firmware .wasm found: firmware size not checked; run `npm run asbuild`)');
-      for (const r of rows) printBoard(r.board, r.fits);
-    }
+  const boards = listBoards().map((n) => loadBoard(n));
+  const models = await boardModels();
+  const fw = firmwareSize(opts.firmware);
+  const rows = boards.map((b) => ({ board: b, fits: models.map((m) => ({ ...fitModel(b, m, fw), slot: m.slot ?? 'grid' })) }));
+  if (opts.json) return printJson(rows.map((r) => ({ ...r.board, slots: slotTable(r.board), fits: r.fits })));
+  if (fw === undefined) console.log('(no firmware .wasm found: firmware size not checked; run `npm run asbuild`)');
+  for (const r of rows) printBoard(r.board, r.fits);
+}

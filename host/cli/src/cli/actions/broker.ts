@@ -59,17 +59,17 @@ async function start(opts: BrokerOpts): Promise<BrokerHandle & { credentialsFile
 
 /** `dendra broker`: starts the broker and runs until SIGINT/SIGTERM. @throws DendraError (one line): bad option combination, BrokerError. */
 export async function brokerAction(opts: BrokerOpts): Promise<void> {
-      const b = await start(opts);
-      if (opts.json) printJson({ url: b.url, port: b.port, ...(b.credentialsFile ? { credentials: b.credentialsFile } : {}), ...(b.tlsUrl ? { tlsUrl: b.tlsUrl, ca: b.caFile } : {}) });
-      else {
-        const kind = opts.mosquitto ? `mosquitto${opts.secure ? ', secured' : ''}` : 'aedes';
-        console.log(`broker listening on ${b.url} (${kind}; Ctrl-C to stop)`);
-        if (b.credentialsFile) console.log(`credentials (keep private): ${b.credentialsFile}`);
-        if (b.tlsUrl) console.log(`TLS listener on ${b.tlsUrl}; clients trust the CA ${b.caFile}`);
-      }
-      await new Promise<void>((resolve) => {
-        const stop = () => void b.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    }
+  const b = await start(opts);
+  if (opts.json) printJson({ url: b.url, port: b.port, ...(b.credentialsFile ? { credentials: b.credentialsFile } : {}), ...(b.tlsUrl ? { tlsUrl: b.tlsUrl, ca: b.caFile } : {}) });
+  else {
+    const kind = opts.mosquitto ? `mosquitto${opts.secure ? ', secured' : ''}` : 'aedes';
+    console.log(`broker listening on ${b.url} (${kind}; Ctrl-C to stop)`);
+    if (b.credentialsFile) console.log(`credentials (keep private): ${b.credentialsFile}`);
+    if (b.tlsUrl) console.log(`TLS listener on ${b.tlsUrl}; clients trust the CA ${b.caFile}`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => void b.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

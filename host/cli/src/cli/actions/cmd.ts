@@ -66,26 +66,26 @@ function numOpt(name: string, v: string | undefined): number | undefined {
  * command (with --json its reply is still printed on stdout), or no reply arrives within --timeout.
  */
 export async function cmdAction(target: string, op: string, opts: CmdOpts, io: CmdIo = stdio): Promise<void> {
-      const { site, device } = parseTarget(target);
-      if (!(COMMAND_OPS as readonly string[]).includes(op)) throw new UsageError(`unknown operation '${op.slice(0, 40)}' (one of ${COMMAND_OPS.join(', ')})`);
-      const limitC = numOpt('--limit', opts.limit);
-      const hysteresisC = numOpt('--hysteresis', opts.hysteresis);
-      if (op === 'set-limit' && (limitC === undefined || hysteresisC === undefined)) throw new UsageError('set-limit needs --limit and --hysteresis');
-      if (op === 'set-limit' && opts.model !== undefined) checkLimitInRange(limitC!, opts.model);
-      const { sendCommand, formatReply, CommandError } = await import('@dendra/ops/mqtt/command.ts'); // mqtt.js: only when sending
-      try {
-        const r = await sendCommand({
-          url: opts.broker, site, device, op: op as CommandOp, limitC, hysteresisC,
-          timeoutMs: intOpt('--timeout', opts.timeout, 10, 1) * 1000,
-          connectTimeoutMs: intOpt('--connect-timeout', opts.connectTimeout, 5, 1) * 1000,
-          username: opts.username,
-          password: opts.username !== undefined ? process.env.DENDRA_MQTT_PASSWORD : undefined,
-          ...caOption(opts.ca),
-        });
-        io.out(opts.json ? JSON.stringify({ ...r.reply, round_trip_ms: Math.round(r.roundTripMs) }) : formatReply(site, device, r.reply, r.roundTripMs));
-      } catch (e) {
-        // A refusal is still an answer: scripts get it on stdout, the one-line error on stderr.
-        if (opts.json && e instanceof CommandError && e.reply) io.out(JSON.stringify(e.reply));
-        throw e;
-      }
-    }
+  const { site, device } = parseTarget(target);
+  if (!(COMMAND_OPS as readonly string[]).includes(op)) throw new UsageError(`unknown operation '${op.slice(0, 40)}' (one of ${COMMAND_OPS.join(', ')})`);
+  const limitC = numOpt('--limit', opts.limit);
+  const hysteresisC = numOpt('--hysteresis', opts.hysteresis);
+  if (op === 'set-limit' && (limitC === undefined || hysteresisC === undefined)) throw new UsageError('set-limit needs --limit and --hysteresis');
+  if (op === 'set-limit' && opts.model !== undefined) checkLimitInRange(limitC!, opts.model);
+  const { sendCommand, formatReply, CommandError } = await import('@dendra/ops/mqtt/command.ts'); // mqtt.js: only when sending
+  try {
+    const r = await sendCommand({
+      url: opts.broker, site, device, op: op as CommandOp, limitC, hysteresisC,
+      timeoutMs: intOpt('--timeout', opts.timeout, 10, 1) * 1000,
+      connectTimeoutMs: intOpt('--connect-timeout', opts.connectTimeout, 5, 1) * 1000,
+      username: opts.username,
+      password: opts.username !== undefined ? process.env.DENDRA_MQTT_PASSWORD : undefined,
+      ...caOption(opts.ca),
+    });
+    io.out(opts.json ? JSON.stringify({ ...r.reply, round_trip_ms: Math.round(r.roundTripMs) }) : formatReply(site, device, r.reply, r.roundTripMs));
+  } catch (e) {
+    // A refusal is still an answer: scripts get it on stdout, the one-line error on stderr.
+    if (opts.json && e instanceof CommandError && e.reply) io.out(JSON.stringify(e.reply));
+    throw e;
+  }
+}

@@ -31,30 +31,30 @@ function openBrowser(url: string): void {
 
 /** `dendra dashboard`: serves the page until SIGINT/SIGTERM. @throws DendraError (one line): bad broker URL or port. */
 export async function dashboardAction(opts: DashboardOpts): Promise<void> {
-      if (opts.broker !== undefined) parseBrokerUrl(opts.broker); // one-line usage error before binding anything
-      const d = await startDashboard({
-        broker: opts.broker,
-        port: intOpt('--port', opts.port, 8080),
-        host: opts.host,
-        brokerPort: intOpt('--broker-port', opts.brokerPort, 1883),
-      });
-      if (opts.json) {
-        printJsonLine({ url: d.url, broker: d.brokerUrl });
-      } else {
-        console.log(`dashboard   ${d.url}  (Ctrl-C to stop)`);
-        console.log(`broker      ${d.brokerUrl}${d.embedded ? ' (embedded aedes: point boards here, e.g. dendra sim --broker ' + d.brokerUrl + ')' : ''}`);
-      }
-      if (!isLoopback(opts.host)) process.stderr.write(`dendra: warning: the dashboard is reachable from the network on ${opts.host} (no authentication)\n`);
-      if (!d.embedded) {
-        const t = parseBrokerUrl(d.brokerUrl);
-        if (!(await waitForPort(t.host, t.port, 2000))) {
-          process.stderr.write(`dendra: warning: broker ${d.brokerUrl} does not answer yet; the page keeps retrying\n`);
-        }
-      }
-      if (opts.open) openBrowser(d.url);
-      await new Promise<void>((resolve) => {
-        const stop = () => void d.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+  if (opts.broker !== undefined) parseBrokerUrl(opts.broker); // one-line usage error before binding anything
+  const d = await startDashboard({
+    broker: opts.broker,
+    port: intOpt('--port', opts.port, 8080),
+    host: opts.host,
+    brokerPort: intOpt('--broker-port', opts.brokerPort, 1883),
+  });
+  if (opts.json) {
+    printJsonLine({ url: d.url, broker: d.brokerUrl });
+  } else {
+    console.log(`dashboard   ${d.url}  (Ctrl-C to stop)`);
+    console.log(`broker      ${d.brokerUrl}${d.embedded ? ' (embedded aedes: point boards here, e.g. dendra sim --broker ' + d.brokerUrl + ')' : ''}`);
+  }
+  if (!isLoopback(opts.host)) process.stderr.write(`dendra: warning: the dashboard is reachable from the network on ${opts.host} (no authentication)\n`);
+  if (!d.embedded) {
+    const t = parseBrokerUrl(d.brokerUrl);
+    if (!(await waitForPort(t.host, t.port, 2000))) {
+      process.stderr.write(`dendra: warning: broker ${d.brokerUrl} does not answer yet; the page keeps retrying\n`);
     }
+  }
+  if (opts.open) openBrowser(d.url);
+  await new Promise<void>((resolve) => {
+    const stop = () => void d.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

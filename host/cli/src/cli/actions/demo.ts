@@ -27,32 +27,32 @@ export interface DemoOpts {
 
 /** `dendra demo`: runs the demo and prints its summary. @throws DendraError (one line): a missing model, a bad option. */
 export async function demoAction(opts: DemoOpts): Promise<void> {
-      if (opts.pack && !existsSync(opts.packModel)) {
-        throw new InputError('E_MODEL', `pack model ${opts.packModel} does not exist: train it with 'dendra train pack' (or pass --no-pack)`, opts.packModel);
-      }
-      if (!existsSync(opts.model)) {
-        throw new InputError('E_MODEL', `model ${opts.model} does not exist: train it with 'dendra train grid' then 'dendra quantize'`, opts.model);
-      }
-      const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'B');
-      let started = false;
-      const summary = await runDemo({
-        model: opts.model,
-        packModel: opts.pack ? opts.packModel : undefined,
-        dataCsv: opts.data,
-        start: intOpt('--start', opts.start, 8760),
-        otLimitC: opts.otLimit === undefined ? undefined : numOpt('--ot-limit', opts.otLimit),
-        windows: intOpt('--windows', opts.windows, 720, 1),
-        msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 60),
-        forever: !!opts.forever,
-        say: (line) => { if (!opts.json) console.log(line); },
-        onFlashProgress: (done, total) => {
-          if (!started) { bar.start(total, 'flash'); started = true; }
-          bar.update(done);
-        },
-        onFlashDone: () => bar.stop(),
-      });
-      if (opts.json) return printJson(summary);
-      console.log(`done        ${summary.windows} windows, ${summary.alerts} alerts (${summary.raised} raised, ${summary.cleared} cleared), ` +
-        `highest forecast ${summary.peakForecastC.toFixed(2)} C, board energy ${(summary.energyUj / 1e6).toFixed(3)} J`);
-      console.log(`            ${summary.packFrames} pack frames; alerts by kind: ${Object.entries(summary.byKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
-    }
+  if (opts.pack && !existsSync(opts.packModel)) {
+    throw new InputError('E_MODEL', `pack model ${opts.packModel} does not exist: train it with 'dendra train pack' (or pass --no-pack)`, opts.packModel);
+  }
+  if (!existsSync(opts.model)) {
+    throw new InputError('E_MODEL', `model ${opts.model} does not exist: train it with 'dendra train grid' then 'dendra quantize'`, opts.model);
+  }
+  const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'B');
+  let started = false;
+  const summary = await runDemo({
+    model: opts.model,
+    packModel: opts.pack ? opts.packModel : undefined,
+    dataCsv: opts.data,
+    start: intOpt('--start', opts.start, 8760),
+    otLimitC: opts.otLimit === undefined ? undefined : numOpt('--ot-limit', opts.otLimit),
+    windows: intOpt('--windows', opts.windows, 720, 1),
+    msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 60),
+    forever: !!opts.forever,
+    say: (line) => { if (!opts.json) console.log(line); },
+    onFlashProgress: (done, total) => {
+      if (!started) { bar.start(total, 'flash'); started = true; }
+      bar.update(done);
+    },
+    onFlashDone: () => bar.stop(),
+  });
+  if (opts.json) return printJson(summary);
+  console.log(`done        ${summary.windows} windows, ${summary.alerts} alerts (${summary.raised} raised, ${summary.cleared} cleared), ` +
+    `highest forecast ${summary.peakForecastC.toFixed(2)} C, board energy ${(summary.energyUj / 1e6).toFixed(3)} J`);
+  console.log(`            ${summary.packFrames} pack frames; alerts by kind: ${Object.entries(summary.byKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+}

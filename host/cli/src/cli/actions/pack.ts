@@ -135,16 +135,16 @@ function printSummary(r: PackResult): void {
 
 /** `dendra pack simulate`: simulates and prints or writes the result. @throws UsageError / InputError (one line). */
 export async function simulateAction(opts: SimulateOpts): Promise<void> {
-      const result = simulatePack(packConfigFromOptions(opts));
-      if (opts.out) {
-        const text = opts.out.toLowerCase().endsWith('.csv') ? packToCsv(result) : JSON.stringify(result) + '\n';
-        try {
-          writeFileSync(opts.out, text);
-        } catch (err) {
-          throw new UsageError(`cannot write ${opts.out}: ${(err as Error).message}`);
-        }
-      }
-      if (opts.json) return printJson(result);
-      printSummary(result);
-      if (opts.out) console.log(`wrote ${opts.out}`);
+  const result = simulatePack(packConfigFromOptions(opts));
+  if (opts.out) {
+    const text = opts.out.toLowerCase().endsWith('.csv') ? packToCsv(result) : JSON.stringify(result) + '\n';
+    try {
+      writeFileSync(opts.out, text);
+    } catch (err) {
+      throw new UsageError(`cannot write ${opts.out}: ${(err as Error).message}`);
     }
+  }
+  if (opts.json) return printJson(result);
+  printSummary(result);
+  if (opts.out) console.log(`wrote ${opts.out}`);
+}
