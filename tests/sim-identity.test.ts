@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdtempSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli, startCli } from './proc.ts';
+import { ROOT, runCli, startCli } from './proc.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-simid-'));
 
@@ -16,7 +16,7 @@ function oneLine(r: { code: number | null; stderr: string }, re: RegExp): void {
   assert.match(lines[0], re);
 }
 
-test('sim --link: a symlink to the pty while it runs, removed on exit; a second sim on the same flash file is refused', { timeout: 120_000 }, async () => {
+test('sim --link: a symlink to the pty while it runs (a port for flash), removed on exit; a second sim on the same flash file is refused', { timeout: 120_000 }, async () => {
   const flash = path.join(tmp, 'a.flash');
   const link = path.join(tmp, 'board-tty');
   const sim = startCli(['sim', '--flash', flash, '--link', link, '--no-pack', '--json']);
@@ -26,6 +26,10 @@ test('sim --link: a symlink to the pty while it runs, removed on exit; a second 
     assert.ok(lstatSync(link).isSymbolicLink());
     assert.equal(readlinkSync(link), j.pty);
     assert.ok(existsSync(`${flash}.lock`));
+    // the link is a port: the flash summary names the slot and bank written and the board on it
+    const f = await runCli(['flash', '--port', link, path.join(ROOT, 'models', 'pack', 'pack.tflite')], 120_000);
+    assert.equal(f.code, 0, f.stderr);
+    assert.match(f.stdout, /^flashed \d+ B to slot pack \(bank [01]\) of board \S+ on .*board-tty in [\d.]+ s, [\d.]+ KiB\/s at \d+ baud/);
     const second = await runCli(['sim', '--flash', flash, '--no-pack'], 60_000);
     assert.equal(second.code, 1, second.stderr);
     oneLine(second, /flash file .*a\.flash is in use by another dendra sim \(pid \d+, device site1\/board1\)/);
