@@ -12,8 +12,9 @@ help: ## list the targets
 deps: ## install Debian packages and npm dependencies that are missing
 	@scripts/deps.sh
 
-build: deps ## build the firmware (.wasm, reference and SIMD) and, where cmake and cc exist, build/dendra-runtime
+build: deps ## build the firmware (.wasm, reference and SIMD), compile the CLI to build/cli/ and, where cmake and cc exist, build/dendra-runtime
 	@node firmware/build.mjs
+	@node scripts/build-cli.mjs
 	@mkdir -p build && scripts/build-runtime.sh --if-possible
 
 runtime: ## build build/dendra-runtime: the firmware on WAMR with a native HAL (no network)
