@@ -1,0 +1,156 @@
+/**
+ * Footprint figures for bench/runtime.ts: the native runtime binary, WAMR's heap for the firmware
+ * module (fast interpreter and AOT), and the firmware's linear memory as it runs: its pages
+ * after fw_init, the static data below the heap, and each buffer fw_init allocates (the arena,
+ * the model windows). The heap is read from the AssemblyScript stub allocator (--runtime stub):
+ * a bump pointer over blocks [u32 payload size][payload], walked from the heap start to the bump
+ * offset; the offset is read through a measuring copy that exports the module's globals.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadBoard } from '../host/src/sim/board.ts';
+import { FlashFile } from '../host/src/sim/flashfile.ts';
+import { SimHal } from '../host/src/sim/hal.ts';
+import { readEttCsv, WindowDma } from '../host/src/sim/sensors.ts';
+import { DEFAULT_ETT } from '../host/src/cli/paths.ts';
+import { BENCH_BIN, BUILD_DIR, ROOT, compileAot } from './runtime-build.ts';
+import { exportGlobals, wasmLayout } from './wasm-layout.ts';
+
+const PAGE = 65536;
+/** The stub allocator's block header (BLOCK_OVERHEAD) and alignment of header + payload (AL_MASK + 1). */
+const HEADER = 4;
+const ALIGN = 16;
+
+/** `text`/`data`/`bss` of an ELF file (binutils `size`), or null when `size` is missing. */
+function elfSize(file: string): { text: number; data: number; bss: number } | null {
+  try {
+    const [, line] = execFileSync('size', [file]).toString().trim().split('\n');
+    const [text, data, bss] = line.trim().split(/\s+/).map(Number);
+    return { text, data, bss };
+  } catch {
+    return null;
+  }
+}
+
+/** Sizes of the native runtime (build/dendra-runtime, rt-core's `make runtime`) and of the bench program. */
+function binaries() {
+  const one = (rel: string, what: string) => {
+    const file = path.join(ROOT, rel);
+    return existsSync(file) ? { file: rel, what, bytes: statSync(file).size, elf: elfSize(file) } : { file: rel, what, missing: true as const };
+  };
+  return {
+    dendraRuntime: one('build/dendra-runtime', 'the native board runtime (WAMR + native HAL), as `make runtime` builds it'),
+    benchProgram: one('build/wamr-engine-bench', 'WAMR core (fast interpreter + SIMD + AOT loader) + this bench driver, statically linked WAMR'),
+  };
+}
+
+/** The blocks of the stub heap from `start`, if they end exactly at `end` with sane headers; else null. */
+function walkHeap(mem: Uint8Array, start: number, end: number): number[] | null {
+  const dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
+  const sizes: number[] = [];
+  for (let b = start; b !== end; ) {
+    if (b > end || b + HEADER > mem.length) return null;
+    const size = dv.getUint32(b, true);
+    if (size === 0 || (size + HEADER) % ALIGN !== 0) return null;
+    sizes.push(size);
+    b += HEADER + size;
+  }
+  return sizes;
+}
+
+/** The heap start: the lowest block-aligned address from which the blocks end exactly at `end`. */
+function findHeapStart(mem: Uint8Array, from: number, end: number): number | null {
+  for (let s = Math.ceil((from + HEADER) / ALIGN) * ALIGN - HEADER; s < end; s += ALIGN) {
+    if (walkHeap(mem, s, end)) return s;
+  }
+  return null;
+}
+
+/**
+ * Instantiates the firmware with the simulator's HAL for `board` (fresh flash: nothing allocates
+ * after fw_init, main.ts) and reads its linear memory after the start function and after fw_init.
+ * @throws when the firmware does not link with the HAL, or the heap cannot be identified.
+ */
+function firmwareMemory(wasmFile: string, boardName: string) {
+  const bytes = new Uint8Array(readFileSync(wasmFile));
+  const layout = wasmLayout(bytes);
+  const cands = layout.globals.filter((g) => g.mutable && g.i32Init !== null).map((g) => g.index);
+  const board = loadBoard(boardName);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dendra-fp-'));
+  const flash = new FlashFile(path.join(dir, 'flash.bin'), board.flash.sizeBytes, board.flash.sectorBytes);
+  try {
+    const hal = new SimHal({ board, flash, dma: new WindowDma(readEttCsv(DEFAULT_ETT)), uartTx: () => {}, log: () => {} });
+    const env = { abort: () => { throw new Error('firmware aborted'); }, trace: () => {}, seed: () => 1 };
+    const module = new WebAssembly.Module(exportGlobals(bytes, cands) as Uint8Array<ArrayBuffer>);
+    const instance = new WebAssembly.Instance(module, { ...hal.imports(), env });
+    const ex = instance.exports as Record<string, unknown> & { memory: WebAssembly.Memory; fw_init(): number };
+    const values = () => cands.map((i) => (ex[`__g${i}`] as WebAssembly.Global).value as number);
+    hal.attach(ex.memory);
+    const atStart = values();
+    const pagesAfterStart = ex.memory.buffer.byteLength / PAGE;
+    // The bump offset after the start function, and the heap start below it.
+    let heap: { start: number; index: number } | null = null;
+    for (let k = 0; k < cands.length && !heap; k++) {
+      const v = atStart[k];
+      if (v <= layout.data.activeEnd || v > ex.memory.buffer.byteLength) continue;
+      const s = findHeapStart(new Uint8Array(ex.memory.buffer), layout.data.activeEnd, v);
+      if (s !== null) heap = { start: s, index: k };
+    }
+    hal.beginTick();
+    const status = ex.fw_init();
+    hal.endTick();
+    const mem = new Uint8Array(ex.memory.buffer);
+    const end = heap ? values()[heap.index] : 0;
+    const blocks = heap ? walkHeap(mem, heap.start, end) : null;
+    if (!heap || !blocks) throw new Error(`${wasmFile}: could not find the stub allocator's heap`);
+    return {
+      board: boardName, fwInitStatus: status, arenaLimitBytes: board.arenaLimitBytes, ramBytes: board.ramBytes,
+      pagesInitial: layout.memory?.initialPages ?? 0, pagesMax: layout.memory?.maxPages ?? null,
+      pagesAfterStart, pagesAfterInit: mem.length / PAGE, linearBytesAfterInit: mem.length,
+      staticBytes: heap.start, heapBytesAfterInit: end - heap.start, usedBytesAfterInit: end,
+      heapBlocks: blocks.length, largestBlocks: [...blocks].sort((a, b) => b - a).slice(0, 4),
+      // The stub rounds header + payload to 16 bytes: the arena's block has this payload.
+      arenaBlockFound: blocks.includes(Math.ceil((board.arenaLimitBytes + HEADER) / ALIGN) * ALIGN - HEADER),
+    };
+  } finally {
+    flash.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What `wamr-engine-bench --footprint` prints (runtime/bench/main.c). */
+export interface WamrModuleHeap {
+  file: string; aot: boolean; wamrPoolBytes: number; stackBytes: number;
+  wamrHeapAfterLoad: number; wamrHeapHighmark: number; linearPages: number; maxRssKiB: number;
+}
+
+/** WAMR's heap high-water marks for loading and instantiating `file`. @throws when the program fails. */
+function wamrModuleHeap(file: string): WamrModuleHeap {
+  const out = execFileSync(BENCH_BIN, ['--footprint', file]).toString().trim();
+  return { ...(JSON.parse(out) as Omit<WamrModuleHeap, 'file'>), file: path.relative(ROOT, file) };
+}
+
+/**
+ * Every footprint figure (see the file comment). `processes` are the bench children's final lines
+ * (their peak RSS); `wamrc` compiles the firmware to AOT when present.
+ */
+export function measureFootprint(processes: { maxRssKiB: number; wamrPoolBytes: number }[], wamrc: string | null) {
+  const fw = path.join(ROOT, 'build', 'firmware.wasm');
+  const fwBytes = new Uint8Array(readFileSync(fw));
+  const layout = wasmLayout(fwBytes);
+  const wamrHeap = [wamrModuleHeap(fw)];
+  if (wamrc) wamrHeap.push(wamrModuleHeap(compileAot(wamrc, fw)));
+  return {
+    binaries: binaries(),
+    benchPeakRssKiB: processes.length ? Math.max(...processes.map((p) => p.maxRssKiB)) : null,
+    benchWamrPoolBytes: processes[0]?.wamrPoolBytes ?? null,
+    firmware: {
+      file: 'build/firmware.wasm', bytes: fwBytes.length, memory: layout.memory, dataSegments: layout.data,
+      wamrHeap,
+      linearMemory: [firmwareMemory(fw, 'sim'), firmwareMemory(fw, 'esp32-s3-devkitc-1')],
+    },
+    buildDir: path.relative(ROOT, BUILD_DIR),
+  };
+}
