@@ -47,7 +47,7 @@ function binaries() {
 }
 
 /** The blocks of the stub heap from `start`, if they end exactly at `end` with sane headers; else null. */
-function walkHeap(mem: Uint8Array, start: number, end: number): number[] | null {
+export function walkHeap(mem: Uint8Array, start: number, end: number): number[] | null {
   const dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
   const sizes: number[] = [];
   for (let b = start; b !== end; ) {
@@ -61,7 +61,7 @@ function walkHeap(mem: Uint8Array, start: number, end: number): number[] | null 
 }
 
 /** The heap start: the lowest block-aligned address from which the blocks end exactly at `end`. */
-function findHeapStart(mem: Uint8Array, from: number, end: number): number | null {
+export function findHeapStart(mem: Uint8Array, from: number, end: number): number | null {
   for (let s = Math.ceil((from + HEADER) / ALIGN) * ALIGN - HEADER; s < end; s += ALIGN) {
     if (walkHeap(mem, s, end)) return s;
   }
@@ -73,7 +73,7 @@ function findHeapStart(mem: Uint8Array, from: number, end: number): number | nul
  * after fw_init, main.ts) and reads its linear memory after the start function and after fw_init.
  * @throws when the firmware does not link with the HAL, or the heap cannot be identified.
  */
-function firmwareMemory(wasmFile: string, boardName: string) {
+export function firmwareMemory(wasmFile: string, boardName: string) {
   const bytes = new Uint8Array(readFileSync(wasmFile));
   const layout = wasmLayout(bytes);
   const cands = layout.globals.filter((g) => g.mutable && g.i32Init !== null).map((g) => g.index);
