@@ -1,7 +1,7 @@
 # Dendra: the two commands are `make demo` and `make test` (see README.md).
 SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
-HOST_TESTS = $(shell find host/src -name '*.test.ts' | sort)
+HOST_TESTS = $(shell find host/*/src -name '*.test.ts' | sort)
 E2E_TESTS = $(shell find tests -name '*.test.ts' | sort)
 
 .PHONY: help deps build demo demo-forever test test-fw test-host test-e2e typecheck bench bench-runtime clean
@@ -36,7 +36,7 @@ test-e2e: build ## end-to-end tests: real pty, real broker, real firmware .wasm
 test: build typecheck test-fw test-host test-e2e ## every test (what CI runs)
 
 soak: build ## flashing fault soak: 200 model + 200 A/B firmware runs with line faults, disconnects and power cuts (~1 h)
-	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/src/flash/faults.test.ts
+	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/device/src/flash/faults.test.ts
 
 bench: build ## benchmarks: ratios written to bench/results/ (includes bench-runtime)
 	@node --import tsx bench/run.ts

@@ -13,10 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
-import { startMosquitto, findMosquitto } from '../host/src/mqtt/broker.ts';
-import { connectDevice, type Publisher } from '../host/src/mqtt/device.ts';
-import { watchAlerts } from '../host/src/mqtt/alerts.ts';
-import { mulberry32 } from '../host/src/grid/metrics.ts';
+import { startMosquitto, findMosquitto } from '@dendra/ops/mqtt/broker.ts';
+import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { watchAlerts } from '@dendra/ops/mqtt/alerts.ts';
+import { mulberry32 } from '@dendra/core/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'results');

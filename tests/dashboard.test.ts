@@ -11,19 +11,19 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startDashboard, type DashboardHandle } from '../host/src/dashboard/server.ts';
-import { connectDevice, type Publisher } from '../host/src/mqtt/device.ts';
-import { startSim, DEFAULT_WASM } from '../host/src/sim/sim.ts';
-import { flashModel, readModelFile } from '../host/src/flash/flash.ts';
-import { withSiteLimits } from '../host/src/grid/site.ts';
-import { DEFAULT_ETT, GRID_MODEL } from '../host/src/cli/paths.ts';
+import { startDashboard, type DashboardHandle } from '@dendra/ops/dashboard/server.ts';
+import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { startSim } from '@dendra/device/sim/sim.ts';
+import { flashModel, readModelFile } from '@dendra/device/flash/flash.ts';
+import { withSiteLimits } from '@dendra/models/grid/site.ts';
+import { DEFAULT_ETT, GRID_MODEL, FIRMWARE_WASM } from '@dendra/core/paths.ts';
 
 /** Where Debian's chromium lives (scripts/deps.sh installs it); DENDRA_CHROMIUM overrides. */
 const CANDIDATES = process.env.DENDRA_CHROMIUM ? [process.env.DENDRA_CHROMIUM] : ['/usr/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/chromium-browser'];
 const CHROMIUM = CANDIDATES.find((p) => existsSync(p));
 const skipBrowser = CHROMIUM ? false : `chromium not installed (none of ${CANDIDATES.join(', ')}): run scripts/deps.sh or apt-get install chromium`;
 if (skipBrowser) console.log(`dashboard browser tests skipped: ${skipBrowser}`);
-const simMissing = [DEFAULT_WASM, DEFAULT_ETT, GRID_MODEL, '/usr/bin/socat'].find((p) => !existsSync(p));
+const simMissing = [FIRMWARE_WASM, DEFAULT_ETT, GRID_MODEL, '/usr/bin/socat'].find((p) => !existsSync(p));
 const T = { timeout: 120_000 };
 
 /** An alert the board handed to its network stack, and when. */
