@@ -3,9 +3,9 @@
  * ETTh1 windows for the grid model (tests/windows.ts realInputs), 16 seeded random int8 vectors
  * (mulberry32(17)) for any other model.
  */
-import { readTflite } from '../host/src/tflite/reader.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
 import { realInputs } from '../tests/windows.ts';
-import { mulberry32 } from '../host/src/grid/metrics.ts';
+import { mulberry32 } from '@dendra/core/random.ts';
 
 /** What the inputs of `name` are, in words (for the result tables). */
 export function inputsKind(name: string): string {

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DendraError } from '../host/src/errors.ts';
+import { DendraError } from '@dendra/core/errors.ts';
+import { SHARED_DIR } from '@dendra/core/paths.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Out-of-tree build directory of everything here. */
@@ -25,8 +26,7 @@ export const AOT_FLAGS = ['--target=x86_64', '--cpu=x86-64-v2'];
 
 /** The vendored WAMR tree. @throws DendraError `E_WAMR` when it is not there. */
 export function wamrRoot(): string {
-  const shared = process.env.DENDRA_SHARED ?? path.join(ROOT, '..', 'shared');
-  const dir = path.resolve(process.env.WAMR_ROOT ?? path.join(shared, 'vendor', 'wamr'));
+  const dir = path.resolve(process.env.WAMR_ROOT ?? path.join(SHARED_DIR, 'vendor', 'wamr'));
   if (!existsSync(path.join(dir, 'build-scripts', 'runtime_lib.cmake'))) {
     throw new DendraError('E_WAMR', `WAMR not found at ${dir} (set WAMR_ROOT or DENDRA_SHARED)`);
   }

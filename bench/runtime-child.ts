@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { DendraError } from '../host/src/errors.ts';
+import { DendraError } from '@dendra/core/errors.ts';
 
 /** What the child prints once the model is loaded and all its outputs equal V8's. */
 export interface ChildReady {

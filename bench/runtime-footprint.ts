@@ -10,11 +10,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadBoard } from '../host/src/sim/board.ts';
-import { FlashFile } from '../host/src/sim/flashfile.ts';
-import { SimHal } from '../host/src/sim/hal.ts';
-import { readEttCsv, WindowDma } from '../host/src/sim/sensors.ts';
-import { DEFAULT_ETT } from '../host/src/cli/paths.ts';
+import { loadBoard } from '@dendra/device/boards/board.ts';
+import { FlashFile } from '@dendra/device/sim/flashfile.ts';
+import { SimHal } from '@dendra/device/sim/hal.ts';
+import { readEttCsv, WindowDma } from '@dendra/device/sim/sensors.ts';
+import { DEFAULT_ETT } from '@dendra/core/paths.ts';
 import { BENCH_BIN, BUILD_DIR, ROOT, compileAot } from './runtime-build.ts';
 import { exportGlobals, wasmLayout } from './wasm-layout.ts';
 

@@ -7,7 +7,7 @@ import type { RuntimeResult, RunnerId } from './runtime.ts';
 const KIB = 1024;
 const kib = (b: number) => `${(b / KIB).toFixed(1)} KiB`;
 const us = (v: number | undefined) => (v === undefined ? 'n/a' : v >= 100 ? `${v.toFixed(0)} us` : `${v.toFixed(1)} us`);
-const x = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
+const x = (v: { median: number; q1: number; q3: number } | null) => (v === null ? 'n/a' : `${v.median.toFixed(2)}x (${v.q1.toFixed(2)}-${v.q3.toFixed(2)})`);
 
 /** Sources of the figures that are not measured here. */
 export const SOURCES = {
@@ -27,7 +27,7 @@ function timeTables(r: RuntimeResult): string[] {
     '|---|---|---|---|---|---|---|',
     ...r.models.map((m) => `| ${m.model} (${m.inputs.vectors} ${m.inputs.kind}) | ${ids.map((id) => us(m.medianUsPerInference[id])).join(' | ')} |`),
     '',
-    '## WAMR / V8 (time ratio, same engine build, same inputs; above 1: WAMR is slower)',
+    '## WAMR / V8 (time ratio within each round, median over rounds, quartiles in brackets; same engine build, same inputs; above 1: WAMR is slower)',
     '',
     '| model | interp ref / V8 ref | interp SIMD / V8 SIMD | AOT ref / V8 ref | AOT SIMD / V8 SIMD |',
     '|---|---|---|---|---|',
@@ -81,7 +81,7 @@ function esp32(r: RuntimeResult): string[] {
     '## What an ESP32-S3 would need',
     '',
     `- Runtime code goes to flash, not SRAM: WAMR documents ~58.9 KiB of text for the fast interpreter and ~29.4 KiB for the AOT runtime on Cortex-M4F [1]; the x86-64 build here is ${(f.binaries.benchProgram as { elf?: { text: number } }).elf?.text ?? '?'} B of text with both plus SIMD emulation (simde).`,
-    `- RAM for the firmware under the fast interpreter: WAMR's global heap peaks at ${kib(interpHeap)} for build/firmware.wasm (${f.firmware.bytes} B: the loader keeps the module and its pre-compiled fast-interpreter code in RAM) [2], plus the linear memory of ${kib(esp.linearBytesAfterInit)} (${esp.pagesAfterInit} pages; WAMR allocates whole 64 KiB pages [2]) = **${kib(asIs)}**, more than the ESP32-S3's 512 KiB of internal SRAM [4] before ESP-IDF, Wi-Fi and the flash cache take their share. On the board in boards/ (ESP32-S3-DevKitC-1-N8, no PSRAM [5]) the firmware as built does not fit.`,
+    `- RAM for the firmware under the fast interpreter: WAMR's global heap peaks at ${kib(interpHeap)} for build/firmware.wasm (${f.firmware.bytes} B; the module's structures and the fast interpreter's translated code live in the global heap [2]; measured on x86-64, where pointer-sized entries are 8 bytes, so a 32-bit Xtensa build should need somewhat less: not measured), plus the linear memory of ${kib(esp.linearBytesAfterInit)} (${esp.pagesAfterInit} pages; WAMR allocates whole 64 KiB pages [2]) = **${kib(asIs)}**, more than the ESP32-S3's 512 KiB of internal SRAM [4] before ESP-IDF, Wi-Fi and the flash cache take their share. On the board in boards/ (ESP32-S3-DevKitC-1-N8, no PSRAM [5]) the firmware as built does not fit.`,
     `- Of those ${esp.pagesAfterInit} pages only ${kib(esp.usedBytesAfterInit)} are used (${needPages} pages): the AssemblyScript stub allocator doubles the memory when it grows. Capping the memory at ${needPages} pages (asc --maximumMemory ${needPages}, or WAMR's max_memory_pages at instantiation) brings the interpreter case to ${kib(capped)}: ${capped <= sram ? 'under 512 KiB, but not with ESP-IDF and Wi-Fi beside it' : 'still over 512 KiB'}. Of the used bytes, ${kib(esp.staticBytes)} are static data below the heap and ${kib(esp.largestBlocks.slice(0, 3).reduce((a, b) => a + b, 0))} are the arena and the two model windows (64 KiB each on this board).`,
     `- AOT: the global heap peaks at ${kib(aotHeap)} for firmware.aot (x86-64 code here; Xtensa code differs) and its code could run from flash with XIP AOT files [3]; with the same linear memory that is ${kib(aotHeap + needPages * 64 * KIB)} with the ${needPages}-page cap.`,
     `- So: an ESP32-S3 needs PSRAM (an -R8 variant [5]) for the linear memory and the interpreter's module heap, keeping internal SRAM for ESP-IDF, Wi-Fi and the WAMR stacks; or, without PSRAM, AOT/XIP plus the ${needPages}-page cap plus a smaller static area (${kib(esp.staticBytes)} today).`,

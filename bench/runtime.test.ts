@@ -9,7 +9,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadEngine, enginePath } from '../host/src/engine/engine.ts';
+import { loadEngine, enginePath } from '@dendra/device/engine/engine.ts';
 import { benchInputs } from './inputs.ts';
 import { BENCH_BIN, ROOT, buildBenchProgram } from './runtime-build.ts';
 import { WamrChild } from './runtime-child.ts';

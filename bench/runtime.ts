@@ -3,18 +3,19 @@
  * on the firmware's interpreter (build/engine.wasm, engine-simd.wasm) under WAMR -- fast
  * interpreter and AOT (wamrc against Debian's LLVM 19) -- beside V8 (Node's WebAssembly, as
  * bench/run.ts) on the same inputs, in interleaved rounds: every round runs each of the six
- * runners once, in an order rotated round by round; medians over rounds; ratios WAMR/V8. Every
+ * runners once, in an order rotated round by round; times are medians over rounds, and each
+ * ratio WAMR/V8 is the median over rounds of the ratio within a round (paired). Every
  * WAMR runner first checks that its int8 outputs equal V8's byte for byte for all inputs (and
  * again at the end). Plus the footprint (runtime-footprint.ts). Writes bench/results/runtime.json
- * and runtime.md. DENDRA_BENCH_RUNTIME_ROUNDS (default 15) and DENDRA_BENCH_RUNTIME_ROUND_MS
- * (default 40) size the run.
+ * and runtime.md. DENDRA_BENCH_RUNTIME_ROUNDS (default 31) and DENDRA_BENCH_RUNTIME_ROUND_MS
+ * (default 25) size the run.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadEngine, enginePath } from '../host/src/engine/engine.ts';
-import { DendraError } from '../host/src/errors.ts';
+import { loadEngine, enginePath } from '@dendra/device/engine/engine.ts';
+import { DendraError } from '@dendra/core/errors.ts';
 import { benchInputs, inputsKind } from './inputs.ts';
 import { BENCH_BIN, BUILD_DIR, ROOT, buildBenchProgram, buildWamrc, compileAot } from './runtime-build.ts';
 import { WamrChild, type ChildDone } from './runtime-child.ts';
@@ -34,11 +35,27 @@ interface Runner {
   round(iters: number): Promise<number>;
 }
 
+/** The q-quantile (0..1, linear interpolation) of a non-empty list. */
+export function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo] + (s[lo + 1] - s[lo]) * (at - lo) : s[lo];
+}
+
 /** Median of a non-empty list. */
 export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return quantile(xs, 0.5);
+}
+
+/**
+ * WAMR/V8 from paired rounds: the ratio within each round (both ran in it, close in time), then
+ * the median and quartiles over rounds. Null when either runner did not run.
+ */
+export function pairedRatio(a: number[] | undefined, b: number[] | undefined): { median: number; q1: number; q3: number } | null {
+  if (!a || !b || a.length !== b.length || a.length === 0) return null;
+  const r = a.map((v, k) => v / b[k]);
+  return { median: median(r), q1: quantile(r, 0.25), q3: quantile(r, 0.75) };
 }
 
 /** A V8 runner: the engine.ts invoke (copy the input, modelInvoke), timed with hrtime. */
@@ -115,7 +132,7 @@ async function benchModel(name: string, aot: { ref: string; simd: string } | nul
     for (const c of wamr.children.values()) c.kill();
   }
   const med = Object.fromEntries(Object.entries(us).map(([id, xs]) => [id, median(xs)])) as Partial<Record<RunnerId, number>>;
-  const ratio = (a: RunnerId, b: RunnerId) => (med[a] !== undefined && med[b] !== undefined ? med[a]! / med[b]! : null);
+  const ratio = (a: RunnerId, b: RunnerId) => pairedRatio(us[a], us[b]);
   return {
     model: `models/${name}/${name}.tflite`, modelBytes: bytes.length, arenaBytes: ref.arenaBytes,
     inputs: { kind: inputsKind(name), vectors: inputs.length, inputBytes: inputs[0].length, outputBytes: refOut[0].length },
@@ -131,8 +148,8 @@ async function benchModel(name: string, aot: { ref: string; simd: string } | nul
 
 /** Builds what is missing, runs every model and measures the footprint; the figures of runtime.json. */
 async function collect() {
-  const rounds = Number(process.env.DENDRA_BENCH_RUNTIME_ROUNDS ?? 15);
-  const roundMs = Number(process.env.DENDRA_BENCH_RUNTIME_ROUND_MS ?? 40);
+  const rounds = Number(process.env.DENDRA_BENCH_RUNTIME_ROUNDS ?? 31);
+  const roundMs = Number(process.env.DENDRA_BENCH_RUNTIME_ROUND_MS ?? 25);
   if (!Number.isInteger(rounds) || rounds < 1 || !(roundMs > 0)) throw new DendraError('E_USAGE', 'DENDRA_BENCH_RUNTIME_ROUNDS must be an integer >= 1 and DENDRA_BENCH_RUNTIME_ROUND_MS > 0', 2);
   for (const simd of [false, true]) if (!existsSync(enginePath(simd))) throw new DendraError('E_BUILD', `${enginePath(simd)} is missing: run make build`);
   mkdirSync(BUILD_DIR, { recursive: true });
