@@ -41,7 +41,7 @@ soak: build ## flashing fault soak: 200 model + 200 A/B firmware runs with line 
 bench: build ## benchmarks: ratios written to bench/results/ (includes bench-runtime)
 	@node --import tsx bench/run.ts
 
-bench-runtime: build ## the engine on WAMR (fast interpreter, AOT) vs V8, interleaved, + footprint: bench/results/runtime.md (~30 s; builds runtime/bench with cmake)
+bench-runtime: build ## the engine on WAMR (fast interpreter, AOT) vs V8, interleaved, + footprint: bench/results/runtime.md (~1 min; the first run builds WAMR and wamrc out of tree, several minutes)
 	@node --import tsx bench/runtime.ts
 
 clean: ## remove build output

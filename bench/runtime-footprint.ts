@@ -10,13 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadBoard } from '@dendra/device/boards/board.ts';
+import { loadBoard, type Board } from '@dendra/device/boards/board.ts';
 import { FlashFile } from '@dendra/device/sim/flashfile.ts';
 import { SimHal } from '@dendra/device/sim/hal.ts';
 import { readEttCsv, WindowDma } from '@dendra/device/sim/sensors.ts';
 import { DEFAULT_ETT } from '@dendra/core/paths.ts';
 import { BENCH_BIN, BUILD_DIR, ROOT, compileAot } from './runtime-build.ts';
-import { exportGlobals, wasmLayout } from './wasm-layout.ts';
+import { exportGlobals, wasmLayout, withMaxPages } from './wasm-layout.ts';
 
 const PAGE = 65536;
 /** The stub allocator's block header (BLOCK_OVERHEAD) and alignment of header + payload (AL_MASK + 1). */
@@ -40,9 +40,14 @@ function binaries() {
     const file = path.join(ROOT, rel);
     return existsSync(file) ? { file: rel, what, bytes: statSync(file).size, elf: elfSize(file) } : { file: rel, what, missing: true as const };
   };
+  // The driver's own objects: the bench program's text minus theirs is WAMR (+ a little C start-up code).
+  const objDir = path.join(BUILD_DIR, 'bench', 'CMakeFiles', 'wamr-engine-bench.dir');
+  const driverText = ['main.c.o', 'engine.c.o'].map((o) => elfSize(path.join(objDir, o))?.text ?? NaN).reduce((a, b) => a + b, 0);
+  const benchProgram = one('build/wamr-engine-bench', 'WAMR core (fast interpreter + SIMD + AOT loader, statically linked) + this bench driver');
   return {
     dendraRuntime: one('build/dendra-runtime', 'the native board runtime (WAMR + native HAL), as `make runtime` builds it'),
-    benchProgram: one('build/wamr-engine-bench', 'WAMR core (fast interpreter + SIMD + AOT loader) + this bench driver, statically linked WAMR'),
+    benchProgram,
+    wamrCoreTextBytes: 'elf' in benchProgram && benchProgram.elf && Number.isFinite(driverText) ? benchProgram.elf.text - driverText : null,
   };
 }
 
@@ -68,56 +73,85 @@ export function findHeapStart(mem: Uint8Array, from: number, end: number): numbe
   return null;
 }
 
+type FwExports = Record<string, unknown> & { memory: WebAssembly.Memory; fw_init(): number };
+
 /**
- * Instantiates the firmware with the simulator's HAL for `board` (fresh flash: nothing allocates
- * after fw_init, main.ts) and reads its linear memory after the start function and after fw_init.
- * @throws when the firmware does not link with the HAL, or the heap cannot be identified.
+ * Instantiates `bytes` with the simulator's HAL for `board` on a fresh flash file and hands the
+ * instance and an fw_init runner to `use`. @throws when the firmware does not link with the HAL.
  */
-export function firmwareMemory(wasmFile: string, boardName: string) {
-  const bytes = new Uint8Array(readFileSync(wasmFile));
-  const layout = wasmLayout(bytes);
-  const cands = layout.globals.filter((g) => g.mutable && g.i32Init !== null).map((g) => g.index);
-  const board = loadBoard(boardName);
+function withFirmware<T>(bytes: Uint8Array, board: Board, use: (ex: FwExports, init: () => number) => T): T {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dendra-fp-'));
   const flash = new FlashFile(path.join(dir, 'flash.bin'), board.flash.sizeBytes, board.flash.sectorBytes);
   try {
     const hal = new SimHal({ board, flash, dma: new WindowDma(readEttCsv(DEFAULT_ETT)), uartTx: () => {}, log: () => {} });
     const env = { abort: () => { throw new Error('firmware aborted'); }, trace: () => {}, seed: () => 1 };
-    const module = new WebAssembly.Module(exportGlobals(bytes, cands) as Uint8Array<ArrayBuffer>);
-    const instance = new WebAssembly.Instance(module, { ...hal.imports(), env });
-    const ex = instance.exports as Record<string, unknown> & { memory: WebAssembly.Memory; fw_init(): number };
-    const values = () => cands.map((i) => (ex[`__g${i}`] as WebAssembly.Global).value as number);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { ...hal.imports(), env });
+    const ex = instance.exports as FwExports;
     hal.attach(ex.memory);
+    return use(ex, () => {
+      hal.beginTick();
+      try {
+        return ex.fw_init();
+      } finally {
+        hal.endTick();
+      }
+    });
+  } finally {
+    flash.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The stub heap of a measuring copy: its start (found after the start function) and its blocks after fw_init. */
+function heapAfterInit(bytes: Uint8Array, board: Board, wasmFile: string) {
+  const layout = wasmLayout(bytes);
+  const cands = layout.globals.filter((g) => g.mutable && g.i32Init !== null).map((g) => g.index);
+  return withFirmware(exportGlobals(bytes, cands), board, (ex, init) => {
+    const values = () => cands.map((i) => (ex[`__g${i}`] as WebAssembly.Global).value as number);
     const atStart = values();
     const pagesAfterStart = ex.memory.buffer.byteLength / PAGE;
-    // The bump offset after the start function, and the heap start below it.
-    let heap: { start: number; index: number } | null = null;
+    let heap: { start: number; index: number } | null = null; // the bump offset's global and the heap start below it
     for (let k = 0; k < cands.length && !heap; k++) {
       const v = atStart[k];
       if (v <= layout.data.activeEnd || v > ex.memory.buffer.byteLength) continue;
       const s = findHeapStart(new Uint8Array(ex.memory.buffer), layout.data.activeEnd, v);
       if (s !== null) heap = { start: s, index: k };
     }
-    hal.beginTick();
-    const status = ex.fw_init();
-    hal.endTick();
+    const status = init();
     const mem = new Uint8Array(ex.memory.buffer);
     const end = heap ? values()[heap.index] : 0;
     const blocks = heap ? walkHeap(mem, heap.start, end) : null;
     if (!heap || !blocks) throw new Error(`${wasmFile}: could not find the stub allocator's heap`);
-    return {
-      board: boardName, fwInitStatus: status, arenaLimitBytes: board.arenaLimitBytes, ramBytes: board.ramBytes,
-      pagesInitial: layout.memory?.initialPages ?? 0, pagesMax: layout.memory?.maxPages ?? null,
-      pagesAfterStart, pagesAfterInit: mem.length / PAGE, linearBytesAfterInit: mem.length,
-      staticBytes: heap.start, heapBytesAfterInit: end - heap.start, usedBytesAfterInit: end,
-      heapBlocks: blocks.length, largestBlocks: [...blocks].sort((a, b) => b - a).slice(0, 4),
-      // The stub rounds header + payload to 16 bytes: the arena's block has this payload.
-      arenaBlockFound: blocks.includes(Math.ceil((board.arenaLimitBytes + HEADER) / ALIGN) * ALIGN - HEADER),
-    };
-  } finally {
-    flash.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return { status, pagesAfterStart, linearBytes: mem.length, start: heap.start, end, blocks };
+  });
+}
+
+/**
+ * The firmware's linear memory on `boardName` (fresh flash: nothing allocates after fw_init,
+ * main.ts): pages after the start function and after fw_init, static bytes below the heap, the
+ * heap's blocks; then the same firmware with its memory capped at the pages it uses, booted again.
+ * @throws when the firmware does not link with the HAL, or the heap cannot be identified.
+ */
+export function firmwareMemory(wasmFile: string, boardName: string) {
+  const bytes = new Uint8Array(readFileSync(wasmFile));
+  const layout = wasmLayout(bytes);
+  const board = loadBoard(boardName);
+  const h = heapAfterInit(bytes, board, wasmFile);
+  const capPages = Math.max(layout.memory?.initialPages ?? 1, Math.ceil(h.end / PAGE));
+  const capped = withFirmware(withMaxPages(bytes, capPages), board, (ex, init) => {
+    const status = init();
+    return { maxPages: capPages, fwInitStatus: status, pagesAfterInit: ex.memory.buffer.byteLength / PAGE };
+  });
+  return {
+    board: boardName, fwInitStatus: h.status, arenaLimitBytes: board.arenaLimitBytes, ramBytes: board.ramBytes,
+    pagesInitial: layout.memory?.initialPages ?? 0, pagesMax: layout.memory?.maxPages ?? null,
+    pagesAfterStart: h.pagesAfterStart, pagesAfterInit: h.linearBytes / PAGE, linearBytesAfterInit: h.linearBytes,
+    staticBytes: h.start, heapBytesAfterInit: h.end - h.start, usedBytesAfterInit: h.end,
+    heapBlocks: h.blocks.length, largestBlocks: [...h.blocks].sort((a, b) => b - a).slice(0, 4),
+    // The stub rounds header + payload to 16 bytes: the arena's block has this payload.
+    arenaBlockFound: h.blocks.includes(Math.ceil((board.arenaLimitBytes + HEADER) / ALIGN) * ALIGN - HEADER),
+    cappedAtUsedPages: capped,
+  };
 }
 
 /** What `wamr-engine-bench --footprint` prints (runtime/bench/main.c). */

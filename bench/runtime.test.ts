@@ -111,6 +111,7 @@ test('the firmware\'s linear memory after fw_init holds the board\'s arena in th
   assert.ok(m.arenaBlockFound);
   assert.ok(m.staticBytes > 0 && m.staticBytes < m.usedBytesAfterInit && m.usedBytesAfterInit <= m.linearBytesAfterInit);
   assert.ok(m.pagesAfterInit >= m.pagesInitial);
+  assert.deepEqual(m.cappedAtUsedPages, { maxPages: Math.ceil(m.usedBytesAfterInit / 65536), fwInitStatus: 0, pagesAfterInit: Math.ceil(m.usedBytesAfterInit / 65536) });
 });
 
 test('median', () => {

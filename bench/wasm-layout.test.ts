@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportGlobals, sections, wasmLayout } from './wasm-layout.ts';
+import { exportGlobals, sections, wasmLayout, withMaxPages } from './wasm-layout.ts';
 
 /** A section: id, LEB128 size (all test sections are < 128 bytes), payload. */
 const sec = (id: number, body: number[]) => [id, body.length, ...body];
@@ -44,4 +44,12 @@ test('malformed modules throw RangeError naming the problem', () => {
   const m = module();
   m[m.length - 8] = 7; // the second data segment's flag
   assert.throws(() => wasmLayout(m), /data segment flag 7/);
+});
+
+test('withMaxPages caps the memory: V8 refuses to grow past it', () => {
+  const capped = withMaxPages(module(), 2);
+  assert.deepEqual(wasmLayout(capped).memory, { initialPages: 1, maxPages: 2 });
+  const m = (new WebAssembly.Instance(new WebAssembly.Module(capped as Uint8Array<ArrayBuffer>)).exports as { m: WebAssembly.Memory }).m;
+  assert.equal(m.grow(1), 1);
+  assert.throws(() => m.grow(1), RangeError);
 });

@@ -143,13 +143,19 @@ function leb(n: number): number[] {
   return o;
 }
 
+/** A copy of the module with section `id`'s payload replaced by `body`. @throws RangeError when it has none. */
+function replaceSection(b: Uint8Array, id: number, body: number[]): Uint8Array {
+  const sec = sections(b).find((s) => s.id === id);
+  if (!sec) throw new RangeError(`wasm: no section ${id}`);
+  return Uint8Array.from([...b.subarray(0, sec.headerStart), id, ...leb(body.length), ...body, ...b.subarray(sec.end)]);
+}
+
 /**
  * A copy of the module whose export section also exports each global `i` in `indices` as `__g<i>`
  * (a measuring copy; the original is untouched). @throws RangeError when malformed.
  */
 export function exportGlobals(b: Uint8Array, indices: number[]): Uint8Array {
-  const secs = sections(b);
-  const ex = secs.find((s) => s.id === 7);
+  const ex = sections(b).find((s) => s.id === 7);
   if (!ex) throw new RangeError('wasm: no export section');
   const r = new Reader(b, ex.start, ex.end);
   const count = r.u32();
@@ -158,6 +164,15 @@ export function exportGlobals(b: Uint8Array, indices: number[]): Uint8Array {
     const name = [...Buffer.from(`__g${i}`)];
     extra.push(...leb(name.length), ...name, 3, ...leb(i));
   }
-  const body = [...leb(count + indices.length), ...b.subarray(r.p, ex.end), ...extra];
-  return Uint8Array.from([...b.subarray(0, ex.headerStart), 7, ...leb(body.length), ...body, ...b.subarray(ex.end)]);
+  return replaceSection(b, 7, [...leb(count + indices.length), ...b.subarray(r.p, ex.end), ...extra]);
+}
+
+/**
+ * A copy of the module whose (defined) memory has at most `maxPages` pages, as `asc
+ * --maximumMemory` would declare it. @throws RangeError when it defines no memory or is malformed.
+ */
+export function withMaxPages(b: Uint8Array, maxPages: number): Uint8Array {
+  const mem = wasmLayout(b).memory;
+  if (!mem) throw new RangeError('wasm: the module defines no memory');
+  return replaceSection(b, 5, [1, 1, ...leb(mem.initialPages), ...leb(maxPages)]);
 }
