@@ -156,14 +156,14 @@ export function firmwareMemory(wasmFile: string, boardName: string) {
 
 /** What `wamr-engine-bench --footprint` prints (runtime/bench/main.c). */
 export interface WamrModuleHeap {
-  file: string; aot: boolean; wamrPoolBytes: number; stackBytes: number;
+  file: string; fileBytes: number; aot: boolean; wamrPoolBytes: number; stackBytes: number;
   wamrHeapAfterLoad: number; wamrHeapHighmark: number; linearPages: number; maxRssKiB: number;
 }
 
 /** WAMR's heap high-water marks for loading and instantiating `file`. @throws when the program fails. */
 function wamrModuleHeap(file: string): WamrModuleHeap {
   const out = execFileSync(BENCH_BIN, ['--footprint', file]).toString().trim();
-  return { ...(JSON.parse(out) as Omit<WamrModuleHeap, 'file'>), file: path.relative(ROOT, file) };
+  return { ...(JSON.parse(out) as Omit<WamrModuleHeap, 'file' | 'fileBytes'>), file: path.relative(ROOT, file), fileBytes: statSync(file).size };
 }
 
 /**

@@ -15,6 +15,7 @@ export const SOURCES = {
   wamrMemory: 'WAMR doc/memory_tune.md and blog "The WAMR memory model" (https://bytecodealliance.github.io/wamr.dev/blog/the-wamr-memory-model/): module, instance, exec env and operand stack come from the global heap (Alloc_With_Pool: one fixed buffer); linear memory is allocated in 64 KiB pages',
   wamrXip: 'WAMR doc/xip.md: XIP (execute in place) AOT files, wamrc --xip (= --enable-indirect-mode --disable-llvm-intrinsics), run AOT code from flash instead of copying it into executable RAM',
   esp32s3: 'ESP32-S3 Series Datasheet (Espressif), "Internal memory": 512 KB SRAM; part of it is flash cache and ESP-IDF (boards/soc/esp32s3.json $sources)',
+  wamrUsage: 'WAMR doc/memory_usage.md (https://github.com/bytecodealliance/wasm-micro-runtime/blob/main/doc/memory_usage.md): the module binary is a buffer the embedder allocates and passes to wasm_runtime_load, which WAMR may modify in place while it owns it; AOT machine code is loaded into memory from a separate (executable) allocator, outside the global heap',
   devkit: 'ESP32-S3-DevKitC-1 User Guide (https://docs.espressif.com/projects/esp-dev-kits/en/latest/esp32s3/esp32-s3-devkitc-1/): the -N8 board in boards/ has no PSRAM; variants with octal PSRAM exist (e.g. -N8R8, 8 MB)',
 };
 
@@ -77,17 +78,18 @@ function esp32(r: RuntimeResult): string[] {
   const sram = 512 * KIB;
   const needPages = Math.ceil(esp.usedBytesAfterInit / (64 * KIB));
   const interpHeap = interp?.wamrHeapHighmark ?? 0;
-  const asIs = interpHeap + esp.linearBytesAfterInit;
-  const capped = interpHeap + needPages * 64 * KIB;
+  const wasmBytes = interp?.fileBytes ?? f.firmware.bytes;
+  const asIs = wasmBytes + interpHeap + esp.linearBytesAfterInit;
+  const capped = wasmBytes + interpHeap + needPages * 64 * KIB;
   const aotHeap = aot?.wamrHeapHighmark ?? 0;
   return [
     '## What an ESP32-S3 would need',
     '',
     `- Runtime code goes to flash, not SRAM: WAMR documents ~58.9 KiB of text for the fast interpreter and ~29.4 KiB for the AOT runtime on Cortex-M4F [1]; the x86-64 build here (fast interpreter + AOT loader + SIMD emulation by simde, -O3) is ${f.binaries.wamrCoreTextBytes ?? '?'} B of text.`,
-    `- RAM for the firmware under the fast interpreter: WAMR's global heap peaks at ${kib(interpHeap)} for build/firmware.wasm (${f.firmware.bytes} B; the module's structures and the fast interpreter's translated code live in the global heap [2]; measured on x86-64, where pointer-sized entries are 8 bytes, so a 32-bit Xtensa build should need somewhat less: not measured), plus the linear memory of ${kib(esp.linearBytesAfterInit)} (${esp.pagesAfterInit} pages; WAMR allocates whole 64 KiB pages [2]) = **${kib(asIs)}**, more than the ESP32-S3's 512 KiB of internal SRAM [4] before ESP-IDF, Wi-Fi and the flash cache take their share. On the board in boards/ (ESP32-S3-DevKitC-1-N8, no PSRAM [5]) the firmware as built does not fit.`,
+    `- RAM for the firmware under the fast interpreter: the .wasm itself in a RAM buffer (${kib(wasmBytes)}; WAMR may modify it in place [5]), WAMR's global heap, which peaks at ${kib(interpHeap)} (the module's structures and the fast interpreter's translated code live there [2]; measured on x86-64, where pointer-sized entries are 8 bytes, so a 32-bit Xtensa build should need somewhat less: not measured), and the linear memory of ${kib(esp.linearBytesAfterInit)} (${esp.pagesAfterInit} pages; WAMR allocates whole 64 KiB pages [2]): **${kib(asIs)}**, more than the ESP32-S3's 512 KiB of internal SRAM [4] before ESP-IDF, Wi-Fi and the flash cache take their share. On the board in boards/ (ESP32-S3-DevKitC-1-N8, no PSRAM [6]) the firmware as built does not fit.`,
     `- Of those ${esp.pagesAfterInit} pages only ${kib(esp.usedBytesAfterInit)} are used (${needPages} pages): the AssemblyScript stub allocator doubles the memory when it grows. Capping the memory at ${needPages} pages (asc --maximumMemory ${needPages}, or WAMR's max_memory_pages at instantiation) ${esp.cappedAtUsedPages.fwInitStatus === 0 && esp.cappedAtUsedPages.pagesAfterInit === needPages ? `works (checked: the firmware with a ${needPages}-page maximum boots, fw_init returns 0 and holds ${needPages} pages; the stub falls back to growing only what it needs)` : `did NOT work here (fw_init ${esp.cappedAtUsedPages.fwInitStatus}, ${esp.cappedAtUsedPages.pagesAfterInit} pages)`} and brings the interpreter case to ${kib(capped)}: ${capped <= sram ? 'under 512 KiB, but not with ESP-IDF and Wi-Fi beside it' : 'still over 512 KiB'}. Of the used bytes, ${kib(esp.staticBytes)} are static data below the heap and ${kib(esp.largestBlocks.slice(0, 3).reduce((a, b) => a + b, 0))} are the arena and the two model windows (64 KiB each on this board).`,
-    `- AOT: the global heap peaks at ${kib(aotHeap)} for firmware.aot (x86-64 code here; Xtensa code differs) and its code could run from flash with XIP AOT files [3]; with the same linear memory that is ${kib(aotHeap + needPages * 64 * KIB)} with the ${needPages}-page cap.`,
-    `- So: an ESP32-S3 needs PSRAM (an -R8 variant [5]) for the linear memory and the interpreter's module heap, keeping internal SRAM for ESP-IDF, Wi-Fi and the WAMR stacks; or, without PSRAM, AOT/XIP plus the ${needPages}-page cap plus a smaller static area (${kib(esp.staticBytes)} today).`,
+    `- AOT: the global heap peaks at ${kib(aotHeap)} for firmware.aot (an x86-64 file of ${kib(aot?.fileBytes ?? 0)} here; an Xtensa file differs); the machine code is loaded outside that heap [5] unless the AOT file is built for XIP and runs from flash [3]. With XIP and the ${needPages}-page cap: about ${kib(aotHeap + needPages * 64 * KIB)} of RAM plus WAMR's stacks (an estimate: XIP was not measured, since on x86-64 this WAMR did not load wamrc --xip files of the firmware: "relocation truncated to fit R_X86_64_PC32" at --size-level 3 and 1, an abort at 0).`,
+    `- So: an ESP32-S3 needs PSRAM (an -R8 variant [6]) for the linear memory and the interpreter's buffers, keeping internal SRAM for ESP-IDF, Wi-Fi and the WAMR stacks; or, without PSRAM, AOT with XIP plus the ${needPages}-page cap, and a smaller static area (${kib(esp.staticBytes)} today) to leave room for ESP-IDF.`,
     '',
     'Sources: ' + Object.values(SOURCES).map((s, i) => `[${i + 1}] ${s}`).join('; ') + '.',
     '',
