@@ -6,7 +6,9 @@
  * a bump pointer over blocks [u32 payload size][payload], walked from the heap start to the bump
  * offset; the offset is read through a measuring copy that exports the module's globals.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,6 +156,33 @@ export function firmwareMemory(wasmFile: string, boardName: string) {
   };
 }
 
+/**
+ * Peak RSS (VmHWM) of build/dendra-runtime on `board` after its first fw_init (no model in a fresh
+ * flash file; the runtime keeps the board's whole flash in memory), read from /proc; null when the
+ * binary is missing or not ready within 30 s. Resident pages only: untouched linear memory is not.
+ */
+async function dendraRuntimeRss(board: string): Promise<{ board: string; vmHwmKiB: number; flashBytes: number } | null> {
+  const bin = path.join(ROOT, 'build', 'dendra-runtime');
+  if (!existsSync(bin) || !existsSync('/proc/self/status')) return null;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dendra-rss-'));
+  const proc = spawn(bin, ['--board', board, '--flash', path.join(dir, 'flash.bin'), '--pty', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+  try {
+    const [line] = (await once(createInterface({ input: proc.stdout }), 'line')) as [string];
+    JSON.parse(line); // the ready line: fw_init has returned
+    await new Promise((r) => setTimeout(r, 500));
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+    return hwm ? { board, vmHwmKiB: Number(hwm[1]), flashBytes: statSync(path.join(dir, 'flash.bin')).size } : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+    proc.kill('SIGTERM');
+    if (proc.exitCode === null) await once(proc, 'exit');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** What `wamr-engine-bench --footprint` prints (runtime/bench/main.c). */
 export interface WamrModuleHeap {
   file: string; fileBytes: number; aot: boolean; wamrPoolBytes: number; stackBytes: number;
@@ -170,7 +199,7 @@ function wamrModuleHeap(file: string): WamrModuleHeap {
  * Every footprint figure (see the file comment). `processes` are the bench children's final lines
  * (their peak RSS); `wamrc` compiles the firmware to AOT when present.
  */
-export function measureFootprint(processes: { maxRssKiB: number; wamrPoolBytes: number }[], wamrc: string | null) {
+export async function measureFootprint(processes: { maxRssKiB: number; wamrPoolBytes: number }[], wamrc: string | null) {
   const fw = path.join(ROOT, 'build', 'firmware.wasm');
   const fwBytes = new Uint8Array(readFileSync(fw));
   const layout = wasmLayout(fwBytes);
@@ -178,6 +207,7 @@ export function measureFootprint(processes: { maxRssKiB: number; wamrPoolBytes: 
   if (wamrc) wamrHeap.push(wamrModuleHeap(compileAot(wamrc, fw)));
   return {
     binaries: binaries(),
+    dendraRuntimeRss: [await dendraRuntimeRss('sim'), await dendraRuntimeRss('linux-gateway')].filter((x) => x !== null),
     benchPeakRssKiB: processes.length ? Math.max(...processes.map((p) => p.maxRssKiB)) : null,
     benchWamrPoolBytes: processes[0]?.wamrPoolBytes ?? null,
     firmware: {

@@ -57,6 +57,7 @@ function footprintTable(r: RuntimeResult): string[] {
     `| build/dendra-runtime (native board runtime) | ${bin(f.binaries.dendraRuntime)} |`,
     `| build/wamr-engine-bench (WAMR core: fast interp + SIMD + AOT loader, static, x86-64 -O3, + this driver) | ${bin(f.binaries.benchProgram)} |`,
     `| WAMR core alone (bench program text minus the driver's objects) | ${f.binaries.wamrCoreTextBytes ?? 'n/a'} B text |`,
+    ...f.dendraRuntimeRss.map((m) => `| peak RSS of build/dendra-runtime after fw_init, board ${m.board} (no model) | ${m.vmHwmKiB} KiB (VmHWM; includes its in-memory copy of the ${kib(m.flashBytes)} flash file) |`),
     `| peak RSS of a WAMR bench process | ${f.benchPeakRssKiB ?? 'n/a'} KiB (includes WAMR's ${kib(f.benchWamrPoolBytes ?? 0)} pool, which WAMR zeroes at start) |`,
     heapRow(interp, 'fast interpreter'),
     heapRow(aot, 'AOT, x86-64 code'),

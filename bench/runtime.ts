@@ -166,7 +166,7 @@ async function collect() {
     method: { rounds, roundMs, order: 'every runner once per round, the order rotated by one each round', timing: 'V8: process.hrtime in the node process; WAMR: clock_gettime(CLOCK_MONOTONIC) in build/wamr-engine-bench', perInference: 'copy the input into linear memory + modelInvoke (engine.ts invoke)' },
     wamr: { build: 'fast interpreter with SIMD (simde), AOT loader, no JIT, no libc/WASI; Linux hardware bound checks', aot: aotNote, aotFiles: aot && { ref: path.relative(ROOT, aot.ref), simd: path.relative(ROOT, aot.simd) } },
     models,
-    footprint: measureFootprint(models.flatMap((m) => Object.values(m.wamrProcess)), wamrc),
+    footprint: await measureFootprint(models.flatMap((m) => Object.values(m.wamrProcess)), wamrc),
   };
 }
 
