@@ -17,7 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard } from '@dendra/ops/dashboard/server.ts';
 import { connectDevice } from '@dendra/ops/mqtt/device.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
-import { flashModel, readModelFile } from '@dendra/device/flash/flash.ts';
+import { flashModelFile, readModelFile } from '@dendra/device/flash/flash.ts';
 import { withSiteLimits } from '@dendra/models/grid/site.ts';
 import { DEFAULT_ETT, GRID_MODEL, FIRMWARE_WASM, REPO_ROOT } from '@dendra/core/paths.ts';
 
@@ -64,8 +64,8 @@ test('the operator view holds its connection for 3 minutes, keeps active alarms 
 
     const grid = path.join(tmp, 'grid-0.tflite');
     writeFileSync(grid, withSiteLimits(readModelFile(GRID_MODEL), { otLimitC: 0, hysteresisC: 2 }));
-    await flashModel({ port: sim.ptyPath, file: PACK_MODEL });
-    await flashModel({ port: sim.ptyPath, file: grid });
+    await flashModelFile({ port: sim.ptyPath, file: PACK_MODEL });
+    await flashModelFile({ port: sim.ptyPath, file: grid });
     await a.waitForSelector(row('overload.warning'), { timeout: 60_000 });
     await a.waitForSelector(row('dendrite.risk'), { timeout: 120_000 });
     assert.match(await a.textContent(`${row('overload.warning')} td.lead`) ?? '', /^\d+ h$/, 'overload lead in hours');
