@@ -20,6 +20,7 @@ import { cmdPoll, cmdSetBoot, cmdOkCount, cmdErrorCount } from "./app/cmd";
 import { siteInit } from "./app/site";
 import { bootPoll, bootSelfTest } from "./boot/loader";
 import * as S from "./status";
+import * as X from "./texts";
 
 /** Board time between forecast windows (one hour of telemetry). */
 const WINDOW_MS: f64 = 3600000.0;
@@ -42,15 +43,15 @@ function activatePack(): void {
     if (m != S.OK) {
       packReset(false);
       slotDropPack();
-      say(LOG_ERROR, "pack model metadata refused", m, true);
+      say(LOG_ERROR, X.PACK_META_REFUSED, m, true);
     } else if (changed) { // the same model reloaded (the grid slot was flashed): its pipeline carries on
       packReset(true);
-      say(LOG_INFO, "pack model loaded");
+      say(LOG_INFO, X.PACK_LOADED);
     }
     return;
   }
   packReset(false);
-  if (st != S.E_NO_MODEL) say(LOG_ERROR, "pack model in slot refused", st, true);
+  if (st != S.E_NO_MODEL) say(LOG_ERROR, X.PACK_REFUSED, st, true);
 }
 
 /**
@@ -68,18 +69,18 @@ function activate(): i32 {
       streamEnded = false;
     }
     if (m != S.OK) {
-      say(LOG_ERROR, "model metadata refused", m, true);
+      say(LOG_ERROR, X.META_REFUSED, m, true);
       return m;
     }
-    if (changed) say(LOG_INFO, "model loaded"); // not again when only the pack slot was flashed
+    if (changed) say(LOG_INFO, X.MODEL_LOADED); // not again when only the pack slot was flashed
     return S.OK;
   }
   gridReset(false);
   if (st == S.E_NO_MODEL) {
-    say(LOG_INFO, "no model in slot: waiting for a flash");
+    say(LOG_INFO, X.NO_MODEL);
     return S.OK;
   }
-  say(LOG_ERROR, "model in slot refused", st, true);
+  say(LOG_ERROR, X.MODEL_REFUSED, st, true);
   return st;
 }
 
@@ -105,7 +106,7 @@ export function fw_cmd_errors(): i32 { return <i32>min<i64>(cmdErrorCount(), 0x7
 export function fw_init(): i32 {
   const st = slotInit();
   if (st != S.OK) {
-    say(LOG_ERROR, "slot init failed", st, true);
+    say(LOG_ERROR, X.SLOT_INIT_FAILED, st, true);
     return st;
   }
   const boot = bootCount();
@@ -115,9 +116,9 @@ export function fw_init(): i32 {
   }
   cmdSetBoot(boot);
   const site = siteInit();
-  if (site != S.OK) say(LOG_WARN, "site settings unreadable: using the model's limit", site, true);
+  if (site != S.OK) say(LOG_WARN, X.SITE_UNREADABLE, site, true);
   const j = outboxInit();
-  if (j != S.OK) say(LOG_WARN, "journal unavailable: publishing without it", j, true);
+  if (j != S.OK) say(LOG_WARN, X.JOURNAL_UNAVAILABLE, j, true);
   const a = activate();
   bootSelfTest(); // a test boot of a new firmware slot confirms itself here, or resets (rolled back)
   return a;
@@ -138,8 +139,8 @@ export function fw_tick(): i32 {
   }
   const pk = packStep();
   if (pk == 1) did = 1;
-  else if (pk == 2) say(LOG_WARN, "pack telemetry stream ended");
-  else if (pk < 0) say(LOG_ERROR, "pack frame failed", pk, true);
+  else if (pk == 2) say(LOG_WARN, X.PACK_STREAM_ENDED);
+  else if (pk < 0) say(LOG_ERROR, X.PACK_FRAME_FAILED, pk, true);
   if (streamEnded) {
     nap(WINDOW_MS);
     return did;
@@ -151,9 +152,9 @@ export function fw_tick(): i32 {
   }
   if (g == 2) {
     streamEnded = true;
-    say(LOG_WARN, "sensor stream ended");
+    say(LOG_WARN, X.SENSOR_STREAM_ENDED);
   } else if (g < 0) {
-    say(LOG_ERROR, "window failed", g, true);
+    say(LOG_ERROR, X.WINDOW_FAILED, g, true);
   }
   nap(IDLE_MS);
   return g < 0 ? g : did;

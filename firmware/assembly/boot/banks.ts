@@ -32,11 +32,13 @@ const SECTOR: u32 = 4096;
 /** Slots the bank functions can serve (BEGIN type >> 4: 0 grid model, 1 firmware, 2 pack model). */
 export const MAX_SLOTS: i32 = 4;
 
+// Static tables: zeroed static memory viewed as StaticArray (no allocation at start; no header,
+// so only unchecked() access: .length and checked [] are not valid on them).
 // Per-slot state; the functions below act on the selected slot (banksSelect). Selecting is cheap,
 // and every caller selects the slot it means before using the others (single-threaded firmware).
-const slotRegAddr = new StaticArray<u32>(MAX_SLOTS);
-const slotBankSize = new StaticArray<u32>(MAX_SLOTS);
-const slotActive = new StaticArray<i32>(MAX_SLOTS);
+const slotRegAddr = changetype<StaticArray<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
+const slotBankSize = changetype<StaticArray<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
+const slotActive = changetype<StaticArray<i32>>(memory.data(MAX_SLOTS * <i32>sizeof<i32>(), 8));
 let selected: i32 = 0;
 let regAddr: u32 = 0;
 let bankSize: u32 = 0;

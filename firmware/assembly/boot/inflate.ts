@@ -11,12 +11,14 @@ import * as S from "../status";
 export const INFLATE_CAP: u32 = 4096;
 
 const MAXBITS: i32 = 15;
-const lenCount = new StaticArray<u16>(16);
-const lenSym = new StaticArray<u16>(288);
-const distCount = new StaticArray<u16>(16);
-const distSym = new StaticArray<u16>(32);
-const lengths = new StaticArray<u8>(320);
-const offs = new StaticArray<u16>(16);
+// Static tables: zeroed static memory viewed as StaticArray (no allocation at start; no header,
+// so only unchecked() access: .length and checked [] are not valid on them).
+const lenCount = changetype<StaticArray<u16>>(memory.data(16 * <i32>sizeof<u16>(), 8));
+const lenSym = changetype<StaticArray<u16>>(memory.data(288 * <i32>sizeof<u16>(), 8));
+const distCount = changetype<StaticArray<u16>>(memory.data(16 * <i32>sizeof<u16>(), 8));
+const distSym = changetype<StaticArray<u16>>(memory.data(32 * <i32>sizeof<u16>(), 8));
+const lengths = changetype<StaticArray<u8>>(memory.data(320 * <i32>sizeof<u8>(), 8));
+const offs = changetype<StaticArray<u16>>(memory.data(16 * <i32>sizeof<u16>(), 8));
 
 const LBASE: StaticArray<u16> = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LEXT: StaticArray<u8> = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];

@@ -13,10 +13,12 @@ import {
 /** Arena slots are aligned to this many bytes. */
 export const ARENA_ALIGN: i32 = 16;
 
-const first = new StaticArray<i32>(MAX_TENSORS); // -1 = not in the arena
-const last = new StaticArray<i32>(MAX_TENSORS);
-const offset = new StaticArray<i32>(MAX_TENSORS);
-const placed = new StaticArray<i32>(MAX_TENSORS); // tensor indices in placement order
+// Static tables: zeroed static memory viewed as StaticArray (no allocation at start; no header,
+// so only unchecked() access: .length and checked [] are not valid on them).
+const first = changetype<StaticArray<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8)); // -1 = not in the arena
+const last = changetype<StaticArray<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));
+const offset = changetype<StaticArray<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));
+const placed = changetype<StaticArray<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8)); // tensor indices in placement order
 let nPlaced: i32 = 0;
 let arenaUsed: i32 = 0;
 
@@ -111,7 +113,7 @@ function nextLargest(done: StaticArray<bool>): i32 {
   return best;
 }
 
-const doneFlags = new StaticArray<bool>(MAX_TENSORS);
+const doneFlags = changetype<StaticArray<bool>>(memory.data(MAX_TENSORS * <i32>sizeof<bool>(), 8));
 
 /**
  * Places every arena tensor (after planLifetimes). Returns OK, or E_ARENA when the plan needs
