@@ -15,6 +15,7 @@
 import { flash_erase, flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
 import * as S from "../status";
+import { Table } from "../table";
 
 export const SLOT_MAGIC: u32 = 0x4c534d44;
 export const SLOT_VALID: u32 = 0x0000a5a5;
@@ -32,13 +33,11 @@ const SECTOR: u32 = 4096;
 /** Slots the bank functions can serve (BEGIN type >> 4: 0 grid model, 1 firmware, 2 pack model). */
 export const MAX_SLOTS: i32 = 4;
 
-// Static tables: zeroed static memory viewed as StaticArray (no allocation at start; no header,
-// so only unchecked() access: .length and checked [] are not valid on them).
 // Per-slot state; the functions below act on the selected slot (banksSelect). Selecting is cheap,
 // and every caller selects the slot it means before using the others (single-threaded firmware).
-const slotRegAddr = changetype<StaticArray<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
-const slotBankSize = changetype<StaticArray<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
-const slotActive = changetype<StaticArray<i32>>(memory.data(MAX_SLOTS * <i32>sizeof<i32>(), 8));
+const slotRegAddr = changetype<Table<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
+const slotBankSize = changetype<Table<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
+const slotActive = changetype<Table<i32>>(memory.data(MAX_SLOTS * <i32>sizeof<i32>(), 8));
 let selected: i32 = 0;
 let regAddr: u32 = 0;
 let bankSize: u32 = 0;

@@ -55,6 +55,7 @@ export const IMAGE_SIGNED_MODEL: u8 = 2;
 export { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from "./banks";
 import { SLOT_HEADER_BYTES } from "./banks";
 import * as X from "../texts";
+import { Table } from "../table";
 /** STATUS flags bit 0: a transfer is in progress (BEGIN accepted, FINISH not yet run). */
 export const STATUS_RECEIVING: u8 = 1;
 /** Identifies the firmware in HELLO (there is no board-name HAL import yet). */
@@ -81,11 +82,9 @@ function noRelease(): void {}
 
 let winPtr: usize = 0;
 let winCap: u32 = 0;
-// Static tables: zeroed static memory viewed as StaticArray (no allocation at start; no header,
-// so only unchecked() access: .length and checked [] are not valid on them).
 /** Model window per slot (BEGIN type >> 4; 0 = grid model, 2 = pack model); 0 = no such slot. */
-const slotWin = changetype<StaticArray<usize>>(memory.data(MAX_SLOTS * <i32>sizeof<usize>(), 8));
-const slotWinCap = changetype<StaticArray<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
+const slotWin = changetype<Table<usize>>(memory.data(MAX_SLOTS * <i32>sizeof<usize>(), 8));
+const slotWinCap = changetype<Table<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
 /** Slot of the current (or last) transfer. */
 let xferSlot: i32 = 0;
 let validateFn: Validator = noValidate;

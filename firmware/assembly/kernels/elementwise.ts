@@ -15,6 +15,7 @@ import { fbU32 } from "../tflite/flatbuffer";
 import { getP, setP } from "./opdata";
 import { activationRange } from "./fixedpoint";
 import { checkInt8Activation } from "./quant";
+import { Table } from "../table";
 
 /** Slot of output dim 0 (dims 1..3 follow), right-aligned and padded to rank 4. */
 export const B_DIM0: i32 = 0;
@@ -152,12 +153,10 @@ export function ewLoopDim(o: i32, d: i32): i32 {
   return getP(o, B_MASK) != 0 ? getP(o, B_DIM0 + d) : d == 3 ? getP(o, B_COUNT) : 1;
 }
 
-// Static tables: zeroed static memory viewed as StaticArray (no allocation at start; no header,
-// so only unchecked() access: .length and checked [] are not valid on them).
 /** Element step of input 1 per output dim, written by broadcastStrides(). */
-export const ewStride1 = changetype<StaticArray<i32>>(memory.data(4 * <i32>sizeof<i32>(), 8));
+export const ewStride1 = changetype<Table<i32>>(memory.data(4 * <i32>sizeof<i32>(), 8));
 /** Element step of input 2 per output dim, written by broadcastStrides(). */
-export const ewStride2 = changetype<StaticArray<i32>>(memory.data(4 * <i32>sizeof<i32>(), 8));
+export const ewStride2 = changetype<Table<i32>>(memory.data(4 * <i32>sizeof<i32>(), 8));
 
 /**
  * Fills ewStride1/ewStride2 for operator `o` from its broadcast slots: a repeated dimension

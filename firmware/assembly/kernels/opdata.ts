@@ -5,15 +5,14 @@
 
 import * as S from "../status";
 import { MAX_OPS } from "../tflite/model";
+import { Table } from "../table";
 
 /** i32 parameter slots per operator. */
 export const NUM_SLOTS: i32 = 16;
 /** Arena bytes per channel: an i32 multiplier and an i32 shift. */
 export const CHAN_BYTES: i32 = 8;
 
-// Static tables: zeroed static memory viewed as StaticArray (no allocation at start; no header,
-// so only unchecked() access: .length and checked [] are not valid on them).
-const params = changetype<StaticArray<i32>>(memory.data((MAX_OPS * NUM_SLOTS) * <i32>sizeof<i32>(), 8));
+const params = changetype<Table<i32>>(memory.data((MAX_OPS * NUM_SLOTS) * <i32>sizeof<i32>(), 8));
 let chanBase: usize = 0;
 let chanCap: i32 = 0;
 let chanUsed: i32 = 0;
