@@ -5,7 +5,7 @@ import { clock_now_ms } from "./hal/clock";
 import { pmu_sleep_until } from "./hal/pmu";
 import { LOG_INFO, LOG_ERROR, LOG_WARN } from "./hal/log";
 import {
-  slotInit, slotLoad, bootCount, slotLoadPack, slotDropPack, slotSwaps, slotLastLoadChanged,
+  slotInit, slotLoad, bootCount, slotLoadPack, slotDropPack, slotLastLoadChanged,
   slotPackWindowPtr, slotPackWindowCap, slotPackRegionAddr, slotPackRegionSize, SLOT_PACK,
 } from "./app/slot";
 import { metaParse } from "./app/meta";
@@ -16,6 +16,7 @@ import { bootConfigureSlot } from "./boot/proto";
 import { publishSetBoot } from "./app/publish";
 import { outboxInit, outboxPump, outboxBusy, outboxPending, outboxAlerts, outboxLost } from "./app/outbox";
 import { say } from "./app/say";
+import { modelRecordNote, modelRecordPump } from "./app/modelrec";
 import { cmdPoll, cmdSetBoot, cmdOkCount, cmdErrorCount } from "./app/cmd";
 import { siteInit } from "./app/site";
 import { bootPoll, bootSelfTest } from "./boot/loader";
@@ -35,7 +36,7 @@ let streamEnded = false;
  * Loads the pack model (slot 2) and parses its metadata. Whatever happens the board keeps running
  * the grid pipeline; the pack pipeline runs only with an accepted pack model.
  */
-function activatePack(): void {
+function activatePack(): i32 {
   const st = slotLoadPack();
   if (st == S.OK) {
     const changed = slotLastLoadChanged();
@@ -44,22 +45,29 @@ function activatePack(): void {
       packReset(false);
       slotDropPack();
       say(LOG_ERROR, X.PACK_META_REFUSED, m, true);
-    } else if (changed) { // the same model reloaded (the grid slot was flashed): its pipeline carries on
-      packReset(true);
-      say(LOG_INFO, X.PACK_LOADED);
+      return 0;
     }
-    return;
+    if (!changed) return 1; // the same model reloaded (the grid slot was flashed): its pipeline carries on
+    packReset(true);
+    say(LOG_INFO, X.PACK_LOADED);
+    return 2;
   }
   packReset(false);
   if (st != S.E_NO_MODEL) say(LOG_ERROR, X.PACK_REFUSED, st, true);
+  return 0;
 }
 
+/** Set by activateGrid: the grid model runs (loaded, metadata accepted), and it is a new one. */
+let gridRuns = false;
+let gridNew = false;
+
 /**
- * Loads both model slots and their metadata: the pack model first, then the grid model, which
- * stays resident in the interpreter (the pack app swaps itself in and out). Returns the grid's status.
+ * Loads the grid model slot and its metadata; it stays resident in the interpreter (the pack app
+ * swaps itself in and out). Returns the grid's status.
  */
-function activate(): i32 {
-  activatePack();
+function activateGrid(): i32 {
+  gridRuns = false;
+  gridNew = false;
   const st = slotLoad();
   if (st == S.OK) {
     const changed = slotLastLoadChanged();
@@ -72,6 +80,8 @@ function activate(): i32 {
       say(LOG_ERROR, X.META_REFUSED, m, true);
       return m;
     }
+    gridRuns = true;
+    gridNew = changed;
     if (changed) say(LOG_INFO, X.MODEL_LOADED); // not again when only the pack slot was flashed
     return S.OK;
   }
@@ -84,13 +94,23 @@ function activate(): i32 {
   return st;
 }
 
+/**
+ * Loads both model slots (the pack model first, then the grid model) and publishes the retained
+ * model record when a model that was not running before now runs. Returns the grid's status.
+ */
+function activate(): i32 {
+  const pack = activatePack();
+  const st = activateGrid();
+  modelRecordNote(gridRuns, pack > 0, gridNew || pack == 2);
+  modelRecordPump();
+  return st;
+}
+
 /** Sleeps `ms`, or less while the outbox has records waiting (it is pumped every tick). */
 function nap(ms: f64): void {
   pmu_sleep_until(clock_now_ms() + (outboxBusy() ? min(ms, OUTBOX_POLL_MS) : ms));
 }
 
-/** Test/diagnostic export: model switches (grid <-> pack) since boot. */
-export function fw_model_swaps(): i32 { return <i32>slotSwaps(); }
 /** Test/diagnostic export: live (undelivered) records in the outgoing journal. */
 export function fw_outbox_pending(): i32 { return outboxPending(); }
 /** Test/diagnostic export: live alerts in the outgoing journal. */
@@ -131,6 +151,7 @@ export function fw_init(): i32 {
 export function fw_tick(): i32 {
   let did: i32 = 0;
   outboxPump();
+  modelRecordPump(); // a record the stack refused at load time
   cmdPoll();
   const b = bootPoll();
   if (b == 1) {

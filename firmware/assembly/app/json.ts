@@ -46,6 +46,30 @@ export function jsonRaw(s: u32): void {
   for (let i: u32 = 0; i < n; i++) jsonByte(load<u8>(p + i));
 }
 
+/** Appends the `n` bytes at `p` verbatim (the caller guarantees no quote, backslash or control byte). */
+export function jsonBytes(p: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) jsonByte(load<u8>(p + i));
+}
+
+/** Appends the `n` bytes at `p` quoted (as jsonBytes). */
+export function jsonQuoted(p: usize, n: u32): void {
+  jsonByte(0x22);
+  jsonBytes(p, n);
+  jsonByte(0x22);
+}
+
+/** Appends the `n` bytes at `p` as quoted lowercase hex (2n digits). */
+export function jsonHex(p: usize, n: u32): void {
+  jsonByte(0x22);
+  for (let i: u32 = 0; i < n; i++) {
+    const b = <u32>load<u8>(p + i);
+    const hi = b >> 4, lo = b & 15;
+    jsonByte(<u8>(hi < 10 ? 0x30 + hi : 0x57 + hi));
+    jsonByte(<u8>(lo < 10 ? 0x30 + lo : 0x57 + lo));
+  }
+  jsonByte(0x22);
+}
+
 /** Appends text `s` (texts.ts) quoted. */
 export function jsonStr(s: u32): void {
   jsonByte(0x22);

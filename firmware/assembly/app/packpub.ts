@@ -4,7 +4,7 @@
 
 import * as J from "./json";
 import * as P from "./packmeta";
-import { publishBegin, publishEnd, publishDropped } from "./publish";
+import { publishBegin, publishAlertBegin, publishEnd, publishDropped } from "./publish";
 import { pmu_energy_uj } from "../hal/pmu";
 import { packCellRisk, packCellAlive, packCellAtRisk, packRisk, lastSwapMs, lastInferMs } from "./pack";
 import { packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
@@ -127,14 +127,7 @@ export function publishPackAlert(raised: bool, win: i64): void {
   let value: f64 = 0;
   if (raised && n > 0) value = packCellRisk(load<u32>(order));
   else for (let k: u32 = 0; k < P.packCells; k++) if (packCellAlive(k)) value = max<f64>(value, packCellRisk(k));
-  publishBegin(true);
-  J.jsonKey(X.K_KIND);
-  J.jsonStr(X.DENDRITE_RISK);
-  J.jsonKey(X.K_STATE);
-  J.jsonStr(raised ? X.RAISED : X.CLEARED);
-  J.jsonKey(X.K_SEVERITY);
-  J.jsonStr(X.WARNING);
-  J.jsonKey(X.K_VALUE);
+  publishAlertBegin(X.DENDRITE_RISK, raised);
   jsonFixed4(value);
   J.jsonKey(X.K_THRESHOLD);
   jsonFixed4(P.packThreshold);

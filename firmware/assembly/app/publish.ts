@@ -51,6 +51,21 @@ export function publishBegin(alert: bool): void {
   else header(++telemetrySeq);
 }
 
+/**
+ * Starts an alert (publishBegin(true)) and writes its common fields up to the value's key:
+ * `,"kind":"<kind>","state":"raised"|"cleared","severity":"warning","value":` (kind: a text).
+ */
+export function publishAlertBegin(kind: u32, raised: bool): void {
+  publishBegin(true);
+  J.jsonKey(X.K_KIND);
+  J.jsonStr(kind);
+  J.jsonKey(X.K_STATE);
+  J.jsonStr(raised ? X.RAISED : X.CLEARED);
+  J.jsonKey(X.K_SEVERITY);
+  J.jsonStr(X.WARNING);
+  J.jsonKey(X.K_VALUE);
+}
+
 /** Closes a payload begun with publishBegin and sends it (alerts QoS 1, telemetry QoS 0). */
 export function publishEnd(alert: bool): void {
   J.jsonByte(0x7d);
@@ -72,8 +87,7 @@ function modelField(): void {
 
 /** Publishes one telemetry record (QoS 0). */
 export function publishTelemetry(win: i64, nowC: f64, peakC: f64, raw: i32, energyUj: f64, inferMs: f64): void {
-  telemetrySeq++;
-  header(telemetrySeq);
+  publishBegin(false);
   J.jsonKey(X.K_WINDOW);
   J.jsonInt(win);
   J.jsonKey(X.K_OT);
@@ -91,8 +105,7 @@ export function publishTelemetry(win: i64, nowC: f64, peakC: f64, raw: i32, ener
   J.jsonKey(X.K_DROPPED);
   J.jsonInt(dropped + outboxLost());
   modelField();
-  J.jsonByte(0x7d);
-  send(X.TELEMETRY, 0);
+  publishEnd(false);
 }
 
 /** `,"top":[{"input":"OT","delta_c":1.23},...]` from the last attribution; nothing when it has none. */
@@ -105,15 +118,7 @@ function topField(): void {
  * inputs of the last attribCompute (app/attrib.ts, omitted when it failed), or cleared.
  */
 export function publishAlert(raised: bool, peakC: f64, raw: i32, leadH: i32, win: i64): void {
-  alertSeq++;
-  header(alertSeq);
-  J.jsonKey(X.K_KIND);
-  J.jsonStr(X.OVERLOAD_WARNING);
-  J.jsonKey(X.K_STATE);
-  J.jsonStr(raised ? X.RAISED : X.CLEARED);
-  J.jsonKey(X.K_SEVERITY);
-  J.jsonStr(X.WARNING);
-  J.jsonKey(X.K_VALUE);
+  publishAlertBegin(X.OVERLOAD_WARNING, raised);
   J.jsonFixed2(peakC);
   J.jsonKey(X.K_THRESHOLD);
   J.jsonFixed2(siteLimitC());
@@ -125,6 +130,5 @@ export function publishAlert(raised: bool, peakC: f64, raw: i32, leadH: i32, win
   J.jsonInt(win);
   modelField();
   if (raised) topField();
-  J.jsonByte(0x7d);
-  send(X.ALERT, 1);
+  publishEnd(true);
 }

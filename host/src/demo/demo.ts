@@ -14,9 +14,7 @@ import { connectDevice } from '../mqtt/device.ts';
 import { watchAlerts, formatAlert } from '../mqtt/alerts.ts';
 import { topicFilter } from '../mqtt/topics.ts';
 import { parsePayload, type TelemetryPayload } from '../mqtt/schema.ts';
-import { DEFAULT_WASM, startSim } from '../sim/sim.ts';
-import { loadBoard } from '../sim/board.ts';
-import { announcingLog } from '../sim/announce.ts';
+import { startSim } from '../sim/sim.ts';
 import { flashModel, readModelFile } from '../flash/flash.ts';
 import { loadEtt, percentile, TARGET } from '../grid/data.ts';
 import { withSiteLimits } from '../grid/site.ts';
@@ -151,7 +149,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     msPerHour: o.msPerHour,
     publisher,
     pack: o.packModel ? { hoursPerCycle: DEMO_PACK_HOURS, ...o.pack } : undefined,
-    log: announcingLog((level, text) => { if (level >= 1) o.say(`board       ${text}`); }, publisher, flashFile, loadBoard('sim'), DEFAULT_WASM),
+    log: (level, text) => { if (level >= 1) o.say(`board       ${text}`); },
   });
   o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);
   try {

@@ -17,17 +17,7 @@ import { connectDevice, type Publisher } from '../../mqtt/device.ts';
 import { DEFAULT_ETT, REPO_ROOT } from '../paths.ts';
 import { readPublicKeyFile } from '../../image/keys.ts';
 import { boardFamily } from '../../sim/hal.ts';
-import { announcingLog } from '../../sim/announce.ts';
 import { CA_OPTION, caOption } from '../caopt.ts';
-import { DEFAULT_WASM } from '../../sim/sim.ts';
-import type { Board } from '../../sim/board.ts';
-
-/** With a broker, the board's log also publishes the retained `model` record whenever a model loads. */
-function withModelRecord(log: (level: number, text: string) => void, publisher: Publisher | undefined, flashFile: string, board: Board) {
-  return publisher
-    ? announcingLog(log, publisher, flashFile, board, DEFAULT_WASM, (e) => process.stderr.write(`sim: mqtt: ${e.message}\n`))
-    : log;
-}
 
 interface SimOpts {
   board: string;
@@ -120,7 +110,7 @@ export function registerSim(program: Command): void {
         trustedKeys,
         pace: opts.pace,
         pack: packOptions(opts),
-        log: withModelRecord((_level, text) => process.stderr.write(`board: ${text}\n`), publisher, flashFile, board),
+        log: (_level, text) => process.stderr.write(`board: ${text}\n`), // the firmware publishes the model record itself
       });
       if (!sim.trust.provisioned) {
         process.stderr.write('sim: warning: no trusted keys in this board\'s flash: development mode, it runs unsigned models (provision keys with --trust KEYFILE)\n');
