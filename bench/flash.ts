@@ -3,7 +3,7 @@
  * Every figure is a ratio measured in this run: effective image bytes/s as a fraction of the line
  * rate (baud / 10 bytes/s, 8N1), and the windowed transfer vs stop-and-wait on the same image,
  * board and baud. The real path: serialport <-> socat pty <-> simulator with wire pacing on
- * (host/src/sim/uartpace.ts) <-> the real bootloader protocol (boot/proto.ts) in the boot test
+ * (host/device/src/sim/uartpace.ts) <-> the real bootloader protocol (boot/proto.ts) in the boot test
  * firmware (boot/testentry.ts: the app and interpreter are left out, its validator checks only the
  * TFL3 identifier, so a 256 KiB random "model" passes FINISH). The board is the sim board with a
  * larger flash and model region (4 MiB / 2 MiB, so one bank holds 256 KiB) and the baud under
@@ -15,13 +15,13 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBoard, type Board } from '../host/src/sim/board.ts';
-import { startSim } from '../host/src/sim/sim.ts';
-import { buildBootTestFirmware } from '../host/src/sim/testfw.ts';
-import { mulberry32 } from '../host/src/sim/linefaults.ts';
-import { flashModel, type FlashResult } from '../host/src/flash/flash.ts';
-import { HEADER_BYTES, TRAILER_BYTES } from '../host/src/flash/frame.ts';
+import { loadBoard, type Board } from '@dendra/device/boards/board.ts';
+import { startSim } from '@dendra/device/sim/sim.ts';
+import { buildBootTestFirmware } from '@dendra/device/test/testfw.ts';
+import { flashModelFile, type FlashResult } from '@dendra/device/flash/flash.ts';
+import { HEADER_BYTES, TRAILER_BYTES } from '@dendra/device/flash/frame.ts';
 import { firmwareFlashRows, firmwareFlashMarkdown } from './fwflash.ts';
+import { mulberry32 } from '@dendra/core/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'results');
@@ -74,7 +74,7 @@ async function flashOnce(wasm: string, dir: string, file: string, name: string, 
   const s = await startSim({ board, flashFile, dataCsv: csv, start: 0, wasmPath: wasm, pace: true, log: () => {} });
   let r: FlashResult;
   try {
-    r = await flashModel({ port: s.ptyPath, file, windowSize, baud, lineBaud: board.uart.defaultBaud, timeoutMs: 2000, compress });
+    r = await flashModelFile({ port: s.ptyPath, file, windowSize, baud, lineBaud: board.uart.defaultBaud, timeoutMs: 2000, compress });
   } finally {
     await s.stop();
   }

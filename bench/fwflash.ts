@@ -13,10 +13,10 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSim } from '../host/src/sim/sim.ts';
-import { loadBoard, type Board } from '../host/src/sim/board.ts';
-import { mulberry32 } from '../host/src/sim/linefaults.ts';
-import { flashFirmware } from '../host/src/flash/firmware.ts';
+import { startSim } from '@dendra/device/sim/sim.ts';
+import { loadBoard, type Board } from '@dendra/device/boards/board.ts';
+import { flashFirmware } from '@dendra/device/flash/firmware.ts';
+import { mulberry32 } from '@dendra/core/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -12,15 +12,15 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTflite } from '../host/src/tflite/reader.ts';
-import { runInt8 } from '../host/src/quant/executor.ts';
-import { loadEngine } from '../host/src/engine/engine.ts';
-import { tfliteOracleSession } from '../host/src/oracle/tfjs-tflite.ts';
-import { listBoards, loadBoard } from '../host/src/sim/board.ts';
-import { firmwareSize, fitModel, readModelCard } from '../host/src/boards/fit.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import { runInt8 } from '@dendra/models/quant/executor.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
+import { tfliteOracleSession } from '@dendra/models/oracle/tfjs-tflite.ts';
+import { listBoards, loadBoard } from '@dendra/device/boards/board.ts';
+import { firmwareSize, fitModel, readModelCard } from '@dendra/device/boards/fit.ts';
 import { realInputs } from '../tests/windows.ts';
-import { mulberry32 } from '../host/src/grid/metrics.ts';
 import { compileAs, dotPeakRunner, shippedSize, timeInterleaved } from './wasm.ts';
+import { mulberry32 } from '@dendra/core/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'results');

@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../host/src/cli/main.ts');
+await import('@dendra/cli/cli/main.ts');

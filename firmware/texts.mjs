@@ -72,8 +72,8 @@ export function textsSource(spec) {
 /** Regenerates texts.ts when texts.json changed it; returns true when the file was written. */
 export function generateTexts() {
   const spec = JSON.parse(readFileSync(SRC, 'utf8'));
-  // The firmware's version (the `model` record's "firmware") is the package version: one source.
-  spec.texts.FIRMWARE_VERSION = JSON.parse(readFileSync(path.join(HERE, '..', 'package.json'), 'utf8')).version;
+  // The firmware's version (the `model` record's "firmware") is @dendra/firmware's version: one source.
+  spec.texts.FIRMWARE_VERSION = JSON.parse(readFileSync(path.join(HERE, 'package.json'), 'utf8')).version;
   const src = textsSource(spec);
   if (existsSync(OUT) && readFileSync(OUT, 'utf8') === src) return false;
   writeFileSync(OUT, src);

@@ -1,12 +1,12 @@
 // Long-running loader fuzz target: seeded mutations of a .tflite through the firmware engine.
 //   node --import tsx scripts/fuzz.ts [--iterations N] [--start SEED] [--simd] [--model PATH]
 // Exits 1 and prints each failing seed (reproducible: same seed, same bytes) when a case traps
-// or returns a status host/src/status.ts does not name.
+// or returns a status host/core/src/status.ts does not name.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fuzzLoader } from '../host/src/engine/fuzz.ts';
+import { fuzzLoader } from '@dendra/device/engine/fuzz.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({

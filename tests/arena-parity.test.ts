@@ -1,4 +1,4 @@
-// The host's arena figure (host/src/grid/card.ts estimateArenaBytes, used by model cards,
+// The host's arena figure (host/core/src/tflite/estimate.ts estimateArenaBytes, used by model cards,
 // `dendra boards` and the flash-time fit check) equals what the firmware's planner
 // (firmware/assembly/interp/planner.ts, in build/engine.wasm) reports for the same .tflite: the
 // shipped grid and pack models, the protocol models, and seeded random models of every op builder.
@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadEngine } from '../host/src/engine/engine.ts';
-import { readTflite } from '../host/src/tflite/reader.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import { estimateArenaBytes } from '../host/src/grid/card.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import { estimateArenaBytes } from '@dendra/core/tflite/estimate.ts';
 import { ROOT } from './proc.ts';
 import { OP_BUILDERS, rng } from './opmodels.ts';
 

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { ROOT, runCli, startCli, type LiveCli, type RunResult } from './proc.ts';
-import { findMosquitto } from '../host/src/mqtt/broker.ts';
-import { connectDevice } from '../host/src/mqtt/device.ts';
-import { startSim } from '../host/src/sim/sim.ts';
-import { DEFAULT_ETT } from '../host/src/cli/paths.ts';
+import { findMosquitto } from '@dendra/ops/mqtt/broker.ts';
+import { connectDevice } from '@dendra/ops/mqtt/device.ts';
+import { startSim } from '@dendra/device/sim/sim.ts';
+import { DEFAULT_ETT } from '@dendra/core/paths.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-cmd-e2e-'));
 const FIRMWARE = path.join(ROOT, 'build', 'firmware.wasm');

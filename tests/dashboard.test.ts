@@ -11,26 +11,26 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startDashboard, type DashboardHandle } from '../host/src/dashboard/server.ts';
-import { connectDevice, type Publisher } from '../host/src/mqtt/device.ts';
-import { startSim, DEFAULT_WASM } from '../host/src/sim/sim.ts';
-import { flashModel, readModelFile } from '../host/src/flash/flash.ts';
-import { withSiteLimits } from '../host/src/grid/site.ts';
-import { DEFAULT_ETT, GRID_MODEL } from '../host/src/cli/paths.ts';
+import { startDashboard, type DashboardHandle } from '@dendra/ops/dashboard/server.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
+import { startSim } from '@dendra/device/sim/sim.ts';
+import { flashModelFile, readModelFile } from '@dendra/device/flash/flash.ts';
+import { withSiteLimits } from '@dendra/models/grid/site.ts';
+import { DEFAULT_ETT, GRID_MODEL, FIRMWARE_WASM } from '@dendra/core/paths.ts';
 
 /** Where Debian's chromium lives (scripts/deps.sh installs it); DENDRA_CHROMIUM overrides. */
 const CANDIDATES = process.env.DENDRA_CHROMIUM ? [process.env.DENDRA_CHROMIUM] : ['/usr/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/chromium-browser'];
 const CHROMIUM = CANDIDATES.find((p) => existsSync(p));
 const skipBrowser = CHROMIUM ? false : `chromium not installed (none of ${CANDIDATES.join(', ')}): run scripts/deps.sh or apt-get install chromium`;
 if (skipBrowser) console.log(`dashboard browser tests skipped: ${skipBrowser}`);
-const simMissing = [DEFAULT_WASM, DEFAULT_ETT, GRID_MODEL, '/usr/bin/socat'].find((p) => !existsSync(p));
+const simMissing = [FIRMWARE_WASM, DEFAULT_ETT, GRID_MODEL, '/usr/bin/socat'].find((p) => !existsSync(p));
 const T = { timeout: 120_000 };
 
 /** An alert the board handed to its network stack, and when. */
 interface Published { at: number; wall: number; seq: number; boot: number; kind: string; state: string; value: number }
 
-/** Wraps a Publisher to record each alert the firmware publishes (time taken before it is sent). */
-function recording(inner: Publisher, out: Published[]): Publisher {
+/** Wraps a DeviceClient to record each alert the firmware publishes (time taken before it is sent). */
+function recording(inner: DeviceClient, out: Published[]): DeviceClient {
   return {
     client: inner.client,
     close: () => inner.close(),
@@ -88,7 +88,7 @@ describe('dendra dashboard in headless Chromium', { skip: skipBrowser }, () => {
       // A limit below any oil temperature: the first forecast after flashing raises the alert.
       const model = path.join(tmp, 'grid-site.tflite');
       writeFileSync(model, withSiteLimits(readModelFile(GRID_MODEL), { otLimitC: 0, hysteresisC: 2 }));
-      await flashModel({ port: sim.ptyPath, file: model });
+      await flashModelFile({ port: sim.ptyPath, file: model });
       const a = await until(() => published[0], 'the board to publish an alert', 60_000);
       const row = `tr.alert-row[data-key="yard/sim1/${a.boot}/${a.seq}"]`;
       await page.waitForSelector(row, { timeout: Math.max(1, 1000 - (performance.now() - a.at)) });

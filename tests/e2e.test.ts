@@ -12,10 +12,10 @@ import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
 import { SerialPort } from 'serialport';
 import { runCli, startCli, type LiveCli } from './proc.ts';
-import { startBroker, type BrokerHandle } from '../host/src/mqtt/broker.ts';
-import { readTflite } from '../host/src/tflite/reader.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import { decodeDendraMeta, encodeDendraMeta } from '../host/src/tflite/metadata.ts';
+import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import { decodeDendraMeta, encodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
 import { forecastForWindow, topForWindow } from './windows.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-e2e-'));

@@ -3,10 +3,10 @@
 // (host writer) over pseudo-random quantization parameters, shapes and inputs: bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { QActivation, QModel, QOpCode, QTensor } from '../host/src/tflite/ir.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import { runInt8 } from '../host/src/quant/executor.ts';
-import { loadEngine } from '../host/src/engine/engine.ts';
+import type { QActivation, QModel, QOpCode, QTensor } from '@dendra/core/tflite/ir.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import { runInt8 } from '@dendra/models/quant/executor.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
 import { rng } from './opmodels.ts';
 
 

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fuzzLoader } from '../host/src/engine/fuzz.ts';
-import { openRawEngine } from '../host/src/engine/engine.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import type { QModel, QTensor } from '../host/src/tflite/ir.ts';
+import { fuzzLoader } from '@dendra/device/engine/fuzz.ts';
+import { openRawEngine } from '@dendra/device/engine/engine.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import type { QModel, QTensor } from '@dendra/core/tflite/ir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const GRID = new Uint8Array(readFileSync(path.join(ROOT, 'models/grid/grid.tflite')));

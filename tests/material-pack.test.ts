@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from './proc.ts';
-import { OBELIX_DIR } from '../host/src/materials/obelix.ts';
+import { OBELIX_DIR } from '@dendra/core/paths.ts';
 
 interface Row { id: string; log10Sigma: number; activationEnergyEv: number | null; activationEnergySource: string | null }
 interface Sim { conduction: { sigmaRef: number; sigmaRefK: number; eaEv: number; material: { id: string; eaSource: string } | null }; cells: { series: { rInt: number[]; vMax: number[] } }[] }

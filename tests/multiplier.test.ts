@@ -8,11 +8,11 @@
 // 2.21's reference kernel, docs/notes/oracle-findings.md section 6), BATCH_MATMUL with two.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { QModel, QTensor } from '../host/src/tflite/ir.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import { runInt8 } from '../host/src/quant/executor.ts';
-import { loadEngine } from '../host/src/engine/engine.ts';
-import { multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierSingle, quantizeMultiplier } from '../host/src/quant/fixedpoint.ts';
+import type { QModel, QTensor } from '@dendra/core/tflite/ir.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import { runInt8 } from '@dendra/models/quant/executor.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
+import { multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierSingle, quantizeMultiplier } from '@dendra/models/quant/fixedpoint.ts';
 import { rng } from './opmodels.ts';
 
 const f = Math.fround;

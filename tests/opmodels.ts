@@ -3,7 +3,7 @@
  * multiplier): a seeded stream, random int8 data and shapes, int8/int32 tensors, a one-op QModel,
  * and the random CONCATENATION case both parity suites run.
  */
-import type { QModel, QOp, QTensor } from '../host/src/tflite/ir.ts';
+import type { QModel, QOp, QTensor } from '@dendra/core/tflite/ir.ts';
 
 /** xorshift32 stream in [0, 1) (the test suites' seeded data; seed 0 acts as 1). */
 export function rng(seed: number): () => number {

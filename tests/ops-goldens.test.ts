@@ -6,11 +6,11 @@
 // int8 values; reduce goldens are quantized with the scales the test states.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { QModel, QOp, QTensor } from '../host/src/tflite/ir.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import { runModel } from '../host/src/quant/executor.ts';
-import { loadEngine } from '../host/src/engine/engine.ts';
-import { DendraError } from '../host/src/errors.ts';
+import type { QModel, QOp, QTensor } from '@dendra/core/tflite/ir.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import { runModel } from '@dendra/models/quant/executor.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
+import { DendraError } from '@dendra/core/errors.ts';
 
 const q8 = (name: string, shape: number[], scale: number, zp: number, data?: number[]): QTensor => ({
   name, type: 'int8', shape, quant: { scale: [scale], zeroPoint: [zp], axis: 0 }, ...(data ? { data: Int8Array.from(data) } : {}),

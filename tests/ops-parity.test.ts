@@ -3,10 +3,10 @@
 // pseudo-random models (shapes, axes, quantization) and inputs, same .tflite bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { QModel } from '../host/src/tflite/ir.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import { runModel } from '../host/src/quant/executor.ts';
-import { loadEngine } from '../host/src/engine/engine.ts';
+import type { QModel } from '@dendra/core/tflite/ir.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import { runModel } from '@dendra/models/quant/executor.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
 import { bytesOf, count, int, model, q8, randI8, randShape, randomConcatModel, rng } from './opmodels.ts';
 
 

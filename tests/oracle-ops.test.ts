@@ -1,5 +1,5 @@
 // The firmware interpreter (build/engine.wasm, reference kernels) vs TFLite's own interpreter
-// (@tensorflow/tfjs-tflite 0.0.1-alpha.10, host/src/oracle/tfjs-tflite.ts), op by op and on the
+// (@tensorflow/tfjs-tflite 0.0.1-alpha.10, host/models/src/oracle/tfjs-tflite.ts), op by op and on the
 // shipped models, same .tflite bytes, same inputs. Each test prints one line
 // "# <case>: equal a/b (p%), max |diff| d LSB, tflite nodes [...]" (the node list, from TFLite's
 // profiler, says whether TFLite's builtin CPU kernel or the XNNPACK delegate ran the op) and asserts
@@ -12,15 +12,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { QActivation, QModel, QOp, QOpCode, QTensor } from '../host/src/tflite/ir.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import { readTflite } from '../host/src/tflite/reader.ts';
-import { loadEngine } from '../host/src/engine/engine.ts';
-import { tfliteOracleSession } from '../host/src/oracle/tfjs-tflite.ts';
-import { fcModel } from '../host/src/tflite/fixtures.ts';
+import type { QActivation, QModel, QOp, QOpCode, QTensor } from '@dendra/core/tflite/ir.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
+import { tfliteOracleSession } from '@dendra/models/oracle/tfjs-tflite.ts';
+import { fcModel } from '@dendra/core/tflite/fixtures.ts';
 import { ROOT } from './proc.ts';
 import { realInputs } from './windows.ts';
-import { multiplyByQuantizedMultiplier } from '../host/src/quant/fixedpoint.ts';
+import { multiplyByQuantizedMultiplier } from '@dendra/models/quant/fixedpoint.ts';
 import { bytesOf, count, i32, int, model as oneOpModel, q8, randI8, randomConcatModel, rng } from './opmodels.ts';
 
 const f32 = Math.fround;

@@ -3,7 +3,7 @@
 // and `dendra flash` over that pty. The pack model goes into slot 2 (chosen from its metadata kind)
 // next to the grid model in slot 0. Asserts that the dendrite.risk alerts the operator receives carry
 // exactly what the host int8 executor computes for the same frames (cells, risk, lead, top inputs;
-// host/src/pack/board.ts mirrors the board), that pack telemetry matches frame by frame, and that
+// host/models/src/pack/board.ts mirrors the board), that pack telemetry matches frame by frame, and that
 // the grid's overload alerts still equal the int8 grid model's forecast with both models loaded.
 import { createHash } from 'node:crypto';
 import { test, after } from 'node:test';
@@ -13,18 +13,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { runCli, startCli, ROOT, type LiveCli } from './proc.ts';
-import { startBroker, type BrokerHandle } from '../host/src/mqtt/broker.ts';
-import { readTflite } from '../host/src/tflite/reader.ts';
-import { writeTflite } from '../host/src/tflite/writer.ts';
-import { decodeDendraMeta, encodeDendraMeta } from '../host/src/tflite/metadata.ts';
-import { replayPack } from '../host/src/pack/replay.ts';
-import { boardPackRun } from '../host/src/pack/board.ts';
+import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import { writeTflite } from '@dendra/core/tflite/writer.ts';
+import { decodeDendraMeta, encodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
+import { replayPack } from '@dendra/models/pack/replay.ts';
+import { boardPackRun } from '@dendra/models/pack/board.ts';
 import { forecastForWindow, topForWindow } from './windows.ts';
 import { pathToFileURL } from 'node:url';
 
 // The operator dashboard's page code is plain browser JavaScript (no type declarations).
 type CheckAlert = (o: unknown) => { reason?: string; value?: { cells: { rows: number; cols: number; cells: unknown[] } } };
-const { checkAlert } = (await import(pathToFileURL(path.join(ROOT, 'host/src/dashboard/page/model.js')).href)) as { checkAlert: CheckAlert };
+const { checkAlert } = (await import(pathToFileURL(path.join(ROOT, 'host/ops/src/dashboard/page/model.js')).href)) as { checkAlert: CheckAlert };
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-pack-e2e-'));
 const START = 11520;

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './proc.ts';
-import { readTflite } from '../host/src/tflite/reader.ts';
-import { runInt8 } from '../host/src/quant/executor.ts';
-import { runTfliteOracle } from '../host/src/oracle/tfjs-tflite.ts';
-import { loadEngine } from '../host/src/engine/engine.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import { runInt8 } from '@dendra/models/quant/executor.ts';
+import { runTfliteOracle } from '@dendra/models/oracle/tfjs-tflite.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
 import { realInputs } from './windows.ts';
 
 const bytes = new Uint8Array(readFileSync(path.join(ROOT, 'models', 'grid', 'grid.tflite')));

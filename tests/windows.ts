@@ -1,15 +1,15 @@
 /**
  * Host-side computation of what the board computes for one window of ETTh1: the same input
- * preparation (host/src/grid/window.ts, CONTRACTS.md), the host int8 executor, and the same
+ * preparation (host/models/src/grid/window.ts, CONTRACTS.md), the host int8 executor, and the same
  * forecast read-out, so tests can compare the board's payloads with the int8 model exactly.
  */
-import type { QModel } from '../host/src/tflite/ir.ts';
-import { runInt8 } from '../host/src/quant/executor.ts';
-import { decodeDendraMeta } from '../host/src/tflite/metadata.ts';
-import { loadEtt } from '../host/src/grid/data.ts';
-import { forecastC, prepareInput, roundHalfAway } from '../host/src/grid/window.ts';
-import { DEFAULT_ETT } from '../host/src/cli/paths.ts';
-import { attribContext, hostRunner, occlusionDeltas, topInputs } from '../host/src/grid/attrib.ts';
+import type { QModel } from '@dendra/core/tflite/ir.ts';
+import { runInt8 } from '@dendra/models/quant/executor.ts';
+import { decodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
+import { loadEtt } from '@dendra/models/grid/data.ts';
+import { forecastC, prepareInput, roundHalfAway } from '@dendra/models/grid/window.ts';
+import { DEFAULT_ETT } from '@dendra/core/paths.ts';
+import { attribContext, hostRunner, occlusionDeltas, topInputs } from '@dendra/models/grid/attrib.ts';
 
 let rows: Float32Array[] | undefined;
 
@@ -41,7 +41,7 @@ export function forecastForWindow(model: QModel, startRow: number) {
   return { peakC, peakRaw, leadH, peakC2: roundHalfAway(peakC * 100) / 100 };
 }
 
-/** The `top` a raised alert of this window carries (occlusion attribution, host/src/grid/attrib.ts). */
+/** The `top` a raised alert of this window carries (occlusion attribution, host/models/src/grid/attrib.ts). */
 export function topForWindow(model: QModel, startRow: number): { input: string; delta_c: number }[] {
   const meta = decodeDendraMeta(model.metadata.dendra);
   const ctx = attribContext(model, meta, ettRows()[startRow + meta.window - 1][meta.target]);

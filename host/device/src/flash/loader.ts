@@ -1,0 +1,403 @@
+/**
+ * Host side of the bootloader commands (serial protocol v1): one request, one response with the
+ * same seq and type `cmd | 0x80`, a status byte then data. Timeouts and NAKs (`E_FRAME`) are
+ * retried a bounded number of times with the same seq (the board replays its cached answer for a
+ * duplicate), logging the attempts left; every failure is a one-line {@link FlashError}.
+ * Before retrying after a timeout the client resynchronises both ends: it rescans its own
+ * buffered bytes past a partial frame (a damaged length byte would otherwise stall it) and sends
+ * a flush of zero bytes (max frame + 10) that completes any partial frame the board's parser is
+ * stuck in; zeros are never a sync byte, so the board then hunts for the retried frame's sync.
+ */
+import { DendraError } from '@dendra/core/errors.ts';
+import { fwStatusMessage } from '@dendra/core/status.ts';
+import { Cmd, encodeFrame, FrameDecoder, IMAGE_MODEL, RESPONSE_BIT, type Frame } from './frame.ts';
+
+/** Firmware status the board answers for a frame it received damaged (a NAK: retry). */
+export const FW_E_FRAME = -13;
+
+/**
+ * A byte pipe to a board whose line rate can change: a serial port (flash.ts serialTransport), or
+ * the scriptable mock of host/device/test/mocktransport.ts in unit tests.
+ */
+export interface Transport {
+  /** Sends bytes; resolves when they were handed to the OS. @throws FlashError `E_PORT` when the write fails. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Subscribes to received bytes; returns the unsubscribe function. */
+  onData(listener: (chunk: Uint8Array) => void): () => void;
+  /** Moves this end of the line to `baud` (a pty ignores the rate). @throws FlashError `E_PORT` when refused. */
+  setBaud(baud: number): Promise<void>;
+}
+
+/** A flashing failure: the command's seq and attempt (1-based) when it concerns a command. */
+export class FlashError extends DendraError {
+  /** Seq of the command that failed, when there was one. */
+  readonly seq?: number;
+  /** Attempt number (1-based) of that command when it failed. */
+  readonly attempt?: number;
+  /** Firmware status code when the board refused the command. */
+  readonly fwStatus?: number;
+  constructor(code: string, message: string, extra: { seq?: number; attempt?: number; fwStatus?: number } = {}) {
+    super(code, message, 1);
+    this.seq = extra.seq;
+    this.attempt = extra.attempt;
+    this.fwStatus = extra.fwStatus;
+  }
+}
+
+/** What HELLO reports. */
+export interface HelloInfo {
+  boardId: string;
+  proto: number;
+  /** Largest frame payload the board accepts. */
+  maxFrame: number;
+  /** Bytes available for a model image in the slot. */
+  slotSize: number;
+}
+
+/** What STATUS reports (docs/flash-protocol.md). */
+export interface SlotStatus {
+  /** Image bytes received so far in the current (or last) transfer: the resume point. */
+  received: number;
+  /** Size declared by that transfer's BEGIN (0 before any). */
+  size: number;
+  /** First 8 bytes of the SHA-256 declared by BEGIN, hex. */
+  sha256Prefix: string;
+  /** A transfer is in progress (BEGIN accepted, FINISH not yet run): WRITE may continue it. */
+  receiving: boolean;
+  /** The newest committed bank (what the board boots), or null for an empty slot. */
+  active: { bank: number; generation: number; length: number; sha256Prefix: string } | null;
+}
+
+/** Largest response payload the client accepts (a longer header is noise). */
+export const MAX_RESPONSE_PAYLOAD = 1024;
+/** Flush length before the board's max frame is known (the firmware parser's hard cap + 10). */
+export const DEFAULT_FLUSH_BYTES = 4096 + 10;
+
+/** Options of a {@link BootClient}. */
+export interface BootClientOptions {
+  /** Response timeout per attempt, ms (default 1000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 3). */
+  retries?: number;
+  /** First seq (default random, so a new session never matches the board's cached answer). */
+  seqStart?: number;
+  /** Receives one line per retry. */
+  log?: (line: string) => void;
+}
+
+/** Command names for log lines and errors. */
+export const CMD_NAMES: Record<number, string> = {
+  1: 'HELLO', 2: 'BEGIN', 3: 'WRITE', 4: 'FINISH', 5: 'STATUS', 6: 'SET_BAUD',
+  7: 'ACTIVATE', 8: 'CONFIRM', 9: 'RESET', 10: 'INFO', 11: 'WRITEZ', 12: 'ROLLBACK',
+};
+const NAMES = CMD_NAMES;
+
+/** One A/B firmware slot as INFO reports it (docs/flash-protocol.md "Firmware slots"). */
+export interface FwSlotInfo {
+  index: 0 | 1;
+  name: 'A' | 'B';
+  /** Image bytes the slot holds. */
+  capacity: number;
+  /** State words set in the slot header. */
+  state: { image: boolean; committed: boolean; pending: boolean; tried: boolean; confirmed: boolean; revoked: boolean };
+  /** Activation generation (0: never activated). */
+  generation: number;
+  /** Length and SHA-256 prefix (16 hex) of the .wasm; 0 and '' for an empty slot. */
+  length: number;
+  sha256Prefix: string;
+  /** Signed image version "X.Y.Z", or null (raw image, empty slot). */
+  version: string | null;
+}
+
+/** What INFO reports: the firmware that runs and the slot table. */
+export interface FwInfo {
+  /** -1 = the factory image, 0 = slot A, 1 = slot B. */
+  running: -1 | 0 | 1;
+  /** True while the running slot is on its test boot (not confirmed yet). */
+  test: boolean;
+  slots: FwSlotInfo[];
+}
+
+/** Decodes an INFO answer (57 bytes). @throws FlashError `E_PROTO` when it is malformed. */
+export function decodeFwInfo(d: Uint8Array): FwInfo {
+  if (d.length < 3 || d.length < 3 + 27 * d[2] || d[2] !== 2) throw new FlashError('E_PROTO', `INFO response malformed (${d.length} bytes)`);
+  const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const running = dv.getInt8(0);
+  if (running < -1 || running > 1) throw new FlashError('E_PROTO', `INFO reports running slot ${running}`);
+  const slots: FwSlotInfo[] = [0, 1].map((i) => {
+    const o = 3 + 27 * i;
+    const st = d[o + 4];
+    const ver = [dv.getUint16(o + 21, true), dv.getUint16(o + 23, true), dv.getUint16(o + 25, true)];
+    return {
+      index: i as 0 | 1, name: i === 0 ? 'A' : 'B', capacity: dv.getUint32(o, true),
+      state: { image: !!(st & 1), committed: !!(st & 2), pending: !!(st & 4), tried: !!(st & 8), confirmed: !!(st & 16), revoked: !!(st & 32) },
+      generation: dv.getUint32(o + 5, true), length: dv.getUint32(o + 9, true),
+      sha256Prefix: st === 0 ? '' : Buffer.from(d.subarray(o + 13, o + 21)).toString('hex'),
+      version: ver.every((v) => v === 0xffff) ? null : ver.join('.'),
+    };
+  });
+  return { running: running as -1 | 0 | 1, test: d[1] === 1, slots };
+}
+
+/** What SET_BAUD reports: the baud in force after it (0 = the board's default, never switched) and the board's max. */
+export interface BaudInfo {
+  baud: number;
+  maxBaud: number;
+}
+
+/** Issues bootloader commands over a {@link Transport}. One command at a time. */
+export class BootClient {
+  private seq: number;
+  private readonly decoder = new FrameDecoder(MAX_RESPONSE_PAYLOAD);
+  /** Zero bytes sent before a retry after a timeout (max frame + 10 once HELLO told it). */
+  flushBytes = DEFAULT_FLUSH_BYTES;
+  private waiter: ((f: Frame) => void) | null = null;
+  private readonly listeners = new Set<(f: Frame) => void>();
+  private readonly unsubscribe: () => void;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  private readonly log: (line: string) => void;
+  /** Total retries performed so far (for reports). */
+  retried = 0;
+
+  constructor(private readonly transport: Transport, opts: BootClientOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 1000;
+    this.retries = opts.retries ?? 3;
+    this.log = opts.log ?? (() => {});
+    this.seq = (opts.seqStart ?? Math.floor(Math.random() * 256)) & 0xff;
+    this.unsubscribe = transport.onData((chunk) => {
+      this.dispatch(this.decoder.push(chunk));
+    });
+  }
+
+  private dispatch(frames: Frame[]): void {
+    for (const f of frames) {
+      this.waiter?.(f);
+      for (const l of this.listeners) l(f);
+    }
+  }
+
+  /**
+   * Subscribes to every decoded frame from the board (for pipelined commands, see window.ts);
+   * returns the unsubscribe function.
+   */
+  onFrame(listener: (f: Frame) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Takes the next seq (what {@link request} would use). */
+  nextSeq(): number {
+    const s = this.seq;
+    this.seq = (this.seq + 1) & 0xff;
+    return s;
+  }
+
+  /**
+   * Sends one command frame without waiting for its answer (pipelining; answers reach
+   * {@link onFrame} listeners). @throws FlashError `E_PORT` when the port write fails.
+   */
+  async post(type: number, seq: number, payload: Uint8Array): Promise<void> {
+    await this.transport.write(encodeFrame(type, seq, payload));
+  }
+
+  /**
+   * Resynchronises after a timeout as {@link request} does: the decoder rescans past its partial
+   * frame (frames found go to the listeners), then the zero flush goes out. Never throws.
+   */
+  async resyncAndFlush(): Promise<void> {
+    this.dispatch(this.decoder.resync());
+    await this.flush();
+  }
+
+  /** Stops listening to the transport (does not close it). */
+  close(): void {
+    this.unsubscribe();
+    this.waiter = null;
+  }
+
+  /**
+   * Sends command `type` and returns the response data (after the status byte).
+   * @throws FlashError `E_TIMEOUT` when no answer came within all attempts, `E_BOARD` when the
+   *   board answered a negative status (other than a NAK, which is retried), `E_PROTO` for a
+   *   malformed response.
+   */
+  async request(type: number, payload: Uint8Array = new Uint8Array(0), timeoutMs = this.timeoutMs): Promise<Uint8Array> {
+    const seq = this.nextSeq();
+    const name = NAMES[type] ?? `0x${type.toString(16)}`;
+    const frame = encodeFrame(type, seq, payload);
+    const attempts = this.retries + 1;
+    let why = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) {
+        this.retried++;
+        this.log(`${name} seq ${seq}: ${why}; retrying (${attempts - attempt + 1} attempt(s) left)`);
+      }
+      const resp = await this.exchange(frame, type | RESPONSE_BIT, seq, timeoutMs);
+      if (resp === null) {
+        why = `no answer within ${timeoutMs} ms`;
+        if (attempt < attempts) await this.flush();
+        continue;
+      }
+      if (resp.length < 1) throw new FlashError('E_PROTO', `board sent an empty ${name} response`, { seq, attempt });
+      const status = (resp[0] << 24) >> 24;
+      if (status === FW_E_FRAME) {
+        why = 'board reported a damaged frame';
+        continue;
+      }
+      if (status < 0) {
+        throw new FlashError('E_BOARD', `board refused ${name}: ${fwStatusMessage(status)} (status ${status})`, { seq, attempt, fwStatus: status });
+      }
+      return resp.subarray(1);
+    }
+    throw new FlashError('E_TIMEOUT', `board did not answer ${name} (${why}, ${attempts} attempts)`, { seq, attempt: attempts });
+  }
+
+  /** Sends the resynchronisation flush (zeros); a failed write is left to the retry to report. */
+  private async flush(): Promise<void> {
+    try {
+      await this.transport.write(new Uint8Array(this.flushBytes));
+    } catch {
+      // the retried command's own write reports a dead port
+    }
+  }
+
+  /**
+   * Writes `frame` and waits for the matching response payload, or null on timeout. At the
+   * timeout the decoder gives up its partial frame and rescans (the answer may sit behind it).
+   */
+  private async exchange(frame: Uint8Array, rtype: number, seq: number, timeoutMs: number): Promise<Uint8Array | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const answer = new Promise<Uint8Array | null>((resolve) => {
+      const match = (f: Frame) => f.type === rtype && f.seq === seq;
+      this.waiter = (f) => {
+        if (match(f)) resolve(f.payload);
+      };
+      timer = setTimeout(() => resolve(this.decoder.resync().find(match)?.payload ?? null), timeoutMs);
+    });
+    try {
+      await this.transport.write(frame);
+      return await answer;
+    } finally {
+      clearTimeout(timer);
+      this.waiter = null;
+    }
+  }
+
+  /** HELLO: board id, protocol version, max frame payload, model slot size. Throws as {@link request}. */
+  async hello(timeoutMs?: number): Promise<HelloInfo> {
+    const d = await this.request(Cmd.HELLO, undefined, timeoutMs);
+    if (d.length < 7) throw new FlashError('E_PROTO', `HELLO response too short (${d.length} bytes)`);
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const n = d.length - 7;
+    this.flushBytes = new DataView(d.buffer, d.byteOffset, d.byteLength).getUint16(n + 1, true) + 10;
+    return {
+      boardId: new TextDecoder().decode(d.subarray(0, n)),
+      proto: d[n],
+      maxFrame: dv.getUint16(n + 1, true),
+      slotSize: dv.getUint32(n + 3, true),
+    };
+  }
+
+  /**
+   * BEGIN an image of `size` bytes with SHA-256 `sha` (the board erases the target bank); `type`
+   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image).
+   * Throws as {@link request} (a keyed board refuses a raw model with status E_SIGNATURE -20).
+   */
+  async begin(size: number, sha: Uint8Array, type: number = IMAGE_MODEL): Promise<void> {
+    if (sha.length !== 32) throw new RangeError('sha256 must be 32 bytes');
+    const p = new Uint8Array(37);
+    p[0] = type;
+    new DataView(p.buffer).setUint32(1, size, true);
+    p.set(sha, 5);
+    await this.request(Cmd.BEGIN, p, this.timeoutMs * 4);
+  }
+
+  /** WRITE `data` at image offset `offset`. */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    const p = new Uint8Array(4 + data.length);
+    new DataView(p.buffer).setUint32(0, offset, true);
+    p.set(data, 4);
+    await this.request(Cmd.WRITE, p);
+  }
+
+  /** FINISH: the board verifies the hash, validates and commits the model. */
+  async finish(): Promise<void> {
+    await this.request(Cmd.FINISH, undefined, this.timeoutMs * 10);
+  }
+
+  /** STATUS: bytes of the image received so far (see {@link slotStatus} for the rest). */
+  async status(): Promise<number> {
+    return (await this.slotStatus()).received;
+  }
+
+  /**
+   * STATUS, decoded: the transfer in progress (resume point, size, hash prefix) and the newest
+   * committed bank. A board that sends only the 4-byte v1 answer reports `receiving: false`.
+   * @throws as {@link request}; FlashError `E_PROTO` for an answer shorter than 4 bytes.
+   */
+  async slotStatus(): Promise<SlotStatus> {
+    const d = await this.request(Cmd.STATUS);
+    if (d.length < 4) throw new FlashError('E_PROTO', `STATUS response too short (${d.length} bytes)`);
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const hex = (a: number, b: number) => Buffer.from(d.subarray(a, b)).toString('hex');
+    if (d.length < 34) return { received: dv.getUint32(0, true), size: 0, sha256Prefix: '', receiving: false, active: null };
+    const bank = dv.getInt8(17);
+    return {
+      received: dv.getUint32(0, true),
+      size: dv.getUint32(4, true),
+      sha256Prefix: hex(8, 16),
+      receiving: (d[16] & 1) !== 0,
+      active: bank < 0 ? null : { bank, generation: dv.getUint32(18, true), length: dv.getUint32(22, true), sha256Prefix: hex(26, 34) },
+    };
+  }
+
+  /** INFO: the firmware that runs and the A/B slot table. Throws as {@link request}; `E_PROTO` when malformed. */
+  async fwInfo(): Promise<FwInfo> {
+    return decodeFwInfo(await this.request(Cmd.INFO));
+  }
+
+  /** STATUS of the firmware transfer (slot 1): same fields as {@link slotStatus}; `active` is null. */
+  async fwStatus(): Promise<SlotStatus> {
+    const d = await this.request(Cmd.STATUS, Uint8Array.of(1));
+    if (d.length < 34) throw new FlashError('E_PROTO', `firmware STATUS response too short (${d.length} bytes)`);
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    return { received: dv.getUint32(0, true), size: dv.getUint32(4, true), sha256Prefix: Buffer.from(d.subarray(8, 16)).toString('hex'),
+      receiving: (d[16] & 1) !== 0, active: null };
+  }
+
+  /** ACTIVATE: the image committed in the inactive firmware slot boots in test mode at the next reset. */
+  async activate(): Promise<void> {
+    await this.request(Cmd.ACTIVATE, undefined, this.timeoutMs * 4);
+  }
+
+  /** CONFIRM: keep the running test-boot firmware (E_STATE when there is nothing to confirm). */
+  async confirm(): Promise<void> {
+    await this.request(Cmd.CONFIRM);
+  }
+
+  /** RESET: the board answers, then resets (its boot ROM picks the firmware slot). */
+  async reset(): Promise<void> {
+    await this.request(Cmd.RESET);
+  }
+
+  /** ROLLBACK: leave the running slot (revoked unless on test) and reset into the previous firmware. */
+  async rollback(): Promise<void> {
+    await this.request(Cmd.ROLLBACK);
+  }
+
+  /**
+   * SET_BAUD: asks the board to switch its UART to `baud` after answering (0 = only ask). The
+   * board answers at the old rate; the caller then moves its own port (see flash.ts setBaud).
+   * @throws FlashError `E_BOARD` (status -1, E_BOUNDS) for a baud above the board's max, and as
+   *   {@link request}; `E_PROTO` for a short answer (e.g. a board without SET_BAUD answers E_STATE).
+   */
+  async setBaud(baud: number): Promise<BaudInfo> {
+    const p = new Uint8Array(4);
+    new DataView(p.buffer).setUint32(0, baud >>> 0, true);
+    const d = await this.request(Cmd.SET_BAUD, p);
+    if (d.length < 8) throw new FlashError('E_PROTO', `SET_BAUD response too short (${d.length} bytes)`);
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    return { baud: dv.getUint32(0, true), maxBaud: dv.getUint32(4, true) };
+  }
+}

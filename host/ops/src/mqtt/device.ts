@@ -1,0 +1,211 @@
+/**
+ * The sim board's network stack: {@link connectDevice} returns a {@link DeviceClient}, whose
+ * {@link Publisher} side the HAL's `net_publish` calls with a kind and payload; topics get the
+ * `dendra/v1/<site>/<device>/` prefix here. Status is retained with a last will, alerts go QoS 1 (mqtt.js queues them while offline).
+ * The device subscribes to its own `cmd` topic (QoS 1) and hands commands to `onCommand`.
+ * {@link publishModelInfo} publishes the retained `model` record (which model/firmware run).
+ */
+import type { MqttClient } from 'mqtt';
+import { DendraError } from '@dendra/core/errors.ts';
+import { assertId, cmdTopic, deviceTopic, isKind } from './topics.ts';
+import { encodePayload, parsePayload, MAX_PAYLOAD_BYTES, type ModelInfoPayload } from './schema.ts';
+import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
+import { connectVersioned, publishError, DEFAULT_SESSION_EXPIRY_S, DEFAULT_TELEMETRY_EXPIRY_S, type ProtocolChoice } from './v5.ts';
+
+/**
+ * What a board's network side publishes through (the sim HAL's `net_*` imports take it; the
+ * network stack adds `dendra/v1/<site>/<device>/`). Only `publish` is required: a test can pass
+ * a recorder. {@link connectDevice} returns the full MQTT client, a {@link DeviceClient}.
+ */
+export interface Publisher {
+  /**
+   * Publishes `payload` on `dendra/v1/<site>/<device>/<kind>`. Never throws: an unknown kind,
+   * a bad QoS, an oversized payload or a transport error is reported to `onError` and the
+   * message is dropped (QoS 1 messages are queued while disconnected).
+   */
+  publish(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): void;
+  /**
+   * Like {@link Publisher.publish}, then `done(null)` when the message is delivered (QoS 1: on the
+   * broker's PUBACK, after a reconnect if the link drops meanwhile: mqtt.js keeps it; QoS 0: once
+   * written) or `done(error)` when it is refused (bad kind/QoS/size: nothing sent) or the client
+   * gives it up. Never throws. The sim HAL's `net_is_acked` is built on this.
+   */
+  publishWithAck?(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void;
+  /** True while the client has a broker connection (the sim HAL's `net_connected`). */
+  isConnected?(): boolean;
+  /**
+   * Sets the one receiver of commands from `dendra/v1/<site>/<device>/cmd` (the device subscribes
+   * to it at QoS 1 on every connect); null removes it. Payloads are raw, untrusted bytes (the sim
+   * HAL queues them for the firmware's `net_cmd_poll`). Commands arriving without a receiver are dropped.
+   */
+  onCommand?(handler: ((payload: Uint8Array) => void) | null): void;
+  /**
+   * Republishes the retained online status and the last retained `model` record published through
+   * this publisher (the firmware's `status` command, HAL `net_announce`). Returns how many were
+   * handed to the client: 0 while disconnected. Never throws.
+   */
+  announce?(): number;
+}
+
+/** A device's MQTT connection ({@link connectDevice}): a {@link Publisher} that can also be closed. */
+export interface DeviceClient extends Publisher {
+  /** Publishes retained `offline` status, then disconnects (bounded to ~2 s). Never rejects. */
+  close(): Promise<void>;
+  /** The underlying mqtt.js client (tests use it to cut the connection). */
+  readonly client: MqttClient;
+  /** The MQTT version in use: 4 (3.1.1) or 5 (also after an `auto` fallback). */
+  readonly protocolVersion?: 4 | 5;
+}
+
+/** Options for {@link connectDevice}. */
+export interface DeviceOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
+  url: string;
+  site: string;
+  device: string;
+  /** Receives transport and publish errors after connecting (default: ignore). */
+  onError?: (e: Error) => void;
+  /** Wait this long for the first CONNACK, ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** Resolve at once and keep retrying instead of rejecting on timeout. */
+  keepRetrying?: boolean;
+  /**
+   * MQTT protocol version: 4 = 3.1.1 (default; aedes speaks only this), 5, or `auto` = 5 and, if
+   * the broker refuses that version (aedes 1.x), 3.1.1. With `keepRetrying`, `auto` means 3.1.1.
+   * With 5: session expiry `sessionExpirySec`, telemetry message expiry `telemetryExpirySec`, and
+   * a PUBACK reason code >= 0x80 reaches `onError` as `E_MQTT_REFUSED` naming the code.
+   */
+  protocolVersion?: ProtocolChoice;
+  /** MQTT 5: how long the broker keeps the session after a disconnect, s (default 86400). */
+  sessionExpirySec?: number;
+  /** MQTT 5: telemetry expires in the broker's queues after this many s (default 60). */
+  telemetryExpirySec?: number;
+  /** CA certificate(s) to trust for `mqtts://` URLs (e.g. the local CA of tls.ts). */
+  ca?: string | Buffer;
+  /** Keepalive, s (default 60, mqtt.js). The link is declared dead after ~1.5x this without traffic. */
+  keepaliveSec?: number;
+  /** Wait between reconnect attempts, ms (default 1000). */
+  reconnectPeriodMs?: number;
+  /** Extra fields for the online status payload (e.g. `boot`, `model`). */
+  statusExtra?: Record<string, unknown>;
+  /** Wall clock for status `ts`, ms (default `Date.now`). */
+  now?: () => number;
+  /** Broker credentials (a secured mosquitto: username `<site>/<device>`, see secure.ts). */
+  username?: string;
+  password?: string;
+}
+
+/**
+ * Connects a device to the broker as client `dendra-<site>-<device>` (clean session off), with a
+ * retained QoS 1 last will `{"v":1,"state":"offline"}` on its status topic, and publishes retained
+ * `{"v":1,"state":"online","ts":...}` on every (re)connect.
+ * @throws {TopicError} if site or device is not a valid id.
+ * @throws {BrokerError} `E_BROKER_UNREACHABLE` ("broker mqtt://... does not answer") if no CONNACK
+ *   arrives within the timeout (unless `keepRetrying`), `E_BROKER_REFUSED` if the broker refuses
+ *   (with the reason code), `E_BROKER_TLS` if the TLS handshake fails.
+ */
+export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> {
+  const { site, device } = opts;
+  assertId('site', site);
+  assertId('device', device);
+  const onError = opts.onError ?? (() => {});
+  const now = opts.now ?? Date.now;
+  const statusTopic = deviceTopic(site, device, 'status');
+  const status = (state: 'online' | 'offline') =>
+    Buffer.from(encodePayload({ v: 1, state, ts: now(), ...(state === 'online' ? opts.statusExtra : {}) }));
+  const choice: ProtocolChoice = opts.keepRetrying && opts.protocolVersion === 'auto' ? 4 : (opts.protocolVersion ?? 4);
+  const { client, version } = await connectVersioned(choice, (v) => connectWithDeadline(
+    opts.url,
+    {
+      clientId: `dendra-${site}-${device}`,
+      clean: false,
+      protocolVersion: v,
+      ...(v === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySec ?? DEFAULT_SESSION_EXPIRY_S } } : {}),
+      ...(opts.username !== undefined ? { username: opts.username, password: opts.password } : {}),
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+      ...(opts.keepaliveSec !== undefined ? { keepalive: opts.keepaliveSec } : {}),
+      ...(opts.reconnectPeriodMs !== undefined ? { reconnectPeriod: opts.reconnectPeriodMs } : {}),
+      will: { topic: statusTopic, payload: Buffer.from('{"v":1,"state":"offline"}'), qos: 1, retain: true },
+    },
+    { timeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepRetrying: opts.keepRetrying, onError },
+  ));
+  const expiry = version === 5 ? { properties: { messageExpiryInterval: opts.telemetryExpirySec ?? DEFAULT_TELEMETRY_EXPIRY_S } } : {};
+  const announce = () => client.publish(statusTopic, status('online'), { qos: 1, retain: true }, (e) => e && onError(e));
+  const commands = cmdTopic(site, device);
+  let onCommand: ((payload: Uint8Array) => void) | null = null;
+  let lastModel: Buffer | null = null;
+  const listen = () => client.subscribe(commands, { qos: 1 }, (e, granted) => {
+    if (e) onError(e);
+    else if (granted?.some((g) => g.qos > 2)) onError(new DendraError('E_MQTT_REFUSED', `broker refused the subscription to ${commands} (not allowed to read it)`));
+  });
+  client.on('message', (topic, payload) => { if (topic === commands) onCommand?.(new Uint8Array(payload)); });
+  // Before the first CONNACK, connectWithDeadline reports one summary error instead of each retry's.
+  let everConnected = client.connected;
+  client.on('connect', () => { everConnected = true; announce(); listen(); });
+  client.on('error', (e) => { if (everConnected) onError(e); });
+  if (client.connected) { announce(); listen(); }
+  let closing: Promise<void> | undefined;
+  const publishWithAck = (kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void => {
+    const fail = (e: DendraError) => {
+      onError(e);
+      done(e);
+    };
+    if (!isKind(kind)) return fail(new DendraError('E_MQTT_KIND', `cannot publish kind ${JSON.stringify(kind)}`));
+    if (qos !== 0 && qos !== 1) return fail(new DendraError('E_MQTT_QOS', `QoS ${String(qos)} is not 0 or 1`));
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      return fail(new DendraError('E_MQTT_SIZE', `${kind} payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
+    }
+    const topic = deviceTopic(site, device, kind);
+    if (kind === 'model' && retain) lastModel = Buffer.from(payload);
+    client.publish(topic, Buffer.from(payload), { qos, retain, ...(kind === 'telemetry' ? expiry : {}) }, (e) => {
+      const err = e ? publishError(topic, e) : null;
+      if (err) onError(err);
+      done(err);
+    });
+  };
+  return {
+    client,
+    protocolVersion: version,
+    publish(kind, payload, qos, retain) {
+      publishWithAck(kind, payload, qos, retain, () => {});
+    },
+    publishWithAck,
+    isConnected: () => client.connected,
+    onCommand: (h) => { onCommand = h; },
+    announce: () => {
+      if (!client.connected) return 0;
+      announce();
+      if (lastModel) client.publish(deviceTopic(site, device, 'model'), lastModel, { qos: 1, retain: true }, (e) => e && onError(e));
+      return lastModel ? 2 : 1;
+    },
+    close: () => (closing ??= closeDevice(client, statusTopic, status('offline'))),
+  };
+}
+
+/** What {@link publishModelInfo} takes: the model record without `v` (added) and `ts` (default now). */
+export type ModelInfo = Omit<ModelInfoPayload, 'v' | 'ts'> & { ts?: number };
+
+/**
+ * Publishes the retained QoS 1 `dendra/v1/<site>/<device>/model` record through `pub`, e.g.
+ * `{"v":1,"ts":...,"model":"grid@1","model_sha256":"<hex>","firmware":"0.1.0","firmware_sha256":"<hex>"}`.
+ * Call it after connecting and after every flash; the broker keeps the last one, so a watcher that
+ * joins later sees it at once. Like {@link Publisher.publish}, transport errors go to the
+ * publisher's `onError` and the record is queued while the link is down.
+ * @throws {DendraError} `E_MQTT_MODEL` (nothing is sent) if the record violates
+ *   docs/schemas/model.schema.json.
+ */
+export function publishModelInfo(pub: Pick<Publisher, 'publish'>, info: ModelInfo): void {
+  const bytes = encodePayload({ v: 1, ts: Date.now(), ...info });
+  const r = parsePayload('model', bytes);
+  if (!r.ok) throw new DendraError('E_MQTT_MODEL', `model info not published: ${r.reason}`);
+  pub.publish('model', bytes, 1, true);
+}
+
+/** Graceful shutdown: retained offline status (a clean disconnect does not fire the will), then end. */
+async function closeDevice(client: MqttClient, statusTopic: string, offline: Buffer): Promise<void> {
+  const bounded = <T>(p: Promise<T>, ms: number) =>
+    Promise.race([p.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+  if (client.connected) await bounded(client.publishAsync(statusTopic, offline, { qos: 1, retain: true }), 1000);
+  const ended = await bounded(client.endAsync(false), 1000);
+  if (!ended) await bounded(client.endAsync(true), 1000);
+}
