@@ -7,6 +7,7 @@ import { LOG_INFO, LOG_ERROR, LOG_WARN } from "./hal/log";
 import {
   slotInit, slotLoad, bootCount, slotLoadPack, slotDropPack, slotLastLoadChanged,
   slotPackWindowPtr, slotPackWindowCap, slotPackRegionAddr, slotPackRegionSize, SLOT_PACK,
+  slotWindowPtr, slotWindowCap, slotRegionAddr, slotRegionSize, slotArenaPtr, slotArenaCap,
 } from "./app/slot";
 import { metaParse } from "./app/meta";
 import { packMetaParse } from "./app/packmeta";
@@ -19,7 +20,7 @@ import { say } from "./app/say";
 import { modelRecordNote, modelRecordPump } from "./app/modelrec";
 import { cmdPoll, cmdSetBoot, cmdOkCount, cmdErrorCount } from "./app/cmd";
 import { siteInit } from "./app/site";
-import { bootPoll, bootSelfTest } from "./boot/loader";
+import { bootPoll, bootSelfTest, bootAttachModelSlot } from "./boot/loader";
 import * as S from "./status";
 import * as X from "./texts";
 
@@ -129,6 +130,8 @@ export function fw_init(): i32 {
     say(LOG_ERROR, X.SLOT_INIT_FAILED, st, true);
     return st;
   }
+  // The bootloader (boot/) reaches the app's buffers only through what is wired here.
+  bootAttachModelSlot(slotWindowPtr(), slotWindowCap(), slotRegionAddr(), slotRegionSize(), slotArenaPtr(), slotArenaCap());
   const boot = bootCount();
   publishSetBoot(boot);
   if (slotPackWindowPtr() != 0) {

@@ -41,9 +41,7 @@ export function jsonByte(b: u8): void {
 
 /** Appends text `s` (texts.ts) verbatim (texts carry no quote or backslash). */
 export function jsonRaw(s: u32): void {
-  const p = X.txPtr(s);
-  const n = X.txLen(s);
-  for (let i: u32 = 0; i < n; i++) jsonByte(load<u8>(p + i));
+  jsonBytes(X.txPtr(s), X.txLen(s));
 }
 
 /** Appends the `n` bytes at `p` verbatim (the caller guarantees no quote, backslash or control byte). */

@@ -3,7 +3,7 @@
 // (docs/CONTRACTS.md) run with the reference and the SIMD loops.
 import {
   ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, i32Bytes, loadBytes, runInt8, lastStatus,
-} from "../tflite/testing";
+} from "../../tests/testing";
 import {
   modelArenaBytes, modelInvoke, modelUnload, modelInputPtr, modelOutputPtr, modelInputBytes,
   modelOutputBytes, modelInputScale, modelInputZeroPoint, modelOutputScale, modelOutputZeroPoint,

@@ -1,6 +1,6 @@
 // The in-place reader's refusals: truncated files, bad magic, offsets out of range, bad
 // vtables, wrong versions; and a byte-corruption sweep that must never trap.
-import { fcModel, loadBytes, runInt8, lastStatus, ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes } from "./testing";
+import { fcModel, loadBytes, runInt8, lastStatus, ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes } from "../../tests/testing";
 import { modelParse, nTensors, nOps, gInput, gOutput, tCount, tConst, oCode } from "./model";
 import { fbOpen, fbRoot, fbTable, fbField, fbVector } from "./flatbuffer";
 import * as S from "../status";

@@ -23,12 +23,6 @@ export function replySetBoot(n: u32): void { bootNo = <i64>n; }
 /** Counts one command that could not even be read (HAL error); no reply is possible. */
 export function replyCountUnreadable(): void { errCount++; }
 
-/** `"` + the bytes [p, p+n) + `"` (the parser admits only safe characters in id and op). */
-function quoted(p: usize, n: i32): void {
-  J.jsonByte(0x22);
-  for (let i = 0; i < n; i++) J.jsonByte(load<u8>(p + i));
-  J.jsonByte(0x22);
-}
 
 /**
  * Starts a reply in the shared JSON buffer and counts it (ok or refused): the header up to `ts`.
@@ -43,10 +37,10 @@ export function replyBegin(ok: bool, status: i32, withOp: bool): void {
   J.jsonInt(1);
   J.jsonKey(X.K_ID);
   if (cmdIdLen() == 0) J.jsonRaw(X.NULL);
-  else quoted(cmdIdPtr(), cmdIdLen());
+  else J.jsonQuoted(cmdIdPtr(), <u32>cmdIdLen()); // the parser admits only safe characters in id and op
   if (withOp) {
     J.jsonKey(X.K_OP);
-    quoted(cmdOpPtr(), cmdOpLen());
+    J.jsonQuoted(cmdOpPtr(), <u32>cmdOpLen());
   }
   J.jsonKey(X.K_OK);
   J.jsonRaw(ok ? X.TRUE : X.FALSE);
