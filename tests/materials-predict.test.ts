@@ -17,13 +17,14 @@ test('materials predict: an unknown element is a per-row error with a fallback, 
     'ag,Li3AgO2,1,Li3.0Ag1.0O2.0,,2,5.5,6.0,5.5,116.9,120.9,62.2,x,x,'].join('\n') + '\n');
   const j = await runCli(['materials', 'predict', csv, '--json']);
   assert.equal(j.code, 0, j.stderr);
-  const rows = JSON.parse(j.stdout) as { id: string; log10Sigma: number | null; error: string | null; fallback: string | null; uncertaintyScope: string; flag: string | null }[];
+  const rows = JSON.parse(j.stdout) as { id: string; log10Sigma: number | null; uncertainty: number; error: string | null; fallback: string | null; uncertaintyScope: string; flag: string | null }[];
   assert.deepEqual(rows.map((r) => r.id), ['ok', 'ag']);
   assert.deepEqual([rows[0].error, rows[0].fallback, rows[0].flag], [null, null, null]);
   assert.match(rows[1].error!, /element Ag outside the 54 elements/);
   assert.equal(rows[1].fallback, 'median');
   assert.ok(Number.isFinite(rows[0].log10Sigma) && Number.isFinite(rows[1].log10Sigma));
   assert.ok(rows.every((r) => r.uncertaintyScope === 'global'));
+  assert.ok(rows[1].uncertainty > rows[0].uncertainty, "the median fallback carries the median baseline's larger CV error");
   const t = await runCli(['materials', 'predict', csv]);
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout, /^ag .*\[error: element Ag outside the 54 elements the model was trained on; fallback median\]$/m);

@@ -20,7 +20,7 @@ import { evalSteps, formatTable, loadDatasets, runEval, type EvalRow } from '../
 import { loadMaterials } from '../materials/features.ts';
 import { CARD_FILE, MODEL_FILE, predictRows, readModelFile, trainSubModel, type MaterialsModelFile } from '../materials/model.ts';
 import { loadStructures } from '../materials/structure.ts';
-import { asMedian, readCard, resolveNamedModel } from '../materials/named.ts';
+import { asMedian, readCard, resolveNamedModel, withMedianUncertainty } from '../materials/named.ts';
 import { readCif } from '../materials/cif.ts';
 import { writeDftInputs, type DftFormat } from '../materials/dft.ts';
 import { importDftFile } from '../materials/importdft.ts';
@@ -136,7 +136,8 @@ function predictCommand(m: Command): void {
       const isDir = existsSync(opts.model) && statSync(opts.model).isDirectory();
       const dir = isDir ? opts.model : MATERIALS_DIR;
       const file = readModelFile(dir);
-      const named = isDir ? { name: file.kind, use: 'file' as const } : resolveNamedModel(opts.model, file, readCard(dir));
+      const card = readCard(dir);
+      const named = isDir ? { name: file.kind, use: 'file' as const } : resolveNamedModel(opts.model, file, card);
       const rows = loadMaterials(csv);
       const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'CIFs');
       let ea: ReturnType<typeof activationEnergies>;
@@ -149,7 +150,7 @@ function predictCommand(m: Command): void {
       const physics = (file.structure.spec.physics?.length ?? 0) > 0;
       const structures = opts.cifs ? loadStructures(rows.map((r) => r.id), opts.cifs, (id, e) => process.stderr.write(`dendra: warning: ${id}.cif: ${e}\n`), physics) : new Map();
       const raw = predictRows(file, rows, structures);
-      const preds = (named.use === 'median' ? asMedian(raw, named) : raw).map((p) => ({ ...p, ...arrheniusFields(p.log10Sigma, ea.get(p.id)?.ev, tK, ea.get(p.id)?.source) }));
+      const preds = (named.use === 'median' ? asMedian(raw, named) : withMedianUncertainty(raw, card)).map((p) => ({ ...p, ...arrheniusFields(p.log10Sigma, ea.get(p.id)?.ev, tK, ea.get(p.id)?.source) }));
       if (opts.json) return printJson(preds);
       const global = preds.some((p) => p.uncertaintyScope === 'global');
       console.log(`ID        log10 sigma  ± unc${global ? '*' : ' '}  features     measured  Ea (eV)  Ea from  log10 sigma(${tK} K)`);

@@ -38,6 +38,21 @@ export function readCard(dir: string): Record<string, unknown> {
   }
 }
 
+/** The card's grouped-CV RMSE of the median baseline on exact rows, or null when the card has none. Never throws. */
+export function medianRmse(card: Record<string, unknown>): number | null {
+  const row = ((card.cv as CardRow[] | undefined) ?? []).find((r) => r.model === 'median' && r.protocol === 'grouped' && r.subset === 'all');
+  return row?.exact?.rmse?.value ?? null;
+}
+
+/**
+ * Gives rows that fell back to the training median the median baseline's own uncertainty (the
+ * card's grouped-CV RMSE of the median), instead of the failed sub-model's. Never throws.
+ */
+export function withMedianUncertainty(preds: readonly Prediction[], card: Record<string, unknown>): Prediction[] {
+  const u = medianRmse(card);
+  return u === null ? [...preds] : preds.map((p) => (p.fallback === 'median' ? { ...p, uncertainty: u } : p));
+}
+
 /** How `--model NAME` predicts: with the model file, or with the training median. */
 export type NamedModel = { name: string; use: 'file' } | { name: 'median'; use: 'median'; median: number; rmse: number };
 
@@ -52,8 +67,8 @@ export function resolveNamedModel(name: string, file: MaterialsModelFile, card: 
   if (!listed.includes(name)) throw new UsageError(`--model: '${name}' is neither a model directory nor a model the card lists (${[...new Set([file.kind, ...listed])].join(', ')})`);
   if (name === 'median') {
     const median = trainingMedian(file.composition);
-    const row = (card.cv as CardRow[]).find((r) => r.model === 'median' && r.protocol === 'grouped' && r.subset === 'all');
-    if (median !== null && row?.exact?.rmse) return { name, use: 'median', median, rmse: row.exact.rmse.value };
+    const rmse = medianRmse(card);
+    if (median !== null && rmse !== null) return { name, use: 'median', median, rmse };
   }
   throw new InputError('E_MODEL_NOT_BUILT', `--model ${name}: listed in the card (cross-validated only) but no weights are committed; only ${file.kind} and median predict without training`);
 }
