@@ -64,7 +64,8 @@ export interface DeviceState {
 
 /** Options for {@link watchAlerts}. */
 export interface WatchOptions {
-  url: string;
+  /** Broker URL, or the nodes of a cluster (comma-separated or an array): the watcher fails over between them. */
+  url: string | readonly string[];
   /** Only this site / device (default: all, via `+`). */
   site?: string;
   device?: string;
@@ -180,7 +181,8 @@ export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
     if (granted.some((g) => g.qos !== 0 && g.qos !== 1)) throw new Error('subscription rejected');
   } catch (e) {
     await client.endAsync(true).catch(() => {});
-    throw new BrokerError('E_SUBSCRIBE', `broker ${opts.url} refused the subscription to ${filters[0]}: ${(e as Error).message}`, opts.url);
+    const url = String(opts.url);
+    throw new BrokerError('E_SUBSCRIBE', `broker ${url} refused the subscription to ${filters[0]}: ${(e as Error).message}`, url);
   }
   return { stats: w.stats, devices: w.devices, client, close: () => closeClient(client) };
 }

@@ -59,7 +59,8 @@ export interface ClusterNode {
   /** Kills the process (default SIGKILL, as `kill -9`) and waits for its exit. Never rejects. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /**
-   * Starts the node again on the same ports and store; resolves when it is healthy.
+   * Starts the node again on the same ports and store; resolves when it listens and its JetStream
+   * is enabled (it catches up with the other nodes afterwards).
    * @throws {BrokerError} `E_BROKER_START` with nats-server's last line if it does not come up.
    */
   start(): Promise<void>;
@@ -92,12 +93,16 @@ function stop(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Pro
   });
 }
 
-/** Resolves true once `GET /healthz` on the node answers 200, false after `timeoutMs`. */
-async function healthy(httpPort: number, timeoutMs: number, alive: () => boolean): Promise<boolean> {
+/**
+ * Resolves true once `GET /healthz` on the node answers 200, false after `timeoutMs`. `jsOnly`
+ * (a restart): JetStream is enabled; its streams and the MQTT sessions' consumers catch up from the
+ * other nodes afterwards, which the full check waits for (tens of seconds with many sessions).
+ */
+async function healthy(httpPort: number, timeoutMs: number, alive: () => boolean, jsOnly: boolean): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && alive()) {
     try {
-      const r = await fetch(`http://127.0.0.1:${httpPort}/healthz`, { signal: AbortSignal.timeout(1000) });
+      const r = await fetch(`http://127.0.0.1:${httpPort}/healthz${jsOnly ? '?js-enabled-only=true' : ''}`, { signal: AbortSignal.timeout(1000) });
       if (r.ok) return true;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
@@ -122,9 +127,9 @@ class Node implements ClusterNode {
     this.child = child;
   }
 
-  async ready(): Promise<void> {
+  async ready(restart = false): Promise<void> {
     const alive = () => this.running;
-    const ok = (await waitForPort('127.0.0.1', this.ports.mqtt, this.timeoutMs)) && (await healthy(this.ports.http, this.timeoutMs, alive));
+    const ok = (await waitForPort('127.0.0.1', this.ports.mqtt, this.timeoutMs)) && (await healthy(this.ports.http, this.timeoutMs, alive, restart));
     if (!ok || !alive()) {
       const last = this.log.trim().split('\n').filter((l) => /\[(ERR|FTL)\]/.test(l)).pop() ?? this.log.trim().split('\n').pop() ?? '';
       await this.kill();
@@ -135,7 +140,7 @@ class Node implements ClusterNode {
   async start(): Promise<void> {
     if (this.running) return;
     this.spawn();
-    await this.ready();
+    await this.ready(true);
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -44,7 +44,7 @@ export function registerAlerts(program: Command, io: AlertsIo = stdio): void {
   program
     .command('alerts')
     .description('subscribe to device alerts, status (offline = last will) and model records as an operator (QoS 1, de-duplicated by device, boot and seq; gaps reported)')
-    .option('--broker <url>', 'MQTT broker URL', 'mqtt://127.0.0.1:1883')
+    .option('--broker <url>', 'MQTT broker URL, or a comma-separated list of cluster nodes to fail over between (default $DENDRA_BROKER or mqtt://127.0.0.1:1883)', process.env.DENDRA_BROKER ?? 'mqtt://127.0.0.1:1883')
     .option('--site <id>', 'only this site')
     .option('--device <id>', 'only this device')
     .option('--kind <kind...>', 'only these alert kinds (e.g. overload.warning, or a prefix like overload)')

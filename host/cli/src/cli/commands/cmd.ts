@@ -50,7 +50,7 @@ export function registerCmd(program: Command, io: CmdIo = stdio): void {
     .description(`send a command to a device over MQTT and wait for its reply (${COMMAND_OPS.join(', ')}; cmd and reply QoS 1)`)
     .argument('<device>', 'the device as <site>/<device>')
     .argument('<op>', `operation: ${COMMAND_OPS.join(' | ')}`)
-    .option('--broker <url>', 'MQTT broker URL', 'mqtt://127.0.0.1:1883')
+    .option('--broker <url>', 'MQTT broker URL, or a comma-separated list of cluster nodes to fail over between (default $DENDRA_BROKER or mqtt://127.0.0.1:1883)', process.env.DENDRA_BROKER ?? 'mqtt://127.0.0.1:1883')
     .option('--limit <degC>', 'set-limit: site top-oil limit for overload.warning (20..150)')
     .option('--hysteresis <degC>', 'set-limit: the warning clears below limit - hysteresis (0..20)')
     .option('--timeout <s>', 'seconds to wait for the reply', '10')

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { action, intOpt, printJsonLine } from '@dendra/core/run.ts';
 import { startDashboard, isLoopback } from '@dendra/ops/dashboard/server.ts';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
-import { parseBrokerUrl } from '@dendra/ops/dashboard/bridge.ts';
+import { parseBrokerList } from '@dendra/ops/dashboard/bridge.ts';
 
 interface DashboardOpts {
   broker?: string;
@@ -34,14 +34,14 @@ export function registerDashboard(program: Command): void {
   program
     .command('dashboard')
     .description('serve a live web dashboard (devices, telemetry chart, alerts, risk heat map) on loopback until Ctrl-C')
-    .option('--broker <url>', 'MQTT broker to watch (mqtt:// or mqtts://); default: start the embedded broker')
+    .option('--broker <url>', 'MQTT broker to watch (mqtt:// or mqtts://; a comma-separated list of cluster nodes fails over; also $DENDRA_BROKER); default: start the embedded broker', process.env.DENDRA_BROKER)
     .option('--port <n>', 'HTTP port of the page (0 picks a free one)', '8080')
     .option('--host <addr>', 'interface to bind (default loopback only)', '127.0.0.1')
     .option('--broker-port <n>', 'port of the embedded broker when --broker is not given (0 picks a free one)', '1883')
     .option('--open', 'open the page in the default browser')
     .option('--json', 'print {"url","broker"} as one JSON line')
     .action(action(async (opts: DashboardOpts) => {
-      if (opts.broker !== undefined) parseBrokerUrl(opts.broker); // one-line usage error before binding anything
+      if (opts.broker !== undefined) parseBrokerList(opts.broker); // one-line usage error before binding anything
       const d = await startDashboard({
         broker: opts.broker,
         port: intOpt('--port', opts.port, 8080),
@@ -56,8 +56,8 @@ export function registerDashboard(program: Command): void {
       }
       if (!isLoopback(opts.host)) process.stderr.write(`dendra: warning: the dashboard is reachable from the network on ${opts.host} (no authentication)\n`);
       if (!d.embedded) {
-        const t = parseBrokerUrl(d.brokerUrl);
-        if (!(await waitForPort(t.host, t.port, 2000))) {
+        const answers = await Promise.all(parseBrokerList(d.brokerUrl).map((t) => waitForPort(t.host, t.port, 2000)));
+        if (!answers.some(Boolean)) {
           process.stderr.write(`dendra: warning: broker ${d.brokerUrl} does not answer yet; the page keeps retrying\n`);
         }
       }

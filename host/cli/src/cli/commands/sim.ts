@@ -78,7 +78,7 @@ export function registerSim(program: Command): void {
     .option('--data <csv>', 'ETT-layout CSV replayed by the sensors', DEFAULT_ETT)
     .option('--start <row>', 'first CSV row of window 0 (default: the ETTh1 test split)', '11520')
     .option('--ms-per-hour <ms>', 'real milliseconds per simulated hour', '1000')
-    .option('--broker <url>', 'MQTT broker the board publishes to (none: publishes are dropped)')
+    .option('--broker <url>', 'MQTT broker the board publishes to, or a comma-separated list of cluster nodes to fail over between (default $DENDRA_BROKER; none: publishes are dropped)', process.env.DENDRA_BROKER)
     .option('--site <id>', 'site id in topics', 'site1')
     .option('--device <id>', 'device id in topics', 'board1')
     .option('--username <name>', 'device account on a secured broker, <site>/<device> (password from $DENDRA_MQTT_PASSWORD)')
