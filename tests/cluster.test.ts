@@ -9,6 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { DENDRA, ROOT } from './proc.ts';
 import { findNatsServer, startCluster, type ClusterHandle } from '@dendra/ops/mqtt/cluster.ts';
 import { watchAlerts, type AlertWatcher } from '@dendra/ops/mqtt/alerts.ts';
 import { connectJournalDevice, type JournalDevice } from '@dendra/ops/test/journaldevice.ts';
@@ -79,6 +81,60 @@ test('3-node cluster, one node killed -9 and restarted: every alert exactly once
   } finally {
     await Promise.all(devs.map((d) => d.pub.close()));
     await Promise.all(watchers.map((w) => w.close()));
+    await c?.close();
+  }
+});
+
+/** `dendra alerts ... --json` as a child with the operator password in its environment; collects NDJSON records. */
+function operatorProcess(args: string[], password: string): { child: ChildProcess; records: Record<string, unknown>[]; stderr: () => string } {
+  const child = spawn(process.execPath, [DENDRA, 'alerts', ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DENDRA_MQTT_PASSWORD: password } });
+  const records: Record<string, unknown>[] = [];
+  let buf = '';
+  let err = '';
+  child.stdout!.on('data', (d) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      try { records.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>); } catch { /* not JSON */ }
+      buf = buf.slice(i + 1);
+    }
+  });
+  child.stderr!.on('data', (d) => { err += d; });
+  return { child, records, stderr: () => err };
+}
+
+test('two `dendra alerts --share ops --nats ...` processes split the alert stream: each alert to exactly one of them', { skip, timeout: 90_000 }, async () => {
+  let c: ClusterHandle | undefined;
+  const devs: JournalDevice[] = [];
+  const procs: ChildProcess[] = [];
+  try {
+    const ten = DEVICES.slice(0, 10);
+    c = await startCluster({ devices: ten, operators: [{ name: 'ops' }], shareGroups: ['ops'] });
+    for (const d of c.credentials.devices) {
+      devs.push(await connectJournalDevice({ url: c.mqttUrls, site: d.site, device: d.device, username: d.username, password: d.password, connectTimeoutMs: 10_000 }));
+    }
+    const ops = c.credentials.operators[0];
+    const args = ['--broker', c.mqttUrls.join(','), '--nats', c.natsUrls.join(','), '--share', 'ops', '--username', ops.username, '--timeout', '60'];
+    const members = [operatorProcess(args, ops.password), operatorProcess(args, ops.password)];
+    procs.push(...members.map((m) => m.child));
+    // Both are up once each has printed the retained status of the ten devices (MQTT side).
+    const statuses = (m: (typeof members)[number]) => m.records.filter((r) => r.type === 'status').length;
+    assert.ok(await until(() => members.every((m) => statuses(m) >= ten.length), 30_000), `both operators connected (${members.map((m) => m.stderr().trim()).join(' | ')})`);
+    for (let round = 0; round < 20; round++) { for (const d of devs) d.raise(); await sleep(50); }
+    const sent = devs.reduce((s, d) => s + d.raised, 0);
+    const alerts = () => members.flatMap((m, who) => m.records.filter((r) => r.type === 'alert').map((r) => ({ who, key: `${r.device as string}/${(r.alert as { seq: number }).seq}` })));
+    assert.ok(await until(() => alerts().length >= sent, 30_000), `operators got ${alerts().length} of ${sent}`);
+    await sleep(1000);
+    const byKey = new Map<string, number[]>();
+    for (const a of alerts()) byKey.set(a.key, [...(byKey.get(a.key) ?? []), a.who]);
+    assert.equal(byKey.size, sent, 'every alert reached the group');
+    assert.deepEqual([...byKey].filter(([, w]) => w.length !== 1), [], 'each alert reached exactly one member');
+    const split = [0, 1].map((who) => alerts().filter((a) => a.who === who).length);
+    assert.ok(split.every((n) => n > 0), `both members took a share (${split.join(' + ')})`);
+    process.stdout.write(`# share group: ${sent} alerts split ${split.join(' + ')} between two operator processes\n`);
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once('exit', r)))));
+    await Promise.all(devs.map((d) => d.pub.close()));
     await c?.close();
   }
 });

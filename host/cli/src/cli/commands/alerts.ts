@@ -19,6 +19,7 @@ interface AlertsOpts {
   username?: string;
   ca?: string;
   share?: string;
+  nats?: string;
 }
 
 /** Checks `--severity`. @throws {DendraError} `E_USAGE` (exit 2) for an unknown level. */
@@ -54,10 +55,12 @@ export function registerAlerts(program: Command, io: AlertsIo = stdio): void {
     .option('--connect-timeout <s>', 'seconds to wait for the broker', '5')
     .option('--username <name>', 'operator account on a secured broker (password from $DENDRA_MQTT_PASSWORD)')
     .option(...CA_OPTION)
-    .option('--share <group>', 'share the alert stream with other operators in $share/<group>/ (mosquitto, EMQX, HiveMQ, VerneMQ)')
+    .option('--share <group>', 'share the alert stream with other operators in $share/<group>/ (mosquitto, EMQX, HiveMQ, VerneMQ), or with --nats in the cluster\'s share group')
+    .option('--nats <urls>', 'with --share on the NATS cluster (dendra broker --cluster): the nodes\' nats:// URLs, comma-separated (also $DENDRA_NATS); alerts come from the share group\'s JetStream consumer', process.env.DENDRA_NATS)
     .option('--json', 'NDJSON: one object per line with "type": alert | status | model | gap | dropped | summary')
     .action(action(async (opts: AlertsOpts) => {
       const minSeverity = severityOpt(opts.severity);
+      if (opts.nats !== undefined && opts.share === undefined && process.env.DENDRA_NATS === undefined) throw new DendraError('E_USAGE', '--nats needs --share <group>', 2);
       const view = await startAlertsView({
         url: opts.broker,
         site: opts.site,
@@ -69,6 +72,7 @@ export function registerAlerts(program: Command, io: AlertsIo = stdio): void {
         username: opts.username,
         password: opts.username !== undefined ? process.env.DENDRA_MQTT_PASSWORD : undefined,
         shareGroup: opts.share,
+        ...(opts.nats !== undefined && opts.share !== undefined ? { nats: opts.nats } : {}),
         ...caOption(opts.ca),
         json: opts.json,
         out: io.out,
