@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AckPolicy, DeliverPolicy, StorageType, connect as natsConnect, nanos, type NatsConnection } from 'nats';
@@ -42,6 +42,8 @@ export interface ClusterOptions {
   shareGroups?: string[];
   /** Path of nats-server (default {@link findNatsServer}). */
   bin?: string;
+  /** MQTT port of each node (default: free ports); the other ports are always picked free. */
+  mqttPorts?: number[];
   /** How long to wait for each node to be healthy, ms (default 20000). */
   startTimeoutMs?: number;
 }
@@ -148,6 +150,26 @@ class Node implements ClusterNode {
   }
 }
 
+/**
+ * `o` with the passwords of `<dir>/credentials.json` (a previous start) filled in for accounts that
+ * give none, so provisioned devices keep working across restarts. Never throws (an unreadable file
+ * means new passwords).
+ */
+async function withKeptPasswords(o: ClusterOptions, dir: string): Promise<ClusterOptions> {
+  let old: SecureCredentials;
+  try {
+    old = JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8')) as SecureCredentials;
+  } catch {
+    return o;
+  }
+  const pw = new Map([...(old.devices ?? []), ...(old.operators ?? [])].map((a) => [a.username, a.password]));
+  return {
+    ...o,
+    devices: o.devices.map((d) => ({ ...d, password: d.password ?? pw.get(`${d.site}/${d.device}`) })),
+    operators: o.operators.map((op) => ({ ...op, password: op.password ?? pw.get(op.name) })),
+  };
+}
+
 /** Checks the options and the ids this engine can carry. @throws {BrokerError}/{TopicError} */
 function checkOptions(o: ClusterOptions): { n: number; creds: SecureCredentials; groups: string[] } {
   const n = o.nodes ?? 3;
@@ -167,8 +189,8 @@ function checkOptions(o: ClusterOptions): { n: number; creds: SecureCredentials;
 /**
  * Starts the cluster and waits until every node is healthy, then creates (or keeps) the alert
  * stream {@link ALERT_STREAM} (replicated on min(nodes, 3)) and one durable consumer per share group.
- * With a caller-given `dir` the config, stores and passwords are reused on the next start only if
- * ports are given the same way; here every start picks free ports and rewrites the configs.
+ * With a caller-given `dir`, a later start reuses its JetStream stores (sessions, retained
+ * messages, queued alerts) and the passwords in its credentials.json; configs are rewritten.
  * @throws {BrokerError} `E_NO_NATS` if nats-server is missing ("apt-get install nats-server"),
  *   `E_BROKER_START` for bad options or a node that does not come up (the last line it printed),
  *   `E_NO_OPENSSL` / `E_TLS_SETUP` from the local CA; TopicError for a bad id.
@@ -176,9 +198,9 @@ function checkOptions(o: ClusterOptions): { n: number; creds: SecureCredentials;
 export async function startCluster(o: ClusterOptions): Promise<ClusterHandle> {
   const bin = o.bin ?? findNatsServer();
   if (!bin || !existsSync(bin)) throw new BrokerError('E_NO_NATS', `nats-server not found (looked in ${(o.bin ? [o.bin] : NATS_SERVER_PATHS).join(', ')}; apt-get install nats-server, or scripts/deps.sh)`);
-  const { n, creds, groups } = checkOptions(o);
   const ownDir = o.dir === undefined;
   const dir = resolve(o.dir ?? (await mkdtemp(join(tmpdir(), 'dendra-cluster-'))));
+  const { n, creds, groups } = checkOptions(await withKeptPasswords(o, dir));
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = o.tls ? await createLocalCa(join(dir, 'tls')) : undefined;
   const admin = { password: randomBytes(18).toString('base64url') };
@@ -186,7 +208,12 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterHandle> {
   const ports: NodePorts[] = [];
   const taken = new Set<number>();
   const pick = async () => { for (;;) { const p = await freePort(); if (!taken.has(p)) { taken.add(p); return p; } } };
-  for (let i = 0; i < n; i++) ports.push({ client: await pick(), route: await pick(), mqtt: await pick(), http: await pick() });
+  if (o.mqttPorts && o.mqttPorts.length !== n) throw new BrokerError('E_BROKER_START', `${o.mqttPorts.length} MQTT ports given for ${n} nodes`);
+  for (let i = 0; i < n; i++) {
+    const mqtt = o.mqttPorts ? await freePort('127.0.0.1', o.mqttPorts[i]) : await pick();
+    taken.add(mqtt);
+    ports.push({ client: await pick(), route: await pick(), mqtt, http: await pick() });
+  }
   const nodes: Node[] = [];
   for (let i = 0; i < n; i++) {
     const name = `n${i + 1}`;

@@ -8,8 +8,14 @@ import { action, intOpt, printJson } from '@dendra/core/run.ts';
 import { startBroker, startMosquitto, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { startSecureMosquitto, type DeviceAccount } from '@dendra/ops/mqtt/secure.ts';
 import { DendraError } from '@dendra/core/errors.ts';
+import { REPO_ROOT } from '@dendra/core/paths.ts';
+import path from 'node:path';
+import { startCluster, type ClusterHandle } from '@dendra/ops/mqtt/cluster.ts';
 
 interface BrokerOpts {
+  cluster?: string;
+  engine?: string;
+  shareGroup?: string[];
   port: string;
   host: string;
   json?: boolean;
@@ -57,6 +63,47 @@ async function start(opts: BrokerOpts): Promise<BrokerHandle & { credentialsFile
   });
 }
 
+/** Checks the --cluster options. @throws {DendraError} `E_USAGE` */
+function clusterSize(opts: BrokerOpts): number {
+  const n = intOpt('--cluster', opts.cluster!, 3, 1);
+  if (n > 5) throw usage('--cluster takes 1-5 nodes');
+  if ((opts.engine ?? 'nats') !== 'nats') throw usage(`--engine ${JSON.stringify(opts.engine)} is not supported: the cluster engine is nats (nats-server, MQTT on JetStream; see docs/mqtt.md)`);
+  if (opts.mosquitto || opts.secure || opts.persistence) throw usage('--cluster does not take --mosquitto, --secure or --persistence (the cluster is always secured and persistent)');
+  if (opts.host !== '127.0.0.1') throw usage('--cluster listens on 127.0.0.1 only');
+  return n;
+}
+
+/** Starts the cluster, prints where it is, waits for Ctrl-C. */
+async function runCluster(opts: BrokerOpts): Promise<void> {
+  const n = clusterSize(opts);
+  const port = intOpt('--port', opts.port, 1883);
+  const c: ClusterHandle = await startCluster({
+    nodes: n,
+    dir: opts.dir ?? path.join(REPO_ROOT, '.dendra', 'cluster'),
+    devices: deviceAccounts(opts.device),
+    operators: (opts.operator ?? ['ops']).map((name) => ({ name })),
+    tls: opts.tls,
+    shareGroups: opts.shareGroup,
+    ...(port === 0 ? {} : { mqttPorts: Array.from({ length: n }, (_, i) => port + i) }),
+  });
+  const broker = c.mqttUrls.join(',');
+  const nats = c.natsUrls.join(',');
+  if (opts.json) printJson({ urls: c.mqttUrls, broker, nats, nodes: c.nodes.map((x) => ({ name: x.name, mqtt: x.mqttUrl, nats: x.natsUrl })), dir: c.dir, credentials: c.credentialsFile, ...(c.caFile ? { ca: c.caFile } : {}) });
+  else {
+    console.log(`cluster of ${n} nats-server nodes (MQTT on JetStream, sessions and retained messages on ${Math.min(n, 3)} replicas; Ctrl-C to stop)`);
+    for (const x of c.nodes) console.log(`  ${x.name}  ${x.mqttUrl}  (NATS ${x.natsUrl})`);
+    console.log(`devices and operators: --broker ${broker}`);
+    console.log(`share groups (${(opts.shareGroup ?? ['ops']).join(', ')}): dendra alerts --share <group> --nats ${nats}`);
+    console.log(`credentials (keep private): ${c.credentialsFile}`);
+    if (c.caFile) console.log(`TLS on every listener; clients trust the CA ${c.caFile}`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => void c.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
 /** Registers the command. */
 export function registerBroker(program: Command): void {
   program
@@ -70,10 +117,14 @@ export function registerBroker(program: Command): void {
     .option('--device <site/device...>', 'device accounts (username <site>/<device>)')
     .option('--operator <name...>', 'operator accounts (default: ops)')
     .option('--persistence', 'mosquitto keeps sessions and queued QoS 1 messages in DIR across restarts')
-    .option('--tls', 'with --secure: also a TLS listener; a local CA (ca.crt) and server certificate are made in DIR with openssl')
+    .option('--tls', 'with --secure: also a TLS listener (with --cluster: every listener speaks TLS); a local CA (ca.crt) and server certificate are made in DIR with openssl')
     .option('--tls-port <n>', 'TLS port (0 picks a free one)', '8883')
+    .option('--cluster <n>', 'a cluster of n nodes (1-5) of the clustered engine on 127.0.0.1, MQTT ports --port, --port+1, ...; secured with --device/--operator accounts, optionally --tls; data in --dir (default .dendra/cluster)')
+    .option('--engine <name>', 'with --cluster: the engine (nats)', 'nats')
+    .option('--share-group <name...>', 'with --cluster: share groups to create on the alert stream (default: ops)')
     .option('--json', 'print the broker URL (and credentials file) as JSON')
     .action(action(async (opts: BrokerOpts) => {
+      if (opts.cluster !== undefined) return runCluster(opts);
       const b = await start(opts);
       if (opts.json) printJson({ url: b.url, port: b.port, ...(b.credentialsFile ? { credentials: b.credentialsFile } : {}), ...(b.tlsUrl ? { tlsUrl: b.tlsUrl, ca: b.caFile } : {}) });
       else {
