@@ -109,7 +109,7 @@ export function natsNodeConfig(n: NodeConfig, users: string[] | null): string {
     'mqtt {',
     `  listen: "127.0.0.1:${n.ports.mqtt}"`,
     `  stream_replicas: ${n.replicas}`,
-    '  ack_wait: "5s"',
+    '  ack_wait: "2s"',
     '  max_ack_pending: 1000',
     ...(tls ? [tls] : []),
     '}',
