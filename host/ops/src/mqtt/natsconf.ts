@@ -14,8 +14,8 @@
  * - the admin user (`dendra-admin`, made here) creates the alert stream and the share groups;
  * - a denied publish is dropped and logged as `Publish Violation`, but still PUBACKed (as mosquitto
  *   does for MQTT 3.1.1); a denied subscription gets SUBACK 0x80.
- * Site and device ids with `.` are not allowed on this engine (nats-server 2.9 maps `.` in a topic
- * to nothing: it refuses such topics); {@link natsIdProblem} says so.
+ * Site and device ids with `.` are not allowed on this engine (nats-server 2.9 closes the connection
+ * of a client that publishes to a topic with a `.`: tested); {@link natsIdProblem} says so.
  */
 import type { SecureCredentials } from './secure.ts';
 import { KINDS } from './topics.ts';
@@ -101,11 +101,13 @@ export function natsNodeConfig(n: NodeConfig, users: string[] | null): string {
     ...(n.tls ? [`tls { cert_file: ${q(n.tls.certFile)}, key_file: ${q(n.tls.keyFile)}, ca_file: ${q(n.tls.caFile)} }`] : []),
     'max_payload: 1048576',
     `jetstream { store_dir: ${q(n.storeDir)} }`,
-    'cluster {',
-    '  name: "dendra"',
-    `  listen: "127.0.0.1:${n.ports.route}"`,
-    `  routes: ${list(n.routes.filter((p) => p !== n.ports.route).map((p) => `nats-route://127.0.0.1:${p}`))}`,
-    '}',
+    ...(n.routes.length > 1 ? [
+      'cluster {',
+      '  name: "dendra"',
+      `  listen: "127.0.0.1:${n.ports.route}"`,
+      `  routes: ${list(n.routes.filter((p) => p !== n.ports.route).map((p) => `nats-route://127.0.0.1:${p}`))}`,
+      '}',
+    ] : []),
     'mqtt {',
     `  listen: "127.0.0.1:${n.ports.mqtt}"`,
     `  stream_replicas: ${n.replicas}`,
