@@ -10,6 +10,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
 import { DENDRA, ROOT } from './proc.ts';
 import { findNatsServer, startCluster, type ClusterHandle } from '@dendra/ops/mqtt/cluster.ts';
 import { watchAlerts, type AlertWatcher } from '@dendra/ops/mqtt/alerts.ts';
@@ -136,5 +141,54 @@ test('two `dendra alerts --share ops --nats ...` processes split the alert strea
     await Promise.all(procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once('exit', r)))));
     await Promise.all(devs.map((d) => d.pub.close()));
     await c?.close();
+  }
+});
+
+test('`dendra broker --cluster 3` starts the secured cluster, the permissions hold on it, Ctrl-C stops every node', { skip, timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dendra-cluster-cli-'));
+  const child = spawn(process.execPath, [DENDRA, 'broker', '--cluster', '3', '--port', '0', '--dir', dir, '--device', 'grid/tx01', '--device', 'grid/tx02', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { err += d; });
+  const clients: MqttClient[] = [];
+  try {
+    const parsed = () => { try { return JSON.parse(out) as { urls: string[]; broker: string; credentials: string }; } catch { return null; } };
+    assert.ok(await until(() => parsed() !== null || child.exitCode !== null, 40_000), `cluster up (${err.trim()})`);
+    const info = parsed()!;
+    assert.equal(info.urls.length, 3);
+    const creds = JSON.parse(readFileSync(info.credentials, 'utf8')) as { devices: { username: string; password: string }[]; operators: { username: string; password: string }[] };
+    const login = (name: string) => [...creds.devices, ...creds.operators].find((a) => a.username === name)!;
+    const got: string[] = [];
+    const ops = await mqtt.connectAsync(info.urls[2], { username: 'ops', password: login('ops').password, reconnectPeriod: 0 });
+    clients.push(ops);
+    ops.on('message', (t, p) => got.push(`${t} ${p.toString()}`));
+    await ops.subscribeAsync('dendra/v1/+/+/alert', { qos: 1 });
+    const tx1 = await mqtt.connectAsync(info.urls[0], { clientId: 'dendra-grid-tx01', username: 'grid/tx01', password: login('grid/tx01').password, reconnectPeriod: 0 });
+    clients.push(tx1);
+    await tx1.publishAsync('dendra/v1/grid/tx02/alert', 'forged by tx01', { qos: 1 });
+    await ops.publishAsync('dendra/v1/grid/tx01/alert', 'forged by ops', { qos: 1 });
+    await tx1.publishAsync('dendra/v1/grid/tx01/alert', 'own', { qos: 1 });
+    assert.ok(await until(() => got.length > 0, 10_000), 'the device\'s own alert arrives');
+    await sleep(500);
+    assert.deepEqual(got, ['dendra/v1/grid/tx01/alert own'], 'forged alerts are dropped');
+    const anon = await mqtt.connectAsync(info.urls[1], { reconnectPeriod: 0, connectTimeout: 5000 }).then(() => 'connected', (e: Error) => e.message);
+    assert.notEqual(anon, 'connected', 'anonymous clients are refused');
+    for (const c of clients.splice(0)) await c.endAsync(true);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 0, err);
+    for (const u of info.urls) assert.equal(await waitForPort('127.0.0.1', Number(new URL(u).port), 300), false, `${u} is stopped`);
+  } finally {
+    for (const c of clients) await c.endAsync(true);
+    if (child.exitCode === null && child.signalCode === null) {
+      // SIGINT first: the CLI stops its nodes (a SIGKILL would leave them running).
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      const t = setTimeout(() => child.kill('SIGKILL'), 8000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 });
