@@ -112,6 +112,10 @@ async function healthy(httpPort: number, timeoutMs: number, alive: () => boolean
   return false;
 }
 
+/** Node processes alive in this process: killed if it exits without closing its cluster. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
 /** One node process and its restart. */
 class Node implements ClusterNode {
   private child: ChildProcess | null = null;
@@ -124,6 +128,12 @@ class Node implements ClusterNode {
   /** Spawns the process; `healthy` is awaited separately so that all nodes of a cluster start together. */
   spawn(): void {
     const child = spawn(this.bin, ['-c', this.conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+    }
     child.stderr?.on('data', (d: Buffer) => { this.log = (this.log + d.toString()).slice(-4000); });
     child.on('error', (e) => { this.log += `\n${e.message}`; });
     this.child = child;
