@@ -125,6 +125,7 @@ export function registerBroker(program: Command): void {
     .option('--json', 'print the broker URL (and credentials file) as JSON')
     .action(action(async (opts: BrokerOpts) => {
       if (opts.cluster !== undefined) return runCluster(opts);
+      if (opts.engine !== 'nats' || opts.shareGroup) throw usage('--engine and --share-group need --cluster <n>');
       const b = await start(opts);
       if (opts.json) printJson({ url: b.url, port: b.port, ...(b.credentialsFile ? { credentials: b.credentialsFile } : {}), ...(b.tlsUrl ? { tlsUrl: b.tlsUrl, ca: b.caFile } : {}) });
       else {
