@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startMosquitto, findMosquitto } from '@dendra/ops/mqtt/broker.ts';
 import { findNatsServer, startCluster, type ClusterNode } from '@dendra/ops/mqtt/cluster.ts';
-import { watchAlerts } from '@dendra/ops/mqtt/alerts.ts';
+import { watchAlerts, type AlertWatcher } from '@dendra/ops/mqtt/alerts.ts';
 import { connectJournalDevice, type JournalDevice } from '@dendra/ops/test/journaldevice.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
@@ -52,48 +52,26 @@ interface RunResult {
   total: { offered: number; deliveredOnce: number; duplicatesRemoved: number; lost: number; resends: number };
 }
 
-/**
- * One run against `urls`; `chaos` kills and restarts a node. Returns the figures; closes its clients
- * (the caller closes the broker).
- */
 /** Kills the node listening on an MQTT port, and starts it again. */
 interface Chaos { kill(mqttPort: number): Promise<void>; restart(): Promise<void> }
 
-async function run(label: string, urls: string[], chaos: Chaos | null): Promise<RunResult> {
-  const rand = mulberry32(SEED);
-  const raisedAt = new Map<string, number>();
-  const received = new Map<string, number>(); // key -> latency ms
-  const dupByPhase: Record<Phase, number> = { before: 0, nodeDown: 0, afterRestart: 0 };
-  let t0 = 0;
-  let killAt = Infinity;
-  let restartAt = Infinity;
-  const phaseOf = (t: number): Phase => (t < killAt ? 'before' : t < restartAt ? 'nodeDown' : 'afterRestart');
-  let lastDup = 0;
-  const op = await watchAlerts({
-    url: urls, clientId: `dendra-bench-ops-${label}`, cleanSession: false,
-    onAlert: (a, i) => {
-      const key = `${i.device}/${a.boot}/${a.seq}`;
-      const t = raisedAt.get(key);
-      if (t !== undefined) received.set(key, performance.now() - t);
-    },
-  });
-  const countDup = () => { const d = op.stats.duplicates - lastDup; lastDup = op.stats.duplicates; dupByPhase[phaseOf(performance.now())] += d; };
-  const dupTimer = setInterval(countDup, 200);
+/** Connects the fleet in batches of 50 (a burst of 1000 CONNECTs only measures the accept queue). */
+async function connectFleet(urls: string[]): Promise<{ devs: JournalDevice[]; connectSeconds: number }> {
   const devs: JournalDevice[] = [];
-  const tConn = performance.now();
+  const t = performance.now();
   for (let i = 0; i < FLEET; i += 50) {
     const batch = await Promise.allSettled(Array.from({ length: Math.min(50, FLEET - i) }, (_, k) =>
       connectJournalDevice({ url: urls, site: 'bench', device: `d${String(i + k).padStart(4, '0')}`, connectTimeoutMs: 15000, reconnectPeriodMs: 250 })));
     for (const r of batch) if (r.status === 'fulfilled') devs.push(r.value);
   }
-  const connectSeconds = (performance.now() - tConn) / 1000;
+  return { devs, connectSeconds: (performance.now() - t) / 1000 };
+}
+
+/** Telemetry at 1 Hz and seeded alerts on every device; returns the timers to clear. */
+function startLoad(devs: JournalDevice[], rand: () => number, raisedAt: Map<string, number>): NodeJS.Timeout[] {
   const enc = new TextEncoder();
   const timers: NodeJS.Timeout[] = [];
-  t0 = performance.now();
-  // Phase boundaries: the kill and the restart (for the peer without a kill: the same times).
-  killAt = t0 + (SECONDS * 1000) / 3;
-  restartAt = t0 + (2 * SECONDS * 1000) / 3;
-  devs.forEach((d) => {
+  for (const d of devs) {
     let tick = 0;
     const step = () => {
       tick++;
@@ -104,58 +82,102 @@ async function run(label: string, urls: string[], chaos: Chaos | null): Promise<
       }
     };
     timers.push(setTimeout(() => { step(); timers.push(setInterval(step, 1000)); }, Math.floor(rand() * 1000)));
-  });
-  let victimPort = 0;
-  let reconnected: number[] = [];
-  let moved = 0;
-  if (chaos) {
-    await sleep((SECONDS * 1000) / 3);
-    victimPort = Number(op.client.options.port);
-    const onVictim = [op.client, ...devs.map((d) => d.pub.client)].filter((cl) => Number(cl.options.port) === victimPort);
-    moved = onVictim.length;
-    reconnected = [];
-    for (const cl of onVictim) cl.once('connect', () => reconnected.push(performance.now()));
-    killAt = performance.now();
-    await chaos.kill(victimPort);
-    await sleep(Math.max(0, t0 + (2 * SECONDS * 1000) / 3 - performance.now()));
-    restartAt = performance.now();
-    await chaos.restart();
-    await sleep(Math.max(0, t0 + SECONDS * 1000 - performance.now()));
-  } else {
-    await sleep(SECONDS * 1000);
   }
+  return timers;
+}
+
+/** What happened around the kill: its time, the restart's, when the moved clients reconnected. */
+interface Timeline { t0: number; killAt: number; restartAt: number; moved: number; reconnected: number[] }
+
+/** Kills the operator's node at 1/3 of the run and restarts it at 2/3; fills `tl`. */
+async function chaosRun(chaos: Chaos, op: AlertWatcher, devs: JournalDevice[], tl: Timeline): Promise<void> {
+  await sleep(Math.max(0, tl.t0 + (SECONDS * 1000) / 3 - performance.now()));
+  const victimPort = Number(op.client.options.port);
+  const onVictim = [op.client, ...devs.map((d) => d.pub.client)].filter((cl) => Number(cl.options.port) === victimPort);
+  tl.moved = onVictim.length;
+  for (const cl of onVictim) cl.once('connect', () => tl.reconnected.push(performance.now()));
+  tl.killAt = performance.now();
+  await chaos.kill(victimPort);
+  await sleep(Math.max(0, tl.t0 + (2 * SECONDS * 1000) / 3 - performance.now()));
+  tl.restartAt = performance.now();
+  await chaos.restart();
+  await sleep(Math.max(0, tl.t0 + SECONDS * 1000 - performance.now()));
+}
+
+/**
+ * The failover window's end: the last delivery of an alert held up by the kill (raised while the
+ * node was down, > 1 s late), at least the last reconnect of a moved client.
+ */
+function windowEnd(tl: Timeline, raisedAt: Map<string, number>, received: Map<string, number>, reconnectS: number): number {
+  let end = tl.killAt + reconnectS * 1000;
+  for (const [k, t] of raisedAt) {
+    const l = received.get(k);
+    if (t >= tl.killAt && t < tl.restartAt && l !== undefined && l > 1000) end = Math.max(end, t + l);
+  }
+  return end;
+}
+
+/** Per-phase figures from raise times and latencies. */
+function phaseFigures(tl: Timeline, end: number, raisedAt: Map<string, number>, received: Map<string, number>, dup: Record<Phase, number>): RunResult['phases'] {
+  const phaseOf = (t: number): Phase => (t < tl.killAt ? 'before' : t < tl.restartAt ? 'nodeDown' : 'afterRestart');
+  const sorted = (keys: [string, number][]) => keys.map(([k]) => received.get(k)).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+  return Object.fromEntries(PHASES.map((p) => {
+    const keys = [...raisedAt].filter(([, t]) => phaseOf(t) === p);
+    const lat = sorted(keys);
+    const outside = sorted(keys.filter(([, t]) => t < tl.killAt || t > end));
+    const delivered = keys.filter(([k]) => received.has(k)).length;
+    return [p, { offered: keys.length, deliveredOnce: delivered, duplicatesRemoved: dup[p], lost: keys.length - delivered, p50Ms: quantile(lat, 0.5), p99Ms: quantile(lat, 0.99), p99OutsideWindowMs: quantile(outside, 0.99), n: lat.length }];
+  })) as RunResult['phases'];
+}
+
+/**
+ * One run against `urls`; `chaos` kills and restarts a node (without it the same times only split
+ * the phases). Returns the figures; closes its clients (the caller closes the broker).
+ */
+async function run(label: string, urls: string[], chaos: Chaos | null): Promise<RunResult> {
+  const raisedAt = new Map<string, number>();
+  const received = new Map<string, number>(); // key -> latency ms
+  const dup: Record<Phase, number> = { before: 0, nodeDown: 0, afterRestart: 0 };
+  const tl: Timeline = { t0: 0, killAt: Infinity, restartAt: Infinity, moved: 0, reconnected: [] };
+  const op = await watchAlerts({
+    url: urls, clientId: `dendra-bench-ops-${label}`, cleanSession: false,
+    onAlert: (a, i) => {
+      const key = `${i.device}/${a.boot}/${a.seq}`;
+      const t = raisedAt.get(key);
+      if (t !== undefined) received.set(key, performance.now() - t);
+    },
+  });
+  let lastDup = 0;
+  const countDup = () => {
+    const now = performance.now();
+    dup[now < tl.killAt ? 'before' : now < tl.restartAt ? 'nodeDown' : 'afterRestart'] += op.stats.duplicates - lastDup;
+    lastDup = op.stats.duplicates;
+  };
+  const dupTimer = setInterval(countDup, 200);
+  const { devs, connectSeconds } = await connectFleet(urls);
+  tl.t0 = performance.now();
+  tl.killAt = tl.t0 + (SECONDS * 1000) / 3;
+  tl.restartAt = tl.t0 + (2 * SECONDS * 1000) / 3;
+  const timers = startLoad(devs, mulberry32(SEED), raisedAt);
+  if (chaos) await chaosRun(chaos, op, devs, tl);
+  else await sleep(SECONDS * 1000);
   for (const t of timers) { clearTimeout(t); clearInterval(t); }
   const drainUntil = Date.now() + 30_000;
   while ((received.size < raisedAt.size || devs.some((d) => d.pending > 0)) && Date.now() < drainUntil) await sleep(100);
   await sleep(500);
   countDup();
   clearInterval(dupTimer);
-  // Failover window: from the kill until the last alert held up by it (raised while the node was
-  // down, > 1 s late) reached the operator; at least until every moved client was connected again.
-  const reconnectS = chaos ? (reconnected.length === moved && moved > 0 ? (Math.max(...reconnected) - killAt) / 1000 : Infinity) : null;
-  let windowEndT = chaos ? killAt + (reconnectS ?? 0) * 1000 : -Infinity;
-  if (chaos) {
-    for (const [k, t] of raisedAt) {
-      const l = received.get(k);
-      if (t >= killAt && t < restartAt && l !== undefined && l > 1000) windowEndT = Math.max(windowEndT, t + l);
-    }
-  }
-  const failoverWindowS = chaos ? (windowEndT - killAt) / 1000 : null;
-  const windowEnd = windowEndT;
-  const phases = Object.fromEntries(PHASES.map((p) => {
-    const keys = [...raisedAt].filter(([, t]) => phaseOf(t) === p);
-    const lat = keys.map(([k]) => received.get(k)).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
-    const outside = keys.filter(([, t]) => t < killAt || t > windowEnd).map(([k]) => received.get(k)).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
-    const delivered = keys.filter(([k]) => received.has(k)).length;
-    return [p, { offered: keys.length, deliveredOnce: delivered, duplicatesRemoved: dupByPhase[p], lost: keys.length - delivered, p50Ms: quantile(lat, 0.5), p99Ms: quantile(lat, 0.99), p99OutsideWindowMs: quantile(outside, 0.99), n: lat.length }];
-  })) as RunResult['phases'];
+  const reconnectS = chaos ? (tl.reconnected.length === tl.moved && tl.moved > 0 ? (Math.max(...tl.reconnected) - tl.killAt) / 1000 : Infinity) : null;
+  const end = chaos ? windowEnd(tl, raisedAt, received, reconnectS!) : -Infinity;
+  const phases = phaseFigures(tl, end, raisedAt, received, dup);
   const resends = devs.reduce((s, d) => s + d.resent, 0);
   await Promise.all(devs.map((d) => d.pub.close()));
   await op.close();
   const sum = (f: (x: RunResult['phases'][Phase]) => number) => PHASES.reduce((s, p) => s + f(phases[p]), 0);
   return {
     broker: label, connected: devs.length, connectSeconds,
-    killAtS: chaos ? (killAt - t0) / 1000 : null, restartAtS: chaos ? (restartAt - t0) / 1000 : null, failoverWindowS, reconnectS, clientsMoved: moved,
+    killAtS: chaos ? (tl.killAt - tl.t0) / 1000 : null, restartAtS: chaos ? (tl.restartAt - tl.t0) / 1000 : null,
+    failoverWindowS: chaos ? (end - tl.killAt) / 1000 : null, reconnectS, clientsMoved: tl.moved,
     phases,
     total: { offered: sum((x) => x.offered), deliveredOnce: sum((x) => x.deliveredOnce), duplicatesRemoved: sum((x) => x.duplicatesRemoved), lost: sum((x) => x.lost), resends },
   };
