@@ -22,6 +22,7 @@ import { registerPackModel } from './commands/packmodel.ts';
 import { registerMaterials } from '@dendra/materials';
 import { registerCmd } from './commands/cmd.ts';
 import { reportError } from '@dendra/core/run.ts';
+import { DENDRA_VERSION } from '@dendra/core/version.ts';
 
 // `dendra ... | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -33,7 +34,7 @@ const program = new Command();
 program
   .name('dendra')
   .description('Train, quantize, flash and watch Dendra boards (int8 graph networks at the substation edge).')
-  .version('0.1.0')
+  .version(DENDRA_VERSION)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   // Program options (--version) only before the subcommand, as git does: `dendra sign --version 1.2.3`

@@ -15,12 +15,17 @@ import { Cmd, encodeFrame, FrameDecoder, IMAGE_MODEL, RESPONSE_BIT, type Frame }
 /** Firmware status the board answers for a frame it received damaged (a NAK: retry). */
 export const FW_E_FRAME = -13;
 
-/** A byte pipe to a board (a serial port, or a mock in tests). */
+/**
+ * A byte pipe to a board whose line rate can change: a serial port (flash.ts serialTransport), or
+ * the scriptable mock of host/device/test/mocktransport.ts in unit tests.
+ */
 export interface Transport {
-  /** Sends bytes; resolves when they were handed to the OS. */
+  /** Sends bytes; resolves when they were handed to the OS. @throws FlashError `E_PORT` when the write fails. */
   write(bytes: Uint8Array): Promise<void>;
   /** Subscribes to received bytes; returns the unsubscribe function. */
   onData(listener: (chunk: Uint8Array) => void): () => void;
+  /** Moves this end of the line to `baud` (a pty ignores the rate). @throws FlashError `E_PORT` when refused. */
+  setBaud(baud: number): Promise<void>;
 }
 
 /** A flashing failure: the command's seq and attempt (1-based) when it concerns a command. */

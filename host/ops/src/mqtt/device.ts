@@ -1,7 +1,7 @@
 /**
- * The sim board's network stack: {@link connectDevice} returns a {@link Publisher} that the HAL's
- * `net_publish` calls with a kind and payload; topics get the `dendra/v1/<site>/<device>/` prefix
- * here. Status is retained with a last will, alerts go QoS 1 (mqtt.js queues them while offline).
+ * The sim board's network stack: {@link connectDevice} returns a {@link DeviceClient}, whose
+ * {@link Publisher} side the HAL's `net_publish` calls with a kind and payload; topics get the
+ * `dendra/v1/<site>/<device>/` prefix here. Status is retained with a last will, alerts go QoS 1 (mqtt.js queues them while offline).
  * The device subscribes to its own `cmd` topic (QoS 1) and hands commands to `onCommand`.
  * {@link publishModelInfo} publishes the retained `model` record (which model/firmware run).
  */
@@ -12,7 +12,11 @@ import { encodePayload, parsePayload, MAX_PAYLOAD_BYTES, type ModelInfoPayload }
 import { brokerUrls, connectWithDeadline, rotateFor, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
 import { connectVersioned, publishError, DEFAULT_SESSION_EXPIRY_S, DEFAULT_TELEMETRY_EXPIRY_S, type ProtocolChoice } from './v5.ts';
 
-/** What the sim board publishes through. */
+/**
+ * What a board's network side publishes through (the sim HAL's `net_*` imports take it; the
+ * network stack adds `dendra/v1/<site>/<device>/`). Only `publish` is required: a test can pass
+ * a recorder. {@link connectDevice} returns the full MQTT client, a {@link DeviceClient}.
+ */
 export interface Publisher {
   /**
    * Publishes `payload` on `dendra/v1/<site>/<device>/<kind>`. Never throws: an unknown kind,
@@ -41,6 +45,10 @@ export interface Publisher {
    * handed to the client: 0 while disconnected. Never throws.
    */
   announce?(): number;
+}
+
+/** A device's MQTT connection ({@link connectDevice}): a {@link Publisher} that can also be closed. */
+export interface DeviceClient extends Publisher {
   /** Publishes retained `offline` status, then disconnects (bounded to ~2 s). Never rejects. */
   close(): Promise<void>;
   /** The underlying mqtt.js client (tests use it to cut the connection). */
@@ -101,7 +109,7 @@ export interface DeviceOptions {
  *   arrives within the timeout (unless `keepRetrying`), `E_BROKER_REFUSED` if the broker refuses
  *   (with the reason code), `E_BROKER_TLS` if the TLS handshake fails.
  */
-export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
+export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> {
   const { site, device } = opts;
   assertId('site', site);
   assertId('device', device);

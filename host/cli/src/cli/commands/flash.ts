@@ -6,18 +6,18 @@
  */
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
-import { flashModel, DEFAULT_WINDOW } from '@dendra/device/flash/flash.ts';
+import { checkFlashOptions, flashModel, openSerialLink, DEFAULT_WINDOW, type FlashOptions } from '@dendra/device/flash/flash.ts';
 import { checkBaud, parseBaud } from '@dendra/device/flash/baud.ts';
-import { isSignedImage, readFlashImage } from '@dendra/device/flash/image.ts';
+import { flashImageFrom, isSignedImage, type FlashImage } from '@dendra/device/flash/image.ts';
+import { isFirmwareFile } from '@dendra/device/flash/firmware.ts';
 import { readPublicKeyFile, type PublicKey } from '@dendra/device/image/keys.ts';
 import { readTflite } from '@dendra/core/tflite/reader.ts';
 import type { QModel } from '@dendra/core/tflite/ir.ts';
-import { loadModelFile } from '../modelfile.ts';
-import { readFileSync } from 'node:fs';
+import { parseModelBytes, readModelBytes } from '../modelfile.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
 import { assertModelFits } from '@dendra/device/boards/fit.ts';
 import { estimateArenaBytes } from '@dendra/core/tflite/estimate.ts';
-import { fileIsFirmware, runFirmwareFlash, type FirmwareCliOpts } from './flashfw.ts';
+import { runFirmwareFlash, type FirmwareCliOpts } from './flashfw.ts';
 
 /** The flash command's options: the firmware path's, plus the model-only ones. */
 interface FlashOpts extends FirmwareCliOpts {
@@ -27,27 +27,18 @@ interface FlashOpts extends FirmwareCliOpts {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** True when `file` starts with "DIMG" (unreadable files are left to the model loader's errors). */
-function looksSigned(file: string): boolean {
-  try {
-    return isSignedImage(new Uint8Array(readFileSync(file).subarray(0, 4)));
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Checks the file before touching the port: a .tflite (or a signed image's payload) that parses,
- * verified against `keys` when given. Returns the model and the bytes that will be sent.
- * @throws InputError as loadModelFile / readFlashImage / readTflite.
+ * Checks the bytes read from `file` before touching the port: a .tflite (or a signed image's
+ * payload) that parses, verified against `keys` when given. Returns the image to send, its model
+ * parsed (once: the flasher reuses it for the slot).
+ * @throws InputError as parseModelBytes / flashImageFrom / readTflite.
  */
-function precheck(file: string, keys: PublicKey[] | undefined): { model: QModel; sent: number } {
-  if (!looksSigned(file) && !keys) {
-    const { model, bytes } = loadModelFile(file);
-    return { model, sent: bytes.length };
-  }
-  const img = readFlashImage(file, keys);
-  return { model: readTflite(img.model), sent: img.bytes.length };
+function precheck(bytes: Uint8Array, file: string, keys: PublicKey[] | undefined): { img: FlashImage; model: QModel } {
+  const plain = !isSignedImage(bytes) && !keys ? parseModelBytes(bytes, file) : undefined;
+  const img = flashImageFrom(bytes, file, keys);
+  const model = plain ?? readTflite(img.model);
+  img.parsed = model;
+  return { img, model };
 }
 
 /** Registers the command. */
@@ -71,24 +62,23 @@ export function registerFlash(program: Command): void {
     .option('--confirm-timeout <ms>', 'firmware: how long to wait for the board to come back and confirm the new firmware', '10000')
     .option('--json', 'print the result as JSON (no progress bar)')
     .action(action(async (file: string, opts: FlashOpts) => {
-      // A firmware (.wasm, or a DIMG of type firmware) goes to the inactive A/B slot (flashfw.ts).
-      if (fileIsFirmware(file)) return runFirmwareFlash(file, opts);
+      // The file is read once; a firmware (.wasm, or a DIMG of type firmware) goes to the inactive
+      // A/B slot (flashfw.ts).
+      const bytes = readModelBytes(file);
+      if (isFirmwareFile(bytes)) return runFirmwareFlash(file, opts);
       // Refuse a file that is not a valid .tflite, an unknown board, or a model that does not fit,
       // before touching the port.
       const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
-      const { model, sent } = precheck(file, keys);
+      const { img, model } = precheck(bytes, file, keys);
       const boardInfo = loadBoard(opts.board);
-      assertModelFits(boardInfo, sent, estimateArenaBytes(model));
+      assertModelFits(boardInfo, img.bytes.length, estimateArenaBytes(model));
       const baud = opts.baud === undefined ? undefined : parseBaud(opts.baud);
       if (typeof baud === 'number') checkBaud(baud, boardInfo.uart.maxBaud, `board ${boardInfo.name}`);
       const bar = makeProgress(!!opts.json, 'B');
       let started = false;
       let base = 0;
       let t0 = 0;
-      const result = await flashModel({
-        port: opts.port,
-        file,
-        trustedKeys: keys,
+      const flashOpts: FlashOptions = {
         baud,
         lineBaud: boardInfo.uart.defaultBaud,
         windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
@@ -110,7 +100,13 @@ export function registerFlash(program: Command): void {
           bar.update(p.bytes, { rate: dt > 0 ? Math.round((p.bytes - base) / dt) : 0 });
         },
         log: (line) => process.stderr.write(`${line}\n`),
-      }).finally(() => bar.stop());
+      };
+      checkFlashOptions(img, flashOpts); // window and slot, before the port is opened
+      const link = await openSerialLink(opts.port, boardInfo.uart.defaultBaud);
+      const result = await flashModel(img, link, flashOpts).finally(async () => {
+        bar.stop();
+        await link.close();
+      });
       if (opts.json) return printJson(result);
       if (result.alreadyCommitted) {
         console.log(`${result.board.boardId} already runs this model (sha256 ${result.sha256.slice(0, 16)}...): nothing sent`);

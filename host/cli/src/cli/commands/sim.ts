@@ -13,7 +13,7 @@ import { DendraError } from '@dendra/core/errors.ts';
 import type { ElectrolyteId } from '@dendra/models/physics/electrolytes.ts';
 import type { Duty } from '@dendra/models/pack/profiles.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
-import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { DEFAULT_ETT, REPO_ROOT, FIRMWARE_WASM } from '@dendra/core/paths.ts';
 import { readPublicKeyFile } from '@dendra/device/image/keys.ts';
 import { boardFamily } from '@dendra/device/sim/hal.ts';
@@ -22,7 +22,7 @@ import { CA_OPTION, caOption } from '../caopt.ts';
 import type { Board } from '@dendra/device/boards/board.ts';
 
 /** With a broker, the board's log also publishes the retained `model` record whenever a model loads. */
-function withModelRecord(log: (level: number, text: string) => void, publisher: Publisher | undefined, flashFile: string, board: Board) {
+function withModelRecord(log: (level: number, text: string) => void, publisher: DeviceClient | undefined, flashFile: string, board: Board) {
   return publisher
     ? announcingLog(log, publisher, flashFile, board, FIRMWARE_WASM, (e) => process.stderr.write(`sim: mqtt: ${e.message}\n`))
     : log;
@@ -97,7 +97,7 @@ export function registerSim(program: Command): void {
       const trustedKeys = opts.trust?.map((f) => readPublicKeyFile(f));
       const flashFile = opts.flash ?? path.join(REPO_ROOT, '.dendra', `${board.name}-${opts.device}.flash`);
       mkdirSync(path.dirname(flashFile), { recursive: true });
-      let publisher: Publisher | undefined;
+      let publisher: DeviceClient | undefined;
       if (opts.broker) {
         publisher = await connectDevice({
           url: opts.broker,
