@@ -5,11 +5,11 @@
  * sent again with the same (boot, seq). Runs on the sim's real device client (`connectDevice`), so
  * broker lists, failover and the persistent session are the product's.
  */
-import { connectDevice, type DeviceOptions, type Publisher } from '../src/mqtt/device.ts';
+import { connectDevice, type DeviceOptions, type DeviceClient } from '../src/mqtt/device.ts';
 
 /** A journaled device. */
 export interface JournalDevice {
-  readonly pub: Publisher;
+  readonly pub: DeviceClient;
   readonly site: string;
   readonly device: string;
   /** Alerts raised so far (the next seq). */
