@@ -210,15 +210,46 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterHandle> {
   if (!bin || !existsSync(bin)) throw new BrokerError('E_NO_NATS', `nats-server not found (looked in ${(o.bin ? [o.bin] : NATS_SERVER_PATHS).join(', ')}; apt-get install nats-server, or scripts/deps.sh)`);
   const ownDir = o.dir === undefined;
   const dir = resolve(o.dir ?? (await mkdtemp(join(tmpdir(), 'dendra-cluster-'))));
-  const { n, creds, groups } = checkOptions(await withKeptPasswords(o, dir));
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const ca = o.tls ? await createLocalCa(join(dir, 'tls')) : undefined;
-  const admin = { password: randomBytes(18).toString('base64url') };
-  const users = o.open ? null : permissionsText(creds, admin, groups);
-  const ports: NodePorts[] = [];
+  const nodes: Node[] = [];
+  const closeAll = async () => {
+    await Promise.all(nodes.map((x) => x.kill('SIGTERM')));
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const { n, creds, groups } = checkOptions(await withKeptPasswords(o, dir));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const ca = o.tls ? await createLocalCa(join(dir, 'tls')) : undefined;
+    const admin = { password: randomBytes(18).toString('base64url') };
+    nodes.push(...(await writeNodes(o, dir, n, bin, ca, o.open ? null : permissionsText(creds, admin, groups))));
+    for (const x of nodes) x.spawn();
+    await Promise.all(nodes.map((x) => x.ready()));
+    await setupStreams(nodes.map((x) => x.natsUrl), o.open ? undefined : { user: ADMIN_USER, pass: admin.password }, ca?.caFile, Math.min(n, 3), groups);
+    let credentialsFile: string | undefined;
+    if (!o.open) {
+      credentialsFile = join(dir, 'credentials.json');
+      await writeFile(credentialsFile, JSON.stringify({ ...creds, admin: { username: ADMIN_USER, password: admin.password } }, null, 2) + '\n', { mode: 0o600 });
+    }
+    let closing: Promise<void> | undefined;
+    return {
+      nodes, dir, credentials: creds, credentialsFile, caFile: ca?.caFile,
+      mqttUrls: nodes.map((x) => x.mqttUrl), natsUrls: nodes.map((x) => x.natsUrl),
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+/**
+ * Picks the ports (the given MQTT ports, the rest free) and writes one config per node.
+ * @throws {BrokerError} `E_PORT_BUSY` for a taken MQTT port, `E_BROKER_START` for a wrong count.
+ */
+async function writeNodes(o: ClusterOptions, dir: string, n: number, bin: string, ca: { certFile: string; keyFile: string; caFile: string } | undefined, users: string[] | null): Promise<Node[]> {
+  if (o.mqttPorts && o.mqttPorts.length !== n) throw new BrokerError('E_BROKER_START', `${o.mqttPorts.length} MQTT ports given for ${n} nodes`);
   const taken = new Set<number>();
   const pick = async () => { for (;;) { const p = await freePort(); if (!taken.has(p)) { taken.add(p); return p; } } };
-  if (o.mqttPorts && o.mqttPorts.length !== n) throw new BrokerError('E_BROKER_START', `${o.mqttPorts.length} MQTT ports given for ${n} nodes`);
+  const ports: NodePorts[] = [];
   for (let i = 0; i < n; i++) {
     const mqtt = o.mqttPorts ? await freePort('127.0.0.1', o.mqttPorts[i]) : await pick();
     taken.add(mqtt);
@@ -235,30 +266,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterHandle> {
     await writeFile(conf, text, { mode: 0o600 });
     nodes.push(new Node(name, ports[i], conf, bin, o.startTimeoutMs ?? 20000, !!ca));
   }
-  const closeAll = async () => {
-    await Promise.all(nodes.map((x) => x.kill('SIGTERM')));
-    if (ownDir) await rm(dir, { recursive: true, force: true });
-  };
-  let credentialsFile: string | undefined;
-  try {
-    for (const x of nodes) x.spawn();
-    await Promise.all(nodes.map((x) => x.ready()));
-    const natsUrls = nodes.map((x) => x.natsUrl);
-    await setupStreams(natsUrls, o.open ? undefined : { user: ADMIN_USER, pass: admin.password }, ca?.caFile, Math.min(n, 3), groups);
-    if (!o.open) {
-      credentialsFile = join(dir, 'credentials.json');
-      await writeFile(credentialsFile, JSON.stringify({ ...creds, admin: { username: ADMIN_USER, password: admin.password } }, null, 2) + '\n', { mode: 0o600 });
-    }
-  } catch (e) {
-    await closeAll();
-    throw e;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    nodes, dir, credentials: creds, credentialsFile, caFile: ca?.caFile,
-    mqttUrls: nodes.map((x) => x.mqttUrl), natsUrls: nodes.map((x) => x.natsUrl),
-    close: () => (closing ??= closeAll()),
-  };
+  return nodes;
 }
 
 /** Creates the alert stream and the share groups' durable consumers if missing. @throws {BrokerError} `E_BROKER_START` */
