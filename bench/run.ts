@@ -5,6 +5,7 @@
  * interpreter (@tensorflow/tfjs-tflite) on the same file, achieved MAC/ns vs a plain SIMD int8 dot
  * loop, arena vs the 32 KiB goal; once: interpreter size at -Oz vs the 24 KiB goal. Writes
  * bench/results/bench.json and bench.md, and a `bench` and `boards` section into each model card.
+ * Then bench/runtime.ts (`make bench-runtime`): the engine on WAMR vs V8 and the footprint (runtime.md).
  */
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -131,3 +132,9 @@ await import('./cluster.ts');
 // Flash throughput over the paced sim UART (bench/flash.ts: writes flash.json / flash.md).
 const { runFlashBench } = await import('./flash.ts');
 await runFlashBench();
+// CLI start-up CPU (bench/cli.ts: writes cli.json / cli.md).
+const { runCliBench } = await import('./cli.ts');
+await runCliBench();
+// The engine on WAMR (fast interpreter, AOT) vs V8, interleaved, and the footprint (bench/runtime.ts: runtime.json / runtime.md).
+const { runRuntimeBench } = await import('./runtime.ts');
+await runRuntimeBench();

@@ -15,7 +15,7 @@ import { InputError } from '@dendra/core/errors.ts';
 import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
 import { parsedModel, readFlashImage, type FlashImage } from './image.ts';
-import { modelSlotFor } from './modelslot.ts';
+import { MODEL_SLOTS, modelSlotFor, type ModelSlot } from './modelslot.ts';
 import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
 import { sendWindowed, nextChunk, MAX_WINDOW, type TransferStats } from './window.ts';
 import type { PublicKey } from '../image/keys.ts';
@@ -134,10 +134,15 @@ export interface FlashResult {
   writeBytesPerSec: number;
   /** WRITE / WRITEZ frames planned and their payload bytes (first sends, all sessions). */
   frames: TransferStats;
+  /** The model slot written: 'grid' (slot 0) or 'pack' (slot 2). */
+  slot: ModelSlot;
+  /** The bank of that slot that holds the model now (STATUS after FINISH); null if the board did not say. */
+  bank: number | null;
 }
 
 /** Default WRITE window of {@link flashModel}. */
-export const DEFAULT_WINDOW = 4;
+export { DEFAULT_WINDOW } from './defaults.ts';
+import { DEFAULT_WINDOW } from './defaults.ts';
 
 /**
  * Reads and checks a model file: it must exist and carry the TFLite identifier "TFL3" at bytes 4..8.
@@ -284,7 +289,7 @@ export async function flashModel(image: FlashImage, link: FlashLink, opts: Flash
   const maxResumes = opts.resumes ?? DEFAULT_RESUMES;
   const lineBaud = opts.lineBaud ?? 115200;
   const acc: Acc = { retries: 0, startedAt: [], chunks: 0, started: false, already: false, baud: lineBaud, writeMs: 0, writeBytes: 0,
-    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, chunk: Infinity };
+    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, chunk: Infinity, bank: null };
   for (let round = 0; ; round++) {
     const client = new BootClient(link, { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
     try {
@@ -297,6 +302,7 @@ export async function flashModel(image: FlashImage, link: FlashLink, opts: Flash
         bytesPerSec: ms > 0 ? Math.round((img.bytes.length * 1000) / ms) : img.bytes.length,
         baud: acc.baud, windowSize: opts.windowSize ?? DEFAULT_WINDOW, writeMs: acc.writeMs,
         writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0, frames: acc.frames,
+        slot: ((img.beginType >> 4) & 0xf) === MODEL_SLOTS.pack ? 'pack' : 'grid', bank: acc.bank,
       };
     } catch (e) {
       if (!acc.started || round >= maxResumes || !resumable(e)) throw e;
@@ -327,7 +333,9 @@ function resumable(e: unknown): boolean {
 type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean;
   baud: number; writeMs: number; writeBytes: number; frames: TransferStats;
   /** WRITE payload limit: the last session's, a quarter of it after a frame could not get through (window.ts nextChunk). */
-  chunk: number };
+  chunk: number;
+  /** The committed bank STATUS reported after FINISH (or for an image already committed). */
+  bank: number | null };
 
 /** One session on an open port: HELLO, checks, then the (resumed) transfer. Returns the board. */
 async function session(client: BootClient, link: FlashLink, opts: FlashOptions, img: FlashImage,
@@ -348,6 +356,7 @@ async function session(client: BootClient, link: FlashLink, opts: FlashOptions, 
   const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
   if (plan === 'done') {
     acc.already = true;
+    acc.bank = await committedBank(client);
     opts.onProgress?.({ bytes: image.length, total: image.length });
     return board;
   }
@@ -366,7 +375,21 @@ async function session(client: BootClient, link: FlashLink, opts: FlashOptions, 
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += image.length - from;
   await client.finish();
+  acc.bank = await committedBank(client);
   return board;
+}
+
+/**
+ * The bank the model just committed sits in (STATUS acts on the slot of the last transfer), for the
+ * summary; null when the board does not answer. Best effort: the model is committed already, so a
+ * failure here never fails the flash.
+ */
+async function committedBank(client: BootClient): Promise<number | null> {
+  try {
+    return (await client.slotStatus()).active?.bank ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**

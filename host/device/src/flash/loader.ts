@@ -66,6 +66,12 @@ export interface SlotStatus {
   receiving: boolean;
   /** The newest committed bank (what the board boots), or null for an empty slot. */
   active: { bank: number; generation: number; length: number; sha256Prefix: string } | null;
+  /**
+   * The model slot the answer describes (0 grid, 2 pack) when the board says so (a 35th byte,
+   * answering a STATUS that named the slot); undefined from a board whose STATUS reports the slot
+   * of its last transfer without naming it.
+   */
+  slot?: number;
 }
 
 /** Largest response payload the client accepts (a longer header is noise). */
@@ -334,10 +340,12 @@ export class BootClient {
   /**
    * STATUS, decoded: the transfer in progress (resume point, size, hash prefix) and the newest
    * committed bank. A board that sends only the 4-byte v1 answer reports `receiving: false`.
+   * `slot` (0 grid, 2 pack) asks for that model slot; the answer's `slot` tells whether the board
+   * honoured it (a board that does not answers for its last transfer's slot, `slot` undefined).
    * @throws as {@link request}; FlashError `E_PROTO` for an answer shorter than 4 bytes.
    */
-  async slotStatus(): Promise<SlotStatus> {
-    const d = await this.request(Cmd.STATUS);
+  async slotStatus(slot?: number): Promise<SlotStatus> {
+    const d = await this.request(Cmd.STATUS, slot === undefined ? undefined : Uint8Array.of(slot));
     if (d.length < 4) throw new FlashError('E_PROTO', `STATUS response too short (${d.length} bytes)`);
     const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
     const hex = (a: number, b: number) => Buffer.from(d.subarray(a, b)).toString('hex');
@@ -349,6 +357,7 @@ export class BootClient {
       sha256Prefix: hex(8, 16),
       receiving: (d[16] & 1) !== 0,
       active: bank < 0 ? null : { bank, generation: dv.getUint32(18, true), length: dv.getUint32(22, true), sha256Prefix: hex(26, 34) },
+      ...(d.length >= 35 ? { slot: d[34] } : {}),
     };
   }
 

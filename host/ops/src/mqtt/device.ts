@@ -116,8 +116,10 @@ export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> 
   const onError = opts.onError ?? (() => {});
   const now = opts.now ?? Date.now;
   const statusTopic = deviceTopic(site, device, 'status');
-  const status = (state: 'online' | 'offline') =>
-    Buffer.from(encodePayload({ v: 1, state, ts: now(), ...(state === 'online' ? opts.statusExtra : {}) }));
+  const status = (state: 'online' | 'offline') => {
+    const t = now();
+    return Buffer.from(encodePayload({ v: 1, state, ts: t, ...(state === 'online' ? opts.statusExtra : {}), wall_ts: t }));
+  };
   const choice: ProtocolChoice = opts.keepRetrying && opts.protocolVersion === 'auto' ? 4 : (opts.protocolVersion ?? 4);
   const clientId = `dendra-${site}-${device}`;
   const urls = rotateFor(brokerUrls(opts.url), clientId);
@@ -164,6 +166,7 @@ export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> 
     }
     const topic = deviceTopic(site, device, kind);
     if (kind === 'model' && retain) lastModel = Buffer.from(payload);
+    if (kind === 'telemetry') payload = stampWallTime(payload, now());
     client.publish(topic, Buffer.from(payload), { qos, retain, ...(kind === 'telemetry' ? expiry : {}) }, (e) => {
       const err = e ? publishError(topic, e) : null;
       if (err) onError(err);
@@ -206,6 +209,22 @@ export function publishModelInfo(pub: Pick<Publisher, 'publish'>, info: ModelInf
   const r = parsePayload('model', bytes);
   if (!r.ok) throw new DendraError('E_MQTT_MODEL', `model info not published: ${r.reason}`);
   pub.publish('model', bytes, 1, true);
+}
+
+/**
+ * `payload` (a JSON object) with `"wall_ts":<ms>` appended: the wall-clock time the host sent it,
+ * beside the device's own `ts`/`pts` (device time since boot). Returned unchanged when it is not a
+ * JSON object's text, already has `wall_ts`, or would exceed MAX_PAYLOAD_BYTES. Never throws.
+ */
+export function stampWallTime(payload: Uint8Array, wallMs: number): Uint8Array {
+  let end = payload.length - 1;
+  while (end >= 0 && (payload[end] === 0x20 || payload[end] === 0x0a || payload[end] === 0x0d || payload[end] === 0x09)) end--;
+  if (end < 1 || payload[0] !== 0x7b || payload[end] !== 0x7d) return payload;
+  const text = Buffer.from(payload.subarray(0, end)).toString('utf8');
+  if (text.includes('"wall_ts"')) return payload;
+  const sep = /\{\s*$/.test(text) ? '' : ',';
+  const out = Buffer.from(`${text}${sep}"wall_ts":${Math.round(wallMs)}}`, 'utf8');
+  return out.length > MAX_PAYLOAD_BYTES ? payload : new Uint8Array(out);
 }
 
 /** Graceful shutdown: retained offline status (a clean disconnect does not fire the will), then end. */

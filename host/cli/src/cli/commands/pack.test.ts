@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulatePack } from '@dendra/models/pack/simulator.ts';
 import { InputError, UsageError } from '@dendra/core/errors.ts';
-import { materialOverride, packConfigFromOptions } from './pack.ts';
+import { materialOverride, packConfigFromOptions } from '../actions/pack.ts';
 
 test('invalid config throws RangeError; CLI options map bad values to UsageError', () => {
   assert.throws(() => simulatePack({ series: 0 }), RangeError);
