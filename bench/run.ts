@@ -134,6 +134,8 @@ writeFileSync(path.join(OUT, 'bench.md'), md);
 process.stdout.write(md);
 // MQTT fleet bench (bench/mqtt.ts, writes bench/results/mqtt.json + mqtt.md); DENDRA_BENCH_FLEET_S shortens it.
 await import('./mqtt.ts');
+// The same fleet on a 3-node nats-server cluster with a node killed, beside one mosquitto (bench/cluster.ts: cluster.json / cluster.md).
+await import('./cluster.ts');
 // Flash throughput over the paced sim UART (bench/flash.ts: writes flash.json / flash.md).
 const { runFlashBench } = await import('./flash.ts');
 await runFlashBench();

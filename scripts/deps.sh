@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v socat >/dev/null 2>&1 || need+=(socat)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
+# The clustered MQTT engine (issue 18: dendra broker --cluster, tests/cluster.test.ts, bench/cluster.ts).
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/bin/nats-server ] || need+=(nats-server)
 # Headless Chromium for the dashboard's browser test (tests/dashboard.test.ts, playwright-core).
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 # The Prometheus integration's exporter (integrations/README.md, tests/integration-prometheus.test.ts);

@@ -18,7 +18,7 @@ import { replayPack } from '@dendra/models/pack/replay.ts';
 import * as NET from '@dendra/device/sim/net.ts';
 import { KINDS } from '@dendra/ops/mqtt/topics.ts';
 import { MAX_PAYLOAD_BYTES } from '@dendra/ops/mqtt/schema.ts';
-import { startMosquitto, findMosquitto, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
+import { startMosquitto, findMosquitto, freePort, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { createLocalCa, findOpenssl } from '@dendra/ops/mqtt/tls.ts';
 import { startSecureMosquitto } from '@dendra/ops/mqtt/secure.ts';
 import { waitFor, sleep } from '@dendra/ops/test/testutil.ts';
@@ -262,6 +262,42 @@ test('net group on a real mosquitto: QoS 1 ack, model cache + announce, command 
     dev.child.kill('SIGKILL');
     await ops.client.endAsync(true);
     await broker.close();
+  }
+});
+
+test('net group fails over between broker URLs: a dead first URL is skipped, a lost broker moves the device to the next', async (t) => {
+  if (skip) return t.skip(skip);
+  if (!findMosquitto()) return t.skip('mosquitto not found (apt-get install mosquitto)');
+  const a = await startMosquitto();
+  const b = await startMosquitto();
+  const dead = await freePort();
+  const opsA = await watch(a.url);
+  const opsB = await watch(b.url);
+  const dev = new Driver(['--broker', `mqtt://127.0.0.1:${dead},${a.url},${b.url}`, '--site', 'yard', '--device', 'tx7']);
+  try {
+    assert.equal(await dev.num('start'), 0);
+    assert.equal(await dev.num('waitconn 1 10000'), 1, 'connected after skipping the dead first URL');
+    assert.match(dev.stderr, new RegExp(`net: connected to mqtt://127\\.0\\.0\\.1:${a.port}\n`));
+    const first = '{"v":1,"seq":1,"ts":5,"kind":"overload.warning","state":"raised","severity":"warning","value":81.23,"threshold":80.00}';
+    assert.equal(await dev.num(`wait ${await dev.num(`publish alert 1 0 ${first}`)} 3000`), 1);
+    await waitFor(() => opsA.on('yard/tx7/alert').length === 1, 'first alert on broker A');
+    await a.close();
+    assert.equal(await dev.num('waitconn 0 5000'), 0);
+    const second = '{"v":1,"seq":2,"ts":6,"kind":"overload.warning","state":"cleared","severity":"warning","value":70.00,"threshold":80.00}';
+    const id = await dev.num(`publish alert 1 0 ${second}`);
+    assert.equal(await dev.num('waitconn 1 15000'), 1, 'connected to the next URL');
+    assert.equal(await dev.num(`wait ${id} 5000`), 1, 'the alert published while down is acked by broker B');
+    await waitFor(() => opsB.on('yard/tx7/alert').some((m) => m.text === second), 'second alert on broker B', 10_000);
+    await waitFor(() => opsB.on('yard/tx7/status').some((m) => onlineStatus.test(m.text)), 'online status on broker B');
+    assert.match(dev.stderr, new RegExp(`net: connected to mqtt://127\\.0\\.0\\.1:${b.port}\n`));
+    assert.equal(await dev.cmd('stop'), 'stopped');
+    assert.equal(await dev.exited(), 0);
+  } finally {
+    dev.child.kill('SIGKILL');
+    await opsA.client.endAsync(true);
+    await opsB.client.endAsync(true);
+    await a.close();
+    await b.close();
   }
 });
 

@@ -41,6 +41,15 @@ typedef struct net_url {
 
 /* Parses `url`; 0, or -1 with a one-line reason in `why` (cap bytes). */
 int net_parse_url(const char *url, net_url_t *out, char *why, size_t cap);
+
+/* Broker URLs a device takes at most (the nodes of a cluster, docs/mqtt.md "Failover"). */
+#define NET_MAX_URLS 8
+/*
+ * Parses a comma-separated list of broker URLs (one URL is a list of one) into out[0..max):
+ * the number parsed (>= 1), or -1 with a one-line reason in `why` for an empty entry, more than
+ * `max` URLs, a bad URL (net_parse_url's reason) or a list mixing mqtt:// and mqtts://.
+ */
+int net_parse_urls(const char *list, net_url_t *out, int max, char *why, size_t cap);
 /* 1 when `id` is a valid site/device id (docs/mqtt.md: 1-64 of A-Z a-z 0-9 . _ -, first a letter or digit), else 0. */
 int net_valid_id(const char *id);
 /* 1 when `kind` (length n) is one of the device's publish kinds, else 0. */

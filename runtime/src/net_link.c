@@ -5,7 +5,10 @@
  * {"v":1,"state":"online","ts":<wall ms>} on every (re)connect, QoS 1 subscription to the device's
  * own cmd topic, --username with $DENDRA_MQTT_PASSWORD, TLS for mqtts:// trusting --ca. A network
  * thread runs mosquitto_loop and reconnects forever with exponential backoff (1 s .. 30 s) after
- * any failure (refused, unreachable, TLS, DNS), logging each distinct problem once. rt_wake() tells
+ * any failure (refused, unreachable, TLS, DNS), logging each distinct problem once. --broker may
+ * list several URLs (the nodes of a cluster, comma-separated): every reconnect tries the next one,
+ * and the backoff doubles only after a whole pass over the list; the session (clean off) and the
+ * QoS 1 messages libmosquitto has in flight are resent to the node it reaches. rt_wake() tells
  * the main loop that a command, a PUBACK or a connection change arrived.
  */
 #ifndef _GNU_SOURCE
@@ -38,7 +41,10 @@ static bool down_logged;               /* on_disconnect logged the loss of the l
 static int first_rc, first_err;        /* the first connect attempt's result, for the network thread */
 static char topic_prefix[160];         /* dendra/v1/<site>/<device>/ */
 static char cmd_topic[170];
-static char url_text[300];
+static char url_text[300];             /* the URL of the current attempt */
+static net_url_t urls[NET_MAX_URLS];   /* --broker's list */
+static char url_texts[NET_MAX_URLS][300];
+static int n_urls, cur_url;
 static char last_problem[512];         /* the last connection problem logged (logged again only when it changes) */
 
 static long long wall_ms(void) {
@@ -201,10 +207,17 @@ static void *net_thread(void *arg) {
     report(rc, err);
     pthread_mutex_lock(&net_lock);
     int wait = backoff_s;
-    backoff_s = backoff_s * 2 > NET_BACKOFF_MAX_S ? NET_BACKOFF_MAX_S : backoff_s * 2;
+    bool wraps = n_urls <= 1 || cur_url == n_urls - 1; /* the next attempt starts a new pass over the list */
+    if (wraps) backoff_s = backoff_s * 2 > NET_BACKOFF_MAX_S ? NET_BACKOFF_MAX_S : backoff_s * 2;
     pthread_mutex_unlock(&net_lock);
     if (backoff_sleep(wait)) break;
-    rc = mosquitto_reconnect_async(net_mosq);
+    if (n_urls > 1) {
+      cur_url = (cur_url + 1) % n_urls;
+      snprintf(url_text, sizeof(url_text), "%s", url_texts[cur_url]);
+      rc = mosquitto_connect_async(net_mosq, urls[cur_url].host, urls[cur_url].port, NET_KEEPALIVE_S);
+    } else {
+      rc = mosquitto_reconnect_async(net_mosq);
+    }
     err = errno;
   }
   return NULL;
@@ -252,13 +265,19 @@ int net_start(void) {
             rt_cfg.site ? rt_cfg.site : "(none)", rt_cfg.device ? rt_cfg.device : "(none)");
     return -1;
   }
-  net_url_t u;
   char why[300];
-  if (net_parse_url(rt_cfg.broker_url, &u, why, sizeof(why)) != 0) {
+  n_urls = net_parse_urls(rt_cfg.broker_url, urls, NET_MAX_URLS, why, sizeof(why));
+  if (n_urls < 0) {
     rt_logf("net: %s", why);
     return -1;
   }
-  snprintf(url_text, sizeof(url_text), "%s", rt_cfg.broker_url);
+  for (int i = 0; i < n_urls; i++) {
+    bool v6 = strchr(urls[i].host, ':') != NULL;
+    snprintf(url_texts[i], sizeof(url_texts[i]), "%s://%s%s%s:%d", urls[i].tls ? "mqtts" : "mqtt", v6 ? "[" : "", urls[i].host, v6 ? "]" : "", urls[i].port);
+  }
+  cur_url = 0;
+  const net_url_t u = urls[0];
+  snprintf(url_text, sizeof(url_text), "%s", n_urls > 1 ? url_texts[0] : rt_cfg.broker_url);
   snprintf(topic_prefix, sizeof(topic_prefix), "dendra/v1/%s/%s/", rt_cfg.site, rt_cfg.device);
   snprintf(cmd_topic, sizeof(cmd_topic), "%scmd", topic_prefix);
   mosquitto_lib_init();

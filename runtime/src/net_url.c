@@ -58,6 +58,41 @@ int net_parse_url(const char *url, net_url_t *out, char *why, size_t cap) {
   return 0;
 }
 
+int net_parse_urls(const char *list, net_url_t *out, int max, char *why, size_t cap) {
+  if (list == NULL) {
+    snprintf(why, cap, "no broker URL");
+    return -1;
+  }
+  int n = 0;
+  for (const char *p = list;;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    char one[300];
+    if (len == 0) {
+      snprintf(why, cap, "broker list %.200s has an empty entry", list);
+      return -1;
+    }
+    if (len >= sizeof(one)) {
+      snprintf(why, cap, "broker URL %.40s... is too long", p);
+      return -1;
+    }
+    if (n == max) {
+      snprintf(why, cap, "broker list %.200s has more than %d URLs", list, max);
+      return -1;
+    }
+    memcpy(one, p, len);
+    one[len] = '\0';
+    if (net_parse_url(one, &out[n], why, cap) != 0) return -1;
+    if (out[n].tls != out[0].tls) {
+      snprintf(why, cap, "broker list %.200s mixes mqtt:// and mqtts://", list);
+      return -1;
+    }
+    n++;
+    if (end == NULL) return n;
+    p = end + 1;
+  }
+}
+
 int net_valid_id(const char *id) {
   size_t n = id ? strlen(id) : 0;
   if (n == 0 || n > 64 || !isalnum((unsigned char)id[0])) return 0;

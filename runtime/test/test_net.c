@@ -80,6 +80,13 @@ static void selftest_checks(void) {
   CHECK(net_parse_url("mqtt://[::1]:2000/", &u, why, sizeof(why)) == 0 && strcmp(u.host, "::1") == 0 && u.port == 2000, "IPv6 host");
   CHECK(net_parse_url("http://x", &u, why, sizeof(why)) == -1 && strstr(why, "must start with mqtt://") != NULL, "wrong scheme: %s", why);
   CHECK(net_parse_url("mqtt://x:99999", &u, why, sizeof(why)) == -1 && strstr(why, "port must be") != NULL, "bad port: %s", why);
+  net_url_t list[NET_MAX_URLS];
+  CHECK(net_parse_urls("mqtt://a:1,mqtt://b:2,mqtt://[::1]:3", list, NET_MAX_URLS, why, sizeof(why)) == 3 && list[1].port == 2 && strcmp(list[2].host, "::1") == 0, "a list of three: %s", why);
+  CHECK(net_parse_urls("mqtt://a:1", list, NET_MAX_URLS, why, sizeof(why)) == 1 && list[0].port == 1, "a list of one");
+  CHECK(net_parse_urls("mqtt://a:1,,mqtt://b", list, NET_MAX_URLS, why, sizeof(why)) == -1 && strstr(why, "empty entry") != NULL, "empty entry: %s", why);
+  CHECK(net_parse_urls("mqtt://a:1,mqtts://b", list, NET_MAX_URLS, why, sizeof(why)) == -1 && strstr(why, "mixes") != NULL, "mixed schemes: %s", why);
+  CHECK(net_parse_urls("mqtt://a,mqtt://b:0", list, NET_MAX_URLS, why, sizeof(why)) == -1 && strstr(why, "port must be") != NULL, "a bad URL in the list: %s", why);
+  CHECK(net_parse_urls("mqtt://a,mqtt://a,mqtt://a,mqtt://a,mqtt://a,mqtt://a,mqtt://a,mqtt://a,mqtt://a", list, NET_MAX_URLS, why, sizeof(why)) == -1 && strstr(why, "more than 8") != NULL, "too many: %s", why);
   CHECK(net_valid_id("tx1") && net_valid_id("a.b_c-D") && !net_valid_id("-x") && !net_valid_id("a/b") && !net_valid_id("+") && !net_valid_id(""), "site/device ids");
   CHECK(net_valid_kind("alert", 5) && net_valid_kind("model", 5) && !net_valid_kind("cmd", 3) && !net_valid_kind("alerts", 6), "publish kinds");
   /* no broker configured: publishes dropped and acked at once, always connected (the simulator without a publisher) */

@@ -33,12 +33,18 @@ export function profileOption(flags: string, description: string, key: ProfileKe
 /** The broker commands connect to when nothing names one. */
 export const DEFAULT_BROKER = 'mqtt://127.0.0.1:1883';
 
+/** What every `--broker` help says about lists of brokers (the nodes of a cluster, docs/mqtt.md). */
+export const BROKER_LIST_HELP = 'or a comma-separated list of cluster nodes to fail over between';
+
 /**
- * The `--broker <url>` option (env DENDRA_BROKER, profile "broker"); its default is
- * {@link DEFAULT_BROKER} unless `def` is null (no default: the command runs without a broker).
+ * The `--broker <url>` option (env DENDRA_BROKER, profile "broker"): one broker URL or a
+ * comma-separated failover list (the help says so after `description`). Its default is
+ * {@link DEFAULT_BROKER} unless `def` is null (no default: the command runs without a broker;
+ * `whenNone` then says what it does). Never throws; the URLs are checked when the command connects.
  */
-export function brokerOption(description = 'MQTT broker URL', def: string | null = DEFAULT_BROKER): Option {
-  return profileOption('--broker <url>', description, 'broker', { env: 'DENDRA_BROKER', def: def ?? undefined });
+export function brokerOption(description = 'MQTT broker URL', def: string | null = DEFAULT_BROKER, whenNone?: string): Option {
+  const help = `${description}, ${BROKER_LIST_HELP}${whenNone ? `; none: ${whenNone}` : ''}`;
+  return profileOption('--broker <url>', help, 'broker', { env: 'DENDRA_BROKER', def: def ?? undefined });
 }
 
 /** The serial `--port <tty>` option (env DENDRA_PORT, profile "port"), required. */

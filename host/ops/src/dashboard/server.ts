@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startBroker, type BrokerHandle } from '../mqtt/broker.ts';
 import { BrokerError } from '../mqtt/errors.ts';
 import { DendraError } from '@dendra/core/errors.ts';
-import { createBridge, parseBrokerUrl, type Bridge, type BrokerTarget } from './bridge.ts';
+import { createBridge, parseBrokerList, parseBrokerUrl, type Bridge, type BrokerTarget } from './bridge.ts';
 import { startKeeper, type Keeper } from './keeper.ts';
 
 /** Directory of the static page files. */
@@ -190,17 +190,19 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startDashboard(opts: DashboardOptions = {}): Promise<DashboardHandle> {
   const host = opts.host ?? '127.0.0.1';
   const assets = loadAssets();
-  let target: BrokerTarget;
+  let targets: BrokerTarget[];
   let embedded: BrokerHandle | null = null;
   if (opts.broker !== undefined) {
-    target = parseBrokerUrl(opts.broker);
+    targets = parseBrokerList(opts.broker);
   } else {
     embedded = await startBroker({ port: opts.brokerPort ?? 1883, host: isLoopback(host) ? '127.0.0.1' : host });
-    target = parseBrokerUrl(embedded.url);
+    targets = [parseBrokerUrl(embedded.url)];
   }
-  const config = Buffer.from(JSON.stringify({ ws: WS_PATH, filter: PAGE_FILTER, ackFilter: PAGE_ACK_FILTER, broker: target.display, keepalive: opts.keepaliveSec ?? 30 }));
-  const bridge = createBridge(target, { maxConnections: opts.maxConnections });
-  const keeper = startKeeper({ url: target.display, historyFile: opts.historyFile ?? null, warn: opts.warn });
+  const display = targets.map((t) => t.display).join(',');
+  const config = Buffer.from(JSON.stringify({ ws: WS_PATH, filter: PAGE_FILTER, ackFilter: PAGE_ACK_FILTER, broker: display, keepalive: opts.keepaliveSec ?? 30 }));
+  const bridge = createBridge(targets, { maxConnections: opts.maxConnections });
+  // The alarm keeper follows the first broker of a failover list (one keeper per fleet: docs/mqtt.md).
+  const keeper = startKeeper({ url: targets[0].display, historyFile: opts.historyFile ?? null, warn: opts.warn });
   const bind = { host, port: 0 };
   const server = http.createServer((req, res) => serve(req, res, assets, config, bind, keeper));
   server.on('upgrade', (req, socket, head) => upgrade(req, socket, head, bridge, bind));
@@ -223,7 +225,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
   })());
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${bind.port}/`, port: bind.port, brokerUrl: target.display, embedded,
+    url: `http://${shown}:${bind.port}/`, port: bind.port, brokerUrl: display, embedded,
     get connections() { return bridge.connections; },
     keeper, close,
   };

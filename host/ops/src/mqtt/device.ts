@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { DendraError } from '@dendra/core/errors.ts';
 import { assertId, cmdTopic, deviceTopic, isKind } from './topics.ts';
 import { encodePayload, parsePayload, MAX_PAYLOAD_BYTES, type ModelInfoPayload } from './schema.ts';
-import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
+import { brokerUrls, connectWithDeadline, rotateFor, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
 import { connectVersioned, publishError, DEFAULT_SESSION_EXPIRY_S, DEFAULT_TELEMETRY_EXPIRY_S, type ProtocolChoice } from './v5.ts';
 
 /**
@@ -59,8 +59,13 @@ export interface DeviceClient extends Publisher {
 
 /** Options for {@link connectDevice}. */
 export interface DeviceOptions {
-  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
-  url: string;
+  /**
+   * Broker URL, e.g. `mqtt://127.0.0.1:1883`, or the nodes of a cluster (comma-separated or an
+   * array): the device starts at a node picked by a hash of its client id (so a fleet spreads over
+   * the nodes) and fails over to the next ones in turn; its persistent session (clean off) and the
+   * QoS 1 messages mqtt.js keeps unacked are resent on the node it reaches.
+   */
+  url: string | readonly string[];
   site: string;
   device: string;
   /** Receives transport and publish errors after connecting (default: ignore). */
@@ -116,10 +121,12 @@ export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> 
     return Buffer.from(encodePayload({ v: 1, state, ts: t, ...(state === 'online' ? opts.statusExtra : {}), wall_ts: t }));
   };
   const choice: ProtocolChoice = opts.keepRetrying && opts.protocolVersion === 'auto' ? 4 : (opts.protocolVersion ?? 4);
+  const clientId = `dendra-${site}-${device}`;
+  const urls = rotateFor(brokerUrls(opts.url), clientId);
   const { client, version } = await connectVersioned(choice, (v) => connectWithDeadline(
-    opts.url,
+    urls,
     {
-      clientId: `dendra-${site}-${device}`,
+      clientId,
       clean: false,
       protocolVersion: v,
       ...(v === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySec ?? DEFAULT_SESSION_EXPIRY_S } } : {}),

@@ -98,8 +98,12 @@ function hashPasswords(bin: string, file: string): Promise<void> {
   });
 }
 
-/** Checks ids and names and fills in generated passwords. */
-function accounts(o: SecureConfigOptions): SecureCredentials {
+/**
+ * Checks ids and names and fills in generated passwords (also for the NATS cluster, cluster.ts).
+ * @throws {TopicError} for an invalid id; {@link BrokerError} `E_BROKER_START` for no account, a
+ *   duplicate or bad name, or a password with ':' or a newline.
+ */
+export function accounts(o: Pick<SecureConfigOptions, 'devices' | 'operators'>): SecureCredentials {
   if (o.operators.length === 0 && o.devices.length === 0) throw new BrokerError('E_BROKER_START', 'a secure broker needs at least one device or operator account');
   const names = new Set<string>();
   const unique = (u: string) => {

@@ -19,6 +19,8 @@ export interface AlertsOpts {
   username?: string;
   ca?: string;
   share?: string;
+  /** With `share`: the cluster's nats:// URLs (comma-separated); alerts come from the share group's JetStream consumer. */
+  nats?: string;
 }
 
 /** Checks `--severity`. @throws {DendraError} `E_USAGE` (exit 2) for an unknown level. */
@@ -41,10 +43,13 @@ export const stdio: AlertsIo = {
 
 /**
  * `dendra alerts`: watches the broker as an operator until --count alerts, --timeout seconds,
- * Ctrl-C, or the view ends. @throws DendraError (one line): bad option, broker unreachable.
+ * Ctrl-C, or the view ends; with --share and --nats the alerts come from the NATS cluster's share
+ * group. @throws DendraError (one line): bad option (also --nats without --share), broker unreachable.
  */
 export async function alertsAction(opts: AlertsOpts, io: AlertsIo = stdio): Promise<void> {
   const minSeverity = severityOpt(opts.severity);
+  // --nats from $DENDRA_NATS alone is ignored without --share; given on the command line it is a usage error.
+  if (opts.nats !== undefined && opts.share === undefined && process.env.DENDRA_NATS === undefined) throw new DendraError('E_USAGE', '--nats needs --share <group>', 2);
   const view = await startAlertsView({
     url: opts.broker,
     site: opts.site,
@@ -56,6 +61,7 @@ export async function alertsAction(opts: AlertsOpts, io: AlertsIo = stdio): Prom
     username: opts.username,
     password: opts.username !== undefined ? process.env.DENDRA_MQTT_PASSWORD : undefined,
     shareGroup: opts.share,
+    ...(opts.nats !== undefined && opts.share !== undefined ? { nats: opts.nats } : {}),
     ...caOption(opts.ca),
     json: opts.json,
     out: io.out,

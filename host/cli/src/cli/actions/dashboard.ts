@@ -4,7 +4,7 @@ import path from 'node:path';
 import { intOpt, printJsonLine } from '@dendra/core/run.ts';
 import { startDashboard, isLoopback } from '@dendra/ops/dashboard/server.ts';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
-import { parseBrokerUrl } from '@dendra/ops/dashboard/bridge.ts';
+import { parseBrokerList } from '@dendra/ops/dashboard/bridge.ts';
 
 /** Options of `dendra dashboard`. */
 export interface DashboardOpts {
@@ -30,9 +30,12 @@ function openBrowser(url: string): void {
   }
 }
 
-/** `dendra dashboard`: serves the page until SIGINT/SIGTERM. @throws DendraError (one line): bad broker URL or port. */
+/**
+ * `dendra dashboard`: serves the page until SIGINT/SIGTERM; `--broker` may list several brokers
+ * (the bridge fails over between them). @throws DendraError (one line): bad broker URL or port.
+ */
 export async function dashboardAction(opts: DashboardOpts): Promise<void> {
-  if (opts.broker !== undefined) parseBrokerUrl(opts.broker); // one-line usage error before binding anything
+  if (opts.broker !== undefined) parseBrokerList(opts.broker); // one-line usage error before binding anything
   const d = await startDashboard({
     broker: opts.broker,
     port: intOpt('--port', opts.port, 8080),
@@ -48,8 +51,8 @@ export async function dashboardAction(opts: DashboardOpts): Promise<void> {
   }
   if (!isLoopback(opts.host)) process.stderr.write(`dendra: warning: the dashboard is reachable from the network on ${opts.host} (no authentication)\n`);
   if (!d.embedded) {
-    const t = parseBrokerUrl(d.brokerUrl);
-    if (!(await waitForPort(t.host, t.port, 2000))) {
+    const answers = await Promise.all(parseBrokerList(d.brokerUrl).map((t) => waitForPort(t.host, t.port, 2000)));
+    if (!answers.some(Boolean)) {
       process.stderr.write(`dendra: warning: broker ${d.brokerUrl} does not answer yet; the page keeps retrying\n`);
     }
   }

@@ -1,5 +1,5 @@
 /** `dendra alerts` (definition; the work is in ../actions/alerts.ts): an operator's view of alerts. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { SEVERITIES } from '@dendra/ops/mqtt/vocab.ts';
 import type { AlertsIo, AlertsOpts } from '../actions/alerts.ts';
 import { CA_OPTION } from '../caopt.ts';
@@ -23,7 +23,8 @@ export function registerAlerts(program: Command, io?: AlertsIo): void {
     .option('--connect-timeout <s>', 'seconds to wait for the broker', '5')
     .addOption(profileOption('--username <name>', 'operator account on a secured broker (password from $DENDRA_MQTT_PASSWORD)', 'username'))
     .addOption(profileOption(...CA_OPTION, 'ca'))
-    .option('--share <group>', 'share the alert stream with other operators in $share/<group>/ (mosquitto, EMQX, HiveMQ, VerneMQ)')
+    .option('--share <group>', 'share the alert stream with other operators in $share/<group>/ (mosquitto, EMQX, HiveMQ, VerneMQ), or with --nats in the cluster\'s share group')
+    .addOption(new Option('--nats <urls>', 'with --share on the NATS cluster (dendra broker --cluster): the nodes\' nats:// URLs, comma-separated; alerts come from the share group\'s JetStream consumer').env('DENDRA_NATS'))
     .option('--json', 'NDJSON: one object per line with "type": alert | status | model | gap | dropped | duplicate | summary')
     .action(lazyAction(() => import('../actions/alerts.ts'), (m) => (opts: AlertsOpts) => m.alertsAction(opts, io)));
 }

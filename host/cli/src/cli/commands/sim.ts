@@ -18,7 +18,7 @@ export function registerSim(program: Command): void {
     .option('--data <csv>', 'ETT-layout CSV replayed by the sensors', DEFAULT_ETT)
     .option('--start <row>', 'first CSV row of window 0 (11520: the ETTh1 test split)', '11520')
     .option('--ms-per-hour <ms>', 'real milliseconds per simulated hour', '1000')
-    .addOption(brokerOption('MQTT broker the board publishes to (none: publishes are dropped)', null))
+    .addOption(brokerOption('MQTT broker the board publishes to', null, 'publishes are dropped'))
     .addOption(profileOption('--site <id>', 'site id in topics', 'site', { def: 'site1' }))
     .addOption(profileOption('--device <id>', 'device id in topics (refused while another sim runs the same site/device on the broker)', 'device', { def: 'board1' }))
     .addOption(profileOption('--username <name>', 'device account on a secured broker, <site>/<device> (password from $DENDRA_MQTT_PASSWORD)', 'username'))
