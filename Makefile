@@ -4,7 +4,7 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 HOST_TESTS = $(shell find host/*/src -name '*.test.ts' | sort)
 E2E_TESTS = $(shell find tests -name '*.test.ts' | sort)
 
-.PHONY: help deps build demo demo-forever test test-fw test-host test-e2e typecheck bench clean
+.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -12,8 +12,12 @@ help: ## list the targets
 deps: ## install Debian packages and npm dependencies that are missing
 	@scripts/deps.sh
 
-build: deps ## build the firmware (.wasm, reference and SIMD)
+build: deps ## build the firmware (.wasm, reference and SIMD) and, where cmake and cc exist, build/dendra-runtime
 	@node firmware/build.mjs
+	@mkdir -p build && scripts/build-runtime.sh --if-possible
+
+runtime: ## build build/dendra-runtime: the firmware on WAMR with a native HAL (no network)
+	@mkdir -p build && scripts/build-runtime.sh
 
 demo: build ## broker + sim board + flash the grid and pack models + replay ETTh1 and a simulated pack + show both alert kinds (ends by itself)
 	@node bin/dendra.js demo

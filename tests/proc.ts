@@ -43,7 +43,12 @@ export interface LiveCli {
 
 /** Starts `dendra args...` and collects its stdout lines. */
 export function startCli(args: string[]): LiveCli {
-  const child = spawn(process.execPath, [DENDRA, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(process.execPath, [DENDRA, ...args]);
+}
+
+/** Starts any program (e.g. build/dendra-runtime) in the repository root and collects its stdout lines. */
+export function startProcess(command: string, args: string[]): LiveCli {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   let buf = '';

@@ -61,6 +61,9 @@ double rt_now_ms(void);
 void rt_wake(void);
 /* Host pointer for wasm linear memory [ptr, ptr+len) of the running instance, or NULL (no exception raised). */
 uint8_t *rt_span(wasm_exec_env_t env, uint32_t ptr, uint32_t len);
+/* (rt-core) env may be NULL: the running instance's memory (e.g. completing a DMA transfer outside a
+ * native call); NULL when no instance runs. A pointer is valid until the firmware's next call returns
+ * (memory.grow may move linear memory): never keep it across ticks. */
 /* Log a runtime line to stderr as "runtime: ..." */
 void rt_logf(const char *fmt, ...);
 
