@@ -87,5 +87,6 @@ void dma_board_reset(void);   /* a firmware reboot: pending transfers void, stre
 double dma_next_due_ms(void); /* board ms of the next transfer completion, or -1 when none pending */
 int dma_poll_fd(void);        /* fd to include in the main loop's poll (live socket), or -1 */
 void dma_on_readable(void);   /* the main loop saw dma_poll_fd readable */
+void dma_close(void);         /* (rt-net) orderly stop: closes the live socket (removes its file), frees the replay data */
 
 #endif
