@@ -15,6 +15,7 @@ import { registerBroker } from './commands/broker.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImage } from './commands/image.ts';
 import { registerPack } from './commands/pack.ts';
+import { registerPackFrames } from './commands/packframes.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerDashboard } from './commands/dashboard.ts';
@@ -52,6 +53,7 @@ registerBroker(program);
 registerDemo(program);
 registerImage(program);
 registerPack(program);
+registerPackFrames(program); // adds `pack frames`
 registerEval(program);
 registerInfo(program);
 registerDashboard(program);
