@@ -23,7 +23,7 @@ import { writeTflite } from '@dendra/core/tflite/writer.ts';
 import { decodeDendraMeta, encodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
 import { replayPack } from '@dendra/models/pack/replay.ts';
 import { boardPackRun } from '@dendra/models/pack/board.ts';
-import { forecastForWindow, topForWindow } from './windows.ts';
+import { forecastForWindow, gridModelWithLimit, topForWindow } from './windows.ts';
 import { pathToFileURL } from 'node:url';
 
 // The operator dashboard's page code is plain browser JavaScript (no type declarations).
@@ -82,24 +82,11 @@ async function opsAlert(device: string, pred: (a: Record<string, unknown>) => bo
   return JSON.parse(line) as { alert: Record<string, any>; site: string; device: string };
 }
 
-/** The committed grid model with an alert limit at the median peak of windows 0..39 (raises and clears). */
-function gridModelWithLimit(): { file: string; limit: number } {
-  const model = readTflite(new Uint8Array(readFileSync(path.join(ROOT, 'models', 'grid', 'grid.tflite'))));
-  const meta = decodeDendraMeta(model.metadata.dendra);
-  const peaks = Array.from({ length: 40 }, (_, k) => forecastForWindow(model, START + k).peakC).sort((a, b) => a - b);
-  meta.otLimitC = Math.fround(peaks[20] - 0.005);
-  meta.hysteresisC = 0;
-  model.metadata.dendra = encodeDendraMeta(meta);
-  const file = path.join(tmp, 'grid-limit.tflite');
-  writeFileSync(file, writeTflite(model));
-  return { file, limit: meta.otLimitC };
-}
-
 const packFile = path.join(ROOT, 'models', 'pack', 'pack.tflite');
 const packModel = readTflite(new Uint8Array(readFileSync(packFile)));
 const expected = boardPackRun(packModel, replayPack({ ccdFraction: PACK_CCD }).frames);
-const grid = gridModelWithLimit();
-const gridModel = readTflite(new Uint8Array(readFileSync(grid.file)));
+const grid = gridModelWithLimit(path.join(tmp, 'grid-limit.tflite'));
+const gridModel = grid.model;
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 for (const kind of KINDS) {
