@@ -3,6 +3,7 @@
 // declarations) calls each HAL import that takes a pointer or a flash range with ranges outside
 // linear memory or flash, and the real build/dendra-runtime answers each with a negative status,
 // keeps running (no crash, no trap) and stops cleanly. Valid calls beside them return >= 0.
+// Also the watchdog: a firmware that traps in every tick reboots, then halts after 3 in a row.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +13,8 @@ import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { startProcess, ROOT, type LiveCli } from './proc.ts';
 
-const BIN = path.join(ROOT, 'build/dendra-runtime');
+/** The binary under test: build/dendra-runtime, or $DENDRA_RUNTIME (e.g. a sanitizer build). */
+const BIN = process.env.DENDRA_RUNTIME ?? path.join(ROOT, 'build/dendra-runtime');
 const hasCmake = spawnSync('cmake', ['--version']).status === 0;
 const skip = !existsSync(BIN) && !hasCmake ? 'build/dendra-runtime is absent and cmake is missing (scripts/deps.sh installs it)' : false;
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-rt-bounds-'));
@@ -49,6 +51,24 @@ const CALLS: [string, string, 'neg' | 'ok'][] = [
   ['board_family_valid', 'board_family(buf, 16)', 'ok'],
 ];
 
+const SAY = `const sayBuf: usize = memory.data(160);
+function say(level: u32, msg: string, code: i32 = 0, withCode: bool = false): void {
+  let n = min<i32>(msg.length, 100);
+  for (let i = 0; i < n; i++) store<u8>(sayBuf + i, <u8>msg.charCodeAt(i));
+  if (withCode) {
+    const t = code.toString();
+    store<u8>(sayBuf + n++, 0x20);
+    for (let i = 0; i < t.length; i++) store<u8>(sayBuf + n++, <u8>t.charCodeAt(i));
+  }
+  logw(level, sayBuf, <u32>n);
+}
+`;
+/** A factory image whose fw_tick always traps: the watchdog reboots it, then halts the board. */
+const TRAP_SOURCE = `import { log_write as logw } from "../../firmware/assembly/hal/log";
+${SAY}export function fw_init(): i32 { say(1, "trap probe booted"); return 0; }
+export function fw_tick(): i32 { unreachable(); return 0; }
+`;
+
 function probeSource(): string {
   const hal = ['uart', 'flash', 'crypto', 'boot', 'board', 'dma', 'net', 'pmu', 'clock', 'log']
     .map((g) => `import * as ${g} from "../../firmware/assembly/hal/${g}";`).join('\n');
@@ -58,7 +78,8 @@ function probeSource(): string {
     return `  say(1, "probe ${name}", <i32>${call}, true);`;
   }).join('\n');
   return `${hal}
-import { say } from "../../firmware/assembly/app/say";
+import { log_write as logw } from "../../firmware/assembly/hal/log";
+${SAY}
 const buf: usize = memory.data(256);
 export function fw_init(): i32 {
   log.log_write(1, <usize>0xFFFFFFF0, 64); // void: a bad range is dropped, never a crash
@@ -78,8 +99,11 @@ before(() => {
   if (!existsSync(BIN)) execFileSync(path.join(ROOT, 'scripts/build-runtime.sh'), { cwd: ROOT, stdio: 'inherit' });
   mkdirSync(PROBE_DIR, { recursive: true });
   writeFileSync(path.join(PROBE_DIR, 'probe.ts'), probeSource());
-  execFileSync(path.join(ROOT, 'node_modules/.bin/asc'), [path.join(PROBE_DIR, 'probe.ts'), '--outFile', path.join(PROBE_DIR, 'probe.wasm'),
-    '--runtime', 'stub', '--optimizeLevel', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(path.join(PROBE_DIR, 'trap.ts'), TRAP_SOURCE);
+  for (const name of ['probe', 'trap']) {
+    execFileSync(path.join(ROOT, 'node_modules/.bin/asc'), [path.join(PROBE_DIR, `${name}.ts`), '--outFile', path.join(PROBE_DIR, `${name}.wasm`),
+      '--runtime', 'stub', '--optimizeLevel', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
 });
 
 after(async () => {
@@ -102,4 +126,18 @@ test('dendra-runtime: out-of-range pointers and flash ranges get negative status
   assert.doesNotMatch(rt.stderr(), /trapped/);
   await rt.stop();
   assert.equal(rt.child.exitCode, 0, rt.stderr().slice(-500));
+});
+
+test('dendra-runtime: a firmware that traps in every tick is rebooted by the watchdog, then halted after 3 in a row; the process stays up', { skip }, async () => {
+  const rt = startProcess(BIN, ['--flash', path.join(tmp, 't.flash'), '--firmware', path.join(PROBE_DIR, 'trap.wasm'), '--json']);
+  live.push(rt);
+  await rt.waitLine((l) => l.startsWith('{'), 30_000);
+  for (let end = Date.now() + 10_000; !/board halted/.test(rt.stderr()) && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+  const err = rt.stderr();
+  assert.match(err, /board: firmware trapped 3 times in a row: board halted/);
+  assert.equal(err.match(/trapped in fw_tick/g)?.length, 3);
+  assert.equal(err.match(/trap probe booted/g)?.length, 3, 'booted once, then rebooted twice by the watchdog');
+  assert.equal(rt.child.exitCode, null, 'a halted board keeps the process (and its UART) up');
+  await rt.stop();
+  assert.equal(rt.child.exitCode, 0);
 });

@@ -192,6 +192,7 @@ test('net group on a real mosquitto: QoS 1 ack, model cache + announce, command 
   try {
     assert.equal(await dev.num('start'), 0);
     assert.equal(await dev.num('waitconn 1 5000'), 1);
+    assert.equal(await dev.cmd('sigmask'), '1 1', 'the network thread blocks SIGTERM/SIGINT: the main loop gets them');
     await waitFor(() => ops.on('yard/tx1/status').length > 0, 'online status');
     assert.match(ops.on('yard/tx1/status')[0].text, onlineStatus);
 
@@ -255,6 +256,7 @@ test('net group on a real mosquitto: QoS 1 ack, model cache + announce, command 
     assert.equal(await dev.cmd('stop'), 'stopped');
     assert.equal(await dev.exited(), 0);
     await waitFor(() => ops.msgs.length > n && ops.on('yard/tx1/status').at(-1)!.text.includes('offline'), 'offline status at stop');
+    await sleep(300); // a clean DISCONNECT: no last will may follow
     assert.match(ops.on('yard/tx1/status').at(-1)!.text, /^\{"v":1,"state":"offline","ts":\d{13}\}$/);
   } finally {
     dev.child.kill('SIGKILL');

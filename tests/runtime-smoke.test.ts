@@ -3,16 +3,18 @@
 // talks to it over serialport. Flashes the grid and pack models, restarts on the same flash file
 // (the models load from flash), updates the firmware A/B (test boot, self-test, confirm), refuses
 // an image that traps at start (rolled back), rolls back with `dendra rollback`, and hands the
-// flash file to `dendra sim`, which reads it (one flash format for both). Also the SIMD build.
+// flash file to `dendra sim`, which reads it, and boots a file the sim wrote (one flash format for
+// both). Also the SIMD build, a keyed board (--trust, signed images) and --uart on a serial device.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli, startCli, startProcess, ROOT, type LiveCli, type RunResult } from './proc.ts';
 
-const BIN = path.join(ROOT, 'build/dendra-runtime');
+/** The binary under test: build/dendra-runtime, or $DENDRA_RUNTIME (e.g. a sanitizer build). */
+const BIN = process.env.DENDRA_RUNTIME ?? path.join(ROOT, 'build/dendra-runtime');
 const GRID = path.join(ROOT, 'models/grid/grid.tflite');
 const PACK = path.join(ROOT, 'models/pack/pack.tflite');
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-runtime-'));
@@ -131,6 +133,11 @@ test('dendra-runtime: usage errors are one line with exit 2; --json errors are J
   const board = spawnSync(BIN, ['--board', 'nope', '--flash', path.join(tmp, 'x.flash')], { encoding: 'utf8' });
   assert.equal(board.status, 1);
   assert.match(board.stderr, /unknown board 'nope'/);
+  const badBoard = path.join(tmp, 'my-board.json');
+  writeFileSync(badBoard, JSON.stringify({ name: 'my-board', inherits: 'sim-soc', arenaLimitBytes: -4 }));
+  const field = spawnSync(BIN, ['--board', badBoard, '--flash', path.join(tmp, 'x.flash')], { encoding: 'utf8' });
+  assert.equal(field.status, 1);
+  assert.equal(field.stderr, "dendra-runtime: board 'my-board': field arenaLimitBytes must be a number >= 1\n", 'a board file by path inherits the repository SoC; one line names the bad field');
   assert.equal(spawnSync(BIN, ['--help'], { encoding: 'utf8' }).status, 0);
 });
 
@@ -151,5 +158,37 @@ test('dendra-runtime --trust: keyed board refuses a raw model, runs a signed mod
   await logged(rt, /board: model loaded/);
   assert.match((await ok(['flash', '--port', ready.pty, fw, '--pubkey', keys.publicPath])).stdout, /flashed signed firmware, .*slot A.*booted and confirmed/);
   assert.equal((await info(ready.pty)).firmware.running, 0, 'the ROM verified the signed slot image and booted it');
+  await stop(rt);
+});
+
+test('dendra-runtime --uart: a serial device through termios (one end of a socat pty pair), the host on the other end', { skip }, async (t) => {
+  if (spawnSync('socat', ['-V']).status !== 0) return t.skip('socat is missing (scripts/deps.sh installs it)');
+  const socat = startProcess('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0']);
+  live.push(socat);
+  let ends: string[] = [];
+  for (let k = 0; k < 100 && ends.length < 2; k++, await new Promise((r) => setTimeout(r, 50))) {
+    ends = [...socat.stderr().matchAll(/PTY is (\S+)/g)].map((m) => m[1]);
+  }
+  assert.equal(ends.length, 2, socat.stderr());
+  const { rt, ready } = await runtime(['--flash', path.join(tmp, 'uart.flash'), '--uart', ends[0], '--link', path.join(tmp, 'board-uart')]);
+  assert.equal(ready.pty, ends[0]);
+  assert.equal(readlinkSync(path.join(tmp, 'board-uart')), ends[0], '--link points at the UART device');
+  assert.equal((await info(ends[1])).hello.boardId, 'dendra');
+  await ok(['flash', '--port', ends[1], GRID]);
+  await logged(rt, /board: model loaded/);
+  await stop(rt);
+  assert.equal(existsSync(path.join(tmp, 'board-uart')), false, 'the --link symlink is removed at exit');
+});
+
+test("dendra-runtime boots a flash file written by dendra sim (the model the sim's board stored loads)", { skip }, async () => {
+  const flash = path.join(tmp, 'from-sim.flash');
+  const sim = startCli(['sim', '--board', 'sim', '--flash', flash, '--no-pack', '--json']);
+  live.push(sim);
+  const simPty = JSON.parse(await sim.waitLine((l) => l.includes('"pty"'), 30_000)).pty as string;
+  await ok(['flash', '--port', simPty, GRID]);
+  await sim.stop();
+  const { rt } = await runtime(['--board', 'sim', '--flash', flash]);
+  await logged(rt, /board: model loaded/);
+  assert.doesNotMatch(rt.stderr(), /no model in slot/);
   await stop(rt);
 });

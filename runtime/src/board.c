@@ -47,11 +47,18 @@ static void merge(cJSON *parent, cJSON *child) {
   }
 }
 
+/* `name` as a board in dir, a SoC in dir/soc, then the same in --boards-dir (a board file given by
+ * path may inherit the repository's SoCs). 0, or -1 when none exists. */
 static int parent_path(const char *dir, const char *name, char *out, size_t cap) {
-  snprintf(out, cap, "%s/%s.json", dir, name);
-  if (access(out, R_OK) == 0) return 0;
-  snprintf(out, cap, "%s/soc/%s.json", dir, name);
-  return access(out, R_OK) == 0 ? 0 : -1;
+  const char *dirs[2] = { dir, rt_cfg.boards_dir };
+  for (int d = 0; d < 2; d++) {
+    if (dirs[d] == NULL) continue;
+    snprintf(out, cap, "%s/%s.json", dirs[d], name);
+    if (access(out, R_OK) == 0) return 0;
+    snprintf(out, cap, "%s/soc/%s.json", dirs[d], name);
+    if (access(out, R_OK) == 0) return 0;
+  }
+  return -1;
 }
 
 /* The merged chain from `path` (depth-limited against cycles), or NULL after a message. */
@@ -132,12 +139,17 @@ static int fill_dma(cJSON *j) {
 }
 
 static int fill(cJSON *j) {
-  double v[10] = {
-    num(j, "ramBytes", 1), num(j, "arenaLimitBytes", 1), num(j, "flash.sizeBytes", 1), num(j, "flash.sectorBytes", 1),
-    num(j, "uart.defaultBaud", 1), num(j, "uart.maxBaud", 1), num(j, "uart.maxFramePayload", 64),
-    num(j, "pmu.supplyV", 0), num(j, "pmu.modes.active.currentMa", 0), num(j, "pmu.modes.sleep.currentMa", 0),
+  static const struct { const char *path; double min; } f[10] = {
+    { "ramBytes", 1 }, { "arenaLimitBytes", 1 }, { "flash.sizeBytes", 1 }, { "flash.sectorBytes", 1 },
+    { "uart.defaultBaud", 1 }, { "uart.maxBaud", 1 }, { "uart.maxFramePayload", 64 },
+    { "pmu.supplyV", 0 }, { "pmu.modes.active.currentMa", 0 }, { "pmu.modes.sleep.currentMa", 0 },
   };
-  for (int i = 0; i < 10; i++) if (v[i] < 0) return -1;
+  double v[10];
+  for (int i = 0; i < 10; i++) if ((v[i] = num(j, f[i].path, f[i].min)) < 0) return -1; /* first bad field only */
+  if (v[2] > 0xffffffffu || v[0] > 0xffffffffu || (uint32_t)v[3] == 0 || ((uint32_t)v[3] & ((uint32_t)v[3] - 1)) != 0) {
+    rt_fail("board '%s': ramBytes and flash.sizeBytes must fit 32 bits, flash.sectorBytes must be a power of two", rt_board.name);
+    return -1;
+  }
   rt_board.ram_bytes = (uint32_t)v[0]; rt_board.arena_limit = (uint32_t)v[1];
   rt_board.flash_size = (uint32_t)v[2]; rt_board.sector_bytes = (uint32_t)v[3];
   rt_board.default_baud = (uint32_t)v[4]; rt_board.max_baud = (uint32_t)v[5]; rt_board.max_frame = (uint32_t)v[6];

@@ -32,11 +32,11 @@ static const char *USAGE =
   "  --ca FILE              CA certificate for mqtts\n"
   "  --username NAME        broker account (password from $DENDRA_MQTT_PASSWORD)\n"
   "  --site ID --device ID  topic ids (default site1, board1)\n"
-  "  --data CSV             ETT-layout CSV replayed on DMA channel 0 (default <repo>/../shared/data/ett/ETTh1.csv)\n"
+  "  --data CSV             ETT-layout CSV replayed on DMA channel 0 (default <repo>/../shared/data/ett/ETTh1.csv when present)\n"
   "  --start ROW            first CSV row of window 0 (default 11520)\n"
   "  --pack-frames CSV      pack frames on DMA channel 1, one per line\n"
   "  --pack-hours H         board hours per pack frame (default 1)\n"
-  "  --live PATH            unix socket for live sensor frames (docs/runtime.md)\n"
+  "  --live PATH            unix socket for live sensor frames (docs/runtime-live-input.md)\n"
   "  --ms-per-hour MS       real ms per board hour (default 3600000: real time)\n"
   "  --json                 print the ready line as one JSON line\n"
   "  --help                 this text\n";
@@ -77,8 +77,11 @@ static void defaults(void) {
   if (shared) snprintf(ett_default, sizeof ett_default, "%s/data/ett/ETTh1.csv", shared);
   else snprintf(ett_default, sizeof ett_default, "%s/../shared/data/ett/ETTh1.csv", repo);
   rt_opts.repo_root = repo;
+  /* ETTh1 replay by default where the shared data is (a dev machine, CI); on a gateway without it
+   * channel 0 has no replay unless --data or --live gives one. */
   rt_cfg = (rt_config_t){ .board_arg = "sim", .boards_dir = boards_dir, .firmware_path = firmware, .site = "site1",
-    .device = "board1", .grid_csv = ett_default, .grid_start = 11520, .pack_hours = 1, .ms_per_hour = 3600000 };
+    .device = "board1", .grid_csv = access(ett_default, R_OK) == 0 ? ett_default : NULL, .grid_start = 11520,
+    .pack_hours = 1, .ms_per_hour = 3600000 };
 }
 
 static int usage(const char *fmt, const char *arg) {

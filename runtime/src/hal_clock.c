@@ -80,6 +80,7 @@ void rt_sleep_until(double target) {
   if (target <= from || rt_uart_rx_pending() > 0) return;
   double real_wait = (target - from) / scale();
   int timeout = real_wait > 600000 ? 600000 : (int)ceil(real_wait);
+  if (rt_uart_lost() && timeout > 1000) timeout = 1000; /* the main loop retries the tty every second */
   struct pollfd p[3];
   int n = 0;
   p[n++] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
@@ -92,6 +93,7 @@ void rt_sleep_until(double target) {
   for (int i = 1; i < n; i++) {
     if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
     if (p[i].fd == dfd) dma_on_readable();
+    else if (p[i].revents & (POLLHUP | POLLERR)) rt_uart_on_hup();
     else rt_uart_on_readable();
   }
 }

@@ -21,6 +21,9 @@ void rt_logf(const char *fmt, ...) {
   fputs(line, stderr);
 }
 
+/* WAMR's printf (CMake WAMR_BH_VPRINTF): to stderr, so stdout stays the ready line alone. */
+int rt_wamr_vprintf(const char *fmt, va_list ap) { return vfprintf(stderr, fmt, ap); }
+
 static void n_log_write(wasm_exec_env_t env, uint32_t level, uint32_t src, uint32_t len) {
   if (len > 4096) len = 4096;
   uint8_t *text = rt_span(env, src, len);

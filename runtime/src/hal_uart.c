@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include "rt_core.h"
 
@@ -100,12 +101,43 @@ int rt_uart_open(char *path_out, size_t cap) {
 int rt_uart_fd(void) { return fd; }
 size_t rt_uart_rx_pending(void) { return rx_len; }
 
+/* A real tty that went away (USB adapter unplugged: EOF, EIO, ENXIO): closed, reopened later by
+ * rt_uart_retry(); until then RX is empty and TX is dropped (counted). */
+static void lost(ssize_t n) {
+  rt_logf("uart: %s lost (%s): reopening every second", rt_cfg.uart_path, n == 0 ? "hang-up" : strerror(errno));
+  close(fd);
+  fd = -1;
+}
+
+static double real_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bool rt_uart_lost(void) { return fd < 0 && !is_pty; }
+
+void rt_uart_on_hup(void) {
+  if (fd >= 0 && !is_pty) lost(0);
+}
+
+void rt_uart_retry(void) {
+  static double last;
+  if (!rt_uart_lost() || real_s() - last < 1.0) return;
+  last = real_s();
+  fd = open(rt_cfg.uart_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0 && set_raw(fd, baud) != 0) { close(fd); fd = -1; }
+  if (fd >= 0) rt_logf("uart: %s reopened at %u baud", rt_cfg.uart_path, baud);
+}
+
 /* Drains the tty into the FIFO without blocking; bytes beyond RX_CAP are dropped (counted). */
 void rt_uart_on_readable(void) {
   uint8_t buf[4096];
-  for (;;) {
+  while (fd >= 0) {
     ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) return; /* EAGAIN, or EIO on a pty without a host (nothing to read) */
+    /* 0: no data (raw mode, VMIN = VTIME = 0); a hang-up shows as POLLHUP (rt_uart_on_hup) */
+    if (n == 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) return;
+    if (n < 0) { if (!is_pty) lost(n); return; }
     for (ssize_t i = 0; i < n; i++) {
       if (rx_len == RX_CAP) { rx_dropped++; continue; }
       rx[(rx_head + rx_len++) % RX_CAP] = buf[i];

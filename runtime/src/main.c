@@ -84,6 +84,7 @@ int main(int argc, char **argv) {
   ready_line(uart, flash, n);
   rt_run(&stop_flag);
   net_stop();
+  dma_close();
   rt_wamr_shutdown();
   rt_uart_close();
   rt_flash_close();

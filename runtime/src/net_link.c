@@ -14,6 +14,7 @@
 #include "net_link.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,7 +192,8 @@ static void *net_thread(void *arg) {
   (void)arg;
   int rc = first_rc, err = first_err;
   for (;;) {
-    while (rc == MOSQ_ERR_SUCCESS && !is_stopping()) {
+    while (rc == MOSQ_ERR_SUCCESS) {
+      if (is_stopping() && mosquitto_socket(net_mosq) < 0) break; /* net_stop: DISCONNECT written, socket closed */
       rc = mosquitto_loop(net_mosq, 1000, 1);
       err = errno;
     }
@@ -264,7 +266,13 @@ int net_start(void) {
   stopping = false;
   first_rc = mosquitto_connect_async(net_mosq, u.host, u.port, NET_KEEPALIVE_S); /* failures: logged and retried by the thread */
   first_err = errno;
-  if (pthread_create(&thread, NULL, net_thread, NULL) != 0) {
+  /* The thread blocks every signal, so SIGINT/SIGTERM reach the main loop (and interrupt its poll). */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int created = pthread_create(&thread, NULL, net_thread, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (created != 0) {
     rt_logf("net: cannot start the network thread");
     mosquitto_destroy(net_mosq);
     net_mosq = NULL;

@@ -45,6 +45,9 @@ rt_group_t hal_uart_group(void);
 int rt_uart_open(char *path_out, size_t cap); /* opens --uart or a pty; <0 after a message */
 int rt_uart_fd(void);                  /* fd to poll for RX, or -1 */
 void rt_uart_on_readable(void);        /* reads what arrived into the RX FIFO (never blocks) */
+void rt_uart_on_hup(void);            /* poll saw POLLHUP/POLLERR on the UART fd */
+bool rt_uart_lost(void);               /* a real tty went away and is not reopened yet */
+void rt_uart_retry(void);              /* reopens a real tty that went away (at most once per real second) */
 size_t rt_uart_rx_pending(void);
 void rt_uart_reset(void);              /* power-on reset: FIFO emptied, default baud */
 void rt_uart_close(void);              /* closes the tty and removes the --link symlink */

@@ -206,6 +206,7 @@ void rt_run(volatile int *stop) {
       fprintf(stderr, "board: rebooting the board (watchdog)\n");
       rt_boot();
     }
+    rt_uart_retry();
     tick();
     double req = rt_sleep_request();
     rt_sleep_until(req >= 0 ? req : rt_now_ms());

@@ -4,6 +4,7 @@
  * printing 1 (valid), 0 (invalid) or "bad" (a line that does not parse) per line.
  * tests/runtime-crypto.test.ts feeds it vectors made with @noble/ed25519 (the simulator's library).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 /* The natives in hal_crypto.c reference these; the driver calls only rt_ed25519_verify. */
 uint8_t *rt_span(wasm_exec_env_t env, uint32_t ptr, uint32_t len) { return NULL; }
 void rt_logf(const char *fmt, ...) {}
+int rt_wamr_vprintf(const char *fmt, va_list ap) { return 0; }
 
 static int unhex(const char *h, uint8_t *out, size_t cap, size_t *n) {
   size_t len = strlen(h);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "core_stub.h"
@@ -128,6 +130,28 @@ static void cmd_poll(uint32_t cap) {
   printf("%d %s\n", n, (char *)test_mem + 4096);
 }
 
+/* "sigmask": "<threads> <blocking>": the process's threads other than main, and how many of them
+ * block SIGTERM and SIGINT (the network thread must, or a runtime's main loop misses its stop signal). */
+static void cmd_sigmask(void) {
+  DIR *d = opendir("/proc/self/task");
+  int threads = 0, blocking = 0;
+  for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+    if (e->d_name[0] == '.' || atoi(e->d_name) == getpid()) continue;
+    char path[300], line[256];
+    snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+    FILE *f = fopen(path, "r");
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+      if (strncmp(line, "SigBlk:", 7) != 0) continue;
+      unsigned long long m = strtoull(line + 7, NULL, 16);
+      threads++;
+      if ((m >> (SIGTERM - 1) & 1) && (m >> (SIGINT - 1) & 1)) blocking++;
+    }
+    if (f != NULL) fclose(f);
+  }
+  if (d != NULL) closedir(d);
+  printf("%d %d\n", threads, blocking);
+}
+
 /* One driver command; returns 0 to go on, 1 to quit. */
 static int run_line(char *line) {
   char *op = strtok(line, " \n");
@@ -144,6 +168,7 @@ static int run_line(char *line) {
   else if (strcmp(op, "announce") == 0) printf("%d\n", net_hal_announce(NULL));
   else if (strcmp(op, "reset") == 0) { net_board_reset(); printf("reset\n"); }
   else if (strcmp(op, "wakes") == 0) printf("%u\n", test_wakes());
+  else if (strcmp(op, "sigmask") == 0) cmd_sigmask();
   else if (strcmp(op, "pid") == 0) printf("%d\n", (int)getpid());
   else if (strcmp(op, "stop") == 0) { net_stop(); printf("stopped\n"); return 1; }
   else printf("error unknown command %s\n", op);
