@@ -21,8 +21,8 @@ import { FIRMWARE_WASM } from '@dendra/core/paths.ts';
 /** The kinds of target a suite runs against. */
 export type TargetKind = 'sim' | 'runtime';
 
-/** The native runtime binary (`make runtime`). */
-export const RUNTIME_BIN = path.join(ROOT, 'build', 'dendra-runtime');
+/** The native runtime binary: $DENDRA_RUNTIME (e.g. a sanitizer build), else build/dendra-runtime (`make runtime`). */
+export const RUNTIME_BIN = process.env.DENDRA_RUNTIME ?? path.join(ROOT, 'build', 'dendra-runtime');
 
 /** The simulated pack replayed on DMA channel 1 (`dendra sim --pack-*`, `dendra pack frames`). */
 export interface PackReplay { seed?: number; electrolyte?: string; duty?: string; ccd?: number; hours?: number }
