@@ -4,7 +4,7 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 HOST_TESTS = $(shell find host/*/src -name '*.test.ts' | sort)
 E2E_TESTS = $(shell find tests -name '*.test.ts' | sort)
 
-.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck bench clean
+.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -12,8 +12,9 @@ help: ## list the targets
 deps: ## install Debian packages and npm dependencies that are missing
 	@scripts/deps.sh
 
-build: deps ## build the firmware (.wasm, reference and SIMD) and, where cmake and cc exist, build/dendra-runtime
+build: deps ## build the firmware (.wasm, reference and SIMD), compile the CLI to build/cli/ and, where cmake and cc exist, build/dendra-runtime
 	@node firmware/build.mjs
+	@node scripts/build-cli.mjs
 	@mkdir -p build && scripts/build-runtime.sh --if-possible
 
 runtime: ## build build/dendra-runtime: the firmware on WAMR with a native HAL (no network)
@@ -28,6 +29,9 @@ demo-forever: build ## the demo, running until Ctrl-C
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
 
+lint-imports: deps ## import rules between packages and firmware layers (.dependency-cruiser.cjs)
+	@npx depcruise --config .dependency-cruiser.cjs --output-type err firmware/assembly host tests bench scripts
+
 test-fw: build ## firmware unit tests (as-pect)
 	@npx asp --config firmware/as-pect.config.cjs
 
@@ -41,7 +45,7 @@ RUNTIME_FOR_E2E := $(if $(shell command -v cmake 2>/dev/null),runtime,)
 test-e2e: build $(RUNTIME_FOR_E2E) ## end-to-end tests on every target (sim, native runtime): real pty, real broker, real firmware .wasm
 	@$(NODE_TEST) --test-concurrency=1 $(E2E_TESTS)
 
-test: build typecheck test-fw test-host test-e2e ## every test (what CI runs)
+test: build typecheck lint-imports test-fw test-host test-e2e ## every test (what CI runs)
 
 soak: build ## flashing fault soak: 200 model + 200 A/B firmware runs with line faults, disconnects and power cuts (~1 h)
 	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/device/src/flash/faults.test.ts

@@ -129,3 +129,6 @@ await import('./mqtt.ts');
 // Flash throughput over the paced sim UART (bench/flash.ts: writes flash.json / flash.md).
 const { runFlashBench } = await import('./flash.ts');
 await runFlashBench();
+// CLI start-up CPU (bench/cli.ts: writes cli.json / cli.md).
+const { runCliBench } = await import('./cli.ts');
+await runCliBench();

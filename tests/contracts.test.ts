@@ -13,14 +13,14 @@ import { tmpdir } from 'node:os';
 import { ROOT } from './proc.ts';
 // @ts-expect-error plain ESM script without types
 import { halImports, constants } from '../scripts/gen-contracts.mjs';
-import { FW_STATUS } from '../host/src/status.ts';
-import { FW, FwState } from '../host/src/sim/bootrom.ts';
-import { KEYS_MAGIC, KEYS_OFFSET, MAX_TRUSTED_KEYS } from '../host/src/sim/trust.ts';
-import { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from '../host/src/flash/slotimage.ts';
-import { SimHal } from '../host/src/sim/hal.ts';
-import { loadBoard } from '../host/src/sim/board.ts';
-import { FlashFile } from '../host/src/sim/flashfile.ts';
-import { WindowDma } from '../host/src/sim/sensors.ts';
+import { FW_STATUS } from '@dendra/core/status.ts';
+import { FW, FwState } from '@dendra/device/sim/bootrom.ts';
+import { KEYS_MAGIC, KEYS_OFFSET, MAX_TRUSTED_KEYS } from '@dendra/device/sim/trust.ts';
+import { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from '@dendra/device/image/slotimage.ts';
+import { SimHal } from '@dendra/device/sim/hal.ts';
+import { loadBoard } from '@dendra/device/boards/board.ts';
+import { FlashFile } from '@dendra/device/sim/flashfile.ts';
+import { WindowDma } from '@dendra/device/sim/sensors.ts';
 
 type Hal = { name: string; sig: string };
 type Const = { name: string; value: number };
@@ -43,14 +43,14 @@ test('runtime/src/gen is what scripts/gen-contracts.mjs makes from the firmware 
   }
 });
 
-test('host/src/status.ts FW_STATUS has exactly the firmware status codes', () => {
+test('host/core/src/status.ts FW_STATUS has exactly the firmware status codes', () => {
   const fw = [...fwConst('status.ts', '').values()].sort((a, b) => a - b);
   const host = Object.keys(FW_STATUS).map(Number).sort((a, b) => a - b);
   assert.deepEqual(host, fw);
   assert.ok(fw.length > 20 && fw.includes(0) && fw.includes(-1), 'the parser read the status file');
 });
 
-test('host/src/sim/bootrom.ts slot words and state bits equal firmware/assembly/boot/fwslot.ts', () => {
+test('host/device/src/sim/bootrom.ts slot words and state bits equal firmware/assembly/boot/fwslot.ts', () => {
   const fw = fwConst('boot/fwslot.ts', 'FW_');
   const pairs: [keyof typeof FW, string][] = [['MAGIC', 'FW_MAGIC'], ['MARK', 'FW_MARK'], ['HEADER', 'FW_HEADER_BYTES'],
     ['DATA_OFF', 'FW_DATA_OFF'], ['VERSION', 'FW_VERSION'], ['GEN', 'FW_GEN'], ['COMMITTED', 'FW_COMMITTED'],

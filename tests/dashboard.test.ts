@@ -12,9 +12,9 @@ import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard, type DashboardHandle } from '@dendra/ops/dashboard/server.ts';
-import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
-import { flashModel, readModelFile } from '@dendra/device/flash/flash.ts';
+import { flashModelFile, readModelFile } from '@dendra/device/flash/flash.ts';
 import { withSiteLimits } from '@dendra/models/grid/site.ts';
 import { DEFAULT_ETT, GRID_MODEL, FIRMWARE_WASM } from '@dendra/core/paths.ts';
 
@@ -29,8 +29,8 @@ const T = { timeout: 120_000 };
 /** An alert the board handed to its network stack, and when. */
 interface Published { at: number; wall: number; seq: number; boot: number; kind: string; state: string; value: number }
 
-/** Wraps a Publisher to record each alert the firmware publishes (time taken before it is sent). */
-function recording(inner: Publisher, out: Published[]): Publisher {
+/** Wraps a DeviceClient to record each alert the firmware publishes (time taken before it is sent). */
+function recording(inner: DeviceClient, out: Published[]): DeviceClient {
   return {
     client: inner.client,
     close: () => inner.close(),
@@ -88,7 +88,7 @@ describe('dendra dashboard in headless Chromium', { skip: skipBrowser }, () => {
       // A limit below any oil temperature: the first forecast after flashing raises the alert.
       const model = path.join(tmp, 'grid-site.tflite');
       writeFileSync(model, withSiteLimits(readModelFile(GRID_MODEL), { otLimitC: 0, hysteresisC: 2 }));
-      await flashModel({ port: sim.ptyPath, file: model });
+      await flashModelFile({ port: sim.ptyPath, file: model });
       const a = await until(() => published[0], 'the board to publish an alert', 60_000);
       const row = `tr.alert-row[data-key="yard/sim1/${a.boot}/${a.seq}"]`;
       await page.waitForSelector(row, { timeout: Math.max(1, 1000 - (performance.now() - a.at)) });

@@ -84,7 +84,7 @@ for (const kind of targets()) {
     // take the grid model (slot 0), the one resident in the interpreter.
     await ok(['flash', '--port', pty, pack]);
     const r = await ok(['flash', '--port', pty, fw, '--pubkey', keys.publicPath]);
-    assert.match(r.stdout, /flashed signed firmware, \d+ bytes, to slot A of .*booted and confirmed/);
+    assert.match(r.stdout, /flashed signed firmware, \d+ B, to firmware slot A of board .*booted and confirmed/);
     assert.match(r.stderr, /activate: .*\n.*reset: .*\n.*confirm: /);
 
     const info = JSON.parse((await ok(['info', '--port', pty, '--json'])).stdout) as InfoJson;

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { ed } from '../host/src/image/keys.ts';
+import { ed } from '@dendra/device/image/keys.ts';
 import { ROOT } from './proc.ts';
 
 const CHECK = path.join(ROOT, 'build/runtime/rt-crypto-check');

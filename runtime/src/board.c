@@ -1,7 +1,7 @@
 /*
  * Boards are data: loads boards/<name>.json (or a path to a board JSON) with its `inherits` chain
  * (a board in the same directory, else boards/soc/<name>.json), deep-merged as the host's
- * host/src/sim/board.ts does (the child wins; objects merge, arrays and scalars replace), into
+ * host/device/src/boards/board.ts does (the child wins; objects merge, arrays and scalars replace), into
  * rt_board. The root SoC's name is the family unless a file sets "family". Any missing or bad
  * field fails the load with one line naming it (the host's validateBoard is the full check).
  */

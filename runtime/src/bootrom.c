@@ -1,5 +1,5 @@
 /*
- * The boot ROM's role (MCUboot / a SoC ROM bootloader), as host/src/sim/bootrom.ts: at every boot it
+ * The boot ROM's role (MCUboot / a SoC ROM bootloader), as host/device/src/sim/bootrom.ts: at every boot it
  * reads the A/B slot headers (write-once state words, gen/fwslot.h from firmware/assembly/boot/
  * fwslot.ts), checks each image (SHA-256 of the .wasm; the Ed25519 signature of a signed image
  * against the key table when the board has keys; a raw image only on a board without keys) and picks:

@@ -1,6 +1,6 @@
 /*
  * HAL DMA group: dma_start / dma_status with the simulator's FrameDma rules
- * (host/src/sim/sensors.ts): dma_start requests the channel's next frame into [dst, dst+len); it
+ * (host/device/src/sim/sensors.ts): dma_start requests the channel's next frame into [dst, dst+len); it
  * completes (bytes copied, status done) once the board clock reaches its due time; after the last
  * frame the status is end. Replay channels: frame k is due at k x period board ms (at least 1 ms
  * after the request); channel 0 = transformer window k = ETT rows [start+k, start+k+96) as f32

@@ -1,6 +1,6 @@
 /*
  * The DMA group (hal_dma.c, dma_csv.c, dma_live.c): sensor frames into linear memory with the
- * simulator's rules (host/src/sim/sensors.ts FrameDma/WindowDma, sensors-pack.ts PackDma).
+ * simulator's rules (host/device/src/sim/sensors.ts FrameDma/WindowDma, sensors-pack.ts PackDma).
  * Channel 0 replays transformer windows from an ETT CSV, channel 1 pack frames from a frame CSV,
  * or, with a live socket configured, both take their frames from a SCADA/BMS bridge
  * (docs/runtime-live-input.md).
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include "rt.h"
 
-/* dma_status states and the DMA errors (host/src/sim/sensors.ts). */
+/* dma_status states and the DMA errors (host/device/src/sim/sensors.ts). */
 #define DMA_BUSY 0
 #define DMA_DONE 1
 #define DMA_END 2

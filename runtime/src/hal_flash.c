@@ -1,6 +1,6 @@
 /*
  * HAL group flash (firmware/assembly/hal/flash.ts): NOR flash backed by a file, byte-compatible
- * with the simulator's host/src/sim/flashfile.ts (the same file works in both): created 0xFF at
+ * with the simulator's host/device/src/sim/flashfile.ts (the same file works in both): created 0xFF at
  * the board's flash size; a write can only clear bits (stored = old AND new); erase sets whole
  * sectors back to 0xFF; every write and erase is written through and fsync'ed before returning
  * (E_FLASH -12 when the file fails). A file of another size is refused at open.

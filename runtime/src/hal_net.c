@@ -1,6 +1,6 @@
 /*
- * HAL network group (firmware/assembly/hal/net.ts) with the simulator's rules (host/src/sim/net.ts)
- * and its device client's wire behaviour (host/src/mqtt/device.ts, docs/mqtt.md): ids >= 1; QoS 1
+ * HAL network group (firmware/assembly/hal/net.ts) with the simulator's rules (host/device/src/sim/net.ts)
+ * and its device client's wire behaviour (host/ops/src/mqtt/device.ts, docs/mqtt.md): ids >= 1; QoS 1
  * pending until its PUBACK (also across a reconnect: libmosquitto sends it again); QoS 0 acked when
  * handed over; what is published while the link is down waits, pending, in a bounded queue
  * (NET_MAX_QUEUED) for the next connect, as mqtt.js queues it for the simulator. The last retained

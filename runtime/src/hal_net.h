@@ -1,7 +1,7 @@
 /*
  * The network group's natives as plain C functions (hal_net.c registers them under module "hal";
  * the test harness calls them directly). Semantics: firmware/assembly/hal/net.ts and the
- * simulator's NetStack (host/src/sim/net.ts); wire behaviour: host/src/mqtt/device.ts, docs/mqtt.md.
+ * simulator's NetStack (host/device/src/sim/net.ts); wire behaviour: host/ops/src/mqtt/device.ts, docs/mqtt.md.
  */
 #ifndef DENDRA_HAL_NET_H
 #define DENDRA_HAL_NET_H

@@ -1,6 +1,6 @@
 /*
  * The broker link of the network group (net_link.h), as the simulator's device client
- * (host/src/mqtt/device.ts): client id dendra-<site>-<device>, MQTT 3.1.1, clean session off,
+ * (host/ops/src/mqtt/device.ts): client id dendra-<site>-<device>, MQTT 3.1.1, clean session off,
  * retained QoS 1 last will {"v":1,"state":"offline"} on .../status, retained online status
  * {"v":1,"state":"online","ts":<wall ms>} on every (re)connect, QoS 1 subscription to the device's
  * own cmd topic, --username with $DENDRA_MQTT_PASSWORD, TLS for mqtts:// trusting --ca. A network

@@ -1,7 +1,7 @@
 /*
  * The network stack's bookkeeping (no I/O): message ids and their delivery states, and the bounded
  * FIFO of commands from the device's cmd topic. Same rules as the simulator's NetStack
- * (host/src/sim/net.ts): ids >= 1 wrapping at 2^31-1, at most NET_MAX_TRACKED states (the oldest
+ * (host/device/src/sim/net.ts): ids >= 1 wrapping at 2^31-1, at most NET_MAX_TRACKED states (the oldest
  * forgotten = reported lost), a final state reported once, at most NET_MAX_COMMANDS commands
  * (excess dropped and counted) of which NET_MAX_COMMAND_BYTES bytes are kept with their full length.
  * Messages published while offline wait in a bounded queue (NET_MAX_QUEUED) for the next connect.
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* net_is_acked results and the net_publish refusal (host/src/sim/net.ts). */
+/* net_is_acked results and the net_publish refusal (host/device/src/sim/net.ts). */
 #define NET_PENDING 0
 #define NET_ACKED 1
 #define NET_LOST (-1)

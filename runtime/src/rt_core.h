@@ -75,14 +75,14 @@ rt_group_t hal_log_group(void);
 rt_group_t hal_board_group(void);
 const char *rt_board_family(void);     /* boards/ family, else the name cut to 16 */
 
-/* trust.c: the key table in the journal region (host/src/sim/trust.ts). */
+/* trust.c: the key table in the journal region (host/device/src/sim/trust.ts). */
 typedef struct rt_keys { int count; uint8_t key[8][32]; } rt_keys_t;
 /* Reads the table: -1 erased/no room (development mode), else the usable key count (0 malformed). */
 int rt_keys_read(rt_keys_t *out);
 /* Provisions rt_opts.trust key files; <0 after a message. */
 int rt_keys_provision(void);
 
-/* bootrom.c: A/B slot pick (host/src/sim/bootrom.ts) and the boot_* natives. */
+/* bootrom.c: A/B slot pick (host/device/src/sim/bootrom.ts) and the boot_* natives. */
 typedef struct rt_boot_pick {
   int slot;                 /* -1 factory, 0 slotA, 1 slotB */
   bool test;

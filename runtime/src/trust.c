@@ -1,5 +1,5 @@
 /*
- * The board's trust anchor in flash, as host/src/sim/trust.ts and firmware/assembly/boot/keys.ts:
+ * The board's trust anchor in flash, as host/device/src/sim/trust.ts and firmware/assembly/boot/keys.ts:
  * a key table in the journal region's sector after the boot counter (offset KEYS_OFFSET rounded up
  * to the erase sector): u32 magic "DKEY" | u32 count (1..8) | count x 32-byte Ed25519 public key.
  * Erased: no keys (development mode). --trust KEYFILE provisions it like `dendra sim --trust`

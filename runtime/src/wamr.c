@@ -1,5 +1,5 @@
 /*
- * The WAMR embedding and the board's main loop, as host/src/sim/runner.ts: at every boot the ROM
+ * The WAMR embedding and the board's main loop, as host/device/src/sim/runner.ts: at every boot the ROM
  * (bootrom.c) picks the image, WAMR loads and instantiates it with the natives of every HAL group
  * (module "hal") and env.abort, fw_init runs once, then fw_tick in a loop with real sleeps between
  * ticks (hal_clock.c). A trap (abort, unreachable, out-of-bounds access) reboots the board with a

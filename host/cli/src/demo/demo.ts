@@ -17,7 +17,7 @@ import { parsePayload, type TelemetryPayload } from '@dendra/ops/mqtt/schema.ts'
 import { startSim } from '@dendra/device/sim/sim.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
 import { announcingLog } from '@dendra/device/sim/announce.ts';
-import { flashModel, readModelFile } from '@dendra/device/flash/flash.ts';
+import { flashModelFile, readModelFile } from '@dendra/device/flash/flash.ts';
 import { loadEtt, percentile, TARGET } from '@dendra/models/grid/data.ts';
 import { withSiteLimits } from '@dendra/models/grid/site.ts';
 import type { ReplayOptions } from '@dendra/models/pack/replay.ts';
@@ -157,11 +157,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);
   try {
     const siteModel = writeSiteModel(o, dir);
-    const r = await flashModel({ port: sim.ptyPath, file: siteModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
+    const r = await flashModelFile({ port: sim.ptyPath, file: siteModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
     o.onFlashDone?.();
     o.say(`flash       ${r.bytes} bytes of ${path.basename(o.model)} in ${(r.ms / 1000).toFixed(2)} s, sha256 ${r.sha256.slice(0, 16)}...`);
     if (o.packModel) {
-      const rp = await flashModel({ port: sim.ptyPath, file: o.packModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
+      const rp = await flashModelFile({ port: sim.ptyPath, file: o.packModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
       o.onFlashDone?.();
       o.say(`flash       ${rp.bytes} bytes of ${path.basename(o.packModel)} into the pack slot (2) in ${(rp.ms / 1000).toFixed(2)} s, sha256 ${rp.sha256.slice(0, 16)}...`);
     }

@@ -9,14 +9,13 @@
  * not confirm) is FlashError `E_ROLLED_BACK`.
  */
 import { performance } from 'node:perf_hooks';
-import type { SerialPort } from 'serialport';
 import { InputError } from '@dendra/core/errors.ts';
 import { decodeImage } from '../image/format.ts';
 import { verifyImage } from '../image/verify.ts';
 import type { PublicKey } from '../image/keys.ts';
-import { BootClient, FlashError, type FwInfo, type HelloInfo } from './loader.ts';
+import { BootClient, FlashError, type FwInfo, type HelloInfo, type Transport } from './loader.ts';
 import { IMAGE_FIRMWARE, IMAGE_SIGNED_FIRMWARE, PROTO_VERSION } from './frame.ts';
-import { closePort, openPort, serialTransport, DEFAULT_WINDOW, type FlashOptions } from './flash.ts';
+import { closePort, openPort, serialTransport, DEFAULT_WINDOW, type FlashFileOptions } from './flash.ts';
 import { isSignedImage, sha256 } from './image.ts';
 import { negotiateBaud, restoreBaud } from './baud.ts';
 import { sendWindowed, nextChunk, type TransferStats } from './window.ts';
@@ -67,7 +66,7 @@ export function readFirmwareImage(file: string, trustedKeys?: readonly Pick<Publ
 }
 
 /** Options of {@link flashFirmware}; the shared ones mean what they mean for a model (flash.ts {@link FlashOptions}). */
-export interface FirmwareFlashOptions extends Pick<FlashOptions,
+export interface FirmwareFlashOptions extends Pick<FlashFileOptions,
   'port' | 'file' | 'trustedKeys' | 'baud' | 'lineBaud' | 'windowSize' | 'compress' | 'chunkBytes' | 'timeoutMs' | 'retries' | 'resumes' | 'onProgress'> {
   /** How long to wait for the board to come back confirmed after RESET, ms (default 10000). */
   confirmTimeoutMs?: number;
@@ -139,9 +138,10 @@ export async function flashFirmware(opts: FirmwareFlashOptions): Promise<Firmwar
   const acc: Acc = { retries: 0, frames: { writes: 0, writezs: 0, payloadBytes: 0 }, writeMs: 0, writeBytes: 0, sent: false, resetSent: false, chunk: Infinity };
   try {
     for (let round = 0; ; round++) {
-      const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
+      const line = serialTransport(port);
+      const client = new BootClient(line, { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
       try {
-        const r = await fwSession(client, port, opts, img, acc);
+        const r = await fwSession(client, line, opts, img, acc);
         return {
           ...r, bytes: img.bytes.length, signed: img.signed, sha256: Buffer.from(img.wasmSha).toString('hex'), resumes: round,
           retries: acc.retries + client.retried, ms: Math.round(performance.now() - t0), alreadyRunning: !acc.sent, frames: acc.frames,
@@ -179,7 +179,7 @@ async function hello(client: BootClient, path: string): Promise<HelloInfo> {
 }
 
 /** One session: HELLO, INFO, then the steps {@link firmwarePlan} says, up to a confirmed boot. */
-async function fwSession(client: BootClient, port: SerialPort, opts: FirmwareFlashOptions, img: FirmwareImage,
+async function fwSession(client: BootClient, line: Transport, opts: FirmwareFlashOptions, img: FirmwareImage,
                          acc: Acc): Promise<{ board: HelloInfo; slot: 'A' | 'B' }> {
   const board = await hello(client, opts.port);
   if (board.proto !== PROTO_VERSION) throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
@@ -189,7 +189,7 @@ async function fwSession(client: BootClient, port: SerialPort, opts: FirmwareFla
     const target = info.running === 0 ? info.slots[1] : info.running === 1 ? info.slots[0] : null;
     const cap = target?.capacity ?? Math.max(...info.slots.map((s) => s.capacity));
     if (img.bytes.length > cap) throw new FlashError('E_TOO_LARGE', `firmware image is ${img.bytes.length} bytes but the board's firmware slot holds ${cap}`);
-    await transfer(client, port, opts, img, step, board, acc);
+    await transfer(client, line, opts, img, step, board, acc);
     step = 'activate';
   }
   if (step === 'activate') {
@@ -210,11 +210,11 @@ async function fwSession(client: BootClient, port: SerialPort, opts: FirmwareFla
 }
 
 /** BEGIN (or continue at `from`), windowed WRITE/WRITEZ, FINISH; baud negotiated and restored. */
-async function transfer(client: BootClient, port: SerialPort, opts: FirmwareFlashOptions, img: FirmwareImage, step: 'begin' | number,
+async function transfer(client: BootClient, line: Transport, opts: FirmwareFlashOptions, img: FirmwareImage, step: 'begin' | number,
                         board: HelloInfo, acc: Acc): Promise<void> {
   const lineBaud = opts.lineBaud ?? 115200;
   let baud = lineBaud;
-  if (opts.baud !== undefined) baud = await negotiateBaud(client, port, lineBaud, opts.baud, opts.log);
+  if (opts.baud !== undefined) baud = await negotiateBaud(client, line, lineBaud, opts.baud, opts.log);
   if (step === 'begin') await client.begin(img.bytes.length, img.sha, img.beginType);
   else opts.log?.(`board has ${step} of ${img.bytes.length} bytes of this firmware: continuing from there`);
   const from = step === 'begin' ? 0 : step;
@@ -230,7 +230,7 @@ async function transfer(client: BootClient, port: SerialPort, opts: FirmwareFlas
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += img.bytes.length - from;
   await client.finish();
-  if (baud !== lineBaud) await restoreBaud(client, port, lineBaud);
+  if (baud !== lineBaud) await restoreBaud(client, line, lineBaud);
 }
 
 /**

@@ -12,14 +12,12 @@ import { readTflite } from '@dendra/core/tflite/reader.ts';
 import { decodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
 import { publishModelInfo, type ModelInfo } from '@dendra/ops/mqtt/device.ts';
 import type { Publisher } from '@dendra/ops/mqtt/device.ts';
+import { DENDRA_VERSION } from '@dendra/core/version.ts';
 
 /** The firmware's log line after the grid model loaded (firmware/assembly/main.ts). */
 export const MODEL_LOADED = 'model loaded';
 /** The firmware's log line after the pack model loaded (firmware/assembly/main.ts). */
 export const PACK_MODEL_LOADED = 'pack model loaded';
-
-/** Firmware version the sim reports (the package version; the .wasm hash identifies the build). */
-const FIRMWARE_VERSION = '0.1.0';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -54,7 +52,7 @@ export function modelRecord(flashFile: string, board: Board, wasmFile: string): 
       model_sha256: main.sha,
       model_bytes: main.bytes,
       ...(pack ? { pack_model: pack.model, pack_model_sha256: pack.sha, pack_model_bytes: pack.bytes } : {}),
-      firmware: FIRMWARE_VERSION,
+      firmware: DENDRA_VERSION,
       firmware_sha256: sha256(new Uint8Array(readFileSync(wasmFile))),
       board: board.name,
     };

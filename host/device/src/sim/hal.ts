@@ -14,6 +14,7 @@ import type { FlashFile } from './flashfile.ts';
 import { DMA_E_CHANNEL, type WindowDma, type DmaChannel } from './sensors.ts';
 import { NetStack } from './net.ts';
 import { bootImports, type BootPick } from './bootrom.ts';
+import type { Publisher } from '@dendra/ops/mqtt/device.ts';
 
 /**
  * The board family a signed image must name to run on `board` (HAL `board_family`): the board's
@@ -22,26 +23,6 @@ import { bootImports, type BootPick } from './bootrom.ts';
  */
 export function boardFamily(board: Board): string {
   return board.family ?? board.name.slice(0, 16);
-}
-
-/** Receives what the board publishes; the network stack adds `dendra/v1/<site>/<device>/`. */
-export interface Publisher {
-  publish(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): void;
-  /**
-   * Optional: publishes like `publish`, then calls `done(null)` once the message is delivered
-   * (QoS 1: the broker's PUBACK; QoS 0: written) or `done(error)` when it is given up. Without it
-   * the HAL treats every publish as delivered at once.
-   */
-  publishWithAck?(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void;
-  /** Optional: whether the broker link is up now (absent: always). */
-  isConnected?(): boolean;
-  /**
-   * Optional: sets the one receiver of the commands arriving on the device's own cmd topic (raw
-   * bytes, untrusted; null removes it). The HAL queues them for `net_cmd_poll` and wakes the core.
-   */
-  onCommand?(handler: ((payload: Uint8Array) => void) | null): void;
-  /** Optional: republishes the retained online status and the last retained model record; returns how many were sent. */
-  announce?(): number;
 }
 
 /** Status for a pointer/length outside linear memory or an invalid argument (firmware E_BOUNDS). */

@@ -138,6 +138,9 @@ test('cmd and reply schemas: the documented examples pass; bad ids, unknown ops,
   assert.equal(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 85, hysteresis_c: 3 }), null);
   assert.match(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 85 })!, /hysteresis_c/);
   assert.match(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 151, hysteresis_c: 3 })!, /limit_c must be <= 150/);
+  // the host no longer applies a fixed 20 degC floor: the grid model forecasts down to ~10.5 degC
+  assert.equal(commandProblem({ v: 1, id: 'a4', op: 'set-limit', limit_c: 11, hysteresis_c: 1 }), null);
+  assert.match(commandProblem({ v: 1, id: 'a5', op: 'set-limit', limit_c: -51, hysteresis_c: 1 })!, /limit_c must be >= -50/);
   assert.match(commandProblem({ v: 1, id: 'a b', op: 'ping' })!, /id must match/);
   assert.match(commandProblem({ v: 1, id: 'a', op: 'reboot' })!, /op must be equal to one of/);
   const ok = '{"v":1,"id":"a1","op":"ping","ok":true,"status":0,"boot":3,"ts":5400000,"uptime_ms":5400000,"cmd_ok":1,"cmd_errors":0,"pts":5400001}';

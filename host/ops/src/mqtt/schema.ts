@@ -17,11 +17,10 @@ export const MAX_PAYLOAD_BYTES = 16 * 1024;
 /** Directory holding `<kind>.schema.json` (docs/schemas at the repository root). */
 export const SCHEMA_DIR = pathToFileURL(SCHEMAS_DIR + sep);
 
-/** Alert kinds defined by v1 (others matching the kind pattern are accepted too). */
-export const ALERT_KINDS = ['overload.warning', 'dendrite.risk', 'device.fault'] as const;
+import { ALERT_KINDS, COMMAND_OPS, SEVERITIES } from './vocab.ts';
 
-/** Alert severities, least severe first. */
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+/** The contract's word lists (vocab.ts). */
+export { ALERT_KINDS, COMMAND_OPS, SEVERITIES };
 
 /** One of {@link SEVERITIES}. */
 export type Severity = (typeof SEVERITIES)[number];
@@ -92,6 +91,8 @@ export interface StatusPayload {
   ts?: number;
   boot?: number;
   model?: string;
+  /** Random id of the process that publishes for the device (a new one per start): two at once = a duplicate device id. */
+  instance?: string;
   [extra: string]: unknown;
 }
 
@@ -117,8 +118,6 @@ export interface ModelInfoPayload {
   [extra: string]: unknown;
 }
 
-/** Command operations the device knows (docs/schemas/cmd.schema.json). */
-export const COMMAND_OPS = ['ping', 'status', 'set-limit'] as const;
 /** One of {@link COMMAND_OPS}. */
 export type CommandOp = (typeof COMMAND_OPS)[number];
 
