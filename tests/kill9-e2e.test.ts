@@ -2,7 +2,7 @@
 // real parts: kill -9 of the board's process (its process group) and a restart on the same flash file.
 // 1. In the middle of a model flash (stop-and-wait, 16-byte WRITEs, killed once the board has acked
 //    30% of the new image): the board boots with its previous model intact, and a re-flash succeeds.
-//    The flasher runs in process (@dendra/device flashModel / queryBoard, the code `dendra flash` and
+//    The flasher runs in process (@dendra/device flashModelFile / queryBoard, the code `dendra flash` and
 //    `dendra info` run): the CLI's start-up costs seconds per call and is tested elsewhere.
 // 2. In the middle of an alert burst, while the board's link to the broker is silent (a TCP relay cut):
 //    the alerts it computed wait in its flash journal; after the restart they reach an operator with a
@@ -18,7 +18,7 @@ import mqtt from 'mqtt';
 import { startTarget, targets, type Target } from './support/targets.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { startRelay, type TcpRelay } from '@dendra/ops/mqtt/relay.ts';
-import { flashModel } from '@dendra/device/flash/flash.ts';
+import { flashModelFile } from '@dendra/device/flash/flash.ts';
 import { queryBoard } from '@dendra/device/flash/info.ts';
 import { forecastForWindow, gridAlerts, gridModelWithLimit } from './windows.ts';
 
@@ -72,7 +72,7 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
 async function killMidFlash(board: Target, file: string): Promise<number> {
   let fraction = 0;
   let killed: Promise<void> | undefined;
-  const flash = flashModel({ port: board.pty, file, windowSize: 1, chunkBytes: 16, compress: false, resumes: 0, timeoutMs: 500, retries: 1,
+  const flash = flashModelFile({ port: board.pty, file, windowSize: 1, chunkBytes: 16, compress: false, resumes: 0, timeoutMs: 500, retries: 1,
     onProgress: (p) => {
       if (killed === undefined && p.bytes >= 0.3 * p.total) {
         fraction = p.bytes / p.total;
@@ -92,14 +92,14 @@ for (const kind of targets()) {
     boards.push(board);
 
     await t.test('mid model flash: the previous model boots intact, a re-flash succeeds', async (st) => {
-      await flashModel({ port: board.pty, file: v1.file });
+      await flashModelFile({ port: board.pty, file: v1.file });
       const fraction = await killMidFlash(board, v2.file);
       st.diagnostic(`killed with ${(100 * fraction).toFixed(0)}% of the new image acknowledged by the board`);
       await board.restart();
       await board.waitLog(/model loaded/, 10_000);
       const active = (await queryBoard(board.pty)).status.active;
       assert.deepEqual([active?.length, active?.sha256Prefix], [readFileSync(v1.file).length, prefix(v1.file)], 'the board runs the previous model');
-      const re = await flashModel({ port: board.pty, file: v2.file });
+      const re = await flashModelFile({ port: board.pty, file: v2.file });
       assert.deepEqual([re.bytes, re.sha256], [readFileSync(v2.file).length, createHash('sha256').update(readFileSync(v2.file)).digest('hex')], 'the re-flash went through');
       await board.waitLog(/model loaded[^]*model loaded/, 10_000); // the board loaded it (checked by hash below: its alerts are v2's)
     });
