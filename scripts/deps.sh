@@ -9,6 +9,9 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
 # Headless Chromium for the dashboard's browser test (tests/dashboard.test.ts, playwright-core).
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+# The Prometheus integration's exporter (integrations/README.md, tests/integration-prometheus.test.ts);
+# the package's own service is not started by the recipe's test.
+[ -x /usr/bin/prometheus-mqtt-exporter ] || need+=(prometheus-mqtt-exporter)
 # The native runtime (runtime/, make runtime): compiler, cmake and the Debian libraries it links.
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v cc >/dev/null 2>&1 || need+=(gcc)

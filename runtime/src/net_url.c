@@ -69,7 +69,7 @@ int net_valid_id(const char *id) {
 }
 
 int net_valid_kind(const char *kind, size_t n) {
-  static const char *const kinds[] = { "telemetry", "alert", "status", "model", "reply" };
+  static const char *const kinds[] = { "telemetry", "alert", "status", "model", "reply", "alarm" };
   for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
     if (strlen(kinds[i]) == n && memcmp(kinds[i], kind, n) == 0) return 1;
   return 0;

@@ -4,14 +4,16 @@
 
 typedef struct hal_contract_entry { const char *name; const char *signature; } hal_contract_entry_t;
 
-#define HAL_CONTRACT_COUNT 30
+#define HAL_CONTRACT_COUNT 32
 static const hal_contract_entry_t HAL_CONTRACT[HAL_CONTRACT_COUNT] = {
   { "board_arena_limit", "()i" }, /* hal/board.ts: (): u32 */
   { "board_family", "(ii)i" }, /* hal/board.ts: (dst: usize, cap: u32): i32 */
   { "board_max_baud", "()i" }, /* hal/board.ts: (): u32 */
   { "board_max_frame", "()i" }, /* hal/board.ts: (): u32 */
+  { "board_name", "(ii)i" }, /* hal/board.ts: (dst: usize, cap: u32): i32 */
   { "boot_flash_ed25519_verify", "(iiii)i" }, /* hal/boot.ts: (addr: u32, len: u32, sig: usize, pub: usize): i32 */
   { "boot_flash_sha256", "(iii)i" }, /* hal/boot.ts: (addr: u32, len: u32, dst: usize): i32 */
+  { "boot_image_sha256", "(i)i" }, /* hal/boot.ts: (dst: usize): i32 */
   { "boot_reset", "()" }, /* hal/boot.ts: (): void */
   { "boot_slot", "()i" }, /* hal/boot.ts: (): i32 */
   { "boot_test", "()i" }, /* hal/boot.ts: (): i32 */

@@ -75,6 +75,11 @@ export interface HalOptions {
   publisher?: Publisher;
   /** Receives firmware log lines (default: stderr). */
   log?: (level: number, text: string) => void;
+  /**
+   * SHA-256 (hex) of the firmware image that runs when no boot ROM picked one (HAL
+   * boot_image_sha256; with a ROM its pick's hash is used). Absent: the HAL reports it unknown.
+   */
+  imageSha256?: string;
 }
 
 /** The board-side state behind the imports, plus the hooks the simulator's main loop needs. */
@@ -242,7 +247,7 @@ export class SimHal {
   imports(): WebAssembly.Imports {
     const all: Record<string, (...a: number[]) => unknown> = {
       ...this.uartImports(), ...this.flashImports(), ...this.timeImports(), ...this.miscImports(),
-      ...bootImports({ span: (p, l) => this.span(p, l), flash: this.o.flash, current: () => this.bootPick }),
+      ...bootImports({ span: (p, l) => this.span(p, l), flash: this.o.flash, current: () => this.bootPick, factorySha256: this.o.imageSha256 }),
     };
     const hal: Record<string, (...a: number[]) => unknown> = {};
     for (const [name, fn] of Object.entries(all)) {
@@ -384,6 +389,13 @@ export class SimHal {
       board_arena_limit: (): number => board.arenaLimitBytes,
       board_max_frame: (): number => board.uart.maxFramePayload,
       board_max_baud: (): number => board.uart.maxBaud,
+      board_name: (dst: number, cap: number): number => {
+        const name = new TextEncoder().encode(board.name);
+        const out = this.span(dst, Math.min(cap >>> 0, name.length));
+        if (out === null) return HAL_E_BOUNDS;
+        out.set(name.subarray(0, out.length));
+        return out.length;
+      },
       board_family: (dst: number, cap: number): number => {
         const name = new TextEncoder().encode(boardFamily(board));
         const out = this.span(dst, Math.min(cap >>> 0, name.length));

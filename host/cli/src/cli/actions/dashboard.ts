@@ -1,5 +1,6 @@
 /** `dendra dashboard`: the live web page of devices, telemetry and alerts (see host/ops/src/dashboard/). */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { intOpt, printJsonLine } from '@dendra/core/run.ts';
 import { startDashboard, isLoopback } from '@dendra/ops/dashboard/server.ts';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
@@ -37,6 +38,7 @@ export async function dashboardAction(opts: DashboardOpts): Promise<void> {
     port: intOpt('--port', opts.port, 8080),
     host: opts.host,
     brokerPort: intOpt('--broker-port', opts.brokerPort, 1883),
+    historyFile: path.join(process.cwd(), '.dendra', 'dashboard-history.json'),
   });
   if (opts.json) {
     printJsonLine({ url: d.url, broker: d.brokerUrl });

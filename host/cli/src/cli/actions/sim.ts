@@ -13,22 +13,13 @@ import { DendraError } from '@dendra/core/errors.ts';
 import type { ElectrolyteId } from '@dendra/models/physics/electrolytes.ts';
 import type { Duty } from '@dendra/models/pack/profiles.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
-import { connectDevice, type DeviceClient, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { retainedStatus } from '@dendra/ops/mqtt/presence.ts';
 import { linkPty, lockFlashFile } from '@dendra/device/sim/lock.ts';
-import { REPO_ROOT, FIRMWARE_WASM } from '@dendra/core/paths.ts';
+import { REPO_ROOT } from '@dendra/core/paths.ts';
 import { readPublicKeyFile } from '@dendra/device/image/keys.ts';
 import { boardFamily } from '@dendra/device/sim/hal.ts';
-import { announcingLog } from '@dendra/device/sim/announce.ts';
 import { caOption } from '../caopt.ts';
-import type { Board } from '@dendra/device/boards/board.ts';
-
-/** With a broker, the board's log also publishes the retained `model` record whenever a model loads. */
-function withModelRecord(log: (level: number, text: string) => void, publisher: Publisher | undefined, flashFile: string, board: Board) {
-  return publisher
-    ? announcingLog(log, publisher, flashFile, board, FIRMWARE_WASM, (e) => process.stderr.write(`sim: mqtt: ${e.message}\n`))
-    : log;
-}
 
 /** Options of `dendra sim`. */
 export interface SimOpts {
@@ -112,7 +103,7 @@ export async function simAction(opts: SimOpts): Promise<void> {
       trustedKeys,
       pace: opts.pace,
       pack: packOptions(opts),
-      log: withModelRecord((_level, text) => process.stderr.write(`board: ${text}\n`), publisher, flashFile, board),
+      log: (_level, text) => process.stderr.write(`board: ${text}\n`), // the firmware publishes the model record itself
     });
     cleanups.push(() => sim.stop());
     if (opts.link) cleanups.push(linkPty(path.resolve(opts.link), sim.ptyPath));
