@@ -7,7 +7,7 @@ E2E_TESTS = $(shell find tests -name '*.test.ts' | sort)
 .PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench bench-runtime clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
 
 deps: ## install Debian packages and npm dependencies that are missing
 	@scripts/deps.sh
@@ -38,7 +38,11 @@ test-fw: build ## firmware unit tests (as-pect)
 test-host: deps ## host unit tests (node:test)
 	@$(NODE_TEST) $(HOST_TESTS)
 
-test-e2e: build ## end-to-end tests: real pty, real broker, real firmware .wasm
+# The e2e suites run on every target (tests/support/targets.ts): the simulator and, where cmake
+# exists to build it, the native runtime (DENDRA_TARGETS=sim|runtime|sim,runtime chooses).
+RUNTIME_FOR_E2E := $(if $(shell command -v cmake 2>/dev/null),runtime,)
+
+test-e2e: build $(RUNTIME_FOR_E2E) ## end-to-end tests on every target (sim, native runtime): real pty, real broker, real firmware .wasm
 	@$(NODE_TEST) --test-concurrency=1 $(E2E_TESTS)
 
 test: build typecheck lint-imports test-fw test-host test-e2e ## every test (what CI runs)

@@ -17,6 +17,7 @@ import { registerBroker } from './commands/broker.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImage } from './commands/image.ts';
 import { registerPack } from './commands/pack.ts';
+import { registerPackFrames } from './commands/packframes.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerDashboard } from './commands/dashboard.ts';
@@ -66,6 +67,7 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   registerDemo(program);
   registerImage(program);
   registerPack(program);
+  registerPackFrames(program); // adds `pack frames`
   registerEval(program);
   registerDashboard(program);
   registerPackModel(program); // adds `train pack` and `eval pack` to the commands above

@@ -229,6 +229,10 @@ export async function openPort(path: string, baud = 115200): Promise<SerialPort>
     if (/ENOENT|No such file/i.test(msg)) throw new FlashError('E_PORT_MISSING', `port ${path} does not exist`);
     throw new FlashError('E_PORT', `cannot open port ${path}: ${msg.replace(/\s+/g, ' ').trim()}`);
   }
+  // A failed write reaches the caller through its callback (serialTransport: FlashError E_PORT); the
+  // stream emits the same error as an event too, which without a listener would end the process
+  // (EIO when the board's end of a pty dies mid-flash: tests/kill9-e2e.test.ts).
+  port.on('error', () => {});
   return port;
 }
 

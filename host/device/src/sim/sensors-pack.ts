@@ -31,12 +31,5 @@ export class PackDma extends FrameDma {
   }
 }
 
-/**
- * The frames as a pack replay file of the native runtime (`dendra-runtime --pack-frames`,
- * runtime/README): one frame per line, its values comma-separated, each written as a decimal that
- * reads back (strtod, then float) as the same f32. Never throws; non-finite values would be
- * written as `NaN`/`Infinity`, which the runtime rejects with the line number.
- */
-export function packFramesCsv(frames: readonly Float32Array[]): string {
-  return frames.map((f) => Array.from(f, (v) => String(v)).join(',')).join('\n') + '\n';
-}
+/** The runtime's pack replay text of the frames: one source, @dendra/models pack/frames.ts. */
+export { packFramesCsv } from '@dendra/models/pack/frames.ts';
