@@ -69,7 +69,8 @@ export function walkHeap(mem: Uint8Array, start: number, end: number): number[] 
 
 /** The heap start: the lowest block-aligned address from which the blocks end exactly at `end`. */
 export function findHeapStart(mem: Uint8Array, from: number, end: number): number | null {
-  for (let s = Math.ceil((from + HEADER) / ALIGN) * ALIGN - HEADER; s < end; s += ALIGN) {
+  // s === end: nothing allocated yet (all tables static), the heap starts at the bump offset.
+  for (let s = Math.ceil((from + HEADER) / ALIGN) * ALIGN - HEADER; s <= end; s += ALIGN) {
     if (walkHeap(mem, s, end)) return s;
   }
   return null;
