@@ -109,9 +109,9 @@ export function packShapley(m: QModel, meta: DendraMeta, input: Int8Array, alive
   });
 }
 
-/** The board's top feature groups by exact Shapley value for the alerted cells (flags `inAlert`). */
-export function boardAttribution(m: QModel, meta: DendraMeta, input: Int8Array, alive: boolean[], inAlert: boolean[]): { input: string; weight: number }[] {
-  const phi = packShapley(m, meta, input, alive, inAlert);
+/** The board's top feature groups by exact Shapley value for the alerted cells (flags `inAlert`); `run` as in packShapley. */
+export function boardAttribution(m: QModel, meta: DendraMeta, input: Int8Array, alive: boolean[], inAlert: boolean[], run?: (x: Int8Array) => Int8Array): { input: string; weight: number }[] {
+  const phi = packShapley(m, meta, input, alive, inAlert, run);
   return topPlayers(phi, PACK_TOP).map((g) => ({ input: PACK_GROUPS[g], weight: r4(phi[g]) }));
 }
 
@@ -136,11 +136,13 @@ export interface BoardPackFrame { cells: (number | null)[]; pack_risk: number }
 
 /**
  * Runs the board's pack pipeline over `frames` (window index = frame index) and returns every
- * telemetry record's risks and every alert it publishes, in order.
+ * telemetry record's risks and every alert it publishes, in order. `run` is the int8 runner (default
+ * the host executor; a bit-exact one such as the firmware engine is faster: a raised alert costs
+ * 2^9 runs).
  *
  * @throws InputError `E_MODEL` when `m` is not a pack model.
  */
-export function boardPackRun(m: QModel, frames: Float32Array[]): { telemetry: BoardPackFrame[]; alerts: BoardPackAlert[] } {
+export function boardPackRun(m: QModel, frames: Float32Array[], run: (x: Int8Array) => Int8Array = (x) => runInt8(m, x)): { telemetry: BoardPackFrame[]; alerts: BoardPackAlert[] } {
   const meta = packMetaOf(m);
   const cells = meta.target;
   const [thr, hyst] = [meta.otLimitC, meta.hysteresisC];
@@ -150,7 +152,7 @@ export function boardPackRun(m: QModel, frames: Float32Array[]): { telemetry: Bo
   const alerts: BoardPackAlert[] = [];
   frames.forEach((frame, w) => {
     const { input, alive } = boardInput(m, meta, frame);
-    const r = risksOf(m, runInt8(m, input), cells);
+    const r = risksOf(m, run(input), cells);
     let entered = false;
     for (let k = 0; k < cells; k++) {
       if (!alive[k]) inAlert[k] = false;
@@ -162,7 +164,7 @@ export function boardPackRun(m: QModel, frames: Float32Array[]): { telemetry: Bo
     const base = { window: w, threshold: r4(thr), pack_risk: r4(r.pack), at_risk: listed.length, alerted: listed, cells: riskMap(rounded) };
     if (entered) {
       active = true;
-      const top = boardAttribution(m, meta, input, alive, inAlert);
+      const top = boardAttribution(m, meta, input, alive, inAlert, run);
       alerts.push({ ...base, state: 'raised', value: r4(r.cells[listed[0]]), lead_cycles: meta.horizon, top });
     } else if (active && !any) {
       active = false;
