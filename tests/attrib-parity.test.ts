@@ -1,5 +1,7 @@
-// The occlusion attribution (host/models/src/grid/attrib.ts) computed with the host int8 executor
-// and with the firmware's own interpreter (build/engine.wasm) on the same ETTh1 test windows.
+// The board's exact Shapley attribution (host/models/src/grid/attrib.ts) computed with the host int8
+// executor and with the firmware's own interpreter (build/engine.wasm) on the same ETTh1 test windows:
+// bit-equal values (the board's own routine is checked in firmware app/grid/attrib.spec.ts and, end to
+// end, by the alerts' `top` in tests/e2e.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { DEFAULT_GRID_DIR } from '@dendra/models/grid/eval.ts';
 import { loadEtt, WINDOW } from '@dendra/models/grid/data.ts';
 import { BOARD_CONFIG } from '@dendra/models/grid/config.ts';
 import { prepareInput } from '@dendra/models/grid/window.ts';
-import { attribContext, hostRunner, occlusionDeltas, type AttribContext, type Int8Runner } from '@dendra/models/grid/attrib.ts';
+import { attribContext, hostRunner, shapleyValues, type AttribContext, type Int8Runner } from '@dendra/models/grid/attrib.ts';
 
 const HORIZON = BOARD_CONFIG.horizon;
 const TEST_START = 11520; // first row of the ETTh1 test split
@@ -34,15 +36,15 @@ function dailyTestWindows(c: ReturnType<typeof committed>) {
   return out;
 }
 
-test('occlusion deltas of the host executor equal the firmware engine\'s on the same windows', async () => {
+test('Shapley values of the host executor equal the firmware engine\'s on the same windows', async () => {
   const c = committed();
   const { bytes, model } = c;
   const engine = await loadEngine(bytes);
   const host = hostRunner(model);
   const fw: Int8Runner = (x) => engine.run(x);
   for (const { start, x, ctx } of dailyTestWindows(c)) {
-    const h = occlusionDeltas(host, x, ctx);
-    assert.deepEqual(Array.from(occlusionDeltas(fw, x, ctx)), Array.from(h), `window at row ${start}`);
-    assert.ok(h.some((v) => v !== 0), 'occlusion moves the forecast');
+    const h = shapleyValues(host, x, ctx);
+    assert.deepEqual(Array.from(shapleyValues(fw, x, ctx)), Array.from(h), `window at row ${start}`);
+    assert.ok(h.some((v) => v !== 0), 'the attribution moves');
   }
 });

@@ -110,7 +110,7 @@ for (const kind of targets()) {
       if (alert.state === 'raised') {
         assert.ok(f.peakC > meta.otLimitC, 'raised only above the limit');
         assert.equal(alert.lead_h, f.leadH);
-        assert.deepEqual(alert.top, topForWindow(flashedModel, START + alert.window), 'top inputs (occlusion on the board)');
+        assert.deepEqual(alert.top, topForWindow(flashedModel, START + alert.window), 'top inputs (exact Shapley values on the board)');
       } else {
         assert.equal(alert.top, undefined, 'cleared alerts carry no top inputs');
         assert.ok(f.peakC < meta.otLimitC, 'cleared only below the limit');

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { loadEtt } from '@dendra/models/grid/data.ts';
 import { forecastC, prepareInput, roundHalfAway } from '@dendra/models/grid/window.ts';
 import { DEFAULT_ETT, REPO_ROOT } from '@dendra/core/paths.ts';
-import { attribContext, hostRunner, occlusionDeltas, topInputs } from '@dendra/models/grid/attrib.ts';
+import { attribContext, hostRunner, shapleyValues, topInputs } from '@dendra/models/grid/attrib.ts';
 
 let rows: Float32Array[] | undefined;
 
@@ -45,11 +45,11 @@ export function forecastForWindow(model: QModel, startRow: number) {
   return { peakC, peakRaw, leadH, peakC2: roundHalfAway(peakC * 100) / 100 };
 }
 
-/** The `top` a raised alert of this window carries (occlusion attribution, host/models/src/grid/attrib.ts). */
+/** The `top` a raised alert of this window carries (exact Shapley values, host/models/src/grid/attrib.ts). */
 export function topForWindow(model: QModel, startRow: number): { input: string; delta_c: number }[] {
   const meta = decodeDendraMeta(model.metadata.dendra);
   const ctx = attribContext(model, meta, ettRows()[startRow + meta.window - 1][meta.target]);
-  const deltas = occlusionDeltas(hostRunner(model), windowInput(model, startRow), ctx);
+  const deltas = shapleyValues(hostRunner(model), windowInput(model, startRow), ctx);
   // + 0 turns -0 into 0, as the board prints it.
   return topInputs(deltas).map((t) => ({ input: t.input, delta_c: roundHalfAway(t.value * 100) / 100 + 0 }));
 }

@@ -53,11 +53,9 @@ const POOL: usize = memory.data<u8>([
   101, 115, 105, 115, 95, 99, 112, 105, 110, 103, 115, 101, 116, 45, 108, 105, 109, 105, 116, 72, 85, 70, 76, 72,
   85, 76, 76, 77, 85, 70, 76, 77, 85, 76, 76, 76, 85, 70, 76, 76, 85, 76, 76, 79, 84, 99, 104, 48,
   99, 104, 49, 99, 104, 50, 99, 104, 51, 99, 104, 52, 99, 104, 53, 99, 104, 54, 99, 104, 55, 99, 104, 56,
-  99, 104, 57, 99, 104, 49, 48, 99, 104, 49, 49, 99, 104, 49, 50, 99, 104, 49, 51, 99, 104, 49, 52, 99,
-  104, 49, 53, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77, 101, 97, 110,
-  114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 108, 111, 103, 83, 105, 103, 109, 97, 108, 111, 103, 83, 104, 101,
-  97, 114, 82, 97, 116, 105, 111, 99, 99, 100, 108, 111, 103, 65, 103, 101, 108, 111, 103, 67, 117, 109, 83, 116,
-  114, 101, 115, 115, 103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
+  99, 104, 57, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77, 101, 97, 110,
+  114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 101, 108, 101, 99, 116, 114, 111, 108, 121, 116, 101, 99, 99, 100,
+  104, 105, 115, 116, 111, 114, 121, 103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
 ]);
 
 /** Address of the first byte of text `t`. */
@@ -319,43 +317,27 @@ export const CH7: u32 = 0x4aa03;
 export const CH8: u32 = 0x4ad03;
 /** text "ch9" */
 export const CH9: u32 = 0x4b003;
-/** text "ch10" */
-export const CH10: u32 = 0x4b304;
-/** text "ch11" */
-export const CH11: u32 = 0x4b704;
-/** text "ch12" */
-export const CH12: u32 = 0x4bb04;
-/** text "ch13" */
-export const CH13: u32 = 0x4bf04;
-/** text "ch14" */
-export const CH14: u32 = 0x4c304;
-/** text "ch15" */
-export const CH15: u32 = 0x4c704;
 /** text "iPeak" */
-export const I_PEAK: u32 = 0x4cb05;
+export const I_PEAK: u32 = 0x4b305;
 /** text "iRms" */
-export const I_RMS: u32 = 0x4d004;
+export const I_RMS: u32 = 0x4b804;
 /** text "vSpread" */
-export const V_SPREAD: u32 = 0x4d407;
+export const V_SPREAD: u32 = 0x4bc07;
 /** text "tMean" */
-export const T_MEAN: u32 = 0x4db05;
+export const T_MEAN: u32 = 0x4c305;
 /** text "rInt" */
-export const R_INT: u32 = 0x4e004;
+export const R_INT: u32 = 0x4c804;
 /** text "stress" */
-export const STRESS: u32 = 0x4e406;
-/** text "logSigma" */
-export const LOG_SIGMA: u32 = 0x4ea08;
-/** text "logShearRatio" */
-export const LOG_SHEAR_RATIO: u32 = 0x4f20d;
+export const STRESS: u32 = 0x4cc06;
+/** text "electrolyte" */
+export const ELECTROLYTE: u32 = 0x4d20b;
 /** text "ccd" */
-export const CCD: u32 = 0x4ff03;
-/** text "logAge" */
-export const LOG_AGE: u32 = 0x50206;
-/** text "logCumStress" */
-export const LOG_CUM_STRESS: u32 = 0x5080c;
+export const CCD: u32 = 0x4dd03;
+/** text "history" */
+export const HISTORY: u32 = 0x4e007;
 /** text "grid" */
-export const GRID: u32 = 0x51404;
+export const GRID: u32 = 0x4e704;
 /** text "pack" */
-export const PACK: u32 = 0x51804;
+export const PACK: u32 = 0x4eb04;
 /** text "0.1.0" */
-export const FIRMWARE_VERSION: u32 = 0x51c05;
+export const FIRMWARE_VERSION: u32 = 0x4ef05;

@@ -89,8 +89,8 @@ function readForecast(): void {
 function updateAlert(): void {
   if (!alertActive && leadH > 0) {
     alertActive = true;
-    // Only raised alerts carry the top inputs (nChannels extra inferences); without them on failure.
-    const st = attribCompute(peakC, nowC);
+    // Only raised alerts carry the top inputs (2^nChannels extra inferences); without them on failure.
+    const st = attribCompute();
     if (st != S.OK) say(LOG_WARN, X.ALERT_ATTRIB_FAILED, st, true);
     publishAlert(true, peakC, peakRaw, leadH, windowIndex);
   } else if (alertActive && peakC < siteLimitC() - siteHysteresisC()) {

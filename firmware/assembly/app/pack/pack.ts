@@ -105,7 +105,7 @@ function updateAlert(): void {
   }
   if (entered) {
     alertActive = true;
-    const st = packAttribCompute(atRisk, alive);
+    const st = packAttribCompute();
     if (st != S.OK) say(LOG_WARN, X.PACK_ATTRIB_FAILED, st, true);
     publishPackAlert(true, frameIndex);
   } else if (alertActive && !any) {

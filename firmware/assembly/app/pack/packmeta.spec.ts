@@ -1,13 +1,16 @@
 // Pack model metadata (app/packmeta.ts) and the pack alert's attribution (app/packattrib.ts) on a
 // tiny "pack model": 2 cells x F = 12 features (window W = 1: 6 per-cycle + 6 static channels),
 // input int8 [1, 24] (scale 1, zp 0) -> FULLY_CONNECTED -> output [1, 3] (cell 0, cell 1, pack).
-// Cell 0's risk is its vSpread (feature 2), cell 1's its ccd (feature 6 + 2), the pack risk 0.
+// Cell 0's risk is its vSpread + ccd (features 2 and 6 + 2), cell 1's its logSigma + logShearRatio
+// (features 6 and 7: the `electrolyte` group), the pack risk 0; the int8 output saturates at 127.
 import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../../../tests/testing";
 import { modelInputPtr } from "../../interp/interpreter";
 import { metaParse } from "../meta";
 import * as P from "./packmeta";
 import { txt } from "../../../tests/texts";
 import { packAttribCompute, packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
+import { alive, atRisk } from "./state";
+import { shapPhi } from "../shapley";
 import * as S from "../../status";
 import * as T from "../../tflite/schema";
 
@@ -36,7 +39,9 @@ function packModel(meta: Uint8Array): Uint8Array {
   const wts: i32[] = [];
   for (let i = 0; i < 3 * 2 * F; i++) wts.push(0);
   wts[2] = 1; // row 0 (cell 0 risk) <- cell 0 feature 2 (vSpread)
-  wts[2 * F + F + 8] = 1; // row 1 (cell 1 risk) <- cell 1 feature 8 (ccd)
+  wts[8] = 1; // row 0 <- cell 0 feature 8 (ccd)
+  wts[2 * F + F + 6] = 1; // row 1 (cell 1 risk) <- cell 1 feature 6 (logSigma)
+  wts[2 * F + F + 7] = 1; // row 1 <- cell 1 feature 7 (logShearRatio)
   const m = new ModelSpec();
   m.opcodes = [T.OP_FULLY_CONNECTED];
   m.buffers.push(i8Bytes(wts));
@@ -56,13 +61,21 @@ function packModel(meta: Uint8Array): Uint8Array {
   return buildModel(m);
 }
 
-/** Input with cell 0 vSpread = a and cell 1 ccd = b, every other feature 0. */
-function input(a: i32, b: i32): i32[] {
+/** Input with cell 0 vSpread = a, ccd = c and cell 1 logSigma = b, logShearRatio = 1, every other feature 0. */
+function input(a: i32, c: i32, b: i32): i32[] {
   const x: i32[] = [];
   for (let i = 0; i < 2 * F; i++) x.push(0);
   x[2] = a;
-  x[F + 8] = b;
+  x[8] = c;
+  x[F + 6] = b;
+  x[F + 7] = 1;
   return x;
+}
+
+/** Sets the alerted and alive flags of cells 0 and 1 (app/pack/state.ts). */
+function flags(alert0: u8, alert1: u8, alive1: u8): void {
+  store<u8>(atRisk, alert0); store<u8>(atRisk + 1, alert1);
+  store<u8>(alive, 1); store<u8>(alive + 1, alive1);
 }
 
 describe("pack metadata", () => {
@@ -94,46 +107,47 @@ describe("pack metadata", () => {
   });
 });
 
-describe("pack attribution by occlusion", () => {
-  test("one alerted cell: its driving group first, zero deltas after in group order, input restored", () => {
+describe("pack attribution by exact Shapley values", () => {
+  test("a saturating cell: the two groups share the interaction (Shapley, not occlusion); input restored", () => {
     expect(loadBytes(packModel(metaBytes(1, 1, 0.75, 0.05)))).toBe(S.OK);
     expect(P.packMetaParse()).toBe(S.OK);
-    const x = input(5, 7);
+    // cell 0: 100 + 100 saturates at 127; one group occluded leaves 100, both 0. Occlusion would
+    // give each 127 - 100 = 27; Shapley gives each (100 - 0) / 2 + (127 - 100) / 2 = 63.5.
+    const x = input(100, 100, 3);
     const y = runInt8(x);
-    expect(y[0]).toBe(5);
-    expect(y[1]).toBe(7);
-    const cells = memory.data(2);
-    const alive = memory.data(2);
-    store<u8>(cells, 1); store<u8>(cells + 1, 0);
-    store<u8>(alive, 1); store<u8>(alive + 1, 1);
-    expect(packAttribCompute(cells, alive)).toBe(S.OK);
+    expect(y[0]).toBe(127);
+    flags(1, 0, 1);
+    expect(packAttribCompute()).toBe(S.OK);
     expect(packAttribCount()).toBe(3);
     expect(txt(packAttribName(0))).toBe("vSpread");
-    expect(packAttribDelta(0)).toBe(5.0);
-    expect(txt(packAttribName(1))).toBe("iPeak"); // ties at 0: lower group first
-    expect(packAttribDelta(1)).toBe(0.0);
+    expect(packAttribDelta(0)).toBeCloseTo(63.5);
+    expect(txt(packAttribName(1))).toBe("ccd");
+    expect(packAttribDelta(1)).toBeCloseTo(63.5);
+    expect(txt(packAttribName(2))).toBe("iPeak"); // ties at 0: lower group first
+    expect(packAttribDelta(2)).toBeCloseTo(0.0);
+    let sum: f64 = 0;
+    for (let g = 0; g < 9; g++) sum += shapPhi(g);
+    expect(sum).toBeCloseTo(127.0); // efficiency: v(all) - v(none)
     const p = modelInputPtr();
     for (let i = 0; i < 2 * F; i++) expect(<i32>load<i8>(p + i)).toBe(x[i]);
   });
 
-  test("two alerted cells: mean drop per group, ranked by |delta|; a dead cell's features are not occluded", () => {
+  test("two alerted cells: the mean risk; both static features of `electrolyte` are one player; a dead cell is not occluded", () => {
     expect(loadBytes(packModel(metaBytes(1, 1, 0.75, 0.05)))).toBe(S.OK);
     expect(P.packMetaParse()).toBe(S.OK);
-    runInt8(input(5, 7));
-    const cells = memory.data(2);
-    const alive = memory.data(2);
-    store<u8>(cells, 1); store<u8>(cells + 1, 1);
-    store<u8>(alive, 1); store<u8>(alive + 1, 1);
-    expect(packAttribCompute(cells, alive)).toBe(S.OK);
-    expect(txt(packAttribName(0))).toBe("ccd");
-    expect(packAttribDelta(0)).toBe(3.5);
+    runInt8(input(5, 0, 6));
+    flags(1, 1, 1);
+    expect(packAttribCompute()).toBe(S.OK);
+    // cell 1: logSigma 6 + logShearRatio 1 = 7, all of it `electrolyte`; mean over 2 cells.
+    expect(txt(packAttribName(0))).toBe("electrolyte");
+    expect(packAttribDelta(0)).toBeCloseTo(3.5);
     expect(txt(packAttribName(1))).toBe("vSpread");
-    expect(packAttribDelta(1)).toBe(2.5);
-    runInt8(input(5, 7));
-    store<u8>(alive + 1, 0); // cell 1 dead: its ccd stays, so no group lowers its risk
-    expect(packAttribCompute(cells, alive)).toBe(S.OK);
+    expect(packAttribDelta(1)).toBeCloseTo(2.5);
+    runInt8(input(5, 0, 6));
+    flags(1, 1, 0); // cell 1 dead: its features stay, so no group lowers its risk
+    expect(packAttribCompute()).toBe(S.OK);
     expect(txt(packAttribName(0))).toBe("vSpread");
-    expect(packAttribDelta(0)).toBe(2.5);
-    expect(packAttribDelta(1)).toBe(0.0);
+    expect(packAttribDelta(0)).toBeCloseTo(2.5);
+    expect(packAttribDelta(1)).toBeCloseTo(0.0);
   });
 });

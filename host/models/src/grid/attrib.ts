@@ -1,14 +1,14 @@
 /**
  * Input attribution of the grid model's alerts (CONTRACTS.md "Alert attribution"), host side.
  *
- * - {@link occlusionDeltas}: what the board computes when it raises an alert
- *   (firmware/assembly/app/grid/attrib.ts): each channel's int8 input row is set to the input zero
- *   point (z = 0, "no change from the last value"), the model is re-run, and the channel's value
- *   is the peak forecast (degC) with every channel minus the peak with that channel occluded.
- *   Bit-exact with the board given a bit-exact int8 runner (the host executor or the firmware
- *   engine), since every step is the same f64 arithmetic on the same int8 outputs.
- * - {@link shapleyValues}: the exact Shapley value of each channel for the same game (the peak
- *   forecast with the absent channels occluded), over all 2^n coalitions.
+ * - {@link shapleyValues}: what the board computes when it raises an alert
+ *   (firmware/assembly/app/grid/attrib.ts): the exact Shapley value of each channel in the game
+ *   v(S) = peak forecast rise (degC) with the channels outside S occluded (int8 row set to the
+ *   input zero point: z = 0, "no change from the last value"), over all 2^n coalitions
+ *   (../attrib/shapley.ts). Bit-exact with the board given a bit-exact int8 runner (the host
+ *   executor or the firmware engine): the same f64 steps in the same order on the same int8 outputs.
+ * - {@link occlusionDeltas}: the board's attribution before exact Shapley (kept to measure how
+ *   often the two agree): peak with every channel minus the peak with one channel occluded.
  * - {@link topInputs}: the ranking the alert payload's `top` carries.
  */
 import { InputError } from '@dendra/core/errors.ts';
@@ -16,15 +16,15 @@ import type { QModel } from '@dendra/core/tflite/ir.ts';
 import { runInt8 } from '../quant/executor.ts';
 import { CHANNELS } from './data.ts';
 import { forecastC } from './window.ts';
+import { exactShapley, MAX_PLAYERS, TOP_K, topPlayers } from '../attrib/shapley.ts';
 
 /** One int8 inference: the model input in, the model output out (e.g. runInt8 or a firmware Engine). */
 export type Int8Runner = (input: Int8Array) => Int8Array;
 
-/** Entries of the alert payload's `top` array. */
-export const TOP_K = 3;
+export { TOP_K };
 
-/** Largest channel count {@link shapleyValues} accepts (2^n inferences). */
-export const MAX_SHAPLEY_CHANNELS = 12;
+/** Largest channel count {@link shapleyValues} accepts (2^n inferences; the board's limit). */
+export const MAX_SHAPLEY_CHANNELS = MAX_PLAYERS;
 
 /** What turns an int8 output into the peak forecast in degC, and where the input rows are. */
 export interface AttribContext {
@@ -103,10 +103,14 @@ export function occlusionDeltas(run: Int8Runner, input: Int8Array, ctx: AttribCo
   return out;
 }
 
+/** Peak forecast rise (degC) of an int8 output over the target's last value, as the board's Shapley game reads it. */
+export function peakRise(y: ArrayLike<number>, ctx: AttribContext): number {
+  return forecastC(y, ctx.outQ, ctx.stdTarget, 0, Infinity).peakC;
+}
+
 /**
- * Exact Shapley values of the game v(S) = peak forecast (degC) with the channels outside S
- * occluded: phi[i] = sum over S not holding i of |S|! (n-|S|-1)! / n! * (v(S+i) - v(S)).
- * 2^n inferences (128 for the grid model); sum(phi) = v(all) - v(none).
+ * The board's attribution: exact Shapley values (degC) of the game v(S) = peak forecast rise with
+ * the channels outside S occluded; 2^n inferences (128 for the grid model); sum(phi) = v(all) - v(none).
  * @throws InputError `E_DATA` for an input of the wrong size; `E_USAGE` when nChannels exceeds
  *   {@link MAX_SHAPLEY_CHANNELS}; whatever `run` throws.
  */
@@ -114,22 +118,10 @@ export function shapleyValues(run: Int8Runner, input: Int8Array, ctx: AttribCont
   const n = ctx.nChannels;
   if (n > MAX_SHAPLEY_CHANNELS) throw new InputError('E_USAGE', `exact Shapley over ${n} channels is too costly (max ${MAX_SHAPLEY_CHANNELS})`);
   const all = (1 << n) - 1;
-  const v = new Float64Array(1 << n);
-  for (let present = 0; present <= all; present++) v[present] = peakC(run(occlude(input, all & ~present, ctx)), ctx);
-  const fact = [1];
-  for (let k = 1; k <= n; k++) fact.push(fact[k - 1] * k);
-  const phi = new Float64Array(n);
-  for (let s = 0; s <= all; s++) {
-    let size = 0;
-    for (let b = s; b; b &= b - 1) size++;
-    if (size === n) continue;
-    const w = (fact[size] * fact[n - size - 1]) / fact[n];
-    for (let i = 0; i < n; i++) if (!(s & (1 << i))) phi[i] += w * (v[s | (1 << i)] - v[s]);
-  }
-  return phi;
+  return exactShapley(n, (present) => peakRise(run(occlude(input, all & ~present, ctx)), ctx));
 }
 
-/** One entry of an alert's `top` (the payload carries `input` and `delta_c` rounded to 2 decimals). */
+/** One entry of an alert's `top` (the payload carries `input` and `delta_c`, the Shapley value, rounded to 2 decimals). */
 export interface TopInput {
   /** Channel name (ETT order for a 7-channel model, else `ch<index>`). */
   input: string;
@@ -149,9 +141,7 @@ export function channelName(c: number, nChannels: number): string {
  * (the board's order). Returns min(k, values.length) entries; never throws.
  */
 export function topInputs(values: ArrayLike<number>, k = TOP_K): TopInput[] {
-  const idx = Array.from({ length: values.length }, (_, c) => c);
-  idx.sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]) || a - b);
-  return idx.slice(0, k).map((c) => ({ input: channelName(c, values.length), channel: c, value: values[c] }));
+  return topPlayers(values, k).map((c) => ({ input: channelName(c, values.length), channel: c, value: values[c] }));
 }
 
 /** True when two rankings hold the same channels (order ignored). */

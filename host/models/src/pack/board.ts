@@ -1,18 +1,26 @@
 /**
  * Host mirror of the board's pack app (firmware/assembly/app/pack/: pack.ts, packattrib.ts, packpub.ts;
  * CONTRACTS.md "Pack model on the board"): the same input preparation from a DMA frame, the host
- * int8 executor, the same risk read-out, occlusion attribution, hysteresis and 4-decimal rounding,
+ * int8 executor, the same risk read-out, exact Shapley attribution, hysteresis and 4-decimal rounding,
  * so tests can predict the board's dendrite.risk alerts exactly.
  */
 import type { QModel } from '@dendra/core/tflite/ir.ts';
 import { runInt8 } from '../quant/executor.ts';
 import { roundHalfAway } from '../quant/fixedpoint.ts';
 import { decodeDendraMeta, type DendraMeta } from '@dendra/core/tflite/metadata.ts';
-import { CYCLE_CHANNELS, STATIC_CHANNELS } from './dataset.ts';
+import { CYCLE_CHANNELS } from './dataset.ts';
 import { InputError } from '@dendra/core/errors.ts';
+import { exactShapley, topPlayers } from '../attrib/shapley.ts';
 
-/** Feature groups of the attribution: the per-cycle channels, then the static ones but `alive`. */
-export const PACK_GROUPS = [...CYCLE_CHANNELS, ...STATIC_CHANNELS.slice(0, -1)] as const;
+/**
+ * Players of the attribution (firmware app/pack/packattrib.ts): the per-cycle channels (all W
+ * cycles each), then three groups of the static channels (the alive flag is in none):
+ * `electrolyte` = logSigma + logShearRatio, `ccd`, `history` = logAge + logCumStress.
+ * 9 players: 2^9 = 512 inferences per raised alert.
+ */
+export const PACK_GROUPS = [...CYCLE_CHANNELS, 'electrolyte', 'ccd', 'history'] as const;
+/** Static channels (indices into STATIC_CHANNELS) of the static groups, in PACK_GROUPS order. */
+export const STATIC_GROUPS: readonly (readonly number[])[] = [[0, 1], [2], [3, 4]];
 /** Groups reported per alert. */
 export const PACK_TOP = 3;
 
@@ -70,23 +78,41 @@ function risksOf(m: QModel, y: Int8Array, cells: number): { cells: number[]; pac
   return { cells: Array.from(y.subarray(0, cells), p), pack: p(y[cells]) };
 }
 
-/** The board's top feature groups by occlusion for the alerted cells (flags `inAlert`). */
-export function boardAttribution(m: QModel, meta: DendraMeta, input: Int8Array, alive: boolean[], inAlert: boolean[], risk: number[]): { input: string; weight: number }[] {
+/** Input feature indices (within a cell's row) of player g of {@link PACK_GROUPS}, for window W. */
+export function groupFeatures(g: number, window: number): number[] {
+  const nc = CYCLE_CHANNELS.length;
+  if (g < nc) return Array.from({ length: window }, (_, w) => w * nc + g);
+  return STATIC_GROUPS[g - nc].map((f) => window * nc + f);
+}
+
+/**
+ * Exact Shapley values (risk units) of the game v(S) = mean risk of the alerted cells (flags
+ * `inAlert`, summed in cell order) with every live cell's features of the groups outside S at the
+ * input zero point: what the board computes for a raised alert. 2^9 runs of `run` (default: the
+ * host int8 executor). Never throws for a pack model of STATIC_CHANNELS.length static channels.
+ */
+export function packShapley(m: QModel, meta: DendraMeta, input: Int8Array, alive: boolean[], inAlert: boolean[], run: (x: Int8Array) => Int8Array = (x) => runInt8(m, x)): Float64Array {
   const F = meta.nChannels;
   const zp = m.tensors[m.inputs[0]].quant!.zeroPoint[0];
-  const cyc = meta.window * CYCLE_CHANNELS.length;
-  const inGroup = (g: number, f: number) => (g < CYCLE_CHANNELS.length ? f < cyc && f % CYCLE_CHANNELS.length === g : f === cyc + g - CYCLE_CHANNELS.length);
-  const deltas = PACK_GROUPS.map((_, g) => {
+  const feats = PACK_GROUPS.map((_, g) => groupFeatures(g, meta.window));
+  return exactShapley(PACK_GROUPS.length, (present) => {
     const x = input.slice();
-    alive.forEach((a, k) => { if (a) for (let f = 0; f + 1 < F; f++) if (inGroup(g, f)) x[k * F + f] = zp; });
-    const occ = risksOf(m, runInt8(m, x), meta.target).cells;
+    feats.forEach((fs, g) => {
+      if ((present >> g) & 1) return;
+      alive.forEach((a, k) => { if (a) for (const f of fs) x[k * F + f] = zp; });
+    });
+    const risk = risksOf(m, run(x), meta.target).cells;
     let sum = 0;
     let n = 0;
-    inAlert.forEach((on, k) => { if (on) { sum += risk[k] - occ[k]; n++; } });
+    inAlert.forEach((on, k) => { if (on) { sum += risk[k]; n++; } });
     return n > 0 ? sum / n : 0;
   });
-  const order = deltas.map((_, g) => g).sort((a, b) => Math.abs(deltas[b]) - Math.abs(deltas[a]) || a - b);
-  return order.slice(0, PACK_TOP).map((g) => ({ input: PACK_GROUPS[g], weight: r4(deltas[g]) }));
+}
+
+/** The board's top feature groups by exact Shapley value for the alerted cells (flags `inAlert`); `run` as in packShapley. */
+export function boardAttribution(m: QModel, meta: DendraMeta, input: Int8Array, alive: boolean[], inAlert: boolean[], run?: (x: Int8Array) => Int8Array): { input: string; weight: number }[] {
+  const phi = packShapley(m, meta, input, alive, inAlert, run);
+  return topPlayers(phi, PACK_TOP).map((g) => ({ input: PACK_GROUPS[g], weight: r4(phi[g]) }));
 }
 
 /** A dendrite.risk alert as the board publishes it (the fields tests compare). */
@@ -110,11 +136,13 @@ export interface BoardPackFrame { cells: (number | null)[]; pack_risk: number }
 
 /**
  * Runs the board's pack pipeline over `frames` (window index = frame index) and returns every
- * telemetry record's risks and every alert it publishes, in order.
+ * telemetry record's risks and every alert it publishes, in order. `run` is the int8 runner (default
+ * the host executor; a bit-exact one such as the firmware engine is faster: a raised alert costs
+ * 2^9 runs).
  *
  * @throws InputError `E_MODEL` when `m` is not a pack model.
  */
-export function boardPackRun(m: QModel, frames: Float32Array[]): { telemetry: BoardPackFrame[]; alerts: BoardPackAlert[] } {
+export function boardPackRun(m: QModel, frames: Float32Array[], run: (x: Int8Array) => Int8Array = (x) => runInt8(m, x)): { telemetry: BoardPackFrame[]; alerts: BoardPackAlert[] } {
   const meta = packMetaOf(m);
   const cells = meta.target;
   const [thr, hyst] = [meta.otLimitC, meta.hysteresisC];
@@ -124,7 +152,7 @@ export function boardPackRun(m: QModel, frames: Float32Array[]): { telemetry: Bo
   const alerts: BoardPackAlert[] = [];
   frames.forEach((frame, w) => {
     const { input, alive } = boardInput(m, meta, frame);
-    const r = risksOf(m, runInt8(m, input), cells);
+    const r = risksOf(m, run(input), cells);
     let entered = false;
     for (let k = 0; k < cells; k++) {
       if (!alive[k]) inAlert[k] = false;
@@ -136,7 +164,7 @@ export function boardPackRun(m: QModel, frames: Float32Array[]): { telemetry: Bo
     const base = { window: w, threshold: r4(thr), pack_risk: r4(r.pack), at_risk: listed.length, alerted: listed, cells: riskMap(rounded) };
     if (entered) {
       active = true;
-      const top = boardAttribution(m, meta, input, alive, inAlert, r.cells);
+      const top = boardAttribution(m, meta, input, alive, inAlert, run);
       alerts.push({ ...base, state: 'raised', value: r4(r.cells[listed[0]]), lead_cycles: meta.horizon, top });
     } else if (active && !any) {
       active = false;

@@ -28,7 +28,7 @@ export type Severity = (typeof SEVERITIES)[number];
 /** One entry of an alert's `top`: an input that drove the decision. */
 export interface TopInput {
   input: string;
-  /** overload.warning: peak forecast (degC) with all inputs minus with this one occluded. */
+  /** overload.warning: the input's exact Shapley value (degC) in the peak forecast (CONTRACTS.md "Alert attribution"). */
   delta_c?: number;
   weight?: number;
   value?: number;
