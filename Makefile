@@ -50,6 +50,12 @@ test: build typecheck lint-imports test-fw test-host test-e2e ## every test (wha
 soak: build ## flashing fault soak: 200 model + 200 A/B firmware runs with line faults, disconnects and power cuts (~1 h)
 	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/device/src/flash/faults.test.ts
 
+# Command fuzz soak (tests/cmd-fuzz.test.ts; 10,000 payloads run in make test): its own target, a prerequisite of soak.
+.PHONY: soak-cmd
+soak: soak-cmd
+soak-cmd: build ## command fuzz: 200,000 seeded payloads against the real firmware in the simulator (~5 min on a loaded 2-core machine; DENDRA_CMD_FUZZ_SEED to replay)
+	@DENDRA_CMD_FUZZ_N=200000 $(NODE_TEST) tests/cmd-fuzz.test.ts
+
 bench: build ## benchmarks: ratios written to bench/results/ (includes bench-runtime)
 	@node --import tsx bench/run.ts
 

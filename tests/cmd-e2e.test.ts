@@ -1,7 +1,7 @@
 // Operator commands end to end with real parts: the real board firmware (build/firmware.wasm) in
 // the simulator and on the native runtime, a real broker, and the real `dendra cmd` CLI as a child process.
 // - aedes, on every target (tests/support/targets.ts): `dendra broker` + the board + `dendra cmd`
-//   (ping, set-limit, status); the setting survives a restart of the board process (it is in the
+//   (ping, set-limit, status), a repeated key and an empty payload refused; the setting survives a restart of the board process (it is in the
 //   board's flash file).
 // - secured mosquitto (`dendra broker --mosquitto --secure`): the board (device account) reads its
 //   own cmd; an operator commands it; another device's account and an anonymous client cannot.
@@ -15,6 +15,7 @@ import { ROOT, runCli, startCli, type LiveCli, type RunResult } from './proc.ts'
 import { findMosquitto } from '@dendra/ops/mqtt/broker.ts';
 import { connectDevice } from '@dendra/ops/mqtt/device.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
+import { parsePayload, type ReplyPayload } from '@dendra/ops/mqtt/schema.ts';
 import { DEFAULT_ETT } from '@dendra/core/paths.ts';
 import { startTarget, targets, type Target } from './support/targets.ts';
 
@@ -66,6 +67,26 @@ async function online(url: string, topic: string, auth: { username?: string; pas
   }
 }
 
+/**
+ * Publishes raw `payload` on `id`'s cmd topic as an operator would and resolves with the next reply
+ * that passes reply.schema.json (rejects on an invalid one, or none within 30 s).
+ */
+async function rawCmd(url: string, id: string, payload: string): Promise<ReplyPayload> {
+  const c = await mqtt.connectAsync(url);
+  try {
+    const got = new Promise<ReplyPayload>((res, rej) => c.on('message', (_t, p) => {
+      const v = parsePayload('reply', new Uint8Array(p));
+      if (v.ok) res(v.value);
+      else rej(new Error(`invalid reply: ${v.reason}`));
+    }));
+    await c.subscribeAsync(`dendra/v1/${id}/reply`, { qos: 1 });
+    await c.publishAsync(`dendra/v1/${id}/cmd`, payload, { qos: 1 });
+    return await Promise.race([got, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no reply from ${id} within 30 s`)), 30_000))]);
+  } finally {
+    await c.endAsync(true);
+  }
+}
+
 /** The JSON object `dendra broker --json` prints (indented, over several lines). */
 async function brokerInfo(b: LiveCli): Promise<{ url: string; credentials?: string }> {
   await b.waitLine((l) => l === '}', 30_000);
@@ -101,6 +122,13 @@ for (const kind of targets()) {
     const rep = JSON.parse(set.stdout);
     assert.deepEqual([rep.ok, rep.op, rep.status, rep.new], [true, 'set-limit', 0, { limit_c: 85, hysteresis_c: 3 }]);
     assert.ok(typeof rep.pts === 'number' && rep.pts >= rep.ts, 'the reply carries its send time');
+
+    // Strict parsing on the board: a repeated key is refused (never last-wins), an empty payload
+    // is answered (id null), and neither changes the setting just made.
+    const dup = await rawCmd(url, id, '{"v":1,"id":"dup1","op":"ping","op":"set-limit","limit_c":20,"hysteresis_c":0}');
+    assert.deepEqual([dup.id, dup.ok, dup.status, dup.error], ['dup1', false, -26, 'duplicate key']);
+    const empty = await rawCmd(url, id, '');
+    assert.deepEqual([empty.id, empty.ok, empty.status, empty.error], [null, false, -26, 'empty']);
 
     const usage = await cmd([id, 'set-limit', '--limit', '85', '--broker', url]);
     assert.equal(usage.code, 2);

@@ -21,6 +21,7 @@ import { SimHal } from '@dendra/device/sim/hal.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
 import { FlashFile } from '@dendra/device/sim/flashfile.ts';
 import { WindowDma } from '@dendra/device/sim/sensors.ts';
+import { NET_CMD_EMPTY } from '@dendra/device/sim/net.ts';
 
 type Hal = { name: string; sig: string };
 type Const = { name: string; value: number };
@@ -48,6 +49,11 @@ test('host/core/src/status.ts FW_STATUS has exactly the firmware status codes', 
   const host = Object.keys(FW_STATUS).map(Number).sort((a, b) => a - b);
   assert.deepEqual(host, fw);
   assert.ok(fw.length > 20 && fw.includes(0) && fw.includes(-1), 'the parser read the status file');
+});
+
+test('the sim stack reports an empty command as the firmware\'s E_COMMAND (the runtime uses the generated FW_E_COMMAND)', () => {
+  assert.equal(NET_CMD_EMPTY, fwConst('status.ts', 'E_COMMAND').get('E_COMMAND'));
+  assert.match(readFileSync(join(ROOT, 'runtime/src/net_state.c'), 'utf8'), /c->length == 0\) return FW_E_COMMAND;/);
 });
 
 test('host/device/src/sim/bootrom.ts slot words and state bits equal firmware/assembly/boot/fwslot.ts', () => {

@@ -43,19 +43,21 @@ const POOL: usize = memory.data<u8>([
   121, 44, 34, 112, 116, 115, 34, 58, 103, 114, 105, 100, 64, 112, 97, 99, 107, 64, 110, 117, 108, 108, 116, 114,
   117, 101, 102, 97, 108, 115, 101, 111, 118, 101, 114, 108, 111, 97, 100, 46, 119, 97, 114, 110, 105, 110, 103, 100,
   101, 110, 100, 114, 105, 116, 101, 46, 114, 105, 115, 107, 114, 97, 105, 115, 101, 100, 99, 108, 101, 97, 114, 101,
-  100, 119, 97, 114, 110, 105, 110, 103, 115, 105, 116, 101, 109, 97, 108, 102, 111, 114, 109, 101, 100, 98, 97, 100,
-  32, 105, 100, 117, 110, 107, 110, 111, 119, 110, 32, 111, 112, 109, 105, 115, 115, 105, 110, 103, 32, 105, 100, 109,
-  105, 115, 115, 105, 110, 103, 32, 111, 112, 117, 110, 115, 117, 112, 112, 111, 114, 116, 101, 100, 32, 118, 101, 114,
-  115, 105, 111, 110, 111, 118, 101, 114, 115, 105, 122, 101, 100, 111, 117, 116, 32, 111, 102, 32, 114, 97, 110, 103,
-  101, 110, 111, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 115, 116, 111, 114, 97, 103, 101, 102, 108, 97, 115,
-  104, 32, 119, 114, 105, 116, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 116, 45, 108, 105, 109, 105, 116, 32,
-  110, 101, 101, 100, 115, 32, 108, 105, 109, 105, 116, 95, 99, 32, 97, 110, 100, 32, 104, 121, 115, 116, 101, 114,
-  101, 115, 105, 115, 95, 99, 112, 105, 110, 103, 115, 101, 116, 45, 108, 105, 109, 105, 116, 72, 85, 70, 76, 72,
-  85, 76, 76, 77, 85, 70, 76, 77, 85, 76, 76, 76, 85, 70, 76, 76, 85, 76, 76, 79, 84, 99, 104, 48,
-  99, 104, 49, 99, 104, 50, 99, 104, 51, 99, 104, 52, 99, 104, 53, 99, 104, 54, 99, 104, 55, 99, 104, 56,
-  99, 104, 57, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77, 101, 97, 110,
-  114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 101, 108, 101, 99, 116, 114, 111, 108, 121, 116, 101, 99, 99, 100,
-  104, 105, 115, 116, 111, 114, 121, 103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
+  100, 119, 97, 114, 110, 105, 110, 103, 115, 105, 116, 101, 109, 97, 108, 102, 111, 114, 109, 101, 100, 101, 109, 112,
+  116, 121, 117, 110, 107, 110, 111, 119, 110, 32, 102, 105, 101, 108, 100, 100, 117, 112, 108, 105, 99, 97, 116, 101,
+  32, 107, 101, 121, 119, 114, 111, 110, 103, 32, 116, 121, 112, 101, 98, 97, 100, 32, 105, 100, 117, 110, 107, 110,
+  111, 119, 110, 32, 111, 112, 109, 105, 115, 115, 105, 110, 103, 32, 105, 100, 109, 105, 115, 115, 105, 110, 103, 32,
+  111, 112, 117, 110, 115, 117, 112, 112, 111, 114, 116, 101, 100, 32, 118, 101, 114, 115, 105, 111, 110, 111, 118, 101,
+  114, 115, 105, 122, 101, 100, 111, 117, 116, 32, 111, 102, 32, 114, 97, 110, 103, 101, 110, 111, 32, 115, 101, 116,
+  116, 105, 110, 103, 115, 32, 115, 116, 111, 114, 97, 103, 101, 102, 108, 97, 115, 104, 32, 119, 114, 105, 116, 101,
+  32, 102, 97, 105, 108, 101, 100, 115, 101, 116, 45, 108, 105, 109, 105, 116, 32, 110, 101, 101, 100, 115, 32, 108,
+  105, 109, 105, 116, 95, 99, 32, 97, 110, 100, 32, 104, 121, 115, 116, 101, 114, 101, 115, 105, 115, 95, 99, 112,
+  105, 110, 103, 115, 101, 116, 45, 108, 105, 109, 105, 116, 72, 85, 70, 76, 72, 85, 76, 76, 77, 85, 70, 76,
+  77, 85, 76, 76, 76, 85, 70, 76, 76, 85, 76, 76, 79, 84, 99, 104, 48, 99, 104, 49, 99, 104, 50, 99,
+  104, 51, 99, 104, 52, 99, 104, 53, 99, 104, 54, 99, 104, 55, 99, 104, 56, 99, 104, 57, 105, 80, 101, 97,
+  107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77, 101, 97, 110, 114, 73, 110, 116, 115, 116, 114,
+  101, 115, 115, 101, 108, 101, 99, 116, 114, 111, 108, 121, 116, 101, 99, 99, 100, 104, 105, 115, 116, 111, 114, 121,
+  103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
 ]);
 
 /** Address of the first byte of text `t`. */
@@ -257,87 +259,95 @@ export const SITE: u32 = 0x3c804;
 export const MODEL: u32 = 0xb05;
 /** text "malformed" */
 export const MALFORMED: u32 = 0x3cc09;
+/** text "empty" */
+export const EMPTY: u32 = 0x3d505;
+/** text "unknown field" */
+export const UNKNOWN_FIELD: u32 = 0x3da0d;
+/** text "duplicate key" */
+export const DUPLICATE_KEY: u32 = 0x3e70d;
+/** text "wrong type" */
+export const WRONG_TYPE: u32 = 0x3f40a;
 /** text "bad id" */
-export const BAD_ID: u32 = 0x3d506;
+export const BAD_ID: u32 = 0x3fe06;
 /** text "unknown op" */
-export const UNKNOWN_OP: u32 = 0x3db0a;
+export const UNKNOWN_OP: u32 = 0x4040a;
 /** text "missing id" */
-export const MISSING_ID: u32 = 0x3e50a;
+export const MISSING_ID: u32 = 0x40e0a;
 /** text "missing op" */
-export const MISSING_OP: u32 = 0x3ef0a;
+export const MISSING_OP: u32 = 0x4180a;
 /** text "unsupported version" */
-export const UNSUPPORTED_VERSION: u32 = 0x3f913;
+export const UNSUPPORTED_VERSION: u32 = 0x42213;
 /** text "oversized" */
-export const OVERSIZED: u32 = 0x40c09;
+export const OVERSIZED: u32 = 0x43509;
 /** text "out of range" */
-export const OUT_OF_RANGE: u32 = 0x4150c;
+export const OUT_OF_RANGE: u32 = 0x43e0c;
 /** text "no settings storage" */
-export const NO_SETTINGS_STORAGE: u32 = 0x42113;
+export const NO_SETTINGS_STORAGE: u32 = 0x44a13;
 /** text "flash write failed" */
-export const FLASH_WRITE_FAILED: u32 = 0x43412;
+export const FLASH_WRITE_FAILED: u32 = 0x45d12;
 /** text "set-limit needs limit_c and hysteresis_c" */
-export const SET_LIMIT_NEEDS: u32 = 0x44628;
+export const SET_LIMIT_NEEDS: u32 = 0x46f28;
 /** text "ping" */
-export const OP_PING: u32 = 0x46e04;
+export const OP_PING: u32 = 0x49704;
 /** text "status" */
 export const OP_STATUS: u32 = 0xb906;
 /** text "set-limit" */
-export const OP_SET_LIMIT: u32 = 0x47209;
+export const OP_SET_LIMIT: u32 = 0x49b09;
 /** text "HUFL" */
-export const HUFL: u32 = 0x47b04;
+export const HUFL: u32 = 0x4a404;
 /** text "HULL" */
-export const HULL: u32 = 0x47f04;
+export const HULL: u32 = 0x4a804;
 /** text "MUFL" */
-export const MUFL: u32 = 0x48304;
+export const MUFL: u32 = 0x4ac04;
 /** text "MULL" */
-export const MULL: u32 = 0x48704;
+export const MULL: u32 = 0x4b004;
 /** text "LUFL" */
-export const LUFL: u32 = 0x48b04;
+export const LUFL: u32 = 0x4b404;
 /** text "LULL" */
-export const LULL: u32 = 0x48f04;
+export const LULL: u32 = 0x4b804;
 /** text "OT" */
-export const OT: u32 = 0x49302;
+export const OT: u32 = 0x4bc02;
 /** text "ch0" */
-export const CH0: u32 = 0x49503;
+export const CH0: u32 = 0x4be03;
 /** text "ch1" */
-export const CH1: u32 = 0x49803;
+export const CH1: u32 = 0x4c103;
 /** text "ch2" */
-export const CH2: u32 = 0x49b03;
+export const CH2: u32 = 0x4c403;
 /** text "ch3" */
-export const CH3: u32 = 0x49e03;
+export const CH3: u32 = 0x4c703;
 /** text "ch4" */
-export const CH4: u32 = 0x4a103;
+export const CH4: u32 = 0x4ca03;
 /** text "ch5" */
-export const CH5: u32 = 0x4a403;
+export const CH5: u32 = 0x4cd03;
 /** text "ch6" */
-export const CH6: u32 = 0x4a703;
+export const CH6: u32 = 0x4d003;
 /** text "ch7" */
-export const CH7: u32 = 0x4aa03;
+export const CH7: u32 = 0x4d303;
 /** text "ch8" */
-export const CH8: u32 = 0x4ad03;
+export const CH8: u32 = 0x4d603;
 /** text "ch9" */
-export const CH9: u32 = 0x4b003;
+export const CH9: u32 = 0x4d903;
 /** text "iPeak" */
-export const I_PEAK: u32 = 0x4b305;
+export const I_PEAK: u32 = 0x4dc05;
 /** text "iRms" */
-export const I_RMS: u32 = 0x4b804;
+export const I_RMS: u32 = 0x4e104;
 /** text "vSpread" */
-export const V_SPREAD: u32 = 0x4bc07;
+export const V_SPREAD: u32 = 0x4e507;
 /** text "tMean" */
-export const T_MEAN: u32 = 0x4c305;
+export const T_MEAN: u32 = 0x4ec05;
 /** text "rInt" */
-export const R_INT: u32 = 0x4c804;
+export const R_INT: u32 = 0x4f104;
 /** text "stress" */
-export const STRESS: u32 = 0x4cc06;
+export const STRESS: u32 = 0x4f506;
 /** text "electrolyte" */
-export const ELECTROLYTE: u32 = 0x4d20b;
+export const ELECTROLYTE: u32 = 0x4fb0b;
 /** text "ccd" */
-export const CCD: u32 = 0x4dd03;
+export const CCD: u32 = 0x50603;
 /** text "history" */
-export const HISTORY: u32 = 0x4e007;
+export const HISTORY: u32 = 0x50907;
 /** text "grid" */
-export const GRID: u32 = 0x4e704;
+export const GRID: u32 = 0x51004;
 /** text "pack" */
-export const PACK: u32 = 0x4eb04;
+export const PACK: u32 = 0x51404;
 /** text "0.1.0" */
-export const FIRMWARE_VERSION: u32 = 0x4ef05;
+export const FIRMWARE_VERSION: u32 = 0x51805;

@@ -1,5 +1,6 @@
 /* Message-id and command bookkeeping of the network stack (net_state.h). */
 #include "net_state.h"
+#include "status.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,7 @@ int32_t net_state_poll_command(uint8_t *dst, uint32_t cap) {
   net_command_t *c = &commands[cmd_head];
   cmd_head = (cmd_head + 1) % NET_MAX_COMMANDS;
   cmd_count--;
+  if (c->length == 0) return FW_E_COMMAND; /* an empty command (0 means none waits) */
   size_t n = c->kept < cap ? c->kept : cap;
   if (n > 0) memcpy(dst, c->bytes, n);
   return c->length > 0x7fffffff ? 0x7fffffff : (int32_t)c->length;

@@ -37,7 +37,8 @@ void net_state_forget(int32_t id);
 int32_t net_state_query(int32_t id);
 /* Queues a command (copy of at most NET_MAX_COMMAND_BYTES + full length); 0, or -1 when the queue is full (counted). */
 int net_state_push_command(const uint8_t *payload, size_t len);
-/* net_cmd_poll: removes the oldest command, copies min(len, cap) bytes to dst, returns its full length (0 when none). */
+/* net_cmd_poll: removes the oldest command, copies min(len, cap) bytes to dst, returns its full length (0 when none,
+ * FW_E_COMMAND when the command taken is empty). */
 int32_t net_state_poll_command(uint8_t *dst, uint32_t cap);
 /* Commands waiting, and commands dropped because the queue was full. */
 uint32_t net_state_pending_commands(void);

@@ -15,6 +15,7 @@
 
 #include "core_stub.h"
 #include "hal_net.h"
+#include "status.h"
 
 static int failures;
 #define CHECK(cond, ...)                                     \
@@ -70,6 +71,10 @@ static void selftest_state(void) {
   CHECK(net_hal_cmd_poll(NULL, TEST_MEM_BYTES - 1, 8) == RT_E_BOUNDS, "cmd_poll into a bad range: -1");
   net_board_reset();
   CHECK(net_hal_cmd_poll(NULL, 100, 64) == 0, "a reset empties the command queue");
+  net_state_push_command(NULL, 0);
+  net_state_push_command((const uint8_t *)"{}", 2);
+  CHECK(net_hal_cmd_poll(NULL, 100, 64) == FW_E_COMMAND, "an empty command is taken as FW_E_COMMAND (%d), not as none waiting", FW_E_COMMAND);
+  CHECK(net_hal_cmd_poll(NULL, 100, 64) == 2 && net_hal_cmd_poll(NULL, 100, 64) == 0, "the command after it follows");
 }
 
 static void selftest_checks(void) {

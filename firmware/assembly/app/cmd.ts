@@ -3,13 +3,14 @@
 // command's id (docs/mqtt.md "Commands", docs/schemas/{cmd,reply}.schema.json).
 // This file reads, parses (app/cmdparse.ts) and dispatches; each op has one handler in
 // app/cmdops/ (ping.ts, status.ts, setlimit.ts) and every reply is written by app/cmdops/reply.ts.
-// Untrusted bytes: at most CMD_MAX bytes are read; the parser takes one flat object of string,
-// number, true/false/null values (no nesting, no escapes, no exponents), every length bounded.
-// Malformed, oversized and unknown commands are counted and answered {"ok":false,"error":...};
-// the board keeps running whatever arrives.
+// Untrusted bytes: at most CMD_MAX bytes are read; the parser (app/cmdparse.ts) takes one flat
+// object of the known fields, each once, with the right types (no nesting, no escapes, no
+// exponents), every length bounded. Every command, an empty one included, is answered once:
+// refused ones are counted and answered {"ok":false,"error":...} with the reason; the board keeps
+// running whatever arrives.
 
 import { net_cmd_poll } from "../hal/net";
-import { cmdParse, cmdClear, cmdOpIs, cmdOpLen } from "./cmdparse";
+import { cmdParse, cmdOpIs, cmdOpLen } from "./cmdparse";
 import { replyOkCount, replyErrorCount, replySetBoot, replyRefuse, replyCountUnreadable } from "./cmdops/reply";
 import { handlePing } from "./cmdops/ping";
 import { handleStatus } from "./cmdops/status";
@@ -22,12 +23,6 @@ export const CMD_MAX: u32 = 256;
 /** Commands handled per fw_tick at most (the rest wait in the stack's queue). */
 const CMD_BUDGET: i32 = 4;
 
-/** Op numbers of the dispatcher (docs/schemas/cmd.schema.json `op`); -1: not an op the board knows. */
-const OP_NONE: i32 = -1;
-const OP_PING: i32 = 0;
-const OP_STATUS: i32 = 1;
-const OP_SET_LIMIT: i32 = 2;
-
 const buf: usize = memory.data(256);
 
 /** Commands answered ok since boot. */
@@ -37,55 +32,41 @@ export function cmdErrorCount(): i64 { return replyErrorCount(); }
 /** Sets the boot number reported in replies. */
 export function cmdSetBoot(n: u32): void { replySetBoot(n); }
 
-/** The parsed op as an OP_* number. */
-function opOf(): i32 {
-  if (cmdOpIs(X.OP_PING)) return OP_PING;
-  if (cmdOpIs(X.OP_STATUS)) return OP_STATUS;
-  if (cmdOpIs(X.OP_SET_LIMIT)) return OP_SET_LIMIT;
-  return OP_NONE;
-}
-
-/** Runs the handler of `op` (a well-formed command); an unknown or missing op is refused. */
-function dispatch(op: i32): void {
-  switch (op) {
-    case OP_PING: handlePing(); break;
-    case OP_STATUS: handleStatus(); break;
-    case OP_SET_LIMIT: handleSetLimit(); break;
-    default: replyRefuse(S.E_COMMAND, cmdOpLen() == 0 ? X.MISSING_OP : X.UNKNOWN_OP, false);
+/**
+ * Handles the command in buf[0, n) (n = full length reported by the stack; 0: an empty command):
+ * runs the handler of its op, or answers why it is refused (with its op when it is one the board
+ * knows, so the reply stays schema-valid).
+ */
+function handle(n: u32): void {
+  const big = n > CMD_MAX;
+  let e = cmdParse(buf, big ? 0 : n); // an oversized command is never read: its reply has id null
+  if (big) e = X.OVERSIZED;
+  const ping = cmdOpIs(X.OP_PING), status = cmdOpIs(X.OP_STATUS), set = cmdOpIs(X.OP_SET_LIMIT);
+  if (e == 0) {
+    if (ping) return handlePing();
+    if (status) return handleStatus();
+    if (set) return handleSetLimit();
+    e = cmdOpLen() == 0 ? X.MISSING_OP : X.UNKNOWN_OP;
   }
-}
-
-/** Handles the command in buf[0, n) (n = full length reported by the stack). */
-function handle(n: i32): void {
-  if (<u32>n > CMD_MAX) {
-    cmdClear(); // nothing of it was read: the reply has id null
-    replyRefuse(S.E_COMMAND, X.OVERSIZED, false);
-    return;
-  }
-  const e = cmdParse(buf, <u32>n);
-  const op = opOf();
-  if (e != 0) {
-    replyRefuse(S.E_COMMAND, e, op != OP_NONE);
-    return;
-  }
-  dispatch(op);
+  replyRefuse(S.E_COMMAND, e, ping || status || set);
 }
 
 /**
  * Handles waiting commands, at most CMD_BUDGET per call (the rest stay queued in the stack).
- * Returns how many were taken. A HAL error from net_cmd_poll is counted as a refused command and
- * ends this round. Never traps on any input.
+ * Returns how many were taken. An empty command (net_cmd_poll E_COMMAND) is refused with `empty`;
+ * another HAL error from net_cmd_poll is counted as a refused command and ends this round. Never
+ * traps on any input.
  */
 export function cmdPoll(): i32 {
   let done = 0;
   for (; done < CMD_BUDGET; done++) {
     const n = net_cmd_poll(buf, CMD_MAX);
     if (n == 0) break;
-    if (n < 0) {
+    if (n < 0 && n != S.E_COMMAND) {
       replyCountUnreadable();
       break;
     }
-    handle(n);
+    handle(<u32>max(n, 0)); // E_COMMAND: the stack took an empty command (answered `empty`, id null)
   }
   return done;
 }

@@ -1,14 +1,15 @@
 // Parser of operator commands (app/cmd.ts), kept free of HAL imports so it can be unit tested:
-// one flat JSON object of string, number, true/false/null values (no nesting, no escapes, no
-// exponents), at most 16 fields, every length bounded. Recognised fields: v, id (1-32 of
-// A-Z a-z 0-9 . _ -), op (<= 16 characters), limit_c, hysteresis_c; others are skipped.
+// one flat JSON object, strict (docs/mqtt.md "Commands"): only the fields v (number), id (1-32 of
+// A-Z a-z 0-9 . _ -), op (<= 16 characters), limit_c and hysteresis_c (numbers, set-limit only),
+// each at most once; string values without escapes or control bytes, numbers without exponent or
+// leading zero (at most 13 digits). No recursion: a nested value is refused at its first byte, every loop is bounded
+// by the payload length and the field count.
 
 import * as X from "../texts";
 
 /** Longest id, characters. */
 export const CMD_ID_MAX: i32 = 32;
 const OP_MAX: i32 = 16;
-const MAX_FIELDS: i32 = 16;
 
 const idBuf: usize = memory.data(32);
 const opBuf: usize = memory.data(16);
@@ -17,6 +18,7 @@ let opLen: i32 = 0;
 let version: f64 = -1;
 let limitC: f64 = NaN;
 let hystC: f64 = NaN;
+let seen: i32 = 0; // fields read: 1 v, 2 id, 4 op, 8 limit_c, 16 hysteresis_c
 let src: usize = 0;
 let pos: u32 = 0;
 let end: u32 = 0;
@@ -73,50 +75,28 @@ function readString(): i32 {
   return -1;
 }
 
-/** Reads `-?digits(.digits)?` (no exponent, at most 13 digits); NaN when it is not one. */
+/**
+ * Reads `-?digits(.digits)?` of at most 13 digits, no leading zero; NaN when it is not one. Stops
+ * at the first other byte (an exponent or a second `.` then fails as trailing bytes).
+ */
 function readNumber(): f64 {
-  let neg = false;
-  if (peek() == 0x2d) {
-    neg = true;
-    pos++;
-  }
+  const neg = peek() == 0x2d;
+  if (neg) pos++;
+  const first = pos;
   let v: f64 = 0;
-  let digits = 0;
-  while (peek() >= 0x30 && peek() <= 0x39 && digits < 13) {
-    v = v * 10.0 + <f64>(peek() - 0x30);
-    pos++;
-    digits++;
+  let scale: f64 = 1;
+  let dot: u32 = 0; // offset just after the '.', 0: none yet
+  for (; pos < end; pos++) {
+    const d = <u32>load<u8>(src + pos) - 0x30;
+    if (d < 10) {
+      v = v * 10 + <f64>d;
+      if (dot) scale *= 10;
+    } else if (d == 0xfffffffe && !dot) dot = pos + 1; // '.'
+    else break;
   }
-  if (digits == 0) return NaN;
-  if (peek() == 0x2e) {
-    pos++;
-    let scale: f64 = 0.1;
-    let frac = 0;
-    while (peek() >= 0x30 && peek() <= 0x39 && digits < 13) {
-      v += scale * <f64>(peek() - 0x30);
-      scale *= 0.1;
-      pos++;
-      digits++;
-      frac++;
-    }
-    if (frac == 0) return NaN;
-  }
-  const c = peek();
-  if ((c >= 0x30 && c <= 0x39) || c == 0x65 || c == 0x45 || c == 0x2e) return NaN; // too long, exponent
-  return neg ? -v : v;
-}
-
-/** Skips `word` at pos when it is there. */
-function skipWord(word: u32): bool {
-  const n = X.txLen(word);
-  if (pos + n > end || !X.txEquals(word, src + pos, n)) return false;
-  pos += n;
-  return true;
-}
-
-/** Skips `true`, `false` or `null`; false when the value is none of them. */
-function skipLiteral(): bool {
-  return skipWord(X.TRUE) || skipWord(X.FALSE) || skipWord(X.NULL);
+  const intEnd = dot ? dot - 1 : pos;
+  if (intEnd == first || dot == pos || pos - first > (dot ? 14 : 13) || (intEnd - first > 1 && load<u8>(src + first) == 0x30)) return NaN;
+  return (neg ? -v : v) / scale;
 }
 
 /** True when the key bytes at [k, k+n) equal text `name` (texts.ts). */
@@ -124,18 +104,33 @@ function keyIs(k: u32, n: i32, name: u32): bool {
   return X.txEquals(name, src + k, <u32>n);
 }
 
+/** The field bit of key [k, k+n) (see `seen`), 0 for a key that is not a command field. */
+function fieldOf(k: u32, n: i32): i32 {
+  if (keyIs(k, n, X.K_V)) return 1;
+  if (keyIs(k, n, X.K_ID)) return 2;
+  if (keyIs(k, n, X.K_OP)) return 4;
+  if (keyIs(k, n, X.K_LIMIT_C)) return 8;
+  return keyIs(k, n, X.K_HYSTERESIS_C) ? 16 : 0;
+}
+
 /** Parses one value for key [k, k+n); returns an error text (texts.ts) or 0. */
 function parseValue(k: u32, n: i32): u32 {
+  const f = fieldOf(k, n);
+  if (f == 0) return X.UNKNOWN_FIELD;
+  if (seen & f) return X.DUPLICATE_KEY;
+  seen |= f;
   const c = peek();
+  const wantString = (f & 6) != 0;
   if (c == 0x22) {
+    if (!wantString) return X.WRONG_TYPE;
     const s = readString();
     if (s < 0) return X.MALFORMED;
-    if (keyIs(k, n, X.K_ID)) {
+    if (f == 2) {
       if (strLen == 0 || strLen > CMD_ID_MAX) return X.BAD_ID;
       for (let i = 0; i < strLen; i++) if (!isIdChar(load<u8>(src + s + i))) return X.BAD_ID;
       memory.copy(idBuf, src + s, strLen);
       idLen = strLen;
-    } else if (keyIs(k, n, X.K_OP)) {
+    } else {
       if (strLen == 0 || strLen > OP_MAX) return X.UNKNOWN_OP;
       memory.copy(opBuf, src + s, strLen);
       opLen = strLen;
@@ -143,27 +138,33 @@ function parseValue(k: u32, n: i32): u32 {
     return 0;
   }
   if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
+    if (wantString) return X.WRONG_TYPE;
     const v = readNumber();
     if (isNaN(v)) return X.MALFORMED;
-    if (keyIs(k, n, X.K_V)) version = v;
-    else if (keyIs(k, n, X.K_LIMIT_C)) limitC = v;
-    else if (keyIs(k, n, X.K_HYSTERESIS_C)) hystC = v;
+    if (f == 1) version = v;
+    else if (f == 8) limitC = v;
+    else hystC = v;
     return 0;
   }
-  return skipLiteral() ? 0 : X.MALFORMED;
+  return X.WRONG_TYPE; // an object, array, true, false or null (nothing is parsed inside it)
 }
 
 /**
  * Parses the command in [ptr, ptr+len): one flat JSON object. Returns 0 when it is well formed
- * with v 1 and an id, else the error text (texts.ts handle) for the reply: `malformed`, `bad id`, `unknown op`,
- * `missing id`, `unsupported version`. The fields read so far stay readable (cmdIdLen etc.), so
- * an error reply can carry the id when it was read before the error. Never reads outside the range.
+ * with v 1 and an id, else the error text (texts.ts handle) of the first problem for the reply:
+ * `empty`, `malformed`, `unknown field` (also limit_c / hysteresis_c without set-limit),
+ * `duplicate key`, `wrong type` (any value other than a string or number counts as one), `bad id`,
+ * `unknown op`, `missing id`, `unsupported version`. The fields read so far stay readable
+ * (cmdIdLen etc.), so an error reply can carry the id when it was read before the error (the
+ * first id when it repeats). Never reads outside the range.
  */
 export function cmdParse(ptr: usize, len: u32): u32 {
   src = ptr;
   cmdClear();
+  seen = 0;
   pos = 0;
   end = len;
+  if (len == 0) return X.EMPTY;
   skipWs();
   if (peek() != 0x7b) return X.MALFORMED;
   pos++;
@@ -171,8 +172,8 @@ export function cmdParse(ptr: usize, len: u32): u32 {
   if (peek() == 0x7d) {
     pos++;
   } else {
-    for (let fields = 0; ; fields++) {
-      if (fields >= MAX_FIELDS) return X.MALFORMED;
+    // Bounded: each pass reads one more of the five fields or returns (a field repeats, or is not one).
+    for (;;) {
       skipWs();
       const k = readString();
       if (k < 0) return X.MALFORMED;
@@ -194,7 +195,7 @@ export function cmdParse(ptr: usize, len: u32): u32 {
   if (pos != end) return X.MALFORMED;
   if (idLen == 0) return X.MISSING_ID;
   if (version != 1) return X.UNSUPPORTED_VERSION;
-  return 0;
+  return (seen & 24) != 0 && !cmdOpIs(X.OP_SET_LIMIT) ? X.UNKNOWN_FIELD : 0;
 }
 
 /** True when the parsed op equals text `name` (texts.ts). */

@@ -24,7 +24,8 @@ export declare function net_connected(): i32;
  * Takes the oldest command the stack received on dendra/v1/<site>/<device>/cmd (the device's own
  * cmd topic; QoS 1): copies min(length, cap) bytes to dst and returns the full length, so a
  * result > cap means the command was truncated (treat it as oversized). 0 when none is waiting,
- * <0 on bad arguments. Each command is returned once; the stack's queue is bounded (excess dropped).
+ * E_COMMAND (-26, status.ts) when the command taken was empty (0 bytes), another <0 on bad
+ * arguments. Each command is returned once; the stack's queue is bounded (excess dropped).
  */
 @external("hal", "net_cmd_poll")
 export declare function net_cmd_poll(dst: usize, cap: u32): i32;

@@ -1,7 +1,7 @@
 // The sim network stack behind net_publish / net_is_acked / net_connected / net_cmd_poll / net_announce.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetStack, NET_ACKED, NET_LOST, NET_PENDING, NET_E_PUBLISH, NET_MAX_COMMANDS, NET_MAX_COMMAND_BYTES } from './net.ts';
+import { NetStack, NET_ACKED, NET_LOST, NET_PENDING, NET_E_PUBLISH, NET_MAX_COMMANDS, NET_MAX_COMMAND_BYTES, NET_CMD_EMPTY } from './net.ts';
 import { Publisher } from '@dendra/ops/mqtt/device.ts';
 
 test('ids, pending until the publisher reports delivery, lost on error or after a reset', () => {
@@ -99,6 +99,11 @@ test('HAL net_cmd_poll / net_announce: commands from the publisher wake the core
     assert.equal(h.net_cmd_poll(100, 4), 10, 'full length reported');
     assert.equal(new TextDecoder().decode(mem.subarray(100, 104)), '0123');
     assert.equal(mem[104], 0, 'nothing beyond cap written');
+    deliver!(new Uint8Array(0));
+    deliver!(new TextEncoder().encode('{}'));
+    assert.equal(h.net_cmd_poll(100, 64), NET_CMD_EMPTY, 'an empty command is reported, not taken for none waiting');
+    assert.equal(h.net_cmd_poll(100, 64), 2, 'the command after it follows');
+    assert.equal(h.net_cmd_poll(100, 64), 0);
     assert.equal(h.net_announce(), 1);
   } finally {
     flash.close();

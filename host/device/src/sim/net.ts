@@ -16,6 +16,11 @@ export const NET_ACKED = 1;
 export const NET_LOST = -1;
 /** `net_publish` result when the publisher threw (the message was not sent). */
 export const NET_E_PUBLISH = -2;
+/**
+ * `net_cmd_poll` result for an empty command (0 bytes; 0 itself means none waits): the firmware's
+ * E_COMMAND (firmware/assembly/status.ts; parity-tested in tests/contracts.test.ts).
+ */
+export const NET_CMD_EMPTY = -26;
 /** Most message states kept; beyond it the oldest are forgotten (reported lost). */
 export const NET_MAX_TRACKED = 4096;
 /** Commands the stack holds for the firmware; more are dropped (counted in `commandsDropped`). */
@@ -101,11 +106,13 @@ export class NetStack {
 
   /**
    * `net_cmd_poll`: removes the oldest command, copies min(length, out.length) bytes into `out` and
-   * returns its full length (> out.length = truncated); 0 when none waits.
+   * returns its full length (> out.length = truncated); 0 when none waits, {@link NET_CMD_EMPTY}
+   * when the command taken is empty.
    */
   pollCommand(out: Uint8Array): number {
     const c = this.commands.shift();
     if (!c) return 0;
+    if (c.length === 0) return NET_CMD_EMPTY;
     out.set(c.bytes.subarray(0, Math.min(out.length, c.bytes.length)));
     return Math.min(c.length, 0x7fffffff);
   }

@@ -45,8 +45,8 @@ test('dashboard --json prints {url, broker} on one line, serves the page, and st
   assert.equal(await r.code, 0);
 });
 
-test('dashboard with a bad --broker URL or --port is a one-line usage error (exit 2)', { timeout: 30000 }, async () => {
-  for (const args of [['--broker', 'http://x'], ['--port', 'eighty']]) {
+test('dashboard with a bad --broker URL, --port or --client-id is a one-line usage error (exit 2)', { timeout: 30000 }, async () => {
+  for (const args of [['--broker', 'http://x'], ['--port', 'eighty'], ['--client-id', 'two words'], ['--client-id', 'x'.repeat(65)]]) {
     const r = await run(args);
     assert.equal(await r.code, 2, args.join(' '));
     assert.equal(r.line, '');

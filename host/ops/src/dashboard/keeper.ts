@@ -6,12 +6,20 @@
  *   MQTT client sees the same active alarms, also after a reload. It starts from the retained
  *   table it finds, and stops deriving for a device whose board publishes its own (source "device").
  * - History: telemetry points and the overload limit per device (./history.ts), saved to a file.
+ *
+ * Nothing missed across a broker crash (issue 20 item 3): a persistent session (clean false) with a
+ * stable client id ({@link defaultKeeperClientId}, or `clientId`) and QoS 1 subscriptions, so a
+ * broker with persistence queues the alerts while the keeper reconnects; redeliveries are dropped
+ * by (device, boot, seq) (../mqtt/seq.ts), so every alert counts once.
  */
+import { createHash } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parsePayload, type AlertPayload } from '../mqtt/schema.ts';
 import { tryParseTopic, TOPIC_ROOT } from '../mqtt/topics.ts';
 import { AlarmTable } from './alarms.ts';
 import { History } from './history.ts';
+import { SeqTracker } from '../mqtt/seq.ts';
 
 /** Options of {@link startKeeper}. */
 export interface KeeperOptions {
@@ -25,6 +33,8 @@ export interface KeeperOptions {
   warn?: (line: string) => void;
   /** Wall clock (tests). */
   now?: () => number;
+  /** MQTT client id of the keeper's persistent session (default {@link defaultKeeperClientId}). */
+  clientId?: string;
 }
 
 /** A running keeper. */
@@ -36,6 +46,12 @@ export interface Keeper {
   readonly published: number;
   /** True once the keeper's subscriptions are granted (after each connect). */
   readonly subscribed: boolean;
+  /** The client id of its session. */
+  readonly clientId: string;
+  /** Alerts taken, each (device, boot, seq) once. */
+  readonly alerts: number;
+  /** Alerts dropped as already taken (QoS 1 redeliveries, e.g. after a broker restart). */
+  readonly duplicates: number;
   /** Saves the history, disconnects. Never rejects. */
   close(): Promise<void>;
 }
@@ -45,6 +61,21 @@ export const MAX_DEVICES = 4096;
 
 /** The topics the keeper reads. */
 export const KEEPER_FILTERS = ['alert', 'alarm', 'telemetry'].map((k) => `${TOPIC_ROOT}/+/+/${k}`);
+
+/**
+ * The keeper's default client id: `dendra-dash-<user>@<host>-<8 hex>`, the hex a hash of the
+ * history file's path (one dashboard per folder keeps one session), characters outside
+ * A-Z a-z 0-9 . _ - replaced by `_`. Stable across runs, so the broker keeps the session. Never throws.
+ */
+export function defaultKeeperClientId(historyFile: string | null): string {
+  let user = 'user';
+  try {
+    user = userInfo().username;
+  } catch { /* no passwd entry */ }
+  const clean = (t: string) => t.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 32);
+  const h = createHash('sha256').update(historyFile ?? '').digest('hex').slice(0, 8);
+  return `dendra-dash-${clean(user)}@${clean(hostname())}-${h}`;
+}
 
 /**
  * Connects to the broker and starts keeping alarms and history. Never throws: a broker that is
@@ -62,15 +93,24 @@ export function startKeeper(o: KeeperOptions): Keeper {
   const selfPublishing = new Set<string>();
   let published = 0;
   let subscribed = false;
+  let alerts = 0;
+  let duplicates = 0;
+  const seen = new SeqTracker();
+  const clientId = o.clientId ?? defaultKeeperClientId(o.historyFile);
   const client: MqttClient = mqtt.connect(o.url, {
-    protocolVersion: 4, clean: true, clientId: `dendra-dash-keeper-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
-    reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
+    protocolVersion: 4, clean: false, clientId, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
   });
   client.on('connect', () => client.subscribe(KEEPER_FILTERS, { qos: 1 }, (err) => { subscribed = !err; }));
   client.on('close', () => { subscribed = false; });
   client.on('error', () => {}); // reconnects; the page shows the broker's state
 
-  const onAlert = (id: string, topic: string, a: AlertPayload) => {
+  const onAlert = (site: string, device: string, topic: string, a: AlertPayload) => {
+    if (seen.accept(site, device, a.boot ?? 0, a.seq) === 'duplicate') {
+      duplicates++;
+      return;
+    }
+    alerts++;
+    const id = `${site}/${device}`;
     if (a.kind.startsWith('overload.') && Number.isFinite(a.threshold)) history.setLimit(id, a.threshold);
     if (selfPublishing.has(id) || (tables.size >= MAX_DEVICES && !tables.has(id))) return;
     let t = tables.get(id);
@@ -90,7 +130,7 @@ export function startKeeper(o: KeeperOptions): Keeper {
       if (p.ok) history.add(id, now(), p.value.ot, p.value.pred_peak);
     } else if (info.kind === 'alert') {
       const p = parsePayload('alert', payload);
-      if (p.ok) onAlert(id, topic, p.value);
+      if (p.ok) onAlert(info.site, info.device, topic, p.value);
     } else if (info.kind === 'alarm') {
       const p = parsePayload('alarm', payload);
       if (!p.ok) return;
@@ -113,6 +153,9 @@ export function startKeeper(o: KeeperOptions): Keeper {
     history, tables,
     get published() { return published; },
     get subscribed() { return subscribed; },
+    get alerts() { return alerts; },
+    get duplicates() { return duplicates; },
+    clientId,
     close: () => (closing ??= (async () => {
       clearInterval(timer);
       saveNow();

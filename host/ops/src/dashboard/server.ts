@@ -39,6 +39,8 @@ export interface DashboardOptions {
   host?: string;
   /** Port of the embedded broker when `broker` is not given (default 1883; 0 picks a free one). */
   brokerPort?: number;
+  /** MQTT client id of the keeper's persistent session (default: keeper.ts defaultKeeperClientId). */
+  clientId?: string;
   /** Concurrent page connections at most (default 32). */
   maxConnections?: number;
   /** MQTT keepalive of the page, seconds (default 30). */
@@ -202,7 +204,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
   const config = Buffer.from(JSON.stringify({ ws: WS_PATH, filter: PAGE_FILTER, ackFilter: PAGE_ACK_FILTER, broker: display, keepalive: opts.keepaliveSec ?? 30 }));
   const bridge = createBridge(targets, { maxConnections: opts.maxConnections });
   // The alarm keeper follows the first broker of a failover list (one keeper per fleet: docs/mqtt.md).
-  const keeper = startKeeper({ url: targets[0].display, historyFile: opts.historyFile ?? null, warn: opts.warn });
+  const keeper = startKeeper({ url: targets[0].display, historyFile: opts.historyFile ?? null, warn: opts.warn, clientId: opts.clientId });
   const bind = { host, port: 0 };
   const server = http.createServer((req, res) => serve(req, res, assets, config, bind, keeper));
   server.on('upgrade', (req, socket, head) => upgrade(req, socket, head, bridge, bind));

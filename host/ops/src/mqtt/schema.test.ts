@@ -143,6 +143,10 @@ test('cmd and reply schemas: the documented examples pass; bad ids, unknown ops,
   assert.match(commandProblem({ v: 1, id: 'a5', op: 'set-limit', limit_c: -51, hysteresis_c: 1 })!, /limit_c must be >= -50/);
   assert.match(commandProblem({ v: 1, id: 'a b', op: 'ping' })!, /id must match/);
   assert.match(commandProblem({ v: 1, id: 'a', op: 'reboot' })!, /op must be equal to one of/);
+  // The board refuses unknown fields and limit fields on another op (docs/mqtt.md "Commands"): so does the schema.
+  assert.ok(commandProblem({ v: 1, id: 'a', op: 'ping', note: 'x' } as never), 'an unknown property fails');
+  assert.ok(commandProblem({ v: 1, id: 'a', op: 'ping', limit_c: 50 }), 'limit_c on ping fails');
+  assert.ok(commandProblem({ v: 1, id: 'a', op: 'status', hysteresis_c: 1 }), 'hysteresis_c on status fails');
   const ok = '{"v":1,"id":"a1","op":"ping","ok":true,"status":0,"boot":3,"ts":5400000,"uptime_ms":5400000,"cmd_ok":1,"cmd_errors":0,"pts":5400001}';
   assert.ok(parsePayload('reply', enc(ok)).ok);
   const set = '{"v":1,"id":"a3","op":"set-limit","ok":true,"status":0,"boot":3,"ts":1,"old":{"limit_c":80.00,"hysteresis_c":2.00},"new":{"limit_c":85.00,"hysteresis_c":3.00}}';

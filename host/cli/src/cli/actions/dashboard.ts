@@ -5,6 +5,7 @@ import { intOpt, printJsonLine } from '@dendra/core/run.ts';
 import { startDashboard, isLoopback } from '@dendra/ops/dashboard/server.ts';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
 import { parseBrokerList } from '@dendra/ops/dashboard/bridge.ts';
+import { DendraError } from '@dendra/core/errors.ts';
 
 /** Options of `dendra dashboard`. */
 export interface DashboardOpts {
@@ -14,6 +15,13 @@ export interface DashboardOpts {
   brokerPort: string;
   open?: boolean;
   json?: boolean;
+  clientId?: string;
+}
+
+/** Checks `--client-id`. @throws {DendraError} `E_USAGE` (exit 2) for an empty or over-long id, or one with spaces or control characters. */
+function clientIdOpt(id: string | undefined): string | undefined {
+  if (id !== undefined && !/^[\x21-\x7e]{1,64}$/.test(id)) throw new DendraError('E_USAGE', `--client-id must be 1-64 printable characters without spaces (got ${JSON.stringify(id.slice(0, 80))})`, 2);
+  return id;
 }
 
 /** Opens `url` in the desktop's browser; failures are reported on stderr, never thrown. */
@@ -42,6 +50,7 @@ export async function dashboardAction(opts: DashboardOpts): Promise<void> {
     host: opts.host,
     brokerPort: intOpt('--broker-port', opts.brokerPort, 1883),
     historyFile: path.join(process.cwd(), '.dendra', 'dashboard-history.json'),
+    clientId: clientIdOpt(opts.clientId),
   });
   if (opts.json) {
     printJsonLine({ url: d.url, broker: d.brokerUrl });

@@ -12,6 +12,7 @@ export function registerDashboard(program: Command): void {
     .option('--port <n>', 'HTTP port of the page (0 picks a free one)', '8080')
     .option('--host <addr>', 'interface to bind (default loopback only)', '127.0.0.1')
     .option('--broker-port <n>', 'port of the embedded broker when --broker is not given (0 picks a free one)', '1883')
+    .option('--client-id <id>', 'MQTT client id of the dashboard\'s persistent session (default dendra-dash-<user>@<host>-<hash of the history file>): a broker with persistence keeps the alerts for it across a restart; give a second dashboard on the same broker its own id')
     .option('--open', 'open the page in the default browser')
     .option('--json', 'print {"url","broker"} as one JSON line')
     .action(lazyAction(() => import('../actions/dashboard.ts'), (m) => m.dashboardAction));
