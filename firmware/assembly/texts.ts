@@ -18,46 +18,46 @@ const POOL: usize = memory.data<u8>([
   100, 101, 108, 95, 98, 121, 116, 101, 115, 112, 97, 99, 107, 95, 109, 111, 100, 101, 108, 112, 97, 99, 107, 95,
   109, 111, 100, 101, 108, 95, 115, 104, 97, 50, 53, 54, 112, 97, 99, 107, 95, 109, 111, 100, 101, 108, 95, 98,
   121, 116, 101, 115, 102, 105, 114, 109, 119, 97, 114, 101, 102, 105, 114, 109, 119, 97, 114, 101, 95, 115, 104, 97,
-  50, 53, 54, 98, 111, 97, 114, 100, 115, 108, 111, 116, 32, 105, 110, 105, 116, 32, 102, 97, 105, 108, 101, 100,
-  115, 105, 116, 101, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 117, 110, 114, 101, 97, 100, 97, 98, 108, 101,
-  58, 32, 117, 115, 105, 110, 103, 32, 116, 104, 101, 32, 109, 111, 100, 101, 108, 39, 115, 32, 108, 105, 109, 105,
-  116, 106, 111, 117, 114, 110, 97, 108, 32, 117, 110, 97, 118, 97, 105, 108, 97, 98, 108, 101, 58, 32, 112, 117,
-  98, 108, 105, 115, 104, 105, 110, 103, 32, 119, 105, 116, 104, 111, 117, 116, 32, 105, 116, 112, 97, 99, 107, 32,
-  109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97, 32, 114, 101, 102, 117, 115, 101, 100, 112, 97,
-  99, 107, 32, 109, 111, 100, 101, 108, 32, 108, 111, 97, 100, 101, 100, 112, 97, 99, 107, 32, 109, 111, 100, 101,
-  108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100, 109, 111, 100, 101, 108, 32, 109,
-  101, 116, 97, 100, 97, 116, 97, 32, 114, 101, 102, 117, 115, 101, 100, 109, 111, 100, 101, 108, 32, 108, 111, 97,
-  100, 101, 100, 110, 111, 32, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 58, 32, 119, 97, 105,
-  116, 105, 110, 103, 32, 102, 111, 114, 32, 97, 32, 102, 108, 97, 115, 104, 109, 111, 100, 101, 108, 32, 105, 110,
-  32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100, 112, 97, 99, 107, 32, 116, 101, 108, 101, 109, 101,
-  116, 114, 121, 32, 115, 116, 114, 101, 97, 109, 32, 101, 110, 100, 101, 100, 112, 97, 99, 107, 32, 102, 114, 97,
-  109, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 110, 115, 111, 114, 32, 115, 116, 114, 101, 97, 109, 32, 101,
-  110, 100, 101, 100, 119, 105, 110, 100, 111, 119, 32, 102, 97, 105, 108, 101, 100, 97, 108, 101, 114, 116, 32, 97,
-  116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102, 97, 105, 108, 101, 100, 112, 97, 99, 107, 32, 97, 108,
-  101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102, 97, 105, 108, 101, 100, 102, 105,
-  114, 109, 119, 97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101, 115, 116, 32, 102, 97, 105, 108, 101, 100, 58,
-  32, 114, 111, 108, 108, 105, 110, 103, 32, 98, 97, 99, 107, 102, 105, 114, 109, 119, 97, 114, 101, 32, 99, 111,
-  110, 102, 105, 114, 109, 32, 102, 97, 105, 108, 101, 100, 102, 105, 114, 109, 119, 97, 114, 101, 32, 115, 101, 108,
-  102, 45, 116, 101, 115, 116, 32, 112, 97, 115, 115, 101, 100, 58, 32, 99, 111, 110, 102, 105, 114, 109, 101, 100,
-  100, 101, 110, 100, 114, 97, 97, 108, 101, 114, 116, 116, 101, 108, 101, 109, 101, 116, 114, 121, 114, 101, 112, 108,
-  121, 44, 34, 112, 116, 115, 34, 58, 103, 114, 105, 100, 64, 112, 97, 99, 107, 64, 110, 117, 108, 108, 116, 114,
-  117, 101, 102, 97, 108, 115, 101, 111, 118, 101, 114, 108, 111, 97, 100, 46, 119, 97, 114, 110, 105, 110, 103, 100,
-  101, 110, 100, 114, 105, 116, 101, 46, 114, 105, 115, 107, 114, 97, 105, 115, 101, 100, 99, 108, 101, 97, 114, 101,
-  100, 119, 97, 114, 110, 105, 110, 103, 115, 105, 116, 101, 109, 97, 108, 102, 111, 114, 109, 101, 100, 98, 97, 100,
-  32, 105, 100, 117, 110, 107, 110, 111, 119, 110, 32, 111, 112, 109, 105, 115, 115, 105, 110, 103, 32, 105, 100, 109,
-  105, 115, 115, 105, 110, 103, 32, 111, 112, 117, 110, 115, 117, 112, 112, 111, 114, 116, 101, 100, 32, 118, 101, 114,
-  115, 105, 111, 110, 111, 118, 101, 114, 115, 105, 122, 101, 100, 111, 117, 116, 32, 111, 102, 32, 114, 97, 110, 103,
-  101, 110, 111, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 115, 116, 111, 114, 97, 103, 101, 102, 108, 97, 115,
-  104, 32, 119, 114, 105, 116, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 116, 45, 108, 105, 109, 105, 116, 32,
-  110, 101, 101, 100, 115, 32, 108, 105, 109, 105, 116, 95, 99, 32, 97, 110, 100, 32, 104, 121, 115, 116, 101, 114,
-  101, 115, 105, 115, 95, 99, 112, 105, 110, 103, 115, 101, 116, 45, 108, 105, 109, 105, 116, 72, 85, 70, 76, 72,
-  85, 76, 76, 77, 85, 70, 76, 77, 85, 76, 76, 76, 85, 70, 76, 76, 85, 76, 76, 79, 84, 99, 104, 48,
-  99, 104, 49, 99, 104, 50, 99, 104, 51, 99, 104, 52, 99, 104, 53, 99, 104, 54, 99, 104, 55, 99, 104, 56,
-  99, 104, 57, 99, 104, 49, 48, 99, 104, 49, 49, 99, 104, 49, 50, 99, 104, 49, 51, 99, 104, 49, 52, 99,
-  104, 49, 53, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77, 101, 97, 110,
-  114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 108, 111, 103, 83, 105, 103, 109, 97, 108, 111, 103, 83, 104, 101,
-  97, 114, 82, 97, 116, 105, 111, 99, 99, 100, 108, 111, 103, 65, 103, 101, 108, 111, 103, 67, 117, 109, 83, 116,
-  114, 101, 115, 115, 103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
+  50, 53, 54, 98, 111, 97, 114, 100, 119, 97, 108, 108, 95, 116, 115, 115, 108, 111, 116, 32, 105, 110, 105, 116,
+  32, 102, 97, 105, 108, 101, 100, 115, 105, 116, 101, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 117, 110, 114,
+  101, 97, 100, 97, 98, 108, 101, 58, 32, 117, 115, 105, 110, 103, 32, 116, 104, 101, 32, 109, 111, 100, 101, 108,
+  39, 115, 32, 108, 105, 109, 105, 116, 106, 111, 117, 114, 110, 97, 108, 32, 117, 110, 97, 118, 97, 105, 108, 97,
+  98, 108, 101, 58, 32, 112, 117, 98, 108, 105, 115, 104, 105, 110, 103, 32, 119, 105, 116, 104, 111, 117, 116, 32,
+  105, 116, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97, 32, 114, 101,
+  102, 117, 115, 101, 100, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 108, 111, 97, 100, 101, 100, 112, 97,
+  99, 107, 32, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100,
+  109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97, 32, 114, 101, 102, 117, 115, 101, 100, 109, 111,
+  100, 101, 108, 32, 108, 111, 97, 100, 101, 100, 110, 111, 32, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108,
+  111, 116, 58, 32, 119, 97, 105, 116, 105, 110, 103, 32, 102, 111, 114, 32, 97, 32, 102, 108, 97, 115, 104, 109,
+  111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100, 112, 97, 99, 107,
+  32, 116, 101, 108, 101, 109, 101, 116, 114, 121, 32, 115, 116, 114, 101, 97, 109, 32, 101, 110, 100, 101, 100, 112,
+  97, 99, 107, 32, 102, 114, 97, 109, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 110, 115, 111, 114, 32, 115,
+  116, 114, 101, 97, 109, 32, 101, 110, 100, 101, 100, 119, 105, 110, 100, 111, 119, 32, 102, 97, 105, 108, 101, 100,
+  97, 108, 101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102, 97, 105, 108, 101, 100,
+  112, 97, 99, 107, 32, 97, 108, 101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102,
+  97, 105, 108, 101, 100, 102, 105, 114, 109, 119, 97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101, 115, 116, 32,
+  102, 97, 105, 108, 101, 100, 58, 32, 114, 111, 108, 108, 105, 110, 103, 32, 98, 97, 99, 107, 102, 105, 114, 109,
+  119, 97, 114, 101, 32, 99, 111, 110, 102, 105, 114, 109, 32, 102, 97, 105, 108, 101, 100, 102, 105, 114, 109, 119,
+  97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101, 115, 116, 32, 112, 97, 115, 115, 101, 100, 58, 32, 99, 111,
+  110, 102, 105, 114, 109, 101, 100, 100, 101, 110, 100, 114, 97, 97, 108, 101, 114, 116, 116, 101, 108, 101, 109, 101,
+  116, 114, 121, 114, 101, 112, 108, 121, 44, 34, 112, 116, 115, 34, 58, 103, 114, 105, 100, 64, 112, 97, 99, 107,
+  64, 110, 117, 108, 108, 116, 114, 117, 101, 102, 97, 108, 115, 101, 111, 118, 101, 114, 108, 111, 97, 100, 46, 119,
+  97, 114, 110, 105, 110, 103, 100, 101, 110, 100, 114, 105, 116, 101, 46, 114, 105, 115, 107, 114, 97, 105, 115, 101,
+  100, 99, 108, 101, 97, 114, 101, 100, 119, 97, 114, 110, 105, 110, 103, 115, 105, 116, 101, 109, 97, 108, 102, 111,
+  114, 109, 101, 100, 98, 97, 100, 32, 105, 100, 117, 110, 107, 110, 111, 119, 110, 32, 111, 112, 109, 105, 115, 115,
+  105, 110, 103, 32, 105, 100, 109, 105, 115, 115, 105, 110, 103, 32, 111, 112, 117, 110, 115, 117, 112, 112, 111, 114,
+  116, 101, 100, 32, 118, 101, 114, 115, 105, 111, 110, 111, 118, 101, 114, 115, 105, 122, 101, 100, 111, 117, 116, 32,
+  111, 102, 32, 114, 97, 110, 103, 101, 110, 111, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 115, 116, 111, 114,
+  97, 103, 101, 102, 108, 97, 115, 104, 32, 119, 114, 105, 116, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 116,
+  45, 108, 105, 109, 105, 116, 32, 110, 101, 101, 100, 115, 32, 108, 105, 109, 105, 116, 95, 99, 32, 97, 110, 100,
+  32, 104, 121, 115, 116, 101, 114, 101, 115, 105, 115, 95, 99, 112, 105, 110, 103, 115, 101, 116, 45, 108, 105, 109,
+  105, 116, 72, 85, 70, 76, 72, 85, 76, 76, 77, 85, 70, 76, 77, 85, 76, 76, 76, 85, 70, 76, 76, 85,
+  76, 76, 79, 84, 99, 104, 48, 99, 104, 49, 99, 104, 50, 99, 104, 51, 99, 104, 52, 99, 104, 53, 99, 104,
+  54, 99, 104, 55, 99, 104, 56, 99, 104, 57, 99, 104, 49, 48, 99, 104, 49, 49, 99, 104, 49, 50, 99, 104,
+  49, 51, 99, 104, 49, 52, 99, 104, 49, 53, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83, 112, 114, 101,
+  97, 100, 116, 77, 101, 97, 110, 114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 108, 111, 103, 83, 105, 103, 109,
+  97, 108, 111, 103, 83, 104, 101, 97, 114, 82, 97, 116, 105, 111, 99, 99, 100, 108, 111, 103, 65, 103, 101, 108,
+  111, 103, 67, 117, 109, 83, 116, 114, 101, 115, 115, 103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
 ]);
 
 /** Address of the first byte of text `t`. */
@@ -185,177 +185,179 @@ export const K_FIRMWARE: u32 = 0x15408;
 export const K_FIRMWARE_SHA256: u32 = 0x15c0f;
 /** JSON key "board" */
 export const K_BOARD: u32 = 0x16b05;
+/** JSON key "wall_ts" */
+export const K_WALL_TS: u32 = 0x17007;
 /** text "slot init failed" */
-export const SLOT_INIT_FAILED: u32 = 0x17010;
+export const SLOT_INIT_FAILED: u32 = 0x17710;
 /** text "site settings unreadable: using the model's limit" */
-export const SITE_UNREADABLE: u32 = 0x18031;
+export const SITE_UNREADABLE: u32 = 0x18731;
 /** text "journal unavailable: publishing without it" */
-export const JOURNAL_UNAVAILABLE: u32 = 0x1b12a;
+export const JOURNAL_UNAVAILABLE: u32 = 0x1b82a;
 /** text "pack model metadata refused" */
-export const PACK_META_REFUSED: u32 = 0x1db1b;
+export const PACK_META_REFUSED: u32 = 0x1e21b;
 /** text "pack model loaded" */
-export const PACK_LOADED: u32 = 0x1f611;
+export const PACK_LOADED: u32 = 0x1fd11;
 /** text "pack model in slot refused" */
-export const PACK_REFUSED: u32 = 0x2071a;
+export const PACK_REFUSED: u32 = 0x20e1a;
 /** text "model metadata refused" */
-export const META_REFUSED: u32 = 0x22116;
+export const META_REFUSED: u32 = 0x22816;
 /** text "model loaded" */
-export const MODEL_LOADED: u32 = 0x2370c;
+export const MODEL_LOADED: u32 = 0x23e0c;
 /** text "no model in slot: waiting for a flash" */
-export const NO_MODEL: u32 = 0x24325;
+export const NO_MODEL: u32 = 0x24a25;
 /** text "model in slot refused" */
-export const MODEL_REFUSED: u32 = 0x26815;
+export const MODEL_REFUSED: u32 = 0x26f15;
 /** text "pack telemetry stream ended" */
-export const PACK_STREAM_ENDED: u32 = 0x27d1b;
+export const PACK_STREAM_ENDED: u32 = 0x2841b;
 /** text "pack frame failed" */
-export const PACK_FRAME_FAILED: u32 = 0x29811;
+export const PACK_FRAME_FAILED: u32 = 0x29f11;
 /** text "sensor stream ended" */
-export const SENSOR_STREAM_ENDED: u32 = 0x2a913;
+export const SENSOR_STREAM_ENDED: u32 = 0x2b013;
 /** text "window failed" */
-export const WINDOW_FAILED: u32 = 0x2bc0d;
+export const WINDOW_FAILED: u32 = 0x2c30d;
 /** text "alert attribution failed" */
-export const ALERT_ATTRIB_FAILED: u32 = 0x2c918;
+export const ALERT_ATTRIB_FAILED: u32 = 0x2d018;
 /** text "pack alert attribution failed" */
-export const PACK_ATTRIB_FAILED: u32 = 0x2e11d;
+export const PACK_ATTRIB_FAILED: u32 = 0x2e81d;
 /** text "firmware self-test failed: rolling back" */
-export const FW_SELFTEST_FAILED: u32 = 0x2fe27;
+export const FW_SELFTEST_FAILED: u32 = 0x30527;
 /** text "firmware confirm failed" */
-export const FW_CONFIRM_FAILED: u32 = 0x32517;
+export const FW_CONFIRM_FAILED: u32 = 0x32c17;
 /** text "firmware self-test passed: confirmed" */
-export const FW_CONFIRMED: u32 = 0x33c24;
+export const FW_CONFIRMED: u32 = 0x34324;
 /** text "dendra" */
-export const BOARD_ID: u32 = 0x36006;
+export const BOARD_ID: u32 = 0x36706;
 /** text "alert" */
-export const ALERT: u32 = 0x36605;
+export const ALERT: u32 = 0x36d05;
 /** text "telemetry" */
-export const TELEMETRY: u32 = 0x36b09;
+export const TELEMETRY: u32 = 0x37209;
 /** text "reply" */
-export const REPLY: u32 = 0x37405;
+export const REPLY: u32 = 0x37b05;
 /** text ",\"pts\":" */
-export const PTS_KEY: u32 = 0x37907;
+export const PTS_KEY: u32 = 0x38007;
 /** text "grid@" */
-export const GRID_AT: u32 = 0x38005;
+export const GRID_AT: u32 = 0x38705;
 /** text "pack@" */
-export const PACK_AT: u32 = 0x38505;
+export const PACK_AT: u32 = 0x38c05;
 /** text "null" */
-export const NULL: u32 = 0x38a04;
+export const NULL: u32 = 0x39104;
 /** text "true" */
-export const TRUE: u32 = 0x38e04;
+export const TRUE: u32 = 0x39504;
 /** text "false" */
-export const FALSE: u32 = 0x39205;
+export const FALSE: u32 = 0x39905;
 /** text "overload.warning" */
-export const OVERLOAD_WARNING: u32 = 0x39710;
+export const OVERLOAD_WARNING: u32 = 0x39e10;
 /** text "dendrite.risk" */
-export const DENDRITE_RISK: u32 = 0x3a70d;
+export const DENDRITE_RISK: u32 = 0x3ae0d;
 /** text "raised" */
-export const RAISED: u32 = 0x3b406;
+export const RAISED: u32 = 0x3bb06;
 /** text "cleared" */
-export const CLEARED: u32 = 0x3ba07;
+export const CLEARED: u32 = 0x3c107;
 /** text "warning" */
-export const WARNING: u32 = 0x3c107;
+export const WARNING: u32 = 0x3c807;
 /** text "site" */
-export const SITE: u32 = 0x3c804;
+export const SITE: u32 = 0x3cf04;
 /** text "model" */
 export const MODEL: u32 = 0xb05;
 /** text "malformed" */
-export const MALFORMED: u32 = 0x3cc09;
+export const MALFORMED: u32 = 0x3d309;
 /** text "bad id" */
-export const BAD_ID: u32 = 0x3d506;
+export const BAD_ID: u32 = 0x3dc06;
 /** text "unknown op" */
-export const UNKNOWN_OP: u32 = 0x3db0a;
+export const UNKNOWN_OP: u32 = 0x3e20a;
 /** text "missing id" */
-export const MISSING_ID: u32 = 0x3e50a;
+export const MISSING_ID: u32 = 0x3ec0a;
 /** text "missing op" */
-export const MISSING_OP: u32 = 0x3ef0a;
+export const MISSING_OP: u32 = 0x3f60a;
 /** text "unsupported version" */
-export const UNSUPPORTED_VERSION: u32 = 0x3f913;
+export const UNSUPPORTED_VERSION: u32 = 0x40013;
 /** text "oversized" */
-export const OVERSIZED: u32 = 0x40c09;
+export const OVERSIZED: u32 = 0x41309;
 /** text "out of range" */
-export const OUT_OF_RANGE: u32 = 0x4150c;
+export const OUT_OF_RANGE: u32 = 0x41c0c;
 /** text "no settings storage" */
-export const NO_SETTINGS_STORAGE: u32 = 0x42113;
+export const NO_SETTINGS_STORAGE: u32 = 0x42813;
 /** text "flash write failed" */
-export const FLASH_WRITE_FAILED: u32 = 0x43412;
+export const FLASH_WRITE_FAILED: u32 = 0x43b12;
 /** text "set-limit needs limit_c and hysteresis_c" */
-export const SET_LIMIT_NEEDS: u32 = 0x44628;
+export const SET_LIMIT_NEEDS: u32 = 0x44d28;
 /** text "ping" */
-export const OP_PING: u32 = 0x46e04;
+export const OP_PING: u32 = 0x47504;
 /** text "status" */
 export const OP_STATUS: u32 = 0xb906;
 /** text "set-limit" */
-export const OP_SET_LIMIT: u32 = 0x47209;
+export const OP_SET_LIMIT: u32 = 0x47909;
 /** text "HUFL" */
-export const HUFL: u32 = 0x47b04;
+export const HUFL: u32 = 0x48204;
 /** text "HULL" */
-export const HULL: u32 = 0x47f04;
+export const HULL: u32 = 0x48604;
 /** text "MUFL" */
-export const MUFL: u32 = 0x48304;
+export const MUFL: u32 = 0x48a04;
 /** text "MULL" */
-export const MULL: u32 = 0x48704;
+export const MULL: u32 = 0x48e04;
 /** text "LUFL" */
-export const LUFL: u32 = 0x48b04;
+export const LUFL: u32 = 0x49204;
 /** text "LULL" */
-export const LULL: u32 = 0x48f04;
+export const LULL: u32 = 0x49604;
 /** text "OT" */
-export const OT: u32 = 0x49302;
+export const OT: u32 = 0x49a02;
 /** text "ch0" */
-export const CH0: u32 = 0x49503;
+export const CH0: u32 = 0x49c03;
 /** text "ch1" */
-export const CH1: u32 = 0x49803;
+export const CH1: u32 = 0x49f03;
 /** text "ch2" */
-export const CH2: u32 = 0x49b03;
+export const CH2: u32 = 0x4a203;
 /** text "ch3" */
-export const CH3: u32 = 0x49e03;
+export const CH3: u32 = 0x4a503;
 /** text "ch4" */
-export const CH4: u32 = 0x4a103;
+export const CH4: u32 = 0x4a803;
 /** text "ch5" */
-export const CH5: u32 = 0x4a403;
+export const CH5: u32 = 0x4ab03;
 /** text "ch6" */
-export const CH6: u32 = 0x4a703;
+export const CH6: u32 = 0x4ae03;
 /** text "ch7" */
-export const CH7: u32 = 0x4aa03;
+export const CH7: u32 = 0x4b103;
 /** text "ch8" */
-export const CH8: u32 = 0x4ad03;
+export const CH8: u32 = 0x4b403;
 /** text "ch9" */
-export const CH9: u32 = 0x4b003;
+export const CH9: u32 = 0x4b703;
 /** text "ch10" */
-export const CH10: u32 = 0x4b304;
+export const CH10: u32 = 0x4ba04;
 /** text "ch11" */
-export const CH11: u32 = 0x4b704;
+export const CH11: u32 = 0x4be04;
 /** text "ch12" */
-export const CH12: u32 = 0x4bb04;
+export const CH12: u32 = 0x4c204;
 /** text "ch13" */
-export const CH13: u32 = 0x4bf04;
+export const CH13: u32 = 0x4c604;
 /** text "ch14" */
-export const CH14: u32 = 0x4c304;
+export const CH14: u32 = 0x4ca04;
 /** text "ch15" */
-export const CH15: u32 = 0x4c704;
+export const CH15: u32 = 0x4ce04;
 /** text "iPeak" */
-export const I_PEAK: u32 = 0x4cb05;
+export const I_PEAK: u32 = 0x4d205;
 /** text "iRms" */
-export const I_RMS: u32 = 0x4d004;
+export const I_RMS: u32 = 0x4d704;
 /** text "vSpread" */
-export const V_SPREAD: u32 = 0x4d407;
+export const V_SPREAD: u32 = 0x4db07;
 /** text "tMean" */
-export const T_MEAN: u32 = 0x4db05;
+export const T_MEAN: u32 = 0x4e205;
 /** text "rInt" */
-export const R_INT: u32 = 0x4e004;
+export const R_INT: u32 = 0x4e704;
 /** text "stress" */
-export const STRESS: u32 = 0x4e406;
+export const STRESS: u32 = 0x4eb06;
 /** text "logSigma" */
-export const LOG_SIGMA: u32 = 0x4ea08;
+export const LOG_SIGMA: u32 = 0x4f108;
 /** text "logShearRatio" */
-export const LOG_SHEAR_RATIO: u32 = 0x4f20d;
+export const LOG_SHEAR_RATIO: u32 = 0x4f90d;
 /** text "ccd" */
-export const CCD: u32 = 0x4ff03;
+export const CCD: u32 = 0x50603;
 /** text "logAge" */
-export const LOG_AGE: u32 = 0x50206;
+export const LOG_AGE: u32 = 0x50906;
 /** text "logCumStress" */
-export const LOG_CUM_STRESS: u32 = 0x5080c;
+export const LOG_CUM_STRESS: u32 = 0x50f0c;
 /** text "grid" */
-export const GRID: u32 = 0x51404;
+export const GRID: u32 = 0x51b04;
 /** text "pack" */
-export const PACK: u32 = 0x51804;
+export const PACK: u32 = 0x51f04;
 /** text "0.1.0" */
-export const FIRMWARE_VERSION: u32 = 0x51c05;
+export const FIRMWARE_VERSION: u32 = 0x52305;

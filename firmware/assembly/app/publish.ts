@@ -1,7 +1,7 @@
 // Builds the telemetry and alert payloads (CONTRACTS.md "MQTT") and hands them to the network HAL.
 
 import { outboxSend, outboxLost } from "./outbox";
-import { clock_now_ms } from "../hal/clock";
+import { clock_now_ms, clock_wall_ms } from "../hal/clock";
 import { pmu_energy_uj } from "../hal/pmu";
 import * as J from "./json";
 import * as M from "./meta";
@@ -38,8 +38,22 @@ function header(seq: i64): void {
   J.jsonInt(bootNo);
   J.jsonKey(X.K_SEQ);
   J.jsonInt(seq);
+  publishTimes();
+}
+
+/**
+ * `,"ts":<device ms>,"wall_ts":<wall ms>`: device time and wall-clock publish time (HAL
+ * clock_wall_ms; `wall_ts` left out while the board does not know it). Journaled with the record,
+ * so a record resent after a reboot keeps its original wall time.
+ */
+export function publishTimes(): void {
   J.jsonKey(X.K_TS);
   J.jsonInt(<i64>clock_now_ms());
+  const wall = clock_wall_ms();
+  if (wall > 0) {
+    J.jsonKey(X.K_WALL_TS);
+    J.jsonInt(<i64>wall);
+  }
 }
 
 /**
