@@ -18,46 +18,49 @@ const POOL: usize = memory.data<u8>([
   100, 101, 108, 95, 98, 121, 116, 101, 115, 112, 97, 99, 107, 95, 109, 111, 100, 101, 108, 112, 97, 99, 107, 95,
   109, 111, 100, 101, 108, 95, 115, 104, 97, 50, 53, 54, 112, 97, 99, 107, 95, 109, 111, 100, 101, 108, 95, 98,
   121, 116, 101, 115, 102, 105, 114, 109, 119, 97, 114, 101, 102, 105, 114, 109, 119, 97, 114, 101, 95, 115, 104, 97,
-  50, 53, 54, 98, 111, 97, 114, 100, 119, 97, 108, 108, 95, 116, 115, 115, 108, 111, 116, 32, 105, 110, 105, 116,
-  32, 102, 97, 105, 108, 101, 100, 115, 105, 116, 101, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 117, 110, 114,
-  101, 97, 100, 97, 98, 108, 101, 58, 32, 117, 115, 105, 110, 103, 32, 116, 104, 101, 32, 109, 111, 100, 101, 108,
-  39, 115, 32, 108, 105, 109, 105, 116, 106, 111, 117, 114, 110, 97, 108, 32, 117, 110, 97, 118, 97, 105, 108, 97,
-  98, 108, 101, 58, 32, 112, 117, 98, 108, 105, 115, 104, 105, 110, 103, 32, 119, 105, 116, 104, 111, 117, 116, 32,
-  105, 116, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97, 32, 114, 101,
-  102, 117, 115, 101, 100, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 108, 111, 97, 100, 101, 100, 112, 97,
-  99, 107, 32, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100,
-  109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97, 32, 114, 101, 102, 117, 115, 101, 100, 109, 111,
-  100, 101, 108, 32, 108, 111, 97, 100, 101, 100, 110, 111, 32, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108,
-  111, 116, 58, 32, 119, 97, 105, 116, 105, 110, 103, 32, 102, 111, 114, 32, 97, 32, 102, 108, 97, 115, 104, 109,
-  111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100, 112, 97, 99, 107,
-  32, 116, 101, 108, 101, 109, 101, 116, 114, 121, 32, 115, 116, 114, 101, 97, 109, 32, 101, 110, 100, 101, 100, 112,
-  97, 99, 107, 32, 102, 114, 97, 109, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 110, 115, 111, 114, 32, 115,
-  116, 114, 101, 97, 109, 32, 101, 110, 100, 101, 100, 119, 105, 110, 100, 111, 119, 32, 102, 97, 105, 108, 101, 100,
-  97, 108, 101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102, 97, 105, 108, 101, 100,
-  112, 97, 99, 107, 32, 97, 108, 101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102,
-  97, 105, 108, 101, 100, 102, 105, 114, 109, 119, 97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101, 115, 116, 32,
-  102, 97, 105, 108, 101, 100, 58, 32, 114, 111, 108, 108, 105, 110, 103, 32, 98, 97, 99, 107, 102, 105, 114, 109,
-  119, 97, 114, 101, 32, 99, 111, 110, 102, 105, 114, 109, 32, 102, 97, 105, 108, 101, 100, 102, 105, 114, 109, 119,
-  97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101, 115, 116, 32, 112, 97, 115, 115, 101, 100, 58, 32, 99, 111,
-  110, 102, 105, 114, 109, 101, 100, 100, 101, 110, 100, 114, 97, 97, 108, 101, 114, 116, 116, 101, 108, 101, 109, 101,
-  116, 114, 121, 114, 101, 112, 108, 121, 44, 34, 112, 116, 115, 34, 58, 103, 114, 105, 100, 64, 112, 97, 99, 107,
-  64, 110, 117, 108, 108, 116, 114, 117, 101, 102, 97, 108, 115, 101, 111, 118, 101, 114, 108, 111, 97, 100, 46, 119,
-  97, 114, 110, 105, 110, 103, 100, 101, 110, 100, 114, 105, 116, 101, 46, 114, 105, 115, 107, 114, 97, 105, 115, 101,
-  100, 99, 108, 101, 97, 114, 101, 100, 119, 97, 114, 110, 105, 110, 103, 115, 105, 116, 101, 109, 97, 108, 102, 111,
-  114, 109, 101, 100, 98, 97, 100, 32, 105, 100, 117, 110, 107, 110, 111, 119, 110, 32, 111, 112, 109, 105, 115, 115,
-  105, 110, 103, 32, 105, 100, 109, 105, 115, 115, 105, 110, 103, 32, 111, 112, 117, 110, 115, 117, 112, 112, 111, 114,
-  116, 101, 100, 32, 118, 101, 114, 115, 105, 111, 110, 111, 118, 101, 114, 115, 105, 122, 101, 100, 111, 117, 116, 32,
-  111, 102, 32, 114, 97, 110, 103, 101, 110, 111, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 115, 116, 111, 114,
-  97, 103, 101, 102, 108, 97, 115, 104, 32, 119, 114, 105, 116, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 116,
-  45, 108, 105, 109, 105, 116, 32, 110, 101, 101, 100, 115, 32, 108, 105, 109, 105, 116, 95, 99, 32, 97, 110, 100,
-  32, 104, 121, 115, 116, 101, 114, 101, 115, 105, 115, 95, 99, 112, 105, 110, 103, 115, 101, 116, 45, 108, 105, 109,
-  105, 116, 72, 85, 70, 76, 72, 85, 76, 76, 77, 85, 70, 76, 77, 85, 76, 76, 76, 85, 70, 76, 76, 85,
-  76, 76, 79, 84, 99, 104, 48, 99, 104, 49, 99, 104, 50, 99, 104, 51, 99, 104, 52, 99, 104, 53, 99, 104,
-  54, 99, 104, 55, 99, 104, 56, 99, 104, 57, 99, 104, 49, 48, 99, 104, 49, 49, 99, 104, 49, 50, 99, 104,
-  49, 51, 99, 104, 49, 52, 99, 104, 49, 53, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83, 112, 114, 101,
-  97, 100, 116, 77, 101, 97, 110, 114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 108, 111, 103, 83, 105, 103, 109,
-  97, 108, 111, 103, 83, 104, 101, 97, 114, 82, 97, 116, 105, 111, 99, 99, 100, 108, 111, 103, 65, 103, 101, 108,
-  111, 103, 67, 117, 109, 83, 116, 114, 101, 115, 115, 103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
+  50, 53, 54, 98, 111, 97, 114, 100, 119, 97, 108, 108, 95, 116, 115, 115, 111, 117, 114, 99, 101, 97, 108, 97,
+  114, 109, 115, 114, 97, 105, 115, 101, 100, 95, 97, 116, 117, 112, 100, 97, 116, 101, 100, 95, 97, 116, 99, 108,
+  101, 97, 114, 101, 100, 95, 97, 116, 114, 97, 105, 115, 101, 115, 112, 101, 97, 107, 115, 108, 111, 116, 32, 105,
+  110, 105, 116, 32, 102, 97, 105, 108, 101, 100, 115, 105, 116, 101, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32,
+  117, 110, 114, 101, 97, 100, 97, 98, 108, 101, 58, 32, 117, 115, 105, 110, 103, 32, 116, 104, 101, 32, 109, 111,
+  100, 101, 108, 39, 115, 32, 108, 105, 109, 105, 116, 106, 111, 117, 114, 110, 97, 108, 32, 117, 110, 97, 118, 97,
+  105, 108, 97, 98, 108, 101, 58, 32, 112, 117, 98, 108, 105, 115, 104, 105, 110, 103, 32, 119, 105, 116, 104, 111,
+  117, 116, 32, 105, 116, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97,
+  32, 114, 101, 102, 117, 115, 101, 100, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 108, 111, 97, 100, 101,
+  100, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117,
+  115, 101, 100, 109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97, 32, 114, 101, 102, 117, 115, 101,
+  100, 109, 111, 100, 101, 108, 32, 108, 111, 97, 100, 101, 100, 110, 111, 32, 109, 111, 100, 101, 108, 32, 105, 110,
+  32, 115, 108, 111, 116, 58, 32, 119, 97, 105, 116, 105, 110, 103, 32, 102, 111, 114, 32, 97, 32, 102, 108, 97,
+  115, 104, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100, 112,
+  97, 99, 107, 32, 116, 101, 108, 101, 109, 101, 116, 114, 121, 32, 115, 116, 114, 101, 97, 109, 32, 101, 110, 100,
+  101, 100, 112, 97, 99, 107, 32, 102, 114, 97, 109, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 110, 115, 111,
+  114, 32, 115, 116, 114, 101, 97, 109, 32, 101, 110, 100, 101, 100, 119, 105, 110, 100, 111, 119, 32, 102, 97, 105,
+  108, 101, 100, 97, 108, 101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102, 97, 105,
+  108, 101, 100, 112, 97, 99, 107, 32, 97, 108, 101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111,
+  110, 32, 102, 97, 105, 108, 101, 100, 102, 105, 114, 109, 119, 97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101,
+  115, 116, 32, 102, 97, 105, 108, 101, 100, 58, 32, 114, 111, 108, 108, 105, 110, 103, 32, 98, 97, 99, 107, 102,
+  105, 114, 109, 119, 97, 114, 101, 32, 99, 111, 110, 102, 105, 114, 109, 32, 102, 97, 105, 108, 101, 100, 102, 105,
+  114, 109, 119, 97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101, 115, 116, 32, 112, 97, 115, 115, 101, 100, 58,
+  32, 99, 111, 110, 102, 105, 114, 109, 101, 100, 100, 101, 110, 100, 114, 97, 97, 108, 101, 114, 116, 116, 101, 108,
+  101, 109, 101, 116, 114, 121, 114, 101, 112, 108, 121, 44, 34, 112, 116, 115, 34, 58, 103, 114, 105, 100, 64, 112,
+  97, 99, 107, 64, 110, 117, 108, 108, 116, 114, 117, 101, 102, 97, 108, 115, 101, 111, 118, 101, 114, 108, 111, 97,
+  100, 46, 119, 97, 114, 110, 105, 110, 103, 100, 101, 110, 100, 114, 105, 116, 101, 46, 114, 105, 115, 107, 114, 97,
+  105, 115, 101, 100, 99, 108, 101, 97, 114, 101, 100, 97, 99, 116, 105, 118, 101, 97, 108, 97, 114, 109, 100, 101,
+  118, 105, 99, 101, 119, 97, 114, 110, 105, 110, 103, 115, 105, 116, 101, 109, 97, 108, 102, 111, 114, 109, 101, 100,
+  98, 97, 100, 32, 105, 100, 117, 110, 107, 110, 111, 119, 110, 32, 111, 112, 109, 105, 115, 115, 105, 110, 103, 32,
+  105, 100, 109, 105, 115, 115, 105, 110, 103, 32, 111, 112, 117, 110, 115, 117, 112, 112, 111, 114, 116, 101, 100, 32,
+  118, 101, 114, 115, 105, 111, 110, 111, 118, 101, 114, 115, 105, 122, 101, 100, 111, 117, 116, 32, 111, 102, 32, 114,
+  97, 110, 103, 101, 110, 111, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 115, 116, 111, 114, 97, 103, 101, 102,
+  108, 97, 115, 104, 32, 119, 114, 105, 116, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 116, 45, 108, 105, 109,
+  105, 116, 32, 110, 101, 101, 100, 115, 32, 108, 105, 109, 105, 116, 95, 99, 32, 97, 110, 100, 32, 104, 121, 115,
+  116, 101, 114, 101, 115, 105, 115, 95, 99, 112, 105, 110, 103, 115, 101, 116, 45, 108, 105, 109, 105, 116, 72, 85,
+  70, 76, 72, 85, 76, 76, 77, 85, 70, 76, 77, 85, 76, 76, 76, 85, 70, 76, 76, 85, 76, 76, 79, 84,
+  99, 104, 48, 99, 104, 49, 99, 104, 50, 99, 104, 51, 99, 104, 52, 99, 104, 53, 99, 104, 54, 99, 104, 55,
+  99, 104, 56, 99, 104, 57, 99, 104, 49, 48, 99, 104, 49, 49, 99, 104, 49, 50, 99, 104, 49, 51, 99, 104,
+  49, 52, 99, 104, 49, 53, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77,
+  101, 97, 110, 114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 108, 111, 103, 83, 105, 103, 109, 97, 108, 111, 103,
+  83, 104, 101, 97, 114, 82, 97, 116, 105, 111, 99, 99, 100, 108, 111, 103, 65, 103, 101, 108, 111, 103, 67, 117,
+  109, 83, 116, 114, 101, 115, 115, 103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
 ]);
 
 /** Address of the first byte of text `t`. */
@@ -187,177 +190,197 @@ export const K_FIRMWARE_SHA256: u32 = 0x15c0f;
 export const K_BOARD: u32 = 0x16b05;
 /** JSON key "wall_ts" */
 export const K_WALL_TS: u32 = 0x17007;
+/** JSON key "source" */
+export const K_SOURCE: u32 = 0x17706;
+/** JSON key "alarms" */
+export const K_ALARMS: u32 = 0x17d06;
+/** JSON key "raised_at" */
+export const K_RAISED_AT: u32 = 0x18309;
+/** JSON key "updated_at" */
+export const K_UPDATED_AT: u32 = 0x18c0a;
+/** JSON key "cleared_at" */
+export const K_CLEARED_AT: u32 = 0x1960a;
+/** JSON key "raises" */
+export const K_RAISES: u32 = 0x1a006;
+/** JSON key "peak" */
+export const K_PEAK: u32 = 0x1a604;
 /** text "slot init failed" */
-export const SLOT_INIT_FAILED: u32 = 0x17710;
+export const SLOT_INIT_FAILED: u32 = 0x1aa10;
 /** text "site settings unreadable: using the model's limit" */
-export const SITE_UNREADABLE: u32 = 0x18731;
+export const SITE_UNREADABLE: u32 = 0x1ba31;
 /** text "journal unavailable: publishing without it" */
-export const JOURNAL_UNAVAILABLE: u32 = 0x1b82a;
+export const JOURNAL_UNAVAILABLE: u32 = 0x1eb2a;
 /** text "pack model metadata refused" */
-export const PACK_META_REFUSED: u32 = 0x1e21b;
+export const PACK_META_REFUSED: u32 = 0x2151b;
 /** text "pack model loaded" */
-export const PACK_LOADED: u32 = 0x1fd11;
+export const PACK_LOADED: u32 = 0x23011;
 /** text "pack model in slot refused" */
-export const PACK_REFUSED: u32 = 0x20e1a;
+export const PACK_REFUSED: u32 = 0x2411a;
 /** text "model metadata refused" */
-export const META_REFUSED: u32 = 0x22816;
+export const META_REFUSED: u32 = 0x25b16;
 /** text "model loaded" */
-export const MODEL_LOADED: u32 = 0x23e0c;
+export const MODEL_LOADED: u32 = 0x2710c;
 /** text "no model in slot: waiting for a flash" */
-export const NO_MODEL: u32 = 0x24a25;
+export const NO_MODEL: u32 = 0x27d25;
 /** text "model in slot refused" */
-export const MODEL_REFUSED: u32 = 0x26f15;
+export const MODEL_REFUSED: u32 = 0x2a215;
 /** text "pack telemetry stream ended" */
-export const PACK_STREAM_ENDED: u32 = 0x2841b;
+export const PACK_STREAM_ENDED: u32 = 0x2b71b;
 /** text "pack frame failed" */
-export const PACK_FRAME_FAILED: u32 = 0x29f11;
+export const PACK_FRAME_FAILED: u32 = 0x2d211;
 /** text "sensor stream ended" */
-export const SENSOR_STREAM_ENDED: u32 = 0x2b013;
+export const SENSOR_STREAM_ENDED: u32 = 0x2e313;
 /** text "window failed" */
-export const WINDOW_FAILED: u32 = 0x2c30d;
+export const WINDOW_FAILED: u32 = 0x2f60d;
 /** text "alert attribution failed" */
-export const ALERT_ATTRIB_FAILED: u32 = 0x2d018;
+export const ALERT_ATTRIB_FAILED: u32 = 0x30318;
 /** text "pack alert attribution failed" */
-export const PACK_ATTRIB_FAILED: u32 = 0x2e81d;
+export const PACK_ATTRIB_FAILED: u32 = 0x31b1d;
 /** text "firmware self-test failed: rolling back" */
-export const FW_SELFTEST_FAILED: u32 = 0x30527;
+export const FW_SELFTEST_FAILED: u32 = 0x33827;
 /** text "firmware confirm failed" */
-export const FW_CONFIRM_FAILED: u32 = 0x32c17;
+export const FW_CONFIRM_FAILED: u32 = 0x35f17;
 /** text "firmware self-test passed: confirmed" */
-export const FW_CONFIRMED: u32 = 0x34324;
+export const FW_CONFIRMED: u32 = 0x37624;
 /** text "dendra" */
-export const BOARD_ID: u32 = 0x36706;
+export const BOARD_ID: u32 = 0x39a06;
 /** text "alert" */
-export const ALERT: u32 = 0x36d05;
+export const ALERT: u32 = 0x3a005;
 /** text "telemetry" */
-export const TELEMETRY: u32 = 0x37209;
+export const TELEMETRY: u32 = 0x3a509;
 /** text "reply" */
-export const REPLY: u32 = 0x37b05;
+export const REPLY: u32 = 0x3ae05;
 /** text ",\"pts\":" */
-export const PTS_KEY: u32 = 0x38007;
+export const PTS_KEY: u32 = 0x3b307;
 /** text "grid@" */
-export const GRID_AT: u32 = 0x38705;
+export const GRID_AT: u32 = 0x3ba05;
 /** text "pack@" */
-export const PACK_AT: u32 = 0x38c05;
+export const PACK_AT: u32 = 0x3bf05;
 /** text "null" */
-export const NULL: u32 = 0x39104;
+export const NULL: u32 = 0x3c404;
 /** text "true" */
-export const TRUE: u32 = 0x39504;
+export const TRUE: u32 = 0x3c804;
 /** text "false" */
-export const FALSE: u32 = 0x39905;
+export const FALSE: u32 = 0x3cc05;
 /** text "overload.warning" */
-export const OVERLOAD_WARNING: u32 = 0x39e10;
+export const OVERLOAD_WARNING: u32 = 0x3d110;
 /** text "dendrite.risk" */
-export const DENDRITE_RISK: u32 = 0x3ae0d;
+export const DENDRITE_RISK: u32 = 0x3e10d;
 /** text "raised" */
-export const RAISED: u32 = 0x3bb06;
+export const RAISED: u32 = 0x3ee06;
 /** text "cleared" */
-export const CLEARED: u32 = 0x3c107;
+export const CLEARED: u32 = 0x3f407;
+/** text "active" */
+export const ACTIVE: u32 = 0x3fb06;
+/** text "alarm" */
+export const ALARM: u32 = 0x40105;
+/** text "device" */
+export const DEVICE: u32 = 0x40606;
 /** text "warning" */
-export const WARNING: u32 = 0x3c807;
+export const WARNING: u32 = 0x40c07;
 /** text "site" */
-export const SITE: u32 = 0x3cf04;
+export const SITE: u32 = 0x41304;
 /** text "model" */
 export const MODEL: u32 = 0xb05;
 /** text "malformed" */
-export const MALFORMED: u32 = 0x3d309;
+export const MALFORMED: u32 = 0x41709;
 /** text "bad id" */
-export const BAD_ID: u32 = 0x3dc06;
+export const BAD_ID: u32 = 0x42006;
 /** text "unknown op" */
-export const UNKNOWN_OP: u32 = 0x3e20a;
+export const UNKNOWN_OP: u32 = 0x4260a;
 /** text "missing id" */
-export const MISSING_ID: u32 = 0x3ec0a;
+export const MISSING_ID: u32 = 0x4300a;
 /** text "missing op" */
-export const MISSING_OP: u32 = 0x3f60a;
+export const MISSING_OP: u32 = 0x43a0a;
 /** text "unsupported version" */
-export const UNSUPPORTED_VERSION: u32 = 0x40013;
+export const UNSUPPORTED_VERSION: u32 = 0x44413;
 /** text "oversized" */
-export const OVERSIZED: u32 = 0x41309;
+export const OVERSIZED: u32 = 0x45709;
 /** text "out of range" */
-export const OUT_OF_RANGE: u32 = 0x41c0c;
+export const OUT_OF_RANGE: u32 = 0x4600c;
 /** text "no settings storage" */
-export const NO_SETTINGS_STORAGE: u32 = 0x42813;
+export const NO_SETTINGS_STORAGE: u32 = 0x46c13;
 /** text "flash write failed" */
-export const FLASH_WRITE_FAILED: u32 = 0x43b12;
+export const FLASH_WRITE_FAILED: u32 = 0x47f12;
 /** text "set-limit needs limit_c and hysteresis_c" */
-export const SET_LIMIT_NEEDS: u32 = 0x44d28;
+export const SET_LIMIT_NEEDS: u32 = 0x49128;
 /** text "ping" */
-export const OP_PING: u32 = 0x47504;
+export const OP_PING: u32 = 0x4b904;
 /** text "status" */
 export const OP_STATUS: u32 = 0xb906;
 /** text "set-limit" */
-export const OP_SET_LIMIT: u32 = 0x47909;
+export const OP_SET_LIMIT: u32 = 0x4bd09;
 /** text "HUFL" */
-export const HUFL: u32 = 0x48204;
+export const HUFL: u32 = 0x4c604;
 /** text "HULL" */
-export const HULL: u32 = 0x48604;
+export const HULL: u32 = 0x4ca04;
 /** text "MUFL" */
-export const MUFL: u32 = 0x48a04;
+export const MUFL: u32 = 0x4ce04;
 /** text "MULL" */
-export const MULL: u32 = 0x48e04;
+export const MULL: u32 = 0x4d204;
 /** text "LUFL" */
-export const LUFL: u32 = 0x49204;
+export const LUFL: u32 = 0x4d604;
 /** text "LULL" */
-export const LULL: u32 = 0x49604;
+export const LULL: u32 = 0x4da04;
 /** text "OT" */
-export const OT: u32 = 0x49a02;
+export const OT: u32 = 0x4de02;
 /** text "ch0" */
-export const CH0: u32 = 0x49c03;
+export const CH0: u32 = 0x4e003;
 /** text "ch1" */
-export const CH1: u32 = 0x49f03;
+export const CH1: u32 = 0x4e303;
 /** text "ch2" */
-export const CH2: u32 = 0x4a203;
+export const CH2: u32 = 0x4e603;
 /** text "ch3" */
-export const CH3: u32 = 0x4a503;
+export const CH3: u32 = 0x4e903;
 /** text "ch4" */
-export const CH4: u32 = 0x4a803;
+export const CH4: u32 = 0x4ec03;
 /** text "ch5" */
-export const CH5: u32 = 0x4ab03;
+export const CH5: u32 = 0x4ef03;
 /** text "ch6" */
-export const CH6: u32 = 0x4ae03;
+export const CH6: u32 = 0x4f203;
 /** text "ch7" */
-export const CH7: u32 = 0x4b103;
+export const CH7: u32 = 0x4f503;
 /** text "ch8" */
-export const CH8: u32 = 0x4b403;
+export const CH8: u32 = 0x4f803;
 /** text "ch9" */
-export const CH9: u32 = 0x4b703;
+export const CH9: u32 = 0x4fb03;
 /** text "ch10" */
-export const CH10: u32 = 0x4ba04;
+export const CH10: u32 = 0x4fe04;
 /** text "ch11" */
-export const CH11: u32 = 0x4be04;
+export const CH11: u32 = 0x50204;
 /** text "ch12" */
-export const CH12: u32 = 0x4c204;
+export const CH12: u32 = 0x50604;
 /** text "ch13" */
-export const CH13: u32 = 0x4c604;
+export const CH13: u32 = 0x50a04;
 /** text "ch14" */
-export const CH14: u32 = 0x4ca04;
+export const CH14: u32 = 0x50e04;
 /** text "ch15" */
-export const CH15: u32 = 0x4ce04;
+export const CH15: u32 = 0x51204;
 /** text "iPeak" */
-export const I_PEAK: u32 = 0x4d205;
+export const I_PEAK: u32 = 0x51605;
 /** text "iRms" */
-export const I_RMS: u32 = 0x4d704;
+export const I_RMS: u32 = 0x51b04;
 /** text "vSpread" */
-export const V_SPREAD: u32 = 0x4db07;
+export const V_SPREAD: u32 = 0x51f07;
 /** text "tMean" */
-export const T_MEAN: u32 = 0x4e205;
+export const T_MEAN: u32 = 0x52605;
 /** text "rInt" */
-export const R_INT: u32 = 0x4e704;
+export const R_INT: u32 = 0x52b04;
 /** text "stress" */
-export const STRESS: u32 = 0x4eb06;
+export const STRESS: u32 = 0x52f06;
 /** text "logSigma" */
-export const LOG_SIGMA: u32 = 0x4f108;
+export const LOG_SIGMA: u32 = 0x53508;
 /** text "logShearRatio" */
-export const LOG_SHEAR_RATIO: u32 = 0x4f90d;
+export const LOG_SHEAR_RATIO: u32 = 0x53d0d;
 /** text "ccd" */
-export const CCD: u32 = 0x50603;
+export const CCD: u32 = 0x54a03;
 /** text "logAge" */
-export const LOG_AGE: u32 = 0x50906;
+export const LOG_AGE: u32 = 0x54d06;
 /** text "logCumStress" */
-export const LOG_CUM_STRESS: u32 = 0x50f0c;
+export const LOG_CUM_STRESS: u32 = 0x5530c;
 /** text "grid" */
-export const GRID: u32 = 0x51b04;
+export const GRID: u32 = 0x55f04;
 /** text "pack" */
-export const PACK: u32 = 0x51f04;
+export const PACK: u32 = 0x56304;
 /** text "0.1.0" */
-export const FIRMWARE_VERSION: u32 = 0x52305;
+export const FIRMWARE_VERSION: u32 = 0x56705;

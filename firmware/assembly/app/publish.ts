@@ -7,6 +7,7 @@ import * as J from "./json";
 import * as M from "./meta";
 import { siteLimitC } from "./site";
 import { attribCount, attribName, attribDelta } from "./grid/attrib";
+import { alarmNote, ALARM_OVERLOAD } from "./alarm";
 import * as X from "../texts";
 
 let telemetrySeq: i64 = 0;
@@ -129,9 +130,11 @@ function topField(): void {
 
 /**
  * Publishes an overload.warning alert (QoS 1): raised with the lead to the crossing and the top
- * inputs of the last attribCompute (app/attrib.ts, omitted when it failed), or cleared.
+ * inputs of the last attribCompute (app/attrib.ts, omitted when it failed), or cleared. The alarm
+ * table (app/alarm.ts) is updated and published first.
  */
 export function publishAlert(raised: bool, peakC: f64, raw: i32, leadH: i32, win: i64): void {
+  alarmNote(ALARM_OVERLOAD, raised, false, win, peakC, siteLimitC(), leadH);
   publishAlertBegin(X.OVERLOAD_WARNING, raised);
   J.jsonFixed2(peakC);
   J.jsonKey(X.K_THRESHOLD);
