@@ -1,7 +1,8 @@
 // The board's own alarm table (issue 17 "Alert hygiene"), end to end with real parts on every target
 // (tests/support/targets.ts: `dendra sim` and build/dendra-runtime): a real aedes broker, the
 // dashboard's keeper (host/ops/src/dashboard/keeper.ts) beside it, and `dendra flash` over the
-// board's pty (the pack model into slot 2, a grid model with a replay-crossing limit into slot 0).
+// board's pty (the pack model into slot 2, a grid model with a replay-crossing limit into slot 0);
+// `dendra info` (queryBoard) then names both model slots (issue 17 "Consistency").
 // Asserts: each alert kind is raised once and cleared (no second raise without a clear between),
 // never before its minimum hold; the retained `alarm` record comes from the board (source "device",
 // valid against docs/schemas/alarm.schema.json), is raised, updated while active (`raises` counts)
@@ -9,7 +10,7 @@
 // derives a table of its own for this board. The holds of the host mirrors equal the firmware's.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -17,6 +18,7 @@ import { runCli, ROOT } from './proc.ts';
 import { startTarget, targets, type Target } from './support/targets.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { parsePayload } from '@dendra/ops/mqtt/schema.ts';
+import { queryBoard, formatBoardInfo } from '@dendra/device/flash/info.ts';
 import { startKeeper, type Keeper } from '@dendra/ops/dashboard/keeper.ts';
 import { PACK_ALARM_HOLD } from '@dendra/models/pack/board.ts';
 import { GRID_ALARM_HOLD, gridModelWithLimit } from './windows.ts';
@@ -80,10 +82,16 @@ for (const kind of targets()) {
     const board = await startTarget(kind, { flash: path.join(tmp, `${kind}.flash`), broker: broker.url, site: 'al', device, start: 11520,
       msPerHour: 100, pack: { ccd: 0.55, hours: 10 } });
     boards.push(board);
-    for (const f of [path.join(ROOT, 'models', 'pack', 'pack.tflite'), grid.file]) {
+    const packFile = path.join(ROOT, 'models', 'pack', 'pack.tflite');
+    for (const f of [packFile, grid.file]) {
       const r = await runCli(['flash', '--port', board.pty, f, '--json'], 60_000);
       assert.equal(r.code, 0, r.stderr);
     }
+    // `dendra info` names both model slots: the board's STATUS answers for the slot asked.
+    const info = await queryBoard(board.pty);
+    assert.deepEqual([info.slots?.grid.active?.length, info.slots?.pack.active?.length], [statSync(grid.file).size, statSync(packFile).size],
+      `both slots: ${formatBoardInfo(info).join(' | ')}`);
+    assert.ok(formatBoardInfo(info).some((l) => l.startsWith('pack slot bank')), formatBoardInfo(info).join('\n'));
     const mine = () => alerts.get(device) ?? [];
     const tables = () => alarms.get(device) ?? [];
     const entry = (t: Rec, k: string) => (t.alarms as Rec[] | undefined)?.find((e) => e.kind === k);
