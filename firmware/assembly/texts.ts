@@ -19,48 +19,48 @@ const POOL: usize = memory.data<u8>([
   109, 111, 100, 101, 108, 95, 115, 104, 97, 50, 53, 54, 112, 97, 99, 107, 95, 109, 111, 100, 101, 108, 95, 98,
   121, 116, 101, 115, 102, 105, 114, 109, 119, 97, 114, 101, 102, 105, 114, 109, 119, 97, 114, 101, 95, 115, 104, 97,
   50, 53, 54, 98, 111, 97, 114, 100, 119, 97, 108, 108, 95, 116, 115, 115, 111, 117, 114, 99, 101, 97, 108, 97,
-  114, 109, 115, 114, 97, 105, 115, 101, 100, 95, 97, 116, 117, 112, 100, 97, 116, 101, 100, 95, 97, 116, 99, 108,
-  101, 97, 114, 101, 100, 95, 97, 116, 114, 97, 105, 115, 101, 115, 112, 101, 97, 107, 115, 108, 111, 116, 32, 105,
-  110, 105, 116, 32, 102, 97, 105, 108, 101, 100, 115, 105, 116, 101, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32,
-  117, 110, 114, 101, 97, 100, 97, 98, 108, 101, 58, 32, 117, 115, 105, 110, 103, 32, 116, 104, 101, 32, 109, 111,
-  100, 101, 108, 39, 115, 32, 108, 105, 109, 105, 116, 106, 111, 117, 114, 110, 97, 108, 32, 117, 110, 97, 118, 97,
-  105, 108, 97, 98, 108, 101, 58, 32, 112, 117, 98, 108, 105, 115, 104, 105, 110, 103, 32, 119, 105, 116, 104, 111,
-  117, 116, 32, 105, 116, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97,
-  32, 114, 101, 102, 117, 115, 101, 100, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 108, 111, 97, 100, 101,
-  100, 112, 97, 99, 107, 32, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117,
-  115, 101, 100, 109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97, 32, 114, 101, 102, 117, 115, 101,
-  100, 109, 111, 100, 101, 108, 32, 108, 111, 97, 100, 101, 100, 110, 111, 32, 109, 111, 100, 101, 108, 32, 105, 110,
-  32, 115, 108, 111, 116, 58, 32, 119, 97, 105, 116, 105, 110, 103, 32, 102, 111, 114, 32, 97, 32, 102, 108, 97,
-  115, 104, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100, 112,
-  97, 99, 107, 32, 116, 101, 108, 101, 109, 101, 116, 114, 121, 32, 115, 116, 114, 101, 97, 109, 32, 101, 110, 100,
-  101, 100, 112, 97, 99, 107, 32, 102, 114, 97, 109, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 110, 115, 111,
-  114, 32, 115, 116, 114, 101, 97, 109, 32, 101, 110, 100, 101, 100, 119, 105, 110, 100, 111, 119, 32, 102, 97, 105,
-  108, 101, 100, 97, 108, 101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102, 97, 105,
-  108, 101, 100, 112, 97, 99, 107, 32, 97, 108, 101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111,
-  110, 32, 102, 97, 105, 108, 101, 100, 102, 105, 114, 109, 119, 97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101,
-  115, 116, 32, 102, 97, 105, 108, 101, 100, 58, 32, 114, 111, 108, 108, 105, 110, 103, 32, 98, 97, 99, 107, 102,
-  105, 114, 109, 119, 97, 114, 101, 32, 99, 111, 110, 102, 105, 114, 109, 32, 102, 97, 105, 108, 101, 100, 102, 105,
-  114, 109, 119, 97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101, 115, 116, 32, 112, 97, 115, 115, 101, 100, 58,
-  32, 99, 111, 110, 102, 105, 114, 109, 101, 100, 100, 101, 110, 100, 114, 97, 97, 108, 101, 114, 116, 116, 101, 108,
-  101, 109, 101, 116, 114, 121, 114, 101, 112, 108, 121, 44, 34, 112, 116, 115, 34, 58, 103, 114, 105, 100, 64, 112,
-  97, 99, 107, 64, 110, 117, 108, 108, 116, 114, 117, 101, 102, 97, 108, 115, 101, 111, 118, 101, 114, 108, 111, 97,
-  100, 46, 119, 97, 114, 110, 105, 110, 103, 100, 101, 110, 100, 114, 105, 116, 101, 46, 114, 105, 115, 107, 114, 97,
-  105, 115, 101, 100, 99, 108, 101, 97, 114, 101, 100, 97, 99, 116, 105, 118, 101, 97, 108, 97, 114, 109, 100, 101,
-  118, 105, 99, 101, 119, 97, 114, 110, 105, 110, 103, 115, 105, 116, 101, 109, 97, 108, 102, 111, 114, 109, 101, 100,
-  98, 97, 100, 32, 105, 100, 117, 110, 107, 110, 111, 119, 110, 32, 111, 112, 109, 105, 115, 115, 105, 110, 103, 32,
-  105, 100, 109, 105, 115, 115, 105, 110, 103, 32, 111, 112, 117, 110, 115, 117, 112, 112, 111, 114, 116, 101, 100, 32,
-  118, 101, 114, 115, 105, 111, 110, 111, 118, 101, 114, 115, 105, 122, 101, 100, 111, 117, 116, 32, 111, 102, 32, 114,
-  97, 110, 103, 101, 110, 111, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 115, 116, 111, 114, 97, 103, 101, 102,
-  108, 97, 115, 104, 32, 119, 114, 105, 116, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 116, 45, 108, 105, 109,
-  105, 116, 32, 110, 101, 101, 100, 115, 32, 108, 105, 109, 105, 116, 95, 99, 32, 97, 110, 100, 32, 104, 121, 115,
-  116, 101, 114, 101, 115, 105, 115, 95, 99, 112, 105, 110, 103, 115, 101, 116, 45, 108, 105, 109, 105, 116, 72, 85,
-  70, 76, 72, 85, 76, 76, 77, 85, 70, 76, 77, 85, 76, 76, 76, 85, 70, 76, 76, 85, 76, 76, 79, 84,
-  99, 104, 48, 99, 104, 49, 99, 104, 50, 99, 104, 51, 99, 104, 52, 99, 104, 53, 99, 104, 54, 99, 104, 55,
-  99, 104, 56, 99, 104, 57, 99, 104, 49, 48, 99, 104, 49, 49, 99, 104, 49, 50, 99, 104, 49, 51, 99, 104,
-  49, 52, 99, 104, 49, 53, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77,
-  101, 97, 110, 114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 108, 111, 103, 83, 105, 103, 109, 97, 108, 111, 103,
-  83, 104, 101, 97, 114, 82, 97, 116, 105, 111, 99, 99, 100, 108, 111, 103, 65, 103, 101, 108, 111, 103, 67, 117,
-  109, 83, 116, 114, 101, 115, 115, 103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
+  114, 109, 115, 114, 97, 105, 115, 101, 100, 95, 97, 116, 117, 112, 100, 97, 116, 101, 100, 95, 97, 116, 114, 97,
+  105, 115, 101, 115, 112, 101, 97, 107, 115, 108, 111, 116, 32, 105, 110, 105, 116, 32, 102, 97, 105, 108, 101, 100,
+  115, 105, 116, 101, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 117, 110, 114, 101, 97, 100, 97, 98, 108, 101,
+  58, 32, 117, 115, 105, 110, 103, 32, 116, 104, 101, 32, 109, 111, 100, 101, 108, 39, 115, 32, 108, 105, 109, 105,
+  116, 106, 111, 117, 114, 110, 97, 108, 32, 117, 110, 97, 118, 97, 105, 108, 97, 98, 108, 101, 58, 32, 112, 117,
+  98, 108, 105, 115, 104, 105, 110, 103, 32, 119, 105, 116, 104, 111, 117, 116, 32, 105, 116, 112, 97, 99, 107, 32,
+  109, 111, 100, 101, 108, 32, 109, 101, 116, 97, 100, 97, 116, 97, 32, 114, 101, 102, 117, 115, 101, 100, 112, 97,
+  99, 107, 32, 109, 111, 100, 101, 108, 32, 108, 111, 97, 100, 101, 100, 112, 97, 99, 107, 32, 109, 111, 100, 101,
+  108, 32, 105, 110, 32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100, 109, 111, 100, 101, 108, 32, 109,
+  101, 116, 97, 100, 97, 116, 97, 32, 114, 101, 102, 117, 115, 101, 100, 109, 111, 100, 101, 108, 32, 108, 111, 97,
+  100, 101, 100, 110, 111, 32, 109, 111, 100, 101, 108, 32, 105, 110, 32, 115, 108, 111, 116, 58, 32, 119, 97, 105,
+  116, 105, 110, 103, 32, 102, 111, 114, 32, 97, 32, 102, 108, 97, 115, 104, 109, 111, 100, 101, 108, 32, 105, 110,
+  32, 115, 108, 111, 116, 32, 114, 101, 102, 117, 115, 101, 100, 112, 97, 99, 107, 32, 116, 101, 108, 101, 109, 101,
+  116, 114, 121, 32, 115, 116, 114, 101, 97, 109, 32, 101, 110, 100, 101, 100, 112, 97, 99, 107, 32, 102, 114, 97,
+  109, 101, 32, 102, 97, 105, 108, 101, 100, 115, 101, 110, 115, 111, 114, 32, 115, 116, 114, 101, 97, 109, 32, 101,
+  110, 100, 101, 100, 119, 105, 110, 100, 111, 119, 32, 102, 97, 105, 108, 101, 100, 97, 108, 101, 114, 116, 32, 97,
+  116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102, 97, 105, 108, 101, 100, 112, 97, 99, 107, 32, 97, 108,
+  101, 114, 116, 32, 97, 116, 116, 114, 105, 98, 117, 116, 105, 111, 110, 32, 102, 97, 105, 108, 101, 100, 102, 105,
+  114, 109, 119, 97, 114, 101, 32, 115, 101, 108, 102, 45, 116, 101, 115, 116, 32, 102, 97, 105, 108, 101, 100, 58,
+  32, 114, 111, 108, 108, 105, 110, 103, 32, 98, 97, 99, 107, 102, 105, 114, 109, 119, 97, 114, 101, 32, 99, 111,
+  110, 102, 105, 114, 109, 32, 102, 97, 105, 108, 101, 100, 102, 105, 114, 109, 119, 97, 114, 101, 32, 115, 101, 108,
+  102, 45, 116, 101, 115, 116, 32, 112, 97, 115, 115, 101, 100, 58, 32, 99, 111, 110, 102, 105, 114, 109, 101, 100,
+  100, 101, 110, 100, 114, 97, 97, 108, 101, 114, 116, 116, 101, 108, 101, 109, 101, 116, 114, 121, 114, 101, 112, 108,
+  121, 44, 34, 112, 116, 115, 34, 58, 103, 114, 105, 100, 64, 112, 97, 99, 107, 64, 110, 117, 108, 108, 116, 114,
+  117, 101, 102, 97, 108, 115, 101, 111, 118, 101, 114, 108, 111, 97, 100, 46, 119, 97, 114, 110, 105, 110, 103, 100,
+  101, 110, 100, 114, 105, 116, 101, 46, 114, 105, 115, 107, 114, 97, 105, 115, 101, 100, 99, 108, 101, 97, 114, 101,
+  100, 97, 99, 116, 105, 118, 101, 97, 108, 97, 114, 109, 100, 101, 118, 105, 99, 101, 119, 97, 114, 110, 105, 110,
+  103, 115, 105, 116, 101, 109, 97, 108, 102, 111, 114, 109, 101, 100, 98, 97, 100, 32, 105, 100, 117, 110, 107, 110,
+  111, 119, 110, 32, 111, 112, 109, 105, 115, 115, 105, 110, 103, 32, 105, 100, 109, 105, 115, 115, 105, 110, 103, 32,
+  111, 112, 117, 110, 115, 117, 112, 112, 111, 114, 116, 101, 100, 32, 118, 101, 114, 115, 105, 111, 110, 111, 118, 101,
+  114, 115, 105, 122, 101, 100, 111, 117, 116, 32, 111, 102, 32, 114, 97, 110, 103, 101, 110, 111, 32, 115, 101, 116,
+  116, 105, 110, 103, 115, 32, 115, 116, 111, 114, 97, 103, 101, 102, 108, 97, 115, 104, 32, 119, 114, 105, 116, 101,
+  32, 102, 97, 105, 108, 101, 100, 115, 101, 116, 45, 108, 105, 109, 105, 116, 32, 110, 101, 101, 100, 115, 32, 108,
+  105, 109, 105, 116, 95, 99, 32, 97, 110, 100, 32, 104, 121, 115, 116, 101, 114, 101, 115, 105, 115, 95, 99, 112,
+  105, 110, 103, 115, 101, 116, 45, 108, 105, 109, 105, 116, 72, 85, 70, 76, 72, 85, 76, 76, 77, 85, 70, 76,
+  77, 85, 76, 76, 76, 85, 70, 76, 76, 85, 76, 76, 79, 84, 99, 104, 48, 99, 104, 49, 99, 104, 50, 99,
+  104, 51, 99, 104, 52, 99, 104, 53, 99, 104, 54, 99, 104, 55, 99, 104, 56, 99, 104, 57, 99, 104, 49, 48,
+  99, 104, 49, 49, 99, 104, 49, 50, 99, 104, 49, 51, 99, 104, 49, 52, 99, 104, 49, 53, 105, 80, 101, 97,
+  107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77, 101, 97, 110, 114, 73, 110, 116, 115, 116, 114,
+  101, 115, 115, 108, 111, 103, 83, 105, 103, 109, 97, 108, 111, 103, 83, 104, 101, 97, 114, 82, 97, 116, 105, 111,
+  99, 99, 100, 108, 111, 103, 65, 103, 101, 108, 111, 103, 67, 117, 109, 83, 116, 114, 101, 115, 115, 103, 114, 105,
+  100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
 ]);
 
 /** Address of the first byte of text `t`. */
@@ -198,189 +198,187 @@ export const K_ALARMS: u32 = 0x17d06;
 export const K_RAISED_AT: u32 = 0x18309;
 /** JSON key "updated_at" */
 export const K_UPDATED_AT: u32 = 0x18c0a;
-/** JSON key "cleared_at" */
-export const K_CLEARED_AT: u32 = 0x1960a;
 /** JSON key "raises" */
-export const K_RAISES: u32 = 0x1a006;
+export const K_RAISES: u32 = 0x19606;
 /** JSON key "peak" */
-export const K_PEAK: u32 = 0x1a604;
+export const K_PEAK: u32 = 0x19c04;
 /** text "slot init failed" */
-export const SLOT_INIT_FAILED: u32 = 0x1aa10;
+export const SLOT_INIT_FAILED: u32 = 0x1a010;
 /** text "site settings unreadable: using the model's limit" */
-export const SITE_UNREADABLE: u32 = 0x1ba31;
+export const SITE_UNREADABLE: u32 = 0x1b031;
 /** text "journal unavailable: publishing without it" */
-export const JOURNAL_UNAVAILABLE: u32 = 0x1eb2a;
+export const JOURNAL_UNAVAILABLE: u32 = 0x1e12a;
 /** text "pack model metadata refused" */
-export const PACK_META_REFUSED: u32 = 0x2151b;
+export const PACK_META_REFUSED: u32 = 0x20b1b;
 /** text "pack model loaded" */
-export const PACK_LOADED: u32 = 0x23011;
+export const PACK_LOADED: u32 = 0x22611;
 /** text "pack model in slot refused" */
-export const PACK_REFUSED: u32 = 0x2411a;
+export const PACK_REFUSED: u32 = 0x2371a;
 /** text "model metadata refused" */
-export const META_REFUSED: u32 = 0x25b16;
+export const META_REFUSED: u32 = 0x25116;
 /** text "model loaded" */
-export const MODEL_LOADED: u32 = 0x2710c;
+export const MODEL_LOADED: u32 = 0x2670c;
 /** text "no model in slot: waiting for a flash" */
-export const NO_MODEL: u32 = 0x27d25;
+export const NO_MODEL: u32 = 0x27325;
 /** text "model in slot refused" */
-export const MODEL_REFUSED: u32 = 0x2a215;
+export const MODEL_REFUSED: u32 = 0x29815;
 /** text "pack telemetry stream ended" */
-export const PACK_STREAM_ENDED: u32 = 0x2b71b;
+export const PACK_STREAM_ENDED: u32 = 0x2ad1b;
 /** text "pack frame failed" */
-export const PACK_FRAME_FAILED: u32 = 0x2d211;
+export const PACK_FRAME_FAILED: u32 = 0x2c811;
 /** text "sensor stream ended" */
-export const SENSOR_STREAM_ENDED: u32 = 0x2e313;
+export const SENSOR_STREAM_ENDED: u32 = 0x2d913;
 /** text "window failed" */
-export const WINDOW_FAILED: u32 = 0x2f60d;
+export const WINDOW_FAILED: u32 = 0x2ec0d;
 /** text "alert attribution failed" */
-export const ALERT_ATTRIB_FAILED: u32 = 0x30318;
+export const ALERT_ATTRIB_FAILED: u32 = 0x2f918;
 /** text "pack alert attribution failed" */
-export const PACK_ATTRIB_FAILED: u32 = 0x31b1d;
+export const PACK_ATTRIB_FAILED: u32 = 0x3111d;
 /** text "firmware self-test failed: rolling back" */
-export const FW_SELFTEST_FAILED: u32 = 0x33827;
+export const FW_SELFTEST_FAILED: u32 = 0x32e27;
 /** text "firmware confirm failed" */
-export const FW_CONFIRM_FAILED: u32 = 0x35f17;
+export const FW_CONFIRM_FAILED: u32 = 0x35517;
 /** text "firmware self-test passed: confirmed" */
-export const FW_CONFIRMED: u32 = 0x37624;
+export const FW_CONFIRMED: u32 = 0x36c24;
 /** text "dendra" */
-export const BOARD_ID: u32 = 0x39a06;
+export const BOARD_ID: u32 = 0x39006;
 /** text "alert" */
-export const ALERT: u32 = 0x3a005;
+export const ALERT: u32 = 0x39605;
 /** text "telemetry" */
-export const TELEMETRY: u32 = 0x3a509;
+export const TELEMETRY: u32 = 0x39b09;
 /** text "reply" */
-export const REPLY: u32 = 0x3ae05;
+export const REPLY: u32 = 0x3a405;
 /** text ",\"pts\":" */
-export const PTS_KEY: u32 = 0x3b307;
+export const PTS_KEY: u32 = 0x3a907;
 /** text "grid@" */
-export const GRID_AT: u32 = 0x3ba05;
+export const GRID_AT: u32 = 0x3b005;
 /** text "pack@" */
-export const PACK_AT: u32 = 0x3bf05;
+export const PACK_AT: u32 = 0x3b505;
 /** text "null" */
-export const NULL: u32 = 0x3c404;
+export const NULL: u32 = 0x3ba04;
 /** text "true" */
-export const TRUE: u32 = 0x3c804;
+export const TRUE: u32 = 0x3be04;
 /** text "false" */
-export const FALSE: u32 = 0x3cc05;
+export const FALSE: u32 = 0x3c205;
 /** text "overload.warning" */
-export const OVERLOAD_WARNING: u32 = 0x3d110;
+export const OVERLOAD_WARNING: u32 = 0x3c710;
 /** text "dendrite.risk" */
-export const DENDRITE_RISK: u32 = 0x3e10d;
+export const DENDRITE_RISK: u32 = 0x3d70d;
 /** text "raised" */
-export const RAISED: u32 = 0x3ee06;
+export const RAISED: u32 = 0x3e406;
 /** text "cleared" */
-export const CLEARED: u32 = 0x3f407;
+export const CLEARED: u32 = 0x3ea07;
 /** text "active" */
-export const ACTIVE: u32 = 0x3fb06;
+export const ACTIVE: u32 = 0x3f106;
 /** text "alarm" */
-export const ALARM: u32 = 0x40105;
+export const ALARM: u32 = 0x3f705;
 /** text "device" */
-export const DEVICE: u32 = 0x40606;
+export const DEVICE: u32 = 0x3fc06;
 /** text "warning" */
-export const WARNING: u32 = 0x40c07;
+export const WARNING: u32 = 0x40207;
 /** text "site" */
-export const SITE: u32 = 0x41304;
+export const SITE: u32 = 0x40904;
 /** text "model" */
 export const MODEL: u32 = 0xb05;
 /** text "malformed" */
-export const MALFORMED: u32 = 0x41709;
+export const MALFORMED: u32 = 0x40d09;
 /** text "bad id" */
-export const BAD_ID: u32 = 0x42006;
+export const BAD_ID: u32 = 0x41606;
 /** text "unknown op" */
-export const UNKNOWN_OP: u32 = 0x4260a;
+export const UNKNOWN_OP: u32 = 0x41c0a;
 /** text "missing id" */
-export const MISSING_ID: u32 = 0x4300a;
+export const MISSING_ID: u32 = 0x4260a;
 /** text "missing op" */
-export const MISSING_OP: u32 = 0x43a0a;
+export const MISSING_OP: u32 = 0x4300a;
 /** text "unsupported version" */
-export const UNSUPPORTED_VERSION: u32 = 0x44413;
+export const UNSUPPORTED_VERSION: u32 = 0x43a13;
 /** text "oversized" */
-export const OVERSIZED: u32 = 0x45709;
+export const OVERSIZED: u32 = 0x44d09;
 /** text "out of range" */
-export const OUT_OF_RANGE: u32 = 0x4600c;
+export const OUT_OF_RANGE: u32 = 0x4560c;
 /** text "no settings storage" */
-export const NO_SETTINGS_STORAGE: u32 = 0x46c13;
+export const NO_SETTINGS_STORAGE: u32 = 0x46213;
 /** text "flash write failed" */
-export const FLASH_WRITE_FAILED: u32 = 0x47f12;
+export const FLASH_WRITE_FAILED: u32 = 0x47512;
 /** text "set-limit needs limit_c and hysteresis_c" */
-export const SET_LIMIT_NEEDS: u32 = 0x49128;
+export const SET_LIMIT_NEEDS: u32 = 0x48728;
 /** text "ping" */
-export const OP_PING: u32 = 0x4b904;
+export const OP_PING: u32 = 0x4af04;
 /** text "status" */
 export const OP_STATUS: u32 = 0xb906;
 /** text "set-limit" */
-export const OP_SET_LIMIT: u32 = 0x4bd09;
+export const OP_SET_LIMIT: u32 = 0x4b309;
 /** text "HUFL" */
-export const HUFL: u32 = 0x4c604;
+export const HUFL: u32 = 0x4bc04;
 /** text "HULL" */
-export const HULL: u32 = 0x4ca04;
+export const HULL: u32 = 0x4c004;
 /** text "MUFL" */
-export const MUFL: u32 = 0x4ce04;
+export const MUFL: u32 = 0x4c404;
 /** text "MULL" */
-export const MULL: u32 = 0x4d204;
+export const MULL: u32 = 0x4c804;
 /** text "LUFL" */
-export const LUFL: u32 = 0x4d604;
+export const LUFL: u32 = 0x4cc04;
 /** text "LULL" */
-export const LULL: u32 = 0x4da04;
+export const LULL: u32 = 0x4d004;
 /** text "OT" */
-export const OT: u32 = 0x4de02;
+export const OT: u32 = 0x4d402;
 /** text "ch0" */
-export const CH0: u32 = 0x4e003;
+export const CH0: u32 = 0x4d603;
 /** text "ch1" */
-export const CH1: u32 = 0x4e303;
+export const CH1: u32 = 0x4d903;
 /** text "ch2" */
-export const CH2: u32 = 0x4e603;
+export const CH2: u32 = 0x4dc03;
 /** text "ch3" */
-export const CH3: u32 = 0x4e903;
+export const CH3: u32 = 0x4df03;
 /** text "ch4" */
-export const CH4: u32 = 0x4ec03;
+export const CH4: u32 = 0x4e203;
 /** text "ch5" */
-export const CH5: u32 = 0x4ef03;
+export const CH5: u32 = 0x4e503;
 /** text "ch6" */
-export const CH6: u32 = 0x4f203;
+export const CH6: u32 = 0x4e803;
 /** text "ch7" */
-export const CH7: u32 = 0x4f503;
+export const CH7: u32 = 0x4eb03;
 /** text "ch8" */
-export const CH8: u32 = 0x4f803;
+export const CH8: u32 = 0x4ee03;
 /** text "ch9" */
-export const CH9: u32 = 0x4fb03;
+export const CH9: u32 = 0x4f103;
 /** text "ch10" */
-export const CH10: u32 = 0x4fe04;
+export const CH10: u32 = 0x4f404;
 /** text "ch11" */
-export const CH11: u32 = 0x50204;
+export const CH11: u32 = 0x4f804;
 /** text "ch12" */
-export const CH12: u32 = 0x50604;
+export const CH12: u32 = 0x4fc04;
 /** text "ch13" */
-export const CH13: u32 = 0x50a04;
+export const CH13: u32 = 0x50004;
 /** text "ch14" */
-export const CH14: u32 = 0x50e04;
+export const CH14: u32 = 0x50404;
 /** text "ch15" */
-export const CH15: u32 = 0x51204;
+export const CH15: u32 = 0x50804;
 /** text "iPeak" */
-export const I_PEAK: u32 = 0x51605;
+export const I_PEAK: u32 = 0x50c05;
 /** text "iRms" */
-export const I_RMS: u32 = 0x51b04;
+export const I_RMS: u32 = 0x51104;
 /** text "vSpread" */
-export const V_SPREAD: u32 = 0x51f07;
+export const V_SPREAD: u32 = 0x51507;
 /** text "tMean" */
-export const T_MEAN: u32 = 0x52605;
+export const T_MEAN: u32 = 0x51c05;
 /** text "rInt" */
-export const R_INT: u32 = 0x52b04;
+export const R_INT: u32 = 0x52104;
 /** text "stress" */
-export const STRESS: u32 = 0x52f06;
+export const STRESS: u32 = 0x52506;
 /** text "logSigma" */
-export const LOG_SIGMA: u32 = 0x53508;
+export const LOG_SIGMA: u32 = 0x52b08;
 /** text "logShearRatio" */
-export const LOG_SHEAR_RATIO: u32 = 0x53d0d;
+export const LOG_SHEAR_RATIO: u32 = 0x5330d;
 /** text "ccd" */
-export const CCD: u32 = 0x54a03;
+export const CCD: u32 = 0x54003;
 /** text "logAge" */
-export const LOG_AGE: u32 = 0x54d06;
+export const LOG_AGE: u32 = 0x54306;
 /** text "logCumStress" */
-export const LOG_CUM_STRESS: u32 = 0x5530c;
+export const LOG_CUM_STRESS: u32 = 0x5490c;
 /** text "grid" */
-export const GRID: u32 = 0x55f04;
+export const GRID: u32 = 0x55504;
 /** text "pack" */
-export const PACK: u32 = 0x56304;
+export const PACK: u32 = 0x55904;
 /** text "0.1.0" */
-export const FIRMWARE_VERSION: u32 = 0x56705;
+export const FIRMWARE_VERSION: u32 = 0x55d05;

@@ -9,7 +9,7 @@
 //    "severity":"warning","raised_at":..,"updated_at":..,"raises":2,"value":0.91,"peak":0.93,
 //    "threshold":0.8,"lead_cycles":40}]}
 // Entry k (0 overload.warning, 1 dendrite.risk) at tab + 64 k:
-//   0 f64 raised_at | 8 f64 updated_at | 16 f64 cleared_at | 24 f64 value | 32 f64 peak
+//   0 f64 raised_at | 8 f64 updated_at (= the clear's time once cleared) | 24 f64 value | 32 f64 peak
 //   40 f64 threshold | 48 i64 window of the raise | 56 i32 raises | 60 i32 lead | 64: state in st[k]
 
 import { net_publish } from "../hal/net";
@@ -47,10 +47,8 @@ export function alarmNote(k: i32, raised: bool, update: bool, win: i64, value: f
   store<f64>(b, value, 24);
   store<f64>(b, threshold, 40);
   store<i32>(b, lead, 60);
-  if (!raised) {
-    store<u8>(st + k, 3);
-    store<f64>(b, now, 16);
-  } else if (update) {
+  if (!raised) store<u8>(st + k, 3);
+  else if (update) {
     store<u8>(st + k, 2);
     store<i32>(b, load<i32>(b, 56) + 1, 56);
     store<f64>(b, max<f64>(value, load<f64>(b, 32)), 32);
@@ -105,7 +103,6 @@ export function alarmPump(): void {
     J.jsonStr(X.WARNING);
     num(X.K_RAISED_AT, load<f64>(b), 0);
     num(X.K_UPDATED_AT, load<f64>(b, 8), 0);
-    if (s == 3) num(X.K_CLEARED_AT, load<f64>(b, 16), 0);
     J.jsonKey(X.K_RAISES);
     J.jsonInt(<i64>load<i32>(b, 56));
     num(X.K_VALUE, load<f64>(b, 24), d);
