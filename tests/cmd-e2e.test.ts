@@ -117,6 +117,13 @@ for (const kind of targets()) {
     assert.equal(ping.code, 0, ping.stderr);
     assert.match(ping.stdout, new RegExp(`^e2e/${kind} pong: boot 1, up [0-9.]+ h \\(device clock\\), commands 1 ok / 0 refused \\(\\d+ ms\\)\\n$`));
 
+    // Any limit the schema's range allows, also below 20 degC (the grid model forecasts 10.51..23.10 degC).
+    const low = await cmd([id, 'set-limit', '--limit', '11', '--hysteresis', '1', '--broker', url, '--json']);
+    assert.equal(low.code, 0, low.stderr + low.stdout);
+    const lowRep = JSON.parse(low.stdout);
+    assert.deepEqual([lowRep.ok, lowRep.new], [true, { limit_c: 11, hysteresis_c: 1 }]);
+    assert.ok(typeof lowRep.wall_ts === 'number' && Math.abs(lowRep.wall_ts - Date.now()) < 60_000, 'the reply carries its wall-clock publish time');
+
     const set = await cmd([id, 'set-limit', '--limit', '85', '--hysteresis', '3', '--broker', url, '--json']);
     assert.equal(set.code, 0, set.stderr);
     const rep = JSON.parse(set.stdout);

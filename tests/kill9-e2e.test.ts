@@ -7,7 +7,9 @@
 // 2. In the middle of an alert burst, while the board's link to the broker is silent (a TCP relay cut):
 //    the alerts it computed wait in its flash journal; after the restart they reach an operator with a
 //    persistent session with their original (boot, seq). Counted by (device, boot, seq): every alert of
-//    the killed boot arrives, no gap, and each is the host int8 executor's for its window.
+//    the killed boot arrives, no gap, and each is the host int8 executor's for its window. Each keeps
+//    its original wall-clock publish time (`wall_ts`, journaled with it: before the kill) and a resend
+//    after the reboot carries no `pts` of the new boot (docs/mqtt.md "Publish time").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -47,7 +49,7 @@ before(async () => {
     const device = topic.split('/')[3];
     const m = JSON.parse(buf.toString());
     if (topic.endsWith('/telemetry')) lastWindow.set(`${device}/${m.boot}`, Math.max(m.window, lastWindow.get(`${device}/${m.boot}`) ?? -1));
-    else got.set(device, (got.get(device) ?? new Map()).set(`${m.boot}/${m.seq}`, m));
+    else if (!got.get(device)?.has(`${m.boot}/${m.seq}`)) got.set(device, (got.get(device) ?? new Map()).set(`${m.boot}/${m.seq}`, { ...m, rxAt: Date.now() }));
   });
 });
 
@@ -115,8 +117,10 @@ for (const kind of targets()) {
       relay.cut(); // the link goes silent: what the board computes now waits in its journal
       const beforeCut = ofBoot(boot).length;
       await new Promise((r) => setTimeout(r, 40 * 60)); // 40 board hours: several more alerts
+      const killAt = Date.now();
       await board.kill9();
       relay.restore();
+      const restartAt = Date.now();
       await board.restart();
       // The journal goes out oldest first: the killed boot's alerts before the new boot's.
       assert.ok(await waitFor(() => ofBoot(boot + 1).length >= 2, 60_000), `the new boot ${boot + 1} publishes: ${board.stderr().slice(-800)}`);
@@ -132,6 +136,13 @@ for (const kind of targets()) {
       assert.ok(want.length > beforeCut, `telemetry of the killed boot reached window ${last}`);
       assert.deepEqual(killed.map((a) => ({ window: a.window, state: a.state })), expected.slice(0, Math.max(killed.length, want.length)), 'the host int8 executor\'s alert sequence');
       st.diagnostic(`boot ${boot}: ${beforeCut} alerts before the cut, ${killed.length} in all; telemetry to window ${last}`);
+      // Wall-clock publish time: every alert carries it; those resent after the reboot keep the one
+      // stamped before the kill (journaled), and carry no pts (the killed boot's clock is gone).
+      const resent = killed.filter((a) => (a.rxAt as number) >= restartAt);
+      assert.ok(resent.length > 0, 'some alerts of the killed boot were resent after the reboot');
+      for (const a of killed) assert.ok(typeof a.wall_ts === 'number' && a.wall_ts <= killAt && a.wall_ts > killAt - 600_000, `wall_ts of seq ${a.seq}: ${a.wall_ts} (kill at ${killAt})`);
+      for (const a of resent) assert.ok(!('pts' in a), `resent seq ${a.seq} carries no pts of the new boot: ${JSON.stringify(a).slice(0, 200)}`);
+      for (const a of ofBoot(boot + 1)) assert.ok(typeof a.pts === 'number' && (a.wall_ts as number) >= restartAt, `the new boot's seq ${a.seq}: pts and a wall_ts after the restart`);
       for (const a of killed) assert.equal(a.model, 'grid@2', 'the re-flashed model runs');
       for (const a of killed) assert.equal(a.raw, forecastForWindow(v2.model, START + (a.window as number)).peakRaw, `int8 peak of window ${a.window}`);
       assert.ok(expected.length > killed.length, 'the expected sequence covers the run');

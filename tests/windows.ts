@@ -72,19 +72,23 @@ export function gridModelWithLimit(file: string, version = 1): { file: string; l
   return { file, limit: meta.otLimitC, model: readTflite(bytes) };
 }
 
+/** Minimum hold of an overload.warning alarm, windows between raise and clear (firmware app/alarm.ts ALARM_HOLD_OVERLOAD). */
+export const GRID_ALARM_HOLD = 3;
+
 /**
  * The overload alerts the board raises and clears over windows 0..n-1 from `startRow` (firmware
  * app/grid/grid.ts updateAlert: raised when some hour of the forecast is above the limit, cleared when the
- * peak is below limit - hysteresis), in order.
+ * peak is below limit - hysteresis and GRID_ALARM_HOLD windows passed since the raise), in order.
  */
 export function gridAlerts(model: QModel, startRow: number, n: number): { window: number; state: 'raised' | 'cleared' }[] {
   const meta = decodeDendraMeta(model.metadata.dendra);
   const out: { window: number; state: 'raised' | 'cleared' }[] = [];
   let active = false;
+  let raisedAt = 0;
   for (let k = 0; k < n; k++) {
     const f = forecastForWindow(model, startRow + k);
-    if (!active && f.leadH > 0) out.push({ window: k, state: 'raised' }), (active = true);
-    else if (active && f.peakC < meta.otLimitC - meta.hysteresisC) out.push({ window: k, state: 'cleared' }), (active = false);
+    if (!active && f.leadH > 0) out.push({ window: k, state: 'raised' }), (active = true), (raisedAt = k);
+    else if (active && f.peakC < meta.otLimitC - meta.hysteresisC && k - raisedAt >= GRID_ALARM_HOLD) out.push({ window: k, state: 'cleared' }), (active = false);
   }
   return out;
 }

@@ -18,6 +18,7 @@ import { publishSetBoot } from "./app/publish";
 import { outboxInit, outboxPump, outboxBusy, outboxPending, outboxAlerts, outboxLost } from "./app/outbox";
 import { say } from "./app/say";
 import { modelRecordNote, modelRecordPump } from "./app/modelrec";
+import { alarmPump } from "./app/alarm";
 import { cmdPoll, cmdSetBoot, cmdOkCount, cmdErrorCount } from "./app/cmd";
 import { siteInit } from "./app/site";
 import { bootPoll, bootSelfTest, bootAttachModelSlot } from "./boot/loader";
@@ -154,6 +155,7 @@ export function fw_init(): i32 {
 export function fw_tick(): i32 {
   let did: i32 = 0;
   outboxPump();
+  alarmPump(); // the alarm table of a new boot, or one the stack refused
   modelRecordPump(); // a record the stack refused at load time
   cmdPoll();
   const b = bootPoll();

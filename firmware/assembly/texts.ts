@@ -18,7 +18,9 @@ const POOL: usize = memory.data<u8>([
   100, 101, 108, 95, 98, 121, 116, 101, 115, 112, 97, 99, 107, 95, 109, 111, 100, 101, 108, 112, 97, 99, 107, 95,
   109, 111, 100, 101, 108, 95, 115, 104, 97, 50, 53, 54, 112, 97, 99, 107, 95, 109, 111, 100, 101, 108, 95, 98,
   121, 116, 101, 115, 102, 105, 114, 109, 119, 97, 114, 101, 102, 105, 114, 109, 119, 97, 114, 101, 95, 115, 104, 97,
-  50, 53, 54, 98, 111, 97, 114, 100, 115, 108, 111, 116, 32, 105, 110, 105, 116, 32, 102, 97, 105, 108, 101, 100,
+  50, 53, 54, 98, 111, 97, 114, 100, 119, 97, 108, 108, 95, 116, 115, 115, 111, 117, 114, 99, 101, 97, 108, 97,
+  114, 109, 115, 114, 97, 105, 115, 101, 100, 95, 97, 116, 117, 112, 100, 97, 116, 101, 100, 95, 97, 116, 114, 97,
+  105, 115, 101, 115, 112, 101, 97, 107, 115, 108, 111, 116, 32, 105, 110, 105, 116, 32, 102, 97, 105, 108, 101, 100,
   115, 105, 116, 101, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 117, 110, 114, 101, 97, 100, 97, 98, 108, 101,
   58, 32, 117, 115, 105, 110, 103, 32, 116, 104, 101, 32, 109, 111, 100, 101, 108, 39, 115, 32, 108, 105, 109, 105,
   116, 106, 111, 117, 114, 110, 97, 108, 32, 117, 110, 97, 118, 97, 105, 108, 97, 98, 108, 101, 58, 32, 112, 117,
@@ -43,21 +45,22 @@ const POOL: usize = memory.data<u8>([
   121, 44, 34, 112, 116, 115, 34, 58, 103, 114, 105, 100, 64, 112, 97, 99, 107, 64, 110, 117, 108, 108, 116, 114,
   117, 101, 102, 97, 108, 115, 101, 111, 118, 101, 114, 108, 111, 97, 100, 46, 119, 97, 114, 110, 105, 110, 103, 100,
   101, 110, 100, 114, 105, 116, 101, 46, 114, 105, 115, 107, 114, 97, 105, 115, 101, 100, 99, 108, 101, 97, 114, 101,
-  100, 119, 97, 114, 110, 105, 110, 103, 115, 105, 116, 101, 109, 97, 108, 102, 111, 114, 109, 101, 100, 101, 109, 112,
-  116, 121, 117, 110, 107, 110, 111, 119, 110, 32, 102, 105, 101, 108, 100, 100, 117, 112, 108, 105, 99, 97, 116, 101,
-  32, 107, 101, 121, 119, 114, 111, 110, 103, 32, 116, 121, 112, 101, 98, 97, 100, 32, 105, 100, 117, 110, 107, 110,
-  111, 119, 110, 32, 111, 112, 109, 105, 115, 115, 105, 110, 103, 32, 105, 100, 109, 105, 115, 115, 105, 110, 103, 32,
-  111, 112, 117, 110, 115, 117, 112, 112, 111, 114, 116, 101, 100, 32, 118, 101, 114, 115, 105, 111, 110, 111, 118, 101,
-  114, 115, 105, 122, 101, 100, 111, 117, 116, 32, 111, 102, 32, 114, 97, 110, 103, 101, 110, 111, 32, 115, 101, 116,
-  116, 105, 110, 103, 115, 32, 115, 116, 111, 114, 97, 103, 101, 102, 108, 97, 115, 104, 32, 119, 114, 105, 116, 101,
-  32, 102, 97, 105, 108, 101, 100, 115, 101, 116, 45, 108, 105, 109, 105, 116, 32, 110, 101, 101, 100, 115, 32, 108,
-  105, 109, 105, 116, 95, 99, 32, 97, 110, 100, 32, 104, 121, 115, 116, 101, 114, 101, 115, 105, 115, 95, 99, 112,
-  105, 110, 103, 115, 101, 116, 45, 108, 105, 109, 105, 116, 72, 85, 70, 76, 72, 85, 76, 76, 77, 85, 70, 76,
-  77, 85, 76, 76, 76, 85, 70, 76, 76, 85, 76, 76, 79, 84, 99, 104, 48, 99, 104, 49, 99, 104, 50, 99,
-  104, 51, 99, 104, 52, 99, 104, 53, 99, 104, 54, 99, 104, 55, 99, 104, 56, 99, 104, 57, 105, 80, 101, 97,
-  107, 105, 82, 109, 115, 118, 83, 112, 114, 101, 97, 100, 116, 77, 101, 97, 110, 114, 73, 110, 116, 115, 116, 114,
-  101, 115, 115, 101, 108, 101, 99, 116, 114, 111, 108, 121, 116, 101, 99, 99, 100, 104, 105, 115, 116, 111, 114, 121,
-  103, 114, 105, 100, 112, 97, 99, 107, 48, 46, 49, 46, 48,
+  100, 97, 99, 116, 105, 118, 101, 97, 108, 97, 114, 109, 100, 101, 118, 105, 99, 101, 119, 97, 114, 110, 105, 110,
+  103, 115, 105, 116, 101, 109, 97, 108, 102, 111, 114, 109, 101, 100, 101, 109, 112, 116, 121, 117, 110, 107, 110, 111,
+  119, 110, 32, 102, 105, 101, 108, 100, 100, 117, 112, 108, 105, 99, 97, 116, 101, 32, 107, 101, 121, 119, 114, 111,
+  110, 103, 32, 116, 121, 112, 101, 98, 97, 100, 32, 105, 100, 117, 110, 107, 110, 111, 119, 110, 32, 111, 112, 109,
+  105, 115, 115, 105, 110, 103, 32, 105, 100, 109, 105, 115, 115, 105, 110, 103, 32, 111, 112, 117, 110, 115, 117, 112,
+  112, 111, 114, 116, 101, 100, 32, 118, 101, 114, 115, 105, 111, 110, 111, 118, 101, 114, 115, 105, 122, 101, 100, 111,
+  117, 116, 32, 111, 102, 32, 114, 97, 110, 103, 101, 110, 111, 32, 115, 101, 116, 116, 105, 110, 103, 115, 32, 115,
+  116, 111, 114, 97, 103, 101, 102, 108, 97, 115, 104, 32, 119, 114, 105, 116, 101, 32, 102, 97, 105, 108, 101, 100,
+  115, 101, 116, 45, 108, 105, 109, 105, 116, 32, 110, 101, 101, 100, 115, 32, 108, 105, 109, 105, 116, 95, 99, 32,
+  97, 110, 100, 32, 104, 121, 115, 116, 101, 114, 101, 115, 105, 115, 95, 99, 112, 105, 110, 103, 115, 101, 116, 45,
+  108, 105, 109, 105, 116, 72, 85, 70, 76, 72, 85, 76, 76, 77, 85, 70, 76, 77, 85, 76, 76, 76, 85, 70,
+  76, 76, 85, 76, 76, 79, 84, 99, 104, 48, 99, 104, 49, 99, 104, 50, 99, 104, 51, 99, 104, 52, 99, 104,
+  53, 99, 104, 54, 99, 104, 55, 99, 104, 56, 99, 104, 57, 105, 80, 101, 97, 107, 105, 82, 109, 115, 118, 83,
+  112, 114, 101, 97, 100, 116, 77, 101, 97, 110, 114, 73, 110, 116, 115, 116, 114, 101, 115, 115, 101, 108, 101, 99,
+  116, 114, 111, 108, 121, 116, 101, 99, 99, 100, 104, 105, 115, 116, 111, 114, 121, 103, 114, 105, 100, 112, 97, 99,
+  107, 48, 46, 49, 46, 48,
 ]);
 
 /** Address of the first byte of text `t`. */
@@ -185,169 +188,189 @@ export const K_FIRMWARE: u32 = 0x15408;
 export const K_FIRMWARE_SHA256: u32 = 0x15c0f;
 /** JSON key "board" */
 export const K_BOARD: u32 = 0x16b05;
+/** JSON key "wall_ts" */
+export const K_WALL_TS: u32 = 0x17007;
+/** JSON key "source" */
+export const K_SOURCE: u32 = 0x17706;
+/** JSON key "alarms" */
+export const K_ALARMS: u32 = 0x17d06;
+/** JSON key "raised_at" */
+export const K_RAISED_AT: u32 = 0x18309;
+/** JSON key "updated_at" */
+export const K_UPDATED_AT: u32 = 0x18c0a;
+/** JSON key "raises" */
+export const K_RAISES: u32 = 0x19606;
+/** JSON key "peak" */
+export const K_PEAK: u32 = 0x19c04;
 /** text "slot init failed" */
-export const SLOT_INIT_FAILED: u32 = 0x17010;
+export const SLOT_INIT_FAILED: u32 = 0x1a010;
 /** text "site settings unreadable: using the model's limit" */
-export const SITE_UNREADABLE: u32 = 0x18031;
+export const SITE_UNREADABLE: u32 = 0x1b031;
 /** text "journal unavailable: publishing without it" */
-export const JOURNAL_UNAVAILABLE: u32 = 0x1b12a;
+export const JOURNAL_UNAVAILABLE: u32 = 0x1e12a;
 /** text "pack model metadata refused" */
-export const PACK_META_REFUSED: u32 = 0x1db1b;
+export const PACK_META_REFUSED: u32 = 0x20b1b;
 /** text "pack model loaded" */
-export const PACK_LOADED: u32 = 0x1f611;
+export const PACK_LOADED: u32 = 0x22611;
 /** text "pack model in slot refused" */
-export const PACK_REFUSED: u32 = 0x2071a;
+export const PACK_REFUSED: u32 = 0x2371a;
 /** text "model metadata refused" */
-export const META_REFUSED: u32 = 0x22116;
+export const META_REFUSED: u32 = 0x25116;
 /** text "model loaded" */
-export const MODEL_LOADED: u32 = 0x2370c;
+export const MODEL_LOADED: u32 = 0x2670c;
 /** text "no model in slot: waiting for a flash" */
-export const NO_MODEL: u32 = 0x24325;
+export const NO_MODEL: u32 = 0x27325;
 /** text "model in slot refused" */
-export const MODEL_REFUSED: u32 = 0x26815;
+export const MODEL_REFUSED: u32 = 0x29815;
 /** text "pack telemetry stream ended" */
-export const PACK_STREAM_ENDED: u32 = 0x27d1b;
+export const PACK_STREAM_ENDED: u32 = 0x2ad1b;
 /** text "pack frame failed" */
-export const PACK_FRAME_FAILED: u32 = 0x29811;
+export const PACK_FRAME_FAILED: u32 = 0x2c811;
 /** text "sensor stream ended" */
-export const SENSOR_STREAM_ENDED: u32 = 0x2a913;
+export const SENSOR_STREAM_ENDED: u32 = 0x2d913;
 /** text "window failed" */
-export const WINDOW_FAILED: u32 = 0x2bc0d;
+export const WINDOW_FAILED: u32 = 0x2ec0d;
 /** text "alert attribution failed" */
-export const ALERT_ATTRIB_FAILED: u32 = 0x2c918;
+export const ALERT_ATTRIB_FAILED: u32 = 0x2f918;
 /** text "pack alert attribution failed" */
-export const PACK_ATTRIB_FAILED: u32 = 0x2e11d;
+export const PACK_ATTRIB_FAILED: u32 = 0x3111d;
 /** text "firmware self-test failed: rolling back" */
-export const FW_SELFTEST_FAILED: u32 = 0x2fe27;
+export const FW_SELFTEST_FAILED: u32 = 0x32e27;
 /** text "firmware confirm failed" */
-export const FW_CONFIRM_FAILED: u32 = 0x32517;
+export const FW_CONFIRM_FAILED: u32 = 0x35517;
 /** text "firmware self-test passed: confirmed" */
-export const FW_CONFIRMED: u32 = 0x33c24;
+export const FW_CONFIRMED: u32 = 0x36c24;
 /** text "dendra" */
-export const BOARD_ID: u32 = 0x36006;
+export const BOARD_ID: u32 = 0x39006;
 /** text "alert" */
-export const ALERT: u32 = 0x36605;
+export const ALERT: u32 = 0x39605;
 /** text "telemetry" */
-export const TELEMETRY: u32 = 0x36b09;
+export const TELEMETRY: u32 = 0x39b09;
 /** text "reply" */
-export const REPLY: u32 = 0x37405;
+export const REPLY: u32 = 0x3a405;
 /** text ",\"pts\":" */
-export const PTS_KEY: u32 = 0x37907;
+export const PTS_KEY: u32 = 0x3a907;
 /** text "grid@" */
-export const GRID_AT: u32 = 0x38005;
+export const GRID_AT: u32 = 0x3b005;
 /** text "pack@" */
-export const PACK_AT: u32 = 0x38505;
+export const PACK_AT: u32 = 0x3b505;
 /** text "null" */
-export const NULL: u32 = 0x38a04;
+export const NULL: u32 = 0x3ba04;
 /** text "true" */
-export const TRUE: u32 = 0x38e04;
+export const TRUE: u32 = 0x3be04;
 /** text "false" */
-export const FALSE: u32 = 0x39205;
+export const FALSE: u32 = 0x3c205;
 /** text "overload.warning" */
-export const OVERLOAD_WARNING: u32 = 0x39710;
+export const OVERLOAD_WARNING: u32 = 0x3c710;
 /** text "dendrite.risk" */
-export const DENDRITE_RISK: u32 = 0x3a70d;
+export const DENDRITE_RISK: u32 = 0x3d70d;
 /** text "raised" */
-export const RAISED: u32 = 0x3b406;
+export const RAISED: u32 = 0x3e406;
 /** text "cleared" */
-export const CLEARED: u32 = 0x3ba07;
+export const CLEARED: u32 = 0x3ea07;
+/** text "active" */
+export const ACTIVE: u32 = 0x3f106;
+/** text "alarm" */
+export const ALARM: u32 = 0x3f705;
+/** text "device" */
+export const DEVICE: u32 = 0x3fc06;
 /** text "warning" */
-export const WARNING: u32 = 0x3c107;
+export const WARNING: u32 = 0x40207;
 /** text "site" */
-export const SITE: u32 = 0x3c804;
+export const SITE: u32 = 0x40904;
 /** text "model" */
 export const MODEL: u32 = 0xb05;
 /** text "malformed" */
-export const MALFORMED: u32 = 0x3cc09;
+export const MALFORMED: u32 = 0x40d09;
 /** text "empty" */
-export const EMPTY: u32 = 0x3d505;
+export const EMPTY: u32 = 0x41605;
 /** text "unknown field" */
-export const UNKNOWN_FIELD: u32 = 0x3da0d;
+export const UNKNOWN_FIELD: u32 = 0x41b0d;
 /** text "duplicate key" */
-export const DUPLICATE_KEY: u32 = 0x3e70d;
+export const DUPLICATE_KEY: u32 = 0x4280d;
 /** text "wrong type" */
-export const WRONG_TYPE: u32 = 0x3f40a;
+export const WRONG_TYPE: u32 = 0x4350a;
 /** text "bad id" */
-export const BAD_ID: u32 = 0x3fe06;
+export const BAD_ID: u32 = 0x43f06;
 /** text "unknown op" */
-export const UNKNOWN_OP: u32 = 0x4040a;
+export const UNKNOWN_OP: u32 = 0x4450a;
 /** text "missing id" */
-export const MISSING_ID: u32 = 0x40e0a;
+export const MISSING_ID: u32 = 0x44f0a;
 /** text "missing op" */
-export const MISSING_OP: u32 = 0x4180a;
+export const MISSING_OP: u32 = 0x4590a;
 /** text "unsupported version" */
-export const UNSUPPORTED_VERSION: u32 = 0x42213;
+export const UNSUPPORTED_VERSION: u32 = 0x46313;
 /** text "oversized" */
-export const OVERSIZED: u32 = 0x43509;
+export const OVERSIZED: u32 = 0x47609;
 /** text "out of range" */
-export const OUT_OF_RANGE: u32 = 0x43e0c;
+export const OUT_OF_RANGE: u32 = 0x47f0c;
 /** text "no settings storage" */
-export const NO_SETTINGS_STORAGE: u32 = 0x44a13;
+export const NO_SETTINGS_STORAGE: u32 = 0x48b13;
 /** text "flash write failed" */
-export const FLASH_WRITE_FAILED: u32 = 0x45d12;
+export const FLASH_WRITE_FAILED: u32 = 0x49e12;
 /** text "set-limit needs limit_c and hysteresis_c" */
-export const SET_LIMIT_NEEDS: u32 = 0x46f28;
+export const SET_LIMIT_NEEDS: u32 = 0x4b028;
 /** text "ping" */
-export const OP_PING: u32 = 0x49704;
+export const OP_PING: u32 = 0x4d804;
 /** text "status" */
 export const OP_STATUS: u32 = 0xb906;
 /** text "set-limit" */
-export const OP_SET_LIMIT: u32 = 0x49b09;
+export const OP_SET_LIMIT: u32 = 0x4dc09;
 /** text "HUFL" */
-export const HUFL: u32 = 0x4a404;
+export const HUFL: u32 = 0x4e504;
 /** text "HULL" */
-export const HULL: u32 = 0x4a804;
+export const HULL: u32 = 0x4e904;
 /** text "MUFL" */
-export const MUFL: u32 = 0x4ac04;
+export const MUFL: u32 = 0x4ed04;
 /** text "MULL" */
-export const MULL: u32 = 0x4b004;
+export const MULL: u32 = 0x4f104;
 /** text "LUFL" */
-export const LUFL: u32 = 0x4b404;
+export const LUFL: u32 = 0x4f504;
 /** text "LULL" */
-export const LULL: u32 = 0x4b804;
+export const LULL: u32 = 0x4f904;
 /** text "OT" */
-export const OT: u32 = 0x4bc02;
+export const OT: u32 = 0x4fd02;
 /** text "ch0" */
-export const CH0: u32 = 0x4be03;
+export const CH0: u32 = 0x4ff03;
 /** text "ch1" */
-export const CH1: u32 = 0x4c103;
+export const CH1: u32 = 0x50203;
 /** text "ch2" */
-export const CH2: u32 = 0x4c403;
+export const CH2: u32 = 0x50503;
 /** text "ch3" */
-export const CH3: u32 = 0x4c703;
+export const CH3: u32 = 0x50803;
 /** text "ch4" */
-export const CH4: u32 = 0x4ca03;
+export const CH4: u32 = 0x50b03;
 /** text "ch5" */
-export const CH5: u32 = 0x4cd03;
+export const CH5: u32 = 0x50e03;
 /** text "ch6" */
-export const CH6: u32 = 0x4d003;
+export const CH6: u32 = 0x51103;
 /** text "ch7" */
-export const CH7: u32 = 0x4d303;
+export const CH7: u32 = 0x51403;
 /** text "ch8" */
-export const CH8: u32 = 0x4d603;
+export const CH8: u32 = 0x51703;
 /** text "ch9" */
-export const CH9: u32 = 0x4d903;
+export const CH9: u32 = 0x51a03;
 /** text "iPeak" */
-export const I_PEAK: u32 = 0x4dc05;
+export const I_PEAK: u32 = 0x51d05;
 /** text "iRms" */
-export const I_RMS: u32 = 0x4e104;
+export const I_RMS: u32 = 0x52204;
 /** text "vSpread" */
-export const V_SPREAD: u32 = 0x4e507;
+export const V_SPREAD: u32 = 0x52607;
 /** text "tMean" */
-export const T_MEAN: u32 = 0x4ec05;
+export const T_MEAN: u32 = 0x52d05;
 /** text "rInt" */
-export const R_INT: u32 = 0x4f104;
+export const R_INT: u32 = 0x53204;
 /** text "stress" */
-export const STRESS: u32 = 0x4f506;
+export const STRESS: u32 = 0x53606;
 /** text "electrolyte" */
-export const ELECTROLYTE: u32 = 0x4fb0b;
+export const ELECTROLYTE: u32 = 0x53c0b;
 /** text "ccd" */
-export const CCD: u32 = 0x50603;
+export const CCD: u32 = 0x54703;
 /** text "history" */
-export const HISTORY: u32 = 0x50907;
+export const HISTORY: u32 = 0x54a07;
 /** text "grid" */
-export const GRID: u32 = 0x51004;
+export const GRID: u32 = 0x55104;
 /** text "pack" */
-export const PACK: u32 = 0x51404;
+export const PACK: u32 = 0x55504;
 /** text "0.1.0" */
-export const FIRMWARE_VERSION: u32 = 0x51805;
+export const FIRMWARE_VERSION: u32 = 0x55905;

@@ -102,6 +102,13 @@ void rt_sleep_until(double target) {
 
 static double n_clock_now_ms(wasm_exec_env_t env) { return rt_now_ms(); }
 
+/* Wall clock as the host knows it (NTP-set on a Linux board); 0 when it cannot be read. */
+static double n_clock_wall_ms(wasm_exec_env_t env) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+  return ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000);
+}
+
 /* NaN or infinity: ignored, as the simulator does. */
 static void n_pmu_sleep_until(wasm_exec_env_t env, double ms) {
   if (isfinite(ms)) sleep_request = ms;
@@ -111,6 +118,7 @@ static double n_pmu_energy_uj(wasm_exec_env_t env) { return rt_energy_uj(); }
 
 static NativeSymbol natives[] = {
   { "clock_now_ms", (void *)n_clock_now_ms, "()F", NULL },
+  { "clock_wall_ms", (void *)n_clock_wall_ms, "()F", NULL },
   { "pmu_sleep_until", (void *)n_pmu_sleep_until, "(F)", NULL },
   { "pmu_energy_uj", (void *)n_pmu_energy_uj, "()F", NULL },
 };

@@ -60,6 +60,7 @@ let nSec: u32 = 0;
 let head: u32 = 0;
 let headOff: u32 = 0;
 let nextSeq: u32 = 1;
+let bootSeq: u32 = 1; // records with a lower seq were stored before this boot
 let nextW: u32 = 1;
 let ixHead: i32 = 0;
 let ixCount: i32 = 0; // slots in use (incl. removed ones)
@@ -270,6 +271,8 @@ export function journalOldest(): i32 { return ready ? oldest() : -1; }
 export function journalKind(i: i32): u8 { return eKind(i); }
 /** seq of the record at index position i (its identity for journalDone). */
 export function journalSeq(i: i32): u32 { return eSeq(i); }
+/** True when the record at index position i was stored in this boot (false: before a reboot). */
+export function journalThisBoot(i: i32): bool { return eSeq(i) >= bootSeq; }
 
 /**
  * Reads the payload of the record at index position i into dst (cap bytes) and checks its CRC.
@@ -372,6 +375,7 @@ export function journalInit(): i32 {
     if (nextW != before && load<u32>(best) == s) bestEnd = end;
   }
   sortIndex();
+  bootSeq = nextSeq;
   head = load<u32>(best);
   headOff = bestEnd;
   for (let s: u32 = 0; s < nSec; s++) {

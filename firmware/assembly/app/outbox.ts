@@ -7,14 +7,16 @@
 // seq: the operator drops what it already has). Without a usable journal (journalInit failed)
 // everything is published directly, as before the journal existed.
 // Every payload leaves with `"pts":<device ms>` appended (the clock at this send, the journaled
-// bytes keep only `ts`), so a replayed record shows how late it went out (pts - ts).
+// bytes keep only `ts` and `wall_ts`), so a replayed record shows how late it went out (pts - ts).
+// A record stored before a reboot is resent without `pts` (that boot's clock is gone); its
+// journaled `wall_ts` (app/publish.ts) still gives its original wall-clock publish time.
 
 import { net_publish, net_is_acked, net_connected } from "../hal/net";
 import { clock_now_ms } from "../hal/clock";
 import { writeDecimal } from "./json";
 import {
   journalInit, journalReady, journalAppend, journalOldest, journalKind, journalSeq, journalRead,
-  journalDone, journalCount, journalAlerts, journalLost, JKIND_ALERT, JKIND_TELEMETRY, JOURNAL_MAX_PAYLOAD,
+  journalDone, journalCount, journalAlerts, journalLost, journalThisBoot, JKIND_ALERT, JKIND_TELEMETRY, JOURNAL_MAX_PAYLOAD,
 } from "./journal";
 import * as S from "../status";
 import * as X from "../texts";
@@ -42,12 +44,13 @@ function kindOf(k: usize, n: u32): u8 {
 /**
  * Copies [src, src+len) into the send buffer (unless it is already there) and, when the payload is
  * a JSON object (ends with `}`) and the stamp fits, replaces the closing brace with
- * `,"pts":<clock_now_ms>}`. Returns the length to send (len unchanged when not stamped).
+ * `,"pts":<clock_now_ms>}` (not when `pts` is false). Returns the length to send (len unchanged
+ * when not stamped).
  */
-function stamp(src: usize, len: u32): u32 {
+function stamp(src: usize, len: u32, pts: bool = true): u32 {
   if (len > JOURNAL_MAX_PAYLOAD) return 0;
   if (src != payload) memory.copy(payload, src, len);
-  if (len < 2 || load<u8>(payload + len - 1) != 0x7d) return len;
+  if (!pts || len < 2 || load<u8>(payload + len - 1) != 0x7d) return len;
   let p = payload + len - 1;
   p += X.txCopy(X.PTS_KEY, p);
   p += writeDecimal(p, <i64>clock_now_ms());
@@ -114,7 +117,7 @@ export function outboxPump(): i32 {
       continue;
     }
     const alert = jk == JKIND_ALERT;
-    const id = net_publish(X.txPtr(alert ? X.ALERT : X.TELEMETRY), X.txLen(alert ? X.ALERT : X.TELEMETRY), payload, stamp(payload, <u32>n), alert ? 1 : 0, 0);
+    const id = net_publish(X.txPtr(alert ? X.ALERT : X.TELEMETRY), X.txLen(alert ? X.ALERT : X.TELEMETRY), payload, stamp(payload, <u32>n, journalThisBoot(i)), alert ? 1 : 0, 0);
     if (id < 0) break;
     if (!alert) {
       journalDone(seq, false);

@@ -1,12 +1,13 @@
 // Builds the telemetry and alert payloads (CONTRACTS.md "MQTT") and hands them to the network HAL.
 
 import { outboxSend, outboxLost } from "./outbox";
-import { clock_now_ms } from "../hal/clock";
+import { clock_now_ms, clock_wall_ms } from "../hal/clock";
 import { pmu_energy_uj } from "../hal/pmu";
 import * as J from "./json";
 import * as M from "./meta";
 import { siteLimitC } from "./site";
 import { attribCount, attribName, attribDelta } from "./grid/attrib";
+import { alarmNote, ALARM_OVERLOAD } from "./alarm";
 import * as X from "../texts";
 
 let telemetrySeq: i64 = 0;
@@ -38,8 +39,22 @@ function header(seq: i64): void {
   J.jsonInt(bootNo);
   J.jsonKey(X.K_SEQ);
   J.jsonInt(seq);
+  publishTimes();
+}
+
+/**
+ * `,"ts":<device ms>,"wall_ts":<wall ms>`: device time and wall-clock publish time (HAL
+ * clock_wall_ms; `wall_ts` left out while the board does not know it). Journaled with the record,
+ * so a record resent after a reboot keeps its original wall time.
+ */
+export function publishTimes(): void {
   J.jsonKey(X.K_TS);
   J.jsonInt(<i64>clock_now_ms());
+  const wall = clock_wall_ms();
+  if (wall > 0) {
+    J.jsonKey(X.K_WALL_TS);
+    J.jsonInt(<i64>wall);
+  }
 }
 
 /**
@@ -115,9 +130,11 @@ function topField(): void {
 
 /**
  * Publishes an overload.warning alert (QoS 1): raised with the lead to the crossing and the top
- * inputs of the last attribCompute (app/attrib.ts, omitted when it failed), or cleared.
+ * inputs of the last attribCompute (app/attrib.ts, omitted when it failed), or cleared. The alarm
+ * table (app/alarm.ts) is updated and published first.
  */
 export function publishAlert(raised: bool, peakC: f64, raw: i32, leadH: i32, win: i64): void {
+  alarmNote(ALARM_OVERLOAD, raised, false, win, peakC, siteLimitC(), leadH);
   publishAlertBegin(X.OVERLOAD_WARNING, raised);
   J.jsonFixed2(peakC);
   J.jsonKey(X.K_THRESHOLD);

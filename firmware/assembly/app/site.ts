@@ -19,7 +19,7 @@ export const SITE_MAGIC: u32 = 0x31545344;
 /** Bytes per settings record. */
 export const SITE_RECORD: u32 = 16;
 /** Accepted top-oil limit, degC (inclusive). */
-export const SITE_LIMIT_MIN_C: f64 = 20.0;
+export const SITE_LIMIT_MIN_C: f64 = -50.0;
 export const SITE_LIMIT_MAX_C: f64 = 150.0;
 /** Accepted hysteresis, degC (inclusive). */
 export const SITE_HYST_MIN_C: f64 = 0.0;
@@ -115,13 +115,13 @@ function centi(c: f64): i32 {
 /**
  * Stores a new limit and hysteresis (degC) and makes them effective. Returns OK; E_RANGE when a
  * value is not finite or outside [SITE_LIMIT_MIN_C, SITE_LIMIT_MAX_C] / [SITE_HYST_MIN_C,
- * SITE_HYST_MAX_C] or the hysteresis is not below the limit (nothing changes); E_STATE when the
+ * SITE_HYST_MAX_C] (the range of docs/schemas/cmd.schema.json; nothing changes); E_STATE when the
  * board has no settings sector; E_FLASH when the write or its read-back failed (the old values
  * stay in effect).
  */
 export function siteSet(limitC: f64, hystC: f64): i32 {
   if (!isFinite(limitC) || !isFinite(hystC) || limitC < SITE_LIMIT_MIN_C || limitC > SITE_LIMIT_MAX_C ||
-      hystC < SITE_HYST_MIN_C || hystC > SITE_HYST_MAX_C || hystC >= limitC) return S.E_RANGE;
+      hystC < SITE_HYST_MIN_C || hystC > SITE_HYST_MAX_C) return S.E_RANGE;
   if (addr == 0) return S.E_STATE;
   const l = centi(limitC), h = centi(hystC);
   if (nextOff + SITE_RECORD > sector) {

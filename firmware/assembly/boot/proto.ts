@@ -310,14 +310,18 @@ function finishSigned(): i32 {
 /**
  * STATUS data: received u32 | size u32 | sha8 | flags u8 | bank i8 | gen u32 | len u32 | sha8,
  * the first four about the transfer in progress (or the last one), the rest about the newest
- * committed bank (-1, zeros when the slot is empty; generation is the stored one).
+ * committed bank (-1, zeros when the slot is empty; generation is the stored one). With a 1-byte
+ * payload naming a configured model slot (0 grid, 2 pack) the bank fields are that slot's and a
+ * 35th byte echoes the slot (its receiving flag only when it is the transfer's slot); an unknown
+ * slot gets the plain 34-byte answer for the transfer's slot.
  */
-function doStatus(): i32 {
+function doStatus(p: usize, len: u32): i32 {
+  const slot = len == 1 && banksSelect(<i32>load<u8>(p)) ? <i32>load<u8>(p) : -1;
   const d = txBuf + 7;
   store<u32>(d, rxReceived(rx));
   store<u32>(d, imageSize, 4);
   memory.copy(d + 8, expectSha, 8);
-  store<u8>(d, receiving ? STATUS_RECEIVING : 0, 16);
+  store<u8>(d, receiving && (slot < 0 || slot == xferSlot) ? STATUS_RECEIVING : 0, 16);
   const b = bankNewest();
   store<i8>(d, <i8>b, 17);
   memory.fill(d + 18, 0, 16);
@@ -326,7 +330,9 @@ function doStatus(): i32 {
     store<u32>(d, bankLen(b), 22);
     if (bankSha(b, digest)) memory.copy(d + 26, digest, 8);
   }
-  return 34;
+  if (slot < 0) return 34;
+  store<u8>(d, <u8>slot, 34);
+  return 35;
 }
 
 /** Runs the command in the parser's frame and replies. */
@@ -347,7 +353,7 @@ function handleFrame(): void {
   else if (type == CMD_BEGIN) st = doBegin(p, len);
   else if (type == CMD_WRITE) st = doWrite(p, len);
   else if (type == CMD_FINISH) st = doFinish();
-  else if (type == CMD_STATUS) dataLen = len == 1 && <i32>load<u8>(p) == FW_SLOT ? <u32>fwStatus(txBuf + 7) : doStatus();
+  else if (type == CMD_STATUS) dataLen = len == 1 && <i32>load<u8>(p) == FW_SLOT ? <u32>fwStatus(txBuf + 7) : doStatus(p, len);
   else if (type == CMD_WRITEZ) st = doWriteZ(p, len);
   else if (type == CMD_INFO) dataLen = <u32>fwInfo(txBuf + 7);
   else if (type == CMD_ACTIVATE) st = fwActivate();

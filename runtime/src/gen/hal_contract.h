@@ -4,7 +4,7 @@
 
 typedef struct hal_contract_entry { const char *name; const char *signature; } hal_contract_entry_t;
 
-#define HAL_CONTRACT_COUNT 32
+#define HAL_CONTRACT_COUNT 33
 static const hal_contract_entry_t HAL_CONTRACT[HAL_CONTRACT_COUNT] = {
   { "board_arena_limit", "()i" }, /* hal/board.ts: (): u32 */
   { "board_family", "(ii)i" }, /* hal/board.ts: (dst: usize, cap: u32): i32 */
@@ -18,6 +18,7 @@ static const hal_contract_entry_t HAL_CONTRACT[HAL_CONTRACT_COUNT] = {
   { "boot_slot", "()i" }, /* hal/boot.ts: (): i32 */
   { "boot_test", "()i" }, /* hal/boot.ts: (): i32 */
   { "clock_now_ms", "()F" }, /* hal/clock.ts: (): f64 */
+  { "clock_wall_ms", "()F" }, /* hal/clock.ts: (): f64 */
   { "crypto_ed25519_verify", "(iiii)i" }, /* hal/crypto.ts: (msg: usize, msgLen: u32, sig: usize, pub: usize): i32 */
   { "crypto_sha256", "(iii)i" }, /* hal/crypto.ts: (src: usize, len: u32, dst: usize): i32 */
   { "dma_start", "(iii)i" }, /* hal/dma.ts: (ch: u32, dst: usize, len: u32): i32 */

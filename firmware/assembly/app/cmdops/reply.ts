@@ -1,11 +1,12 @@
 // Replies to operator commands (app/cmd.ts dispatches, app/cmdops/*.ts handle one op each): every
 // reply goes to dendra/v1/<site>/<device>/reply (QoS 1, through the outbox, which appends `pts`)
-// and starts `{"v":1,"id":..,"op":..,"ok":..,"status":..,"boot":..,"ts":..`
+// and starts `{"v":1,"id":..,"op":..,"ok":..,"status":..,"boot":..,"ts":..,"wall_ts":..`
 // (docs/schemas/reply.schema.json). The counters it keeps are reported by every ping and refusal.
 
 import { clock_now_ms } from "../../hal/clock";
 import * as J from "../json";
 import { outboxSend } from "../outbox";
+import { publishTimes } from "../publish";
 import { cmdIdLen, cmdIdPtr, cmdOpLen, cmdOpPtr } from "../cmdparse";
 import { siteLimitC, siteHysteresisC } from "../site";
 import * as X from "../../texts";
@@ -48,8 +49,7 @@ export function replyBegin(ok: bool, status: i32, withOp: bool): void {
   J.jsonInt(<i64>status);
   J.jsonKey(X.K_BOOT);
   J.jsonInt(bootNo);
-  J.jsonKey(X.K_TS);
-  J.jsonInt(<i64>clock_now_ms());
+  publishTimes();
 }
 
 /** `"uptime_ms":..,"cmd_ok":..,"cmd_errors":..` (the counts include this reply). */

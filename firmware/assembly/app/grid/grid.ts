@@ -12,6 +12,7 @@ import * as M from "../meta";
 import { siteLimitC, siteHysteresisC } from "../site"; // operator setting, else the model's limit
 import { roundHalfAway } from "../json";
 import { publishTelemetry, publishAlert } from "../publish";
+import { alarmHeld, ALARM_OVERLOAD } from "../alarm";
 import { attribCompute } from "./attrib";
 import { say } from "../say";
 import { LOG_WARN } from "../../hal/log";
@@ -85,7 +86,10 @@ function readForecast(): void {
   nowC = last;
 }
 
-/** Raises or clears the overload warning with hysteresis; publishes on a change of state. */
+/**
+ * Raises or clears the overload warning with hysteresis and a minimum hold (ALARM_HOLD_OVERLOAD
+ * windows between the raise and the clear); publishes on a change of state.
+ */
 function updateAlert(): void {
   if (!alertActive && leadH > 0) {
     alertActive = true;
@@ -93,7 +97,7 @@ function updateAlert(): void {
     const st = attribCompute();
     if (st != S.OK) say(LOG_WARN, X.ALERT_ATTRIB_FAILED, st, true);
     publishAlert(true, peakC, peakRaw, leadH, windowIndex);
-  } else if (alertActive && peakC < siteLimitC() - siteHysteresisC()) {
+  } else if (alertActive && peakC < siteLimitC() - siteHysteresisC() && alarmHeld(ALARM_OVERLOAD, windowIndex)) {
     alertActive = false;
     publishAlert(false, peakC, peakRaw, 0, windowIndex);
   }

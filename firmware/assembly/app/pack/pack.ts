@@ -16,6 +16,7 @@ import { roundHalfAway } from "../json";
 import { slotUse, SLOT_GRID, SLOT_PACK } from "../slot";
 import { packAttribCompute } from "./packattrib";
 import { publishPackTelemetry, publishPackAlert } from "./packpub";
+import { alarmHeld, ALARM_DENDRITE } from "../alarm";
 import { risks, alive, atRisk, packCellRisk, packCellAlive, packCellAtRisk, setPackRisk, setTimings } from "./state";
 import { say } from "../say";
 import { LOG_WARN } from "../../hal/log";
@@ -86,8 +87,10 @@ function readRisk(): void {
 
 /**
  * Hysteresis per cell: a live cell enters the alert at risk >= threshold and leaves it below
- * threshold - hysteresis (a dead cell leaves it). A cell entering publishes a raised alert naming
- * every cell in it (with attribution); the alert is cleared once no cell is left in it.
+ * threshold - hysteresis (a dead cell leaves it). The first cell entering publishes a raised alert
+ * naming every cell in it (with attribution); a cell entering while the alarm is active only
+ * updates the alarm table (app/alarm.ts). The alert is cleared once no cell is left in it and the
+ * kind's minimum hold (ALARM_HOLD_DENDRITE frames since the raise) has passed.
  */
 function updateAlert(): void {
   let entered = false;
@@ -103,12 +106,13 @@ function updateAlert(): void {
     store<u8>(atRisk + k, inAlert ? 1 : 0);
     if (inAlert) any = true;
   }
-  if (entered) {
+  if (entered && alertActive) publishPackAlert(true, frameIndex, true);
+  else if (entered) {
     alertActive = true;
     const st = packAttribCompute();
     if (st != S.OK) say(LOG_WARN, X.PACK_ATTRIB_FAILED, st, true);
     publishPackAlert(true, frameIndex);
-  } else if (alertActive && !any) {
+  } else if (alertActive && !any && alarmHeld(ALARM_DENDRITE, frameIndex)) {
     alertActive = false;
     publishPackAlert(false, frameIndex);
   }

@@ -8,6 +8,7 @@ import { publishBegin, publishAlertBegin, publishEnd, publishDropped } from "../
 import { pmu_energy_uj } from "../../hal/pmu";
 import { packCellRisk, packCellAlive, packCellAtRisk, packRisk, lastSwapMs, lastInferMs } from "./state";
 import { packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
+import { alarmNote, ALARM_DENDRITE } from "../alarm";
 import * as X from "../../texts";
 
 /** Alerted cell ids, largest risk first (sortAlerted). */
@@ -120,13 +121,17 @@ function cellsMap(): void {
  * expected lead (the model's horizon: initiation expected within `lead_cycles` cycles) and the
  * top inputs. Cleared: `alerted` empty, value = the largest live-cell risk, no top. Both carry
  * the whole pack's risk map in `cells` (cellsMap). At most 32 cells keep it within the 768-byte
- * payload; a payload that does not fit is dropped and counted (app/publish.ts).
+ * payload; a payload that does not fit is dropped and counted (app/publish.ts). The alarm table
+ * (app/alarm.ts) is updated and published first; `update` (a cell entered while the alarm is
+ * active) updates only the table, no alert is published.
  */
-export function publishPackAlert(raised: bool, win: i64): void {
+export function publishPackAlert(raised: bool, win: i64, update: bool = false): void {
   const n = sortAlerted();
   let value: f64 = 0;
   if (raised && n > 0) value = packCellRisk(load<u32>(order));
   else for (let k: u32 = 0; k < P.packCells; k++) if (packCellAlive(k)) value = max<f64>(value, packCellRisk(k));
+  alarmNote(ALARM_DENDRITE, raised, update, win, value, P.packThreshold, raised ? <i32>P.packHorizon : 0);
+  if (update) return;
   publishAlertBegin(X.DENDRITE_RISK, raised);
   jsonFixed4(value);
   J.jsonKey(X.K_THRESHOLD);

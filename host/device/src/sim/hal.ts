@@ -80,6 +80,8 @@ export interface HalOptions {
    * boot_image_sha256; with a ROM its pick's hash is used). Absent: the HAL reports it unknown.
    */
   imageSha256?: string;
+  /** Wall clock, Unix ms (HAL clock_wall_ms; default Date.now: the host's clock, as a board set by NTP). */
+  wallMs?: () => number;
 }
 
 /** The board-side state behind the imports, plus the hooks the simulator's main loop needs. */
@@ -339,6 +341,7 @@ export class SimHal {
       },
       pmu_energy_uj: (): number => this.energy(),
       clock_now_ms: (): number => this.nowMs(),
+      clock_wall_ms: (): number => (this.o.wallMs ?? Date.now)(),
     };
   }
 

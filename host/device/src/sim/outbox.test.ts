@@ -22,7 +22,11 @@ let dir = '';
 let fw = '';
 let model = '';
 
-/** ETT CSV whose OT alternates 50 / 0 per hour: with stubModel(30, 5, 39.6) window k >= 1 raises (k odd) or clears (k even) an alert. */
+/**
+ * ETT CSV whose OT alternates 50 / 0 per hour: with stubModel(30, 5, 39.6) window k >= 1 is above
+ * the limit (k odd) or below it (k even); an alert is raised at an odd window and cleared at the
+ * first even one at least 3 windows later (the minimum hold of overload.warning, app/alarm.ts).
+ */
 function csv(name: string, windows: number): string {
   const rows = ['date,HUFL,HULL,MUFL,MULL,LUFL,LULL,OT'];
   for (let i = 0; i < windows + 95; i++) rows.push(`2016-07-01 00:00:00,1,1,2,3,4,5,${i % 2 === 0 ? 50 : 0}`);
@@ -118,6 +122,18 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Alerts the board publishes over `windows` windows of {@link csv} (raise, then clear after the 3-window hold). */
+function alertsOf(windows: number): number {
+  let n = 0;
+  let active = false;
+  let at = 0;
+  for (let k = 1; k < windows; k++) {
+    if (!active && k % 2 === 1) [n, active, at] = [n + 1, true, k];
+    else if (active && k % 2 === 0 && k - at >= 3) [n, active] = [n + 1, false];
+  }
+  return n;
+}
+
 /** Asserts `got` is exactly seq 1..n of one boot, in order, each once. */
 function assertStream(got: { seq: number }[], n: number, what: string): void {
   assert.deepEqual(got.map((a) => a.seq), Array.from({ length: n }, (_, i) => i + 1), what);
@@ -147,7 +163,7 @@ test('broker down during a burst of alerts, then up: every alert arrives exactly
     }
     upAt = r.sim.hal.nowMs();
     r.gate.open();
-    await waitFor(() => ended(r) && pending(r) === 0 && r.got.length >= windows - 1, 'the journal drained', 30000);
+    await waitFor(() => ended(r) && pending(r) === 0 && r.got.length >= alertsOf(windows), 'the journal drained', 30000);
   } finally {
     await teardown(r);
   }
@@ -159,7 +175,7 @@ test('broker down during a burst of alerts, then up: every alert arrives exactly
   assert.ok(held.length >= 8, `${held.length} alerts raised during the outage`);
   for (const a of held) assert.ok(a.pts! >= upAt, `seq ${a.seq}: raised at ${a.ts}, sent at ${a.pts}, broker back at ${upAt}`);
   assert.ok(held[0].pts! - held[0].ts >= (upAt - downAt) / 2, 'the first held alert waited most of the outage');
-  assertStream(r.got, windows - 1, 'alerts 1..59 of boot 1, once each, in order');
+  assertStream(r.got, alertsOf(windows), `alerts 1..${alertsOf(windows)} of boot 1, once each, in order`);
   assert.deepEqual(r.got.map((a) => a.state), r.got.map((_, i) => (i % 2 === 0 ? 'raised' : 'cleared')));
   assert.equal(r.watcher.stats.gaps, 0);
   assert.equal(r.watcher.stats.invalid, 0);
@@ -222,14 +238,14 @@ test('journal full: the oldest telemetry is dropped first, every alert is kept, 
     await waitFor(() => ended(r), 'the sensor stream to end (offline all along)', 60000);
     lost = r.sim.call('fw_outbox_lost');
     assert.ok(lost > 0, 'the journal overflowed');
-    assert.equal(r.sim.call('fw_outbox_alerts'), windows - 1, 'every alert still journaled');
+    assert.equal(r.sim.call('fw_outbox_alerts'), alertsOf(windows), 'every alert still journaled');
     r.gate.open();
-    await waitFor(() => pending(r) === 0 && r.got.length >= windows - 1, 'the journal drained', 60000);
+    await waitFor(() => pending(r) === 0 && r.got.length >= alertsOf(windows), 'the journal drained', 60000);
     await waitFor(() => r.tel.some((t) => t.window === windows - 1), 'the newest telemetry');
   } finally {
     await teardown(r);
   }
-  assertStream(r.got, windows - 1, 'all 139 alerts once, in order');
+  assertStream(r.got, alertsOf(windows), `all ${alertsOf(windows)} alerts once, in order`);
   const seqs = r.tel.map((t) => t.seq);
   assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'telemetry in order');
   assert.equal(seqs.length + lost, windows, `${seqs.length} delivered + ${lost} dropped`);

@@ -24,6 +24,12 @@ export const STATIC_GROUPS: readonly (readonly number[])[] = [[0, 1], [2], [3, 4
 /** Groups reported per alert. */
 export const PACK_TOP = 3;
 
+/**
+ * Minimum hold of a dendrite.risk alarm, in pack frames between the raise and the clear (firmware
+ * app/alarm.ts ALARM_HOLD_DENDRITE; tests/alarm-e2e.test.ts checks they agree).
+ */
+export const PACK_ALARM_HOLD = 3;
+
 /** Columns of an alert's risk map: ceil(sqrt(cells)) (firmware packMapCols). */
 export const packMapCols = (cells: number): number => { let c = 1; while (c * c < cells) c++; return c; };
 
@@ -136,9 +142,10 @@ export interface BoardPackFrame { cells: (number | null)[]; pack_risk: number }
 
 /**
  * Runs the board's pack pipeline over `frames` (window index = frame index) and returns every
- * telemetry record's risks and every alert it publishes, in order. `run` is the int8 runner (default
- * the host executor; a bit-exact one such as the firmware engine is faster: a raised alert costs
- * 2^9 runs).
+ * telemetry record's risks and every alert it publishes, in order: raised once (a cell entering
+ * while the alarm is active only updates the board's alarm table), cleared once no cell is in the
+ * alert and PACK_ALARM_HOLD frames passed since the raise. `run` is the int8 runner (default the
+ * host executor; a bit-exact one such as the firmware engine is faster: a raised alert costs 2^9 runs).
  *
  * @throws InputError `E_MODEL` when `m` is not a pack model.
  */
@@ -148,6 +155,7 @@ export function boardPackRun(m: QModel, frames: Float32Array[], run: (x: Int8Arr
   const [thr, hyst] = [meta.otLimitC, meta.hysteresisC];
   const inAlert = new Array<boolean>(cells).fill(false);
   let active = false;
+  let raisedAt = 0;
   const telemetry: BoardPackFrame[] = [];
   const alerts: BoardPackAlert[] = [];
   frames.forEach((frame, w) => {
@@ -162,11 +170,12 @@ export function boardPackRun(m: QModel, frames: Float32Array[], run: (x: Int8Arr
     const listed = inAlert.map((on, k) => (on ? k : -1)).filter((k) => k >= 0).sort((a, b) => r.cells[b] - r.cells[a] || a - b);
     const rounded = r.cells.map((v, k) => (alive[k] ? r4(v) : null));
     const base = { window: w, threshold: r4(thr), pack_risk: r4(r.pack), at_risk: listed.length, alerted: listed, cells: riskMap(rounded) };
-    if (entered) {
+    if (entered && !active) {
       active = true;
+      raisedAt = w;
       const top = boardAttribution(m, meta, input, alive, inAlert, run);
       alerts.push({ ...base, state: 'raised', value: r4(r.cells[listed[0]]), lead_cycles: meta.horizon, top });
-    } else if (active && !any) {
+    } else if (active && !any && !entered && w - raisedAt >= PACK_ALARM_HOLD) {
       active = false;
       const value = Math.max(0, ...r.cells.filter((_, k) => alive[k]));
       alerts.push({ ...base, state: 'cleared', value: r4(value), lead_cycles: 0 });

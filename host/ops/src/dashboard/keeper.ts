@@ -4,7 +4,9 @@
  * - Alarms: folds each device's alerts into its alarm table (./alarms.ts) and publishes it
  *   retained on `dendra/v1/<site>/<device>/alarm` (source "bridge"), so every operator and any
  *   MQTT client sees the same active alarms, also after a reload. It starts from the retained
- *   table it finds, and stops deriving for a device whose board publishes its own (source "device").
+ *   table it finds, and stops deriving for a device whose board publishes its own (source "device"):
+ *   current firmware does (app/alarm.ts, an empty table at every boot), so the keeper only fills in
+ *   for older firmware and other publishers.
  * - History: telemetry points and the overload limit per device (./history.ts), saved to a file.
  *
  * Nothing missed across a broker crash (issue 20 item 3): a persistent session (clean false) with a

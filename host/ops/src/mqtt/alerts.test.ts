@@ -45,6 +45,12 @@ test('formatAlert shows how late a replayed alert was sent (pts - ts); on-time a
   assert.equal(sendDelayMs({ ts: 5, pts: 3 }), null, 'pts before ts is not a delay');
   assert.equal(sendDelayMs({ ts: 5 }), null);
   assert.equal(sendDelayMs({ ts: 5, pts: 65 }), 60);
+  // Resent after a reboot: no pts, the original wall-clock publish time against the receive time.
+  const rx = at.receivedAt.getTime();
+  assert.match(formatAlert({ ...a, wall_ts: rx - 2 * 3_600_000 }, at), /sent 2\.0 h late/);
+  assert.equal(sendDelayMs({ ts: 5, wall_ts: 1000 }, 8200), 7200);
+  assert.equal(sendDelayMs({ ts: 5, wall_ts: 9000 }, 8200), null, 'a wall_ts after the receive time is no delay');
+  assert.equal(sendDelayMs({ ts: 5, pts: 65, wall_ts: 1000 }, 9_000_000), 60, 'pts wins when present');
   assert.deepEqual([850, 12_340, 270_000, 7_200_000].map(formatDuration), ['850 ms', '12.3 s', '4.5 min', '2.0 h']);
 });
 

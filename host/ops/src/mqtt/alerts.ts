@@ -304,13 +304,16 @@ export const LATE_AFTER_MS = 1000;
 
 /**
  * How late the device sent the alert: `pts - ts` in device ms (pts = device clock at the send that
- * reached the broker, ts = when the alert was raised), or null when the alert carries no valid pts
- * (older publishers) or pts < ts. Never throws.
+ * reached the broker, ts = when the alert was raised). An alert resent after a reboot has no pts
+ * (docs/mqtt.md "Publish time"): then `receivedAtMs - wall_ts` (its original wall-clock publish
+ * time) when both are given. Null when neither applies (older publishers), or the result would be
+ * negative. Never throws.
  */
-export function sendDelayMs(alert: Pick<AlertPayload, 'ts' | 'pts'>): number | null {
-  const { ts, pts } = alert;
-  if (typeof pts !== 'number' || !Number.isFinite(pts) || !Number.isFinite(ts) || pts < ts) return null;
-  return pts - ts;
+export function sendDelayMs(alert: Pick<AlertPayload, 'ts' | 'pts' | 'wall_ts'>, receivedAtMs?: number): number | null {
+  const { ts, pts, wall_ts: wall } = alert;
+  if (typeof pts === 'number') return Number.isFinite(pts) && Number.isFinite(ts) && pts >= ts ? pts - ts : null;
+  if (typeof wall !== 'number' || receivedAtMs === undefined || !Number.isFinite(wall) || !(receivedAtMs >= wall)) return null;
+  return receivedAtMs - wall;
 }
 
 /** A duration for humans: `850 ms`, `12.3 s`, `4.5 min`, `2.0 h`. Never throws. */
@@ -339,7 +342,7 @@ export function formatAlert(alert: AlertPayload, info: { site: string; device: s
   const lead = typeof alert.lead_h === 'number' ? `  lead ${alert.lead_h} h` : '';
   const code = alert.code ? ` ${alert.code}` : '';
   const tags = [`seq ${alert.seq}`, `boot ${alert.boot ?? 0}`, alert.model ? `model ${alert.model}` : ''].filter(Boolean).join(' ');
-  const delay = sendDelayMs(alert);
+  const delay = sendDelayMs(alert, (info.receivedAt ?? new Date()).getTime());
   const late = delay !== null && delay >= LATE_AFTER_MS ? `  sent ${formatDuration(delay)} late` : '';
   const line = `${when}  ${info.site}/${info.device}  ${alert.kind}${code} ${alert.state.toUpperCase()} (${alert.severity})  value ${num(alert.value)} ${cmp} threshold ${num(alert.threshold)}${lead}${topInputs(alert)}${late}  [${tags}]`;
   // eslint-disable-next-line no-control-regex

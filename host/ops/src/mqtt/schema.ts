@@ -44,6 +44,8 @@ export interface AlertPayload {
   seq: number;
   ts: number;
   pts?: number;
+  /** Wall-clock ms when the board first published it (kept on a resend after a reboot, which has no pts). */
+  wall_ts?: number;
   kind: string;
   state: 'raised' | 'cleared';
   severity: Severity;

@@ -127,7 +127,7 @@ export async function startAlertsView(o: AlertsViewOptions): Promise<AlertsView>
     ...o,
     onAlert: (alert, info) => {
       if (o.limit !== undefined && seen >= o.limit) return; // already done; do not print more
-      const delay = sendDelayMs(alert);
+      const delay = sendDelayMs(alert, info.receivedAt.getTime());
       emit('alert', { ...at(info), ...(delay !== null ? { delay_ms: delay } : {}), alert }, formatAlert(alert, info));
       if (o.limit !== undefined && ++seen >= o.limit) finish();
     },
