@@ -29,18 +29,12 @@ import { enumerateCandidates } from '../materials/substitute.ts';
 import { registerMaterialsGnn } from './materials-gnn.ts';
 import { DEFAULT_PHYSICS_OPT, physicsOpt } from './materials-common.ts';
 import { registerMaterialsAblate } from './materials-ablate.ts';
+import { registerMaterialsEval } from './materials-eval.ts';
 import { activationEnergies, arrheniusFields, EA_PLAUSIBLE_EV, registerMaterialsArrhenius } from './materials-arrhenius.ts';
 import { ROOM_T } from '../materials/arrhenius.ts';
 
-interface EvalOpts { protocol?: string; seeds: string; trees: string; physics: string; data: string; json?: boolean }
 interface TrainOpts { out: string; seeds: string; trees: string; physics: string; data: string; json?: boolean }
 interface PredictOpts { cifs?: string; model: string; temperature: string; json?: boolean }
-
-function protocols(p: string | undefined): Protocol[] {
-  if (p === undefined) return ['grouped', 'random'];
-  if (p === 'grouped' || p === 'random') return [p];
-  throw new UsageError(`--protocol must be 'grouped' or 'random', got '${p}'`);
-}
 
 async function evaluate(opts: { protocols: Protocol[]; seeds: number; trees: number; physics: PhysicsGroup[]; data: string; quiet: boolean; kinds?: ModelKind[] }): Promise<{ rows: EvalRow[]; sets: ReturnType<typeof loadDatasets> }> {
   await initBackend();
@@ -63,25 +57,6 @@ async function evaluate(opts: { protocols: Protocol[]; seeds: number; trees: num
   } finally {
     bar.stop();
   }
-}
-
-function evalCommand(m: Command): void {
-  m.command('eval')
-    .description('cross-validate median / random forest / boosted trees / MLP on OBELiX (grouped = primary, random = optimistic)')
-    .option('--protocol <p>', "'grouped' or 'random' (default: both)")
-    .option('--seeds <n>', 'seeds (fold assignments) per protocol (2 keeps the default run under 15 min on 2 cores)', '2')
-    .option('--trees <n>', 'random-forest trees', String(DEFAULT_CONFIG.rfTrees))
-    .option('--physics <groups>', `physics descriptors for the CIF subset: none, all, or a list of ${ALL_PHYSICS.join(',')}`, DEFAULT_PHYSICS_OPT)
-    .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
-    .option('--json', 'print the results as JSON')
-    .action(action(async (opts: EvalOpts) => {
-      const t0 = Date.now();
-      const { rows } = await evaluate({ protocols: protocols(opts.protocol), seeds: intOpt('--seeds', opts.seeds, 2, 1),
-        trees: intOpt('--trees', opts.trees, DEFAULT_CONFIG.rfTrees, 1), physics: physicsOpt(opts.physics), data: opts.data, quiet: !!opts.json });
-      if (opts.json) return printJson({ seconds: (Date.now() - t0) / 1000, rows });
-      for (const line of formatTable(rows)) console.log(line);
-      console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s; log10 S/cm; bounds=-15: upper-bound rows scored at -15; no bounds: those rows excluded; 95% bootstrap CIs)`);
-    }));
 }
 
 function trainCommand(m: Command): void {
@@ -232,7 +207,7 @@ function importDftCommand(m: Command): void {
 /** Registers `materials eval|train|predict|screen|import-dft|gnn` (the lead wires it into main.ts). Errors are one-line DendraErrors. */
 export function registerMaterials(program: Command): void {
   const m = program.command('materials').description('OBELiX ionic-conductivity baselines (cross-validated on the training split)');
-  evalCommand(m);
+  registerMaterialsEval(m);
   trainCommand(m);
   predictCommand(m);
   screenCommand(m);
