@@ -6,12 +6,13 @@ import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
 import { OBELIX_DIR } from '@dendra/core/paths.ts';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DEFAULT_PHYSICS_OPT, physicsOpt, readReport } from './materials-common.ts';
 import { OBELIX_RF_TREES } from '../materials/obelix-rf.ts';
 import type { NestedResult } from '../materials/nested.ts';
 import type { PhysicsGroup } from '../materials/physics.ts';
 
-interface EvalOpts { seeds: string; outer: string; inner: string; baselineTrees: string; physics: string; data: string; from?: string; json?: boolean }
+interface EvalOpts { seeds: string; outer: string; inner: string; baselineTrees: string; physics: string; data: string; from?: string; save?: string; json?: boolean }
 
 /** What `eval --json` prints (and `train --from` reads). */
 export interface EvalReport { seconds: number; physics: string[]; baselineTrees: number; runs: NestedResult[] }
@@ -96,11 +97,13 @@ export function registerMaterialsEval(m: Command): void {
     .option('--physics <groups>', 'physics descriptor groups of the phys descriptor set: none, all, or a list', DEFAULT_PHYSICS_OPT)
     .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
     .option('--from <json>', 'print an earlier `eval --json` report instead of recomputing')
+    .option('--save <json>', 'also write the report as JSON to this file (for `materials train --from`)')
     .option('--json', 'print the report as JSON')
     .action(action(async (opts: EvalOpts) => {
       const r = opts.from !== undefined ? readReport(opts.from, isEvalReport, 'materials eval --json') : await runNestedEval({
         seeds: intOpt('--seeds', opts.seeds, 1, 1), outerK: intOpt('--outer', opts.outer, 5, 2), innerK: intOpt('--inner', opts.inner, 3, 2),
         baselineTrees: intOpt('--baseline-trees', opts.baselineTrees, OBELIX_RF_TREES, 0), physics: physicsOpt(opts.physics), data: opts.data, quiet: !!opts.json });
+      if (opts.save !== undefined) writeFileSync(opts.save, JSON.stringify(r, null, 1) + '\n');
       if (opts.json) return printJson(r);
       for (const line of formatNested(r)) console.log(line);
     }));

@@ -27,9 +27,9 @@ function synthetic(): SelectData {
 
 const cands: Candidate[] = [
   { id: 'comp/median', features: 'comp', kind: 'median', config: {} },
-  { id: 'comp/gbt-cens/d3', features: 'comp', kind: 'gbt-cens', config: { gbtRounds: 30, gbtSubsample: 0.8 } },
-  { id: 'struct/gbt', features: 'struct', kind: 'gbt', config: { gbtRounds: 30, gbtSubsample: 0.8 } },
-  { id: 'phys/gbt-cens/d3', features: 'phys', kind: 'gbt-cens', config: { gbtRounds: 30, gbtSubsample: 0.8 } },
+  { id: 'comp/gbt-cens/d3', features: 'comp', kind: 'gbt-cens', config: { gbtRounds: 15, gbtSubsample: 0.8 } },
+  { id: 'struct/gbt', features: 'struct', kind: 'gbt', config: { gbtRounds: 15, gbtSubsample: 0.8 } },
+  { id: 'phys/gbt-cens/d3', features: 'phys', kind: 'gbt-cens', config: { gbtRounds: 15, gbtSubsample: 0.8 } },
 ];
 
 test('nested CV: no inner fit sees an outer test row; refits predict exactly the outer test fold', () => {

@@ -18,9 +18,9 @@
  * their coverage is measured on the outer test fold.
  */
 import { OBELIX_RF_TREES, obelixForestPredict } from './obelix-rf.ts';
-import { coverage, fitConformal, LEVELS, type ConformalScale } from './conformal.ts';
+import { coverage, LEVELS } from './conformal.ts';
 import { groupedFolds } from './groups.ts';
-import { choose, compose, fitPredict, innerCv, maeOver, type Candidate, type Choice, type FitHook, type FitPrediction, type SelectData } from './select.ts';
+import { calibrate, choose, compose, fitPredict, innerCv, maeOver, type Candidate, type FitHook, type FitPrediction, type SelectData } from './select.ts';
 
 /** Ablation variants (module comment). */
 export const VARIANTS = ['selected', 'no-physics', 'no-structure', 'no-censoring', 'fixed'] as const;
@@ -69,12 +69,6 @@ export function nestedSteps(o: Pick<NestedOptions, 'candidates' | 'innerK' | 'ou
   return o.outerK * (o.innerK * o.candidates.length + 2 * (o.variants ?? VARIANTS).length + ((o.baselineTrees ?? OBELIX_RF_TREES) > 0 ? 1 : 0));
 }
 
-/** Conformal scale of a choice from inner out-of-fold predictions on exact rows. @throws RangeError for no exact rows. */
-function calibrate(data: SelectData, choice: Choice, oof: Map<string, FitPrediction>, trainIdx: readonly number[]): ConformalScale {
-  const rows = compose(data, choice, (id) => oof.get(id)!, trainIdx.filter((i) => !data.targets[i].censored));
-  return fitConformal(rows.map((r) => data.targets[r.i].value - r.pred), rows.map((r) => r.dist));
-}
-
 /**
  * Run one outer fold (see module comment). @throws RangeError from fold building or fitting.
  */
@@ -111,11 +105,15 @@ function outerFold(data: SelectData, folds: readonly number[], f: number, o: Nes
     choices[v] = { comp: choice.comp.id, cif: choice.cif.id };
     mae[v] = { all: maeOver(data, pred, testIdx), cif: maeOver(data, pred, testCif) };
     if (v === 'selected') {
-      const scale = calibrate(data, choice, inner.oof, trainIdx);
+      const scales = calibrate(data, choice, inner.oof, trainIdx);
       const exact = compose(data, choice, (id) => refits.get(id)!, testIdx.filter((i) => !data.targets[i].censored));
-      const res = (rs: typeof exact) => coverage(scale, rs.map((r) => data.targets[r.i].value - r.pred), rs.map((r) => r.dist));
-      const exactCif = exact.filter((r) => data.hasCif[r.i]);
-      cov = { levels: [...LEVELS], all: res(exact), cif: res(exactCif), nExact: exact.length, nExactCif: exactCif.length };
+      const hits = exact.map((r) => {
+        const s = data.hasCif[r.i] ? scales.cif : scales.comp;
+        return coverage(s, [data.targets[r.i].value - r.pred], [r.dist]);
+      });
+      const frac = (hs: number[][]) => LEVELS.map((_, l) => (hs.length === 0 ? NaN : hs.reduce((a, h) => a + h[l], 0) / hs.length));
+      const cifHits = hits.filter((_, j) => data.hasCif[exact[j].i]);
+      cov = { levels: [...LEVELS], all: frac(hits), cif: frac(cifHits), nExact: exact.length, nExactCif: cifHits.length };
     }
   }
   const trees = o.baselineTrees ?? OBELIX_RF_TREES;

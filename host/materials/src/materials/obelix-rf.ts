@@ -7,8 +7,8 @@
  * the CSV. Upper-bound conductivities are trained as log10 sigma = -15, as OBELiX does.
  *
  * ml-cart grows each tree with an exhaustive split search (about 1 s per tree on 380 rows), so a
- * 500-tree forest takes minutes; fold predictions are cached under `.dendra/cache/obelix-rf/`,
- * keyed by the training and test IDs, the tree count and the seed.
+ * 500-tree forest takes minutes; predictions are cached under `.dendra/cache/obelix-rf/`, keyed
+ * by the training features and targets, the test features, the tree count and the seed.
  */
 import { join } from 'node:path';
 import { RandomForestRegression } from 'ml-random-forest';
@@ -18,7 +18,7 @@ import { parseComposition } from './obelix.ts';
 
 /** Trees in the benchmark forest. */
 export const OBELIX_RF_TREES = 500;
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 /** Element columns: every element of the training rows' `True Composition`, sorted. @throws as parseComposition. */
 export function obelixElements(rows: readonly MaterialRow[]): string[] {
@@ -51,13 +51,15 @@ export function obelixTarget(row: MaterialRow): number {
 export function obelixForestPredict(train: readonly MaterialRow[], test: readonly MaterialRow[], trees = OBELIX_RF_TREES, seed = 0, cache = true): number[] {
   if (train.length === 0) throw new RangeError('no training rows');
   if (test.length === 0) return [];
-  const key = JSON.stringify({ trees, seed, train: train.map((r) => r.id), test: test.map((r) => r.id) });
+  const elements = obelixElements(train);
+  const X = train.map((r) => obelixFeatures(r, elements));
+  const y = train.map(obelixTarget);
+  const Xte = test.map((r) => obelixFeatures(r, elements));
+  const key = JSON.stringify({ trees, seed, X, y, Xte });
   return cachedByText(cache ? join(CACHE_ROOT, 'obelix-rf') : null, CACHE_VERSION, key, () => {
-    const elements = obelixElements(train);
-    const X = train.map((r) => obelixFeatures(r, elements));
     const rf = new RandomForestRegression({ nEstimators: trees, maxFeatures: X[0].length, replacement: true, useSampleBagging: true,
       seed: seed + 1, noOOB: true, treeOptions: { minNumSamples: 1 } });
-    rf.train(X, train.map(obelixTarget));
-    return rf.predict(test.map((r) => obelixFeatures(r, elements)));
+    rf.train(X, y);
+    return rf.predict(Xte);
   });
 }

@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG, fitModel, type ModelConfig, type ModelKind } from './ba
 import { scoreValue } from './cv.ts';
 import { groupedFolds } from './groups.ts';
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.ts';
-import { knnDistance } from './conformal.ts';
+import { fitConformal, knnDistance, type ConformalScale } from './conformal.ts';
 import { featureTable, parseTarget, type FeatureSpec, type MaterialRow, type Target } from './features.ts';
 import type { StructureFeatures } from './structure.ts';
 import type { PhysicsGroup } from './physics.ts';
@@ -165,4 +165,21 @@ export function compose(data: SelectData, choice: Choice, byId: (id: string) => 
     const r = byId(data.hasCif[i] ? choice.cif.id : choice.comp.id);
     return { i, pred: r.pred[i], dist: r.dist[i] };
   });
+}
+
+/**
+ * Conformal scales of a choice from out-of-fold predictions over `idx`, on exact rows only: one for
+ * the composition model (rows without a CIF) and one for the CIF model (rows with one); a side with
+ * fewer than 10 such rows borrows the other side's rows. @throws RangeError when no row is exact.
+ */
+export function calibrate(data: SelectData, choice: Choice, oof: ReadonlyMap<string, FitPrediction>, idx: readonly number[]): { comp: ConformalScale; cif: ConformalScale } {
+  const exact = idx.filter((i) => !data.targets[i].censored);
+  const side = (cif: boolean): ConformalScale => {
+    let rows = exact.filter((i) => data.hasCif[i] === cif);
+    if (rows.length < 10) rows = exact;
+    const c = cif ? choice.cif : choice.comp;
+    const r = oof.get(c.id)!;
+    return fitConformal(rows.map((i) => data.targets[i].value - r.pred[i]), rows.map((i) => r.dist[i]));
+  };
+  return { comp: side(false), cif: side(true) };
 }
