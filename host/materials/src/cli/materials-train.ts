@@ -13,24 +13,29 @@ import { formatNested, isEvalReport, runNestedEval, type EvalReport } from './ma
 import { CARD_FILE, MODEL_FILE, trainingMedian } from '../materials/model.ts';
 import { OBELIX_RF_TREES } from '../materials/obelix-rf.ts';
 import { buildCard } from '../materials/card.ts';
+import { allowedFor, VARIANTS, type Variant } from '../materials/nested.ts';
+import { UsageError } from '@dendra/core/errors.ts';
 
-interface TrainOpts { out: string; folds: string; seed: string; physics: string; data: string; from?: string; baselineTrees: string; json?: boolean }
+interface TrainOpts { out: string; folds: string; seed: string; physics: string; data: string; from?: string; baselineTrees: string; variant: string; json?: boolean }
 
 /** Registers `materials train`. Errors are one-line DendraErrors. */
 export function registerMaterialsTrain(m: Command): void {
   m.command('train')
     .description('choose descriptors, model kind and settings by grouped CV on all rows, train, calibrate conformal intervals, write the model and its card (with the nested-CV table)')
     .option('--out <dir>', 'output directory', join(REPO_ROOT, 'models', 'materials'))
-    .option('--folds <k>', 'grouped-CV folds of the selection', '5')
+    .option('--folds <k>', 'grouped-CV folds of the selection (3, as inside each outer fold of materials eval)', '3')
     .option('--seed <n>', 'fold assignment and model seed', '0')
     .option('--physics <groups>', 'physics descriptor groups of the phys descriptor set: none, all, or a list', DEFAULT_PHYSICS_OPT)
     .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
     .option('--from <json>', 'the nested-CV table for the card from an earlier `materials eval --json` (else it is computed: 1 seed)')
     .option('--baseline-trees <n>', 'trees of the OBELiX-features forest when the table is computed', String(OBELIX_RF_TREES))
+    .option('--variant <v>', `what to ship, one of the nested-CV variants (${VARIANTS.join(', ')})`, 'fixed')
     .option('--json', 'print the card as JSON')
     .action(action(async (opts: TrainOpts) => {
       const physics = physicsOpt(opts.physics);
-      const k = intOpt('--folds', opts.folds, 5, 2), seed = intOpt('--seed', opts.seed, 0, 0);
+      if (!(VARIANTS as readonly string[]).includes(opts.variant)) throw new UsageError(`--variant must be one of ${VARIANTS.join(', ')}, got '${opts.variant}'`);
+      const variant = opts.variant as Variant;
+      const k = intOpt('--folds', opts.folds, 3, 2), seed = intOpt('--seed', opts.seed, 0, 0);
       const quiet = !!opts.json || !process.stderr.isTTY;
       const nested: EvalReport = opts.from !== undefined ? readReport(opts.from, isEvalReport, 'materials eval --json')
         : await runNestedEval({ seeds: 1, outerK: 5, innerK: 3, baselineTrees: intOpt('--baseline-trees', opts.baselineTrees, OBELIX_RF_TREES, 0), physics, data: opts.data, quiet });
@@ -45,10 +50,10 @@ export function registerMaterialsTrain(m: Command): void {
       const candidates = defaultCandidates();
       const bar = makeProgress(quiet, 'fits');
       let done = 0;
-      bar.start(k * candidates.length + 1, 'selection');
+      bar.start(k * allowedFor(variant, candidates).length + 1, 'selection');
       let trained;
       try {
-        trained = trainSelected(data, candidates, vocabulary, physics, { k, seed, onStep: () => bar.update(++done) });
+        trained = trainSelected(data, candidates, vocabulary, physics, { k, seed, variant, onStep: () => bar.update(++done) });
       } finally {
         bar.stop();
       }

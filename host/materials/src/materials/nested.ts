@@ -20,7 +20,7 @@
 import { OBELIX_RF_TREES, obelixForestPredict } from './obelix-rf.ts';
 import { coverage, LEVELS } from './conformal.ts';
 import { groupedFolds } from './groups.ts';
-import { calibrate, choose, compose, fitPredict, innerCv, maeOver, type Candidate, type FitHook, type FitPrediction, type SelectData } from './select.ts';
+import { calibrate, choose, compose, fitPredict, innerCv, maeOver, type Candidate, type Choice, type FitHook, type FitPrediction, type InnerResult, type SelectData } from './select.ts';
 
 /** Ablation variants (module comment). */
 export const VARIANTS = ['selected', 'no-physics', 'no-structure', 'no-censoring', 'fixed'] as const;
@@ -35,6 +35,19 @@ export function allowedFor(v: Variant, cs: readonly Candidate[]): Candidate[] {
     case 'no-censoring': return cs.filter((c) => c.kind !== 'gbt-cens' && c.kind !== 'mlp-cens');
     case 'fixed': return cs.filter((c) => c.kind === 'gbt-cens' && c.id.endsWith('/d3') && c.features !== 'struct');
   }
+}
+
+/**
+ * The choice of a variant: `fixed` takes its composition and physics candidates as they are, the
+ * others choose by inner CV among their allowed candidates (select.ts `choose`).
+ * @throws RangeError when the variant allows no composition candidate.
+ */
+export function choiceFor(v: Variant, data: SelectData, trainIdx: readonly number[], inner: InnerResult, cs: readonly Candidate[]): Choice {
+  const allowed = allowedFor(v, cs);
+  const comp = allowed.find((c) => c.features === 'comp');
+  const phys = allowed.find((c) => c.features === 'phys');
+  if (v === 'fixed' && comp && phys) return { comp, cif: phys };
+  return choose(data, trainIdx, inner, allowed);
 }
 
 /** Options of {@link nestedCv}. */
@@ -96,9 +109,7 @@ function outerFold(data: SelectData, folds: readonly number[], f: number, o: Nes
   const mae: FoldResult['mae'] = {};
   let cov: FoldResult['coverage'] = { levels: [...LEVELS], all: [], cif: [], nExact: 0, nExactCif: 0 };
   for (const v of o.variants ?? VARIANTS) {
-    const allowed = allowedFor(v, o.candidates);
-    const fixedCif = allowed.find((c) => c.features === 'phys');
-    const choice = v === 'fixed' && fixedCif ? { comp: allowed.find((c) => c.features === 'comp')!, cif: fixedCif } : choose(data, trainIdx, inner, allowed);
+    const choice = choiceFor(v, data, trainIdx, inner, o.candidates);
     refit(choice.comp); refit(choice.cif);
     const pred = new Array<number>(n).fill(NaN);
     for (const r of compose(data, choice, (id) => refits.get(id)!, testIdx)) pred[r.i] = r.pred;

@@ -1,6 +1,8 @@
 /**
- * What `materials train` ships: the selection procedure of the nested CV (select.ts), run once on
- * all rows (grouped CV with `k` folds), refitted on all rows. The two chosen models become the
+ * What `materials train` ships: one variant of the nested CV's procedure (nested.ts: `selected`
+ * chooses among all candidates by grouped CV, `fixed` takes the censored boosted trees at default
+ * settings with physics for CIF rows), run once on all rows (grouped CV with `k` folds for the
+ * choice and the calibration), refitted on all rows. The two chosen models become the
  * model file's `composition` (rows without a CIF, and the fallback) and `structure` (rows with a
  * CIF) sub-models; each carries a normalized conformal scale calibrated on its grouped-CV
  * out-of-fold residuals (exact rows) and the reference rows its difficulty is measured against.
@@ -8,7 +10,8 @@
 import { DEFAULT_CONFIG, fitModel } from './baselines.ts';
 import type { ConformalScale } from './conformal.ts';
 import { fitPreprocessor, transform } from './preprocess.ts';
-import { calibrate, choose, innerCv, specFor, type Candidate, type Choice, type SelectData } from './select.ts';
+import { calibrate, innerCv, specFor, type Candidate, type Choice, type SelectData } from './select.ts';
+import { allowedFor, choiceFor, type Variant } from './nested.ts';
 import type { MaterialsModelFile, SubModel } from './model.ts';
 import type { PhysicsGroup } from './physics.ts';
 
@@ -17,6 +20,8 @@ const REF_DIGITS = 4;
 
 /** The grouped-CV selection behind a shipped model file. */
 export interface Selection {
+  /** The nested-CV variant shipped (nested.ts VARIANTS). */
+  readonly variant: Variant;
   readonly folds: number;
   readonly seed: number;
   readonly composition: string;
@@ -41,10 +46,11 @@ function subModel(c: Candidate, data: SelectData, vocabulary: readonly string[],
  * @throws RangeError when folds cannot be built or a fit has too few rows.
  */
 export function trainSelected(data: SelectData, candidates: readonly Candidate[], vocabulary: readonly string[], physics: readonly PhysicsGroup[],
-  o: { k: number; seed: number; onStep?: () => void }): { file: MaterialsModelFile; selection: Selection; choice: Choice } {
+  o: { k: number; seed: number; variant: Variant; onStep?: () => void }): { file: MaterialsModelFile; selection: Selection; choice: Choice } {
   const all = data.rows.map((_, i) => i);
-  const inner = innerCv(data, all, candidates, o.k, o.seed, o.onStep);
-  const choice = choose(data, all, inner, candidates);
+  const cs = allowedFor(o.variant, candidates);
+  const inner = innerCv(data, all, cs, o.k, o.seed, o.onStep);
+  const choice = choiceFor(o.variant, data, all, inner, cs);
   const scales = calibrate(data, choice, inner.oof, all);
   const rmse = (c: Candidate, cif: boolean): number => {
     const r = inner.oof.get(c.id)!;
@@ -57,6 +63,6 @@ export function trainSelected(data: SelectData, candidates: readonly Candidate[]
     composition: subModel(choice.comp, data, vocabulary, physics, scales.comp, rmse(choice.comp, false), o.seed),
     structure: subModel(choice.cif, data, vocabulary, physics, scales.cif, rmse(choice.cif, true), o.seed) };
   o.onStep?.();
-  return { file, choice, selection: { folds: o.k, seed: o.seed, composition: choice.comp.id, structure: choice.cif.id,
+  return { file, choice, selection: { variant: o.variant, folds: o.k, seed: o.seed, composition: choice.comp.id, structure: choice.cif.id,
     mae: { all: mae(all), cif: mae(all.filter((i) => data.hasCif[i])) } } };
 }
