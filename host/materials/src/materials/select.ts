@@ -109,7 +109,8 @@ export interface InnerResult {
 
 /**
  * Inner grouped CV: `k` folds over the rows `trainIdx` (groups.ts, seed `seed`), every candidate
- * fitted on each inner training fold and predicted on its validation fold.
+ * fitted on each inner training fold and predicted on its validation fold (a structure candidate
+ * is skipped in a fold with fewer than 2 CIF training rows).
  * @throws RangeError from groupedFolds (too few groups) or fitPredict.
  */
 export function innerCv(data: SelectData, trainIdx: readonly number[], candidates: readonly Candidate[], k: number, seed: number,
@@ -122,6 +123,8 @@ export function innerCv(data: SelectData, trainIdx: readonly number[], candidate
     const va = trainIdx.filter((_, j) => innerFolds[j] === f);
     const preCache = new Map();
     for (const c of candidates) {
+      // a structure candidate with fewer than 2 CIF rows to train on is skipped (its MAE stays NaN, never chosen)
+      if (c.features !== 'comp' && tr.filter((i) => data.hasCif[i]).length < 2) { onStep?.(); continue; }
       const r = fitPredict(c, data, tr, va, seed, hook, preCache);
       const dst = oof.get(c.id)!;
       va.forEach((i, j) => { dst.pred[i] = r.pred[j]; dst.dist[i] = r.dist[j]; });
