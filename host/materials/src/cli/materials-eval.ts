@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_PHYSICS_OPT, physicsOpt, readReport } from './materials-common.ts';
 import { OBELIX_RF_TREES } from '../materials/obelix-rf.ts';
-import type { NestedResult } from '../materials/nested.ts';
+import { VARIANTS, type NestedResult, type Variant } from '../materials/nested.ts';
+import { UsageError } from '@dendra/core/errors.ts';
 import type { PhysicsGroup } from '../materials/physics.ts';
 
-interface EvalOpts { seeds: string; outer: string; inner: string; baselineTrees: string; physics: string; data: string; from?: string; save?: string; json?: boolean }
+interface EvalOpts { seeds: string; outer: string; inner: string; baselineTrees: string; physics: string; data: string; from?: string; save?: string; variants: string; json?: boolean }
 
 /** What `eval --json` prints (and `train --from` reads). */
 export interface EvalReport { seconds: number; physics: string[]; baselineTrees: number; runs: NestedResult[] }
@@ -25,7 +26,7 @@ export function isEvalReport(r: unknown): r is EvalReport {
 }
 
 /** Options of {@link runNestedEval}. */
-export interface NestedEvalOptions { seeds: number; outerK: number; innerK: number; baselineTrees: number; physics: PhysicsGroup[]; data: string; quiet: boolean }
+export interface NestedEvalOptions { variants?: readonly Variant[]; seeds: number; outerK: number; innerK: number; baselineTrees: number; physics: PhysicsGroup[]; data: string; quiet: boolean }
 
 /**
  * Load OBELiX (with a progress bar over the CIFs) and run the nested CV for seeds 0..seeds-1.
@@ -36,7 +37,7 @@ export async function runNestedEval(o: NestedEvalOptions): Promise<EvalReport> {
   const { loadMaterials, elementVocabulary } = await import('../materials/features.ts');
   const { loadStructures } = await import('../materials/structure.ts');
   const { buildSelectData, defaultCandidates } = await import('../materials/select.ts');
-  const { nestedCv, nestedSteps } = await import('../materials/nested.ts');
+  const { allowedFor, nestedCv, nestedSteps, VARIANTS } = await import('../materials/nested.ts');
   const quiet = o.quiet || !process.stderr.isTTY;
   const rows = loadMaterials(join(o.data, 'train.csv'));
   const load = makeProgress(quiet, 'CIFs');
@@ -49,15 +50,19 @@ export async function runNestedEval(o: NestedEvalOptions): Promise<EvalReport> {
     load.stop();
   }
   const data = buildSelectData(rows, structures, elementVocabulary(rows), o.physics);
-  const candidates = defaultCandidates();
+  const variants = o.variants ?? VARIANTS;
+  const all = defaultCandidates();
+  // only the candidates some requested variant may use are fitted
+  const used = new Set(variants.flatMap((v) => allowedFor(v, all).map((c) => c.id)));
+  const candidates = all.filter((c) => used.has(c.id));
   const bar = makeProgress(quiet, 'fits');
   let done = 0;
-  const per = nestedSteps({ candidates, innerK: o.innerK, outerK: o.outerK, baselineTrees: o.baselineTrees });
+  const per = nestedSteps({ candidates, innerK: o.innerK, outerK: o.outerK, baselineTrees: o.baselineTrees, variants });
   bar.start(per * o.seeds, 'nested cv');
   const runs: NestedResult[] = [];
   try {
     for (let seed = 0; seed < o.seeds; seed++) {
-      runs.push(nestedCv(data, { candidates, outerK: o.outerK, innerK: o.innerK, seed, baselineTrees: o.baselineTrees, onStep: () => bar.update(++done) }));
+      runs.push(nestedCv(data, { candidates, variants, outerK: o.outerK, innerK: o.innerK, seed, baselineTrees: o.baselineTrees, onStep: () => bar.update(++done) }));
     }
   } finally {
     bar.stop();
@@ -79,11 +84,20 @@ export function formatNested(r: EvalReport): string[] {
     }
     lines.push(`rows per outer test fold: ${run.folds.map((f) => `${f.nTest} (${f.nTestCif} CIF)`).join(', ')}`);
     const pct = (xs: number[]) => xs.map((x) => `${(100 * x).toFixed(0)}%`).join(' / ');
-    lines.push(`conformal intervals of 'selected' (${run.coverage.levels.map((l) => `${l * 100}%`).join(' / ')}): outer-fold coverage on exact rows ${pct(run.coverage.all)}, CIF rows ${pct(run.coverage.cif)}`);
-    for (const f of run.folds) lines.push(`fold ${f.fold} selected: no CIF -> ${f.choices.selected?.comp}, CIF -> ${f.choices.selected?.cif}`);
+    lines.push(`conformal intervals of '${run.coverageVariant ?? 'selected'}' (${run.coverage.levels.map((l) => `${l * 100}%`).join(' / ')}): outer-fold coverage on exact rows ${pct(run.coverage.all)}, CIF rows ${pct(run.coverage.cif)}`);
+    const v = run.coverageVariant ?? 'selected';
+    for (const f of run.folds) lines.push(`fold ${f.fold} ${v}: no CIF -> ${f.choices[v]?.comp}, CIF -> ${f.choices[v]?.cif}`);
   }
-  lines.push(`(obelix-rf: OBELiX benchmark features, ${r.baselineTrees}-tree random forest; ${r.seconds.toFixed(0)} s)`);
+  lines.push(r.baselineTrees > 0 ? `(obelix-rf: OBELiX benchmark features, ${r.baselineTrees}-tree random forest; ${r.seconds.toFixed(0)} s)` : `(no obelix-rf baseline: --baseline-trees 0; ${r.seconds.toFixed(0)} s)`);
   return lines;
+}
+
+/** Variants from a comma list. @throws UsageError naming an unknown one. */
+function variantsOpt(v: string): Variant[] {
+  const vs = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const x of vs) if (!(VARIANTS as readonly string[]).includes(x)) throw new UsageError(`--variants: unknown variant '${x}' (a list of ${VARIANTS.join(', ')})`);
+  if (vs.length === 0) throw new UsageError('--variants must name at least one variant');
+  return vs as Variant[];
 }
 
 /** Registers `materials eval`. Errors are one-line DendraErrors. */
@@ -97,12 +111,13 @@ export function registerMaterialsEval(m: Command): void {
     .option('--physics <groups>', 'physics descriptor groups of the phys descriptor set: none, all, or a list', DEFAULT_PHYSICS_OPT)
     .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
     .option('--from <json>', 'print an earlier `eval --json` report instead of recomputing')
+    .option('--variants <list>', `nested variants to run (comma list of ${VARIANTS.join(', ')}); the coverage is of 'selected' when run, else the first`, VARIANTS.join(','))
     .option('--save <json>', 'also write the report as JSON to this file (for `materials train --from`)')
     .option('--json', 'print the report as JSON')
     .action(action(async (opts: EvalOpts) => {
       const r = opts.from !== undefined ? readReport(opts.from, isEvalReport, 'materials eval --json') : await runNestedEval({
         seeds: intOpt('--seeds', opts.seeds, 1, 1), outerK: intOpt('--outer', opts.outer, 5, 2), innerK: intOpt('--inner', opts.inner, 3, 2),
-        baselineTrees: intOpt('--baseline-trees', opts.baselineTrees, OBELIX_RF_TREES, 0), physics: physicsOpt(opts.physics), data: opts.data, quiet: !!opts.json });
+        variants: variantsOpt(opts.variants), baselineTrees: intOpt('--baseline-trees', opts.baselineTrees, OBELIX_RF_TREES, 0), physics: physicsOpt(opts.physics), data: opts.data, quiet: !!opts.json });
       if (opts.save !== undefined) writeFileSync(opts.save, JSON.stringify(r, null, 1) + '\n');
       if (opts.json) return printJson(r);
       for (const line of formatNested(r)) console.log(line);

@@ -16,7 +16,7 @@ import { buildCard } from '../materials/card.ts';
 import { allowedFor, VARIANTS, type Variant } from '../materials/nested.ts';
 import { UsageError } from '@dendra/core/errors.ts';
 
-interface TrainOpts { out: string; folds: string; seed: string; physics: string; data: string; from?: string; baselineTrees: string; variant: string; json?: boolean }
+interface TrainOpts { out: string; folds: string; seed: string; physics: string; data: string; from?: string; coverageFrom?: string; baselineTrees: string; variant: string; json?: boolean }
 
 /** Registers `materials train`. Errors are one-line DendraErrors. */
 export function registerMaterialsTrain(m: Command): void {
@@ -28,6 +28,7 @@ export function registerMaterialsTrain(m: Command): void {
     .option('--physics <groups>', 'physics descriptor groups of the phys descriptor set: none, all, or a list', DEFAULT_PHYSICS_OPT)
     .option('--data <dir>', 'OBELiX folder (train.csv, cifs/)', OBELIX_DIR)
     .option('--from <json>', 'the nested-CV table for the card from an earlier `materials eval --json` (else it is computed: 1 seed)')
+    .option('--coverage-from <json>', "an `eval --variants V --json` report measuring the shipped variant's interval coverage, for the card")
     .option('--baseline-trees <n>', 'trees of the OBELiX-features forest when the table is computed', String(OBELIX_RF_TREES))
     .option('--variant <v>', `what to ship, one of the nested-CV variants (${VARIANTS.join(', ')})`, 'fixed')
     .option('--json', 'print the card as JSON')
@@ -60,7 +61,8 @@ export function registerMaterialsTrain(m: Command): void {
       const med = trainingMedian(trained.file.composition) ?? 0;
       const exact = data.targets.filter((t) => !t.censored);
       const medianRmse = Math.sqrt(exact.reduce((s, t) => s + (t.value - med) ** 2, 0) / exact.length);
-      const card = buildCard({ medianRmse, nested, selection: trained.selection, physics, rows: { all: rows.length, cif: data.hasCif.filter(Boolean).length,
+      const coverage = opts.coverageFrom !== undefined ? readReport(opts.coverageFrom, isEvalReport, 'materials eval --json') : undefined;
+      const card = buildCard({ medianRmse, coverage, nested, selection: trained.selection, physics, rows: { all: rows.length, cif: data.hasCif.filter(Boolean).length,
         bounds: data.targets.filter((t) => t.censored).length }, candidates: candidates.map((c) => c.id) });
       const dir = resolve(opts.out);
       mkdirSync(dir, { recursive: true });

@@ -73,7 +73,7 @@ export interface FoldResult {
   readonly choices: Record<string, { comp: string; cif: string }>;
   /** MAE per model (variants and `obelix-rf`): all test rows and the test rows with a CIF. */
   readonly mae: Record<string, { all: number; cif: number }>;
-  /** Empirical coverage of the selected model's 68% / 90% intervals on exact test rows. */
+  /** Empirical coverage of the 68% / 90% intervals of the coverage variant ({@link coverageVariant}) on exact test rows. */
   readonly coverage: { levels: number[]; all: number[]; cif: number[]; nExact: number; nExactCif: number };
 }
 
@@ -108,6 +108,7 @@ function outerFold(data: SelectData, folds: readonly number[], f: number, o: Nes
   const choices: FoldResult['choices'] = {};
   const mae: FoldResult['mae'] = {};
   let cov: FoldResult['coverage'] = { levels: [...LEVELS], all: [], cif: [], nExact: 0, nExactCif: 0 };
+  const covVariant = coverageVariant(o.variants ?? VARIANTS);
   for (const v of o.variants ?? VARIANTS) {
     const choice = choiceFor(v, data, trainIdx, inner, o.candidates);
     refit(choice.comp); refit(choice.cif);
@@ -115,7 +116,7 @@ function outerFold(data: SelectData, folds: readonly number[], f: number, o: Nes
     for (const r of compose(data, choice, (id) => refits.get(id)!, testIdx)) pred[r.i] = r.pred;
     choices[v] = { comp: choice.comp.id, cif: choice.cif.id };
     mae[v] = { all: maeOver(data, pred, testIdx), cif: maeOver(data, pred, testCif) };
-    if (v === 'selected') {
+    if (v === covVariant) {
       const scales = calibrate(data, choice, inner.oof, trainIdx);
       const exact = compose(data, choice, (id) => refits.get(id)!, testIdx.filter((i) => !data.targets[i].censored));
       const hits = exact.map((r) => {
@@ -138,6 +139,11 @@ function outerFold(data: SelectData, folds: readonly number[], f: number, o: Nes
   return { fold: f, nTest: testIdx.length, nTestCif: testCif.length, choices, mae, coverage: cov };
 }
 
+/** The variant whose intervals are calibrated and scored: `selected` when run, else the first. Never throws. */
+export function coverageVariant(vs: readonly Variant[]): Variant {
+  return vs.includes('selected') ? 'selected' : vs[0];
+}
+
 /** Outer-fold summary of one model. */
 export interface ModelSummary {
   readonly model: string;
@@ -154,8 +160,10 @@ export interface NestedResult {
   readonly candidates: string[];
   readonly folds: FoldResult[];
   readonly summary: ModelSummary[];
-  /** Coverage of the selected model's intervals pooled over outer folds (exact rows). */
+  /** Coverage of the coverage variant's intervals pooled over outer folds (exact rows). */
   readonly coverage: { levels: number[]; all: number[]; cif: number[] };
+  /** Which variant the coverage is of (absent in reports from before the option: `selected`). */
+  readonly coverageVariant?: string;
 }
 
 function sd(xs: readonly number[]): number {
@@ -189,5 +197,5 @@ export function nestedCv(data: SelectData, o: NestedOptions): NestedResult {
     return tot > 0 ? hit / tot : NaN;
   });
   return { seed: o.seed, outerK: o.outerK, innerK: o.innerK, candidates: o.candidates.map((c) => c.id), folds: results, summary: summarize(results),
-    coverage: { levels: [...LEVELS], all: pool('all'), cif: pool('cif') } };
+    coverage: { levels: [...LEVELS], all: pool('all'), cif: pool('cif') }, coverageVariant: coverageVariant(o.variants ?? VARIANTS) };
 }
