@@ -79,7 +79,7 @@ function predictCommand(m: Command): void {
           `${p.flag ? `  [${p.flag}: Ea outside ${EA_PLAUSIBLE_EV.min}-${EA_PLAUSIBLE_EV.max} eV, not used]` : ''}${p.error ? `  [error: ${p.error}; ${p.fallback ? `fallback ${p.fallback}` : 'no fallback'}]` : ''}`);
       }
       if (preds.some((p) => p.interval90 !== null)) console.log('± unc: half-width of the per-row conformal 68% interval (the 90% interval is in --json)');
-      if (global) console.log('* global uncertainty: the grouped-CV RMSE of the sub-model, the same for every row (no ensemble spread in this model)');
+      if (global) console.log('* global uncertainty on rows without an interval (fallbacks, older model files): an RMSE, the same for every such row');
     }));
 }
 
