@@ -1,5 +1,6 @@
 /**
- * The materials evaluation pipeline behind `dendra materials eval`: builds the two data sets
+ * The flat (non-nested) materials CV pipeline, used by `dendra materials ablate` and the graph-network
+ * CV (`materials eval` is nested: nested.ts): builds the two data sets
  * (all rows with composition + lattice features; the CIF subset with structure features too),
  * runs each protocol × seed × subset × model through cross-validation, and summarizes.
  */

@@ -5,8 +5,8 @@
  * groups are the connected components of that relation (union-find). No group is ever split
  * across folds, so near-duplicate measurements cannot leak between train and validation.
  *
- * Grouping by the normalized formula replaced grouping by the exact string on 2026-12-07: the
- * cross-validated figures in models/materials/materials.card.json predate it (see docs/materials.md).
+ * Grouping by the normalized formula replaced grouping by the exact string on 2026-12-07; the
+ * card's nested-CV figures (materials eval / train) use it.
  */
 import { mulberry32 } from '@dendra/core/random.ts';
 import { parseComposition } from './obelix.ts';

@@ -73,8 +73,9 @@ test('shipped model: an unknown element (Ag) gets a per-row error and the traini
   const p = predictRows(file, q, new Map());
   assert.equal(p[0].error, null);
   assert.ok(Number.isFinite(p[0].log10Sigma!) && p[0].features === 'composition');
-  assert.equal(p[0].uncertaintyScope, 'global', 'boosted trees: no ensemble spread, the CV RMSE is global');
-  assert.equal(p[0].uncertainty, file.composition.cvRmse);
+  assert.equal(p[0].uncertaintyKind, 'conformal');
+  assert.equal(p[0].uncertaintyScope, 'per-row');
+  assert.ok(p[0].interval90![0] < p[0].interval68![0] && p[0].interval68![1] < p[0].interval90![1]);
   assert.match(p[1].error!, /^element Ag outside the 54 elements the model was trained on$/);
   assert.equal(p[1].fallback, 'median');
   assert.equal(p[1].log10Sigma, trainingMedian(file.composition));

@@ -5,7 +5,9 @@
  * the CIF subset). A row uses `structure` when a CIF with its ID exists and parses, otherwise
  * `composition`.
  *
- * Uncertainty: for a random forest, the standard deviation of the per-tree predictions (per row);
+ * Uncertainty: a sub-model trained by selection (ship.ts) carries a normalized conformal scale:
+ * per-row 68% and 90% intervals whose width grows with the row's distance to the training rows
+ * (conformal.ts), `uncertainty` = the 68% half-width. Older files: for a random forest, the standard deviation of the per-tree predictions (per row);
  * for the other kinds (no ensemble spread), the sub-model's grouped-CV RMSE on exact rows, a global
  * typical error, the same for every row: `uncertaintyKind` says which and `uncertaintyScope` says
  * `global` then. The shipped model (boosted trees) has no ensemble and the card stores no
@@ -26,14 +28,19 @@ import { parseComposition } from './obelix.ts';
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.ts';
 import type { StructureFeatures } from './structure.ts';
 import type { Dataset } from './evaluate.ts';
+import { halfWidths, knnDistance, LEVELS, type ConformalScale } from './conformal.ts';
 
 /** One sub-model. */
 export interface SubModel {
   readonly spec: FeatureSpec;
   readonly pre: Preprocessor;
   readonly model: ModelJson;
-  /** Grouped-CV RMSE on exact rows, used as the uncertainty of non-forest models. */
+  /** Grouped-CV RMSE on exact rows, used as the uncertainty of non-forest models without a conformal scale. */
   readonly cvRmse: number;
+  /** The selection candidate (select.ts id) this sub-model was fitted from, when trained by selection. */
+  readonly candidate?: string;
+  /** Normalized conformal scale (conformal.ts) and the preprocessed training rows difficulty is measured against. */
+  readonly conformal?: ConformalScale & { readonly ref: number[][] };
 }
 
 /** Contents of materials.model.json. */
@@ -88,7 +95,10 @@ export interface Prediction {
   readonly sigma: number | null;
   /** One standard deviation in log10 units (see module comment); null with `log10Sigma`. */
   readonly uncertainty: number | null;
-  readonly uncertaintyKind: 'forest-spread' | 'cv-rmse';
+  readonly uncertaintyKind: 'conformal' | 'forest-spread' | 'cv-rmse' | 'none';
+  /** Conformal 68% and 90% intervals of log10 sigma (per row), or null without a conformal scale. */
+  readonly interval68: [number, number] | null;
+  readonly interval90: [number, number] | null;
   /** `per-row` for an ensemble spread, `global` when every row gets the same value. */
   readonly uncertaintyScope: 'per-row' | 'global';
   /** Which inputs gave the prediction: a sub-model, or `median` (fallback). */
@@ -127,7 +137,7 @@ export function trainingMedian(sub: SubModel): number | null {
   return null;
 }
 
-interface Raw { p: number | null; u: number | null; kind: Prediction['uncertaintyKind']; scope: Prediction['uncertaintyScope']; features: Prediction['features'] }
+interface Raw { p: number | null; u: number | null; kind: Prediction['uncertaintyKind']; scope: Prediction['uncertaintyScope']; features: Prediction['features']; hw?: number[] }
 
 /** Predicts the featurized rows of one sub-model in one batch (index -> prediction). */
 function predictBatch(sub: SubModel, xs: Map<number, number[]>, features: Prediction['features']): Map<number, Raw> {
@@ -137,6 +147,15 @@ function predictBatch(sub: SubModel, xs: Map<number, number[]>, features: Predic
   const X = transform(idx.map((i) => xs.get(i)!), sub.pre);
   const m = loadModel(sub.model);
   const p = m.predict(X);
+  const cf = sub.conformal;
+  if (cf) {
+    const d = knnDistance(X, cf.ref);
+    idx.forEach((i, k) => {
+      const hw = halfWidths(cf, d[k]);
+      out.set(i, { p: p[k], u: hw[LEVELS.indexOf(0.68)], kind: 'conformal', scope: 'per-row', features, hw });
+    });
+    return out;
+  }
   const s = m.spread(X);
   idx.forEach((i, k) => out.set(i, { p: p[k], u: s ? s[k] : sub.cvRmse, kind: s ? 'forest-spread' : 'cv-rmse', scope: s ? 'per-row' : 'global', features }));
   return out;
@@ -172,7 +191,9 @@ export function predictRows(file: MaterialsModelFile, rows: readonly MaterialRow
     const err = errors.get(i) ?? null;
     const r: Raw = got.get(i) ?? { p: median, u: median === null ? null : file.composition.cvRmse, kind: 'cv-rmse', scope: 'global', features: 'median' };
     const fallback = err === null ? null : r.p === null ? null : r.features === 'median' ? 'median' : 'composition';
+    const iv = (l: number): [number, number] | null => (r.hw && r.p !== null ? [r.p - r.hw[l], r.p + r.hw[l]] : null);
     return { id: row.id, log10Sigma: r.p, sigma: r.p === null ? null : 10 ** r.p, uncertainty: r.u, uncertaintyKind: r.kind, uncertaintyScope: r.scope,
+      interval68: iv(LEVELS.indexOf(0.68)), interval90: iv(LEVELS.indexOf(0.9)),
       features: r.features, error: err, fallback, measured, measuredIsBound: bound };
   });
 }

@@ -1,0 +1,68 @@
+/**
+ * What `materials train` ships: one variant of the nested CV's procedure (nested.ts: `selected`
+ * chooses among all candidates by grouped CV, `fixed` takes the censored boosted trees at default
+ * settings with physics for CIF rows), run once on all rows (grouped CV with `k` folds for the
+ * choice and the calibration), refitted on all rows. The two chosen models become the
+ * model file's `composition` (rows without a CIF, and the fallback) and `structure` (rows with a
+ * CIF) sub-models; each carries a normalized conformal scale calibrated on its grouped-CV
+ * out-of-fold residuals (exact rows) and the reference rows its difficulty is measured against.
+ */
+import { DEFAULT_CONFIG, fitModel } from './baselines.ts';
+import type { ConformalScale } from './conformal.ts';
+import { fitPreprocessor, transform } from './preprocess.ts';
+import { calibrate, innerCv, specFor, type Candidate, type Choice, type SelectData } from './select.ts';
+import { allowedFor, choiceFor, type Variant } from './nested.ts';
+import type { MaterialsModelFile, SubModel } from './model.ts';
+import type { PhysicsGroup } from './physics.ts';
+
+/** Digits kept in the stored reference rows (min-max scaled, so 4 decimals is 1e-4 of the range). */
+const REF_DIGITS = 4;
+
+/** The grouped-CV selection behind a shipped model file. */
+export interface Selection {
+  /** The nested-CV variant shipped (nested.ts VARIANTS). */
+  readonly variant: Variant;
+  readonly folds: number;
+  readonly seed: number;
+  readonly composition: string;
+  readonly structure: string;
+  /** Grouped-CV MAE (bounds as -15) of the chosen pair over all rows and the CIF rows; optimistic (selected on these folds). */
+  readonly mae: { all: number; cif: number };
+}
+
+function subModel(c: Candidate, data: SelectData, vocabulary: readonly string[], physics: readonly PhysicsGroup[], scale: ConformalScale, cvRmse: number, seed: number): SubModel {
+  const idx = data.rows.flatMap((_, i) => (c.features === 'comp' || data.hasCif[i] ? [i] : []));
+  const X = idx.map((i) => data.X[c.features][i]);
+  const pre = fitPreprocessor(X, true);
+  const Xt = transform(X, pre);
+  const m = fitModel(c.kind, Xt, idx.map((i) => data.targets[i].value), idx.map((i) => data.targets[i].censored), { ...DEFAULT_CONFIG, ...c.config, seed });
+  const f = 10 ** REF_DIGITS;
+  return { spec: specFor(c.features, vocabulary, physics), pre, model: m.toJSON(), cvRmse, candidate: c.id,
+    conformal: { ...scale, ref: Xt.map((r) => r.map((v) => Math.round(v * f) / f)) } };
+}
+
+/**
+ * Select on all rows (k-fold grouped CV), calibrate, refit, and build the model file.
+ * @throws RangeError when folds cannot be built or a fit has too few rows.
+ */
+export function trainSelected(data: SelectData, candidates: readonly Candidate[], vocabulary: readonly string[], physics: readonly PhysicsGroup[],
+  o: { k: number; seed: number; variant: Variant; onStep?: () => void }): { file: MaterialsModelFile; selection: Selection; choice: Choice } {
+  const all = data.rows.map((_, i) => i);
+  const cs = allowedFor(o.variant, candidates);
+  const inner = innerCv(data, all, cs, o.k, o.seed, o.onStep);
+  const choice = choiceFor(o.variant, data, all, inner, cs);
+  const scales = calibrate(data, choice, inner.oof, all);
+  const rmse = (c: Candidate, cif: boolean): number => {
+    const r = inner.oof.get(c.id)!;
+    const rows = all.filter((i) => !data.targets[i].censored && (!cif || data.hasCif[i]));
+    return Math.sqrt(rows.reduce((s, i) => s + (r.pred[i] - data.targets[i].value) ** 2, 0) / rows.length);
+  };
+  const pred = all.map((i) => inner.oof.get((data.hasCif[i] ? choice.cif : choice.comp).id)!.pred[i]);
+  const mae = (idx: number[]): number => idx.reduce((s, i) => s + Math.abs(pred[i] - (data.targets[i].censored ? -15 : data.targets[i].value)), 0) / idx.length;
+  const file: MaterialsModelFile = { format: 'dendra-materials-model', version: 1, kind: choice.comp.kind,
+    composition: subModel(choice.comp, data, vocabulary, physics, scales.comp, rmse(choice.comp, false), o.seed),
+    structure: subModel(choice.cif, data, vocabulary, physics, scales.cif, rmse(choice.cif, true), o.seed) };
+  o.onStep?.();
+  return { file, choice, selection: { variant: o.variant, folds: o.k, seed: o.seed, composition: choice.comp.id, structure: choice.cif.id,
+    mae: { all: mae(all), cif: mae(all.filter((i) => data.hasCif[i])) } } };
+}
