@@ -59,10 +59,10 @@ export function evalBms(d: BmsData, o: BmsEvalOptions): BmsEvalReport {
   const present = d.cells.map((c, k) => (c ? k : -1)).filter((k) => k >= 0);
   const temps = present.flatMap((k) => d.cells[k]!.tMean);
   const ambientC = temps.reduce((a, b) => a + b, 0) / temps.length;
-  const empty = { iPeak: [], iRms: [], vMax: [], vMin: [], tMean: [], tMax: [], rInt: [], soc: [] };
+  const empty = { iPeak: [], iRms: [], vMax: [], vMin: [], tMean: [], tMax: [], rInt: [], soc: [], q2Chg: [], iChgPk: [] };
   const r = { config: { stackPressureMPa: p }, cells: d.cells.map((c) => ({ series: c ? { ...c, soc: [] } : empty })) } as unknown as PackResult;
   const spec = { electrolyte: o.electrolyte, ambientC } as PackSpec;
-  const frames = packFeatureFrames(r, spec);
+  const frames = packFeatureFrames(r, spec, null);
   const run = boardPackRun(readTflite(bytes), frames);
   const risks: BmsRisk[] = [];
   run.telemetry.forEach((f, w) => {
