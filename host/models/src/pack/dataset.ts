@@ -161,6 +161,9 @@ function measured(r: PackResult, spec: PackSpec, sensors: SensorModel | null): C
   return sensors === null ? raw : measurePack(raw, spec.seed, sensors);
 }
 
+/** Floor added before the log of a nominal damage (rate) feature. */
+const PHYS_FLOOR = 1e-6;
+
 /** Derived per-cell series from the measured telemetry, with the preset's nominal laws only. */
 interface Derived { m: CellSeries[]; ccd: number[][]; stress: number[][]; damage: { rate: number[]; cum: number[] }[] }
 
@@ -185,11 +188,11 @@ function cellFeatures(k: number, t: number, d: Derived, pf: ReturnType<typeof pr
     const j = t - WINDOW + w;
     const o = off + w * nc;
     x[o] = s.iPeak[j]; x[o + 1] = s.iRms[j]; x[o + 2] = s.vMax[j] - s.vMin[j];
-    x[o + 3] = s.tMean[j]; x[o + 4] = s.rInt[j]; x[o + 5] = d.stress[k][j];
+    x[o + 3] = s.tMean[j]; x[o + 4] = s.rInt[j]; x[o + 5] = Math.log10(PHYS_FLOOR + d.damage[k].rate[j]);
   }
   const o = off + WINDOW * nc;
   x[o] = pf.logSigma; x[o + 1] = pf.logShear; x[o + 2] = d.ccd[k][t - 1];
-  x[o + 3] = Math.log(t); x[o + 4] = Math.log1p(d.damage[k].cum[t - 1]); x[o + 5] = 1;
+  x[o + 3] = Math.log(t); x[o + 4] = Math.log10(PHYS_FLOOR + projectedDamage(d.damage[k], t, WINDOW, HORIZON)); x[o + 5] = 1;
   return true;
 }
 
