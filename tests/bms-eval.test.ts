@@ -25,6 +25,8 @@ test('eval pack --data on the sample BMS export: risk per cell per cycle and agr
   const a = rep.agreement!;
   assert.ok(a.n > 100 && a.pearson !== null && a.mannWhitney !== null && a.blandAltman !== null);
   assert.ok(a.mannWhitney!.auc >= 0 && a.mannWhitney!.auc <= 1 && a.blandAltman!.lower < a.blandAltman!.upper);
+  // the sample is the simulator's pack through the BMS sensor model: the shipped model ranks it better than chance
+  assert.ok(a.mannWhitney!.auc > 0.6 && a.mannWhitney!.p < 0.01 && a.pearson! > 0.1, `AUC ${a.mannWhitney!.auc}, p ${a.mannWhitney!.p}, r ${a.pearson}`);
 
   // the same file with two broken rows and no label column: the run still scores, naming the rows
   const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-bms-'));
