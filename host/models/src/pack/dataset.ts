@@ -32,9 +32,13 @@ export const MAX_CELLS = 16;
 export const WINDOW = 8;
 /** Label horizon N: positive when initiation happens within the next N cycles. */
 export const HORIZON = 20;
-/** Per-cycle channels of the window, in feature order. */
+/**
+ * Per-cycle channels of the window, in feature order (measured, sensors.ts); `stress` is log10 of
+ * the physics estimator's nominal damage increment of the cycle (damage.ts; names kept for the
+ * firmware's attribution texts).
+ */
 export const CYCLE_CHANNELS = ['iPeak', 'iRms', 'vSpread', 'tMean', 'rInt', 'stress'] as const;
-/** Static / cumulative per-cell features appended after the window. */
+/** Static / cumulative per-cell features appended after the window; `logCumStress` is log10 of the physics estimator's projected damage. */
 export const STATIC_CHANNELS = ['logSigma', 'logShearRatio', 'ccd', 'logAge', 'logCumStress', 'alive'] as const;
 /** Features per node: WINDOW x cycle channels (cycle-major) then the static channels. */
 export const N_FEATURES = WINDOW * CYCLE_CHANNELS.length + STATIC_CHANNELS.length;
@@ -165,18 +169,17 @@ function measured(r: PackResult, spec: PackSpec, sensors: SensorModel | null): C
 const PHYS_FLOOR = 1e-6;
 
 /** Derived per-cell series from the measured telemetry, with the preset's nominal laws only. */
-interface Derived { m: CellSeries[]; ccd: number[][]; stress: number[][]; damage: { rate: number[]; cum: number[] }[] }
+interface Derived { m: CellSeries[]; ccd: number[][]; damage: { rate: number[]; cum: number[] }[] }
 
 /**
- * Per cell and cycle: nominal CCD at the measured mean temperature, plating stress = peak charge
- * current / CCD, and the nominal cumulative damage (damage.ts).
+ * Per cell and cycle: nominal CCD at the measured mean temperature and the physics estimator's
+ * nominal damage increment and running sum (damage.ts).
  */
 function derive(m: CellSeries[], r: PackResult, spec: PackSpec): Derived {
   const e = ELECTROLYTES[spec.electrolyte];
   const p = r.config.stackPressureMPa;
   const ccd = m.map((s) => s.tMean.map((t) => criticalCurrentDensity(e, t + 273.15, p)));
-  const stress = m.map((s, k) => s.iChgPk.map((i, j) => i / ccd[k][j]));
-  return { m, ccd, stress, damage: m.map((s) => nominalDamage(s, e, p)) };
+  return { m, ccd, damage: m.map((s) => nominalDamage(s, e, p)) };
 }
 
 /** Writes one cell's feature vector for window end t (1-based) at `off`; returns false if dead. */
