@@ -1,8 +1,12 @@
 /**
  * Writes tests/fixtures/bms-sample.csv: a small BMS export (docs/bms.md) of a simulated 4s4p LLZO
- * pack under peak shaving, two samples per cell and cycle (the charge peak and the discharge
- * trough), with the label "dendrite initiation within the next 20 cycles" (empty where the
- * outcome is beyond the simulated cycles). Deterministic: `node --import tsx scripts/bms-sample.ts`.
+ * pack under peak shaving, as its BMS would report it (the simulator's telemetry through the sensor
+ * model, sensors.ts: noise, offsets, drift, dropouts), four samples per cell and cycle, one every
+ * 6 h of the day: the charge (00-06 h, peak charge current, max voltage and temperature), two rests
+ * and the evening discharge (peak discharge current, min voltage); the mean of the four
+ * temperatures is the cycle's mean. With the label "dendrite initiation within the next 20 cycles"
+ * (empty where the outcome is beyond the simulated cycles).
+ * Deterministic: `node --import tsx scripts/bms-sample.ts`.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +14,7 @@ import { REPO_ROOT } from '@dendra/core/paths.ts';
 import { simulatePack } from '@dendra/models/pack/simulator.ts';
 import { ELECTROLYTES } from '@dendra/models/physics/electrolytes.ts';
 import { criticalCurrentDensity } from '@dendra/models/physics/ccd.ts';
+import { measurePack } from '@dendra/models/pack/sensors.ts';
 
 const CYCLES = Number(process.env.BMS_CYCLES ?? 40);
 const HORIZON = 20;
@@ -18,15 +23,21 @@ const ccdFraction = Number(process.env.BMS_CCD ?? 0.8);
 const currentDensity = ccdFraction * criticalCurrentDensity(e, e.operatingTempC + 273.15, e.ccdRefPressureMPa);
 const r = simulatePack({ series: 4, parallel: 4, electrolyte: 'llzo', duty: 'peak-shaving', cycles: CYCLES + HORIZON, seed: 7, currentDensity, ambient: { meanC: e.operatingTempC } });
 const lines = ['cycle,cell,v,i,t,impedance,label'];
+const measured = measurePack(r.cells.map((c) => c.series), 7);
 const f = (v: number, d: number) => v.toFixed(d);
 for (let c = 1; c <= CYCLES; c++) {
   r.cells.forEach((cell, k) => {
-    const s = cell.series;
+    const s = measured[k];
     if (s.iPeak.length < c) return;
     const init = cell.initiationCycle;
     const label = init !== null && init <= c ? '' : init !== null && init <= c + HORIZON ? '1' : c + HORIZON <= CYCLES + HORIZON && s.iPeak.length >= c + HORIZON ? '0' : '';
-    lines.push(`${c},${k},${f(s.vMax[c - 1], 4)},${f(s.iPeak[c - 1], 4)},${f(s.tMax[c - 1], 2)},${f(s.rInt[c - 1], 3)},${label}`);
-    lines.push(`${c},${k},${f(s.vMin[c - 1], 4)},${f(-s.iRms[c - 1], 4)},${f(2 * s.tMean[c - 1] - s.tMax[c - 1], 2)},${f(s.rInt[c - 1], 3)},${label}`);
+    const j = c - 1;
+    const z = f(s.rInt[j], 3);
+    const rest = (s.vMax[j] + s.vMin[j]) / 2;
+    lines.push(`${c},${k},${f(s.vMax[j], 4)},${f(s.iChgPk[j], 4)},${f(s.tMax[j], 2)},${z},${label}`);
+    lines.push(`${c},${k},${f(rest, 4)},0,${f(s.tMean[j], 2)},${z},${label}`);
+    lines.push(`${c},${k},${f(rest, 4)},0,${f(s.tMean[j], 2)},${z},${label}`);
+    lines.push(`${c},${k},${f(s.vMin[j], 4)},${f(-s.iPeak[j], 4)},${f(2 * s.tMean[j] - s.tMax[j], 2)},${z},${label}`);
   });
 }
 const out = path.join(REPO_ROOT, 'tests', 'fixtures', 'bms-sample.csv');

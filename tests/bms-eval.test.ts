@@ -12,8 +12,8 @@ import { REPO_ROOT } from '@dendra/core/paths.ts';
 
 const SAMPLE = path.join(REPO_ROOT, 'tests', 'fixtures', 'bms-sample.csv');
 
-interface Report { data: { rows: number; cycles: number; errors: { line: number; message: string }[] }; risks: { cycle: number; cell: number; risk: number; label: number | null }[];
-  agreement: { n: number; pearson: number | null; mannWhitney: { auc: number; p: number } | null; blandAltman: { bias: number; lower: number; upper: number } | null } | null }
+interface Report { data: { rows: number; cycles: number; errors: { line: number; message: string }[] }; risks: { cycle: number; cell: number; risk: number; label: number | null; physics: number }[];
+  agreement: { n: number; pearson: number | null; mannWhitney: { auc: number; p: number } | null; blandAltman: { bias: number; lower: number; upper: number } | null; physicsMannWhitney: { auc: number } | null } | null }
 
 test('eval pack --data on the sample BMS export: risk per cell per cycle and agreement with the label', async () => {
   const r = await runCli(['eval', 'pack', '--data', SAMPLE, '--json'], 120_000);
@@ -25,6 +25,10 @@ test('eval pack --data on the sample BMS export: risk per cell per cycle and agr
   const a = rep.agreement!;
   assert.ok(a.n > 100 && a.pearson !== null && a.mannWhitney !== null && a.blandAltman !== null);
   assert.ok(a.mannWhitney!.auc >= 0 && a.mannWhitney!.auc <= 1 && a.blandAltman!.lower < a.blandAltman!.upper);
+  // the sample is the simulator's pack through the BMS sensor model: the shipped model ranks it better than chance
+  assert.ok(a.mannWhitney!.auc > 0.6 && a.mannWhitney!.p < 0.01 && a.pearson! > 0.1, `AUC ${a.mannWhitney!.auc}, p ${a.mannWhitney!.p}, r ${a.pearson}`);
+  assert.ok(a.physicsMannWhitney !== null && a.physicsMannWhitney.auc > 0.5, `the physics estimator baseline is ranked on the same rows: ${JSON.stringify(a.physicsMannWhitney)}`);
+  assert.ok(rep.risks.every((x) => Number.isFinite(x.physics) && x.physics >= 0), 'every risk has its physics score');
 
   // the same file with two broken rows and no label column: the run still scores, naming the rows
   const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-bms-'));

@@ -32,7 +32,7 @@ const { checkAlert } = (await import(pathToFileURL(path.join(ROOT, 'host/ops/src
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-pack-e2e-'));
 const START = 11520;
-const PACK_CCD = 0.55; // the default seed-1 LLZO pack: a raise at frame 28, cleared at 29, more after
+const PACK_CCD = 0.7; // the default seed-1 LLZO pack: a raise at frame 31, cleared at 36, more after
 const KINDS = targets();
 const live: LiveCli[] = [];
 const boards: Target[] = [];

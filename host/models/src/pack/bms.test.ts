@@ -33,3 +33,12 @@ test('a dropout repeats the previous cycle; after its last sample a cell is gone
   assert.throws(() => parseBms([H, '1,0,x,0,20,1,'].join('\n'), 'z.csv'), (e: Error & { code?: string }) => e.code === 'E_BMS' && /no valid row \(1 bad; first: line 2/.test(e.message));
   assert.throws(() => parseBms([H, '1,0,4,0,20,1,', '2,1,4,0,20,1,'].join('\n'), 'w.csv'), /cell 1 has no valid sample in cycle 1/);
 });
+
+test('charge side per cycle: integral of i^2 over the charging samples (24 h cycle) and the peak charge current', () => {
+  const d = parseBms([H, '1,0,4.1,0.6,30,10,', '1,0,3.0,-0.8,20,11,', '1,0,3.5,0.2,20,11,', '1,0,3.5,0,20,11,'].join('\n'));
+  const s = d.cells[0]!;
+  assert.ok(Math.abs(s.q2Chg[0] - (0.36 + 0.04) * 6) < 1e-12, `${s.q2Chg[0]}`);
+  assert.equal(s.iChgPk[0], 0.6);
+  const dis = parseBms([H, '1,0,3.0,-0.8,20,11,'].join('\n')).cells[0]!;
+  assert.deepEqual([dis.q2Chg[0], dis.iChgPk[0]], [0, 0], 'discharge only: no plating');
+});

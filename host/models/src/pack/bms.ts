@@ -26,7 +26,15 @@ export const BMS_COLUMNS = ['cycle', 'cell', 'v', 'i', 't', 'impedance'] as cons
 export interface RowError { line: number; message: string }
 
 /** Per-cycle telemetry of one cell (index = cycle - 1), as the simulator records it. */
-export interface BmsSeries { iPeak: number[]; iRms: number[]; vMax: number[]; vMin: number[]; tMean: number[]; tMax: number[]; rInt: number[]; label: (number | null)[] }
+export interface BmsSeries {
+  iPeak: number[]; iRms: number[]; vMax: number[]; vMin: number[]; tMean: number[]; tMax: number[]; rInt: number[];
+  /** Charge side (i > 0, plating): integral of i^2 over the cycle ((mA/cm^2)^2 h, samples spread over {@link BMS_CYCLE_HOURS}) and peak charge current. */
+  q2Chg: number[]; iChgPk: number[];
+  label: (number | null)[];
+}
+
+/** Length of a cycle, hours, over which a cell's samples of one cycle are taken as equally spaced (a grid cycle is a day). */
+export const BMS_CYCLE_HOURS = 24;
 
 /** A read BMS export. */
 export interface BmsData {
@@ -74,13 +82,15 @@ function parseRow(cells: string[], idx: Record<string, number>, labelAt: number)
 }
 
 /** Aggregates one cell's samples of one cycle (samples taken as equally spaced in time). */
-function aggregate(s: Sample[]): { iPeak: number; iRms: number; vMax: number; vMin: number; tMean: number; tMax: number; rInt: number; label: number | null } {
+function aggregate(s: Sample[]): { iPeak: number; iRms: number; vMax: number; vMin: number; tMean: number; tMax: number; rInt: number; q2Chg: number; iChgPk: number; label: number | null } {
   const n = s.length;
+  const chg = s.filter((x) => x.i > 0);
   const labels = s.map((x) => x.label).filter((x): x is number => x !== null);
   return {
     iPeak: Math.max(...s.map((x) => Math.abs(x.i))), iRms: Math.sqrt(s.reduce((a, x) => a + x.i * x.i, 0) / n),
     vMax: Math.max(...s.map((x) => x.v)), vMin: Math.min(...s.map((x) => x.v)),
     tMean: s.reduce((a, x) => a + x.t, 0) / n, tMax: Math.max(...s.map((x) => x.t)), rInt: s[n - 1].z,
+    q2Chg: chg.reduce((a, x) => a + x.i * x.i, 0) * (BMS_CYCLE_HOURS / n), iChgPk: Math.max(0, ...chg.map((x) => x.i)),
     label: labels.length ? labels[labels.length - 1] : null,
   };
 }
@@ -118,7 +128,7 @@ export function parseBms(text: string, source = '<bms>'): BmsData {
   const cells: (BmsSeries | null)[] = [];
   for (let k = 0; k < MAX_CELLS; k++) {
     if (![...by.keys()].some((key) => key.startsWith(`${k}:`))) { cells.push(null); continue; }
-    const s: BmsSeries = { iPeak: [], iRms: [], vMax: [], vMin: [], tMean: [], tMax: [], rInt: [], label: [] };
+    const s: BmsSeries = { iPeak: [], iRms: [], vMax: [], vMin: [], tMean: [], tMax: [], rInt: [], q2Chg: [], iChgPk: [], label: [] };
     let lastCycle = 1;
     for (let c = 1; c <= cycles; c++) if (by.has(`${k}:${c}`)) lastCycle = c;
     for (let c = 1; c <= lastCycle; c++) {
@@ -126,7 +136,7 @@ export function parseBms(text: string, source = '<bms>'): BmsData {
       if (!got && c === 1) throw new InputError('E_BMS', `${source}: cell ${k} has no valid sample in cycle 1 (a cell's record must start at cycle 1)`, source);
       const a = got ? aggregate(got) : null;
       if (!a) filled++;
-      for (const f of ['iPeak', 'iRms', 'vMax', 'vMin', 'tMean', 'tMax', 'rInt'] as const) s[f].push(a ? a[f] : s[f][c - 2]);
+      for (const f of ['iPeak', 'iRms', 'vMax', 'vMin', 'tMean', 'tMax', 'rInt', 'q2Chg', 'iChgPk'] as const) s[f].push(a ? a[f] : s[f][c - 2]);
       s.label.push(a ? a.label : null);
     }
     cells.push(s);

@@ -4,7 +4,8 @@
  * built from the export's per-cycle telemetry with the same code the simulator's frames use
  * (dataset.ts `packFeatureFrames`), so the model's risk per cell per cycle (from cycle WINDOW on)
  * is what a board fed this data would publish. With a `label` column, the risk is compared with
- * it: Pearson, Mann-Whitney U (label >= 0.5 as positive) and Bland-Altman (agreement.ts).
+ * it: Pearson, Mann-Whitney U (label >= 0.5 as positive) and Bland-Altman (agreement.ts), and the
+ * physics estimator (damage.ts) on the same data is ranked against it as the baseline.
  *
  * What the export cannot give is taken from the stated electrolyte preset (its conductivity,
  * shear modulus and critical current density enter the static features) and the stack pressure:
@@ -17,7 +18,8 @@ import { readTflite } from '@dendra/core/tflite/reader.ts';
 import { REPO_ROOT } from '@dendra/core/paths.ts';
 import { ELECTROLYTES, type ElectrolyteId } from '../physics/electrolytes.ts';
 import { boardPackRun } from './board.ts';
-import { packFeatureFrames, WINDOW, type PackSpec } from './dataset.ts';
+import { HORIZON, packFeatureFrames, WINDOW, type PackSpec } from './dataset.ts';
+import { nominalDamage, projectedDamage } from './damage.ts';
 import type { PackResult } from './simulator.ts';
 import { blandAltman, mannWhitney, pearson, type BlandAltman, type MannWhitney } from './agreement.ts';
 import type { BmsData, RowError } from './bms.ts';
@@ -28,8 +30,11 @@ export const DEFAULT_PACK_MODEL = path.join(REPO_ROOT, 'models', 'pack', 'pack.t
 /** Options of {@link evalBms}. */
 export interface BmsEvalOptions { model?: string; electrolyte: ElectrolyteId; stackPressureMPa?: number }
 
-/** One risk of one cell at the end of one cycle, with the label of that cycle when given. */
-export interface BmsRisk { cycle: number; cell: number; risk: number; label: number | null }
+/**
+ * One risk of one cell at the end of one cycle, with the label of that cycle when given and the
+ * physics estimator's score (damage.ts: nominal damage projected HORIZON cycles ahead; not a probability).
+ */
+export interface BmsRisk { cycle: number; cell: number; risk: number; label: number | null; physics: number }
 
 /** What `eval pack --data` reports. */
 export interface BmsEvalReport {
@@ -37,7 +42,11 @@ export interface BmsEvalReport {
   model: string;
   assumptions: { electrolyte: ElectrolyteId; stackPressureMPa: number; ambientC: number };
   risks: BmsRisk[];
-  agreement: { n: number; pearson: number | null; mannWhitney: MannWhitney | null; blandAltman: BlandAltman | null } | null;
+  agreement: {
+    n: number; pearson: number | null; mannWhitney: MannWhitney | null; blandAltman: BlandAltman | null;
+    /** The physics estimator's ranking of the same labelled cell-cycles (Mann-Whitney; its score is not a probability). */
+    physicsMannWhitney: MannWhitney | null;
+  } | null;
 }
 
 /**
@@ -59,17 +68,19 @@ export function evalBms(d: BmsData, o: BmsEvalOptions): BmsEvalReport {
   const present = d.cells.map((c, k) => (c ? k : -1)).filter((k) => k >= 0);
   const temps = present.flatMap((k) => d.cells[k]!.tMean);
   const ambientC = temps.reduce((a, b) => a + b, 0) / temps.length;
-  const empty = { iPeak: [], iRms: [], vMax: [], vMin: [], tMean: [], tMax: [], rInt: [], soc: [] };
+  const empty = { iPeak: [], iRms: [], vMax: [], vMin: [], tMean: [], tMax: [], rInt: [], soc: [], q2Chg: [], iChgPk: [] };
   const r = { config: { stackPressureMPa: p }, cells: d.cells.map((c) => ({ series: c ? { ...c, soc: [] } : empty })) } as unknown as PackResult;
   const spec = { electrolyte: o.electrolyte, ambientC } as PackSpec;
-  const frames = packFeatureFrames(r, spec);
+  const frames = packFeatureFrames(r, spec, null);
   const run = boardPackRun(readTflite(bytes), frames);
   const risks: BmsRisk[] = [];
+  const damage = d.cells.map((c) => (c ? nominalDamage(c, e, p) : null));
   run.telemetry.forEach((f, w) => {
     const cycle = WINDOW + w;
     for (const k of present) {
       const v = f.cells[k];
-      if (v !== null) risks.push({ cycle, cell: k, risk: v, label: d.cells[k]!.label[cycle - 1] ?? null });
+      const physics = projectedDamage(damage[k]!, cycle, WINDOW, HORIZON);
+      if (v !== null) risks.push({ cycle, cell: k, risk: v, label: d.cells[k]!.label[cycle - 1] ?? null, physics });
     }
   });
   const pairs = risks.filter((x) => x.label !== null);
@@ -78,6 +89,7 @@ export function evalBms(d: BmsData, o: BmsEvalOptions): BmsEvalReport {
     pearson: pearson(pairs.map((x) => x.risk), pairs.map((x) => x.label!)),
     mannWhitney: mannWhitney(pairs.map((x) => x.risk), pairs.map((x) => x.label! >= 0.5)),
     blandAltman: blandAltman(pairs.map((x) => x.risk), pairs.map((x) => x.label!)),
+    physicsMannWhitney: mannWhitney(pairs.map((x) => x.physics), pairs.map((x) => x.label! >= 0.5)),
   } : null;
   return {
     data: { file: d.source, rows: d.rows, cycles: d.cycles, cells: present, filled: d.filled, errors: d.errors },
@@ -98,6 +110,7 @@ export function formatBmsEval(r: BmsEvalReport): string[] {
   else {
     const a = r.agreement;
     out.push(`agreement with the label (${a.n} cell-cycles): Pearson r ${f(a.pearson)}; Mann-Whitney ${a.mannWhitney ? `U ${a.mannWhitney.u.toFixed(1)} (AUC ${f(a.mannWhitney.auc)}, z ${f(a.mannWhitney.z, 2)}, p ${a.mannWhitney.p.toExponential(2)}, ${a.mannWhitney.nPos} positive / ${a.mannWhitney.nNeg} negative)` : '- (one class only)'}; Bland-Altman ${a.blandAltman ? `bias ${f(a.blandAltman.bias)}, 95% limits ${f(a.blandAltman.lower)} .. ${f(a.blandAltman.upper)}` : '-'}`);
+    out.push(`physics estimator (nominal cumulative damage, no learning) on the same cell-cycles: Mann-Whitney AUC ${a.physicsMannWhitney ? f(a.physicsMannWhitney.auc) : '-'}`);
   }
   return out;
 }

@@ -47,6 +47,10 @@ export interface CellSeries {
   rInt: number[];
   /** State of charge at the end of the cycle, 0..1. */
   soc: number[];
+  /** Charge (plating) current only: integral of i^2 over the cycle's charge time, (mA/cm^2)^2 h. */
+  q2Chg: number[];
+  /** Peak charge current density of the cycle, mA/cm^2 (0 without charge). */
+  iChgPk: number[];
 }
 
 /** Electrode area of one cell, cm^2 (assumed: ~18 Ah at 3 mAh/cm^2). */
@@ -74,7 +78,7 @@ export class CellState {
   alive = true;
   initiationCycle: number | null = null;
   shortCycle: number | null = null;
-  readonly series: CellSeries = { iPeak: [], iRms: [], vMax: [], vMin: [], tMean: [], tMax: [], rInt: [], soc: [] };
+  readonly series: CellSeries = { iPeak: [], iRms: [], vMax: [], vMin: [], tMean: [], tMax: [], rInt: [], soc: [], q2Chg: [], iChgPk: [] };
 
   constructor(s: CellStatic, rct298: number, tK: number) {
     this.s = s;
@@ -94,6 +98,8 @@ export class CycleStats {
   vMin = Infinity;
   tDt = 0;
   tMax = -Infinity;
+  q2Chg = 0;
+  iChgPk = 0;
 
   /** Adds a segment: current (mA/cm^2), duration (h), voltage (V), temperature (K). */
   add(i: number, dtH: number, v: number, tK: number): void {
@@ -102,6 +108,7 @@ export class CycleStats {
     this.i2dt += i * i * dtH;
     this.dt += dtH;
     this.charge += Math.abs(i) * dtH;
+    if (i > 0) { this.q2Chg += i * i * dtH; this.iChgPk = Math.max(this.iChgPk, i); }
     this.vMax = Math.max(this.vMax, v);
     this.vMin = Math.min(this.vMin, v);
     this.tDt += tK * dtH;
@@ -132,6 +139,8 @@ export function recordCycle(cell: CellState, st: CycleStats, rMeas: number): voi
   s.tMax.push(round(st.tMax - 273.15, 2));
   s.rInt.push(round(rMeas, 3));
   s.soc.push(round(cell.soc, 4));
+  s.q2Chg.push(round(st.q2Chg, 6));
+  s.iChgPk.push(round(st.iChgPk, 4));
 }
 
 /**

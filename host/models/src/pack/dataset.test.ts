@@ -33,3 +33,16 @@ test('adjacency is symmetric, normalized and zero on padding; mask marks padding
   assert.deepEqual(Array.from(packMask(3, 3)).slice(8, 10), [0, MASK_LOGIT]);
   assert.throws(() => packAdjacency(5, 4), RangeError);
 });
+
+test('features are what a BMS measures: the sensor model changes them, the hidden cell parameters do not enter', async () => {
+  const { simulatePack } = await import('./simulator.ts');
+  const { packFeatureFrames, WINDOW } = await import('./dataset.ts');
+  const spec = drawSpecs(5, { train: 1, val: 0, test: 0 }).train[0];
+  const r = simulatePack({ series: spec.series, parallel: spec.parallel, electrolyte: spec.electrolyte, duty: spec.duty, cycles: 30, seed: spec.seed, currentDensity: spec.currentDensity, ambient: { meanC: spec.ambientC } });
+  const measured = packFeatureFrames(r, spec);
+  const exact = packFeatureFrames(r, spec, null);
+  assert.equal(measured.length, 30 - WINDOW + 1);
+  assert.notDeepEqual(measured[5], exact[5], 'sensor noise reaches the features');
+  const hidden = { ...r, cells: r.cells.map((c) => ({ ...c, params: { ...c.params, tauMul: 9, ccdMul: 0.1 } })) };
+  assert.deepEqual(packFeatureFrames(hidden, spec), measured, 'true cell parameters are not an input');
+});

@@ -9,6 +9,8 @@
  * A label is valid only for a cell that is alive and not yet initiated at t, and whose outcome is
  * known (not censored by the end of the simulation). Shorted (fused) cells stay in the graph with
  * zero features and alive flag 0; padding nodes (beyond the pack's cells) are masked out.
+ * Features come from what a BMS measures (sensors.ts: noise, offsets, drift, dropouts) and the
+ * preset's nominal laws; the cells' true (hidden) parameters never enter them.
  *
  * Split by pack configuration: the test set only holds packs with at least one held-out factor
  * (electrolyte {@link HELD_OUT.electrolyte}, duty {@link HELD_OUT.duty}, or one of the topologies
@@ -20,6 +22,9 @@ import type { Duty } from './profiles.ts';
 import { ELECTROLYTES, conductivityAt, type ElectrolyteId } from '../physics/electrolytes.ts';
 import { criticalCurrentDensity } from '../physics/ccd.ts';
 import { LI_SHEAR_MODULUS_GPA } from '../physics/constants.ts';
+import type { CellSeries } from './cell.ts';
+import { BMS_SENSORS, measurePack, type SensorModel } from './sensors.ts';
+import { nominalDamage, physicsLead, projectedDamage } from './damage.ts';
 
 /** Fixed number of graph nodes (packs with fewer cells are padded). */
 export const MAX_CELLS = 16;
@@ -27,9 +32,13 @@ export const MAX_CELLS = 16;
 export const WINDOW = 8;
 /** Label horizon N: positive when initiation happens within the next N cycles. */
 export const HORIZON = 20;
-/** Per-cycle channels of the window, in feature order. */
+/**
+ * Per-cycle channels of the window, in feature order (measured, sensors.ts); `stress` is log10 of
+ * the physics estimator's nominal damage increment of the cycle (damage.ts; names kept for the
+ * firmware's attribution texts).
+ */
 export const CYCLE_CHANNELS = ['iPeak', 'iRms', 'vSpread', 'tMean', 'rInt', 'stress'] as const;
-/** Static / cumulative per-cell features appended after the window. */
+/** Static / cumulative per-cell features appended after the window; `logCumStress` is log10 of the physics estimator's projected damage. */
 export const STATIC_CHANNELS = ['logSigma', 'logShearRatio', 'ccd', 'logAge', 'logCumStress', 'alive'] as const;
 /** Features per node: WINDOW x cycle channels (cycle-major) then the static channels. */
 export const N_FEATURES = WINDOW * CYCLE_CHANNELS.length + STATIC_CHANNELS.length;
@@ -78,8 +87,13 @@ export interface PackSplit {
   /** Per-cell labels and validity [S, MAX_CELLS]. */
   yCell: Float32Array;
   wCell: Float32Array;
-  /** Physics-rule score per cell: mean over the window of iPeak / CCD(T) [S, MAX_CELLS]. */
+  /**
+   * Physics-estimator score per cell [S, MAX_CELLS]: the nominal cumulative damage projected
+   * HORIZON cycles ahead (damage.ts), from the same measured telemetry the model sees.
+   */
   rule: Float32Array;
+  /** The physics estimator's cycles to initiation per cell [S, MAX_CELLS] (damage.ts physicsLead). */
+  physicsLead: Float32Array;
   /** Pack label (any valid cell positive) and validity [S]. */
   yPack: Float32Array;
   wPack: Float32Array;
@@ -145,45 +159,51 @@ function presetFeatures(spec: PackSpec): { logSigma: number; logShear: number } 
   };
 }
 
-/** Per-cell per-cycle derived series: CCD at the cycle's mean temperature and stress iPeak/CCD. */
-function cellStress(r: PackResult, spec: PackSpec): { ccd: number[][]; stress: number[][]; cum: number[][] } {
+/** Measured series (sensors.ts) of a pack; `sensors` null: the series are taken as measured already (a BMS export). */
+function measured(r: PackResult, spec: PackSpec, sensors: SensorModel | null): CellSeries[] {
+  const raw = r.cells.map((c) => c.series);
+  return sensors === null ? raw : measurePack(raw, spec.seed, sensors);
+}
+
+/** Floor added before the log of a nominal damage (rate) feature. */
+const PHYS_FLOOR = 1e-6;
+
+/** Derived per-cell series from the measured telemetry, with the preset's nominal laws only. */
+interface Derived { m: CellSeries[]; ccd: number[][]; damage: { rate: number[]; cum: number[] }[] }
+
+/**
+ * Per cell and cycle: nominal CCD at the measured mean temperature and the physics estimator's
+ * nominal damage increment and running sum (damage.ts).
+ */
+function derive(m: CellSeries[], r: PackResult, spec: PackSpec): Derived {
   const e = ELECTROLYTES[spec.electrolyte];
-  const ccd: number[][] = [];
-  const stress: number[][] = [];
-  const cum: number[][] = [];
-  for (const c of r.cells) {
-    const cc = c.series.tMean.map((t) => criticalCurrentDensity(e, t + 273.15, r.config.stackPressureMPa));
-    const st = c.series.iPeak.map((i, k) => i / cc[k]);
-    let acc = 0;
-    ccd.push(cc);
-    stress.push(st);
-    cum.push(c.series.iRms.map((i, k) => (acc += (i / cc[k]) ** 2)));
-  }
-  return { ccd, stress, cum };
+  const p = r.config.stackPressureMPa;
+  const ccd = m.map((s) => s.tMean.map((t) => criticalCurrentDensity(e, t + 273.15, p)));
+  return { m, ccd, damage: m.map((s) => nominalDamage(s, e, p)) };
 }
 
 /** Writes one cell's feature vector for window end t (1-based) at `off`; returns false if dead. */
-function cellFeatures(r: PackResult, k: number, t: number, d: ReturnType<typeof cellStress>, pf: ReturnType<typeof presetFeatures>, x: Float32Array, off: number): boolean {
-  const s = r.cells[k].series;
+function cellFeatures(k: number, t: number, d: Derived, pf: ReturnType<typeof presetFeatures>, x: Float32Array, off: number): boolean {
+  const s = d.m[k];
   if (s.iPeak.length < t) return false;
   const nc = CYCLE_CHANNELS.length;
   for (let w = 0; w < WINDOW; w++) {
     const j = t - WINDOW + w;
     const o = off + w * nc;
     x[o] = s.iPeak[j]; x[o + 1] = s.iRms[j]; x[o + 2] = s.vMax[j] - s.vMin[j];
-    x[o + 3] = s.tMean[j]; x[o + 4] = s.rInt[j]; x[o + 5] = d.stress[k][j];
+    x[o + 3] = s.tMean[j]; x[o + 4] = s.rInt[j]; x[o + 5] = Math.log10(PHYS_FLOOR + d.damage[k].rate[j]);
   }
   const o = off + WINDOW * nc;
   x[o] = pf.logSigma; x[o + 1] = pf.logShear; x[o + 2] = d.ccd[k][t - 1];
-  x[o + 3] = Math.log(t); x[o + 4] = Math.log1p(d.cum[k][t - 1]); x[o + 5] = 1;
+  x[o + 3] = Math.log(t); x[o + 4] = Math.log10(PHYS_FLOOR + projectedDamage(d.damage[k], t, WINDOW, HORIZON)); x[o + 5] = 1;
   return true;
 }
 
-interface Acc { pack: number[]; cycle: number[]; x: number[][]; yCell: number[][]; wCell: number[][]; rule: number[][]; yPack: number[]; wPack: number[] }
+interface Acc { pack: number[]; cycle: number[]; x: number[][]; yCell: number[][]; wCell: number[][]; rule: number[][]; lead: number[][]; yPack: number[]; wPack: number[] }
 
 /** Adds every window of one simulated pack to the accumulator. */
 function addPackSamples(acc: Acc, r: PackResult, spec: PackSpec, packIdx: number, stride: number, cycles: number): void {
-  const d = cellStress(r, spec);
+  const d = derive(measured(r, spec, BMS_SENSORS), r, spec);
   const pf = presetFeatures(spec);
   const last = Math.max(...r.cells.map((c) => c.series.iPeak.length));
   for (let t = WINDOW; t <= last; t += stride) {
@@ -191,11 +211,11 @@ function addPackSamples(acc: Acc, r: PackResult, spec: PackSpec, packIdx: number
     const y = new Array<number>(MAX_CELLS).fill(0);
     const w = new Array<number>(MAX_CELLS).fill(0);
     const rule = new Array<number>(MAX_CELLS).fill(0);
+    const lead = new Array<number>(MAX_CELLS).fill(0);
     r.cells.forEach((c, k) => {
-      if (!cellFeatures(r, k, t, d, pf, x, k * N_FEATURES)) return;
-      let m = 0;
-      for (let j = t - WINDOW; j < t; j++) m += d.stress[k][j] / WINDOW;
-      rule[k] = m;
+      if (!cellFeatures(k, t, d, pf, x, k * N_FEATURES)) return;
+      rule[k] = projectedDamage(d.damage[k], t, WINDOW, HORIZON);
+      lead[k] = physicsLead(d.damage[k], t, WINDOW);
       const init = c.initiationCycle;
       if (init !== null && init <= t) return;
       if (init === null && t + HORIZON > cycles) return; // outcome censored
@@ -204,14 +224,14 @@ function addPackSamples(acc: Acc, r: PackResult, spec: PackSpec, packIdx: number
     });
     if (!w.some((v) => v > 0)) continue;
     acc.pack.push(packIdx); acc.cycle.push(t); acc.x.push(Array.from(x));
-    acc.yCell.push(y); acc.wCell.push(w); acc.rule.push(rule);
+    acc.yCell.push(y); acc.wCell.push(w); acc.rule.push(rule); acc.lead.push(lead);
     acc.yPack.push(y.some((v, k) => v > 0 && w[k] > 0) ? 1 : 0); acc.wPack.push(1);
   }
 }
 
 /** Simulates the packs of one split and flattens their samples. */
 function buildSplit(specs: PackSpec[], stride: number, cycles: number, onPack?: () => void): PackSplit {
-  const acc: Acc = { pack: [], cycle: [], x: [], yCell: [], wCell: [], rule: [], yPack: [], wPack: [] };
+  const acc: Acc = { pack: [], cycle: [], x: [], yCell: [], wCell: [], rule: [], lead: [], yPack: [], wPack: [] };
   const initiation: (number | null)[][] = [];
   specs.forEach((spec, i) => {
     const r = simulatePack({
@@ -225,7 +245,7 @@ function buildSplit(specs: PackSpec[], stride: number, cycles: number, onPack?: 
   const flat = (a: number[][]) => Float32Array.from(a.flat());
   return {
     packs: specs, pack: Int32Array.from(acc.pack), cycle: Int32Array.from(acc.cycle), x: flat(acc.x),
-    yCell: flat(acc.yCell), wCell: flat(acc.wCell), rule: flat(acc.rule),
+    yCell: flat(acc.yCell), wCell: flat(acc.wCell), rule: flat(acc.rule), physicsLead: flat(acc.lead),
     yPack: Float32Array.from(acc.yPack), wPack: Float32Array.from(acc.wPack), initiation, size: acc.pack.length,
   };
 }
@@ -235,15 +255,17 @@ function buildSplit(specs: PackSpec[], stride: number, cycles: number, onPack?: 
  * delivers them (DMA channel 1): frame j is the window ending at cycle t = WINDOW + j, a
  * Float32Array [MAX_CELLS * N_FEATURES] of raw features (cell-major, the same as a sample's `x`;
  * dead and padding cells all zero, alive flag 0). Frames stop at the last cycle any cell reached.
+ * The simulator's telemetry goes through the BMS sensor model (sensors.ts, seeded by the spec's
+ * seed) unless `sensors` is null (data measured already, as a BMS export).
  */
-export function packFeatureFrames(r: PackResult, spec: PackSpec): Float32Array[] {
-  const d = cellStress(r, spec);
+export function packFeatureFrames(r: PackResult, spec: PackSpec, sensors: SensorModel | null = BMS_SENSORS): Float32Array[] {
+  const d = derive(measured(r, spec, sensors), r, spec);
   const pf = presetFeatures(spec);
   const last = Math.max(...r.cells.map((c) => c.series.iPeak.length));
   const frames: Float32Array[] = [];
   for (let t = WINDOW; t <= last; t++) {
     const x = new Float32Array(MAX_CELLS * N_FEATURES);
-    r.cells.forEach((_, k) => cellFeatures(r, k, t, d, pf, x, k * N_FEATURES));
+    r.cells.forEach((_, k) => cellFeatures(k, t, d, pf, x, k * N_FEATURES));
     frames.push(x);
   }
   return frames;

@@ -12,7 +12,8 @@ import { encodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
 import {
   buildDataset, featureNorm, normalizeX, HORIZON, MAX_CELLS, N_FEATURES, WINDOW, type DatasetOptions, type FeatureNorm, type PackSplit,
 } from './dataset.ts';
-import { bestF1Threshold, evaluateRisk, rocAuc, type RiskMetrics, type Scored } from './metrics.ts';
+import { bestF1Threshold, evaluateRisk, rocAuc, type RiskMetrics, type Scored, type WithCi } from './metrics.ts';
+import { aucDifference, hazardLead, leadMae, type LeadItem, type LeadScore } from './lead.ts';
 import { predictSplit, trainModel, type SplitTensors, type TrainedModel } from './train.ts';
 import { buildPackQModel, calibrate, predictInt8, type Ranges } from './quantize.ts';
 import { buildPackCard, type PackCard } from './card.ts';
@@ -48,6 +49,8 @@ export interface PackFloatFile {
   gnn: { weights: PackWeights; ranges: Ranges; thresholds: { float: number; int8: number } };
   perCell: { weights: PackWeights; threshold: number };
   ruleThreshold: number;
+  /** Scale of the constant-hazard lead fitted on validation ({@link fitLeadScale}). */
+  leadScale: number;
 }
 
 /** Metrics table of one run (test split unless stated). */
@@ -55,10 +58,18 @@ export interface PackMetricsTable {
   gnnFloat: RiskMetrics;
   gnnInt8: RiskMetrics;
   perCellFloat: RiskMetrics;
+  /** The cumulative-damage physics estimator (damage.ts): nominal damage projected HORIZON cycles ahead. */
   physicsRule: RiskMetrics;
   packAuc: { float: number; int8: number };
   int8AucDropPoints: number;
+  /** Paired bootstrap AUC differences of the float GNN against each baseline (same samples). */
+  aucGain: { vsPhysics: WithCi; vsPerCell: WithCi; perCellVsPhysics: WithCi };
+  /** MAE (cycles) of lead_cycles at each initiating cell's first alert against the simulator's truth. */
+  lead: Record<LeadName, LeadScore>;
 }
+
+/** Lead predictors scored in the card. */
+export type LeadName = 'constantHorizon' | 'hazardInt8' | 'hazardInt8Calibrated' | 'physics';
 
 /** Per-cell scored items of the valid labels of a split. */
 export function scoredItems(s: PackSplit, cellScores: ArrayLike<number>): Scored[] {
@@ -80,6 +91,75 @@ function valThreshold(items: Scored[]): number {
 /** Metrics of a scorer on the test split at a threshold (bootstrap seeded by `seed`). */
 function testMetrics(test: PackSplit, scores: ArrayLike<number>, threshold: number, seed: number): RiskMetrics {
   return evaluateRisk(scoredItems(test, scores), threshold, test.initiation, seed);
+}
+
+/** Scores of every scorer on one split, with thresholds from validation. */
+interface Scorers { gnn: ArrayLike<number>; int8: ArrayLike<number>; perCell: ArrayLike<number> }
+
+/**
+ * The comparison table on the test split: risk metrics of every scorer, paired AUC differences and
+ * the lead MAE of the constant horizon, the int8 risk's constant-hazard lead (raw and with the
+ * scale `leadScale` fitted on validation) and the physics estimator's own lead.
+ */
+function buildTable(test: PackSplit, sc: Scorers & { packFloat: ArrayLike<number>; packInt8: ArrayLike<number> }, thr: { gnn: number; int8: number; perCell: number; rule: number }, leadScale: number, seed: number): PackMetricsTable {
+  const items = (v: ArrayLike<number>) => scoredItems(test, v);
+  const withLead = (v: ArrayLike<number>, f: (score: number, j: number) => number): LeadItem[] => {
+    const out: LeadItem[] = [];
+    for (let i = 0; i < test.size; i++) {
+      for (let k = 0; k < MAX_CELLS; k++) {
+        const j = i * MAX_CELLS + k;
+        if (test.wCell[j] > 0) out.push({ score: v[j], label: test.yCell[j] > 0 ? 1 : 0, pack: test.pack[i], cell: k, cycle: test.cycle[i], lead: f(v[j], j) });
+      }
+    }
+    return out;
+  };
+  const t: PackMetricsTable = {
+    gnnFloat: testMetrics(test, sc.gnn, thr.gnn, seed),
+    gnnInt8: testMetrics(test, sc.int8, thr.int8, seed),
+    perCellFloat: testMetrics(test, sc.perCell, thr.perCell, seed),
+    physicsRule: testMetrics(test, test.rule, thr.rule, seed),
+    packAuc: { float: rocAuc(sc.packFloat, test.yPack), int8: rocAuc(sc.packInt8, test.yPack) },
+    int8AucDropPoints: 0,
+    aucGain: {
+      vsPhysics: aucDifference(items(sc.gnn), items(test.rule), seed),
+      vsPerCell: aucDifference(items(sc.gnn), items(sc.perCell), seed),
+      perCellVsPhysics: aucDifference(items(sc.perCell), items(test.rule), seed),
+    },
+    lead: {
+      constantHorizon: leadMae(withLead(sc.int8, () => HORIZON), thr.int8, test.initiation, seed),
+      hazardInt8: leadMae(withLead(sc.int8, (p) => hazardLead(p, HORIZON)), thr.int8, test.initiation, seed),
+      hazardInt8Calibrated: leadMae(withLead(sc.int8, (p) => leadScale * hazardLead(p, HORIZON)), thr.int8, test.initiation, seed),
+      physics: leadMae(withLead(test.rule, (_, j) => test.physicsLead[j]), thr.rule, test.initiation, seed),
+    },
+  };
+  t.int8AucDropPoints = 100 * (t.gnnFloat.auc.value - t.gnnInt8.auc.value);
+  return t;
+}
+
+/**
+ * The scale c of lead = c x hazardLead(p) that minimises the absolute error at first alerts on
+ * validation (the median of true / predicted); 1 when nothing was alerted.
+ */
+export function fitLeadScale(val: PackSplit, int8: ArrayLike<number>, threshold: number): number {
+  const first = new Map<string, { cycle: number; p: number }>();
+  for (let i = 0; i < val.size; i++) {
+    for (let k = 0; k < MAX_CELLS; k++) {
+      const j = i * MAX_CELLS + k;
+      const init = val.initiation[val.pack[i]][k];
+      if (!(val.wCell[j] > 0) || init === null || int8[j] < threshold) continue;
+      const key = `${val.pack[i]}:${k}`;
+      const f = first.get(key);
+      if (!f || val.cycle[i] < f.cycle) first.set(key, { cycle: val.cycle[i], p: int8[j] });
+    }
+  }
+  const ratios: number[] = [];
+  for (const [key, f] of first) {
+    const [p, k] = key.split(':').map(Number);
+    ratios.push((val.initiation[p][k]! - f.cycle) / hazardLead(f.p, HORIZON));
+  }
+  if (ratios.length === 0) return 1;
+  ratios.sort((a, b) => a - b);
+  return ratios[Math.floor(ratios.length / 2)];
 }
 
 /** Risk hysteresis of the board's dendrite.risk alert: raised at >= threshold, cleared below threshold - this. */
@@ -128,22 +208,16 @@ export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetri
   const int8Thr = valThreshold(scoredItems(ds.val, iv.cell));
   const model = buildPackQModel(gnn.weights, ranges, { ...REFERENCE_PACK, metadata: packMeta(norm, int8Thr) });
   const bytes = writeTflite(model);
-  const table: PackMetricsTable = {
-    gnnFloat: testMetrics(ds.test, gt.cell, thr.gnn, seed),
-    gnnInt8: testMetrics(ds.test, it.cell, int8Thr, seed),
-    perCellFloat: testMetrics(ds.test, pt.cell, thr.perCell, seed),
-    physicsRule: testMetrics(ds.test, ds.test.rule, thr.rule, seed),
-    packAuc: { float: rocAuc(gt.pack, ds.test.yPack), int8: rocAuc(it.pack, ds.test.yPack) },
-    int8AucDropPoints: 0,
-  };
-  table.int8AucDropPoints = 100 * (table.gnnFloat.auc.value - table.gnnInt8.auc.value);
+  const leadScale = fitLeadScale(ds.val, iv.cell, int8Thr);
+  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, packFloat: gt.pack, packInt8: it.pack },
+    { gnn: thr.gnn, int8: int8Thr, perCell: thr.perCell, rule: thr.rule }, leadScale, seed);
   const floatFile: PackFloatFile = {
     format: 'dendra-pack-float', version: 1, seed, dataset: dsOpts, norm,
     gnn: { weights: gnn.weights, ranges, thresholds: { float: thr.gnn, int8: int8Thr } },
-    perCell: { weights: perCell.weights, threshold: thr.perCell }, ruleThreshold: thr.rule,
+    perCell: { weights: perCell.weights, threshold: thr.perCell }, ruleThreshold: thr.rule, leadScale,
   };
   const card = buildPackCard({
-    model, bytes: bytes.length, table, seed, dataset: ds, gnn, perCell, seconds: (performance.now() - t0) / 1000,
+    model, bytes: bytes.length, table, seed, dataset: ds, gnn, perCell, seconds: (performance.now() - t0) / 1000, leadScale,
   });
   mkdirSync(o.outDir, { recursive: true });
   writeFileSync(path.join(o.outDir, FILES.float), JSON.stringify(floatFile) + '\n');
@@ -187,15 +261,8 @@ export async function evalPack(dir: string, onProgress?: (p: PackProgress) => vo
   const gt = await predictSplit(f.gnn.weights, test);
   const pt = await predictSplit(f.perCell.weights, test, true);
   const it = predictInt8(test, (series, parallel) => buildPackQModel(f.gnn.weights, f.gnn.ranges, { series, parallel }));
-  const table: PackMetricsTable = {
-    gnnFloat: testMetrics(ds.test, gt.cell, f.gnn.thresholds.float, f.seed),
-    gnnInt8: testMetrics(ds.test, it.cell, f.gnn.thresholds.int8, f.seed),
-    perCellFloat: testMetrics(ds.test, pt.cell, f.perCell.threshold, f.seed),
-    physicsRule: testMetrics(ds.test, ds.test.rule, f.ruleThreshold, f.seed),
-    packAuc: { float: rocAuc(gt.pack, ds.test.yPack), int8: rocAuc(it.pack, ds.test.yPack) },
-    int8AucDropPoints: 0,
-  };
-  table.int8AucDropPoints = 100 * (table.gnnFloat.auc.value - table.gnnInt8.auc.value);
+  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, packFloat: gt.pack, packInt8: it.pack },
+    { gnn: f.gnn.thresholds.float, int8: f.gnn.thresholds.int8, perCell: f.perCell.threshold, rule: f.ruleThreshold }, f.leadScale ?? 1, f.seed);
   const rebuilt = writeTflite(buildPackQModel(f.gnn.weights, f.gnn.ranges, { ...REFERENCE_PACK, metadata: packMeta(f.norm, f.gnn.thresholds.int8) }));
   let saved: Uint8Array;
   try {

@@ -12,8 +12,8 @@
  * Initiation and filament growth happen only while Li plates on the Li-metal anode, i.e. on charge
  * (positive current, profiles.ts); stripping on discharge and rest add no damage and no growth
  * (`cellKind: 'symmetric'`, the Li|Li laboratory cell of the calibration, plates on both signs).
- * (Before 2026-12-07 both used |i|, so discharge grew dendrites too; the committed pack model and
- * card were trained on that simulator: see models/pack/ notes.)
+ * (Before 2026-12-07 both used |i|, so discharge grew dendrites too; models/pack/ was retrained on
+ * the fixed simulator.)
  * When the filament crosses, the cell is shorted: its fuse isolates it from its parallel row
  * (a fully shorted row is bypassed). Each cell reports per cycle: peak and RMS current density,
  * max/min voltage, mean/max temperature, measured interfacial resistance and end-of-cycle SOC,

@@ -28,8 +28,12 @@ function printTable(t: PackMetricsTable): void {
   row('GNN float', t.gnnFloat);
   row('GNN int8', t.gnnInt8);
   row('per-cell (A = I)', t.perCellFloat);
-  row('physics rule', t.physicsRule);
+  row('physics estimator', t.physicsRule);
   console.log(`  pack-level AUC float ${f(t.packAuc.float)}  int8 ${f(t.packAuc.int8)}; int8 AUC drop ${t.int8AucDropPoints.toFixed(2)} points`);
+  const d = (name: string, c: { value: number; lo: number; hi: number }) => `${name} ${c.value >= 0 ? '+' : ''}${f(c.value)} [${f(c.lo)}, ${f(c.hi)}]`;
+  console.log(`  AUC difference (paired bootstrap over packs): ${d('GNN - physics', t.aucGain.vsPhysics)}; ${d('GNN - per-cell', t.aucGain.vsPerCell)}`);
+  const l = (name: string, x: PackMetricsTable['lead'][keyof PackMetricsTable['lead']]) => `${name} ${x.mae.value.toFixed(1)} [${x.mae.lo.toFixed(1)}, ${x.mae.hi.toFixed(1)}] (${x.alerts})`;
+  console.log(`  lead_cycles MAE at first alert, cycles (alerts): ${l('constant horizon', t.lead.constantHorizon)}; ${l('int8 hazard', t.lead.hazardInt8)}; ${l('calibrated', t.lead.hazardInt8Calibrated)}; ${l('physics', t.lead.physics)}`);
 }
 
 /** A progress callback driving one bar per stage. */
