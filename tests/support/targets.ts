@@ -195,8 +195,8 @@ export async function startTarget(kind: TargetKind, o: TargetOptions): Promise<T
   return t;
 }
 
-/** Alert payload fields that are device-time stamps (they differ between runs, never between models). */
-export const TIME_FIELDS = ['ts', 'pts', 'delay_ms'] as const;
+/** Alert payload fields that are time stamps, device or wall clock (they differ between runs, never between models). */
+export const TIME_FIELDS = ['ts', 'pts', 'wall_ts', 'delay_ms'] as const;
 
 /** An alert payload without its time fields (to compare the same replay across targets). */
 export function withoutTime(alert: Record<string, unknown>): Record<string, unknown> {
