@@ -1,6 +1,6 @@
 // The grid graph ablations (issue 16) added to a committed protocol report without re-running it:
 //   node --import tsx scripts/grid-ablation.ts [--model models/grid] [--seeds 1,2,3] [--goal S-96,M-96]
-//        [--lookback S-96@336,M-96@336] [--only M-96,...] [--adaptive] [--cache .dendra/grid-ablation-runs.json] [--write]
+//        [--lookback S-96@336,M-96@336] [--only M-96,...,lookback] [--adaptive-seeds 1] [--adaptive M-96,MS-24] [--cache .dendra/grid-ablation-runs.json] [--write]
 // The protocol's own GNN rows (seed 1) are reused from the report; every other run is trained with
 // the protocol's budget (runs are cached, so an interrupted run resumes). --write stores the result
 // as `ablation` in <model>/grid.protocol.json (then `dendra quantize --model M --out M` regenerates
@@ -27,7 +27,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     cache: { type: 'string', default: path.join(ROOT, '.dendra/grid-ablation-runs.json') },
     write: { type: 'boolean', default: false },
-    adaptive: { type: 'boolean', default: false },
+    adaptive: { type: 'string', default: '' },
+    'adaptive-seeds': { type: 'string', default: '1' },
   },
 });
 const file = path.join(values.model, 'grid.protocol.json');
@@ -41,7 +42,9 @@ const t0 = performance.now();
 const ablation = await runAblation({
   raw: loadEtt(values.data), train: { ...train, epochs: PROTOCOL_MAX_EPOCHS },
   configs: plan.configs.filter((c) => !only || only.includes(`${c.setting}-${c.horizon}`)),
-  seedsOf: plan.seedsOf, adaptive: values.adaptive, lookback: only ? [] : plan.lookback,
+  seedsOf: plan.seedsOf, adaptive: values.adaptive !== '',
+  adaptiveSeedsOf: (c) => (values.adaptive.split(',').includes(`${c.setting}-${c.horizon}`) ? values['adaptive-seeds'].split(',').map(Number) : []),
+  lookback: only && !only.includes('lookback') ? [] : plan.lookback,
   reuse: { ...protocolReuse(report), ...cache },
   onStage: (k) => console.error(`[${((performance.now() - t0) / 1000).toFixed(0)} s] training ${k}`),
   onRun: (k, r) => {

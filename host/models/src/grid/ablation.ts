@@ -131,8 +131,9 @@ export interface AblationOptions {
   reuse?: Record<string, Run>;
   /** Split of a configuration (default: the standard ETT split for its input length). */
   splitsOf?: (c: GridConfig) => Splits;
-  /** Train the learned-adjacency variant too (M and MS settings). */
+  /** Train the learned-adjacency variant too (M and MS settings), with these seeds (default: the setting's; none: skipped). */
   adaptive?: boolean;
+  adaptiveSeedsOf?: (c: GridConfig) => readonly number[];
   /** Called before each training run. */
   onStage?: (what: string) => void;
   /** Called after each new run (e.g. to save progress). */
@@ -186,7 +187,8 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
     const gnn = await runSeeds(ds, 'gnn', seeds, o);
     const single = ds.adjacency.length === 1;
     const noEdges = single ? { ...gnn, sameAsGnn: true } : { ...(await runSeeds(ds, 'noEdges', seeds, o)), sameAsGnn: false };
-    const adaptive = o.adaptive && !single ? await runSeeds(ds, 'adaptive', seeds, o) : undefined;
+    const aSeeds = o.adaptive && !single ? (o.adaptiveSeedsOf?.(c) ?? seeds) : [];
+    const adaptive = aSeeds.length > 0 ? await runSeeds(ds, 'adaptive', aSeeds, o) : undefined;
     cells.push({ label: configLabel(c), config: { ...c }, gnn, noEdges, ...(adaptive ? { adaptive } : {}), ridge: ridgeAlone(ds) });
   }
   const lookback: LookbackRow[] = [];

@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '@dendra/core/paths.ts';
+import { GOAL_LABELS, type ProtocolReport } from './protocol.ts';
 import { seedRuns, type AblationCell, type AblationReport, type Run } from './ablation.ts';
 import { ablationFindings, ablationTable, cellDeltas, compare, lookbackTable } from './ablation_format.ts';
 
@@ -47,4 +51,23 @@ test('findings name the part that does the work: the ridge when the graph never 
   assert.equal(lb.length, 4);
   assert.match(lb[3], /\| 336 \|.*PatchTST\/42 0.375 \| .*PatchTST\/64 0.370 \(L 512\)/);
   assert.doesNotMatch(lb[2].split('|')[5], /PatchTST/);
+});
+
+test('the committed card holds the ablation: every protocol setting, three seeds at S-96 and M-96, its findings in the card and its tables in the README', () => {
+  const dir = path.join(REPO_ROOT, 'models', 'grid');
+  const card = JSON.parse(readFileSync(path.join(dir, 'grid.card.json'), 'utf8')) as { protocol?: ProtocolReport; limitations: string[] };
+  const a = card.protocol?.ablation;
+  assert.ok(a, 'models/grid/grid.card.json has protocol.ablation (scripts/grid-ablation.ts --write, then dendra quantize)');
+  assert.deepEqual(a.cells.map((c) => c.label), card.protocol!.rows.map((r) => r.label));
+  for (const c of a.cells) {
+    assert.deepEqual(c.gnn.seeds, GOAL_LABELS.includes(c.label) ? [1, 2, 3] : [1], c.label);
+    // the seed-1 GNN is the protocol row itself (same training run)
+    const row = card.protocol!.rows.find((r) => r.label === c.label)!;
+    assert.equal(c.gnn.runs[0].test.mse, row.float.test.mse, c.label);
+    assert.equal(c.noEdges.sameAsGnn, c.config.setting === 'S');
+    assert.equal(c.noEdges.seeds.length, c.gnn.seeds.length);
+  }
+  for (const line of ablationFindings(a)) assert.ok(card.limitations.includes(line), `card limitation missing: ${line}`);
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const line of [...ablationTable(a), ...lookbackTable(a, 'ETTh1')]) assert.ok(readme.includes(line), `README.md does not show: ${line}`);
 });
