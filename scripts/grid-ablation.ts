@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runAblation, type Run } from '@dendra/models/grid/ablation.ts';
-import { ablationPlan, protocolReuse, PROTOCOL_MAX_EPOCHS, type ProtocolReport } from '@dendra/models/grid/protocol.ts';
+import { ablationPlan, ADAPTIVE_LABELS, protocolReuse, PROTOCOL_MAX_EPOCHS, type ProtocolReport } from '@dendra/models/grid/protocol.ts';
 import { resolveOptions } from '@dendra/models/grid/train.ts';
 import { loadEtt } from '@dendra/models/grid/data.ts';
 import { initBackend } from '@dendra/core/tfjs.ts';
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     cache: { type: 'string', default: path.join(ROOT, '.dendra/grid-ablation-runs.json') },
     write: { type: 'boolean', default: false },
-    adaptive: { type: 'string', default: '' },
+    adaptive: { type: 'string', default: ADAPTIVE_LABELS.join(',') },
     'adaptive-seeds': { type: 'string', default: '1' },
   },
 });

@@ -160,7 +160,7 @@ export function buildCard(c: CardInputs): GridCard {
   return {
     name: 'grid',
     version: c.version,
-    description: `Forecast of transformer oil temperature (OT) 1..${cfgOf(f).horizon} h ahead from ${cfgOf(f).window} h of the 7 ETT channels (setting ${cfgOf(f).setting}): channel graph from training correlations, 3 node-wise FC layers with 2 message-passing (A.H) steps between them, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel's last hour.`,
+    description: `Forecast of transformer oil temperature (OT) 1..${cfgOf(f).horizon} h ahead from ${cfgOf(f).window} h of the 7 ETT channels (setting ${cfgOf(f).setting}): channel graph from training correlations, 3 node-wise FC layers with 2 message-passing (A.H) steps between them, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel's last hour.${c.protocol?.ablation ? ' Which part does the work: the ablation lines of limitations (GNN vs the same GNN without edges vs the ridge skip alone, with the seed spread).' : ''}`,
     data: {
       file: path.basename(f.dataCsv),
       source: dataSource(dataset),

@@ -42,6 +42,8 @@ export const THERMAL_CONFIGS: readonly GridConfig[] = [cfg('MS', 24, true), cfg(
 
 /** Settings whose ablation runs three seeds (the protocol's seed and the next two): the goal cells of issue 16. */
 export const GOAL_LABELS: readonly string[] = ['S-96', 'M-96'];
+/** Settings where the learned adjacency is tried (one seed: the goal's M cell and the board's cell). */
+export const ADAPTIVE_LABELS: readonly string[] = ['M-96', 'MS-24'];
 /** Look-back rows (GNN and ridge at a longer input), as `setting-horizon@L`. */
 export const LOOKBACK_SPECS: readonly string[] = ['S-96@336', 'M-96@336'];
 
@@ -231,6 +233,7 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolReport> {
     report.ablation = await runAblation({
       raw, train: { ...o.train, epochs: Math.min(o.train.epochs, PROTOCOL_MAX_EPOCHS) }, configs: plan.configs, seedsOf: plan.seedsOf,
       lookback: plan.lookback, reuse: protocolReuse(report),
+      adaptive: true, adaptiveSeedsOf: (c) => (ADAPTIVE_LABELS.includes(configLabel(c)) ? [o.train.seed] : []),
     });
   }
   report.seconds = Math.round((performance.now() - t0) / 100) / 10;
