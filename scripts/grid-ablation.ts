@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runAblation, type Run } from '@dendra/models/grid/ablation.ts';
 import { ablationPlan, ADAPTIVE_LABELS, protocolReuse, PROTOCOL_MAX_EPOCHS, type ProtocolReport } from '@dendra/models/grid/protocol.ts';
+import { ablationFindings, ablationTable, lookbackTable } from '@dendra/models/grid/ablation_format.ts';
+import { datasetOf } from '@dendra/models/grid/published.ts';
 import { resolveOptions } from '@dendra/models/grid/train.ts';
 import { loadEtt } from '@dendra/models/grid/data.ts';
 import { initBackend } from '@dendra/core/tfjs.ts';
@@ -59,6 +61,8 @@ for (const c of ablation.cells) {
   console.log(`${c.label}: gnn ${f(c.gnn.mse.test)} | noEdges ${f(c.noEdges.mse.test)}${c.noEdges.sameAsGnn ? ' (same model)' : ''}${c.adaptive ? ` | adaptive ${f(c.adaptive.mse.test)}` : ''} | ridge ${c.ridge.test.mse.toFixed(5)} (test MSE, seeds ${c.gnn.seeds})`);
 }
 for (const r of ablation.lookback) console.log(`${r.label}: gnn ${r.gnn.mse.test.mean.toFixed(5)} | ridge ${r.ridge.test.mse.toFixed(5)}`);
+console.log(['', ...ablationTable(ablation), '', ...lookbackTable(ablation, datasetOf(values.data)), ''].join('\n'));
+console.log(ablationFindings(ablation).join('\n'));
 if (values.write) {
   writeFileSync(file, JSON.stringify({ ...report, ablation }) + '\n');
   console.log(`wrote ${file}`);
