@@ -24,7 +24,8 @@ test('compare: beyond noise only past two standard errors; one seed on both side
   assert.equal(compare({ mean: 0.381, sd: 0.002 }, 3, { mean: 0.38, sd: 0.002 }, 3).verdict, 'within noise');
   assert.equal(compare({ mean: 0.381, sd: 0 }, 1, { mean: 0.38, sd: 0 }, 1).verdict, 'one seed: noise not measured');
   // a deterministic ridge against three identical seeds: no spread, any difference is beyond noise, none is within
-  assert.equal(compare({ mean: 0.38, sd: 0 }, 3, { mean: 0.38, sd: 0 }, 0).verdict, 'within noise');
+  assert.equal(compare({ mean: 0.38 + 1e-12, sd: 0 }, 3, { mean: 0.38, sd: 0 }, 0).verdict, 'no difference');
+  assert.equal(compare({ mean: 0.3801, sd: 0.001 }, 3, { mean: 0.38, sd: 0 }, 0).verdict, 'within noise');
   const d = compare({ mean: 0.4, sd: 0 }, 3, { mean: 0.5, sd: 0 }, 0);
   assert.equal(d.verdict, 'beyond noise');
   assert.ok(Math.abs(d.pct + 20) < 1e-9);

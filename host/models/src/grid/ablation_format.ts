@@ -13,19 +13,23 @@ export interface Delta {
   pct: number;
   /** Standard error of the difference of the means (0 when neither has a spread). */
   se: number;
-  verdict: 'beyond noise' | 'within noise' | 'one seed: noise not measured';
+  verdict: 'no difference' | 'beyond noise' | 'within noise' | 'one seed: noise not measured';
 }
+
+/** Relative difference under which two means are the same model (float rounding). */
+const SAME = 1e-6;
 
 /**
  * Compares two mean test MSEs over `na` and `nb` seeds: beyond noise when the difference exceeds two
  * standard errors (sqrt(sd_a^2/na + sd_b^2/nb)); with one seed on both sides the noise is not
- * measured, and a deterministic side (the ridge) counts as known exactly. Never throws.
+ * measured, and a deterministic side (the ridge) counts as known exactly. A relative difference
+ * under 1e-6 (float rounding: the same model) is "no difference". Never throws.
  */
 export function compare(a: Stat, na: number, b: Stat, nb: number): Delta {
   const diff = a.mean - b.mean;
   const se = Math.sqrt((na > 0 ? a.sd ** 2 / na : 0) + (nb > 0 ? b.sd ** 2 / nb : 0));
   const measured = na > 1 || nb > 1;
-  const verdict = !measured ? 'one seed: noise not measured' : Math.abs(diff) > 2 * se ? 'beyond noise' : 'within noise';
+  const verdict = Math.abs(diff) <= SAME * Math.abs(b.mean) ? 'no difference' : !measured ? 'one seed: noise not measured' : Math.abs(diff) > 2 * se ? 'beyond noise' : 'within noise';
   return { diff, pct: (100 * diff) / b.mean, se, verdict };
 }
 
