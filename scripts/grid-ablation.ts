@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runAblation, type Run } from '@dendra/models/grid/ablation.ts';
-import { ablationPlan, ADAPTIVE_LABELS, protocolReuse, PROTOCOL_MAX_EPOCHS, type ProtocolReport } from '@dendra/models/grid/protocol.ts';
+import { ablationPlan, ADAPTIVE_LABELS, LOOKBACK_SPECS, protocolReuse, PROTOCOL_MAX_EPOCHS, type ProtocolReport } from '@dendra/models/grid/protocol.ts';
 import { ablationFindings, ablationTable, lookbackTable } from '@dendra/models/grid/ablation_format.ts';
 import { datasetOf } from '@dendra/models/grid/published.ts';
 import { resolveOptions } from '@dendra/models/grid/train.ts';
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     data: { type: 'string', default: DEFAULT_ETT },
     seeds: { type: 'string', default: '1,2,3' },
     goal: { type: 'string', default: 'S-96,M-96' },
-    lookback: { type: 'string', default: 'S-96@336,M-96@336' },
+    lookback: { type: 'string', default: LOOKBACK_SPECS.join(',') },
     only: { type: 'string' },
     cache: { type: 'string', default: path.join(ROOT, '.dendra/grid-ablation-runs.json') },
     write: { type: 'boolean', default: false },

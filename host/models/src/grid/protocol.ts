@@ -6,6 +6,8 @@
  * setting). Every model is trained with the same seed and budget, selected on validation only, and
  * quantized to int8 (host executor); its .tflite goes to `<out>/protocol/`. Only the MS-24 model
  * without the thermal node can run on the board (see BOARD_CONFIG); the others are host-only.
+ * Then the graph ablations and look-back rows (ablation.ts; float): the same GNN without edges and
+ * with a learned adjacency, the ridge skip alone, three seeds at the goal cells S-96 and M-96.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,7 +47,7 @@ export const GOAL_LABELS: readonly string[] = ['S-96', 'M-96'];
 /** Settings where the learned adjacency is tried (one seed: the goal's M cell and the board's cell). */
 export const ADAPTIVE_LABELS: readonly string[] = ['M-96', 'MS-24'];
 /** Look-back rows (GNN and ridge at a longer input), as `setting-horizon@L`. */
-export const LOOKBACK_SPECS: readonly string[] = ['S-96@336', 'M-96@336'];
+export const LOOKBACK_SPECS: readonly string[] = ['S-96@336', 'M-96@336', 'S-96@512', 'M-96@512'];
 
 /** What the ablation trains: the protocol settings, their seeds and the look-back configs. */
 export interface AblationPlan {
