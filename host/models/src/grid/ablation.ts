@@ -68,6 +68,7 @@ export interface AblationReport {
   how: string;
   cells: AblationCell[];
   lookback: LookbackRow[];
+  /** Wall seconds of this call (runs reused from the protocol or a cache are not counted). */
   seconds: number;
 }
 
