@@ -9,6 +9,7 @@ import { BOARD_CONFIG, configLabel } from './config.ts';
 import type { ProtocolReport } from './protocol.ts';
 import { datasetOf, publishedFor, publishedForDataset, type PublishedRow } from './published.ts';
 import type { AlertingReport } from './alerts_eval.ts';
+import { ablationFindings } from './ablation_format.ts';
 import type { BaselineMetrics, ErrorMetrics } from './metrics.ts';
 import type { FloatModelFile, SplitMetrics } from './train.ts';
 import { ARENA_NOTE, countMacs, estimateArenaBytes } from '@dendra/core/tflite/estimate.ts';
@@ -159,7 +160,7 @@ export function buildCard(c: CardInputs): GridCard {
   return {
     name: 'grid',
     version: c.version,
-    description: `Forecast of transformer oil temperature (OT) 1..${cfgOf(f).horizon} h ahead from ${cfgOf(f).window} h of the 7 ETT channels (setting ${cfgOf(f).setting}): channel graph from training correlations, 3 node-wise FC layers with 2 message-passing (A.H) steps between them, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel's last hour.`,
+    description: `Forecast of transformer oil temperature (OT) 1..${cfgOf(f).horizon} h ahead from ${cfgOf(f).window} h of the 7 ETT channels (setting ${cfgOf(f).setting}): channel graph from training correlations, 3 node-wise FC layers with 2 message-passing (A.H) steps between them, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel's last hour.${c.protocol?.ablation ? ' Which part does the work: the ablation lines of limitations (GNN vs the same GNN without edges vs the ridge skip alone, with the seed spread).' : ''}`,
     data: {
       file: path.basename(f.dataCsv),
       source: dataSource(dataset),
@@ -191,7 +192,7 @@ export function buildCard(c: CardInputs): GridCard {
     ...(c.alerting ? { alerting: c.alerting } : {}),
     boardSetting: `${configLabel(cfgOf(f))} (L ${cfgOf(f).window}): the firmware contract takes the 7 raw DMA channels in and one OT forecast out ([7, L] -> [1, H]), so M models (7 outputs) and the thermal node (a derived channel) stay host-only; H = 24 is the alert horizon of the site configuration`,
     ...(c.protocol ? { protocol: c.protocol, published: publishedForDataset(dataset) } : {}),
-    limitations: [...limitations(c.int8, f), ...(c.protocol ? protocolFindings(c.protocol, dataset) : [])],
+    limitations: [...limitations(c.int8, f), ...(c.protocol ? protocolFindings(c.protocol, dataset) : []), ...(c.protocol?.ablation ? ablationFindings(c.protocol.ablation) : [])],
   };
 }
 

@@ -26,6 +26,7 @@ import { protocolBaselines, type ProtocolBaselines, type ProtocolReport, type Pr
 import { datasetFrom, type SplitMetrics } from './train.ts';
 import { datasetOf, publishedForDataset, type PublishedRow } from './published.ts';
 import { DEFAULT_ETT, REPO_ROOT } from '@dendra/core/paths.ts';
+import type { AblationReport } from './ablation.ts';
 
 export { formatEval } from './eval_format.ts';
 export { PUBLISHED, datasetOf, type PublishedRow } from './published.ts';
@@ -56,6 +57,8 @@ export interface GridEvalReport {
   alerting: AlertingReport;
   /** Figures published for this dataset (empty when none is cited for it). */
   published: readonly PublishedRow[];
+  /** The card's graph ablations and look-back rows (float, from training; absent in older cards). */
+  ablation?: AblationReport;
   notes: string[];
 }
 
@@ -240,6 +243,7 @@ export function evalGrid(opts: EvalOptions = {}): GridEvalReport {
     data: { file: dataCsv, dataset, split: splits, windows: { train: starts.train.length, val: starts.val.length, test: starts.test.length } },
     units: 'normalized OT (training-split std), MSE/MAE over all 24 horizon steps and every window',
     rows, linearAlphas: { S: linS.model.alpha, MS: linMS.model.alpha }, protocol, protocolWindow: g.protocol?.window ?? BOARD_CONFIG.window, alerting, published,
+    ...(g.protocol?.ablation ? { ablation: g.protocol.ablation } : {}),
     notes: [
       published.length === 0
         ? `no published anchor for ${dataset}: no figure is cited for this dataset (published figures are keyed by dataset and input length; see host/models/src/grid/published.ts)`

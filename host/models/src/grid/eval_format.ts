@@ -4,6 +4,7 @@
  * row, int8 vs float, the thermal-prior ablation and the alerting table. Pure (no I/O).
  */
 import path from 'node:path';
+import { ablationTable, lookbackTable } from './ablation_format.ts';
 import type { ErrorMetrics } from './metrics.ts';
 import { publishedFor, type PublishedRow } from './published.ts';
 import { thermalVerdict } from './card.ts';
@@ -77,6 +78,10 @@ export function formatEval(r: GridEvalReport): string[] {
   if (r.protocol.length > 0) out.push('', ...formatProtocol(r.protocol, r.protocolWindow, r.data.dataset), '', ...formatThermal(r.protocol));
   else if (r.published.length > 0) out.push('', 'protocol table: none evaluated (the card has none; dendra train grid makes it); published ' + r.data.dataset + ' figures:', ...r.published.map((p) => publishedLine(p, false)));
   else out.push('', `protocol table: none evaluated (the card has none); no published anchor for ${r.data.dataset}`);
+  if (r.ablation) {
+    out.push('', 'graph ablation (from the card: float, test MSE, mean ± sample sd over seeds; beyond noise = more than 2 standard errors):', ...ablationTable(r.ablation).map((l) => `  ${l}`));
+    if (r.ablation.lookback.length > 0) out.push('', `longer look-back beside the published ${r.data.dataset} figures at their own input lengths:`, ...lookbackTable(r.ablation, r.data.dataset).map((l) => `  ${l}`));
+  }
   out.push('', `alerting on the ${r.alerting.split} split (rows ${r.alerting.rows.start}..${r.alerting.rows.end - 1}): alert = forecast > limit within 24 h`);
   out.push('  limit (degC)  source                                 model      prec   recall | onset prec recall | events det  median lead');
   for (const l of r.alerting.limits) {

@@ -6,6 +6,8 @@
  * setting). Every model is trained with the same seed and budget, selected on validation only, and
  * quantized to int8 (host executor); its .tflite goes to `<out>/protocol/`. Only the MS-24 model
  * without the thermal node can run on the board (see BOARD_CONFIG); the others are host-only.
+ * Then the graph ablations and look-back rows (ablation.ts; float): the same GNN without edges and
+ * with a learned adjacency, the ridge skip alone, three seeds at the goal cells S-96 and M-96.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +26,8 @@ import { countMacs } from '@dendra/core/tflite/estimate.ts';
 import { THERMAL } from './thermal.ts';
 import { mulberry32, shuffled } from '@dendra/core/random.ts';
 import { DEFAULT_ETT } from '@dendra/core/paths.ts';
+import { InputError } from '@dendra/core/errors.ts';
+import { runAblation, runKey, type AblationReport, type Run } from './ablation.ts';
 
 const cfg = (setting: GridConfig['setting'], horizon: number, thermal = false): GridConfig => ({ window: 96, horizon, setting, thermal });
 
@@ -37,6 +41,48 @@ export const PROTOCOL_MAX_EPOCHS = 20;
 
 /** The thermal ablation: MS with the prior node, compared with the same MS rows without it. */
 export const THERMAL_CONFIGS: readonly GridConfig[] = [cfg('MS', 24, true), cfg('MS', 96, true)];
+
+/** Settings whose ablation runs three seeds (the protocol's seed and the next two): the goal cells of issue 16. */
+export const GOAL_LABELS: readonly string[] = ['S-96', 'M-96'];
+/** Settings where the learned adjacency is tried (one seed: the goal's M cell and the board's cell). */
+export const ADAPTIVE_LABELS: readonly string[] = ['M-96', 'MS-24'];
+/** Look-back rows (GNN and ridge at a longer input), as `setting-horizon@L`. */
+export const LOOKBACK_SPECS: readonly string[] = ['S-96@336', 'M-96@336', 'S-96@512', 'M-96@512'];
+
+/** What the ablation trains: the protocol settings, their seeds and the look-back configs. */
+export interface AblationPlan {
+  configs: readonly GridConfig[];
+  seedsOf: (c: GridConfig) => readonly number[];
+  lookback: GridConfig[];
+}
+
+/**
+ * The ablation plan: every protocol setting with `seeds[0]`, the `goal` settings (labels such as
+ * "M-96") with all `seeds`, and look-back configs from specs such as "M-96@336".
+ *
+ * @throws InputError (code `E_USAGE`) for an empty seed list, a bad seed or a malformed spec.
+ */
+export function ablationPlan(seeds: readonly number[], goal: readonly string[], lookback: readonly string[]): AblationPlan {
+  if (seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s > 0)) throw new InputError('E_USAGE', `ablation: seeds must be positive integers, got ${seeds.join(',')}`);
+  const specs = lookback.map((spec) => {
+    const m = /^(S|M|MS)-(\d+)@(\d+)$/.exec(spec);
+    if (!m) throw new InputError('E_USAGE', `ablation: look-back spec must look like M-96@336, got "${spec}"`);
+    return { window: Number(m[3]), horizon: Number(m[2]), setting: m[1] as GridConfig['setting'], thermal: false };
+  });
+  return { configs: PROTOCOL_CONFIGS, seedsOf: (c) => (goal.includes(configLabel(c)) ? seeds : [seeds[0]]), lookback: specs };
+}
+
+/**
+ * The protocol report's own GNN rows as ablation runs (float metrics, seed = the report's seed), so
+ * the ablation does not train them again. Never throws.
+ */
+export function protocolReuse(p: ProtocolReport): Record<string, Run> {
+  const out: Record<string, Run> = {};
+  for (const r of p.rows) {
+    out[runKey('gnn', r.config, p.seed ?? 1)] = { val: r.float.val, test: r.float.test, bestEpoch: r.training.bestEpoch, epochsRun: r.training.epochsRun };
+  }
+  return out;
+}
 
 /** Dendra's baselines for one setting on one split. */
 export interface ProtocolBaselines {
@@ -76,6 +122,10 @@ export interface ProtocolReport {
     rows: ProtocolRow[];
   };
   seconds: number;
+  /** Seed of every protocol row (reports written before it was recorded: 1). */
+  seed?: number;
+  /** The graph ablations and look-back rows (ablation.ts); absent in older reports. */
+  ablation?: AblationReport;
 }
 
 /** Options of {@link runProtocol}. */
@@ -88,6 +138,8 @@ export interface ProtocolOptions {
   reuse?: Record<string, FitResult>;
   /** Called when a configuration starts. */
   onStage?: (label: string, k: number, total: number) => void;
+  /** Run the graph ablations and look-back rows too (default true; about 35 min of CPU). */
+  ablation?: boolean;
 }
 
 /** Calibrates, quantizes and scores one trained model; writes its .tflite. */
@@ -164,7 +216,7 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolReport> {
     o.onStage?.(configLabel(c), k, all.length);
     rows.push(await runOne(raw, c, o));
   }
-  return {
+  const report: ProtocolReport = {
     window: 96,
     units: 'normalized units (training-split mean/std per channel), MSE/MAE over every horizon step of every forecast channel and every window (no drop_last)',
     selection: `epoch chosen on validation MSE only (at most ${PROTOCOL_MAX_EPOCHS} epochs, patience as the board model; MS-24 is the board model's own weights); ridge alpha chosen on validation; test never used for a choice`,
@@ -174,7 +226,19 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolReport> {
       how: 'extra graph node (8th input channel): the IEC 60076-7 exponential top-oil response to the HV-side load factor squared, normalized like the other channels; compared with the same MS model without it',
       rows: rows.filter((r) => r.config.thermal),
     },
-    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    seconds: 0,
+    seed: o.train.seed,
   };
+  if (o.ablation !== false) {
+    o.onStage?.('ablation', all.length, all.length);
+    const plan = ablationPlan([o.train.seed, o.train.seed + 1, o.train.seed + 2], GOAL_LABELS, LOOKBACK_SPECS);
+    report.ablation = await runAblation({
+      raw, train: { ...o.train, epochs: Math.min(o.train.epochs, PROTOCOL_MAX_EPOCHS) }, configs: plan.configs, seedsOf: plan.seedsOf,
+      lookback: plan.lookback, reuse: protocolReuse(report),
+      adaptive: true, adaptiveSeedsOf: (c) => (ADAPTIVE_LABELS.includes(configLabel(c)) ? [o.train.seed] : []),
+    });
+  }
+  report.seconds = Math.round((performance.now() - t0) / 100) / 10;
+  return report;
 }
 

@@ -12,6 +12,7 @@ interface TrainOpts {
   seed: string;
   maxWindows?: string;
   protocol: boolean;
+  ablation: boolean;
   json?: boolean;
 }
 
@@ -27,6 +28,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .option('--max-windows <n>', 'training windows per epoch (default: all)')
     .option('--no-protocol', 'skip the protocol table and thermal ablation (board model and card only)')
+    .option('--no-ablation', 'skip the graph ablations and look-back rows of the protocol (no edges, learned adjacency, ridge alone; three seeds at S-96 and M-96; about 1 h of CPU)')
     .option('--json', 'print metrics as JSON (no progress bar)')
     .action(action(async (opts: TrainOpts) => {
       const { trainGrid, resolveOptions } = await import('@dendra/models/grid/train.ts');
@@ -52,7 +54,7 @@ export function registerTrain(program: Command): void {
         pbar.update(0, { config: 'loading data' });
         const report = await runProtocol({
           dataCsv: opts.data, outDir: opts.out, train: resolveOptions(train), reuse: fit ? { 'MS-24': fit } : undefined,
-          onStage: (label, k) => pbar.update(k, { config: label }),
+          ablation: opts.ablation, onStage: (label, k) => pbar.update(k, { config: label }),
         }).then((r) => { pbar.update(8, { config: 'done' }); return r; }).finally(() => pbar.stop());
         writeFileSync(path.join(opts.out, PROTOCOL_FILE), JSON.stringify(report) + '\n');
         protocolSeconds = report.seconds;
