@@ -95,8 +95,8 @@ for (const kind of targets()) {
     const mine = () => alerts.get(device) ?? [];
     const tables = () => alarms.get(device) ?? [];
     const entry = (t: Rec, k: string) => (t.alarms as Rec[] | undefined)?.find((e) => e.kind === k);
-    // The pack replay (host mirror) raises at frame 37, sees a cell enter again at 39 (an update, no
-    // alert), and clears at 41: 38 has no cell in the alert, but is within the hold.
+    // On this replay the pack model raises, sees a cell enter again while the alarm is active (an
+    // update of the table, no new alert), and clears once no cell is in the alert and the hold passed.
     const cleared = (k: string) => mine().some((a) => a.kind === k && a.state === 'cleared');
     const updated = await waitFor(() => tables().some((t) => entry(t, 'dendrite.risk')?.state === 'active') &&
       cleared('dendrite.risk') && cleared('overload.warning'), 180_000);
