@@ -85,6 +85,9 @@ export function getReciprocal(x: i32, integerDigits: i32): i32 {
   return oneOverOnePlusX(shiftedSumMinusOne);
 }
 
+/** exp(-1/4), exp(-1/2), exp(-1), exp(-2), exp(-4), exp(-8), exp(-16) as FixedPoint<0> raws. */
+const EXP_NEG_POT = memory.data<i32>([1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242]);
+
 /**
  * gemmlowp exp_on_negative_values for a FixedPoint<int32, integerBits> input a <= 0
  * (1 <= integerBits <= 6). Returns exp(a) as a FixedPoint<0> (exp(0) is I32_MAX). The barrel
@@ -97,13 +100,12 @@ export function expOnNegativeValuesBits(a: i32, integerBits: i32): i32 {
   const aModQuarterMinusQuarter = (a & mask) - oneQuarter;
   let result = expOnIntervalQuarter(satShiftLeft(aModQuarterMinusQuarter, integerBits));
   const remainder = aModQuarterMinusQuarter - a;
-  if ((remainder & (1 << (fractionalBits - 2))) != 0) result = srdhm(result, 1672461947);
-  if ((remainder & (1 << (fractionalBits - 1))) != 0) result = srdhm(result, 1302514674);
-  if (integerBits > 0 && (remainder & (1 << fractionalBits)) != 0) result = srdhm(result, 790015084);
-  if (integerBits > 1 && (remainder & (1 << (fractionalBits + 1))) != 0) result = srdhm(result, 290630308);
-  if (integerBits > 2 && (remainder & (1 << (fractionalBits + 2))) != 0) result = srdhm(result, 39332535);
-  if (integerBits > 3 && (remainder & (1 << (fractionalBits + 3))) != 0) result = srdhm(result, 720401);
-  if (integerBits > 4 && (remainder & (1 << (fractionalBits + 4))) != 0) result = srdhm(result, 242);
+  // Barrel shifter: bit fractionalBits - 2 + k of the remainder multiplies by EXP_NEG_POT[k]
+  // = exp(-2^(k - 2)); factor k >= 2 exists only while k - 2 < integerBits (one loop instead of
+  // seven inlined multiplies: the same srdhm calls in the same order).
+  for (let k = 0; k < 7 && k - 2 < integerBits; k++) {
+    if ((remainder & (1 << (fractionalBits - 2 + k))) != 0) result = srdhm(result, load<i32>(EXP_NEG_POT + (<usize>k << 2)));
+  }
   if (integerBits > 5 && a < -(1 << (fractionalBits + 5))) result = 0;
   return a == 0 ? I32_MAX : result;
 }
