@@ -98,6 +98,7 @@ export function registerPackModel(program: Command): void {
       if (opts.json) return printJson(r);
       console.log(`load (swap in) grid ${r.loadGridUs} us, pack ${r.loadPackUs} us; invoke grid ${r.invokeGridUs} us, pack ${r.invokePackUs} us (median of ${r.iterations}, Node WebAssembly)`);
       console.log(`arena grid ${r.arenaGrid} B, pack ${r.arenaPack} B (shared: max ${Math.max(r.arenaGrid, r.arenaPack)} B); outputs after swapping ${r.outputsUnchanged ? 'unchanged' : 'CHANGED'}`);
+      console.log(`both loaded (grid + pack arenas and a parked state record): exchange ${r.swapUs} us; outputs ${r.swapOutputsUnchanged ? 'unchanged' : 'CHANGED'}`);
     }));
   const ev = findOrCreate(program, 'eval', 'evaluate a trained model');
   ev
