@@ -47,3 +47,10 @@ export function memSwap(a: usize, b: usize, n: i32): void {
     store<u64>(b + i, t);
   }
 }
+
+/** Stores `v` at `p` and returns what was there (one scalar of a parked state record). */
+export function xchg32(p: usize, v: i32): i32 {
+  const old = load<i32>(p);
+  store<i32>(p, v);
+  return old;
+}

@@ -10,11 +10,10 @@
 // arena's start, the grid's after them, the parked model's state record at the arena's end, and
 // slotUse(slot) exchanges the two states (modelSwap, no parsing). Otherwise, or once another
 // modelLoad spoiled the parked record (the bootloader validating a flash), slotUse re-runs
-// modelLoad on the other window (time-sharing). Its cost either way is slotSwapMs().
+// modelLoad on the other window (time-sharing). The pack app reports its cost (swap_ms).
 
 import { flash_read, flash_region, REGION_MODEL, REGION_JOURNAL, REGION_PACK_MODEL, flash_write } from "../hal/flash";
 import { board_arena_limit } from "../hal/board";
-import { clock_now_ms } from "../hal/clock";
 import { modelLoad, modelSwap, modelLoads, modelArenaBytes, INTERP_STATE_BYTES } from "../interp/interpreter";
 import {
   banksConfigure, banksConfigureSlot, banksSelect, bankDataCap, bankNewest, bankGen, bankLen, bankVerify, bankSetActive,
@@ -46,8 +45,6 @@ let gridLen: u32 = 0;
 let packLen: u32 = 0;
 /** The slot whose model the interpreter holds (-1 none). */
 let resident: i32 = -1;
-let swapMs: f64 = 0;
-let swapCount: u32 = 0;
 /** The slot whose model is parked in the record at parkPtr (-1 none), and modelLoads() then. */
 let parked: i32 = -1;
 let parkLoads: u32 = 0;
@@ -231,7 +228,6 @@ export function slotUse(slot: i32): i32 {
   if (slot == resident) return S.OK;
   const len = slot == SLOT_GRID ? gridLen : slot == SLOT_PACK ? packLen : 0;
   if (len == 0) return S.E_NO_MODEL;
-  const t0 = clock_now_ms();
   let st = S.OK;
   if (slot == parked && parkLoads == modelLoads()) {
     modelSwap(parkPtr); // both stay loaded: exchange the two state records
@@ -240,16 +236,10 @@ export function slotUse(slot: i32): i32 {
     parked = -1; // a full-arena load overwrites the parked model's tensors
     st = modelLoad(slot == SLOT_GRID ? windowPtr : packPtr, len, arenaPtr, arenaCap);
   }
-  swapMs = clock_now_ms() - t0;
-  swapCount++;
   resident = st == S.OK ? slot : -1;
   return st;
 }
 
-/** Duration of the last model switch (modelLoad of the other window), board ms. */
-export function slotSwapMs(): f64 { return swapMs; }
-/** Model switches since boot. */
-export function slotSwaps(): u32 { return swapCount; }
 /** Length of the grid model loaded last (0: none). */
 export function slotGridLen(): u32 { return gridLen; }
 /** SHA-256 (32 bytes) of the grid model loaded last. */

@@ -12,6 +12,7 @@ import { opInit, opPrepare, opEval } from "../kernels/registry";
 import { chanReset, CHAN_BYTES, opDataExchange, OPDATA_STATE_BYTES } from "../kernels/opdata";
 import { fcChannelCount } from "../kernels/fully_connected";
 import { checkInt8Activation } from "../kernels/quant";
+import { xchg32 } from "../table";
 import { planLifetimes, planArena, planArenaBytes, planOffset } from "./planner";
 
 let loaded = false;
@@ -37,12 +38,8 @@ export function modelSwap(park: usize): void {
   modelExchange(park);
   opDataExchange(park + <usize>MODEL_STATE_BYTES);
   const p = park + <usize>(MODEL_STATE_BYTES + OPDATA_STATE_BYTES);
-  const l = load<u32>(p);
-  store<u32>(p, loaded ? 1 : 0);
-  loaded = l != 0;
-  const a = load<u32>(p, 4);
-  store<u32>(p, arenaNeed, 4);
-  arenaNeed = a;
+  loaded = xchg32(p, loaded ? 1 : 0) != 0;
+  arenaNeed = <u32>xchg32(p + 4, <i32>arenaNeed);
 }
 
 /** modelLoad and modelUnload calls so far (wraps around; compare for equality only). */

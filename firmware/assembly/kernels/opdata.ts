@@ -5,7 +5,7 @@
 
 import * as S from "../status";
 import { MAX_OPS } from "../tflite/model";
-import { Table, memSwap } from "../table";
+import { Table, memSwap, xchg32 } from "../table";
 
 /** i32 parameter slots per operator. */
 export const NUM_SLOTS: i32 = 16;
@@ -85,7 +85,7 @@ export const OPDATA_STATE_BYTES: i32 = MAX_OPS * NUM_SLOTS * 4 + 16;
 export function opDataExchange(park: usize): void {
   memSwap(park, changetype<usize>(params), MAX_OPS * NUM_SLOTS * 4);
   const p = park + <usize>(MAX_OPS * NUM_SLOTS * 4);
-  let v = load<i32>(p); store<i32>(p, <i32>chanBase); chanBase = <usize>v;
-  v = load<i32>(p, 4); store<i32>(p, chanCap, 4); chanCap = v;
-  v = load<i32>(p, 8); store<i32>(p, chanUsed, 8); chanUsed = v;
+  chanBase = <usize>xchg32(p, <i32>chanBase);
+  chanCap = xchg32(p + 4, chanCap);
+  chanUsed = xchg32(p + 8, chanUsed);
 }

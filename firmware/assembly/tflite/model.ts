@@ -9,7 +9,7 @@ import {
   fbOpen, fbRoot, fbTable, fbU32, fbVector, fbVecLen, fbVecI32, fbVecTable, fbVecData,
   fbIndirect, fbStringEquals, fbFits, fbBasePtr, fbField,
 } from "./flatbuffer";
-import { Table, memSwap } from "../table";
+import { Table, memSwap, xchg32 } from "../table";
 
 export const MAX_TENSORS: i32 = 64;
 export const MAX_OPS: i32 = 32;
@@ -95,12 +95,12 @@ export const MODEL_STATE_BYTES: i32 = MODEL_TABLE_BYTES + 24;
 export function modelExchange(park: usize): void {
   memSwap(park, MODEL_TABLES, MODEL_TABLE_BYTES);
   const p = park + <usize>MODEL_TABLE_BYTES;
-  let v = load<i32>(p); store<i32>(p, nTensors); nTensors = v;
-  v = load<i32>(p, 4); store<i32>(p, nOps, 4); nOps = v;
-  v = load<i32>(p, 8); store<i32>(p, gInput, 8); gInput = v;
-  v = load<i32>(p, 12); store<i32>(p, gOutput, 12); gOutput = v;
-  v = load<i32>(p, 16); store<i32>(p, <i32>metaPtr, 16); metaPtr = <usize>v;
-  v = load<i32>(p, 20); store<i32>(p, <i32>metaLen, 20); metaLen = <u32>v;
+  nTensors = xchg32(p, nTensors);
+  nOps = xchg32(p + 4, nOps);
+  gInput = xchg32(p + 8, gInput);
+  gOutput = xchg32(p + 12, gOutput);
+  metaPtr = <usize>xchg32(p + 16, <i32>metaPtr);
+  metaLen = <u32>xchg32(p + 20, <i32>metaLen);
 }
 
 /** Forgets the parsed model (tables are overwritten by the next modelParse). */
