@@ -22,6 +22,7 @@ import { firmwareSize, fitModel, readModelCard } from '@dendra/device/boards/fit
 import { realInputs } from '../tests/windows.ts';
 import { compileAs, dotPeakRunner, shippedSize, timeInterleaved } from './wasm.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
+import { measureSwap } from '@dendra/device/engine/swapcost.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'results');
@@ -104,8 +105,14 @@ const models = [];
 for (const name of MODELS) {
   if (existsSync(path.join(ROOT, 'models', name, `${name}.tflite`))) models.push(await benchModel(name, peak, o3File));
 }
+// The grid/pack switch (app/slot.ts slotUse) both ways, on the shipped engine: re-parsing the other
+// model (modelLoad) vs exchanging the parked interpreter state record (modelSwap, both loaded).
+const swap = existsSync(path.join(ROOT, 'models', 'pack', 'pack.tflite'))
+  ? await measureSwap(new Uint8Array(readFileSync(path.join(ROOT, 'models', 'grid', 'grid.tflite'))), new Uint8Array(readFileSync(path.join(ROOT, 'models', 'pack', 'pack.tflite'))), 200)
+  : null;
 const result = {
   date: new Date().toISOString(),
+  swap: swap && { ...swap, reloadOverSwap: (swap.loadGridUs + swap.loadPackUs) / 2 / swap.swapUs },
   wasmBytes: {
     engine: engineBytes, engineSimd: engineSimdBytes, engineO3Peer: o3Bytes, goal: SIZE_GOAL,
     fractionOfGoal: engineBytes / SIZE_GOAL, simdFractionOfGoal: engineSimdBytes / SIZE_GOAL,
@@ -126,6 +133,8 @@ const md = [
   ...models.map((m) => `| ${m.model} (${m.modelBytes} B, ${m.macsPerInference} MACs, arena ${m.arenaBytes} B + static ${m.staticBytes} B) | ${m.ratios.simdSpeedupOverTfjsTflite.toFixed(2)}x | ${m.ratios.referenceSpeedupOverTfjsTflite.toFixed(2)}x | ${m.ratios.simdSpeedupOverReference.toFixed(2)}x | ${m.ratios.shippedSpeedVsO3.toFixed(2)}x | ${pct(m.ratios.achievedFractionOfPeakMacPerNs)} | ${pct(m.ratios.ramFractionOfGoal)} |`),
   '',
   `Shipped images (as \`make build\` wrote them, the files timed above): build/engine.wasm ${engineBytes} B = ${pct(result.wasmBytes.fractionOfGoal)} of the 24 KiB goal (SIMD ${engineSimdBytes} B = ${pct(result.wasmBytes.simdFractionOfGoal)}); build/firmware.wasm ${firmwareBytes} B = ${pct(result.wasmBytes.firmwareFractionOfGoal)} of the 48 KiB goal. The -O3 peer engine is ${o3Bytes} B.`,
+  '',
+  swap ? `Grid/pack model switch (build/engine.wasm, median of ${swap.iterations} rounds each way): re-parse (modelLoad) grid ${swap.loadGridUs} us, pack ${swap.loadPackUs} us; parked state exchange (modelSwap, both models loaded) ${swap.swapUs} us: the exchange is ${result.swap!.reloadOverSwap.toFixed(0)}x faster; outputs unchanged ${swap.outputsUnchanged && swap.swapOutputsUnchanged}.` : 'Grid/pack model switch: models/pack/pack.tflite missing, not measured.',
   '',
   `Absolute latencies (us, this machine, for orientation only): ${JSON.stringify(Object.fromEntries(models.map((m) => [m.model, m.latencyUs])))}`,
   '',

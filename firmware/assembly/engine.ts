@@ -6,8 +6,14 @@ export {
   modelLoad, modelArenaBytes, modelInvoke, modelUnload,
   modelInputPtr, modelInputScale, modelInputZeroPoint, modelInputBytes,
   modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelOutputBytes,
-  modelMetadataPtr, modelMetadataLen, modelInputType, modelOutputType,
+  modelMetadataPtr, modelMetadataLen, modelInputType, modelOutputType, modelSwap,
 } from "./interp/interpreter";
+import { INTERP_STATE_BYTES } from "./interp/interpreter";
+
+/** Bytes of one parked interpreter state record (what modelSwap exchanges). */
+export function modelStateBytes(): u32 {
+  return <u32>INTERP_STATE_BYTES;
+}
 
 /**
  * Static RAM of the interpreter in bytes: everything below the heap (its tables, the per-operator

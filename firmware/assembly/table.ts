@@ -35,3 +35,22 @@ export class Table<T> {
     store<T>(changetype<usize>(this) + (<usize>i << alignof<T>()), v);
   }
 }
+
+/**
+ * Exchanges the `n` bytes at `a` with the `n` bytes at `b` (8-aligned, n a multiple of 8, the
+ * ranges disjoint): how the interpreter parks and restores its state records. Never fails.
+ */
+export function memSwap(a: usize, b: usize, n: i32): void {
+  for (let i: usize = 0; i < <usize>n; i += 8) {
+    const t = load<u64>(a + i);
+    store<u64>(a + i, load<u64>(b + i));
+    store<u64>(b + i, t);
+  }
+}
+
+/** Stores `v` at `p` and returns what was there (one scalar of a parked state record). */
+export function xchg32(p: usize, v: i32): i32 {
+  const old = load<i32>(p);
+  store<i32>(p, v);
+  return old;
+}

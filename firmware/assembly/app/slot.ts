@@ -5,13 +5,16 @@
 // other one is, so a half-written or refused image never replaces a good model.
 // Two model slots: slot 0 (region 3) the grid model, slot 2 (region 5, packModel) the pack model.
 // Each has its own RAM window where its flatbuffer is read in place; they share one arena and
-// the one interpreter, which holds one model at a time: slotUse(slot) re-runs modelLoad on the
-// other window when the app switches models (time-sharing; its cost is slotSwapMs()).
+// the one interpreter. When the arena holds both models' tensors plus one interpreter state record
+// (interp/interpreter.ts INTERP_STATE_BYTES), both stay loaded: the pack model's tensors at the
+// arena's start, the grid's after them, the parked model's state record at the arena's end, and
+// slotUse(slot) exchanges the two states (modelSwap, no parsing). Otherwise, or once another
+// modelLoad spoiled the parked record (the bootloader validating a flash), slotUse re-runs
+// modelLoad on the other window (time-sharing). The pack app reports its cost (swap_ms).
 
 import { flash_read, flash_region, REGION_MODEL, REGION_JOURNAL, REGION_PACK_MODEL, flash_write } from "../hal/flash";
 import { board_arena_limit } from "../hal/board";
-import { clock_now_ms } from "../hal/clock";
-import { modelLoad } from "../interp/interpreter";
+import { modelLoad, modelSwap, modelLoads, modelArenaBytes, INTERP_STATE_BYTES } from "../interp/interpreter";
 import {
   banksConfigure, banksConfigureSlot, banksSelect, bankDataCap, bankNewest, bankGen, bankLen, bankVerify, bankSetActive,
   bankSha,
@@ -42,8 +45,13 @@ let gridLen: u32 = 0;
 let packLen: u32 = 0;
 /** The slot whose model the interpreter holds (-1 none). */
 let resident: i32 = -1;
-let swapMs: f64 = 0;
-let swapCount: u32 = 0;
+/** The slot whose model is parked in the record at parkPtr (-1 none), and modelLoads() then. */
+let parked: i32 = -1;
+let parkLoads: u32 = 0;
+let parkPtr: usize = 0;
+/** The arena the next loadBank gives modelLoad (the whole arena unless both models share it). */
+let loadArena: usize = 0;
+let loadCap: u32 = 0;
 
 /** Allocates the model window (one bank's data capacity, capped) and the arena once, at boot. Status. */
 export function slotInit(): i32 {
@@ -99,7 +107,7 @@ export function slotArenaCap(): u32 { return arenaCap; }
 function loadBank(i: i32, win: usize, cap: u32): i32 {
   const st = bankVerify(i, win, cap);
   if (st != S.OK) return st;
-  const m = modelLoad(win, bankLen(i), arenaPtr, arenaCap);
+  const m = modelLoad(win, bankLen(i), loadArena, loadCap);
   if (m == S.OK) bankSetActive(i);
   return m;
 }
@@ -152,7 +160,17 @@ export function slotLastLoadChanged(): bool { return lastChanged; }
 export function slotLoad(): i32 {
   banksSelect(SLOT_GRID);
   const had = gridLen;
-  const st = loadSelected(windowPtr, windowCap);
+  let st = S.E_ARENA;
+  if (parkPack()) {
+    st = loadSelected(windowPtr, windowCap);
+    parkLoads = modelLoads();
+  }
+  if (st != S.OK) {
+    parked = -1;
+    loadArena = arenaPtr;
+    loadCap = arenaCap;
+    st = loadSelected(windowPtr, windowCap);
+  }
   gridLen = loadedLen;
   noteLoad(st, gridSha, had, gridLen);
   resident = st == S.OK ? SLOT_GRID : -1;
@@ -164,6 +182,9 @@ export function slotLoad(): i32 {
  * model. E_NO_MODEL when the board has no pack slot or nothing is committed in it.
  */
 export function slotLoadPack(): i32 {
+  parked = -1;
+  loadArena = arenaPtr;
+  loadCap = arenaCap;
   if (packPtr == 0) return S.E_NO_MODEL;
   banksSelect(SLOT_PACK);
   const had = packLen;
@@ -173,6 +194,25 @@ export function slotLoadPack(): i32 {
   banksSelect(SLOT_GRID);
   resident = st == S.OK ? SLOT_PACK : -1;
   return st;
+}
+
+/**
+ * When the pack model was just loaded (resident) and the arena also holds a state record and the
+ * grid model's tensors after the pack's, parks the pack model at the arena's end and points the
+ * next load (the grid's) at the rest of the arena. False when there is no room (nothing changed).
+ */
+function parkPack(): bool {
+  if (resident != SLOT_PACK) return false;
+  const used = (<u64>modelArenaBytes() + 7) & ~(<u64>7);
+  const park = (arenaPtr + <usize>arenaCap - <usize>INTERP_STATE_BYTES) & ~(<usize>7);
+  if (<u64>arenaCap < used + <u64>INTERP_STATE_BYTES + 8 || <u64>park < <u64>arenaPtr + used) return false;
+  parkPtr = park;
+  memory.fill(park, 0, <usize>INTERP_STATE_BYTES);
+  modelSwap(park); // the pack model parked; the interpreter holds nothing
+  parked = SLOT_PACK;
+  loadArena = arenaPtr + <usize>used;
+  loadCap = <u32>(park - loadArena);
+  return true;
 }
 
 /** Forgets the pack slot's model (its metadata was refused): slotUse(SLOT_PACK) then fails. */
@@ -188,19 +228,18 @@ export function slotUse(slot: i32): i32 {
   if (slot == resident) return S.OK;
   const len = slot == SLOT_GRID ? gridLen : slot == SLOT_PACK ? packLen : 0;
   if (len == 0) return S.E_NO_MODEL;
-  const t0 = clock_now_ms();
-  const st = modelLoad(slot == SLOT_GRID ? windowPtr : packPtr, len, arenaPtr, arenaCap);
-  swapMs = clock_now_ms() - t0;
-  swapCount++;
+  let st = S.OK;
+  if (slot == parked && parkLoads == modelLoads()) {
+    modelSwap(parkPtr); // both stay loaded: exchange the two state records
+    parked = resident;
+  } else {
+    parked = -1; // a full-arena load overwrites the parked model's tensors
+    st = modelLoad(slot == SLOT_GRID ? windowPtr : packPtr, len, arenaPtr, arenaCap);
+  }
   resident = st == S.OK ? slot : -1;
   return st;
 }
 
-/** Duration of the last model switch (modelLoad of the other window), board ms. */
-export function slotSwapMs(): f64 { return swapMs; }
-/** Model switches since boot. */
-export function slotSwaps(): u32 { return swapCount; }
-/** True when a model was loaded from the pack slot (time-sharing is in use). */
 /** Length of the grid model loaded last (0: none). */
 export function slotGridLen(): u32 { return gridLen; }
 /** SHA-256 (32 bytes) of the grid model loaded last. */

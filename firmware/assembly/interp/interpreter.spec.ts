@@ -7,7 +7,7 @@ import {
 import {
   modelArenaBytes, modelInvoke, modelUnload, modelInputPtr, modelOutputPtr, modelInputBytes,
   modelOutputBytes, modelInputScale, modelInputZeroPoint, modelOutputScale, modelOutputZeroPoint,
-  modelMetadataPtr, modelMetadataLen, modelLoad,
+  modelMetadataPtr, modelMetadataLen, modelLoad, modelSwap, modelLoads, INTERP_STATE_BYTES,
 } from "./interpreter";
 import { planOffset } from "./planner";
 import { dotUseSimd } from "../kernels/dot";
@@ -271,5 +271,36 @@ describe("grid-shaped model (10 ops: FC, BMM, FC, BMM, FC, FC, RESHAPE, SOFTMAX,
     }
     expect(mismatches).toBe(0);
     expect(distinct > 10).toBe(true); // the outputs depend on the inputs
+  });
+});
+
+describe("two models loaded: modelSwap exchanges the parked state record", () => {
+  test("A parked, B loaded after A's arena: swapping runs each as a fresh load does, both ways, twice", () => {
+    const a = chainModel(false);
+    const b = chainModel(false); // new random weights (the seed moved on)
+    const x = rndArr(64, -128, 127);
+    expect(loadBytes(a)).toBe(S.OK);
+    const freshA = runInt8(x);
+    expect(loadBytes(b)).toBe(S.OK);
+    const freshB = runInt8(x);
+    expect(freshA).not.toStrictEqual(freshB); // the two models differ, so a mix-up would show
+    const arena = new Uint8Array(16384 + 8);
+    const base = (arena.dataStart + 7) & ~(<usize>7);
+    const park = new Uint8Array(INTERP_STATE_BYTES + 8);
+    const rec = (park.dataStart + 7) & ~(<usize>7);
+    expect(modelLoad(a.dataStart, <u32>a.length, base, 8192)).toBe(S.OK);
+    memory.fill(rec, 0, <usize>INTERP_STATE_BYTES);
+    modelSwap(rec); // A parked; nothing loaded
+    expect(modelInvoke()).toBe(S.E_NO_MODEL);
+    const loadsBefore = modelLoads();
+    expect(modelLoad(b.dataStart, <u32>b.length, base + 8192, 8192)).toBe(S.OK);
+    expect(modelLoads() != loadsBefore).toBe(true); // a load elsewhere marks parked records stale
+    for (let k = 0; k < 2; k++) {
+      expect(runInt8(x)).toStrictEqual(freshB);
+      modelSwap(rec); // A in, B parked
+      expect(runInt8(x)).toStrictEqual(freshA);
+      expect(lastStatus).toBe(S.OK);
+      modelSwap(rec); // B back
+    }
   });
 });

@@ -6,16 +6,46 @@ import * as S from "../status";
 import * as T from "../tflite/schema";
 import {
   modelParse, modelClear, nTensors, nOps, gInput, gOutput, tConst, tPtr, tType, tBytes,
-  metaPtr, metaLen, scale0, zpAt,
+  metaPtr, metaLen, scale0, zpAt, modelExchange, MODEL_STATE_BYTES,
 } from "../tflite/model";
 import { opInit, opPrepare, opEval } from "../kernels/registry";
-import { chanReset, CHAN_BYTES } from "../kernels/opdata";
+import { chanReset, CHAN_BYTES, opDataExchange, OPDATA_STATE_BYTES } from "../kernels/opdata";
 import { fcChannelCount } from "../kernels/fully_connected";
 import { checkInt8Activation } from "../kernels/quant";
+import { xchg32 } from "../table";
 import { planLifetimes, planArena, planArenaBytes, planOffset } from "./planner";
 
 let loaded = false;
 let arenaNeed: u32 = 0;
+/** modelLoad / modelUnload calls since start (wraps): a parked record is stale once it moved. */
+let loads: u32 = 0;
+
+/**
+ * Bytes of one interpreter state record (the struct modelSwap exchanges): the model tables and
+ * summary, the operators' parameters and channel pool, and the loaded flag and arena need.
+ */
+export const INTERP_STATE_BYTES: i32 = MODEL_STATE_BYTES + OPDATA_STATE_BYTES + 8;
+
+/**
+ * Exchanges the interpreter's whole state with the record of INTERP_STATE_BYTES at `park`
+ * (8-aligned, outside the interpreter's static tables): the model parked there becomes the loaded
+ * one, ready to invoke without parsing, planning or preparing, and the loaded one is parked. A
+ * zero-filled record parks as "nothing loaded". The parked model's bytes and arena must stay
+ * untouched while it is parked (a modelLoad elsewhere in the same arena spoils it: compare
+ * modelLoads() before swapping back). Never fails.
+ */
+export function modelSwap(park: usize): void {
+  modelExchange(park);
+  opDataExchange(park + <usize>MODEL_STATE_BYTES);
+  const p = park + <usize>(MODEL_STATE_BYTES + OPDATA_STATE_BYTES);
+  loaded = xchg32(p, loaded ? 1 : 0) != 0;
+  arenaNeed = <u32>xchg32(p + 4, <i32>arenaNeed);
+}
+
+/** modelLoad and modelUnload calls so far (wraps around; compare for equality only). */
+export function modelLoads(): u32 {
+  return loads;
+}
 
 /** Points every tensor at its data: constants into the model, the rest into the arena. */
 function assignPointers(arena: usize): void {
@@ -173,6 +203,7 @@ export function modelMetadataLen(): u32 {
 
 /** Forgets the loaded model (its bytes and the arena may then be reused). Never fails. */
 export function modelUnload(): void {
+  loads++;
   loaded = false;
   arenaNeed = 0;
   modelClear();

@@ -5,7 +5,7 @@
 
 import * as S from "../status";
 import { MAX_OPS } from "../tflite/model";
-import { Table } from "../table";
+import { Table, memSwap, xchg32 } from "../table";
 
 /** i32 parameter slots per operator. */
 export const NUM_SLOTS: i32 = 16;
@@ -73,4 +73,19 @@ export function chanAlloc(n: i32): i32 {
   const base = chanUsed;
   chanUsed += n;
   return base;
+}
+
+/** Bytes opDataExchange parks: the parameter table and the channel pool's three words (+ pad). */
+export const OPDATA_STATE_BYTES: i32 = MAX_OPS * NUM_SLOTS * 4 + 16;
+
+/**
+ * Exchanges the operators' parameters and the channel pool with the record of OPDATA_STATE_BYTES
+ * at `park` (8-aligned; see tflite/model.ts modelExchange). Never fails.
+ */
+export function opDataExchange(park: usize): void {
+  memSwap(park, changetype<usize>(params), MAX_OPS * NUM_SLOTS * 4);
+  const p = park + <usize>(MAX_OPS * NUM_SLOTS * 4);
+  chanBase = <usize>xchg32(p, <i32>chanBase);
+  chanCap = xchg32(p + 4, chanCap);
+  chanUsed = xchg32(p + 8, chanUsed);
 }

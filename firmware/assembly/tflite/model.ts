@@ -9,7 +9,7 @@ import {
   fbOpen, fbRoot, fbTable, fbU32, fbVector, fbVecLen, fbVecI32, fbVecTable, fbVecData,
   fbIndirect, fbStringEquals, fbFits, fbBasePtr, fbField,
 } from "./flatbuffer";
-import { Table } from "../table";
+import { Table, memSwap, xchg32 } from "../table";
 
 export const MAX_TENSORS: i32 = 64;
 export const MAX_OPS: i32 = 32;
@@ -18,27 +18,32 @@ export const MAX_OP_INPUTS: i32 = 8;
 /** Largest tensor accepted, in elements (keeps every size computation inside i32). */
 export const MAX_ELEMS: i64 = 0x1000000;
 
-// Tensor tables (index = tensor index in subgraph 0).
-export const tType = changetype<Table<u8>>(memory.data(MAX_TENSORS * <i32>sizeof<u8>(), 8));
-export const tRank = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));
-export const tDims = changetype<Table<i32>>(memory.data((MAX_TENSORS * MAX_RANK) * <i32>sizeof<i32>(), 8));
-export const tCount = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));     // elements
-export const tBytes = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));     // bytes
-export const tConst = changetype<Table<usize>>(memory.data(MAX_TENSORS * <i32>sizeof<usize>(), 8));   // data in the model, 0 if none
-export const tPtr = changetype<Table<usize>>(memory.data(MAX_TENSORS * <i32>sizeof<usize>(), 8));     // data address once planned
-export const tNScale = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));    // number of scales (0 = none)
-export const tScales = changetype<Table<usize>>(memory.data(MAX_TENSORS * <i32>sizeof<usize>(), 8));  // f32[tNScale] in the model
-export const tNZp = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));       // number of zero points
-export const tZps = changetype<Table<usize>>(memory.data(MAX_TENSORS * <i32>sizeof<usize>(), 8));     // i64[tNZp] in the model
-export const tQDim = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));      // quantized_dimension
-
-// Operator tables (index = execution order).
-export const oCode = changetype<Table<i32>>(memory.data(MAX_OPS * <i32>sizeof<i32>(), 8));          // builtin operator
-export const oNIn = changetype<Table<i32>>(memory.data(MAX_OPS * <i32>sizeof<i32>(), 8));
-export const oIn = changetype<Table<i32>>(memory.data((MAX_OPS * MAX_OP_INPUTS) * <i32>sizeof<i32>(), 8)); // -1 = optional, absent
-export const oOut = changetype<Table<i32>>(memory.data(MAX_OPS * <i32>sizeof<i32>(), 8));           // the single output tensor
-export const oOptType = changetype<Table<u8>>(memory.data(MAX_OPS * <i32>sizeof<u8>(), 8));
-export const oOpt = changetype<Table<i32>>(memory.data(MAX_OPS * <i32>sizeof<i32>(), 8));           // options table position, 0 absent
+// Tensor tables (index = tensor index in subgraph 0) and operator tables (index = execution
+// order), all in one static block (MODEL_TABLES) so that the interpreter can park them as one
+// record (modelExchange, interp/interpreter.ts modelSwap).
+const T4: i32 = MAX_TENSORS * 4;
+const O4: i32 = MAX_OPS * 4;
+/** Bytes of the model tables block. */
+export const MODEL_TABLE_BYTES: i32 = 10 * T4 + MAX_TENSORS * MAX_RANK * 4 + 4 * O4 + MAX_OPS * MAX_OP_INPUTS * 4 + MAX_TENSORS + MAX_OPS;
+const MODEL_TABLES: usize = memory.data(MODEL_TABLE_BYTES, 8);
+export const tRank = changetype<Table<i32>>(MODEL_TABLES);
+export const tCount = changetype<Table<i32>>(MODEL_TABLES + T4);          // elements
+export const tBytes = changetype<Table<i32>>(MODEL_TABLES + 2 * T4);      // bytes
+export const tConst = changetype<Table<usize>>(MODEL_TABLES + 3 * T4);    // data in the model, 0 if none
+export const tPtr = changetype<Table<usize>>(MODEL_TABLES + 4 * T4);      // data address once planned
+export const tNScale = changetype<Table<i32>>(MODEL_TABLES + 5 * T4);     // number of scales (0 = none)
+export const tScales = changetype<Table<usize>>(MODEL_TABLES + 6 * T4);   // f32[tNScale] in the model
+export const tNZp = changetype<Table<i32>>(MODEL_TABLES + 7 * T4);        // number of zero points
+export const tZps = changetype<Table<usize>>(MODEL_TABLES + 8 * T4);      // i64[tNZp] in the model
+export const tQDim = changetype<Table<i32>>(MODEL_TABLES + 9 * T4);       // quantized_dimension
+export const oCode = changetype<Table<i32>>(MODEL_TABLES + 10 * T4);      // builtin operator
+export const oNIn = changetype<Table<i32>>(MODEL_TABLES + 10 * T4 + O4);
+export const oOut = changetype<Table<i32>>(MODEL_TABLES + 10 * T4 + 2 * O4); // the single output tensor
+export const oOpt = changetype<Table<i32>>(MODEL_TABLES + 10 * T4 + 3 * O4); // options table position, 0 absent
+export const tDims = changetype<Table<i32>>(MODEL_TABLES + 10 * T4 + 4 * O4); // [MAX_TENSORS][MAX_RANK]
+export const oIn = changetype<Table<i32>>(MODEL_TABLES + 10 * T4 + 4 * O4 + MAX_TENSORS * MAX_RANK * 4); // [MAX_OPS][MAX_OP_INPUTS], -1 = optional, absent
+export const tType = changetype<Table<u8>>(MODEL_TABLES + 10 * T4 + 4 * O4 + MAX_TENSORS * MAX_RANK * 4 + MAX_OPS * MAX_OP_INPUTS * 4);
+export const oOptType = changetype<Table<u8>>(MODEL_TABLES + 10 * T4 + 4 * O4 + MAX_TENSORS * MAX_RANK * 4 + MAX_OPS * MAX_OP_INPUTS * 4 + MAX_TENSORS);
 
 /** Parsed model summary. */
 export let nTensors: i32 = 0;
@@ -77,6 +82,25 @@ export function zpAt(t: i32, c: i32): i64 {
 /** Operator `o`'s input `k` (-1 when absent or k >= its input count). */
 export function opInput(o: i32, k: i32): i32 {
   return k < unchecked(oNIn[o]) ? unchecked(oIn[o * MAX_OP_INPUTS + k]) : -1;
+}
+
+/** Bytes modelExchange parks: the tables block and six scalars. */
+export const MODEL_STATE_BYTES: i32 = MODEL_TABLE_BYTES + 24;
+
+/**
+ * Exchanges the parsed model (tables and summary) with the record of MODEL_STATE_BYTES at `park`
+ * (8-aligned, not overlapping the tables): what was parked becomes the parsed model and the other
+ * way round. A zero-filled record parks as "no model". Never fails.
+ */
+export function modelExchange(park: usize): void {
+  memSwap(park, MODEL_TABLES, MODEL_TABLE_BYTES);
+  const p = park + <usize>MODEL_TABLE_BYTES;
+  nTensors = xchg32(p, nTensors);
+  nOps = xchg32(p + 4, nOps);
+  gInput = xchg32(p + 8, gInput);
+  gOutput = xchg32(p + 12, gOutput);
+  metaPtr = <usize>xchg32(p + 16, <i32>metaPtr);
+  metaLen = <u32>xchg32(p + 20, <i32>metaLen);
 }
 
 /** Forgets the parsed model (tables are overwritten by the next modelParse). */

@@ -33,9 +33,12 @@ export function buildBootTestFirmware(outDir: string): string {
 const STUB_INTERPRETER = `
 let base: usize = 0;
 let mlen: u32 = 0;
+let loads: u32 = 0;
+export const INTERP_STATE_BYTES: i32 = 8;
 const input: usize = memory.data(672);
 const output: usize = memory.data(24);
 export function modelLoad(model: usize, len: u32, arena: usize, arenaCap: u32): i32 {
+  loads++;
   if (len < 16 || load<u32>(model, 4) != 0x334c4654) return -2;
   base = model + 8;
   mlen = len - 8;
@@ -56,7 +59,12 @@ export function modelInvoke(): i32 {
 }
 export function modelMetadataPtr(): usize { return base; }
 export function modelMetadataLen(): u32 { return mlen; }
-export function modelUnload(): void { base = 0; mlen = 0; }
+export function modelUnload(): void { loads++; base = 0; mlen = 0; }
+export function modelLoads(): u32 { return loads; }
+export function modelSwap(park: usize): void {
+  const b = load<u32>(park); store<u32>(park, <u32>base); base = <usize>b;
+  const n = load<u32>(park, 4); store<u32>(park, mlen, 4); mlen = n;
+}
 export function modelInputType(): i32 { return 9; }
 export function modelOutputType(): i32 { return 9; }
 `;

@@ -22,6 +22,9 @@ export interface EngineExports {
   modelOutputBytes(): number;
   modelInputType(): number;
   modelOutputType(): number;
+  /** Exchanges the interpreter's state with the record at `park` (modelStateBytes() bytes). */
+  modelSwap(park: number): void;
+  modelStateBytes(): number;
 }
 
 /** A loaded firmware engine holding one model. */

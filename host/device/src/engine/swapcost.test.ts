@@ -16,5 +16,7 @@ test('swap cost: reloading the shared interpreter between the models leaves both
   }
   const r = await measureSwap(gridBytes, packBytes, 20);
   assert.equal(r.outputsUnchanged, true);
+  assert.equal(r.swapOutputsUnchanged, true);
+  assert.ok(r.swapUs > 0);
   assert.ok(r.arenaPack > 0 && r.arenaGrid > 0 && r.loadPackUs > 0 && r.invokePackUs > 0);
 });

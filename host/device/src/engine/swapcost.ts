@@ -1,12 +1,14 @@
 /**
- * What time-sharing the one firmware interpreter between the grid and the pack model costs
- * (firmware/assembly/app/slot.ts slotUse): each switch re-runs `modelLoad` (parse + plan +
- * prepare) on the other model's RAM window. Measured on the firmware's own interpreter
- * (build/engine.wasm, the same code as the board's), in Node's WebAssembly, against one inference.
+ * What switching the one firmware interpreter between the grid and the pack model costs
+ * (firmware/assembly/app/slot.ts slotUse), both ways the firmware does it: re-running `modelLoad`
+ * (parse + plan + prepare) on the other model's RAM window in the shared arena, and, when the
+ * arena holds both, exchanging the two interpreter state records (`modelSwap`, both stay loaded).
+ * Measured on the firmware's own interpreter (build/engine.wasm, the same code as the board's),
+ * in Node's WebAssembly, against one inference.
  */
 import { performance } from 'node:perf_hooks';
 import { DendraError } from '@dendra/core/errors.ts';
-import { instantiateEngine } from './engine.ts';
+import { instantiateEngine, type EngineExports } from './engine.ts';
 import { median } from '@dendra/core/stats.ts';
 
 /** Median microseconds per call of each step, arenas, and whether swapping changed an output. */
@@ -15,17 +17,38 @@ export interface SwapCost {
   loadPackUs: number;
   invokeGridUs: number;
   invokePackUs: number;
+  /** One modelSwap (both models loaded in their own arena parts): median of both directions. */
+  swapUs: number;
   arenaGrid: number;
   arenaPack: number;
   /** Grid and pack outputs after a full swap cycle equal those before it. */
   outputsUnchanged: boolean;
+  /** Grid and pack outputs after modelSwap round trips equal those of fresh loads. */
+  swapOutputsUnchanged: boolean;
   iterations: number;
 }
 
 /**
+ * Loads the pack model at the arena's start, parks it at `park`, loads the grid model in the rest
+ * of the arena (as slot.ts does when the arena holds both) and returns the grid's output.
+ * @throws DendraError `E_MODEL` when a load is refused.
+ */
+function swapLoaded(x: EngineExports, wins: { p: number; n: number }[], arena: number, cap: number, park: number, run0: (i: number) => Int8Array): { g: Int8Array; p: Int8Array } {
+  if (x.modelLoad(wins[1].p, wins[1].n, arena, cap) !== 0) throw new DendraError('E_MODEL', 'firmware refused the pack model');
+  const used = (x.modelArenaBytes() + 7) & ~7;
+  const p = run0(1);
+  new Uint8Array(x.memory.buffer, park, x.modelStateBytes()).fill(0);
+  x.modelSwap(park);
+  const st = x.modelLoad(wins[0].p, wins[0].n, arena + used, cap - used);
+  if (st !== 0) throw new DendraError('E_MODEL', `firmware refused the grid model in the rest of the arena: status ${st}`);
+  return { g: run0(0), p };
+}
+
+/**
  * Loads both models into their own windows of one engine instance with one shared arena of
- * `arenaCap` bytes, then times `iterations` rounds of load grid / invoke / load pack / invoke.
- * Inputs are a fixed seeded pattern.
+ * `arenaCap` bytes, then times `iterations` rounds of load grid / invoke / load pack / invoke,
+ * then, with both loaded (pack, then grid in the rest of the arena), `iterations` rounds of
+ * swap pack in / invoke / swap grid in / invoke. Inputs are a fixed seeded pattern.
  * @throws DendraError `E_BUILD` when build/engine.wasm is missing, `E_MODEL` when the firmware
  *   refuses a model (its status in the message).
  */
@@ -51,7 +74,7 @@ export async function measureSwap(grid: Uint8Array, pack: Uint8Array, iterations
   };
   load(0); const g0 = run(0);
   load(1); const p0 = run(1);
-  const t = { lg: [] as number[], lp: [] as number[], ig: [] as number[], ip: [] as number[] };
+  const t = { lg: [] as number[], lp: [] as number[], ig: [] as number[], ip: [] as number[], sw: [] as number[] };
   let g1 = g0, p1 = p0;
   for (let it = 0; it < iterations; it++) {
     let a = performance.now(); load(0); t.lg.push(performance.now() - a);
@@ -60,9 +83,20 @@ export async function measureSwap(grid: Uint8Array, pack: Uint8Array, iterations
     a = performance.now(); p1 = run(1); t.ip.push(performance.now() - a);
   }
   const same = (u: Int8Array, v: Int8Array) => u.length === v.length && u.every((b, k) => b === v[k]);
-  const us = (a: number[]) => Math.round(median(a) * 1000 * 10) / 10;
+  // Both loaded: the pack at the arena's start, the grid after it, the parked record apart.
+  const park = x.engineAlloc(x.modelStateBytes());
+  const s = swapLoaded(x, wins, arena, arenaCap, park, run);
+  let gs = s.g, ps = s.p;
+  for (let it = 0; it < iterations; it++) {
+    let a = performance.now(); x.modelSwap(park); t.sw.push(performance.now() - a); // pack in
+    ps = run(1);
+    a = performance.now(); x.modelSwap(park); t.sw.push(performance.now() - a); // grid in
+    gs = run(0);
+  }
+  const us = (a: number[]) => Math.round(median(a) * 1000 * 100) / 100;
   return {
-    loadGridUs: us(t.lg), loadPackUs: us(t.lp), invokeGridUs: us(t.ig), invokePackUs: us(t.ip),
-    arenaGrid: arenas[0], arenaPack: arenas[1], outputsUnchanged: same(g0, g1) && same(p0, p1), iterations,
+    loadGridUs: us(t.lg), loadPackUs: us(t.lp), invokeGridUs: us(t.ig), invokePackUs: us(t.ip), swapUs: us(t.sw),
+    arenaGrid: arenas[0], arenaPack: arenas[1], outputsUnchanged: same(g0, g1) && same(p0, p1),
+    swapOutputsUnchanged: same(g0, gs) && same(p0, ps) && same(g0, s.g), iterations,
   };
 }

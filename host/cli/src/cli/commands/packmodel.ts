@@ -53,6 +53,26 @@ function progressPrinter(quiet: boolean): { on: (p: PackProgress) => void; stop:
   };
 }
 
+/** Registers `pack swapcost`: the grid/pack model switch on build/engine.wasm, both ways. */
+function registerSwapCost(program: Command): void {
+  findOrCreate(program, 'pack', 'solid-state pack tools')
+    .command('swapcost')
+    .description('time the firmware interpreter (build/engine.wasm) switching between the grid and the pack model in one shared arena, against one inference of each')
+    .option('--grid <file>', 'grid model', path.join(REPO_ROOT, 'models', 'grid', 'grid.tflite'))
+    .option('--pack <file>', 'pack model', path.join(DEFAULT_DIR, 'pack.tflite'))
+    .option('--iterations <n>', 'swap cycles timed (median reported)', '200')
+    .option('--json', 'print the result as JSON')
+    .action(action(async (opts: { grid: string; pack: string; iterations: string; json?: boolean }) => {
+      const { readModelFile } = await import('@dendra/device/flash/flash.ts');
+      const { measureSwap } = await import('@dendra/device/engine/swapcost.ts');
+      const r = await measureSwap(readModelFile(opts.grid), readModelFile(opts.pack), intOpt('--iterations', opts.iterations, 200, 1));
+      if (opts.json) return printJson(r);
+      console.log(`load (swap in) grid ${r.loadGridUs} us, pack ${r.loadPackUs} us; invoke grid ${r.invokeGridUs} us, pack ${r.invokePackUs} us (median of ${r.iterations}, Node WebAssembly)`);
+      console.log(`arena grid ${r.arenaGrid} B, pack ${r.arenaPack} B (shared: max ${Math.max(r.arenaGrid, r.arenaPack)} B); outputs after swapping ${r.outputsUnchanged ? 'unchanged' : 'CHANGED'}`);
+      console.log(`both loaded (grid + pack arenas and a parked state record): exchange ${r.swapUs} us; outputs ${r.swapOutputsUnchanged ? 'unchanged' : 'CHANGED'}`);
+    }));
+}
+
 /**
  * Registers `train pack` (on the existing or a new `train` command) and `eval pack` (on the
  * existing or a new `eval` command). Errors are reported by the CLI's `action` wrapper.
@@ -88,21 +108,7 @@ export function registerPackModel(program: Command): void {
       if (opts.json) return printJson(r);
       console.log(`${opts.model}/pack.tflite: ${r.bytes} bytes, sha256 ${r.sha256}${r.changed ? '' : ' (unchanged)'}`);
     }));
-  findOrCreate(program, 'pack', 'solid-state pack tools')
-    .command('swapcost')
-    .description('time the firmware interpreter (build/engine.wasm) switching between the grid and the pack model in one shared arena, against one inference of each')
-    .option('--grid <file>', 'grid model', path.join(REPO_ROOT, 'models', 'grid', 'grid.tflite'))
-    .option('--pack <file>', 'pack model', path.join(DEFAULT_DIR, 'pack.tflite'))
-    .option('--iterations <n>', 'swap cycles timed (median reported)', '200')
-    .option('--json', 'print the result as JSON')
-    .action(action(async (opts: { grid: string; pack: string; iterations: string; json?: boolean }) => {
-      const { readModelFile } = await import('@dendra/device/flash/flash.ts');
-      const { measureSwap } = await import('@dendra/device/engine/swapcost.ts');
-      const r = await measureSwap(readModelFile(opts.grid), readModelFile(opts.pack), intOpt('--iterations', opts.iterations, 200, 1));
-      if (opts.json) return printJson(r);
-      console.log(`load (swap in) grid ${r.loadGridUs} us, pack ${r.loadPackUs} us; invoke grid ${r.invokeGridUs} us, pack ${r.invokePackUs} us (median of ${r.iterations}, Node WebAssembly)`);
-      console.log(`arena grid ${r.arenaGrid} B, pack ${r.arenaPack} B (shared: max ${Math.max(r.arenaGrid, r.arenaPack)} B); outputs after swapping ${r.outputsUnchanged ? 'unchanged' : 'CHANGED'}`);
-    }));
+  registerSwapCost(program);
   const ev = findOrCreate(program, 'eval', 'evaluate a trained model');
   ev
     .command('pack')
