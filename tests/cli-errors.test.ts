@@ -67,3 +67,18 @@ test('a broker URL that is not scheme://host: one-line error, no stack trace (cm
     assertOneLineError(await runCli(args), /broker URL '.*' is not scheme:\/\/host\[:port\]/);
   }
 });
+
+test('broker --port 99999: one usage line, exit 2, no stack trace (issue 20)', { timeout: 60_000 }, async () => {
+  for (const args of [['broker', '--port', '99999'], ['broker', '--mosquitto', '--port', '70000'], ['dashboard', '--port', '99999']]) {
+    const r = await runCli(args, 30_000);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assertOneLineError(r, /option --port must be a TCP port 0\.\.65535, got '(99999|70000)'/);
+  }
+});
+
+test('broker --mosquitto --dir under a missing parent: one line, exit 1, no stack trace (issue 20)', { timeout: 60_000 }, async () => {
+  const dir = path.join(tmp, 'no-such-parent', 'mosq');
+  const r = await runCli(['broker', '--mosquitto', '--port', '0', '--dir', dir], 30_000);
+  assert.equal(r.code, 1, r.stderr);
+  assertOneLineError(r, /cannot use .*no-such-parent\/mosq as the mosquitto directory: its parent .*no-such-parent does not exist/);
+});

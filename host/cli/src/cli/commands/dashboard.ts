@@ -1,7 +1,7 @@
 /** `dendra dashboard`: the live web page of devices, telemetry and alerts (see host/ops/src/dashboard/). */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { action, intOpt, printJsonLine } from '@dendra/core/run.ts';
+import { action, portOpt, printJsonLine } from '@dendra/core/run.ts';
 import { startDashboard, isLoopback } from '@dendra/ops/dashboard/server.ts';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
 import { parseBrokerUrl } from '@dendra/ops/dashboard/bridge.ts';
@@ -44,9 +44,9 @@ export function registerDashboard(program: Command): void {
       if (opts.broker !== undefined) parseBrokerUrl(opts.broker); // one-line usage error before binding anything
       const d = await startDashboard({
         broker: opts.broker,
-        port: intOpt('--port', opts.port, 8080),
+        port: portOpt('--port', opts.port, 8080),
         host: opts.host,
-        brokerPort: intOpt('--broker-port', opts.brokerPort, 1883),
+        brokerPort: portOpt('--broker-port', opts.brokerPort, 1883),
       });
       if (opts.json) {
         printJsonLine({ url: d.url, broker: d.brokerUrl });
