@@ -181,7 +181,9 @@ function mosquittoConf(opts: MosquittoOptions, host: string, port: number, dir: 
     `allow_anonymous ${opts.allowAnonymous === false ? 'false' : 'true'}`,
     ...(opts.config ?? []),
     opts.persistence ? 'persistence true' : 'persistence false',
-    ...(opts.persistence ? [`persistence_location ${dir}/`, 'persistence_file mosquitto.db'] : []),
+    // autosave every second: a broker that crashes (kill -9) keeps the sessions and queued QoS 1
+    // messages it had a second before, not only what it saved at its last clean shutdown.
+    ...(opts.persistence ? [`persistence_location ${dir}/`, 'persistence_file mosquitto.db', 'autosave_interval 1'] : []),
     'log_dest stderr',
   ];
   if (process.getuid?.() === 0) lines.push(`user ${opts.user ?? 'root'}`);

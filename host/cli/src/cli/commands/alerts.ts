@@ -4,6 +4,9 @@ import { action, intOpt } from '@dendra/core/run.ts';
 import { startAlertsView } from '@dendra/ops/mqtt/view.ts';
 import { SEVERITIES, type Severity } from '@dendra/ops/mqtt/schema.ts';
 import { DendraError } from '@dendra/core/errors.ts';
+import { createHash } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { watchFilters } from '@dendra/ops/mqtt/alerts.ts';
 import { CA_OPTION, caOption } from '../caopt.ts';
 
 interface AlertsOpts {
@@ -19,6 +22,31 @@ interface AlertsOpts {
   username?: string;
   ca?: string;
   share?: string;
+  clientId?: string;
+  clean?: boolean;
+}
+
+/**
+ * The default operator client id: `dendra-ops-<user>@<host>-<8 hex>` where the hex is a hash of the
+ * subscription filters (so `--site a` and `--site b` keep separate sessions); stable across runs,
+ * so the broker keeps the session (subscriptions, queued QoS 1 alerts) while the operator is away.
+ * Characters outside A-Z a-z 0-9 . _ - are replaced by `_`. Never throws.
+ */
+export function defaultClientId(filters: string[]): string {
+  let user = 'user';
+  try {
+    user = userInfo().username;
+  } catch { /* no passwd entry */ }
+  const clean = (t: string) => t.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 32);
+  const h = createHash('sha256').update(filters.join('\n')).digest('hex').slice(0, 8);
+  return `dendra-ops-${clean(user)}@${clean(hostname())}-${h}`;
+}
+
+/** Checks `--client-id`. @throws {DendraError} `E_USAGE` (exit 2) for an empty or over-long id or one with spaces/control characters. */
+function clientIdOpt(id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,64}$/.test(id)) throw new DendraError('E_USAGE', `--client-id must be 1-64 printable characters without spaces (got ${JSON.stringify(id.slice(0, 80))})`, 2);
+  return id;
 }
 
 /** Checks `--severity`. @throws {DendraError} `E_USAGE` (exit 2) for an unknown level. */
@@ -55,10 +83,16 @@ export function registerAlerts(program: Command, io: AlertsIo = stdio): void {
     .option('--username <name>', 'operator account on a secured broker (password from $DENDRA_MQTT_PASSWORD)')
     .option(...CA_OPTION)
     .option('--share <group>', 'share the alert stream with other operators in $share/<group>/ (mosquitto, EMQX, HiveMQ, VerneMQ)')
+    .option('--client-id <id>', 'MQTT client id of the persistent session (default dendra-ops-<user>@<host>-<hash of the filters>: the broker queues QoS 1 alerts while this operator is away, also across a broker restart with persistence); run a second operator on the same host with its own id')
+    .option('--clean', 'a clean session with a random client id: nothing is queued while away')
     .option('--json', 'NDJSON: one object per line with "type": alert | status | model | gap | dropped | summary')
     .action(action(async (opts: AlertsOpts) => {
       const minSeverity = severityOpt(opts.severity);
+      const clean = opts.clean === true;
+      const clientId = clean ? undefined : clientIdOpt(opts.clientId) ?? defaultClientId(watchFilters({ site: opts.site, device: opts.device, shareGroup: opts.share }));
       const view = await startAlertsView({
+        clientId,
+        cleanSession: clean,
         url: opts.broker,
         site: opts.site,
         device: opts.device,

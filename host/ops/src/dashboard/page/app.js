@@ -172,9 +172,17 @@ async function main() {
   const cfg = await (await fetch('/config.json', { cache: 'no-store' })).json();
   $('broker').textContent = String(cfg.broker ?? '?');
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const id = `dendra-dash-${Math.random().toString(16).slice(2, 10)}`;
+  // A persistent session (issue 20): one stable client id per browser (kept in localStorage), so
+  // the broker queues QoS 1 alerts while the page or the broker is away; the store drops
+  // duplicates by (device, boot, seq).
+  let id = null;
+  try { id = localStorage.getItem('dendra-dashboard-client-id'); } catch { /* storage off */ }
+  if (!id || !/^dendra-dash-[0-9a-f]{8,16}$/.test(id)) {
+    id = `dendra-dash-${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`;
+    try { localStorage.setItem('dendra-dashboard-client-id', id); } catch { /* a session per page load then */ }
+  }
   const client = globalThis.mqtt.connect(`${scheme}//${location.host}${cfg.ws}`, {
-    protocolVersion: 4, clean: true, clientId: id, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
+    protocolVersion: 4, clean: false, clientId: id, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
   });
   client.on('connect', () => {
     setConn('connected', 'connected');
