@@ -62,12 +62,14 @@ export async function negotiateBaud(client: BootClient, port: SerialPort, lineBa
   if (target === lineBaud) return lineBaud;
   await client.setBaud(target);
   await updatePort(port, target);
+  client.baud = target;
   try {
     await client.slotStatus();
     return target;
   } catch (e) {
     log(`no answer at ${target} baud (${(e as Error).message}); falling back to ${lineBaud} baud`);
     await updatePort(port, lineBaud);
+    client.baud = lineBaud;
     return lineBaud;
   }
 }
@@ -77,6 +79,7 @@ export async function negotiateBaud(client: BootClient, port: SerialPort, lineBa
  * ignored: the board also returns to its old rate once it hears only garbage). Never throws.
  */
 export async function restoreBaud(client: BootClient, port: SerialPort, lineBaud: number): Promise<void> {
+  client.baud = lineBaud;
   try {
     await client.setBaud(lineBaud);
   } catch {

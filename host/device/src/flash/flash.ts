@@ -11,16 +11,17 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SerialPort } from 'serialport';
 import { InputError } from '@dendra/core/errors.ts';
-import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
+import { BootClient, DEFAULT_RETRIES, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
 import { readFlashImage, type FlashImage } from './image.ts';
 import { modelSlotFor } from './modelslot.ts';
 import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
-import { sendWindowed, nextChunk, MAX_WINDOW, type TransferStats } from './window.ts';
+import { sendWindowed, MAX_WINDOW, type TransferStats, type WindowInfo } from './window.ts';
+import { ChunkSizer, MIN_CHUNK, RttEstimator, RTO_CEILING_MS } from './adaptive.ts';
 import type { PublicKey } from '../image/keys.ts';
 
-/** Progress of a flash: image bytes acknowledged by the board so far, of `total`. */
-export interface FlashProgress {
+/** Progress of a flash: image bytes acknowledged by the board so far, of `total`, and what the sender does. */
+export interface FlashProgress extends Partial<WindowInfo> {
   bytes: number;
   total: number;
 }
@@ -28,8 +29,16 @@ export interface FlashProgress {
 /** Firmware statuses after which a transfer is started again instead of failing. */
 const FW_E_HASH = -11;
 const FW_E_STATE = -14;
-/** Default number of resumes after an interrupted transfer. */
-export const DEFAULT_RESUMES = 3;
+/** Default time budget of a flash, s: it resumes after interruptions until this much time is spent. */
+export const DEFAULT_BUDGET_S = 300;
+/** HELLO attempts of the first session (a noisy line loses some; a missing board fails in seconds). */
+export const FIRST_HELLO_ATTEMPTS = 13;
+
+/**
+ * The defaults `dendra flash` runs with (the CLI reads its option defaults from here, the fault
+ * suite and the bench use them as they are).
+ */
+export const FLASH_DEFAULTS = { windowSize: 8, timeoutMs: RTO_CEILING_MS, retries: DEFAULT_RETRIES, budgetS: DEFAULT_BUDGET_S } as const;
 
 /** Options of {@link flashModel}. */
 export interface FlashOptions {
@@ -59,9 +68,12 @@ export interface FlashOptions {
   windowSize?: number;
   /** Called after every acknowledged chunk. */
   onProgress?: (p: FlashProgress) => void;
-  /** Per-attempt response timeout, ms (default 1000). */
+  /**
+   * Largest response timeout per attempt, ms (default 2000): the timeout follows the measured
+   * round trip below it (adaptive.ts RttEstimator; floor 50 ms).
+   */
   timeoutMs?: number;
-  /** Retries per command (default 3). */
+  /** Retries per command (HELLO, BEGIN, STATUS, FINISH; default 8). WRITE frames have their own limit (window.ts). */
   retries?: number;
   /** Receives retry lines ("... retrying (n attempt(s) left)") and resume lines. */
   log?: (line: string) => void;
@@ -71,9 +83,17 @@ export interface FlashOptions {
    * committed this image, do nothing more. Default false: a fresh BEGIN.
    */
   resume?: boolean;
-  /** Resumes after an interruption once the session started (default 3; 0 = fail at once). */
+  /** At most this many resumes (default: no limit but the budget; 0 = fail at once). */
   resumes?: number;
-  /** Largest WRITE payload (default and maximum: the board's max frame - 4); smaller survives noisy lines. */
+  /**
+   * Time budget, ms (default 300 s): after an interruption (timeouts, a lost port, a board that
+   * reset) the flash resumes until this much time has passed since it started.
+   */
+  budgetMs?: number;
+  /**
+   * Largest WRITE payload (default and maximum: the board's max frame - 4). Frames start at this
+   * size and follow the line's losses below it (adaptive.ts ChunkSizer).
+   */
   chunkBytes?: number;
   /** Model slot ('grid' or 'pack'); default: the model's metadata kind (modelslot.ts). */
   slot?: string;
@@ -117,7 +137,7 @@ export interface FlashResult {
 }
 
 /** Default WRITE window of {@link flashModel}. */
-export const DEFAULT_WINDOW = 4;
+export const DEFAULT_WINDOW = FLASH_DEFAULTS.windowSize;
 
 /**
  * Reads and checks a model file: it must exist and carry the TFLite identifier "TFL3" at bytes 4..8.
@@ -203,7 +223,8 @@ export async function listPorts(): Promise<string[]> {
  * Flashes a model: checks the file, opens the port, HELLO, checks protocol and slot size, BEGIN,
  * WRITE in chunks of the board's max frame, FINISH. When the transfer breaks after HELLO
  * succeeded (timeouts, a failed port write, a board that lost the transfer or found a bad hash),
- * it reopens the port if needed and resumes up to `resumes` times, logging the resumes left.
+ * it reopens the port if needed and resumes until the time budget is spent (`budgetMs`, and at
+ * most `resumes` times), logging the budget left.
  * The port is always closed again.
  * @throws InputError for the file (see {@link readFlashImage}); FlashError `E_PORT_*` for the port,
  *   `E_NO_BOARD` when the first HELLO gets no answer, `E_PROTO` for a protocol version mismatch,
@@ -221,14 +242,15 @@ export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
   img.beginType |= modelSlotFor(img.model, opts.slot) << 4; // slot 0 grid model, 2 pack model
   const image = img.bytes;
   const sha = img.sha;
-  const maxResumes = opts.resumes ?? DEFAULT_RESUMES;
+  const maxResumes = opts.resumes ?? Infinity;
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_S * 1000;
   const lineBaud = opts.lineBaud ?? 115200;
   let port = await openPort(opts.port, lineBaud);
   const acc: Acc = { retries: 0, startedAt: [], chunks: 0, started: false, already: false, baud: lineBaud, writeMs: 0, writeBytes: 0,
-    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, chunk: Infinity };
+    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, sizer: null, rtt: new RttEstimator({ ceilingMs: opts.timeoutMs ?? RTO_CEILING_MS }) };
   try {
     for (let round = 0; ; round++) {
-      const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
+      const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log, rtt: acc.rtt, baud: lineBaud });
       try {
         const board = await session(client, port, opts, img, round > 0 || !!opts.resume, acc);
         if (acc.baud !== lineBaud) await restoreBaud(client, port, lineBaud);
@@ -241,11 +263,9 @@ export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
           writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0, frames: acc.frames,
         };
       } catch (e) {
-        if (!acc.started || round >= maxResumes || !resumable(e)) throw e;
-        opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${maxResumes - round} resume(s) left)`);
-        const smaller = nextChunk(e, acc.chunk);
-        if (smaller < acc.chunk) opts.log?.(`noisy line: WRITE frames now carry at most ${smaller} bytes`);
-        acc.chunk = smaller;
+        const left = budgetMs - (Date.now() - t0);
+        if (!acc.started || round >= maxResumes || left <= 0 || !resumable(e)) throw e;
+        opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${Math.ceil(left / 1000)} s of the budget left)`);
         if ((e as FlashError).code === 'E_PORT' || !port.isOpen) {
           await closePort(port);
           port = await openPort(opts.port, lineBaud);
@@ -272,24 +292,25 @@ function resumable(e: unknown): boolean {
 
 type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean;
   baud: number; writeMs: number; writeBytes: number; frames: TransferStats;
-  /** WRITE payload limit: the last session's, a quarter of it after a frame could not get through (window.ts nextChunk). */
-  chunk: number };
+  /** WRITE frame sizes and round-trip times, kept across sessions (what the line taught). */
+  sizer: ChunkSizer | null; rtt: RttEstimator };
 
 /** One session on an open port: HELLO, checks, then the (resumed) transfer. Returns the board. */
 async function session(client: BootClient, port: SerialPort, opts: FlashOptions, img: FlashImage,
                        resume: boolean, acc: Acc): Promise<HelloInfo> {
   const { bytes: image, sha } = img;
-  const board = await helloOrExplain(client, opts.port);
+  const board = await helloOrExplain(client, opts.port, acc.started ? undefined : FIRST_HELLO_ATTEMPTS);
   if (board.proto !== PROTO_VERSION) {
     throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
   }
   if (image.length > board.slotSize) {
     throw new FlashError('E_TOO_LARGE', `model is ${image.length} bytes but the board's model slot holds ${board.slotSize}`);
   }
-  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity, acc.chunk);
+  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
   if (!(chunk >= 1)) throw new FlashError('E_PROTO', `unusable chunk size ${chunk} (board max frame ${board.maxFrame} bytes)`);
-  acc.chunk = chunk;
+  acc.sizer ??= new ChunkSizer(MIN_CHUNK, chunk);
   if (opts.baud !== undefined) acc.baud = await negotiateBaud(client, port, acc.baud, opts.baud, opts.log);
+  client.baud = acc.baud;
   acc.started = true;
   const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
   if (plan === 'done') {
@@ -302,13 +323,13 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   if (plan !== 'begin') opts.log?.(`board has ${from} of ${image.length} bytes of this image: continuing from there`);
   acc.startedAt.push(from);
   const window = opts.windowSize ?? DEFAULT_WINDOW;
-  const progress = (bytes: number) => opts.onProgress?.({ bytes, total: image.length });
+  const progress = (bytes: number, info?: WindowInfo) => opts.onProgress?.({ bytes, total: image.length, ...info });
   const w0 = performance.now();
   if (window !== 1) progress(from);
   acc.chunks += window === 1
     ? await sendFrom(client, image, from, chunk, opts.onProgress)
     : await sendWindowed(client, image, from, chunk, { windowSize: window, onProgress: progress, log: opts.log,
-      compress: opts.compress ?? true, stats: acc.frames });
+      compress: opts.compress ?? true, stats: acc.frames, sizer: acc.sizer });
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += image.length - from;
   await client.finish();
@@ -329,12 +350,12 @@ export function resumePoint(st: SlotStatus, size: number, sha: Uint8Array,
   return 'begin';
 }
 
-async function helloOrExplain(client: BootClient, path: string): Promise<HelloInfo> {
+async function helloOrExplain(client: BootClient, path: string, attempts?: number): Promise<HelloInfo> {
   try {
-    return await client.hello();
+    return await client.hello(attempts);
   } catch (e) {
     if (e instanceof FlashError && e.code === 'E_TIMEOUT') {
-      throw new FlashError('E_NO_BOARD', `no board answered HELLO on ${path} within ${client.timeoutMs} ms (${client.retries + 1} attempts)`, { seq: e.seq, attempt: e.attempt });
+      throw new FlashError('E_NO_BOARD', `no board answered HELLO on ${path} (${attempts ?? client.retries + 1} attempts)`, { seq: e.seq, attempt: e.attempt });
     }
     throw e;
   }

@@ -6,15 +6,17 @@
  */
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
-import { flashModel, DEFAULT_WINDOW } from '@dendra/device/flash/flash.ts';
+import { flashModel, DEFAULT_WINDOW, FLASH_DEFAULTS, type FlashOptions, type FlashProgress } from '@dendra/device/flash/flash.ts';
 import { checkBaud, parseBaud } from '@dendra/device/flash/baud.ts';
 import { isSignedImage, readFlashImage } from '@dendra/device/flash/image.ts';
 import { readPublicKeyFile, type PublicKey } from '@dendra/device/image/keys.ts';
 import { readTflite } from '@dendra/core/tflite/reader.ts';
 import type { QModel } from '@dendra/core/tflite/ir.ts';
 import { loadModelFile } from '../modelfile.ts';
-import { readFileSync } from 'node:fs';
-import { loadBoard } from '@dendra/device/boards/board.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadBoard, type Board } from '@dendra/device/boards/board.ts';
+import { boardFamily } from '@dendra/device/sim/hal.ts';
+import { InputError } from '@dendra/core/errors.ts';
 import { assertModelFits } from '@dendra/device/boards/fit.ts';
 import { estimateArenaBytes } from '@dendra/core/tflite/estimate.ts';
 import { fileIsFirmware, runFirmwareFlash, type FirmwareCliOpts } from './flashfw.ts';
@@ -41,13 +43,46 @@ function looksSigned(file: string): boolean {
  * verified against `keys` when given. Returns the model and the bytes that will be sent.
  * @throws InputError as loadModelFile / readFlashImage / readTflite.
  */
-function precheck(file: string, keys: PublicKey[] | undefined): { model: QModel; sent: number } {
+function precheck(file: string, keys: PublicKey[] | undefined): { model: QModel; sent: number; family: string | null } {
   if (!looksSigned(file) && !keys) {
     const { model, bytes } = loadModelFile(file);
-    return { model, sent: bytes.length };
+    return { model, sent: bytes.length, family: null };
   }
   const img = readFlashImage(file, keys);
-  return { model: readTflite(img.model), sent: img.bytes.length };
+  return { model: readTflite(img.model), sent: img.bytes.length, family: img.header?.family ?? null };
+}
+
+/**
+ * Checks, before the port is opened, that a file named `.wasm` is WebAssembly (random bytes named
+ * .wasm are not "a .tflite model") and that a signed image names the `--board`'s family.
+ * @throws InputError `E_NOT_FIRMWARE`, `E_FAMILY` (one line each).
+ */
+export function precheckImage(file: string, family: string | null, board: Board): void {
+  if (family !== null && family !== boardFamily(board)) {
+    throw new InputError('E_FAMILY', `${file} is signed for board family ${family}, but board ${board.name} is family ${boardFamily(board)} (it would refuse it)`, file);
+  }
+}
+
+/** What the progress line says beyond bytes, rate and ETA: resends, the current frame size and timeout. */
+export const PROGRESS_EXTRA = ' | {retries} resends | frames {chunk} B | timeout {rto} ms';
+
+/** The progress line's fields from a progress report ('-' until the transfer reports them). */
+export function progressFields(p: FlashProgress): Record<string, string | number> {
+  return { retries: p.retries ?? '-', chunk: p.chunk ?? '-', rto: p.rtoMs ?? '-' };
+}
+
+/**
+ * The line options shared by model and firmware flashes, with the defaults of flash.ts FLASH_DEFAULTS.
+ * @throws DendraError `E_USAGE` (exit 2) for a bad value.
+ */
+export function lineOptions(opts: FirmwareCliOpts): Pick<FlashOptions, 'windowSize' | 'timeoutMs' | 'retries' | 'resumes' | 'budgetMs'> {
+  return {
+    windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
+    timeoutMs: intOpt('--timeout', opts.timeout, FLASH_DEFAULTS.timeoutMs, 1),
+    retries: intOpt('--retries', opts.retries, FLASH_DEFAULTS.retries, 0),
+    resumes: opts.resumes === undefined ? undefined : intOpt('--resumes', opts.resumes, 0, 0),
+    budgetMs: intOpt('--budget', opts.budget, FLASH_DEFAULTS.budgetS, 1) * 1000,
+  };
 }
 
 /** Registers the command. */
@@ -60,11 +95,12 @@ export function registerFlash(program: Command): void {
     .option('--board <name>', 'board descriptor in boards/ (the model must fit its model region and arena)', 'sim')
     .option('--baud <n|max>', 'transfer at this baud, or max (the board\'s): the board switches after HELLO (SET_BAUD) and back after FINISH; default: stay at the board\'s default baud')
     .option('--window <n>', 'WRITE frames in flight (1 = stop-and-wait, max 8)', String(DEFAULT_WINDOW))
-    .option('--timeout <ms>', 'response timeout per attempt', '1000')
-    .option('--retries <n>', 'retries per command', '3')
+    .option('--timeout <ms>', 'largest response timeout per attempt; below it the timeout follows the measured round trip', String(FLASH_DEFAULTS.timeoutMs))
+    .option('--retries <n>', 'retries per command (HELLO, BEGIN, STATUS, FINISH)', String(FLASH_DEFAULTS.retries))
     .option('--resume', 'ask the board where an interrupted transfer of this model stopped and continue from there')
-    .option('--resumes <n>', 'automatic resumes when the transfer breaks (line lost, board reset)', '3')
-    .option('--chunk <bytes>', 'largest WRITE payload (default: the board\'s max frame - 4); smaller helps on noisy lines')
+    .option('--budget <seconds>', 'time budget: resume automatically when the transfer breaks (line lost, board reset) until this much time is spent', String(FLASH_DEFAULTS.budgetS))
+    .option('--resumes <n>', 'at most this many automatic resumes (default: as many as the budget allows)')
+    .option('--chunk <bytes>', 'largest WRITE payload (default: the board\'s max frame - 4); frames shrink and grow below it with the line\'s losses')
     .option('--pubkey <file>', 'verify the signed image against this public key before sending (repeat for several)', collect)
     .option('--slot <grid|pack>', 'model slot: grid (0) or pack (2); default: the model\'s metadata kind')
     .option('--no-compress', 'send every chunk as a plain WRITE (default: WRITEZ, raw deflate, when smaller)')
@@ -73,15 +109,19 @@ export function registerFlash(program: Command): void {
     .action(action(async (file: string, opts: FlashOpts) => {
       // A firmware (.wasm, or a DIMG of type firmware) goes to the inactive A/B slot (flashfw.ts).
       if (fileIsFirmware(file)) return runFirmwareFlash(file, opts);
+      if (/\.wasm$/i.test(file) && existsSync(file)) {
+        throw new InputError('E_NOT_FIRMWARE', `${file} is not a WebAssembly module (no "\\0asm" magic and version 1 at byte 0)`, file);
+      }
       // Refuse a file that is not a valid .tflite, an unknown board, or a model that does not fit,
       // before touching the port.
       const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
-      const { model, sent } = precheck(file, keys);
+      const { model, sent, family } = precheck(file, keys);
       const boardInfo = loadBoard(opts.board);
+      precheckImage(file, family, boardInfo);
       assertModelFits(boardInfo, sent, estimateArenaBytes(model));
       const baud = opts.baud === undefined ? undefined : parseBaud(opts.baud);
       if (typeof baud === 'number') checkBaud(baud, boardInfo.uart.maxBaud, `board ${boardInfo.name}`);
-      const bar = makeProgress(!!opts.json, 'B');
+      const bar = makeProgress(!!opts.json, 'B', PROGRESS_EXTRA);
       let started = false;
       let base = 0;
       let t0 = 0;
@@ -91,10 +131,7 @@ export function registerFlash(program: Command): void {
         trustedKeys: keys,
         baud,
         lineBaud: boardInfo.uart.defaultBaud,
-        windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
-        timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1),
-        retries: intOpt('--retries', opts.retries, 3, 0),
-        resumes: intOpt('--resumes', opts.resumes, 3, 0),
+        ...lineOptions(opts),
         chunkBytes: opts.chunk === undefined ? undefined : intOpt('--chunk', opts.chunk, 1020, 1),
         resume: !!opts.resume,
         slot: opts.slot,
@@ -107,7 +144,7 @@ export function registerFlash(program: Command): void {
             t0 = Date.now();
           }
           const dt = (Date.now() - t0) / 1000;
-          bar.update(p.bytes, { rate: dt > 0 ? Math.round((p.bytes - base) / dt) : 0 });
+          bar.update(p.bytes, { rate: dt > 0 ? Math.round((p.bytes - base) / dt) : 0, ...progressFields(p) });
         },
         log: (line) => process.stderr.write(`${line}\n`),
       }).finally(() => bar.stop());

@@ -9,9 +9,11 @@ import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
 import { flashFirmware, isFirmwareFile, readFirmwareImage } from '@dendra/device/flash/firmware.ts';
 import { checkBaud, parseBaud } from '@dendra/device/flash/baud.ts';
-import { DEFAULT_WINDOW, closePort, openPort, serialTransport } from '@dendra/device/flash/flash.ts';
+import { FLASH_DEFAULTS, closePort, openPort, serialTransport } from '@dendra/device/flash/flash.ts';
+import { lineOptions, progressFields, PROGRESS_EXTRA } from './flash.ts';
 import { BootClient } from '@dendra/device/flash/loader.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
+import { boardFamily } from '@dendra/device/sim/hal.ts';
 import { readPublicKeyFile } from '@dendra/device/image/keys.ts';
 import { InputError } from '@dendra/core/errors.ts';
 
@@ -23,7 +25,8 @@ export interface FirmwareCliOpts {
   window: string;
   timeout: string;
   retries: string;
-  resumes: string;
+  resumes?: string;
+  budget?: string;
   chunk?: string;
   json?: boolean;
   pubkey?: string[];
@@ -48,6 +51,9 @@ export async function runFirmwareFlash(file: string, opts: FirmwareCliOpts): Pro
   const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
   const img = readFirmwareImage(file, keys);
   const board = loadBoard(opts.board);
+  if (img.family !== null && img.family !== boardFamily(board)) {
+    throw new InputError('E_FAMILY', `${file} is signed for board family ${img.family}, but board ${board.name} is family ${boardFamily(board)} (it would refuse it)`, file);
+  }
   const slot = Math.min(board.flash.regions.slotA.size, board.flash.regions.slotB.size) - 4096;
   const budget = Math.min(slot, board.firmwareBudgetBytes ?? slot);
   if (img.bytes.length > budget) {
@@ -55,14 +61,11 @@ export async function runFirmwareFlash(file: string, opts: FirmwareCliOpts): Pro
   }
   const baud = opts.baud === undefined ? undefined : parseBaud(opts.baud);
   if (typeof baud === 'number') checkBaud(baud, board.uart.maxBaud, `board ${board.name}`);
-  const bar = makeProgress(!!opts.json, 'B');
+  const bar = makeProgress(!!opts.json, 'B', PROGRESS_EXTRA);
   let started = false;
   const result = await flashFirmware({
     port: opts.port, file, trustedKeys: keys, baud, lineBaud: board.uart.defaultBaud,
-    windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
-    timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1),
-    retries: intOpt('--retries', opts.retries, 3, 0),
-    resumes: intOpt('--resumes', opts.resumes, 3, 0),
+    ...lineOptions(opts),
     chunkBytes: opts.chunk === undefined ? undefined : intOpt('--chunk', opts.chunk, 1020, 1),
     compress: opts.compress !== false,
     confirmTimeoutMs: intOpt('--confirm-timeout', opts.confirmTimeout, 10000, 100),
@@ -71,7 +74,7 @@ export async function runFirmwareFlash(file: string, opts: FirmwareCliOpts): Pro
         bar.start(p.total, 'firmware');
         started = true;
       }
-      bar.update(p.bytes);
+      bar.update(p.bytes, progressFields(p));
       if (p.bytes === p.total) bar.stop();
     },
     log: (line) => process.stderr.write(`${line}\n`),
@@ -96,7 +99,7 @@ interface SlotCmdOpts {
 async function slotCommand(opts: SlotCmdOpts, what: 'confirm' | 'rollback'): Promise<void> {
   const port = await openPort(opts.port);
   const c = new BootClient(serialTransport(port), {
-    timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1), retries: intOpt('--retries', opts.retries, 3, 0),
+    timeoutMs: intOpt('--timeout', opts.timeout, FLASH_DEFAULTS.timeoutMs, 1), retries: intOpt('--retries', opts.retries, FLASH_DEFAULTS.retries, 0),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   try {
@@ -124,8 +127,8 @@ export function registerFlashFw(program: Command): void {
         ? 'keep the firmware a board runs on its test boot (it normally confirms itself after its self-test)'
         : 'leave the running firmware slot (revoked unless on its test boot) and reset into the previous firmware')
       .requiredOption('--port <tty>', 'serial port, e.g. /dev/ttyUSB0 or the pty printed by dendra sim')
-      .option('--timeout <ms>', 'response timeout per attempt', '1000')
-      .option('--retries <n>', 'retries per command', '3')
+      .option('--timeout <ms>', 'largest response timeout per attempt (it follows the measured round trip below)', String(FLASH_DEFAULTS.timeoutMs))
+      .option('--retries <n>', 'retries per command', String(FLASH_DEFAULTS.retries))
       .option('--json', 'print the result as JSON')
       .action(action(async (opts: SlotCmdOpts) => slotCommand(opts, what)));
   }
