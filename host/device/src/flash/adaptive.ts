@@ -78,7 +78,7 @@ export const CHUNK_STEP = 8;
 
 /**
  * WRITE payload size by AIMD: +{@link CHUNK_STEP} bytes per acknowledged frame, halved on every
- * lost or damaged send, in [min, max], starting at {@link START_CHUNK}. At a per-frame loss rate
+ * send seen lost or damaged (a NAK, or a later frame answered first; not a bare timeout), in [min, max], starting at {@link START_CHUNK}. At a per-frame loss rate
  * L(n) the size settles where n L / (1 - L) = 2 step (docs/flash-protocol.md). Never throws.
  */
 export class ChunkSizer {

@@ -363,10 +363,12 @@ class Transfer {
   }
 
   /** Send `send` got no ack: queue its frame again (shorter when the size went down). */
-  private lose(send: Send, why: string): void {
+  private lose(send: Send, why: string, timedOut = false): void {
     this.answered(send);
     const s = send.slot;
-    if (!s.acked) this.sizer.onLoss();
+    // Evidence of a damaged line (a NAK, or a later frame answered first) shrinks the frames; a
+    // timeout may be only a slow host or board, so it does not.
+    if (!s.acked && !timedOut) this.sizer.onLoss();
     if (s.acked || s.last !== send || s.queued) return;
     if (s.sends - s.forgiven >= MAX_FRAME_SENDS) {
       return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE at offset ${s.off} (${why}, ${s.sends} sends)`, { seq: send.seq, attempt: s.sends }));
@@ -401,7 +403,7 @@ class Transfer {
     const flush = Math.min(this.client.flushBytes, FIRST_FLUSH_BYTES << (2 * Math.min(this.timeoutsInARow++, 2)));
     this.lineFree = Math.max(now, this.lineFree) + this.client.wireMs(flush);
     this.chain = this.chain.then(() => (this.done ? undefined : this.client.resyncAndFlush(flush))).catch((e) => this.finish(e as Error));
-    for (const send of overdue) this.lose(send, `no answer within ${rto} ms`);
+    for (const send of overdue) this.lose(send, `no answer within ${rto} ms`, true);
     if (!this.done) this.pump();
   }
 }
