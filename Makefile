@@ -35,7 +35,7 @@ test-e2e: build ## end-to-end tests: real pty, real broker, real firmware .wasm
 
 test: build typecheck test-fw test-host test-e2e ## every test (what CI runs)
 
-soak: build ## flashing fault soak: 200 model + 200 A/B firmware runs with line faults, disconnects and power cuts (~1 h)
+soak: build ## flashing fault soak with the CLI defaults: 200 model runs per fault rate (0.1/0.5/1% drops + flips) + 200 A/B firmware runs, with disconnects and power cuts (hours)
 	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/device/src/flash/faults.test.ts
 
 bench: build ## benchmarks: ratios written to bench/results/
