@@ -26,13 +26,15 @@ test('RttEstimator: initial value, RFC 6298 smoothing, floor and ceiling, backof
   assert.ok(r.rto() >= 900 && r.rto() <= 2000, `follows a slower line (${r.rto()})`);
 });
 
-test('ChunkSizer: starts at START_CHUNK, +step per ack, half per loss, within [min, max]', () => {
+test('ChunkSizer: starts at START_CHUNK, doubles per ack until the first loss, then +step per ack, half per loss, within [min, max]', () => {
   const c = new ChunkSizer(16, 1020);
   assert.equal(c.size, START_CHUNK);
   c.onAck();
-  assert.equal(c.size, START_CHUNK + CHUNK_STEP);
+  assert.equal(c.size, 2 * START_CHUNK, 'slow start: doubled per ack until the first loss');
   for (let i = 0; i < 10; i++) c.onLoss();
   assert.equal(c.size, 16, 'never below min');
+  c.onAck();
+  assert.equal(c.size, 16 + CHUNK_STEP, 'after a loss: +step per ack');
   for (let i = 0; i < 1000; i++) c.onAck();
   assert.equal(c.size, 1020, 'never above max');
   const small = new ChunkSizer(16, 100);

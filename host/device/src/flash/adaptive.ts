@@ -77,7 +77,8 @@ export const START_CHUNK = 256;
 export const CHUNK_STEP = 8;
 
 /**
- * WRITE payload size by AIMD: +{@link CHUNK_STEP} bytes per acknowledged frame, halved on every
+ * WRITE payload size by AIMD (after a slow start that doubles it per ack until the first loss):
+ * +{@link CHUNK_STEP} bytes per acknowledged frame, halved on every
  * send seen lost or damaged (a NAK, or a later frame answered first; not a bare timeout), in [min, max], starting at {@link START_CHUNK}. At a per-frame loss rate
  * L(n) the size settles where n L / (1 - L) = 2 step (docs/flash-protocol.md). Never throws.
  */
@@ -92,13 +93,17 @@ export class ChunkSizer {
     this.size = Math.max(this.min, Math.min(max, Math.floor(start)));
   }
 
+  /** Until the first loss the size doubles per ack (slow start, as TCP's); then +step per ack. */
+  private slowStart = true;
+
   /** A frame was acknowledged. */
   onAck(): void {
-    this.size = Math.min(this.max, this.size + this.step);
+    this.size = Math.min(this.max, this.slowStart ? this.size * 2 : this.size + this.step);
   }
 
   /** A send of a frame that is not acknowledged yet was lost or damaged. */
   onLoss(): void {
+    this.slowStart = false;
     this.size = Math.max(this.min, Math.floor(this.size / 2));
     this.decreases++;
   }

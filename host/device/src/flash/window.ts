@@ -48,7 +48,7 @@ export interface WindowOptions {
   windowSize: number;
   /** Called with the acknowledged prefix (image bytes) whenever it grows, and what the sender does. */
   onProgress?: (bytes: number, info: WindowInfo) => void;
-  /** Retry lines. */
+  /** Not called per frame (resends are counted in {@link WindowInfo.retries}, not logged); kept for callers that pass one. */
   log?: (line: string) => void;
   /** Send chunks as WRITEZ when that is smaller (see {@link planChunk}). Default false. */
   compress?: boolean;
