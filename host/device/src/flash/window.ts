@@ -241,15 +241,18 @@ class Transfer {
   }
 
   /**
-   * The line is about to go quiet while the window waits for its first frame: send that frame once
-   * more (up to two copies in flight) rather than leave the line idle until a timeout. A copy of
-   * the first frame never needs an extent on the board.
+   * The line is about to go quiet while the window waits for its first frame, whose answer is
+   * overdue by a round trip: send that frame once more (up to two copies in flight) rather than
+   * leave the line idle until a timeout. A copy of the first frame never needs an extent.
    */
   private fill(): void {
     const latency = Math.max(1, this.client.rtt.srtt ?? 0);
     const b = this.slots[this.base];
     for (let copies = 1; copies <= 2 && b && !this.done; copies++) {
-      if (this.lineFree > performance.now() + latency) return;
+      const now = performance.now();
+      if (this.lineFree > now + latency) return;
+      // Only once its answer is overdue by a round trip (on a clean line it arrives before that).
+      if (!b.last || now < b.last.end + latency) return;
       if (!b.acked && !b.queued && b.sends > 0 && b.payload !== null && b.inflight === copies) this.transmit(b, true);
     }
   }
