@@ -4,16 +4,21 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 HOST_TESTS = $(shell find host/*/src -name '*.test.ts' | sort)
 E2E_TESTS = $(shell find tests -name '*.test.ts' | sort)
 
-.PHONY: help deps build demo demo-forever test test-fw test-host test-e2e typecheck bench clean
+.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench bench-runtime clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
 
 deps: ## install Debian packages and npm dependencies that are missing
 	@scripts/deps.sh
 
-build: deps ## build the firmware (.wasm, reference and SIMD)
+build: deps ## build the firmware (.wasm, reference and SIMD), compile the CLI to build/cli/ and, where cmake and cc exist, build/dendra-runtime
 	@node firmware/build.mjs
+	@node scripts/build-cli.mjs
+	@mkdir -p build && scripts/build-runtime.sh --if-possible
+
+runtime: ## build build/dendra-runtime: the firmware on WAMR with a native HAL (no network)
+	@mkdir -p build && scripts/build-runtime.sh
 
 demo: build ## broker + sim board + flash the grid and pack models + replay ETTh1 and a simulated pack + show both alert kinds (ends by itself)
 	@node bin/dendra.js demo
@@ -24,22 +29,32 @@ demo-forever: build ## the demo, running until Ctrl-C
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
 
+lint-imports: deps ## import rules between packages and firmware layers (.dependency-cruiser.cjs)
+	@npx depcruise --config .dependency-cruiser.cjs --output-type err firmware/assembly host tests bench scripts
+
 test-fw: build ## firmware unit tests (as-pect)
 	@npx asp --config firmware/as-pect.config.cjs
 
 test-host: deps ## host unit tests (node:test)
 	@$(NODE_TEST) $(HOST_TESTS)
 
-test-e2e: build ## end-to-end tests: real pty, real broker, real firmware .wasm
+# The e2e suites run on every target (tests/support/targets.ts): the simulator and, where cmake
+# exists to build it, the native runtime (DENDRA_TARGETS=sim|runtime|sim,runtime chooses).
+RUNTIME_FOR_E2E := $(if $(shell command -v cmake 2>/dev/null),runtime,)
+
+test-e2e: build $(RUNTIME_FOR_E2E) ## end-to-end tests on every target (sim, native runtime): real pty, real broker, real firmware .wasm
 	@$(NODE_TEST) --test-concurrency=1 $(E2E_TESTS)
 
-test: build typecheck test-fw test-host test-e2e ## every test (what CI runs)
+test: build typecheck lint-imports test-fw test-host test-e2e ## every test (what CI runs)
 
 soak: build ## flashing fault soak with the CLI defaults: 200 model runs per fault rate (0.1/0.5/1% drops + flips) + 200 A/B firmware runs, with disconnects and power cuts (hours)
 	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/device/src/flash/faults.test.ts
 
-bench: build ## benchmarks: ratios written to bench/results/
+bench: build ## benchmarks: ratios written to bench/results/ (includes bench-runtime)
 	@node --import tsx bench/run.ts
+
+bench-runtime: build ## the engine on WAMR (fast interpreter, AOT) vs V8, interleaved, + footprint: bench/results/runtime.md (~1 min; the first run builds WAMR and wamrc out of tree, several minutes)
+	@node --import tsx bench/runtime.ts
 
 clean: ## remove build output
 	rm -rf build .dendra

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { loadBoard, type Board } from '@dendra/device/boards/board.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
 import { buildBootTestFirmware } from '@dendra/device/test/testfw.ts';
-import { flashModel, type FlashResult } from '@dendra/device/flash/flash.ts';
+import { flashModelFile, type FlashResult } from '@dendra/device/flash/flash.ts';
 import { HEADER_BYTES, TRAILER_BYTES } from '@dendra/device/flash/frame.ts';
 import { firmwareFlashRows, firmwareFlashMarkdown } from './fwflash.ts';
 import { faultTable, faultMarkdown } from './flashfaults.ts';
@@ -75,7 +75,7 @@ async function flashOnce(wasm: string, dir: string, file: string, name: string, 
   const s = await startSim({ board, flashFile, dataCsv: csv, start: 0, wasmPath: wasm, pace: true, log: () => {} });
   let r: FlashResult;
   try {
-    r = await flashModel({ port: s.ptyPath, file, windowSize, baud, lineBaud: board.uart.defaultBaud, timeoutMs: 2000, compress });
+    r = await flashModelFile({ port: s.ptyPath, file, windowSize, baud, lineBaud: board.uart.defaultBaud, timeoutMs: 2000, compress });
   } finally {
     await s.stop();
   }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Board } from '@dendra/device/boards/board.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
-import { flashModel } from '@dendra/device/flash/flash.ts';
+import { flashModelFile } from '@dendra/device/flash/flash.ts';
 import { readSlotImage } from '@dendra/device/image/slotimage.ts';
 
 /** Fault rates of the table (drops = flips = p per byte). */
@@ -55,7 +55,7 @@ async function once(wasm: string, dir: string, file: string, board: Board, baud:
   const line = baud / 10;
   const t0 = Date.now();
   try {
-    const r = await flashModel({ port: s.ptyPath, file, lineBaud: baud, budgetMs: BENCH_BUDGET_S * 1000 });
+    const r = await flashModelFile({ port: s.ptyPath, file, lineBaud: baud, budgetMs: BENCH_BUDGET_S * 1000 });
     const img = new Uint8Array(readFileSync(file));
     const slot = readSlotImage(readFileSync(flashFile), board.flash.regions.model).image;
     const same = createHash('sha256').update(slot).digest('hex') === createHash('sha256').update(img).digest('hex');

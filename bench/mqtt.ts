@@ -14,9 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { startMosquitto, findMosquitto } from '@dendra/ops/mqtt/broker.ts';
-import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { watchAlerts } from '@dendra/ops/mqtt/alerts.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
+import { quantileSorted as quantile } from '@dendra/core/stats.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'results');
@@ -28,7 +29,6 @@ const SEED = 42;
 /** Broker limits for the run (mosquitto.conf); max_connections -1 = unlimited (then `ulimit -n` bounds it). */
 const BROKER_CONFIG = ['max_connections -1', 'max_inflight_messages 20', 'max_queued_messages 1000'];
 
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs the bench; returns the result object (also written to bench/results). */
@@ -55,7 +55,7 @@ async function fleetBench() {
   await tele.subscribeAsync('dendra/v1/+/+/telemetry', { qos: 0 });
 
   // Connect the fleet in batches (a burst of 1000 CONNECTs at once only measures the accept queue).
-  const devs: Publisher[] = [];
+  const devs: DeviceClient[] = [];
   const connectErrors: string[] = [];
   const tConn = performance.now();
   for (let i = 0; i < FLEET; i += 50) {

@@ -2,9 +2,13 @@
  * `make bench`: benchmarks, not tests. Every figure is a ratio measured in this run against a peer
  * (same process, same model, same inputs, warm, single thread), because these machines are shared
  * and noisy. For every shipped model in models/: firmware SIMD and reference kernels vs the TFLite
- * interpreter (@tensorflow/tfjs-tflite) on the same file, achieved MAC/ns vs a plain SIMD int8 dot
- * loop, arena vs the 32 KiB goal; once: interpreter size at -Oz vs the 24 KiB goal. Writes
- * bench/results/bench.json and bench.md, and a `bench` and `boards` section into each model card.
+ * interpreter (@tensorflow/tfjs-tflite) on the same file, the shipped engine vs the same source
+ * built at -O3 (the speed the size flags cost), achieved MAC/ns vs a plain SIMD int8 dot loop timed
+ * beside the model in the same interleaved rounds, and RAM (arena + the interpreter's static
+ * tables) vs the 32 KiB goal; once: the sizes of the shipped build/engine.wasm and
+ * build/firmware.wasm (what `make build` wrote) vs their goals. Writes bench/results/bench.json
+ * and bench.md, and a `bench` and `boards` section into each model card.
+ * Then bench/runtime.ts (`make bench-runtime`): the engine on WAMR vs V8 and the footprint (runtime.md).
  */
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -16,27 +20,15 @@ import { tfliteOracleSession } from '@dendra/models/oracle/tfjs-tflite.ts';
 import { listBoards, loadBoard } from '@dendra/device/boards/board.ts';
 import { firmwareSize, fitModel, readModelCard } from '@dendra/device/boards/fit.ts';
 import { realInputs } from '../tests/windows.ts';
-import { compileAs, dotPeakMacPerNs } from './wasm.ts';
+import { compileAs, dotPeakRunner, shippedSize, timeInterleaved } from './wasm.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'results');
 const SIZE_GOAL = 24 * 1024;
+const FIRMWARE_GOAL = 48 * 1024;
 const ARENA_GOAL = 32 * 1024;
 const MODELS = ['grid', 'pack'];
-
-/** Median time per call in microseconds over `rounds` rounds of `n` calls each. */
-function timeIt(fn: () => void, n: number, rounds = 7): number {
-  for (let i = 0; i < n; i++) fn(); // warm
-  const per: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    per.push(Number(process.hrtime.bigint() - t0) / 1000 / n);
-  }
-  per.sort((a, b) => a - b);
-  return per[Math.floor(per.length / 2)];
-}
 
 /** 16 inputs: real ETTh1 windows for the grid model, seeded random int8 otherwise. */
 function inputsFor(name: string, bytes: Uint8Array, inLen: number): Int8Array[] {
@@ -46,39 +38,47 @@ function inputsFor(name: string, bytes: Uint8Array, inLen: number): Int8Array[] 
 }
 
 /** Benchmarks one model; returns its figures and writes them into its card. */
-async function benchModel(name: string, peakMacPerNs: number) {
+async function benchModel(name: string, peak: () => number, o3File: string) {
   const dir = path.join(ROOT, 'models', name);
   const bytes = new Uint8Array(readFileSync(path.join(dir, `${name}.tflite`)));
   const model = readTflite(bytes);
   const ref = await loadEngine(bytes, { simd: false });
   const simd = await loadEngine(bytes, { simd: true });
+  const o3 = await loadEngine(bytes, { simd: false, file: o3File });
   const oracle = await tfliteOracleSession(bytes);
   const inLen = model.tensors[model.inputs[0]].shape.reduce((a, b) => a * b, 1);
   const inputs = inputsFor(name, bytes, inLen);
   let k = 0;
   const next = () => inputs[k++ % inputs.length];
-  const us = {
-    firmwareReference: timeIt(() => ref.invoke(next()), 200),
-    firmwareSimd: timeIt(() => simd.invoke(next()), 200),
-    tfjsTflite: timeIt(() => oracle.invoke(next()), 200),
-    hostExecutor: timeIt(() => runInt8(model, next()), 20),
-  };
+  let peakMacs = 0;
+  const t = timeInterleaved({
+    firmwareReference: () => ref.invoke(next()),
+    firmwareSimd: () => simd.invoke(next()),
+    firmwareReferenceO3: () => o3.invoke(next()),
+    tfjsTflite: () => oracle.invoke(next()),
+    hostExecutor: () => runInt8(model, next()),
+    peak: () => { peakMacs = peak(); },
+  }, { firmwareReference: 200, firmwareSimd: 200, firmwareReferenceO3: 200, tfjsTflite: 200, hostExecutor: 20, peak: 1 });
+  const { peak: peakUs, ...us } = t;
+  const peakMacPerNs = peakMacs / (peakUs * 1000);
   const cardPath = path.join(dir, `${name}.card.json`);
   const card = JSON.parse(readFileSync(cardPath, 'utf8')) as Record<string, unknown> & { macsPerInference: number };
   const achieved = card.macsPerInference / (us.firmwareSimd * 1000);
   const r = {
-    model: `models/${name}/${name}.tflite`, modelBytes: bytes.length, arenaBytes: ref.arenaBytes, macsPerInference: card.macsPerInference,
+    model: `models/${name}/${name}.tflite`, modelBytes: bytes.length, arenaBytes: ref.arenaBytes, staticBytes: ref.staticBytes,
+    ramBytes: ref.arenaBytes + ref.staticBytes, macsPerInference: card.macsPerInference,
     latencyUs: us, macPerNs: { achievedSimd: achieved, peakSimdDotLoop: peakMacPerNs },
     ratios: {
       simdSpeedupOverTfjsTflite: us.tfjsTflite / us.firmwareSimd,
       referenceSpeedupOverTfjsTflite: us.tfjsTflite / us.firmwareReference,
       simdSpeedupOverReference: us.firmwareReference / us.firmwareSimd,
-      arenaFractionOfGoal: ref.arenaBytes / ARENA_GOAL,
+      shippedSpeedVsO3: us.firmwareReferenceO3 / us.firmwareReference,
+      ramFractionOfGoal: (ref.arenaBytes + ref.staticBytes) / ARENA_GOAL,
       achievedFractionOfPeakMacPerNs: achieved / peakMacPerNs,
     },
   };
   // Per board: does it fit (weights, arena as the firmware planned it, firmware), estimated latency/energy.
-  const facts = { ...readModelCard(cardPath), arenaBytes: ref.arenaBytes };
+  const facts = { ...readModelCard(cardPath), arenaBytes: ref.arenaBytes + ref.staticBytes };
   const fw = firmwareSize();
   card.boards = Object.fromEntries(listBoards().map((b) => {
     const f = fitModel(loadBoard(b), facts, fw);
@@ -91,18 +91,26 @@ async function benchModel(name: string, peakMacPerNs: number) {
 
 const peakWasm = path.join(ROOT, 'build', 'bench', 'peak.wasm');
 await compileAs(path.join(ROOT, 'bench', 'assembly', 'peak.ts'), peakWasm, ['-O3', '--enable', 'simd']);
-const peakMacPerNs = await dotPeakMacPerNs(peakWasm);
-// Release size of the interpreter + kernels alone (engine.ts: no app, no bootloader, no HAL) at -Oz.
+const peak = await dotPeakRunner(peakWasm);
+// The peer of the shipped engine: the same source at -O3, timed beside it (what the size flags cost).
 const ENGINE = path.join(ROOT, 'firmware', 'assembly', 'engine.ts');
-const ozBytes = await compileAs(ENGINE, path.join(ROOT, 'build', 'bench', 'engine-oz.wasm'), ['-Oz']);
-const ozSimdBytes = await compileAs(ENGINE, path.join(ROOT, 'build', 'bench', 'engine-oz-simd.wasm'), ['-Oz', '--enable', 'simd']);
+const o3File = path.join(ROOT, 'build', 'bench', 'engine-o3.wasm');
+const o3Bytes = await compileAs(ENGINE, o3File, ['-O3']);
+// Sizes of the files `make build` shipped (the ones timed here and flashed to boards).
+const engineBytes = shippedSize(path.join(ROOT, 'build', 'engine.wasm'));
+const engineSimdBytes = shippedSize(path.join(ROOT, 'build', 'engine-simd.wasm'));
+const firmwareBytes = shippedSize(path.join(ROOT, 'build', 'firmware.wasm'));
 const models = [];
 for (const name of MODELS) {
-  if (existsSync(path.join(ROOT, 'models', name, `${name}.tflite`))) models.push(await benchModel(name, peakMacPerNs));
+  if (existsSync(path.join(ROOT, 'models', name, `${name}.tflite`))) models.push(await benchModel(name, peak, o3File));
 }
 const result = {
   date: new Date().toISOString(),
-  wasmBytes: { engineOz: ozBytes, engineOzSimd: ozSimdBytes, goal: SIZE_GOAL, fractionOfGoal: ozBytes / SIZE_GOAL, simdFractionOfGoal: ozSimdBytes / SIZE_GOAL },
+  wasmBytes: {
+    engine: engineBytes, engineSimd: engineSimdBytes, engineO3Peer: o3Bytes, goal: SIZE_GOAL,
+    fractionOfGoal: engineBytes / SIZE_GOAL, simdFractionOfGoal: engineSimdBytes / SIZE_GOAL,
+    firmware: firmwareBytes, firmwareGoal: FIRMWARE_GOAL, firmwareFractionOfGoal: firmwareBytes / FIRMWARE_GOAL,
+  },
   models,
 };
 mkdirSync(OUT, { recursive: true });
@@ -111,13 +119,13 @@ const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const md = [
   '# Dendra benchmarks',
   '',
-  `Run ${result.date}. Median of 7 rounds, warm, one thread, same inputs for every runner (real ETTh1 windows for grid, seeded random int8 for pack).`,
+  `Run ${result.date}. Median of 9 interleaved rounds (every runner once per round, the SIMD dot-loop peak among them), warm, one thread, same inputs for every runner (real ETTh1 windows for grid, seeded random int8 for pack).`,
   '',
-  '| model | SIMD vs tfjs-tflite | reference vs tfjs-tflite | SIMD vs reference | MAC/ns vs SIMD dot-loop peak | arena / 32 KiB goal |',
-  '|---|---|---|---|---|---|',
-  ...models.map((m) => `| ${m.model} (${m.modelBytes} B, ${m.macsPerInference} MACs, arena ${m.arenaBytes} B) | ${m.ratios.simdSpeedupOverTfjsTflite.toFixed(2)}x | ${m.ratios.referenceSpeedupOverTfjsTflite.toFixed(2)}x | ${m.ratios.simdSpeedupOverReference.toFixed(2)}x | ${pct(m.ratios.achievedFractionOfPeakMacPerNs)} | ${pct(m.ratios.arenaFractionOfGoal)} |`),
+  '| model | SIMD vs tfjs-tflite | reference vs tfjs-tflite | SIMD vs reference | shipped (-Oz) vs -O3 speed | MAC/ns vs SIMD dot-loop peak | RAM (arena + static) / 32 KiB goal |',
+  '|---|---|---|---|---|---|---|',
+  ...models.map((m) => `| ${m.model} (${m.modelBytes} B, ${m.macsPerInference} MACs, arena ${m.arenaBytes} B + static ${m.staticBytes} B) | ${m.ratios.simdSpeedupOverTfjsTflite.toFixed(2)}x | ${m.ratios.referenceSpeedupOverTfjsTflite.toFixed(2)}x | ${m.ratios.simdSpeedupOverReference.toFixed(2)}x | ${m.ratios.shippedSpeedVsO3.toFixed(2)}x | ${pct(m.ratios.achievedFractionOfPeakMacPerNs)} | ${pct(m.ratios.ramFractionOfGoal)} |`),
   '',
-  `Interpreter + kernels at -Oz: ${ozBytes} B = ${pct(result.wasmBytes.fractionOfGoal)} of the 24 KiB goal (SIMD build ${ozSimdBytes} B = ${pct(result.wasmBytes.simdFractionOfGoal)}).`,
+  `Shipped images (as \`make build\` wrote them, the files timed above): build/engine.wasm ${engineBytes} B = ${pct(result.wasmBytes.fractionOfGoal)} of the 24 KiB goal (SIMD ${engineSimdBytes} B = ${pct(result.wasmBytes.simdFractionOfGoal)}); build/firmware.wasm ${firmwareBytes} B = ${pct(result.wasmBytes.firmwareFractionOfGoal)} of the 48 KiB goal. The -O3 peer engine is ${o3Bytes} B.`,
   '',
   `Absolute latencies (us, this machine, for orientation only): ${JSON.stringify(Object.fromEntries(models.map((m) => [m.model, m.latencyUs])))}`,
   '',
@@ -126,6 +134,14 @@ writeFileSync(path.join(OUT, 'bench.md'), md);
 process.stdout.write(md);
 // MQTT fleet bench (bench/mqtt.ts, writes bench/results/mqtt.json + mqtt.md); DENDRA_BENCH_FLEET_S shortens it.
 await import('./mqtt.ts');
+// The same fleet on a 3-node nats-server cluster with a node killed, beside one mosquitto (bench/cluster.ts: cluster.json / cluster.md).
+await import('./cluster.ts');
 // Flash throughput over the paced sim UART (bench/flash.ts: writes flash.json / flash.md).
 const { runFlashBench } = await import('./flash.ts');
 await runFlashBench();
+// CLI start-up CPU (bench/cli.ts: writes cli.json / cli.md).
+const { runCliBench } = await import('./cli.ts');
+await runCliBench();
+// The engine on WAMR (fast interpreter, AOT) vs V8, interleaved, and the footprint (bench/runtime.ts: runtime.json / runtime.md).
+const { runRuntimeBench } = await import('./runtime.ts');
+await runRuntimeBench();

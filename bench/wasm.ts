@@ -1,6 +1,7 @@
 /**
- * Bench helpers for wasm builds: compile an AssemblyScript entry with given flags (sizes, the
- * dot-product peak) and time the peak loop.
+ * Bench helpers for wasm builds: compile an AssemblyScript entry with given flags (the dot-product
+ * peak loop, the -O3 peer of the shipped engine), size the shipped files, and time runners in
+ * interleaved rounds.
  */
 import asc from 'assemblyscript/asc';
 import { readFileSync, statSync, mkdirSync } from 'node:fs';
@@ -20,24 +21,44 @@ export async function compileAs(entry: string, out: string, flags: string[]): Pr
   return statSync(out).size;
 }
 
+/** Size in bytes of a shipped build file (what `make build` wrote). @throws when it is missing. */
+export function shippedSize(file: string): number {
+  return statSync(file).size;
+}
+
 /**
- * Peak int8 MACs per nanosecond of the SIMD dot loop in `wasmFile` (bench/assembly/peak.ts):
- * median of 7 rounds of `reps` dot products of length `n`.
+ * The SIMD int8 dot loop of `wasmFile` (bench/assembly/peak.ts) as a timed runner: each call runs
+ * `reps` dot products of length `n` and returns its MAC count, so that MAC/ns = macs / ns.
  */
-export async function dotPeakMacPerNs(wasmFile: string, n = 4096, reps = 2000): Promise<number> {
+export async function dotPeakRunner(wasmFile: string, n = 4096, reps = 200): Promise<() => number> {
   const { instance } = await WebAssembly.instantiate(readFileSync(wasmFile), { env: { abort() { throw new Error('abort'); } } });
   const x = instance.exports as unknown as { memory: WebAssembly.Memory; alloc(n: number): number; peak(a: number, b: number, n: number, reps: number): number };
   const a = x.alloc(n);
   const b = x.alloc(n);
   const mem = new Int8Array(x.memory.buffer);
   for (let i = 0; i < n; i++) { mem[a + i] = (i * 37) % 255 - 127; mem[b + i] = (i * 91) % 255 - 127; }
-  x.peak(a, b, n, reps); // warm
-  const per: number[] = [];
-  for (let r = 0; r < 7; r++) {
-    const t0 = process.hrtime.bigint();
-    x.peak(a, b, n, reps);
-    per.push(Number(process.hrtime.bigint() - t0));
+  return () => { x.peak(a, b, n, reps); return n * reps; };
+}
+
+/**
+ * Times runners in interleaved rounds (round r runs every runner once, in turn, `calls[k]` calls
+ * each) after one warm round; returns each runner's median time per call in microseconds. Shared,
+ * noisy machines slow every runner of a round alike, so ratios of these medians are stable.
+ */
+export function timeInterleaved(runners: Record<string, () => unknown>, calls: Record<string, number>, rounds = 9): Record<string, number> {
+  const names = Object.keys(runners);
+  const per: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
+  for (let r = -1; r < rounds; r++) {
+    for (const k of names) {
+      const f = runners[k];
+      const n = calls[k] ?? 1;
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) f();
+      if (r >= 0) per[k].push(Number(process.hrtime.bigint() - t0) / 1000 / n);
+    }
   }
-  per.sort((p, q) => p - q);
-  return (n * reps) / per[3];
+  return Object.fromEntries(names.map((k) => {
+    const v = per[k].sort((a, b) => a - b);
+    return [k, v[Math.floor(v.length / 2)]];
+  }));
 }

@@ -7,8 +7,20 @@ cd "$(dirname "$0")/.."
 need=()
 command -v socat >/dev/null 2>&1 || need+=(socat)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
+# The clustered MQTT engine (issue 18: dendra broker --cluster, tests/cluster.test.ts, bench/cluster.ts).
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/bin/nats-server ] || need+=(nats-server)
 # Headless Chromium for the dashboard's browser test (tests/dashboard.test.ts, playwright-core).
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+# The Prometheus integration's exporter (integrations/README.md, tests/integration-prometheus.test.ts);
+# the package's own service is not started by the recipe's test.
+[ -x /usr/bin/prometheus-mqtt-exporter ] || need+=(prometheus-mqtt-exporter)
+# The native runtime (runtime/, make runtime): compiler, cmake and the Debian libraries it links.
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+for p in libsodium-dev libmosquitto-dev libcjson-dev libsimde-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+done
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing Debian packages: ${need[*]}"
   if [ "$(id -u)" != 0 ]; then echo "deps: need root to apt-get install ${need[*]}" >&2; exit 1; fi

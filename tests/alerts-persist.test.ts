@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startCli, type LiveCli } from './proc.ts';
 import { findMosquitto, freePort, waitForPort } from '@dendra/ops/mqtt/broker.ts';
-import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { alertBytes, sleep, waitFor } from '@dendra/ops/test/testutil.ts';
 
 const bin = findMosquitto();
@@ -48,7 +48,7 @@ test('dendra alerts: persistent session across kill -9 of mosquitto: every alert
     .map((l) => (JSON.parse(l) as { alert: { seq: number } }).alert.seq);
   const seqs = () => of('tx-crash');
   const seqs2 = () => of('tx-crash-2');
-  const dev: Publisher = await connectDevice({ url, site: 'yard', device: 'tx-crash' });
+  const dev: DeviceClient = await connectDevice({ url, site: 'yard', device: 'tx-crash' });
   // The device's retained online status reaches the CLI once it is subscribed.
   await cli.waitLine((l) => l.includes('"type":"status"'), 60_000).catch((e) => { throw new Error(`${(e as Error).message}; stderr: ${cli.stderr()}`); });
   const N = 90;

@@ -1,4 +1,4 @@
-// The host's arena figure (host/models/src/grid/card.ts estimateArenaBytes, used by model cards,
+// The host's arena figure (host/core/src/tflite/estimate.ts estimateArenaBytes, used by model cards,
 // `dendra boards` and the flash-time fit check) equals what the firmware's planner
 // (firmware/assembly/interp/planner.ts, in build/engine.wasm) reports for the same .tflite: the
 // shipped grid and pack models, the protocol models, and seeded random models of every op builder.

@@ -98,3 +98,56 @@ test('a WebAssembly module that is not a firmware: refused before the port is op
   const r = await runCli(['flash', '--port', '/dev/does-not-exist-dendra', engine], 30_000);
   assertOneLineError(r, /engine\.wasm is a WebAssembly module but not a Dendra firmware: it does not export fw_init, fw_tick/);
 });
+
+test('the framework\'s own usage errors exit 2 with one dendra: line (missing option or argument, unknown command or option)', async () => {
+  const cases: [string[], RegExp][] = [
+    [['flash', MODEL], /missing required option '--port <tty>'/],
+    [['flash', '--port', '/dev/null'], /missing required argument 'file'/],
+    [['no-such-command'], /unknown command 'no-such-command'/],
+    [['alerts', '--no-such-option'], /unknown option '--no-such-option' \(dendra alerts --help\)/],
+    [['sim', '--board'], /option '--board <name>' argument missing/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runCli(args, 60_000);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit 2, got ${r.code}\n${r.stderr}`);
+    assertOneLineError(r, re);
+    assert.doesNotMatch(r.stderr, /^error:/m);
+  }
+});
+
+test('under --json every error is one JSON line {"error":{"code","message"}} on stderr (usage and run-time)', async () => {
+  for (const [args, code, exit] of [
+    [['flash', MODEL, '--json'], 'E_USAGE', 2],
+    [['alerts', '--json', '--bogus'], 'E_USAGE', 2],
+    [['inspect', path.join(tmp, 'missing.tflite'), '--json'], 'E_MODEL', 1],
+  ] as const) {
+    const r = await runCli([...args], 60_000);
+    assert.equal(r.code, exit, `${args.join(' ')}\n${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    const j = JSON.parse(lines[0]) as { error: { code: string; message: string } };
+    assert.equal(j.error.code, code);
+    assert.ok(j.error.message.length > 0 && !j.error.message.includes('\n'));
+  }
+});
+
+test('dendra ports: the serial ports with USB ids as JSON (serialport\'s list), exit 0', async () => {
+  const r = await runCli(['ports', '--json'], 60_000);
+  if (r.code !== 0) {
+    // Where the OS cannot enumerate (no udev), the failure is still one line.
+    assertOneLineError(r, /cannot list serial ports/);
+    return;
+  }
+  const ports = JSON.parse(r.stdout) as { path: string; vendorId: string | null; productId: string | null }[];
+  assert.ok(Array.isArray(ports));
+  for (const p of ports) {
+    assert.match(p.path, /^\/dev\//);
+    assert.ok(p.vendorId === null || /^[0-9a-f]{4}$/.test(p.vendorId));
+  }
+});
+
+test('cmd set-limit --model: a limit outside the grid model\'s forecast range is a usage error before any broker is asked', async () => {
+  const r = await runCli(['cmd', 's1/b1', 'set-limit', '--limit', '35', '--hysteresis', '1', '--model', MODEL, '--broker', 'mqtt://127.0.0.1:1'], 60_000);
+  assert.equal(r.code, 2, r.stderr);
+  assertOneLineError(r, /--limit 35 is outside the forecast range of .*grid\.tflite: \d+\.\d\d\.\.\d+\.\d\d degC/);
+});

@@ -1,10 +1,11 @@
 // Operator commands end to end with real parts: the real board firmware (build/firmware.wasm) in
-// the simulator, a real broker, and the real `dendra cmd` CLI as a child process.
-// - aedes: `dendra broker` + `dendra sim` + `dendra cmd` (ping, set-limit, status); the setting
-//   survives a restart of the sim process (it is in the board's flash file).
+// the simulator and on the native runtime, a real broker, and the real `dendra cmd` CLI as a child process.
+// - aedes, on every target (tests/support/targets.ts): `dendra broker` + the board + `dendra cmd`
+//   (ping, set-limit, status); the setting survives a restart of the board process (it is in the
+//   board's flash file).
 // - secured mosquitto (`dendra broker --mosquitto --secure`): the board (device account) reads its
 //   own cmd; an operator commands it; another device's account and an anonymous client cannot.
-import { test, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,10 +16,12 @@ import { findMosquitto } from '@dendra/ops/mqtt/broker.ts';
 import { connectDevice } from '@dendra/ops/mqtt/device.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
 import { DEFAULT_ETT } from '@dendra/core/paths.ts';
+import { startTarget, targets, type Target } from './support/targets.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-cmd-e2e-'));
 const FIRMWARE = path.join(ROOT, 'build', 'firmware.wasm');
 const live: LiveCli[] = [];
+const boards: Target[] = [];
 const missing = !existsSync(FIRMWARE) ? `${FIRMWARE} is missing (node firmware/build.mjs)`
   : !existsSync(DEFAULT_ETT) ? `${DEFAULT_ETT} is missing (scripts/deps.sh)` : null;
 if (missing) console.log(`cmd e2e skipped: ${missing}`);
@@ -26,6 +29,7 @@ const noMosquitto = findMosquitto() ? null : 'mosquitto not installed (apt-get i
 if (noMosquitto) console.log(`secured mosquitto cmd e2e skipped: ${noMosquitto}`);
 
 after(async () => {
+  for (const b of boards) await b.stop();
   for (const c of live) await c.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -75,42 +79,48 @@ function oneLineError(r: RunResult, re: RegExp): void {
   assert.match(r.stderr, re);
 }
 
-test('aedes: dendra cmd pings the sim board, sets its limit, reads it back, and the setting survives a sim restart', { timeout: 180_000, skip: missing ?? false }, async () => {
-  const broker = spawnCli(['broker', '--port', '0', '--json']);
-  const { url } = await brokerInfo(broker);
-  const flash = path.join(tmp, 'aedes.flash');
-  const simArgs = ['sim', '--board', 'sim', '--flash', flash, '--broker', url, '--site', 'e2e', '--device', 'b1', '--no-pack', '--json'];
-  let sim = spawnCli(simArgs);
-  await online(url, 'dendra/v1/e2e/b1/status');
+let aedes: { url: string } | undefined;
+before(async () => {
+  if (!missing) aedes = await brokerInfo(spawnCli(['broker', '--port', '0', '--json'])); // one broker for every target
+});
+for (const kind of targets()) {
+  test(`${kind}: aedes: dendra cmd pings the board, sets its limit, reads it back, and the setting survives a restart`, { timeout: 180_000, skip: missing ?? false }, async () => {
+    const url = aedes!.url;
+    const id = `e2e/${kind}`;
+    const topic = `dendra/v1/${id}/status`;
+    const board = await startTarget(kind, { flash: path.join(tmp, `aedes-${kind}.flash`), broker: url, site: 'e2e', device: kind, pack: false });
+    boards.push(board);
+    await online(url, topic);
 
-  const ping = await cmd(['e2e/b1', 'ping', '--broker', url]);
-  assert.equal(ping.code, 0, ping.stderr);
-  assert.match(ping.stdout, /^e2e\/b1 pong: boot 1, up [0-9.]+ h \(device clock\), commands 1 ok \/ 0 refused \(\d+ ms\)\n$/);
+    const ping = await cmd([id, 'ping', '--broker', url]);
+    assert.equal(ping.code, 0, ping.stderr);
+    assert.match(ping.stdout, new RegExp(`^e2e/${kind} pong: boot 1, up [0-9.]+ h \\(device clock\\), commands 1 ok / 0 refused \\(\\d+ ms\\)\\n$`));
 
-  const set = await cmd(['e2e/b1', 'set-limit', '--limit', '85', '--hysteresis', '3', '--broker', url, '--json']);
-  assert.equal(set.code, 0, set.stderr);
-  const rep = JSON.parse(set.stdout);
-  assert.deepEqual([rep.ok, rep.op, rep.status, rep.new], [true, 'set-limit', 0, { limit_c: 85, hysteresis_c: 3 }]);
-  assert.ok(typeof rep.pts === 'number' && rep.pts >= rep.ts, 'the reply carries its send time');
+    const set = await cmd([id, 'set-limit', '--limit', '85', '--hysteresis', '3', '--broker', url, '--json']);
+    assert.equal(set.code, 0, set.stderr);
+    const rep = JSON.parse(set.stdout);
+    assert.deepEqual([rep.ok, rep.op, rep.status, rep.new], [true, 'set-limit', 0, { limit_c: 85, hysteresis_c: 3 }]);
+    assert.ok(typeof rep.pts === 'number' && rep.pts >= rep.ts, 'the reply carries its send time');
 
-  const usage = await cmd(['e2e/b1', 'set-limit', '--limit', '85', '--broker', url]);
-  assert.equal(usage.code, 2);
-  oneLineError(usage, /set-limit needs --limit and --hysteresis/);
+    const usage = await cmd([id, 'set-limit', '--limit', '85', '--broker', url]);
+    assert.equal(usage.code, 2);
+    oneLineError(usage, /set-limit needs --limit and --hysteresis/);
 
-  // A new sim process on the same flash file: boot 2, the site setting read back from flash.
-  await sim.stop();
-  sim = spawnCli(simArgs);
-  await online(url, 'dendra/v1/e2e/b1/status');
-  const st = await cmd(['e2e/b1', 'status', '--broker', url, '--json']);
-  assert.equal(st.code, 0, st.stderr);
-  const s = JSON.parse(st.stdout);
-  assert.deepEqual([s.boot, s.limit_c, s.hysteresis_c, s.limit_source, s.cmd_ok, s.cmd_errors], [2, 85, 3, 'site', 1, 0]);
+    // A new board process on the same flash file: boot 2, the site setting read back from flash.
+    await board.restart();
+    await online(url, topic);
+    const st = await cmd([id, 'status', '--broker', url, '--json']);
+    assert.equal(st.code, 0, st.stderr);
+    const s = JSON.parse(st.stdout);
+    assert.deepEqual([s.boot, s.limit_c, s.hysteresis_c, s.limit_source, s.cmd_ok, s.cmd_errors], [2, 85, 3, 'site', 1, 0]);
+    assert.equal(await board.stop(), 0, `${kind} stops cleanly: ${board.stderr().slice(-500)}`);
+  });
+}
 
-  const gone = await cmd(['e2e/nobody', 'ping', '--broker', url, '--timeout', '1']);
+test('dendra cmd to a device that does not answer: one line, exit 1', { timeout: 60_000, skip: missing ?? false }, async () => {
+  const gone = await cmd(['e2e/nobody', 'ping', '--broker', aedes!.url, '--timeout', '1']);
   assert.equal(gone.code, 1);
   oneLineError(gone, /no reply from e2e\/nobody to ping \(id [A-Za-z0-9_-]+\) within 1\.0 s/);
-  await sim.stop();
-  await broker.stop();
 });
 
 test('secured mosquitto: the operator commands the board; another device account and an anonymous client are refused and never reach it', { timeout: 180_000, skip: missing ?? noMosquitto ?? false }, async (t) => {

@@ -42,8 +42,16 @@ export interface LiveCli {
 }
 
 /** Starts `dendra args...` and collects its stdout lines. */
-export function startCli(args: string[]): LiveCli {
-  const child = spawn(process.execPath, [DENDRA, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], opts: { detached?: boolean } = {}): LiveCli {
+  return startProcess(process.execPath, [DENDRA, ...args], opts);
+}
+
+/**
+ * Starts any program (e.g. build/dendra-runtime) in the repository root and collects its stdout lines.
+ * `detached`: in its own process group (kill `-pid` ends it with its children, e.g. the sim's socat).
+ */
+export function startProcess(command: string, args: string[], opts: { detached?: boolean } = {}): LiveCli {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
   const lines: string[] = [];
   const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   let buf = '';

@@ -5,8 +5,9 @@ import { clock_now_ms } from "./hal/clock";
 import { pmu_sleep_until } from "./hal/pmu";
 import { LOG_INFO, LOG_ERROR, LOG_WARN } from "./hal/log";
 import {
-  slotInit, slotLoad, bootCount, slotLoadPack, slotDropPack, slotSwaps, slotLastLoadChanged,
+  slotInit, slotLoad, bootCount, slotLoadPack, slotDropPack, slotLastLoadChanged,
   slotPackWindowPtr, slotPackWindowCap, slotPackRegionAddr, slotPackRegionSize, SLOT_PACK,
+  slotWindowPtr, slotWindowCap, slotRegionAddr, slotRegionSize, slotArenaPtr, slotArenaCap,
 } from "./app/slot";
 import { metaParse } from "./app/meta";
 import { packMetaParse } from "./app/packmeta";
@@ -16,10 +17,12 @@ import { bootConfigureSlot } from "./boot/proto";
 import { publishSetBoot } from "./app/publish";
 import { outboxInit, outboxPump, outboxBusy, outboxPending, outboxAlerts, outboxLost } from "./app/outbox";
 import { say } from "./app/say";
+import { modelRecordNote, modelRecordPump } from "./app/modelrec";
 import { cmdPoll, cmdSetBoot, cmdOkCount, cmdErrorCount } from "./app/cmd";
 import { siteInit } from "./app/site";
-import { bootPoll, bootSelfTest } from "./boot/loader";
+import { bootPoll, bootSelfTest, bootAttachModelSlot } from "./boot/loader";
 import * as S from "./status";
+import * as X from "./texts";
 
 /** Board time between forecast windows (one hour of telemetry). */
 const WINDOW_MS: f64 = 3600000.0;
@@ -34,7 +37,7 @@ let streamEnded = false;
  * Loads the pack model (slot 2) and parses its metadata. Whatever happens the board keeps running
  * the grid pipeline; the pack pipeline runs only with an accepted pack model.
  */
-function activatePack(): void {
+function activatePack(): i32 {
   const st = slotLoadPack();
   if (st == S.OK) {
     const changed = slotLastLoadChanged();
@@ -42,23 +45,30 @@ function activatePack(): void {
     if (m != S.OK) {
       packReset(false);
       slotDropPack();
-      say(LOG_ERROR, "pack model metadata refused", m, true);
-    } else if (changed) { // the same model reloaded (the grid slot was flashed): its pipeline carries on
-      packReset(true);
-      say(LOG_INFO, "pack model loaded");
+      say(LOG_ERROR, X.PACK_META_REFUSED, m, true);
+      return 0;
     }
-    return;
+    if (!changed) return 1; // the same model reloaded (the grid slot was flashed): its pipeline carries on
+    packReset(true);
+    say(LOG_INFO, X.PACK_LOADED);
+    return 2;
   }
   packReset(false);
-  if (st != S.E_NO_MODEL) say(LOG_ERROR, "pack model in slot refused", st, true);
+  if (st != S.E_NO_MODEL) say(LOG_ERROR, X.PACK_REFUSED, st, true);
+  return 0;
 }
 
+/** Set by activateGrid: the grid model runs (loaded, metadata accepted), and it is a new one. */
+let gridRuns = false;
+let gridNew = false;
+
 /**
- * Loads both model slots and their metadata: the pack model first, then the grid model, which
- * stays resident in the interpreter (the pack app swaps itself in and out). Returns the grid's status.
+ * Loads the grid model slot and its metadata; it stays resident in the interpreter (the pack app
+ * swaps itself in and out). Returns the grid's status.
  */
-function activate(): i32 {
-  activatePack();
+function activateGrid(): i32 {
+  gridRuns = false;
+  gridNew = false;
   const st = slotLoad();
   if (st == S.OK) {
     const changed = slotLastLoadChanged();
@@ -68,18 +78,32 @@ function activate(): i32 {
       streamEnded = false;
     }
     if (m != S.OK) {
-      say(LOG_ERROR, "model metadata refused", m, true);
+      say(LOG_ERROR, X.META_REFUSED, m, true);
       return m;
     }
-    if (changed) say(LOG_INFO, "model loaded"); // not again when only the pack slot was flashed
+    gridRuns = true;
+    gridNew = changed;
+    if (changed) say(LOG_INFO, X.MODEL_LOADED); // not again when only the pack slot was flashed
     return S.OK;
   }
   gridReset(false);
   if (st == S.E_NO_MODEL) {
-    say(LOG_INFO, "no model in slot: waiting for a flash");
+    say(LOG_INFO, X.NO_MODEL);
     return S.OK;
   }
-  say(LOG_ERROR, "model in slot refused", st, true);
+  say(LOG_ERROR, X.MODEL_REFUSED, st, true);
+  return st;
+}
+
+/**
+ * Loads both model slots (the pack model first, then the grid model) and publishes the retained
+ * model record when a model that was not running before now runs. Returns the grid's status.
+ */
+function activate(): i32 {
+  const pack = activatePack();
+  const st = activateGrid();
+  modelRecordNote(gridRuns, pack > 0, gridNew || pack == 2);
+  modelRecordPump();
   return st;
 }
 
@@ -88,8 +112,6 @@ function nap(ms: f64): void {
   pmu_sleep_until(clock_now_ms() + (outboxBusy() ? min(ms, OUTBOX_POLL_MS) : ms));
 }
 
-/** Test/diagnostic export: model switches (grid <-> pack) since boot. */
-export function fw_model_swaps(): i32 { return <i32>slotSwaps(); }
 /** Test/diagnostic export: live (undelivered) records in the outgoing journal. */
 export function fw_outbox_pending(): i32 { return outboxPending(); }
 /** Test/diagnostic export: live alerts in the outgoing journal. */
@@ -105,9 +127,11 @@ export function fw_cmd_errors(): i32 { return <i32>min<i64>(cmdErrorCount(), 0x7
 export function fw_init(): i32 {
   const st = slotInit();
   if (st != S.OK) {
-    say(LOG_ERROR, "slot init failed", st, true);
+    say(LOG_ERROR, X.SLOT_INIT_FAILED, st, true);
     return st;
   }
+  // The bootloader (boot/) reaches the app's buffers only through what is wired here.
+  bootAttachModelSlot(slotWindowPtr(), slotWindowCap(), slotRegionAddr(), slotRegionSize(), slotArenaPtr(), slotArenaCap());
   const boot = bootCount();
   publishSetBoot(boot);
   if (slotPackWindowPtr() != 0) {
@@ -115,9 +139,9 @@ export function fw_init(): i32 {
   }
   cmdSetBoot(boot);
   const site = siteInit();
-  if (site != S.OK) say(LOG_WARN, "site settings unreadable: using the model's limit", site, true);
+  if (site != S.OK) say(LOG_WARN, X.SITE_UNREADABLE, site, true);
   const j = outboxInit();
-  if (j != S.OK) say(LOG_WARN, "journal unavailable: publishing without it", j, true);
+  if (j != S.OK) say(LOG_WARN, X.JOURNAL_UNAVAILABLE, j, true);
   const a = activate();
   bootSelfTest(); // a test boot of a new firmware slot confirms itself here, or resets (rolled back)
   return a;
@@ -130,6 +154,7 @@ export function fw_init(): i32 {
 export function fw_tick(): i32 {
   let did: i32 = 0;
   outboxPump();
+  modelRecordPump(); // a record the stack refused at load time
   cmdPoll();
   const b = bootPoll();
   if (b == 1) {
@@ -138,8 +163,8 @@ export function fw_tick(): i32 {
   }
   const pk = packStep();
   if (pk == 1) did = 1;
-  else if (pk == 2) say(LOG_WARN, "pack telemetry stream ended");
-  else if (pk < 0) say(LOG_ERROR, "pack frame failed", pk, true);
+  else if (pk == 2) say(LOG_WARN, X.PACK_STREAM_ENDED);
+  else if (pk < 0) say(LOG_ERROR, X.PACK_FRAME_FAILED, pk, true);
   if (streamEnded) {
     nap(WINDOW_MS);
     return did;
@@ -151,9 +176,9 @@ export function fw_tick(): i32 {
   }
   if (g == 2) {
     streamEnded = true;
-    say(LOG_WARN, "sensor stream ended");
+    say(LOG_WARN, X.SENSOR_STREAM_ENDED);
   } else if (g < 0) {
-    say(LOG_ERROR, "window failed", g, true);
+    say(LOG_ERROR, X.WINDOW_FAILED, g, true);
   }
   nap(IDLE_MS);
   return g < 0 ? g : did;

@@ -61,6 +61,9 @@ double rt_now_ms(void);
 void rt_wake(void);
 /* Host pointer for wasm linear memory [ptr, ptr+len) of the running instance, or NULL (no exception raised). */
 uint8_t *rt_span(wasm_exec_env_t env, uint32_t ptr, uint32_t len);
+/* (rt-core) env may be NULL: the running instance's memory (e.g. completing a DMA transfer outside a
+ * native call); NULL when no instance runs. A pointer is valid until the firmware's next call returns
+ * (memory.grow may move linear memory): never keep it across ticks. */
 /* Log a runtime line to stderr as "runtime: ..." */
 void rt_logf(const char *fmt, ...);
 
@@ -84,5 +87,6 @@ void dma_board_reset(void);   /* a firmware reboot: pending transfers void, stre
 double dma_next_due_ms(void); /* board ms of the next transfer completion, or -1 when none pending */
 int dma_poll_fd(void);        /* fd to include in the main loop's poll (live socket), or -1 */
 void dma_on_readable(void);   /* the main loop saw dma_poll_fd readable */
+void dma_close(void);         /* (rt-net) orderly stop: closes the live socket (removes its file), frees the replay data */
 
 #endif

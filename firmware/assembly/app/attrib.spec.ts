@@ -1,9 +1,10 @@
 // Alert attribution by occlusion (app/attrib.ts) on a tiny model with Dendra metadata:
 // X int8 [3,2] (zero point -3) -> FULLY_CONNECTED with W = [1, 2] -> Y [3,1], read as a 3-hour
 // forecast of channel 0 (std 1, out scale 1, out zp 0), so each channel owns one forecast hour.
-import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../tflite/testing";
+import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../../tests/testing";
 import { modelInputPtr } from "../interp/interpreter";
 import { metaParse } from "./meta";
+import { txt } from "../../tests/texts";
 import { attribCompute, attribCount, attribChannel, attribDelta, attribName } from "./attrib";
 import * as S from "../status";
 import * as T from "../tflite/schema";
@@ -63,7 +64,7 @@ describe("attribution by occlusion", () => {
     expect(attribChannel(1)).toBe(0);
     expect(attribChannel(2)).toBe(1);
     expect(attribDelta(2)).toBe(0.0);
-    expect(attribName(0)).toBe("ch2");
+    expect(txt(attribName(0))).toBe("ch2");
     const p = modelInputPtr();
     for (let i = 0; i < 6; i++) expect(<i32>load<i8>(p + i)).toBe(x[i]);
   });

@@ -11,6 +11,7 @@ import {
 } from "../interp/interpreter";
 import * as M from "./meta";
 import * as S from "../status";
+import * as X from "../texts";
 
 /** Number of channels reported per alert (fewer when the model has fewer channels). */
 export const ATTRIB_TOP: i32 = 3;
@@ -114,35 +115,35 @@ export function attribDelta(i: i32): f64 {
  * ETT order of CONTRACTS.md (HUFL, HULL, MUFL, MULL, LUFL, LULL, OT); any other model gets
  * "ch<index>". Returns a static string (no allocation).
  */
-export function attribName(i: i32): string {
+export function attribName(i: i32): u32 {
   const c = attribChannel(i);
   if (M.nChannels == 7) {
     switch (c) {
-      case 0: return "HUFL";
-      case 1: return "HULL";
-      case 2: return "MUFL";
-      case 3: return "MULL";
-      case 4: return "LUFL";
-      case 5: return "LULL";
-      case 6: return "OT";
+      case 0: return X.HUFL;
+      case 1: return X.HULL;
+      case 2: return X.MUFL;
+      case 3: return X.MULL;
+      case 4: return X.LUFL;
+      case 5: return X.LULL;
+      case 6: return X.OT;
     }
   }
   switch (c) {
-    case 0: return "ch0";
-    case 1: return "ch1";
-    case 2: return "ch2";
-    case 3: return "ch3";
-    case 4: return "ch4";
-    case 5: return "ch5";
-    case 6: return "ch6";
-    case 7: return "ch7";
-    case 8: return "ch8";
-    case 9: return "ch9";
-    case 10: return "ch10";
-    case 11: return "ch11";
-    case 12: return "ch12";
-    case 13: return "ch13";
-    case 14: return "ch14";
-    default: return "ch15";
+    case 0: return X.CH0;
+    case 1: return X.CH1;
+    case 2: return X.CH2;
+    case 3: return X.CH3;
+    case 4: return X.CH4;
+    case 5: return X.CH5;
+    case 6: return X.CH6;
+    case 7: return X.CH7;
+    case 8: return X.CH8;
+    case 9: return X.CH9;
+    case 10: return X.CH10;
+    case 11: return X.CH11;
+    case 12: return X.CH12;
+    case 13: return X.CH13;
+    case 14: return X.CH14;
+    default: return X.CH15;
   }
 }

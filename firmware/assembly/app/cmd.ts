@@ -15,6 +15,7 @@ import { handlePing } from "./cmdops/ping";
 import { handleStatus } from "./cmdops/status";
 import { handleSetLimit } from "./cmdops/setlimit";
 import * as S from "../status";
+import * as X from "../texts";
 
 /** Largest command accepted, bytes; longer ones are refused as oversized. */
 export const CMD_MAX: u32 = 256;
@@ -38,9 +39,9 @@ export function cmdSetBoot(n: u32): void { replySetBoot(n); }
 
 /** The parsed op as an OP_* number. */
 function opOf(): i32 {
-  if (cmdOpIs("ping")) return OP_PING;
-  if (cmdOpIs("status")) return OP_STATUS;
-  if (cmdOpIs("set-limit")) return OP_SET_LIMIT;
+  if (cmdOpIs(X.OP_PING)) return OP_PING;
+  if (cmdOpIs(X.OP_STATUS)) return OP_STATUS;
+  if (cmdOpIs(X.OP_SET_LIMIT)) return OP_SET_LIMIT;
   return OP_NONE;
 }
 
@@ -50,7 +51,7 @@ function dispatch(op: i32): void {
     case OP_PING: handlePing(); break;
     case OP_STATUS: handleStatus(); break;
     case OP_SET_LIMIT: handleSetLimit(); break;
-    default: replyRefuse(S.E_COMMAND, cmdOpLen() == 0 ? "missing op" : "unknown op", false);
+    default: replyRefuse(S.E_COMMAND, cmdOpLen() == 0 ? X.MISSING_OP : X.UNKNOWN_OP, false);
   }
 }
 
@@ -58,12 +59,12 @@ function dispatch(op: i32): void {
 function handle(n: i32): void {
   if (<u32>n > CMD_MAX) {
     cmdClear(); // nothing of it was read: the reply has id null
-    replyRefuse(S.E_COMMAND, "oversized", false);
+    replyRefuse(S.E_COMMAND, X.OVERSIZED, false);
     return;
   }
   const e = cmdParse(buf, <u32>n);
   const op = opOf();
-  if (e !== null) {
+  if (e != 0) {
     replyRefuse(S.E_COMMAND, e, op != OP_NONE);
     return;
   }

@@ -3,10 +3,12 @@
 import {
   cmdParse, cmdOpIs, cmdIdLen, cmdIdPtr, cmdLimitC, cmdHysteresisC, cmdVersion, CMD_ID_MAX,
 } from "./cmdparse";
+import * as X from "../texts";
+import { txt } from "../../tests/texts";
 
 function parse(s: string): string | null {
   const b = String.UTF8.encode(s);
-  return cmdParse(changetype<usize>(b), <u32>b.byteLength);
+  return txt(cmdParse(changetype<usize>(b), <u32>b.byteLength));
 }
 
 function id(): string {
@@ -17,8 +19,10 @@ describe("cmdParse", () => {
   it("reads v, id, op and the set-limit numbers; skips other fields", () => {
     expect(parse('{"v":1,"id":"a1","op":"ping"}')).toBeNull();
     expect(id()).toBe("a1");
-    expect(cmdOpIs("ping")).toBe(true);
-    expect(cmdOpIs("pin")).toBe(false);
+    expect(cmdOpIs(X.OP_PING)).toBe(true);
+    expect(cmdOpIs(X.OP_STATUS)).toBe(false);
+    expect(parse('{"v":1,"id":"a1","op":"pin"}')).toBeNull();
+    expect(cmdOpIs(X.OP_PING)).toBe(false); // a prefix is another op
     expect(parse(' { "v" : 1 , "id":"x.y_Z-9", "op":"set-limit", "limit_c": 85.25, "hysteresis_c":-0.5, "note":"hi", "f":false, "n":null } ')).toBeNull();
     expect(cmdLimitC()).toBeCloseTo(85.25);
     expect(cmdHysteresisC()).toBeCloseTo(-0.5);
@@ -59,7 +63,7 @@ describe("cmdParse", () => {
   it("never reads past len: a prefix of a valid command is malformed", () => {
     const s = '{"v":1,"id":"a1","op":"ping"}';
     const b = String.UTF8.encode(s);
-    for (let n = 0; n < b.byteLength; n++) expect(cmdParse(changetype<usize>(b), <u32>n)).not.toBeNull();
-    expect(cmdParse(changetype<usize>(b), <u32>b.byteLength)).toBeNull();
+    for (let n = 0; n < b.byteLength; n++) expect(txt(cmdParse(changetype<usize>(b), <u32>n))).not.toBeNull();
+    expect(txt(cmdParse(changetype<usize>(b), <u32>b.byteLength))).toBeNull();
   });
 });

@@ -3,6 +3,8 @@
 // exponents), at most 16 fields, every length bounded. Recognised fields: v, id (1-32 of
 // A-Z a-z 0-9 . _ -), op (<= 16 characters), limit_c, hysteresis_c; others are skipped.
 
+import * as X from "../texts";
+
 /** Longest id, characters. */
 export const CMD_ID_MAX: i32 = 32;
 const OP_MAX: i32 = 16;
@@ -105,102 +107,97 @@ function readNumber(): f64 {
 }
 
 /** Skips `word` at pos when it is there. */
-function skipWord(word: string): bool {
-  const n = <u32>word.length;
-  if (pos + n > end) return false;
-  for (let i: u32 = 0; i < n; i++) if (<u32>load<u8>(src + pos + i) != <u32>word.charCodeAt(i)) return false;
+function skipWord(word: u32): bool {
+  const n = X.txLen(word);
+  if (pos + n > end || !X.txEquals(word, src + pos, n)) return false;
   pos += n;
   return true;
 }
 
 /** Skips `true`, `false` or `null`; false when the value is none of them. */
 function skipLiteral(): bool {
-  return skipWord("true") || skipWord("false") || skipWord("null");
+  return skipWord(X.TRUE) || skipWord(X.FALSE) || skipWord(X.NULL);
 }
 
-/** True when the key bytes at [k, k+n) equal `name`. */
-function keyIs(k: u32, n: i32, name: string): bool {
-  if (n != name.length) return false;
-  for (let i = 0; i < n; i++) if (<i32>load<u8>(src + k + i) != name.charCodeAt(i)) return false;
-  return true;
+/** True when the key bytes at [k, k+n) equal text `name` (texts.ts). */
+function keyIs(k: u32, n: i32, name: u32): bool {
+  return X.txEquals(name, src + k, <u32>n);
 }
 
-/** Parses one value for key [k, k+n); returns an error text or null. */
-function parseValue(k: u32, n: i32): string | null {
+/** Parses one value for key [k, k+n); returns an error text (texts.ts) or 0. */
+function parseValue(k: u32, n: i32): u32 {
   const c = peek();
   if (c == 0x22) {
     const s = readString();
-    if (s < 0) return "malformed";
-    if (keyIs(k, n, "id")) {
-      if (strLen == 0 || strLen > CMD_ID_MAX) return "bad id";
-      for (let i = 0; i < strLen; i++) if (!isIdChar(load<u8>(src + s + i))) return "bad id";
+    if (s < 0) return X.MALFORMED;
+    if (keyIs(k, n, X.K_ID)) {
+      if (strLen == 0 || strLen > CMD_ID_MAX) return X.BAD_ID;
+      for (let i = 0; i < strLen; i++) if (!isIdChar(load<u8>(src + s + i))) return X.BAD_ID;
       memory.copy(idBuf, src + s, strLen);
       idLen = strLen;
-    } else if (keyIs(k, n, "op")) {
-      if (strLen == 0 || strLen > OP_MAX) return "unknown op";
+    } else if (keyIs(k, n, X.K_OP)) {
+      if (strLen == 0 || strLen > OP_MAX) return X.UNKNOWN_OP;
       memory.copy(opBuf, src + s, strLen);
       opLen = strLen;
     }
-    return null;
+    return 0;
   }
   if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
     const v = readNumber();
-    if (isNaN(v)) return "malformed";
-    if (keyIs(k, n, "v")) version = v;
-    else if (keyIs(k, n, "limit_c")) limitC = v;
-    else if (keyIs(k, n, "hysteresis_c")) hystC = v;
-    return null;
+    if (isNaN(v)) return X.MALFORMED;
+    if (keyIs(k, n, X.K_V)) version = v;
+    else if (keyIs(k, n, X.K_LIMIT_C)) limitC = v;
+    else if (keyIs(k, n, X.K_HYSTERESIS_C)) hystC = v;
+    return 0;
   }
-  return skipLiteral() ? null : "malformed";
+  return skipLiteral() ? 0 : X.MALFORMED;
 }
 
 /**
- * Parses the command in [ptr, ptr+len): one flat JSON object. Returns null when it is well formed
- * with v 1 and an id, else the error text for the reply: `malformed`, `bad id`, `unknown op`,
+ * Parses the command in [ptr, ptr+len): one flat JSON object. Returns 0 when it is well formed
+ * with v 1 and an id, else the error text (texts.ts handle) for the reply: `malformed`, `bad id`, `unknown op`,
  * `missing id`, `unsupported version`. The fields read so far stay readable (cmdIdLen etc.), so
  * an error reply can carry the id when it was read before the error. Never reads outside the range.
  */
-export function cmdParse(ptr: usize, len: u32): string | null {
+export function cmdParse(ptr: usize, len: u32): u32 {
   src = ptr;
   cmdClear();
   pos = 0;
   end = len;
   skipWs();
-  if (peek() != 0x7b) return "malformed";
+  if (peek() != 0x7b) return X.MALFORMED;
   pos++;
   skipWs();
   if (peek() == 0x7d) {
     pos++;
   } else {
     for (let fields = 0; ; fields++) {
-      if (fields >= MAX_FIELDS) return "malformed";
+      if (fields >= MAX_FIELDS) return X.MALFORMED;
       skipWs();
       const k = readString();
-      if (k < 0) return "malformed";
+      if (k < 0) return X.MALFORMED;
       const kn = strLen;
       skipWs();
-      if (peek() != 0x3a) return "malformed";
+      if (peek() != 0x3a) return X.MALFORMED;
       pos++;
       skipWs();
       const e = parseValue(<u32>k, kn);
-      if (e !== null) return e;
+      if (e != 0) return e;
       skipWs();
       const c = peek();
       pos++;
       if (c == 0x7d) break;
-      if (c != 0x2c) return "malformed";
+      if (c != 0x2c) return X.MALFORMED;
     }
   }
   skipWs();
-  if (pos != end) return "malformed";
-  if (idLen == 0) return "missing id";
-  if (version != 1) return "unsupported version";
-  return null;
+  if (pos != end) return X.MALFORMED;
+  if (idLen == 0) return X.MISSING_ID;
+  if (version != 1) return X.UNSUPPORTED_VERSION;
+  return 0;
 }
 
-/** True when the parsed op equals `name`. */
-export function cmdOpIs(name: string): bool {
-  if (opLen != name.length) return false;
-  for (let i = 0; i < opLen; i++) if (<i32>load<u8>(opBuf + i) != name.charCodeAt(i)) return false;
-  return true;
+/** True when the parsed op equals text `name` (texts.ts). */
+export function cmdOpIs(name: u32): bool {
+  return X.txEquals(name, opBuf, <u32>opLen);
 }

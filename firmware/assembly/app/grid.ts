@@ -16,6 +16,7 @@ import { attribCompute } from "./attrib";
 import { say } from "./say";
 import { LOG_WARN } from "../hal/log";
 import * as S from "../status";
+import * as X from "../texts";
 
 const DMA_CH: u32 = 0;
 const STAGING_CAP: u32 = 4 * M.MAX_CHANNELS * M.MAX_WINDOW;
@@ -90,7 +91,7 @@ function updateAlert(): void {
     alertActive = true;
     // Only raised alerts carry the top inputs (nChannels extra inferences); without them on failure.
     const st = attribCompute(peakC, nowC);
-    if (st != S.OK) say(LOG_WARN, "alert attribution failed", st, true);
+    if (st != S.OK) say(LOG_WARN, X.ALERT_ATTRIB_FAILED, st, true);
     publishAlert(true, peakC, peakRaw, leadH, windowIndex);
   } else if (alertActive && peakC < siteLimitC() - siteHysteresisC()) {
     alertActive = false;

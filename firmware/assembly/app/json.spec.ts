@@ -1,5 +1,6 @@
 // The bounded JSON writer's number and `top` formatting (json.ts).
-import { jsonReset, jsonPtr, jsonLen, jsonOverflowed, jsonRaw, jsonFixed, jsonFixed2, jsonTop } from "./json";
+import { jsonReset, jsonPtr, jsonLen, jsonOverflowed, jsonByte, jsonFixed, jsonFixed2, jsonTop } from "./json";
+import * as X from "../texts";
 
 /** The payload so far as a string. */
 function text(): string {
@@ -12,8 +13,8 @@ function fixed(v: f64, d: i32): string {
   return text();
 }
 
-const NAMES: string[] = ["OT", "HUFL", "MULL"];
-function nameAt(i: i32): string { return NAMES[i]; }
+const NAMES: u32[] = [X.OT, X.HUFL, X.MULL];
+function nameAt(i: i32): u32 { return NAMES[i]; }
 function valueAt(i: i32): f64 { return <f64>i * 1.23456 - 1.0; }
 
 describe("jsonFixed", () => {
@@ -44,14 +45,15 @@ describe("jsonFixed", () => {
 describe("jsonTop", () => {
   it("writes one object per input with the key and decimals asked for", () => {
     jsonReset();
-    jsonRaw('{"v":1');
-    jsonTop(3, nameAt, "delta_c", valueAt, 2);
+    const head = '{"v":1';
+    for (let i = 0; i < head.length; i++) jsonByte(<u8>head.charCodeAt(i));
+    jsonTop(3, nameAt, X.K_DELTA_C, valueAt, 2);
     expect(text()).toBe('{"v":1,"top":[{"input":"OT","delta_c":-1.00},{"input":"HUFL","delta_c":0.23},{"input":"MULL","delta_c":1.47}]');
   });
 
   it("writes nothing for no inputs", () => {
     jsonReset();
-    jsonTop(0, nameAt, "weight", valueAt, 4);
+    jsonTop(0, nameAt, X.K_WEIGHT, valueAt, 4);
     expect(jsonLen()).toBe(0);
     expect(jsonOverflowed()).toBe(false);
   });

@@ -1,6 +1,8 @@
 // A tiny JSON writer over a fixed buffer: no allocation, bounded, for MQTT payloads.
 // Overflow is sticky: once the buffer is full, jsonOverflowed() is true and the payload must be dropped.
 
+import * as X from "../texts";
+
 const CAP: u32 = 768;
 const buf: usize = memory.data(768);
 let pos: u32 = 0;
@@ -37,21 +39,44 @@ export function jsonByte(b: u8): void {
   pos++;
 }
 
-/** Appends an ASCII string verbatim (caller guarantees no quote or backslash). */
-export function jsonRaw(s: string): void {
-  const n = s.length;
-  for (let i = 0; i < n; i++) jsonByte(<u8>s.charCodeAt(i));
+/** Appends text `s` (texts.ts) verbatim (texts carry no quote or backslash). */
+export function jsonRaw(s: u32): void {
+  jsonBytes(X.txPtr(s), X.txLen(s));
 }
 
-/** Appends a quoted ASCII string. */
-export function jsonStr(s: string): void {
+/** Appends the `n` bytes at `p` verbatim (the caller guarantees no quote, backslash or control byte). */
+export function jsonBytes(p: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) jsonByte(load<u8>(p + i));
+}
+
+/** Appends the `n` bytes at `p` quoted (as jsonBytes). */
+export function jsonQuoted(p: usize, n: u32): void {
+  jsonByte(0x22);
+  jsonBytes(p, n);
+  jsonByte(0x22);
+}
+
+/** Appends the `n` bytes at `p` as quoted lowercase hex (2n digits). */
+export function jsonHex(p: usize, n: u32): void {
+  jsonByte(0x22);
+  for (let i: u32 = 0; i < n; i++) {
+    const b = <u32>load<u8>(p + i);
+    const hi = b >> 4, lo = b & 15;
+    jsonByte(<u8>(hi < 10 ? 0x30 + hi : 0x57 + hi));
+    jsonByte(<u8>(lo < 10 ? 0x30 + lo : 0x57 + lo));
+  }
+  jsonByte(0x22);
+}
+
+/** Appends text `s` (texts.ts) quoted. */
+export function jsonStr(s: u32): void {
   jsonByte(0x22);
   jsonRaw(s);
   jsonByte(0x22);
 }
 
-/** Appends `"key":` (with a leading comma unless `first`). */
-export function jsonKey(key: string, first: bool = false): void {
+/** Appends `"key":` (text `key` of texts.ts, with a leading comma unless `first`). */
+export function jsonKey(key: u32, first: bool = false): void {
   if (!first) jsonByte(0x2c);
   jsonStr(key);
   jsonByte(0x3a);
@@ -105,7 +130,7 @@ export function jsonFixed(v: f64, decimals: i32): void {
   let scale: i64 = 1;
   for (let d = 0; d < decimals && d < 6; d++) scale *= 10;
   if (!isFinite(v) || Math.abs(v) * <f64>scale > 1e17) {
-    jsonRaw("null");
+    jsonRaw(X.NULL);
     return;
   }
   let r = <i64>roundHalfAway(v * <f64>scale);
@@ -129,14 +154,14 @@ export function jsonFixed2(v: f64): void {
  * Appends `,"top":[{"input":"<name(i)>","<key>":<value(i)>},...]` for i < n, each value with
  * `decimals` decimals ({@link jsonFixed}); nothing when n <= 0.
  */
-export function jsonTop(n: i32, name: (i: i32) => string, key: string, value: (i: i32) => f64, decimals: i32): void {
+export function jsonTop(n: i32, name: (i: i32) => u32, key: u32, value: (i: i32) => f64, decimals: i32): void {
   if (n <= 0) return;
-  jsonKey("top");
+  jsonKey(X.K_TOP);
   jsonByte(0x5b);
   for (let i = 0; i < n; i++) {
     if (i > 0) jsonByte(0x2c);
     jsonByte(0x7b);
-    jsonKey("input", true);
+    jsonKey(X.K_INPUT, true);
     jsonStr(name(i));
     jsonKey(key);
     jsonFixed(value(i), decimals);

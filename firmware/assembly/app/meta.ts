@@ -19,7 +19,27 @@ export let target: u32 = 0;
 export let limitC: f64 = 0;
 export let hysteresisC: f64 = 0;
 export let modelVersion: u32 = 0;
+/** The model's name in its metadata (in the model window, which stays in RAM) and its length; 0: none. */
+export let modelName: usize = 0;
+export let modelNameLen: u32 = 0;
 let base: usize = 0;
+
+/**
+ * Length of the model name stored at p + at in a metadata buffer of `len` bytes (u8 length, then
+ * the name), or 0 when it is absent, runs past the buffer, or is not 1..48 of [A-Za-z0-9._-]
+ * (the `model` record's pattern, docs/schemas/model.schema.json). Reads only [p, p+len).
+ */
+export function metaNameLen(p: usize, len: u32, at: u32): u32 {
+  if (len < at + 1) return 0;
+  const n = <u32>load<u8>(p + at);
+  if (n == 0 || n > 48 || len - at - 1 < n) return 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const c = <u32>load<u8>(p + at + 1 + i);
+    const ok = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c == 0x2e || c == 0x5f || c == 0x2d;
+    if (!ok) return 0;
+  }
+  return n;
+}
 
 /** Training mean of channel c (no bounds check: c < nChannels). */
 export function meanOf(c: u32): f64 {
@@ -62,6 +82,8 @@ export function metaParse(): i32 {
   limitC = <f64>load<f32>(p + 16 + 8 * n);
   hysteresisC = <f64>load<f32>(p + 20 + 8 * n);
   modelVersion = load<u32>(p + 24 + 8 * n);
+  modelNameLen = metaNameLen(p, len, 28 + 8 * n);
+  modelName = p + 29 + 8 * n;
   if (!isFinite(limitC) || !isFinite(hysteresisC) || hysteresisC < 0) return S.E_METADATA;
   return S.OK;
 }

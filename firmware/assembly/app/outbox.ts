@@ -17,29 +17,25 @@ import {
   journalDone, journalCount, journalAlerts, journalLost, JKIND_ALERT, JKIND_TELEMETRY, JOURNAL_MAX_PAYLOAD,
 } from "./journal";
 import * as S from "../status";
+import * as X from "../texts";
 
 /** Records sent per pump at most (bounds the work of one tick). */
 const PUMP_BUDGET: i32 = 32;
-const kinds: usize = memory.data(16);
 /** Send buffer: a payload of up to JOURNAL_MAX_PAYLOAD bytes plus the `,"pts":<ms>` stamp. */
 const payload: usize = memory.data(832);
-const PTS_KEY = ',"pts":';
 let inflightId: i32 = 0;
 let inflightSeq: u32 = 0;
 
 /** Boot: opens the journal (status of journalInit; on failure the outbox publishes directly). */
 export function outboxInit(): i32 {
   inflightId = 0;
-  const a = "alert", t = "telemetry";
-  for (let i = 0; i < a.length; i++) store<u8>(kinds + i, <u8>a.charCodeAt(i));
-  for (let i = 0; i < t.length; i++) store<u8>(kinds + 5 + i, <u8>t.charCodeAt(i));
   return journalInit();
 }
 
 /** Journal kind of the topic kind bytes, 0 for any other kind. */
 function kindOf(k: usize, n: u32): u8 {
-  if (n == 5 && memory.compare(k, kinds, 5) == 0) return JKIND_ALERT;
-  if (n == 9 && memory.compare(k, kinds + 5, 9) == 0) return JKIND_TELEMETRY;
+  if (X.txEquals(X.ALERT, k, n)) return JKIND_ALERT;
+  if (X.txEquals(X.TELEMETRY, k, n)) return JKIND_TELEMETRY;
   return 0;
 }
 
@@ -53,8 +49,7 @@ function stamp(src: usize, len: u32): u32 {
   if (src != payload) memory.copy(payload, src, len);
   if (len < 2 || load<u8>(payload + len - 1) != 0x7d) return len;
   let p = payload + len - 1;
-  for (let i = 0; i < PTS_KEY.length; i++) store<u8>(p + i, <u8>PTS_KEY.charCodeAt(i));
-  p += PTS_KEY.length;
+  p += X.txCopy(X.PTS_KEY, p);
   p += writeDecimal(p, <i64>clock_now_ms());
   store<u8>(p, 0x7d);
   return <u32>(p + 1 - payload);
@@ -119,7 +114,7 @@ export function outboxPump(): i32 {
       continue;
     }
     const alert = jk == JKIND_ALERT;
-    const id = net_publish(alert ? kinds : kinds + 5, alert ? 5 : 9, payload, stamp(payload, <u32>n), alert ? 1 : 0, 0);
+    const id = net_publish(X.txPtr(alert ? X.ALERT : X.TELEMETRY), X.txLen(alert ? X.ALERT : X.TELEMETRY), payload, stamp(payload, <u32>n), alert ? 1 : 0, 0);
     if (id < 0) break;
     if (!alert) {
       journalDone(seq, false);

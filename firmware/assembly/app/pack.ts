@@ -19,6 +19,7 @@ import { publishPackTelemetry, publishPackAlert } from "./packpub";
 import { say } from "./say";
 import { LOG_WARN } from "../hal/log";
 import * as S from "../status";
+import * as X from "../texts";
 
 /** DMA channel of the pack front-end (boards/: dma channel 1 "pack"). */
 export const PACK_DMA_CH: u32 = 1;
@@ -120,7 +121,7 @@ function updateAlert(): void {
   if (entered) {
     alertActive = true;
     const st = packAttribCompute(atRisk, alive);
-    if (st != S.OK) say(LOG_WARN, "pack alert attribution failed", st, true);
+    if (st != S.OK) say(LOG_WARN, X.PACK_ATTRIB_FAILED, st, true);
     publishPackAlert(true, frameIndex);
   } else if (alertActive && !any) {
     alertActive = false;

@@ -9,6 +9,7 @@
 import { modelInputPtr, modelInputZeroPoint, modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke } from "../interp/interpreter";
 import * as P from "./packmeta";
 import * as S from "../status";
+import * as X from "../texts";
 
 /** Feature groups and how many are reported per alert. */
 export const PACK_GROUPS: i32 = 11;
@@ -95,18 +96,18 @@ export function packAttribCount(): i32 { return topCount; }
 export function packAttribDelta(i: i32): f64 { return load<f64>(deltas + 8 * load<i32>(topIdx + 4 * i)); }
 
 /** Name of top entry i (static strings): the per-cycle channels, then the static ones. */
-export function packAttribName(i: i32): string {
+export function packAttribName(i: i32): u32 {
   switch (load<i32>(topIdx + 4 * i)) {
-    case 0: return "iPeak";
-    case 1: return "iRms";
-    case 2: return "vSpread";
-    case 3: return "tMean";
-    case 4: return "rInt";
-    case 5: return "stress";
-    case 6: return "logSigma";
-    case 7: return "logShearRatio";
-    case 8: return "ccd";
-    case 9: return "logAge";
-    default: return "logCumStress";
+    case 0: return X.I_PEAK;
+    case 1: return X.I_RMS;
+    case 2: return X.V_SPREAD;
+    case 3: return X.T_MEAN;
+    case 4: return X.R_INT;
+    case 5: return X.STRESS;
+    case 6: return X.LOG_SIGMA;
+    case 7: return X.LOG_SHEAR_RATIO;
+    case 8: return X.CCD;
+    case 9: return X.LOG_AGE;
+    default: return X.LOG_CUM_STRESS;
   }
 }

@@ -2,10 +2,11 @@
 // tiny "pack model": 2 cells x F = 12 features (window W = 1: 6 per-cycle + 6 static channels),
 // input int8 [1, 24] (scale 1, zp 0) -> FULLY_CONNECTED -> output [1, 3] (cell 0, cell 1, pack).
 // Cell 0's risk is its vSpread (feature 2), cell 1's its ccd (feature 6 + 2), the pack risk 0.
-import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../tflite/testing";
+import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../../tests/testing";
 import { modelInputPtr } from "../interp/interpreter";
 import { metaParse } from "./meta";
 import * as P from "./packmeta";
+import { txt } from "../../tests/texts";
 import { packAttribCompute, packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
 import * as S from "../status";
 import * as T from "../tflite/schema";
@@ -107,9 +108,9 @@ describe("pack attribution by occlusion", () => {
     store<u8>(alive, 1); store<u8>(alive + 1, 1);
     expect(packAttribCompute(cells, alive)).toBe(S.OK);
     expect(packAttribCount()).toBe(3);
-    expect(packAttribName(0)).toBe("vSpread");
+    expect(txt(packAttribName(0))).toBe("vSpread");
     expect(packAttribDelta(0)).toBe(5.0);
-    expect(packAttribName(1)).toBe("iPeak"); // ties at 0: lower group first
+    expect(txt(packAttribName(1))).toBe("iPeak"); // ties at 0: lower group first
     expect(packAttribDelta(1)).toBe(0.0);
     const p = modelInputPtr();
     for (let i = 0; i < 2 * F; i++) expect(<i32>load<i8>(p + i)).toBe(x[i]);
@@ -124,14 +125,14 @@ describe("pack attribution by occlusion", () => {
     store<u8>(cells, 1); store<u8>(cells + 1, 1);
     store<u8>(alive, 1); store<u8>(alive + 1, 1);
     expect(packAttribCompute(cells, alive)).toBe(S.OK);
-    expect(packAttribName(0)).toBe("ccd");
+    expect(txt(packAttribName(0))).toBe("ccd");
     expect(packAttribDelta(0)).toBe(3.5);
-    expect(packAttribName(1)).toBe("vSpread");
+    expect(txt(packAttribName(1))).toBe("vSpread");
     expect(packAttribDelta(1)).toBe(2.5);
     runInt8(input(5, 7));
     store<u8>(alive + 1, 0); // cell 1 dead: its ccd stays, so no group lowers its risk
     expect(packAttribCompute(cells, alive)).toBe(S.OK);
-    expect(packAttribName(0)).toBe("vSpread");
+    expect(txt(packAttribName(0))).toBe("vSpread");
     expect(packAttribDelta(0)).toBe(2.5);
     expect(packAttribDelta(1)).toBe(0.0);
   });

@@ -8,7 +8,7 @@
 import {
   modelMetadataPtr, modelMetadataLen, modelInputBytes, modelOutputBytes, modelInputType, modelOutputType,
 } from "../interp/interpreter";
-import { META_MAGIC, META_KIND_PACK } from "./meta";
+import { META_MAGIC, META_KIND_PACK, metaNameLen } from "./meta";
 import * as S from "../status";
 
 /** Most cells (graph nodes) the pack app handles. */
@@ -28,6 +28,9 @@ export let packCells: u32 = 0;
 export let packThreshold: f64 = 0;
 export let packHysteresis: f64 = 0;
 export let packVersion: u32 = 0;
+/** The pack model's name in its metadata (in the pack window) and its length; 0: none. */
+export let packName: usize = 0;
+export let packNameLen: u32 = 0;
 let base: usize = 0;
 
 /** Training mean of feature f (no bounds check: f < packFeatures). */
@@ -74,6 +77,8 @@ export function packMetaParse(): i32 {
   packThreshold = thr;
   packHysteresis = hyst;
   packVersion = load<u32>(p + 24 + 8 * F);
+  packNameLen = metaNameLen(p, len, 28 + 8 * F);
+  packName = p + 29 + 8 * F;
   packCells = cells;
   return S.OK;
 }

@@ -4,10 +4,11 @@
 
 import * as J from "./json";
 import * as P from "./packmeta";
-import { publishBegin, publishEnd, publishDropped } from "./publish";
+import { publishBegin, publishAlertBegin, publishEnd, publishDropped } from "./publish";
 import { pmu_energy_uj } from "../hal/pmu";
 import { packCellRisk, packCellAlive, packCellAtRisk, packRisk, lastSwapMs, lastInferMs } from "./pack";
 import { packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
+import * as X from "../texts";
 
 /** Alerted cell ids, largest risk first (sortAlerted). */
 const order: usize = memory.data(4 * <i32>P.MAX_PACK_CELLS);
@@ -18,9 +19,9 @@ export function jsonFixed4(v: f64): void {
 }
 
 function modelField(): void {
-  J.jsonKey("model");
+  J.jsonKey(X.K_MODEL);
   J.jsonByte(0x22);
-  J.jsonRaw("pack@");
+  J.jsonRaw(X.PACK_AT);
   J.jsonInt(<i64>P.packVersion);
   J.jsonByte(0x22);
 }
@@ -38,29 +39,29 @@ function atRiskCount(): i32 {
  */
 export function publishPackTelemetry(win: i64, energyUj: f64): void {
   publishBegin(false);
-  J.jsonKey("window");
+  J.jsonKey(X.K_WINDOW);
   J.jsonInt(win);
-  J.jsonKey("cells");
+  J.jsonKey(X.K_CELLS);
   J.jsonByte(0x5b);
   for (let k: u32 = 0; k < P.packCells; k++) {
     if (k > 0) J.jsonByte(0x2c);
     if (packCellAlive(k)) jsonFixed4(packCellRisk(k));
-    else J.jsonRaw("null");
+    else J.jsonRaw(X.NULL);
   }
   J.jsonByte(0x5d);
-  J.jsonKey("pack_risk");
+  J.jsonKey(X.K_PACK_RISK);
   jsonFixed4(packRisk);
-  J.jsonKey("at_risk");
+  J.jsonKey(X.K_AT_RISK);
   J.jsonInt(<i64>atRiskCount());
-  J.jsonKey("energy_uj");
+  J.jsonKey(X.K_ENERGY_UJ);
   J.jsonFixed2(energyUj);
-  J.jsonKey("energy_total_uj");
+  J.jsonKey(X.K_ENERGY_TOTAL_UJ);
   J.jsonFixed2(pmu_energy_uj());
-  J.jsonKey("infer_ms");
+  J.jsonKey(X.K_INFER_MS);
   J.jsonFixed2(lastInferMs);
-  J.jsonKey("swap_ms");
+  J.jsonKey(X.K_SWAP_MS);
   J.jsonFixed2(lastSwapMs);
-  J.jsonKey("dropped");
+  J.jsonKey(X.K_DROPPED);
   J.jsonInt(publishDropped());
   modelField();
   publishEnd(false);
@@ -83,7 +84,7 @@ function sortAlerted(): i32 {
 
 /** `,"top":[{"input":"stress","weight":0.1234},...]` from the last attribution, if any. */
 function topField(): void {
-  J.jsonTop(packAttribCount(), packAttribName, "weight", packAttribDelta, 4);
+  J.jsonTop(packAttribCount(), packAttribName, X.K_WEIGHT, packAttribDelta, 4);
 }
 
 /** Columns of the alert's risk map: ceil(sqrt(cells)) (4 for the 4s4p reference pack: one row per series group). */
@@ -99,7 +100,7 @@ export function packMapCols(): u32 {
  */
 function cellsMap(): void {
   const cols = packMapCols();
-  J.jsonKey("cells");
+  J.jsonKey(X.K_CELLS);
   J.jsonByte(0x5b);
   for (let k: u32 = 0; k < P.packCells; k++) {
     if (k % cols == 0) {
@@ -107,7 +108,7 @@ function cellsMap(): void {
       J.jsonByte(0x5b);
     } else J.jsonByte(0x2c);
     if (packCellAlive(k)) jsonFixed4(packCellRisk(k));
-    else J.jsonRaw("null");
+    else J.jsonRaw(X.NULL);
     if (k % cols == cols - 1 || k + 1 == P.packCells) J.jsonByte(0x5d);
   }
   J.jsonByte(0x5d);
@@ -126,27 +127,20 @@ export function publishPackAlert(raised: bool, win: i64): void {
   let value: f64 = 0;
   if (raised && n > 0) value = packCellRisk(load<u32>(order));
   else for (let k: u32 = 0; k < P.packCells; k++) if (packCellAlive(k)) value = max<f64>(value, packCellRisk(k));
-  publishBegin(true);
-  J.jsonKey("kind");
-  J.jsonStr("dendrite.risk");
-  J.jsonKey("state");
-  J.jsonStr(raised ? "raised" : "cleared");
-  J.jsonKey("severity");
-  J.jsonStr("warning");
-  J.jsonKey("value");
+  publishAlertBegin(X.DENDRITE_RISK, raised);
   jsonFixed4(value);
-  J.jsonKey("threshold");
+  J.jsonKey(X.K_THRESHOLD);
   jsonFixed4(P.packThreshold);
-  J.jsonKey("lead_cycles");
+  J.jsonKey(X.K_LEAD_CYCLES);
   J.jsonInt(raised ? <i64>P.packHorizon : 0);
-  J.jsonKey("pack_risk");
+  J.jsonKey(X.K_PACK_RISK);
   jsonFixed4(packRisk);
-  J.jsonKey("at_risk");
+  J.jsonKey(X.K_AT_RISK);
   J.jsonInt(<i64>n);
-  J.jsonKey("window");
+  J.jsonKey(X.K_WINDOW);
   J.jsonInt(win);
   modelField();
-  J.jsonKey("alerted");
+  J.jsonKey(X.K_ALERTED);
   J.jsonByte(0x5b);
   for (let i = 0; i < n; i++) {
     if (i > 0) J.jsonByte(0x2c);

@@ -7,8 +7,8 @@ import * as J from "./json";
 import * as M from "./meta";
 import { siteLimitC } from "./site";
 import { attribCount, attribName, attribDelta } from "./attrib";
+import * as X from "../texts";
 
-const kindBuf: usize = memory.data(16);
 let telemetrySeq: i64 = 0;
 let alertSeq: i64 = 0;
 let bootNo: i64 = 0;
@@ -20,26 +20,25 @@ export function publishSetBoot(n: u32): void {
   bootNo = <i64>n;
 }
 
-function send(kind: string, qos: u32): void {
+/** Sends the JSON buffer on topic kind `kind` (a text of texts.ts). */
+function send(kind: u32, qos: u32): void {
   if (J.jsonOverflowed()) {
     dropped++;
     return;
   }
-  const n = min<i32>(kind.length, 16);
-  for (let i = 0; i < n; i++) store<u8>(kindBuf + i, <u8>kind.charCodeAt(i));
-  if (outboxSend(kindBuf, <u32>n, J.jsonPtr(), J.jsonLen(), qos) < 0) dropped++;
+  if (outboxSend(X.txPtr(kind), X.txLen(kind), J.jsonPtr(), J.jsonLen(), qos) < 0) dropped++;
 }
 
 function header(seq: i64): void {
   J.jsonReset();
   J.jsonByte(0x7b);
-  J.jsonKey("v", true);
+  J.jsonKey(X.K_V, true);
   J.jsonInt(1);
-  J.jsonKey("boot");
+  J.jsonKey(X.K_BOOT);
   J.jsonInt(bootNo);
-  J.jsonKey("seq");
+  J.jsonKey(X.K_SEQ);
   J.jsonInt(seq);
-  J.jsonKey("ts");
+  J.jsonKey(X.K_TS);
   J.jsonInt(<i64>clock_now_ms());
 }
 
@@ -52,10 +51,25 @@ export function publishBegin(alert: bool): void {
   else header(++telemetrySeq);
 }
 
+/**
+ * Starts an alert (publishBegin(true)) and writes its common fields up to the value's key:
+ * `,"kind":"<kind>","state":"raised"|"cleared","severity":"warning","value":` (kind: a text).
+ */
+export function publishAlertBegin(kind: u32, raised: bool): void {
+  publishBegin(true);
+  J.jsonKey(X.K_KIND);
+  J.jsonStr(kind);
+  J.jsonKey(X.K_STATE);
+  J.jsonStr(raised ? X.RAISED : X.CLEARED);
+  J.jsonKey(X.K_SEVERITY);
+  J.jsonStr(X.WARNING);
+  J.jsonKey(X.K_VALUE);
+}
+
 /** Closes a payload begun with publishBegin and sends it (alerts QoS 1, telemetry QoS 0). */
 export function publishEnd(alert: bool): void {
   J.jsonByte(0x7d);
-  send(alert ? "alert" : "telemetry", alert ? 1 : 0);
+  send(alert ? X.ALERT : X.TELEMETRY, alert ? 1 : 0);
 }
 
 /** Payloads dropped so far (refused, too long, or lost by the journal), as telemetry reports it. */
@@ -64,41 +78,39 @@ export function publishDropped(): i64 {
 }
 
 function modelField(): void {
-  J.jsonKey("model");
+  J.jsonKey(X.K_MODEL);
   J.jsonByte(0x22);
-  J.jsonRaw("grid@");
+  J.jsonRaw(X.GRID_AT);
   J.jsonInt(<i64>M.modelVersion);
   J.jsonByte(0x22);
 }
 
 /** Publishes one telemetry record (QoS 0). */
 export function publishTelemetry(win: i64, nowC: f64, peakC: f64, raw: i32, energyUj: f64, inferMs: f64): void {
-  telemetrySeq++;
-  header(telemetrySeq);
-  J.jsonKey("window");
+  publishBegin(false);
+  J.jsonKey(X.K_WINDOW);
   J.jsonInt(win);
-  J.jsonKey("ot");
+  J.jsonKey(X.K_OT);
   J.jsonFixed2(nowC);
-  J.jsonKey("pred_peak");
+  J.jsonKey(X.K_PRED_PEAK);
   J.jsonFixed2(peakC);
-  J.jsonKey("raw");
+  J.jsonKey(X.K_RAW);
   J.jsonInt(<i64>raw);
-  J.jsonKey("energy_uj");
+  J.jsonKey(X.K_ENERGY_UJ);
   J.jsonFixed2(energyUj);
-  J.jsonKey("energy_total_uj");
+  J.jsonKey(X.K_ENERGY_TOTAL_UJ);
   J.jsonFixed2(pmu_energy_uj());
-  J.jsonKey("infer_ms");
+  J.jsonKey(X.K_INFER_MS);
   J.jsonFixed2(inferMs);
-  J.jsonKey("dropped");
+  J.jsonKey(X.K_DROPPED);
   J.jsonInt(dropped + outboxLost());
   modelField();
-  J.jsonByte(0x7d);
-  send("telemetry", 0);
+  publishEnd(false);
 }
 
 /** `,"top":[{"input":"OT","delta_c":1.23},...]` from the last attribution; nothing when it has none. */
 function topField(): void {
-  J.jsonTop(attribCount(), attribName, "delta_c", attribDelta, 2);
+  J.jsonTop(attribCount(), attribName, X.K_DELTA_C, attribDelta, 2);
 }
 
 /**
@@ -106,26 +118,17 @@ function topField(): void {
  * inputs of the last attribCompute (app/attrib.ts, omitted when it failed), or cleared.
  */
 export function publishAlert(raised: bool, peakC: f64, raw: i32, leadH: i32, win: i64): void {
-  alertSeq++;
-  header(alertSeq);
-  J.jsonKey("kind");
-  J.jsonStr("overload.warning");
-  J.jsonKey("state");
-  J.jsonStr(raised ? "raised" : "cleared");
-  J.jsonKey("severity");
-  J.jsonStr("warning");
-  J.jsonKey("value");
+  publishAlertBegin(X.OVERLOAD_WARNING, raised);
   J.jsonFixed2(peakC);
-  J.jsonKey("threshold");
+  J.jsonKey(X.K_THRESHOLD);
   J.jsonFixed2(siteLimitC());
-  J.jsonKey("lead_h");
+  J.jsonKey(X.K_LEAD_H);
   J.jsonInt(<i64>leadH);
-  J.jsonKey("raw");
+  J.jsonKey(X.K_RAW);
   J.jsonInt(<i64>raw);
-  J.jsonKey("window");
+  J.jsonKey(X.K_WINDOW);
   J.jsonInt(win);
   modelField();
   if (raised) topField();
-  J.jsonByte(0x7d);
-  send("alert", 1);
+  publishEnd(true);
 }

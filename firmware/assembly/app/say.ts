@@ -1,13 +1,14 @@
 // Log lines through the HAL without allocation: ASCII text plus an optional integer.
 
 import { log_write } from "../hal/log";
+import * as X from "../texts";
 
 const line: usize = memory.data(128);
 
-/** Logs `msg` (ASCII, truncated at 100 chars) followed by ` <code>` when withCode. */
-export function say(level: u32, msg: string, code: i32 = 0, withCode: bool = false): void {
-  let n = min<i32>(msg.length, 100);
-  for (let i = 0; i < n; i++) store<u8>(line + i, <u8>msg.charCodeAt(i));
+/** Logs text `msg` (texts.ts, truncated at 100 bytes) followed by ` <code>` when withCode. */
+export function say(level: u32, msg: u32, code: i32 = 0, withCode: bool = false): void {
+  let n = <i32>min<u32>(X.txLen(msg), 100);
+  memory.copy(line, X.txPtr(msg), <usize>n);
   if (withCode) {
     store<u8>(line + n++, 0x20);
     let v = code;

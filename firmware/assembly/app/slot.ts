@@ -201,7 +201,14 @@ export function slotSwapMs(): f64 { return swapMs; }
 /** Model switches since boot. */
 export function slotSwaps(): u32 { return swapCount; }
 /** True when a model was loaded from the pack slot (time-sharing is in use). */
-export function slotHasPack(): bool { return packLen != 0; }
+/** Length of the grid model loaded last (0: none). */
+export function slotGridLen(): u32 { return gridLen; }
+/** SHA-256 (32 bytes) of the grid model loaded last. */
+export function slotGridSha(): usize { return gridSha; }
+/** Length of the pack model loaded last (0: none, or its metadata was refused). */
+export function slotPackLen(): u32 { return packLen; }
+/** SHA-256 (32 bytes) of the pack model loaded last. */
+export function slotPackSha(): usize { return packSha; }
 
 /**
  * Boot counter kept in the journal region's first sector as cleared bits (NOR-friendly: one bit

@@ -15,6 +15,7 @@
 import { flash_erase, flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
 import * as S from "../status";
+import { Table } from "../table";
 
 export const SLOT_MAGIC: u32 = 0x4c534d44;
 export const SLOT_VALID: u32 = 0x0000a5a5;
@@ -34,9 +35,9 @@ export const MAX_SLOTS: i32 = 4;
 
 // Per-slot state; the functions below act on the selected slot (banksSelect). Selecting is cheap,
 // and every caller selects the slot it means before using the others (single-threaded firmware).
-const slotRegAddr = new StaticArray<u32>(MAX_SLOTS);
-const slotBankSize = new StaticArray<u32>(MAX_SLOTS);
-const slotActive = new StaticArray<i32>(MAX_SLOTS);
+const slotRegAddr = changetype<Table<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
+const slotBankSize = changetype<Table<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
+const slotActive = changetype<Table<i32>>(memory.data(MAX_SLOTS * <i32>sizeof<i32>(), 8));
 let selected: i32 = 0;
 let regAddr: u32 = 0;
 let bankSize: u32 = 0;

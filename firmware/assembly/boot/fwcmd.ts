@@ -16,6 +16,7 @@ import {
   FW_EXP_KIND, FW_EXP_MODEL, FW_GEN, FW_PENDING, FW_CONFIRMED, FW_REVOKED, FW_VERSION,
 } from "./fwslot";
 import * as S from "../status";
+import * as X from "../texts";
 
 /**
  * Runs the self-test inference: writes the loaded model's SHA-256 prefix (8 bytes) then the
@@ -123,9 +124,9 @@ export function fwInfo(d: usize): i32 {
   return 57;
 }
 
-function logLine(level: u32, text: string, code: i32): void {
-  let n = 0;
-  for (; n < text.length && n < 40; n++) store<u8>(msg + n, <u8>text.charCodeAt(n));
+function logLine(level: u32, text: u32, code: i32): void {
+  let n = <i32>min<u32>(X.txLen(text), 40);
+  memory.copy(msg, X.txPtr(text), <usize>n);
   if (code < 0) {
     store<u8>(msg + n++, 0x20);
     store<u8>(msg + n++, 0x2d);
@@ -152,12 +153,12 @@ export function fwBootSelfTest(): void {
     memory.copy(rec, h + FW_EXP_MODEL, 16);
     const st = selfTestFn(got);
     if (st != S.OK || memory.compare(got, rec, 16) != 0) {
-      logLine(LOG_ERROR, "firmware self-test failed: rolling back", st != S.OK ? st : S.E_HASH);
+      logLine(LOG_ERROR, X.FW_SELFTEST_FAILED, st != S.OK ? st : S.E_HASH);
       boot_reset();
       return;
     }
   }
   const c = fwMark(r, FW_CONFIRMED);
-  if (c != S.OK) logLine(LOG_ERROR, "firmware confirm failed", c);
-  else logLine(LOG_INFO, "firmware self-test passed: confirmed", 0);
+  if (c != S.OK) logLine(LOG_ERROR, X.FW_CONFIRM_FAILED, c);
+  else logLine(LOG_INFO, X.FW_CONFIRMED, 0);
 }

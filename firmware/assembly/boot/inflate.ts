@@ -6,17 +6,18 @@
 // working on uncompressed offsets.
 
 import * as S from "../status";
+import { Table } from "../table";
 
 /** Largest inflated size of one WRITEZ frame. */
 export const INFLATE_CAP: u32 = 4096;
 
 const MAXBITS: i32 = 15;
-const lenCount = new StaticArray<u16>(16);
-const lenSym = new StaticArray<u16>(288);
-const distCount = new StaticArray<u16>(16);
-const distSym = new StaticArray<u16>(32);
-const lengths = new StaticArray<u8>(320);
-const offs = new StaticArray<u16>(16);
+const lenCount = changetype<Table<u16>>(memory.data(16 * <i32>sizeof<u16>(), 8));
+const lenSym = changetype<Table<u16>>(memory.data(288 * <i32>sizeof<u16>(), 8));
+const distCount = changetype<Table<u16>>(memory.data(16 * <i32>sizeof<u16>(), 8));
+const distSym = changetype<Table<u16>>(memory.data(32 * <i32>sizeof<u16>(), 8));
+const lengths = changetype<Table<u8>>(memory.data(320 * <i32>sizeof<u8>(), 8));
+const offs = changetype<Table<u16>>(memory.data(16 * <i32>sizeof<u16>(), 8));
 
 const LBASE: StaticArray<u16> = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LEXT: StaticArray<u8> = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
@@ -57,7 +58,7 @@ function bits(n: u32): u32 {
  * lengths at lengths[from..]. False for an over-subscribed set. An incomplete set (or no code at
  * all: a block of literals only needs no distance code) is kept; decode() refuses its unused codes.
  */
-function build(count: StaticArray<u16>, sym: StaticArray<u16>, from: i32, n: i32): bool {
+function build(count: Table<u16>, sym: Table<u16>, from: i32, n: i32): bool {
   for (let l = 0; l <= MAXBITS; l++) unchecked(count[l] = 0);
   for (let s = 0; s < n; s++) {
     const l = <i32>unchecked(lengths[from + s]);
@@ -81,7 +82,7 @@ function build(count: StaticArray<u16>, sym: StaticArray<u16>, from: i32, n: i32
 }
 
 /** Decodes one symbol bit by bit (canonical codes); -1 for a code not in the table or no input. */
-function decode(count: StaticArray<u16>, sym: StaticArray<u16>): i32 {
+function decode(count: Table<u16>, sym: Table<u16>): i32 {
   let code: i32 = 0;
   let first: i32 = 0;
   let index: i32 = 0;

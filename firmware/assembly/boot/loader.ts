@@ -1,7 +1,7 @@
-// Bootloader entry for the firmware: wires the protocol (proto.ts) to the app's model slot
-// buffers and the interpreter. main.ts calls bootPoll() first in every fw_tick.
+// Bootloader entry for the firmware: wires the protocol (proto.ts) to the grid model slot's
+// buffers and the interpreter. The bootloader never imports the app: main.ts hands it the slot's
+// RAM window, flash region and arena (bootAttachModelSlot) and calls bootPoll() in every fw_tick.
 
-import { slotWindowPtr, slotWindowCap, slotRegionAddr, slotRegionSize, slotArenaPtr, slotArenaCap } from "../app/slot";
 import {
   modelLoad, modelUnload, modelInputPtr, modelInputBytes, modelInputType, modelInvoke, modelOutputPtr, modelOutputBytes,
 } from "../interp/interpreter";
@@ -13,11 +13,32 @@ import { fwSetSelfTest, fwBootSelfTest } from "./fwcmd";
 import * as S from "../status";
 
 const stDigest: usize = memory.data(32);
+let winPtr: usize = 0;
+let winCap: u32 = 0;
+let regAddr: u32 = 0;
+let regSize: u32 = 0;
+let arenaPtr: usize = 0;
+let arenaCap: u32 = 0;
+
+/**
+ * Gives the bootloader the grid model slot (slot 0): its RAM window [win, win+cap) where a flashed
+ * model is read back, its flash region, and the interpreter arena used to validate a new model.
+ * main.ts calls it after the app allocated them (slotInit), before the first bootPoll; without it
+ * the bootloader has no model slot (firmware updates still work).
+ */
+export function bootAttachModelSlot(win: usize, cap: u32, regionAddr: u32, regionSize: u32, arena: usize, arenaCapacity: u32): void {
+  winPtr = win;
+  winCap = cap;
+  regAddr = regionAddr;
+  regSize = regionSize;
+  arenaPtr = arena;
+  arenaCap = arenaCapacity;
+}
 /** Seed of the self-test input vector (docs/flash-protocol.md "Self-test"). */
 const SELFTEST_SEED: u32 = 0x5eed1234;
 
 function validateModel(ptr: usize, len: u32): i32 {
-  return modelLoad(ptr, len, slotArenaPtr(), slotArenaCap());
+  return modelLoad(ptr, len, arenaPtr, arenaCap);
 }
 
 function releaseModel(): void {
@@ -71,13 +92,13 @@ export function bootSelfTest(): void {
 }
 
 /**
- * Polls the serial bootloader (call after slotInit). Returns 1 when the model slot changed (a new
+ * Polls the serial bootloader (call after bootAttachModelSlot). Returns 1 when the model slot changed (a new
  * model was committed and validated, or a failed FINISH dropped the running model): the caller
  * reloads with slotLoad(), which falls back to the previous bank when the new one failed). 0 when nothing changed, <0 for an error the board survives.
  */
 export function bootPoll(): i32 {
   if (!bootConfigured()) {
-    bootConfigure(slotWindowPtr(), slotWindowCap(), slotRegionAddr(), slotRegionSize(), board_max_frame(),
+    bootConfigure(winPtr, winCap, regAddr, regSize, board_max_frame(),
                   validateModel, releaseModel);
     fwSetSelfTest(selfTest);
   }

@@ -54,10 +54,11 @@ export const IMAGE_MODEL: u8 = 1;
 export const IMAGE_SIGNED_MODEL: u8 = 2;
 export { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from "./banks";
 import { SLOT_HEADER_BYTES } from "./banks";
+import * as X from "../texts";
+import { Table } from "../table";
 /** STATUS flags bit 0: a transfer is in progress (BEGIN accepted, FINISH not yet run). */
 export const STATUS_RECEIVING: u8 = 1;
 /** Identifies the firmware in HELLO (there is no board-name HAL import yet). */
-const BOARD_ID = "dendra";
 
 const RX_CHUNK: u32 = 256;
 const MAX_READS: i32 = 64;
@@ -82,8 +83,8 @@ function noRelease(): void {}
 let winPtr: usize = 0;
 let winCap: u32 = 0;
 /** Model window per slot (BEGIN type >> 4; 0 = grid model, 2 = pack model); 0 = no such slot. */
-const slotWin = new StaticArray<usize>(MAX_SLOTS);
-const slotWinCap = new StaticArray<u32>(MAX_SLOTS);
+const slotWin = changetype<Table<usize>>(memory.data(MAX_SLOTS * <i32>sizeof<usize>(), 8));
+const slotWinCap = changetype<Table<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
 /** Slot of the current (or last) transfer. */
 let xferSlot: i32 = 0;
 let validateFn: Validator = noValidate;
@@ -166,8 +167,7 @@ function send(ptr: usize, n: u32): void {
 
 function doHello(): i32 {
   const d = txBuf + 7;
-  const idLen = <u32>BOARD_ID.length;
-  for (let i: u32 = 0; i < idLen; i++) store<u8>(d + i, <u8>BOARD_ID.charCodeAt(i));
+  const idLen = X.txCopy(X.BOARD_ID, d);
   store<u8>(d + idLen, PROTO_VERSION);
   store<u16>(d + idLen + 1, <u16>parserMaxPayload());
   // the grid model slot's capacity, whichever slot the last transfer used

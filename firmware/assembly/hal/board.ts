@@ -19,3 +19,10 @@ export declare function board_family(dst: usize, cap: u32): i32;
 /** Highest UART baud the board supports (boards/ `uart.maxBaud`). */
 @external("hal", "board_max_baud")
 export declare function board_max_baud(): u32;
+
+/**
+ * Copies the board's name (boards/ "name", e.g. "sim", "linux-gateway"; ASCII) to [dst, dst+cap).
+ * Returns its length (truncated to `cap`), or <0 when the range is outside memory.
+ */
+@external("hal", "board_name")
+export declare function board_name(dst: usize, cap: u32): i32;

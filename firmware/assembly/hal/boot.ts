@@ -25,3 +25,10 @@ export declare function boot_flash_sha256(addr: u32, len: u32, dst: usize): i32;
  */
 @external("hal", "boot_flash_ed25519_verify")
 export declare function boot_flash_ed25519_verify(addr: u32, len: u32, sig: usize, pub: usize): i32;
+
+/**
+ * Writes the 32-byte SHA-256 of the firmware .wasm that runs now (the ROM's pick, or the factory
+ * image) to dst. 0, or <0 for a bad range or when the runtime does not know the image.
+ */
+@external("hal", "boot_image_sha256")
+export declare function boot_image_sha256(dst: usize): i32;

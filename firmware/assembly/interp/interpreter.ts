@@ -9,7 +9,8 @@ import {
   metaPtr, metaLen, scale0, zpAt,
 } from "../tflite/model";
 import { opInit, opPrepare, opEval } from "../kernels/registry";
-import { chanReset } from "../kernels/opdata";
+import { chanReset, CHAN_BYTES } from "../kernels/opdata";
+import { fcChannelCount } from "../kernels/fully_connected";
 import { checkInt8Activation } from "../kernels/quant";
 import { planLifetimes, planArena, planArenaBytes, planOffset } from "./planner";
 
@@ -44,14 +45,20 @@ function loadParsed(arena: usize, arenaCap: u32): i32 {
   }
   let st = planLifetimes();
   if (st != S.OK) return st;
+  // The arena: the tensors as planned, then the per-channel multipliers (CHAN_BYTES each).
   st = planArena(arenaCap);
-  arenaNeed = <u32>planArenaBytes();
+  const tensorBytes = planArenaBytes();
+  let chans: i64 = 0;
+  for (let o = 0; o < nOps; o++) chans += <i64>fcChannelCount(o);
+  const need = <i64>tensorBytes + chans * <i64>CHAN_BYTES;
+  arenaNeed = need > <i64>0xffffffff ? 0xffffffff : <u32>need;
+  if (st == S.OK && need > <i64>arenaCap) st = S.E_ARENA;
   if (st != S.OK) return st;
   st = checkGraphIo(gInput);
   if (st == S.OK) st = checkGraphIo(gOutput);
   if (st != S.OK) return st;
   assignPointers(arena);
-  chanReset();
+  chanReset(arena + <usize>tensorBytes, <i32>chans);
   for (let o = 0; o < nOps; o++) {
     st = opPrepare(o);
     if (st != S.OK) return st;

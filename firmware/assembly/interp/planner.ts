@@ -9,14 +9,15 @@ import * as S from "../status";
 import {
   MAX_TENSORS, MAX_OP_INPUTS, nTensors, nOps, gInput, gOutput, oIn, oNIn, oOut, tConst, tBytes,
 } from "../tflite/model";
+import { Table } from "../table";
 
 /** Arena slots are aligned to this many bytes. */
 export const ARENA_ALIGN: i32 = 16;
 
-const first = new StaticArray<i32>(MAX_TENSORS); // -1 = not in the arena
-const last = new StaticArray<i32>(MAX_TENSORS);
-const offset = new StaticArray<i32>(MAX_TENSORS);
-const placed = new StaticArray<i32>(MAX_TENSORS); // tensor indices in placement order
+const first = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8)); // -1 = not in the arena
+const last = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));
+const offset = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));
+const placed = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8)); // tensor indices in placement order
 let nPlaced: i32 = 0;
 let arenaUsed: i32 = 0;
 
@@ -102,7 +103,7 @@ function lowestFit(t: i32): i32 {
 }
 
 /** Next unplaced arena tensor with the most bytes (lowest index on ties), or -1. */
-function nextLargest(done: StaticArray<bool>): i32 {
+function nextLargest(done: Table<bool>): i32 {
   let best = -1;
   for (let t = 0; t < nTensors; t++) {
     if (unchecked(first[t]) < 0 || unchecked(done[t])) continue;
@@ -111,7 +112,7 @@ function nextLargest(done: StaticArray<bool>): i32 {
   return best;
 }
 
-const doneFlags = new StaticArray<bool>(MAX_TENSORS);
+const doneFlags = changetype<Table<bool>>(memory.data(MAX_TENSORS * <i32>sizeof<bool>(), 8));
 
 /**
  * Places every arena tensor (after planLifetimes). Returns OK, or E_ARENA when the plan needs

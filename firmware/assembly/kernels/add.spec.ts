@@ -2,7 +2,7 @@
 // tensorflow/lite/micro/kernels/add_test.cc). Inputs and goldens are the file's float values
 // quantized as its tests do (tflite::Quantize: round(v / scale) + zp); the int8 tests there
 // compare with tolerance 1e-5, i.e. exactly, and so do these.
-import { binaryModel, quantizeI8, loadBytes, runInt8, lastStatus } from "../tflite/testing";
+import { binaryModel, quantizeI8, loadBytes, runInt8, lastStatus } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

@@ -14,7 +14,7 @@ import { quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplie
 import { getP, setP } from "./opdata";
 import {
   binaryArithPrepare, broadcastStrides, ewIn1, ewIn2, ewOut,
-  ewStride1, ewStride2, B_DIM0, B_MASK, B_COUNT, B_FREE,
+  ewStride1, ewStride2, ewLoopDim, B_FREE,
 } from "./elementwise";
 
 const P_M1 = B_FREE;
@@ -104,17 +104,8 @@ export function arithEval(o: i32, neg: bool): i32 {
   const packed = getP(o, P_ACT);
   const lo = <i32><i16>(packed & 0xffff);
   const hi = packed >> 16;
-  if (getP(o, B_MASK) == 0) {
-    const n = getP(o, B_COUNT);
-    for (let i = 0; i < n; i++) {
-      const x1 = <i32>load<i8>(src1 + <usize>i);
-      const x2 = <i32>load<i8>(src2 + <usize>i);
-      store<i8>(dst + <usize>i, <i8>addValue(x1, x2, o, neg, lo, hi));
-    }
-    return S.OK;
-  }
-  broadcastStrides(o);
-  const d0 = getP(o, B_DIM0), d1 = getP(o, B_DIM0 + 1), d2 = getP(o, B_DIM0 + 2), d3 = getP(o, B_DIM0 + 3);
+  broadcastStrides(o); // one loop for both: flat (1 x 1 x 1 x count) when nothing repeats
+  const d0 = ewLoopDim(o, 0), d1 = ewLoopDim(o, 1), d2 = ewLoopDim(o, 2), d3 = ewLoopDim(o, 3);
   let k: usize = 0;
   for (let i0 = 0; i0 < d0; i0++) {
     for (let i1 = 0; i1 < d1; i1++) {

@@ -2,7 +2,7 @@
 // (tensorflow/tflite-micro, tensorflow/lite/micro/kernels/batch_matmul_test.cc,
 // QuantizedBatchMatMulOpTestSimpleTestQuantizedInt8): lhs/rhs min -63.5 max 64 -> scale 0.5,
 // zp -1 (q = 2x - 1); output min -127 max 128 -> scale 1, zp -1; expected {22,22,22,56,56,56}.
-import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8, lastStatus } from "../tflite/testing";
+import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8, lastStatus } from "../../tests/testing";
 import { dotUseSimd } from "./dot";
 import * as S from "../status";
 import * as T from "../tflite/schema";

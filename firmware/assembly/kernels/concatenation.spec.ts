@@ -3,7 +3,7 @@
 // tests/ops-goldens.test.ts). The file's float data are small integers and CONCATENATION only
 // moves bytes (inputs and output share scale and zero point), so they are used as int8 values
 // directly; the outputs must match exactly.
-import { oneOpModel, TensorSpec, OpSpec, i8Bytes, loadBytes, runInt8, lastStatus } from "../tflite/testing";
+import { oneOpModel, TensorSpec, OpSpec, i8Bytes, loadBytes, runInt8, lastStatus } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

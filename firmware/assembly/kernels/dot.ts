@@ -22,6 +22,8 @@ export function dotUseSimd(on: bool): bool {
 }
 
 /** Reference: sum over k < n of (a[k] + aOff) * (b[k] + bOff), int8 rows, i32 wrap-around. */
+// @ts-ignore: decorator
+@inline
 export function dotRef(a: usize, aOff: i32, b: usize, bOff: i32, n: i32): i32 {
   let acc: i32 = 0;
   for (let k = 0; k < n; k++) {
@@ -65,6 +67,8 @@ export function dot(a: usize, aOff: i32, b: usize, bOff: i32, n: i32): i32 {
  * Reference strided dot: sum over k < n of (a[k] + aOff) * (b[k * stride] + bOff); used for a
  * column of a row-major [n, stride] int8 matrix.
  */
+// @ts-ignore: decorator
+@inline
 export function dotStridedRef(a: usize, aOff: i32, b: usize, bOff: i32, n: i32, stride: i32): i32 {
   let acc: i32 = 0;
   for (let k = 0; k < n; k++) {

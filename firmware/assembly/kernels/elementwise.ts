@@ -15,6 +15,7 @@ import { fbU32 } from "../tflite/flatbuffer";
 import { getP, setP } from "./opdata";
 import { activationRange } from "./fixedpoint";
 import { checkInt8Activation } from "./quant";
+import { Table } from "../table";
 
 /** Slot of output dim 0 (dims 1..3 follow), right-aligned and padded to rank 4. */
 export const B_DIM0: i32 = 0;
@@ -142,10 +143,20 @@ export function binaryBroadcast(o: i32): i32 {
   return S.OK;
 }
 
+/**
+ * Bound of output dimension `d` (0..3) in the 4-D loop of operator `o`: with no repeated operand
+ * (B_MASK 0) the loop runs flat, 1 x 1 x 1 x count, where broadcastStrides gives dim 3 stride 1.
+ */
+// @ts-ignore: decorator
+@inline
+export function ewLoopDim(o: i32, d: i32): i32 {
+  return getP(o, B_MASK) != 0 ? getP(o, B_DIM0 + d) : d == 3 ? getP(o, B_COUNT) : 1;
+}
+
 /** Element step of input 1 per output dim, written by broadcastStrides(). */
-export const ewStride1 = new StaticArray<i32>(4);
+export const ewStride1 = changetype<Table<i32>>(memory.data(4 * <i32>sizeof<i32>(), 8));
 /** Element step of input 2 per output dim, written by broadcastStrides(). */
-export const ewStride2 = new StaticArray<i32>(4);
+export const ewStride2 = changetype<Table<i32>>(memory.data(4 * <i32>sizeof<i32>(), 8));
 
 /**
  * Fills ewStride1/ewStride2 for operator `o` from its broadcast slots: a repeated dimension

@@ -3,7 +3,7 @@
 // (tensorflow/tflite-micro, tensorflow/lite/micro/kernels/fully_connected_test.cc:
 // SimpleTestQuantizedInt8, SimpleTestQuantizedInt8Relu, SimpleTestQuantizedInt8NullBias,
 // SimpleTest4DInputQuantizedInt8), quantized with the scales stated there.
-import { fcModel, loadBytes, runInt8, lastStatus } from "../tflite/testing";
+import { fcModel, loadBytes, runInt8, lastStatus } from "../../tests/testing";
 import { dotUseSimd } from "./dot";
 import * as S from "../status";
 import * as T from "../tflite/schema";

@@ -8,7 +8,7 @@
 import * as S from "../status";
 import * as T from "../tflite/schema";
 import {
-  tType, tRank, tCount, tNScale, tNZp, tQDim, tPtr, oOut, oOpt, oOptType, oNIn,
+  oCode, tType, tRank, tCount, tNScale, tNZp, tQDim, tPtr, oOut, oOpt, oOptType, oNIn,
   dim, scale0, scaleAt, zpAt, opInput,
 } from "../tflite/model";
 import { fbU32 } from "../tflite/flatbuffer";
@@ -16,7 +16,7 @@ import {
   quantizeMultiplier, qmMultiplier, qmShift, multiplyByQuantizedMultiplierSingle, activationRange,
   actMin, actMax,
 } from "./fixedpoint";
-import { getP, setP, chanAlloc, chanMult, chanShift } from "./opdata";
+import { getP, setP, chanAlloc, chanSet, chanMultAt, chanShiftAt } from "./opdata";
 import { dot } from "./dot";
 import { activationScaleOk, checkInt8Activation } from "./quant";
 
@@ -100,10 +100,21 @@ function fcMultipliers(o: i32, inp: i32, w: i32, out: i32): i32 {
     if (!activationScaleOk(ws)) return S.E_QUANT;
     const st = quantizeMultiplier(inScale * <f64>ws / outScale);
     if (st != S.OK) return st;
-    unchecked(chanMult[base + c] = qmMultiplier);
-    unchecked(chanShift[base + c] = qmShift);
+    chanSet(base + c, qmMultiplier, qmShift);
   }
   return S.OK;
+}
+
+/**
+ * Per-channel entries operator `o` takes in the arena when prepared: the weights' scale count
+ * when it is a FULLY_CONNECTED with per-channel weights (more than one scale), else 0.
+ */
+export function fcChannelCount(o: i32): i32 {
+  if (unchecked(oCode[o]) != T.OP_FULLY_CONNECTED) return 0;
+  const w = opInput(o, 1);
+  if (w < 0) return 0;
+  const ns = unchecked(tNScale[w]);
+  return ns > 1 ? ns : 0;
 }
 
 /**
@@ -166,8 +177,8 @@ export function fullyConnectedEval(o: i32): i32 {
       let acc = dot(wPtr + <usize>(c * k), wOff, x, inOff, k);
       if (bPtr != 0) acc += load<i32>(bPtr + (<usize>c << 2));
       if (chan >= 0) {
-        mult = unchecked(chanMult[chan + c]);
-        shift = unchecked(chanShift[chan + c]);
+        mult = chanMultAt(chan + c);
+        shift = chanShiftAt(chan + c);
       }
       acc = multiplyByQuantizedMultiplierSingle(acc, mult, shift) + outOff;
       acc = acc < lo ? lo : acc > hi ? hi : acc;

@@ -2,7 +2,7 @@
 // tensorflow/lite/micro/kernels/gather_test.cc; the same vectors as tests/ops-goldens.test.ts).
 // The file's float data are small integers and GATHER only moves bytes, so they are used as
 // int8 values directly (scale 1, zp 0); the outputs must match exactly.
-import { oneOpModel, TensorSpec, OpSpec, i8Bytes, i32Bytes, loadBytes, runInt8, lastStatus } from "../tflite/testing";
+import { oneOpModel, TensorSpec, OpSpec, i8Bytes, i32Bytes, loadBytes, runInt8, lastStatus } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

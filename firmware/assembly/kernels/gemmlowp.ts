@@ -41,25 +41,25 @@ export function expOnIntervalQuarter(a: i32): i32 {
 
 /**
  * gemmlowp exp_on_negative_values for a FixedPoint<int32, 5> input a <= 0 (26 fractional bits).
- * Returns exp(a) as a FixedPoint<0> (raw Q31; exp(0) is I32_MAX).
+ * Returns exp(a) as a FixedPoint<0> (raw Q31; exp(0) is I32_MAX). The same computation as
+ * expOnNegativeValuesBits(a, 5).
  */
 export function expOnNegativeValues(a: i32): i32 {
-  const kFractionalBits = 26;
-  const kOneQuarter: i32 = 1 << 24;
-  const mask = kOneQuarter - 1;
-  const aModQuarterMinusQuarter = (a & mask) - kOneQuarter;
-  // Rescale<0> from 5 integer bits: saturating multiply by 2^5.
-  let result = expOnIntervalQuarter(satShiftLeft(aModQuarterMinusQuarter, 5));
-  const remainder = aModQuarterMinusQuarter - a;
-  // Barrel shifter: exp(-2^e) for e = -2 .. 4, applied when bit (26 + e) of remainder is set.
-  if ((remainder & (1 << (kFractionalBits - 2))) != 0) result = srdhm(result, 1672461947);
-  if ((remainder & (1 << (kFractionalBits - 1))) != 0) result = srdhm(result, 1302514674);
-  if ((remainder & (1 << kFractionalBits)) != 0) result = srdhm(result, 790015084);
-  if ((remainder & (1 << (kFractionalBits + 1))) != 0) result = srdhm(result, 290630308);
-  if ((remainder & (1 << (kFractionalBits + 2))) != 0) result = srdhm(result, 39332535);
-  if ((remainder & (1 << (kFractionalBits + 3))) != 0) result = srdhm(result, 720401);
-  if ((remainder & (1 << (kFractionalBits + 4))) != 0) result = srdhm(result, 242);
-  return a == 0 ? I32_MAX : result;
+  return expOnNegativeValuesBits(a, 5);
+}
+
+/**
+ * The three Newton-Raphson steps shared by one_over_one_plus_x_for_x_in_0_1 and
+ * one_minus_x_over_one_plus_x_for_x_in_0_1: x ~ 1 / halfDenominator as a FixedPoint<2>.
+ */
+function newtonReciprocal(halfDenominator: i32): i32 {
+  const oneF2: i32 = 1 << 29;
+  let x = 1515870810 + srdhm(halfDenominator, -1010580540); // 48/17 - 32/17 * d
+  for (let i = 0; i < 3; i++) {
+    const oneMinus = oneF2 - srdhm(halfDenominator, x);
+    x = x + satShiftLeft(srdhm(x, oneMinus), 2); // Rescale<2> of a FixedPoint<4>
+  }
+  return x;
 }
 
 /**
@@ -67,18 +67,8 @@ export function expOnNegativeValues(a: i32): i32 {
  * by three Newton-Raphson steps on FixedPoint<2> values. Returns a FixedPoint<0>.
  */
 export function oneOverOnePlusX(a: i32): i32 {
-  const halfDenominator = roundingHalfSum(a, I32_MAX);
-  const c48Over17: i32 = 1515870810;
-  const cNeg32Over17: i32 = -1010580540;
-  const oneF2: i32 = 1 << 29;
-  let x = c48Over17 + srdhm(halfDenominator, cNeg32Over17);
-  for (let i = 0; i < 3; i++) {
-    const hdx = srdhm(halfDenominator, x);
-    const oneMinus = oneF2 - hdx;
-    x = x + satShiftLeft(srdhm(x, oneMinus), 2); // Rescale<2> of a FixedPoint<4>
-  }
   // ExactMulByPot<-1> (FixedPoint<1>, same raw), then Rescale<0>: saturating * 2.
-  return satShiftLeft(x, 1);
+  return satShiftLeft(newtonReciprocal(roundingHalfSum(a, I32_MAX)), 1);
 }
 
 /** Bits over unit written by getReciprocal(). */
@@ -135,14 +125,7 @@ export function logisticQ4(a: i32): i32 {
  * values, then Rescale<0>(x - 1). Returns a FixedPoint<0>.
  */
 export function oneMinusXOverOnePlusX(a: i32): i32 {
-  const halfDenominator = roundingHalfSum(a, I32_MAX);
-  const oneF2: i32 = 1 << 29;
-  let x = 1515870810 + srdhm(halfDenominator, -1010580540); // 48/17 - 32/17 * d
-  for (let i = 0; i < 3; i++) {
-    const oneMinus = oneF2 - srdhm(halfDenominator, x);
-    x = x + satShiftLeft(srdhm(x, oneMinus), 2);
-  }
-  return satShiftLeft(x - oneF2, 2);
+  return satShiftLeft(newtonReciprocal(roundingHalfSum(a, I32_MAX)) - (1 << 29), 2);
 }
 
 /**

@@ -3,7 +3,7 @@
 // LogisticQuantizedInt8BasicShouldMatchGolden and LogisticQuantizedInt8WideRangeShouldMatchGolden:
 // output scale 1/255, zero point -128, tolerance 1). The wide-range test declares shape
 // {2, 1, 5} ([1,5], five values compared); here all ten values run as [2,5].
-import { unaryModel, quantizeI8, loadBytes, runInt8, lastStatus, maxAbsDiff } from "../tflite/testing";
+import { unaryModel, quantizeI8, loadBytes, runInt8, lastStatus, maxAbsDiff } from "../../tests/testing";
 import { logisticQ4, tanhQ4, expOnNegativeValuesBits } from "./gemmlowp";
 import * as S from "../status";
 import * as T from "../tflite/schema";

@@ -2,7 +2,7 @@
 // tensorflow/lite/micro/kernels/mul_test.cc), quantized as its tests do (round(v / scale) + zp);
 // the int8 tests there allow a difference of 1, and so do these (the exact outputs are also
 // pinned, worked out in the comments).
-import { binaryModel, quantizeI8, loadBytes, runInt8, lastStatus, maxAbsDiff } from "../tflite/testing";
+import { binaryModel, quantizeI8, loadBytes, runInt8, lastStatus, maxAbsDiff } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

@@ -3,7 +3,7 @@
 // tests/ops-goldens.test.ts). The expected int8 values are the file's goldens quantized with the
 // scale and zero point it states; every value is exact (ties included: these are exact
 // multiples of the scale).
-import { oneOpModel, TensorSpec, OpSpec, loadBytes, runInt8, runF32ToInt8, runInt8ToF32, lastStatus } from "../tflite/testing";
+import { oneOpModel, TensorSpec, OpSpec, loadBytes, runInt8, runF32ToInt8, runInt8ToF32, lastStatus } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

@@ -2,7 +2,7 @@
 // tensorflow/lite/micro/kernels/reduce_test.cc; the same vectors as tests/ops-goldens.test.ts).
 // The file's int8 tests quantize input and golden with scale 0.5, zp 0 (q = 2 x value); the
 // outputs must match exactly.
-import { oneOpModel, TensorSpec, OpSpec, i32Bytes, i8Bytes, loadBytes, runInt8, lastStatus } from "../tflite/testing";
+import { oneOpModel, TensorSpec, OpSpec, i32Bytes, i8Bytes, loadBytes, runInt8, lastStatus } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

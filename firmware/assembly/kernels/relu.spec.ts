@@ -2,7 +2,7 @@
 // tensorflow/lite/micro/kernels/activations_test.cc, SimpleReluTestInt8 and SimpleRelu6TestInt8;
 // exact comparison there and here). Those tests declare shape {2, 1, 5} (rank 2, [1,5]) with
 // ten values, so TFLM compares only the first five; here all ten run as a [2,5] tensor.
-import { unaryModel, quantizeI8, loadBytes, runInt8, lastStatus, ModelSpec, TensorSpec, OpSpec, buildModel } from "../tflite/testing";
+import { unaryModel, quantizeI8, loadBytes, runInt8, lastStatus, ModelSpec, TensorSpec, OpSpec, buildModel } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

@@ -3,7 +3,7 @@
 // Softmax1DQuantizedInt8ShouldMatchGolden / Softmax2DQuantizedInt8ShouldMatchGolden: input
 // scale 0.1 zp 0, output scale 1/256 zp -128, EXPECT_NEAR with tolerance 1); the other values
 // are exact consequences of the fixed-point definitions, worked out in the comments.
-import { ModelSpec, TensorSpec, OpSpec, buildModel, loadBytes, runInt8 } from "../tflite/testing";
+import { ModelSpec, TensorSpec, OpSpec, buildModel, loadBytes, runInt8 } from "../../tests/testing";
 import { softmaxScaling, smMultiplier, smLeftShift, smDiffMin, softmaxRow } from "./softmax";
 import { expOnNegativeValues, oneOverOnePlusX, getReciprocal, reciprocalBitsOverUnit } from "./gemmlowp";
 import * as S from "../status";

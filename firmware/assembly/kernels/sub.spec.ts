@@ -1,7 +1,7 @@
 // SUB int8 golden vectors from TensorFlow Lite Micro (tensorflow/tflite-micro,
 // tensorflow/lite/micro/kernels/sub_test.cc), quantized as its tests do (round(v / scale) + zp);
 // the int8 tests there compare exactly, and so do these.
-import { binaryModel, quantizeI8, loadBytes, runInt8, lastStatus } from "../tflite/testing";
+import { binaryModel, quantizeI8, loadBytes, runInt8, lastStatus } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

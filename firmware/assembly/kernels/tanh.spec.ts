@@ -2,7 +2,7 @@
 // TensorFlow Lite Micro (tensorflow/tflite-micro, tensorflow/lite/micro/kernels/tanh_test.cc,
 // SimpleTestTanhUInt8 (an int8 test despite its name): shape [1,90] (tanh_input_vec_fp /
 // tanh_output_vec_fp), input scale 16/256 zp 0, output scale 1.99999955/256 zp 0, tolerance 2).
-import { unaryModel, quantizeI8, loadBytes, runInt8, lastStatus, maxAbsDiff } from "../tflite/testing";
+import { unaryModel, quantizeI8, loadBytes, runInt8, lastStatus, maxAbsDiff } from "../../tests/testing";
 import * as S from "../status";
 import * as T from "../tflite/schema";
 

@@ -9,6 +9,7 @@ import {
   fbOpen, fbRoot, fbTable, fbU32, fbVector, fbVecLen, fbVecI32, fbVecTable, fbVecData,
   fbIndirect, fbStringEquals, fbFits, fbBasePtr, fbField,
 } from "./flatbuffer";
+import { Table } from "../table";
 
 export const MAX_TENSORS: i32 = 64;
 export const MAX_OPS: i32 = 32;
@@ -18,26 +19,26 @@ export const MAX_OP_INPUTS: i32 = 8;
 export const MAX_ELEMS: i64 = 0x1000000;
 
 // Tensor tables (index = tensor index in subgraph 0).
-export const tType = new StaticArray<u8>(MAX_TENSORS);
-export const tRank = new StaticArray<i32>(MAX_TENSORS);
-export const tDims = new StaticArray<i32>(MAX_TENSORS * MAX_RANK);
-export const tCount = new StaticArray<i32>(MAX_TENSORS);     // elements
-export const tBytes = new StaticArray<i32>(MAX_TENSORS);     // bytes
-export const tConst = new StaticArray<usize>(MAX_TENSORS);   // data in the model, 0 if none
-export const tPtr = new StaticArray<usize>(MAX_TENSORS);     // data address once planned
-export const tNScale = new StaticArray<i32>(MAX_TENSORS);    // number of scales (0 = none)
-export const tScales = new StaticArray<usize>(MAX_TENSORS);  // f32[tNScale] in the model
-export const tNZp = new StaticArray<i32>(MAX_TENSORS);       // number of zero points
-export const tZps = new StaticArray<usize>(MAX_TENSORS);     // i64[tNZp] in the model
-export const tQDim = new StaticArray<i32>(MAX_TENSORS);      // quantized_dimension
+export const tType = changetype<Table<u8>>(memory.data(MAX_TENSORS * <i32>sizeof<u8>(), 8));
+export const tRank = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));
+export const tDims = changetype<Table<i32>>(memory.data((MAX_TENSORS * MAX_RANK) * <i32>sizeof<i32>(), 8));
+export const tCount = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));     // elements
+export const tBytes = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));     // bytes
+export const tConst = changetype<Table<usize>>(memory.data(MAX_TENSORS * <i32>sizeof<usize>(), 8));   // data in the model, 0 if none
+export const tPtr = changetype<Table<usize>>(memory.data(MAX_TENSORS * <i32>sizeof<usize>(), 8));     // data address once planned
+export const tNScale = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));    // number of scales (0 = none)
+export const tScales = changetype<Table<usize>>(memory.data(MAX_TENSORS * <i32>sizeof<usize>(), 8));  // f32[tNScale] in the model
+export const tNZp = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));       // number of zero points
+export const tZps = changetype<Table<usize>>(memory.data(MAX_TENSORS * <i32>sizeof<usize>(), 8));     // i64[tNZp] in the model
+export const tQDim = changetype<Table<i32>>(memory.data(MAX_TENSORS * <i32>sizeof<i32>(), 8));      // quantized_dimension
 
 // Operator tables (index = execution order).
-export const oCode = new StaticArray<i32>(MAX_OPS);          // builtin operator
-export const oNIn = new StaticArray<i32>(MAX_OPS);
-export const oIn = new StaticArray<i32>(MAX_OPS * MAX_OP_INPUTS); // -1 = optional, absent
-export const oOut = new StaticArray<i32>(MAX_OPS);           // the single output tensor
-export const oOptType = new StaticArray<u8>(MAX_OPS);
-export const oOpt = new StaticArray<i32>(MAX_OPS);           // options table position, 0 absent
+export const oCode = changetype<Table<i32>>(memory.data(MAX_OPS * <i32>sizeof<i32>(), 8));          // builtin operator
+export const oNIn = changetype<Table<i32>>(memory.data(MAX_OPS * <i32>sizeof<i32>(), 8));
+export const oIn = changetype<Table<i32>>(memory.data((MAX_OPS * MAX_OP_INPUTS) * <i32>sizeof<i32>(), 8)); // -1 = optional, absent
+export const oOut = changetype<Table<i32>>(memory.data(MAX_OPS * <i32>sizeof<i32>(), 8));           // the single output tensor
+export const oOptType = changetype<Table<u8>>(memory.data(MAX_OPS * <i32>sizeof<u8>(), 8));
+export const oOpt = changetype<Table<i32>>(memory.data(MAX_OPS * <i32>sizeof<i32>(), 8));           // options table position, 0 absent
 
 /** Parsed model summary. */
 export let nTensors: i32 = 0;

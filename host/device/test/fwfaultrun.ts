@@ -20,7 +20,7 @@ import { stubModel } from './testfw.ts';
 import { loadBoard } from '../src/boards/board.ts';
 import { readFwSlot, FwState } from '../src/sim/bootrom.ts';
 import { FlashFile } from '../src/sim/flashfile.ts';
-import { flashModel } from '../src/flash/flash.ts';
+import { flashModelFile } from '../src/flash/flash.ts';
 import { flashFirmware } from '../src/flash/firmware.ts';
 import { FlashError, type FwInfo } from '../src/flash/loader.ts';
 import { queryBoard } from '../src/flash/info.ts';
@@ -228,7 +228,7 @@ export async function firmwareFaultRun(ctx: FwFaultContext, run: number, seed: n
   let outcome = '';
   try {
     s.line!.enabled = false;
-    await flashModel({ port: s.ptyPath, file: ctx.model });
+    await flashModelFile({ port: s.ptyPath, file: ctx.model });
     if (fromSlot) await flashFirmware({ port: s.ptyPath, file: ctx.v1 });
     assert.equal(s.firmware().sha256, plan.oldSha, 'starting firmware');
     s.line!.enabled = true;

@@ -28,10 +28,15 @@ export async function blackHole(): Promise<{ url: string; close(): Promise<void>
   };
 }
 
-/** JSON bytes of an alert with the given seq (valid per schema.ts). */
+/**
+ * JSON bytes of an alert with the given seq (valid per schema.ts): an overload.warning unless
+ * `extra.kind` says otherwise; the lead is the kind's own (lead_h 5 h, or lead_cycles 20 for
+ * dendrite.risk) unless `extra` gives one.
+ */
 export function alertBytes(seq: number, extra: Record<string, unknown> = {}): Uint8Array {
+  const lead = extra.kind === 'dendrite.risk' ? { lead_cycles: 20 } : extra.kind === undefined || extra.kind === 'overload.warning' ? { lead_h: 5 } : {};
   return new TextEncoder().encode(JSON.stringify({
     v: 1, seq, ts: 1000 * seq, kind: 'overload.warning', state: 'raised', severity: 'warning',
-    value: 81.23, threshold: 80, lead_h: 5, raw: -12, window: seq, model: 'grid@1', ...extra,
+    value: 81.23, threshold: 80, ...lead, raw: -12, window: seq, model: 'grid@1', ...extra,
   }));
 }

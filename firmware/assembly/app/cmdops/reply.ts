@@ -8,8 +8,8 @@ import * as J from "../json";
 import { outboxSend } from "../outbox";
 import { cmdIdLen, cmdIdPtr, cmdOpLen, cmdOpPtr } from "../cmdparse";
 import { siteLimitC, siteHysteresisC } from "../site";
+import * as X from "../../texts";
 
-const kindBuf: usize = memory.data(8);
 let okCount: i64 = 0;
 let errCount: i64 = 0;
 let bootNo: i64 = 0;
@@ -23,12 +23,6 @@ export function replySetBoot(n: u32): void { bootNo = <i64>n; }
 /** Counts one command that could not even be read (HAL error); no reply is possible. */
 export function replyCountUnreadable(): void { errCount++; }
 
-/** `"` + the bytes [p, p+n) + `"` (the parser admits only safe characters in id and op). */
-function quoted(p: usize, n: i32): void {
-  J.jsonByte(0x22);
-  for (let i = 0; i < n; i++) J.jsonByte(load<u8>(p + i));
-  J.jsonByte(0x22);
-}
 
 /**
  * Starts a reply in the shared JSON buffer and counts it (ok or refused): the header up to `ts`.
@@ -39,51 +33,51 @@ export function replyBegin(ok: bool, status: i32, withOp: bool): void {
   else errCount++;
   J.jsonReset();
   J.jsonByte(0x7b);
-  J.jsonKey("v", true);
+  J.jsonKey(X.K_V, true);
   J.jsonInt(1);
-  J.jsonKey("id");
-  if (cmdIdLen() == 0) J.jsonRaw("null");
-  else quoted(cmdIdPtr(), cmdIdLen());
+  J.jsonKey(X.K_ID);
+  if (cmdIdLen() == 0) J.jsonRaw(X.NULL);
+  else J.jsonQuoted(cmdIdPtr(), <u32>cmdIdLen()); // the parser admits only safe characters in id and op
   if (withOp) {
-    J.jsonKey("op");
-    quoted(cmdOpPtr(), cmdOpLen());
+    J.jsonKey(X.K_OP);
+    J.jsonQuoted(cmdOpPtr(), <u32>cmdOpLen());
   }
-  J.jsonKey("ok");
-  J.jsonRaw(ok ? "true" : "false");
-  J.jsonKey("status");
+  J.jsonKey(X.K_OK);
+  J.jsonRaw(ok ? X.TRUE : X.FALSE);
+  J.jsonKey(X.K_STATUS);
   J.jsonInt(<i64>status);
-  J.jsonKey("boot");
+  J.jsonKey(X.K_BOOT);
   J.jsonInt(bootNo);
-  J.jsonKey("ts");
+  J.jsonKey(X.K_TS);
   J.jsonInt(<i64>clock_now_ms());
 }
 
 /** `"uptime_ms":..,"cmd_ok":..,"cmd_errors":..` (the counts include this reply). */
 export function replyCounters(): void {
-  J.jsonKey("uptime_ms");
+  J.jsonKey(X.K_UPTIME_MS);
   J.jsonInt(<i64>clock_now_ms());
-  J.jsonKey("cmd_ok");
+  J.jsonKey(X.K_CMD_OK);
   J.jsonInt(okCount);
-  J.jsonKey("cmd_errors");
+  J.jsonKey(X.K_CMD_ERRORS);
   J.jsonInt(errCount);
 }
 
 /** `"<key>":{"limit_c":..,"hysteresis_c":..}` with the given values, degC. */
-export function replyLimits(key: string, limitC: f64, hystC: f64): void {
+export function replyLimits(key: u32, limitC: f64, hystC: f64): void {
   J.jsonKey(key);
   J.jsonByte(0x7b);
-  J.jsonKey("limit_c", true);
+  J.jsonKey(X.K_LIMIT_C, true);
   J.jsonFixed2(limitC);
-  J.jsonKey("hysteresis_c");
+  J.jsonKey(X.K_HYSTERESIS_C);
   J.jsonFixed2(hystC);
   J.jsonByte(0x7d);
 }
 
 /** `"limit_c":..,"hysteresis_c":..` of the effective settings (flat). */
 export function replyEffectiveLimits(): void {
-  J.jsonKey("limit_c");
+  J.jsonKey(X.K_LIMIT_C);
   J.jsonFixed2(siteLimitC());
-  J.jsonKey("hysteresis_c");
+  J.jsonKey(X.K_HYSTERESIS_C);
   J.jsonFixed2(siteHysteresisC());
 }
 
@@ -94,15 +88,13 @@ export function replyEffectiveLimits(): void {
 export function replySend(): void {
   J.jsonByte(0x7d);
   if (J.jsonOverflowed()) return;
-  const k = "reply";
-  for (let i = 0; i < k.length; i++) store<u8>(kindBuf + i, <u8>k.charCodeAt(i));
-  outboxSend(kindBuf, <u32>k.length, J.jsonPtr(), J.jsonLen(), 1);
+  outboxSend(X.txPtr(X.REPLY), X.txLen(X.REPLY), J.jsonPtr(), J.jsonLen(), 1);
 }
 
 /** Answers a refused command: `ok false`, its status and error text, and the counters (this one included). */
-export function replyRefuse(status: i32, error: string, withOp: bool): void {
+export function replyRefuse(status: i32, error: u32, withOp: bool): void {
   replyBegin(false, status, withOp);
-  J.jsonKey("error");
+  J.jsonKey(X.K_ERROR);
   J.jsonStr(error);
   replyCounters();
   replySend();

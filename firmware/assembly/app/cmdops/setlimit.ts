@@ -9,19 +9,20 @@ import { cmdLimitC, cmdHysteresisC } from "../cmdparse";
 import { siteLimitC, siteHysteresisC, siteSet } from "../site";
 import { replyBegin, replyLimits, replyRefuse, replySend } from "./reply";
 import * as S from "../../status";
+import * as X from "../../texts";
 
 /** The error text of a failed siteSet status. */
-function why(st: i32): string {
-  if (st == S.E_RANGE) return "out of range";
-  if (st == S.E_STATE) return "no settings storage";
-  return "flash write failed";
+function why(st: i32): u32 {
+  if (st == S.E_RANGE) return X.OUT_OF_RANGE;
+  if (st == S.E_STATE) return X.NO_SETTINGS_STORAGE;
+  return X.FLASH_WRITE_FAILED;
 }
 
 /** Handles a parsed `set-limit`. */
 export function handleSetLimit(): void {
   const limitC = cmdLimitC(), hystC = cmdHysteresisC();
   if (isNaN(limitC) || isNaN(hystC)) {
-    replyRefuse(S.E_COMMAND, "set-limit needs limit_c and hysteresis_c", true);
+    replyRefuse(S.E_COMMAND, X.SET_LIMIT_NEEDS, true);
     return;
   }
   const oldL = siteLimitC(), oldH = siteHysteresisC();
@@ -31,7 +32,7 @@ export function handleSetLimit(): void {
     return;
   }
   replyBegin(true, S.OK, true);
-  replyLimits("old", oldL, oldH);
-  replyLimits("new", siteLimitC(), siteHysteresisC());
+  replyLimits(X.K_OLD, oldL, oldH);
+  replyLimits(X.K_NEW, siteLimitC(), siteHysteresisC());
   replySend();
 }

@@ -10,24 +10,25 @@ import { outboxPending } from "../outbox";
 import { siteIsSet } from "../site";
 import { replyBegin, replyCounters, replyEffectiveLimits, replySend } from "./reply";
 import * as S from "../../status";
+import * as X from "../../texts";
 
 /** Handles a parsed `status` (always answered ok; `announced` 0 when the stack could not republish). */
 export function handleStatus(): void {
   const announced = net_announce();
   replyBegin(true, S.OK, true);
-  J.jsonKey("announced");
+  J.jsonKey(X.K_ANNOUNCED);
   J.jsonInt(<i64>(announced < 0 ? 0 : min(announced, 2)));
   if (M.modelVersion > 0) {
-    J.jsonKey("model");
+    J.jsonKey(X.K_MODEL);
     J.jsonByte(0x22);
-    J.jsonRaw("grid@");
+    J.jsonRaw(X.GRID_AT);
     J.jsonInt(<i64>M.modelVersion);
     J.jsonByte(0x22);
   }
   replyEffectiveLimits();
-  J.jsonKey("limit_source");
-  J.jsonStr(siteIsSet() ? "site" : "model");
-  J.jsonKey("pending");
+  J.jsonKey(X.K_LIMIT_SOURCE);
+  J.jsonStr(siteIsSet() ? X.SITE : X.MODEL);
+  J.jsonKey(X.K_PENDING);
   J.jsonInt(<i64>outboxPending());
   replyCounters();
   replySend();

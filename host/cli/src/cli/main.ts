@@ -1,27 +1,13 @@
 /**
- * The `dendra` CLI: commander wiring only; each command lives in ./commands/.
- * Every command has --help; scripts get --json; user errors print one line and exit non-zero.
+ * The `dendra` CLI entry point (bin/dendra.js runs its compiled build, build/cli/main.js). Every
+ * command has --help; scripts get --json; every error is one line on stderr (`dendra: message`, or
+ * under --json `{"error":{"code","message"}}`) with a non-zero exit: 2 for usage, including
+ * commander's own (unknown command or option, missing option or argument).
  */
-import { Command } from 'commander';
-import { registerTrain } from './commands/train.ts';
-import { registerQuantize } from './commands/quantize.ts';
-import { registerInspect } from './commands/inspect.ts';
-import { registerBoards } from './commands/boards.ts';
-import { registerSim } from './commands/sim.ts';
-import { registerFlash } from './commands/flash.ts';
-import { registerFlashFw } from './commands/flashfw.ts';
-import { registerAlerts } from './commands/alerts.ts';
-import { registerBroker } from './commands/broker.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerImage } from './commands/image.ts';
-import { registerPack } from './commands/pack.ts';
-import { registerEval } from './commands/eval.ts';
-import { registerInfo } from './commands/info.ts';
-import { registerDashboard } from './commands/dashboard.ts';
-import { registerPackModel } from './commands/packmodel.ts';
-import { registerMaterials } from '@dendra/materials';
-import { registerCmd } from './commands/cmd.ts';
-import { reportError } from '@dendra/core/run.ts';
+import { CommanderError } from 'commander';
+import { UsageError } from '@dendra/core/errors.ts';
+import { reportError, setJsonErrors } from '@dendra/core/run.ts';
+import { buildProgram, commandPath } from './program.ts';
 
 // `dendra ... | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -29,43 +15,20 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const program = new Command();
-program
-  .name('dendra')
-  .description('Train, quantize, flash and watch Dendra boards (int8 graph networks at the substation edge).')
-  .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride()
-  // Program options (--version) only before the subcommand, as git does: `dendra sign --version 1.2.3`
-  // is the image version, not the CLI's.
-  .enablePositionalOptions();
+const argv = process.argv.slice(2);
+const dashdash = argv.indexOf('--');
+setJsonErrors((dashdash < 0 ? argv : argv.slice(0, dashdash)).includes('--json'));
 
-registerTrain(program);
-registerQuantize(program);
-registerInspect(program);
-registerBoards(program);
-registerSim(program);
-registerFlash(program);
-registerFlashFw(program); // dendra confirm / dendra rollback (A/B firmware slots)
-registerAlerts(program);
-registerBroker(program);
-registerDemo(program);
-registerImage(program);
-registerPack(program);
-registerEval(program);
-registerInfo(program);
-registerDashboard(program);
-registerPackModel(program); // adds `train pack` and `eval pack` to the commands above
-registerMaterials(program);
-registerCmd(program);
-
+const program = await buildProgram(argv);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  const e = err as { code?: string; exitCode?: number; message?: string };
-  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
-    // commander already printed help or the usage error.
-    if (e.code !== 'commander.helpDisplayed' && e.code !== 'commander.version') process.exitCode = e.exitCode || 2;
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exitCode = 0;
+    // `dendra help flash`: help asked for (exit 0); bare `dendra` or `dendra keys`: a command is missing,
+    // the help went to stderr (a usage error, exit 2)
+    else if (err.code === 'commander.help') process.exitCode = err.exitCode === 0 ? 0 : 2;
+    else reportError(new UsageError(`${err.message.replace(/^error: /, '').trim()} (${commandPath(program, argv)} --help)`));
   } else {
     reportError(err);
   }

@@ -15,14 +15,11 @@ import { watchAlerts, formatAlert } from '@dendra/ops/mqtt/alerts.ts';
 import { topicFilter } from '@dendra/ops/mqtt/topics.ts';
 import { parsePayload, type TelemetryPayload } from '@dendra/ops/mqtt/schema.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
-import { loadBoard } from '@dendra/device/boards/board.ts';
-import { announcingLog } from '@dendra/device/sim/announce.ts';
-import { flashModel, readModelFile } from '@dendra/device/flash/flash.ts';
+import { flashModelFile, readModelFile } from '@dendra/device/flash/flash.ts';
 import { loadEtt, percentile, TARGET } from '@dendra/models/grid/data.ts';
 import { withSiteLimits } from '@dendra/models/grid/site.ts';
 import type { ReplayOptions } from '@dendra/models/pack/replay.ts';
 import type { AlertPayload } from '@dendra/ops/mqtt/schema.ts';
-import { FIRMWARE_WASM } from '@dendra/core/paths.ts';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -152,16 +149,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     msPerHour: o.msPerHour,
     publisher,
     pack: o.packModel ? { hoursPerCycle: DEMO_PACK_HOURS, ...o.pack } : undefined,
-    log: announcingLog((level, text) => { if (level >= 1) o.say(`board       ${text}`); }, publisher, flashFile, loadBoard('sim'), FIRMWARE_WASM),
+    log: (level, text) => { if (level >= 1) o.say(`board       ${text}`); },
   });
   o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);
   try {
     const siteModel = writeSiteModel(o, dir);
-    const r = await flashModel({ port: sim.ptyPath, file: siteModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
+    const r = await flashModelFile({ port: sim.ptyPath, file: siteModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
     o.onFlashDone?.();
     o.say(`flash       ${r.bytes} bytes of ${path.basename(o.model)} in ${(r.ms / 1000).toFixed(2)} s, sha256 ${r.sha256.slice(0, 16)}...`);
     if (o.packModel) {
-      const rp = await flashModel({ port: sim.ptyPath, file: o.packModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
+      const rp = await flashModelFile({ port: sim.ptyPath, file: o.packModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
       o.onFlashDone?.();
       o.say(`flash       ${rp.bytes} bytes of ${path.basename(o.packModel)} into the pack slot (2) in ${(rp.ms / 1000).toFixed(2)} s, sha256 ${rp.sha256.slice(0, 16)}...`);
     }

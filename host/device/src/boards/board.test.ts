@@ -21,7 +21,7 @@ test('sim board inherits its SoC (deep merge) and validates', () => {
 test('unknown board name is a UsageError listing the known boards', () => {
   assert.throws(() => loadBoard('x'), (e: unknown) => {
     assert.ok(e instanceof UsageError);
-    assert.equal((e as Error).message, "unknown board 'x' (known: esp32-s3-devkitc-1, sim, stm32h747i-disco, teensy41)");
+    assert.equal((e as Error).message, "unknown board 'x' (known: esp32-s3-devkitc-1, linux-gateway, sim, stm32h747i-disco, teensy41)");
     return true;
   });
   assert.throws(() => loadBoard('../boards/sim'), UsageError);

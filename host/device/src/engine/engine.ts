@@ -12,6 +12,7 @@ import { engineWasm } from '@dendra/core/paths.ts';
 export interface EngineExports {
   memory: WebAssembly.Memory;
   engineAlloc(size: number): number;
+  engineStaticBytes(): number;
   modelLoad(model: number, len: number, arena: number, cap: number): number;
   modelInvoke(): number;
   modelArenaBytes(): number;
@@ -25,8 +26,14 @@ export interface EngineExports {
 
 /** A loaded firmware engine holding one model. */
 export interface Engine {
-  /** Arena bytes the firmware planned for the model. */
+  /** Arena bytes the firmware planned for the model (tensors, then per-channel multipliers). */
   arenaBytes: number;
+  /**
+   * Static RAM of the interpreter outside the arena (its tables and constants:
+   * everything below the engine's heap), counted beside the arena as TFLite Micro counts its
+   * persistent allocations.
+   */
+  staticBytes: number;
   /** Runs one inference on int8 input; returns a copy of the int8 output. Throws on a bad status. */
   run(input: Int8Array): Int8Array;
   /** Writes the input and invokes without copying the output (for benchmarks). */
@@ -67,11 +74,11 @@ export interface RawEngine {
 const modules = new Map<string, WebAssembly.Module>();
 
 /**
- * A fresh instance of the engine build (reference or SIMD kernels); the compiled module is cached.
+ * A fresh instance of the engine build (reference or SIMD kernels, or the build at `file`, e.g. a
+ * benchmark's peer build); the compiled module is cached.
  * @throws DendraError `E_BUILD` when the build is missing; an abort inside it throws `E_TRAP`.
  */
-export async function instantiateEngine(simd: boolean): Promise<EngineExports> {
-  const file = enginePath(simd);
+export async function instantiateEngine(simd: boolean, file = enginePath(simd)): Promise<EngineExports> {
   if (!existsSync(file)) throw new DendraError('E_BUILD', `${file} is missing: run make build`);
   let mod = modules.get(file);
   if (!mod) {
@@ -128,8 +135,8 @@ export function enginePath(simd: boolean): string {
  * Instantiates the engine and loads `model` into it with an arena of `arenaCap` bytes.
  * Throws DendraError when the build is missing or the firmware refuses the model (with its reason).
  */
-export async function loadEngine(model: Uint8Array, opts: { simd?: boolean; arenaCap?: number } = {}): Promise<Engine> {
-  const x = await instantiateEngine(opts.simd ?? false);
+export async function loadEngine(model: Uint8Array, opts: { simd?: boolean; arenaCap?: number; file?: string } = {}): Promise<Engine> {
+  const x = await instantiateEngine(opts.simd ?? false, opts.file);
   const cap = opts.arenaCap ?? 256 * 1024;
   const mptr = x.engineAlloc(model.length);
   const arena = x.engineAlloc(cap);
@@ -148,6 +155,7 @@ export async function loadEngine(model: Uint8Array, opts: { simd?: boolean; aren
   };
   return {
     arenaBytes: x.modelArenaBytes(),
+    staticBytes: x.engineStaticBytes(),
     invoke,
     inputType: x.modelInputType(),
     outputType: x.modelOutputType(),

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { DendraError } from '@dendra/core/errors.ts';
 import { instantiateEngine } from './engine.ts';
+import { median } from '@dendra/core/stats.ts';
 
 /** Median microseconds per call of each step, arenas, and whether swapping changed an output. */
 export interface SwapCost {
@@ -19,11 +20,6 @@ export interface SwapCost {
   /** Grid and pack outputs after a full swap cycle equal those before it. */
   outputsUnchanged: boolean;
   iterations: number;
-}
-
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)];
 }
 
 /**

@@ -8,8 +8,9 @@
 
 /** Smallest timeout the estimator gives, ms (a loaded host stalls for tens of ms). */
 export const RTO_FLOOR_MS = 100;
-/** Default largest timeout, ms (`dendra flash --timeout`). */
-export const RTO_CEILING_MS = 2000;
+import { RTO_CEILING_MS } from './defaults.ts';
+/** Default largest timeout, ms (`dendra flash --timeout`; defined in defaults.ts). */
+export { RTO_CEILING_MS };
 /** Timeout before the first round-trip sample, ms (RFC 6298 says 1 s; a serial board answers faster). */
 export const RTO_INITIAL_MS = 500;
 

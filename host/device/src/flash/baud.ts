@@ -1,12 +1,11 @@
 /**
  * Line-rate negotiation for `flashModel` (docs/flash-protocol.md "SET_BAUD"): after HELLO the
  * host asks the board for its max baud (SET_BAUD 0), asks it to switch (the board ACKs at the old
- * rate, then switches), moves its own port (`port.update({ baudRate })`) and checks the new rate
+ * rate, then switches), moves its own end of the line ({@link Transport.setBaud}) and checks the new rate
  * with a STATUS. When that check fails it goes back to the old rate (the board returns to it too
  * once it hears only garbage at the new one: `BAUD_PROBATION_BYTES` in boot/proto.ts).
  */
-import type { SerialPort } from 'serialport';
-import { BootClient, FlashError } from './loader.ts';
+import { BootClient, FlashError, type Transport } from './loader.ts';
 
 /** What the caller asked for: a baud, or the board's maximum. */
 export type BaudRequest = number | 'max';
@@ -30,13 +29,6 @@ export function checkBaud(baud: number, maxBaud: number, board = 'the board'): v
   if (baud > maxBaud) throw new FlashError('E_BAUD', `baud ${baud} is above ${board}'s maximum of ${maxBaud}`);
 }
 
-/** Changes the baud of an open port. @throws FlashError `E_PORT` when the OS refuses it. */
-export function updatePort(port: SerialPort, baud: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    port.update({ baudRate: baud }, (e) => (e ? reject(new FlashError('E_PORT', `cannot set port ${port.path} to ${baud} baud: ${e.message}`)) : resolve()));
-  });
-}
-
 /**
  * Switches board and port from `lineBaud` to `want` (after HELLO). Returns the baud in force
  * afterwards: `want` (or the board's max for 'max'), or `lineBaud` when nothing was to be done or
@@ -44,7 +36,7 @@ export function updatePort(port: SerialPort, baud: number): Promise<void> {
  * @throws FlashError `E_BAUD` when `want` is above the board's max (nothing was switched), `E_BOARD`
  *   when the board refused an explicit baud, and the {@link BootClient.request} errors.
  */
-export async function negotiateBaud(client: BootClient, port: SerialPort, lineBaud: number, want: BaudRequest,
+export async function negotiateBaud(client: BootClient, line: Transport, lineBaud: number, want: BaudRequest,
                                     log: (line: string) => void = () => {}): Promise<number> {
   if (want === lineBaud) return lineBaud;
   let max: number;
@@ -61,14 +53,14 @@ export async function negotiateBaud(client: BootClient, port: SerialPort, lineBa
   checkBaud(target, max);
   if (target === lineBaud) return lineBaud;
   await client.setBaud(target);
-  await updatePort(port, target);
+  await line.setBaud(target);
   client.baud = target;
   try {
     await client.slotStatus();
     return target;
   } catch (e) {
     log(`no answer at ${target} baud (${(e as Error).message}); falling back to ${lineBaud} baud`);
-    await updatePort(port, lineBaud);
+    await line.setBaud(lineBaud);
     client.baud = lineBaud;
     return lineBaud;
   }
@@ -78,7 +70,7 @@ export async function negotiateBaud(client: BootClient, port: SerialPort, lineBa
  * Puts the board back on `lineBaud` after a flash at another rate, best effort (errors are
  * ignored: the board also returns to its old rate once it hears only garbage). Never throws.
  */
-export async function restoreBaud(client: BootClient, port: SerialPort, lineBaud: number): Promise<void> {
+export async function restoreBaud(client: BootClient, line: Transport, lineBaud: number): Promise<void> {
   client.baud = lineBaud;
   try {
     await client.setBaud(lineBaud);
@@ -86,8 +78,8 @@ export async function restoreBaud(client: BootClient, port: SerialPort, lineBaud
     // fall through: the port goes back anyway
   }
   try {
-    if (port.isOpen) await updatePort(port, lineBaud);
+    await line.setBaud(lineBaud);
   } catch {
-    // the port is closed right after
+    // a closed or vanished port: it is closed right after
   }
 }

@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { startSim, type SimHandle } from '../sim/sim.ts';
 import { buildAppFirmwareWithStubInterpreter, stubModel } from '../../test/testfw.ts';
 import { loadBoard } from '../boards/board.ts';
-import { flashModel, openPort, closePort, serialTransport, type FlashResult } from './flash.ts';
+import { flashModelFile, openPort, closePort, serialTransport, type FlashResult } from './flash.ts';
 import { BootClient, FlashError } from './loader.ts';
 import { readSlotImage } from '../image/slotimage.ts';
 import { buildFirmwareVariants, firmwareFaultRun, fwTally, type FwFaultContext } from '../../test/fwfaultrun.ts';
@@ -125,14 +125,14 @@ for (let run = 0; run < RUNS * RATES.length; run++) {
     let outcome = '';
     try {
       s.line!.enabled = false;
-      await flashModel({ port: s.ptyPath, file: oldFile }); // the known-good starting point
+      await flashModelFile({ port: s.ptyPath, file: oldFile }); // the known-good starting point
       s.line!.enabled = true;
       if (fault.kind === 'disconnect') s.line!.disconnectAfter(fault.afterBytes);
       if (fault.kind === 'power') s.powerCutAfter(fault.flashOps !== undefined ? { flashOps: fault.flashOps } : { halCalls: fault.halCalls! });
       let res: FlashResult | null = null;
       try {
         // The CLI's defaults; a pulled cable stays pulled, so that run is not resumed.
-        res = await flashModel({ port: s.ptyPath, file: newFile, resumes: fault.kind === 'disconnect' ? 0 : undefined, log: (l) => lines.push(l) });
+        res = await flashModelFile({ port: s.ptyPath, file: newFile, resumes: fault.kind === 'disconnect' ? 0 : undefined, log: (l) => lines.push(l) });
         outcome = `flashed (${res.retries} resends, ${res.resumes} resumes)`;
         tally.completedUnderFaults++;
       } catch (e) {
@@ -155,7 +155,7 @@ for (let run = 0; run < RUNS * RATES.length; run++) {
       s.line!.reconnect();
       s.line!.enabled = false;
       s.hal.armPowerCut(null);
-      const fix = await flashModel({ port: s.ptyPath, file: newFile, resume: true, log: (l) => lines.push(l) });
+      const fix = await flashModelFile({ port: s.ptyPath, file: newFile, resume: true, log: (l) => lines.push(l) });
       if (fix.startedAt.some((o) => o > 0)) tally.resumedMidImage++;
       // 3. The board answers, reports the new image as its newest bank, and its main loop runs.
       const q = await query(s);

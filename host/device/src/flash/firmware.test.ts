@@ -14,7 +14,7 @@ import { startSim, type SimHandle, type SimOptions } from '../sim/sim.ts';
 import { buildAppFirmwareWithStubInterpreter, buildBootTestFirmware, stubModel } from '../../test/testfw.ts';
 import { generateKeyPair, type PrivateKey } from '../image/keys.ts';
 import { signImage } from '../image/sign.ts';
-import { flashModel, openPort, closePort, serialTransport } from './flash.ts';
+import { flashModelFile, openPort, closePort, serialTransport } from './flash.ts';
 import { flashFirmware, firmwarePlan, readFirmwareImage } from './firmware.ts';
 import { BootClient, FlashError, type FwInfo } from './loader.ts';
 import { IMAGE_FIRMWARE } from './frame.ts';
@@ -99,7 +99,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, fwStatus?: number)
 
 test('raw firmware: inactive slot, test boot, self-test confirms; same image sends nothing; next goes to the other slot; ROLLBACK', async () => {
   await withSim({}, async (s) => {
-    await flashModel({ port: s.ptyPath, file: model }); // the self-test reproduces an inference on this model
+    await flashModelFile({ port: s.ptyPath, file: model }); // the self-test reproduces an inference on this model
     assert.equal(s.firmware().slot, -1, 'a new board runs its factory image');
     const phases: string[] = [];
     const seen: number[] = [];
@@ -165,7 +165,7 @@ test('power cut in the middle of the WRITEs: the old firmware keeps running; the
 
 test('power cut after ACTIVATE, before RESET: the next boot is the test boot; the new firmware confirms', async () => {
   await withSim({}, async (s) => {
-    await flashModel({ port: s.ptyPath, file: model });
+    await flashModelFile({ port: s.ptyPath, file: model });
     await flashFirmware({ port: s.ptyPath, file: files.v1 });
     const r = await flashFirmware({ port: s.ptyPath, file: files.v2, timeoutMs: 300,
       log: (l) => l.startsWith('reset:') && s.powerCutAfter({ halCalls: 1 }) });
@@ -210,7 +210,7 @@ test('a WebAssembly module that is not a firmware: the host refuses it before th
 
 test('a firmware whose self-test fails (it cannot reproduce the inference) is rolled back', async () => {
   await withSim({}, async (s, logs) => {
-    await flashModel({ port: s.ptyPath, file: model });
+    await flashModelFile({ port: s.ptyPath, file: model });
     await flashFirmware({ port: s.ptyPath, file: files.v1 });
     await rejectsWith(flashFirmware({ port: s.ptyPath, file: files.noInterp, confirmTimeoutMs: 5000 }), 'E_ROLLED_BACK');
     assert.ok(logs.some((l) => /self-test failed: rolling back/.test(l)), logs.slice(-8).join('; '));

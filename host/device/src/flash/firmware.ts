@@ -9,14 +9,14 @@
  * not confirm) is FlashError `E_ROLLED_BACK`.
  */
 import { performance } from 'node:perf_hooks';
-import type { SerialPort } from 'serialport';
 import { InputError } from '@dendra/core/errors.ts';
 import { compareVersions, decodeImage, formatVersion, parseVersion, type Version } from '../image/format.ts';
 import { verifyImage } from '../image/verify.ts';
 import type { PublicKey } from '../image/keys.ts';
-import { BootClient, FlashError, type FwInfo, type HelloInfo } from './loader.ts';
+import { BootClient, FlashError, type FwInfo, type HelloInfo, type Transport } from './loader.ts';
 import { IMAGE_FIRMWARE, IMAGE_SIGNED_FIRMWARE, PROTO_VERSION } from './frame.ts';
-import { closePort, openPort, serialTransport, DEFAULT_WINDOW, DEFAULT_BUDGET_S, FIRST_HELLO_ATTEMPTS, type FlashOptions } from './flash.ts';
+import { closePort, openPort, serialTransport, FIRST_HELLO_ATTEMPTS, type FlashFileOptions } from './flash.ts';
+import { DEFAULT_WINDOW, DEFAULT_BUDGET_S } from './defaults.ts';
 import { isSignedImage, sha256 } from './image.ts';
 import { negotiateBaud, restoreBaud } from './baud.ts';
 import { sendWindowed, type TransferStats, type WindowInfo } from './window.ts';
@@ -111,7 +111,7 @@ export function firmwareFloor(info: FwInfo): Version | null {
 }
 
 /** Options of {@link flashFirmware}; the shared ones mean what they mean for a model (flash.ts {@link FlashOptions}). */
-export interface FirmwareFlashOptions extends Pick<FlashOptions,
+export interface FirmwareFlashOptions extends Pick<FlashFileOptions,
   'port' | 'file' | 'trustedKeys' | 'baud' | 'lineBaud' | 'windowSize' | 'compress' | 'chunkBytes' | 'timeoutMs' | 'retries' | 'resumes' | 'budgetMs' | 'onProgress'> {
   /** How long to wait for the board to come back confirmed after RESET, ms (default 10000). */
   confirmTimeoutMs?: number;
@@ -192,9 +192,10 @@ export async function flashFirmware(opts: FirmwareFlashOptions): Promise<Firmwar
     sizer: null, rtt: new RttEstimator({ ceilingMs: opts.timeoutMs ?? RTO_CEILING_MS }), helloed: false };
   try {
     for (let round = 0; ; round++) {
-      const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log, rtt: acc.rtt, baud: lineBaud });
+      const line = serialTransport(port);
+      const client = new BootClient(line, { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log, rtt: acc.rtt, baud: lineBaud });
       try {
-        const r = await fwSession(client, port, opts, img, acc);
+        const r = await fwSession(client, line, opts, img, acc);
         return {
           ...r, bytes: img.bytes.length, signed: img.signed, sha256: Buffer.from(img.wasmSha).toString('hex'), resumes: round,
           retries: acc.retries + client.retried, ms: Math.round(performance.now() - t0), alreadyRunning: !acc.sent, frames: acc.frames,
@@ -234,7 +235,7 @@ async function hello(client: BootClient, path: string, acc: Acc): Promise<HelloI
 }
 
 /** One session: HELLO, INFO, then the steps {@link firmwarePlan} says, up to a confirmed boot. */
-async function fwSession(client: BootClient, port: SerialPort, opts: FirmwareFlashOptions, img: FirmwareImage,
+async function fwSession(client: BootClient, line: Transport, opts: FirmwareFlashOptions, img: FirmwareImage,
                          acc: Acc): Promise<{ board: HelloInfo; slot: 'A' | 'B' }> {
   const board = await hello(client, opts.port, acc);
   if (board.proto !== PROTO_VERSION) throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
@@ -248,7 +249,7 @@ async function fwSession(client: BootClient, port: SerialPort, opts: FirmwareFla
     const target = info.running === 0 ? info.slots[1] : info.running === 1 ? info.slots[0] : null;
     const cap = target?.capacity ?? Math.max(...info.slots.map((s) => s.capacity));
     if (img.bytes.length > cap) throw new FlashError('E_TOO_LARGE', `firmware image is ${img.bytes.length} bytes but the board's firmware slot holds ${cap}`);
-    await transfer(client, port, opts, img, step, board, acc);
+    await transfer(client, line, opts, img, step, board, acc);
     step = 'activate';
   }
   if (step === 'activate') {
@@ -269,11 +270,11 @@ async function fwSession(client: BootClient, port: SerialPort, opts: FirmwareFla
 }
 
 /** BEGIN (or continue at `from`), windowed WRITE/WRITEZ, FINISH; baud negotiated and restored. */
-async function transfer(client: BootClient, port: SerialPort, opts: FirmwareFlashOptions, img: FirmwareImage, step: 'begin' | number,
+async function transfer(client: BootClient, line: Transport, opts: FirmwareFlashOptions, img: FirmwareImage, step: 'begin' | number,
                         board: HelloInfo, acc: Acc): Promise<void> {
   const lineBaud = opts.lineBaud ?? 115200;
   let baud = lineBaud;
-  if (opts.baud !== undefined) baud = await negotiateBaud(client, port, lineBaud, opts.baud, opts.log);
+  if (opts.baud !== undefined) baud = await negotiateBaud(client, line, lineBaud, opts.baud, opts.log);
   client.baud = baud;
   if (step === 'begin') await client.begin(img.bytes.length, img.sha, img.beginType);
   else opts.log?.(`board has ${step} of ${img.bytes.length} bytes of this firmware: continuing from there`);
@@ -290,7 +291,7 @@ async function transfer(client: BootClient, port: SerialPort, opts: FirmwareFlas
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += img.bytes.length - from;
   await client.finish();
-  if (baud !== lineBaud) await restoreBaud(client, port, lineBaud);
+  if (baud !== lineBaud) await restoreBaud(client, line, lineBaud);
 }
 
 /**

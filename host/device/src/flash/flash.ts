@@ -1,6 +1,7 @@
 /**
- * `flashModel`: sends a .tflite model or a signed model image (.dimg, image.ts) to a board's
- * bootloader over a serial port
+ * `flashModel`: sends a .tflite model or a signed model image (.dimg, image.ts), as bytes, to a
+ * board's bootloader over a {@link FlashLink} (a serial port: {@link openSerialLink}; a scriptable
+ * mock in unit tests); `flashModelFile` reads the file once and opens the port for it
  * (HELLO, [SET_BAUD], BEGIN, WRITE chunks with a window of frames in flight, FINISH), with progress and one-line errors for the usual failures:
  * missing port, busy port, silent board, file that is not a model or does not fit the slot.
  * A transfer interrupted by a lost line, a vanished port or a board reset is resumed: HELLO,
@@ -11,10 +12,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SerialPort } from 'serialport';
 import { InputError } from '@dendra/core/errors.ts';
-import { BootClient, DEFAULT_RETRIES, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
+import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
-import { readFlashImage, type FlashImage } from './image.ts';
-import { modelSlotFor } from './modelslot.ts';
+import { DEFAULT_WINDOW, DEFAULT_BUDGET_S } from './defaults.ts';
+import { parsedModel, readFlashImage, type FlashImage } from './image.ts';
+import { MODEL_SLOTS, modelSlotFor, type ModelSlot } from './modelslot.ts';
 import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
 import { sendWindowed, MAX_WINDOW, type TransferStats, type WindowInfo } from './window.ts';
 import { ChunkSizer, MIN_CHUNK, RttEstimator, RTO_CEILING_MS } from './adaptive.ts';
@@ -29,29 +31,11 @@ export interface FlashProgress extends Partial<WindowInfo> {
 /** Firmware statuses after which a transfer is started again instead of failing. */
 const FW_E_HASH = -11;
 const FW_E_STATE = -14;
-/** Default time budget of a flash, s: it resumes after interruptions until this much time is spent. */
-export const DEFAULT_BUDGET_S = 300;
 /** HELLO attempts of the first session (a noisy line loses some; a missing board fails in seconds). */
 export const FIRST_HELLO_ATTEMPTS = 13;
 
-/**
- * The defaults `dendra flash` runs with (the CLI reads its option defaults from here, the fault
- * suite and the bench use them as they are).
- */
-export const FLASH_DEFAULTS = { windowSize: 8, timeoutMs: RTO_CEILING_MS, retries: DEFAULT_RETRIES, budgetS: DEFAULT_BUDGET_S } as const;
-
-/** Options of {@link flashModel}. */
+/** Options of {@link flashModel}: how the bytes go over the line. */
 export interface FlashOptions {
-  /** Serial device path, e.g. /dev/ttyUSB0 or the sim's host pty link. */
-  port: string;
-  /** Path of the .tflite model or of a signed model image (.dimg, detected by its "DIMG" magic). */
-  file: string;
-  /**
-   * Verify a signed image locally against these keys before opening the port (hash, trusted
-   * key, signature); an unsigned model is then refused (`E_IMAGE_UNSIGNED`). The board verifies
-   * on its own in any case.
-   */
-  trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[];
   /**
    * Baud to transfer at: a number or 'max' (the board's max). When it differs from `lineBaud`,
    * the host switches board and port with SET_BAUD after HELLO and back after FINISH
@@ -104,6 +88,35 @@ export interface FlashOptions {
   compress?: boolean;
 }
 
+/** Options of {@link flashModelFile}: a file and a port path, plus {@link FlashOptions}. */
+export interface FlashFileOptions extends FlashOptions {
+  /** Serial device path, e.g. /dev/ttyUSB0 or the sim's host pty link. */
+  port: string;
+  /** Path of the .tflite model or of a signed model image (.dimg, detected by its "DIMG" magic). */
+  file: string;
+  /**
+   * Verify a signed image locally against these keys before opening the port (hash, trusted
+   * key, signature); an unsigned model is then refused (`E_IMAGE_UNSIGNED`). The board verifies
+   * on its own in any case.
+   */
+  trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[];
+}
+
+/**
+ * The flasher's line to a board: a {@link Transport} that can also be opened again after the
+ * link was lost mid-transfer (a vanished port), and closed by whoever opened it.
+ */
+export interface FlashLink extends Transport {
+  /** Names the link in messages (the port path). */
+  readonly name: string;
+  /** False once the link is closed or lost. */
+  readonly isOpen: boolean;
+  /** Closes the link and opens it again at `baud`. @throws FlashError `E_PORT_*` as {@link openPort}. */
+  reopen(baud: number): Promise<void>;
+  /** Closes the link. Never throws. */
+  close(): Promise<void>;
+}
+
 /** What a successful flash did. */
 export interface FlashResult {
   board: HelloInfo;
@@ -134,10 +147,14 @@ export interface FlashResult {
   writeBytesPerSec: number;
   /** WRITE / WRITEZ frames planned and their payload bytes (first sends, all sessions). */
   frames: TransferStats;
+  /** The model slot written: 'grid' (slot 0) or 'pack' (slot 2). */
+  slot: ModelSlot;
+  /** The bank of that slot that holds the model now (STATUS after FINISH); null if the board did not say. */
+  bank: number | null;
 }
 
 /** Default WRITE window of {@link flashModel}. */
-export const DEFAULT_WINDOW = FLASH_DEFAULTS.windowSize;
+export { DEFAULT_WINDOW, DEFAULT_BUDGET_S, FLASH_DEFAULTS } from './defaults.ts';
 
 /**
  * Reads and checks a model file: it must exist and carry the TFLite identifier "TFL3" at bytes 4..8.
@@ -175,6 +192,34 @@ export function serialTransport(port: SerialPort): Transport {
       port.on('data', h);
       return () => port.off('data', h);
     },
+    setBaud: (baud) =>
+      new Promise((resolve, reject) => {
+        const refuse = (why: string) => new FlashError('E_PORT', `cannot set port ${port.path} to ${baud} baud: ${why}`);
+        if (!port.isOpen) return reject(refuse('port is closed'));
+        port.update({ baudRate: baud }, (e) => (e ? reject(refuse(e.message)) : resolve()));
+      }),
+  };
+}
+
+/**
+ * Opens a serial port as a {@link FlashLink} (see {@link openPort}); `reopen` opens the same path
+ * again. @throws FlashError as {@link openPort}.
+ */
+export async function openSerialLink(path: string, baud = 115200): Promise<FlashLink> {
+  let port = await openPort(path, baud);
+  let t = serialTransport(port);
+  return {
+    name: path,
+    get isOpen() { return port.isOpen; },
+    write: (bytes) => t.write(bytes),
+    onData: (listener) => t.onData(listener),
+    setBaud: (b) => t.setBaud(b),
+    async reopen(b) {
+      await closePort(port);
+      port = await openPort(path, b);
+      t = serialTransport(port);
+    },
+    close: () => closePort(port),
   };
 }
 
@@ -196,6 +241,10 @@ export async function openPort(path: string, baud = 115200): Promise<SerialPort>
     if (/ENOENT|No such file/i.test(msg)) throw new FlashError('E_PORT_MISSING', `port ${path} does not exist`);
     throw new FlashError('E_PORT', `cannot open port ${path}: ${msg.replace(/\s+/g, ' ').trim()}`);
   }
+  // A failed write reaches the caller through its callback (serialTransport: FlashError E_PORT); the
+  // stream emits the same error as an event too, which without a listener would end the process
+  // (EIO when the board's end of a pty dies mid-flash: tests/kill9-e2e.test.ts).
+  port.on('error', () => {});
   return port;
 }
 
@@ -208,25 +257,41 @@ export function closePort(port: SerialPort): Promise<void> {
 }
 
 /**
- * Lists serial ports; returns [] where enumeration is unavailable (SerialPort.list() rejects
- * without udev, e.g. in containers). Never throws.
+ * Checks what {@link flashModel} checks before it touches the line, so that a caller can refuse
+ * bad options before it opens a port: the window, and the slot of `img` (parsed once). Returns
+ * the BEGIN type: the image's format with its model slot (0 grid, 2 pack) in the high nibble.
+ * @throws FlashError `E_WINDOW` for a window outside 1..MAX_WINDOW; InputError `E_SLOT` (modelslot.ts).
  */
-export async function listPorts(): Promise<string[]> {
+export function checkFlashOptions(img: FlashImage, opts: FlashOptions): number {
+  const w = opts.windowSize ?? DEFAULT_WINDOW;
+  if (!Number.isInteger(w) || w < 1 || w > MAX_WINDOW) throw new FlashError('E_WINDOW', `window size must be 1..${MAX_WINDOW}, got ${w}`);
+  return img.beginType | (modelSlotFor(parsedModel(img), opts.slot) << 4);
+}
+
+/**
+ * Flashes a model file: reads it once (see {@link readFlashImage}), picks its slot, opens the
+ * port at `lineBaud`, runs {@link flashModel} and closes the port again.
+ * @throws InputError for the file, `E_SLOT` for the slot, and everything {@link flashModel} throws.
+ */
+export async function flashModelFile(opts: FlashFileOptions): Promise<FlashResult> {
+  const img = readFlashImage(opts.file, opts.trustedKeys);
+  checkFlashOptions(img, opts); // before the port is touched
+  const link = await openSerialLink(opts.port, opts.lineBaud ?? 115200);
   try {
-    return (await SerialPort.list()).map((p) => p.path);
-  } catch {
-    return [];
+    return await flashModel(img, link, opts);
+  } finally {
+    await link.close();
   }
 }
 
 /**
- * Flashes a model: checks the file, opens the port, HELLO, checks protocol and slot size, BEGIN,
+ * Flashes a model image over `link`: HELLO, checks protocol and slot size, BEGIN,
  * WRITE in chunks of the board's max frame, FINISH. When the transfer breaks after HELLO
  * succeeded (timeouts, a failed port write, a board that lost the transfer or found a bad hash),
- * it reopens the port if needed and resumes until the time budget is spent (`budgetMs`, and at
+ * it reopens the link if needed and resumes until the time budget is spent (`budgetMs`, and at
  * most `resumes` times), logging the budget left.
- * The port is always closed again.
- * @throws InputError for the file (see {@link readFlashImage}); FlashError `E_PORT_*` for the port,
+ * The link stays open (its opener closes it); the model is parsed at most once ({@link parsedModel}).
+ * @throws InputError `E_SLOT` for the slot; FlashError `E_PORT_*` when the link cannot be reopened,
  *   `E_NO_BOARD` when the first HELLO gets no answer, `E_PROTO` for a protocol version mismatch,
  *   `E_TOO_LARGE` when the model does not fit, and the {@link BootClient} errors for the rest
  *   (the last one when the resumes ran out). A board's refusal (e.g. FINISH of an image signed by
@@ -234,52 +299,43 @@ export async function listPorts(): Promise<string[]> {
  *   FlashError `E_WINDOW` for a window outside 1..8, `E_BAUD` for a baud above the board's max
  *   (see {@link negotiateBaud}).
  */
-export async function flashModel(opts: FlashOptions): Promise<FlashResult> {
+export async function flashModel(image: FlashImage, link: FlashLink, opts: FlashOptions = {}): Promise<FlashResult> {
   const t0 = Date.now();
-  const w = opts.windowSize ?? DEFAULT_WINDOW;
-  if (!Number.isInteger(w) || w < 1 || w > MAX_WINDOW) throw new FlashError('E_WINDOW', `window size must be 1..${MAX_WINDOW}, got ${w}`);
-  const img = readFlashImage(opts.file, opts.trustedKeys);
-  img.beginType |= modelSlotFor(img.model, opts.slot) << 4; // slot 0 grid model, 2 pack model
-  const image = img.bytes;
+  const img: FlashImage = { ...image, beginType: checkFlashOptions(image, opts) };
   const sha = img.sha;
   const maxResumes = opts.resumes ?? Infinity;
   const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_S * 1000;
   const lineBaud = opts.lineBaud ?? 115200;
-  let port = await openPort(opts.port, lineBaud);
   const acc: Acc = { retries: 0, startedAt: [], chunks: 0, started: false, already: false, baud: lineBaud, writeMs: 0, writeBytes: 0,
-    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, sizer: null, rtt: new RttEstimator({ ceilingMs: opts.timeoutMs ?? RTO_CEILING_MS }) };
-  try {
-    for (let round = 0; ; round++) {
-      const client = new BootClient(serialTransport(port), { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log, rtt: acc.rtt, baud: lineBaud });
-      try {
-        const board = await session(client, port, opts, img, round > 0 || !!opts.resume, acc);
-        if (acc.baud !== lineBaud) await restoreBaud(client, port, lineBaud);
-        const ms = Date.now() - t0;
-        return {
-          board, bytes: image.length, signed: img.header !== null, chunks: acc.chunks, retries: acc.retries + client.retried, ms, resumes: round,
-          startedAt: acc.startedAt, alreadyCommitted: acc.already, sha256: Buffer.from(sha).toString('hex'),
-          bytesPerSec: ms > 0 ? Math.round((image.length * 1000) / ms) : image.length,
-          baud: acc.baud, windowSize: opts.windowSize ?? DEFAULT_WINDOW, writeMs: acc.writeMs,
-          writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0, frames: acc.frames,
-        };
-      } catch (e) {
-        const left = budgetMs - (Date.now() - t0);
-        if (!acc.started || round >= maxResumes || left <= 0 || !resumable(e)) throw e;
-        opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${Math.ceil(left / 1000)} s of the budget left)`);
-        if ((e as FlashError).code === 'E_PORT' || !port.isOpen) {
-          await closePort(port);
-          port = await openPort(opts.port, lineBaud);
-        } else if (acc.baud !== lineBaud) {
-          await restoreBaud(client, port, lineBaud); // a new session starts at the line's rate
-        }
-        acc.baud = lineBaud;
-      } finally {
-        acc.retries += client.retried;
-        client.close();
+    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, sizer: null, rtt: new RttEstimator({ ceilingMs: opts.timeoutMs ?? RTO_CEILING_MS }), bank: null };
+  for (let round = 0; ; round++) {
+    const client = new BootClient(link, { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log, rtt: acc.rtt, baud: lineBaud });
+    try {
+      const board = await session(client, link, opts, img, round > 0 || !!opts.resume, acc);
+      if (acc.baud !== lineBaud) await restoreBaud(client, link, lineBaud);
+      const ms = Date.now() - t0;
+      return {
+        board, bytes: img.bytes.length, signed: img.header !== null, chunks: acc.chunks, retries: acc.retries + client.retried, ms, resumes: round,
+        startedAt: acc.startedAt, alreadyCommitted: acc.already, sha256: Buffer.from(sha).toString('hex'),
+        bytesPerSec: ms > 0 ? Math.round((img.bytes.length * 1000) / ms) : img.bytes.length,
+        baud: acc.baud, windowSize: opts.windowSize ?? DEFAULT_WINDOW, writeMs: acc.writeMs,
+        writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0, frames: acc.frames,
+        slot: ((img.beginType >> 4) & 0xf) === MODEL_SLOTS.pack ? 'pack' : 'grid', bank: acc.bank,
+      };
+    } catch (e) {
+      const left = budgetMs - (Date.now() - t0);
+      if (!acc.started || round >= maxResumes || left <= 0 || !resumable(e)) throw e;
+      opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${Math.ceil(left / 1000)} s of the budget left)`);
+      if ((e as FlashError).code === 'E_PORT' || !link.isOpen) {
+        await link.reopen(lineBaud);
+      } else if (acc.baud !== lineBaud) {
+        await restoreBaud(client, link, lineBaud); // a new session starts at the line's rate
       }
+      acc.baud = lineBaud;
+    } finally {
+      acc.retries += client.retried;
+      client.close();
     }
-  } finally {
-    await closePort(port);
   }
 }
 
@@ -293,13 +349,15 @@ function resumable(e: unknown): boolean {
 type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean;
   baud: number; writeMs: number; writeBytes: number; frames: TransferStats;
   /** WRITE frame sizes and round-trip times, kept across sessions (what the line taught). */
-  sizer: ChunkSizer | null; rtt: RttEstimator };
+  sizer: ChunkSizer | null; rtt: RttEstimator;
+  /** The committed bank STATUS reported after FINISH (or for an image already committed). */
+  bank: number | null };
 
 /** One session on an open port: HELLO, checks, then the (resumed) transfer. Returns the board. */
-async function session(client: BootClient, port: SerialPort, opts: FlashOptions, img: FlashImage,
+async function session(client: BootClient, link: FlashLink, opts: FlashOptions, img: FlashImage,
                        resume: boolean, acc: Acc): Promise<HelloInfo> {
   const { bytes: image, sha } = img;
-  const board = await helloOrExplain(client, opts.port, acc.started ? undefined : FIRST_HELLO_ATTEMPTS);
+  const board = await helloOrExplain(client, link.name, acc.started ? undefined : FIRST_HELLO_ATTEMPTS);
   if (board.proto !== PROTO_VERSION) {
     throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
   }
@@ -309,12 +367,13 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
   if (!(chunk >= 1)) throw new FlashError('E_PROTO', `unusable chunk size ${chunk} (board max frame ${board.maxFrame} bytes)`);
   acc.sizer ??= new ChunkSizer(MIN_CHUNK, chunk);
-  if (opts.baud !== undefined) acc.baud = await negotiateBaud(client, port, acc.baud, opts.baud, opts.log);
+  if (opts.baud !== undefined) acc.baud = await negotiateBaud(client, link, acc.baud, opts.baud, opts.log);
   client.baud = acc.baud;
   acc.started = true;
   const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
   if (plan === 'done') {
     acc.already = true;
+    acc.bank = await committedBank(client);
     opts.onProgress?.({ bytes: image.length, total: image.length });
     return board;
   }
@@ -333,7 +392,21 @@ async function session(client: BootClient, port: SerialPort, opts: FlashOptions,
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += image.length - from;
   await client.finish();
+  acc.bank = await committedBank(client);
   return board;
+}
+
+/**
+ * The bank the model just committed sits in (STATUS acts on the slot of the last transfer), for the
+ * summary; null when the board does not answer. Best effort: the model is committed already, so a
+ * failure here never fails the flash.
+ */
+async function committedBank(client: BootClient): Promise<number | null> {
+  try {
+    return (await client.slotStatus()).active?.bank ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InputError } from '@dendra/core/errors.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import type { QModel } from '@dendra/core/tflite/ir.ts';
 import { decodeImage, IMAGE_MAGIC, type ImageHeader } from '../image/format.ts';
 import { verifyImage } from '../image/verify.ts';
 import type { PublicKey } from '../image/keys.ts';
@@ -25,6 +27,20 @@ export interface FlashImage {
   modelSha: Uint8Array;
   /** The signed image's header (structure only unless `trustedKeys` verified it), else null. */
   header: ImageHeader | null;
+  /** `model` parsed, once ({@link parsedModel}); null when the host cannot read it (the board validates every model itself). */
+  parsed?: QModel | null;
+}
+
+/** `img.model` parsed, memoised on the image so that a flash parses its model once. Never throws (null: unreadable). */
+export function parsedModel(img: FlashImage): QModel | null {
+  if (img.parsed === undefined) {
+    try {
+      img.parsed = readTflite(img.model);
+    } catch {
+      img.parsed = null;
+    }
+  }
+  return img.parsed;
 }
 
 /** SHA-256 digest of `b` (32 bytes). Never throws. */
@@ -35,7 +51,10 @@ export function isSignedImage(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && IMAGE_MAGIC.every((b, i) => bytes[i] === b);
 }
 
-function readFileBytes(file: string): Uint8Array {
+/**
+ * Reads a file to flash, whole. @throws InputError `E_INPUT` "model file X does not exist" or "cannot read X: ...".
+ */
+export function readFileBytes(file: string): Uint8Array {
   if (!existsSync(file) || !statSync(file).isFile()) throw new InputError('E_INPUT', `model file ${file} does not exist`, file);
   try {
     return new Uint8Array(readFileSync(file));
@@ -53,7 +72,14 @@ function readFileBytes(file: string): Uint8Array {
  *   format.ts / verify.ts; `E_IMAGE_TYPE` for a firmware image) or `E_IMAGE_UNSIGNED`.
  */
 export function readFlashImage(file: string, trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[]): FlashImage {
-  const bytes = readFileBytes(file);
+  return flashImageFrom(readFileBytes(file), file, trustedKeys);
+}
+
+/**
+ * {@link readFlashImage} for bytes already read (`file` names them in messages); the bytes are not copied.
+ * @throws InputError as {@link readFlashImage}, except the file errors.
+ */
+export function flashImageFrom(bytes: Uint8Array, file: string, trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[]): FlashImage {
   if (!isSignedImage(bytes)) {
     if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(4, 8)) !== 'TFL3') {
       throw new InputError('E_NOT_TFLITE', `${file} is neither a TFLite model (no "TFL3" identifier at byte 4) nor a signed image (no "DIMG" magic)`, file);

@@ -6,12 +6,18 @@
  */
 import { BootClient, FlashError, type FwInfo, type FwSlotInfo, type HelloInfo, type SlotStatus } from './loader.ts';
 import { closePort, openPort, serialTransport } from './flash.ts';
+import { MODEL_SLOTS } from './modelslot.ts';
 
 /** HELLO and STATUS of one board. */
 export interface BoardInfo {
   port: string;
   hello: HelloInfo;
   status: SlotStatus;
+  /**
+   * Each model slot by name, when the board's STATUS can name the slot it reports (`slot` byte);
+   * null from a board whose STATUS reports only its last transfer's slot (then `status` is that).
+   */
+  slots: { grid: SlotStatus; pack: SlotStatus } | null;
   /** The A/B firmware slots (null: the board's bootloader has no INFO command). */
   firmware: FwInfo | null;
 }
@@ -46,13 +52,16 @@ export async function queryBoard(port: string, opts: QueryOptions = {}): Promise
       throw e;
     }
     const status = await c.slotStatus();
+    const grid = await c.slotStatus(MODEL_SLOTS.grid);
+    const pack = await c.slotStatus(MODEL_SLOTS.pack);
+    const slots = grid.slot === MODEL_SLOTS.grid && pack.slot === MODEL_SLOTS.pack ? { grid, pack } : null;
     let firmware: FwInfo | null = null;
     try {
       firmware = await c.fwInfo();
     } catch (e) {
       if (!(e instanceof FlashError && e.code === 'E_BOARD')) throw e; // an older bootloader answers E_STATE
     }
-    return { port, hello, status, firmware };
+    return { port, hello, status, slots, firmware };
   } finally {
     c.close();
     await closePort(p);
@@ -66,9 +75,17 @@ export function formatBoardInfo(i: BoardInfo): string[] {
     `board     ${i.hello.boardId} on ${i.port} (serial protocol v${i.hello.proto}, max frame ${i.hello.maxFrame} B)`,
     `slot      ${i.hello.slotSize} B per bank`,
   ];
-  out.push(s.active
-    ? `model     bank ${s.active.bank}, generation ${s.active.generation}, ${s.active.length} B, sha256 ${s.active.sha256Prefix}...`
-    : 'model     none (empty slot: waiting for a flash)');
+  const bankText = (b: SlotStatus) => (b.active
+    ? `bank ${b.active.bank}, generation ${b.active.generation}, ${b.active.length} B, sha256 ${b.active.sha256Prefix}...`
+    : 'empty (waiting for a flash)');
+  if (i.slots) {
+    out.push(`grid slot ${bankText(i.slots.grid)}`);
+    out.push(`pack slot ${bankText(i.slots.pack)}`);
+  } else {
+    // This firmware's STATUS reports the slot of its last transfer (grid after a reset) and cannot name it.
+    out.push(`model     ${bankText(s)} (the slot written last: grid or pack; this firmware's STATUS does not name it)`);
+    out.push('pack slot not readable over serial with this firmware (dendra alerts shows the board\'s model record with both slots)');
+  }
   if (s.receiving) out.push(`transfer  in progress: ${s.received}/${s.size} B of sha256 ${s.sha256Prefix}... (resume with dendra flash --resume)`);
   const f = i.firmware;
   if (f) {

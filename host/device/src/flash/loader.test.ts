@@ -1,33 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BootClient, FIRST_FLUSH_BYTES, FlashError, DEFAULT_FLUSH_BYTES, type Transport } from './loader.ts';
-import { encodeFrame, FrameDecoder, Cmd, RESPONSE_BIT, type Frame } from './frame.ts';
+import { BootClient, FIRST_FLUSH_BYTES, FlashError, DEFAULT_FLUSH_BYTES } from './loader.ts';
+import { encodeFrame, Cmd, RESPONSE_BIT, type Frame } from './frame.ts';
+import { mockLine, ok, status } from '../../test/mocktransport.ts';
 
 /** A scripted board: `answer` decides, per received command, what (if anything) to send back. */
 function mockBoard(answer: (f: Frame, n: number) => Uint8Array[] | null) {
-  const dec = new FrameDecoder();
-  const listeners = new Set<(c: Uint8Array) => void>();
-  const seen: Frame[] = [];
-  const raw: Uint8Array[] = [];
-  const transport: Transport = {
-    write: async (bytes) => {
-      raw.push(bytes);
-      for (const f of dec.push(bytes)) {
-        seen.push(f);
-        const out = answer(f, seen.length) ?? [];
-        setImmediate(() => out.forEach((o) => listeners.forEach((l) => l(o))));
-      }
-    },
-    onData: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-  };
-  return { transport, seen, raw };
+  const transport = mockLine(answer);
+  return { transport, seen: transport.seen, raw: transport.raw };
 }
-
-const ok = (f: Frame, data: number[] = []) => encodeFrame(f.type | RESPONSE_BIT, f.seq, Uint8Array.from([0, ...data]));
-const status = (f: Frame, st: number) => encodeFrame(f.type | RESPONSE_BIT, f.seq, Uint8Array.of(st & 0xff));
 
 test('HELLO parses id, version, max frame and slot size', async () => {
   const { transport } = mockBoard((f) => [ok(f, [...new TextEncoder().encode('sim-x'), 1, 0x00, 0x04, 0x00, 0xf0, 0x03, 0x00])]);

@@ -13,16 +13,22 @@ import { DendraError } from '@dendra/core/errors.ts';
 import { fwStatusMessage } from '@dendra/core/status.ts';
 import { Cmd, encodeFrame, FrameDecoder, IMAGE_MODEL, RESPONSE_BIT, type Frame } from './frame.ts';
 import { RttEstimator } from './adaptive.ts';
+import { DEFAULT_RETRIES } from './defaults.ts';
 
 /** Firmware status the board answers for a frame it received damaged (a NAK: retry). */
 export const FW_E_FRAME = -13;
 
-/** A byte pipe to a board (a serial port, or a mock in tests). */
+/**
+ * A byte pipe to a board whose line rate can change: a serial port (flash.ts serialTransport), or
+ * the scriptable mock of host/device/test/mocktransport.ts in unit tests.
+ */
 export interface Transport {
-  /** Sends bytes; resolves when they were handed to the OS. */
+  /** Sends bytes; resolves when they were handed to the OS. @throws FlashError `E_PORT` when the write fails. */
   write(bytes: Uint8Array): Promise<void>;
   /** Subscribes to received bytes; returns the unsubscribe function. */
   onData(listener: (chunk: Uint8Array) => void): () => void;
+  /** Moves this end of the line to `baud` (a pty ignores the rate). @throws FlashError `E_PORT` when refused. */
+  setBaud(baud: number): Promise<void>;
 }
 
 /** A flashing failure: the command's seq and attempt (1-based) when it concerns a command. */
@@ -63,6 +69,12 @@ export interface SlotStatus {
   receiving: boolean;
   /** The newest committed bank (what the board boots), or null for an empty slot. */
   active: { bank: number; generation: number; length: number; sha256Prefix: string } | null;
+  /**
+   * The model slot the answer describes (0 grid, 2 pack) when the board says so (a 35th byte,
+   * answering a STATUS that named the slot); undefined from a board whose STATUS reports the slot
+   * of its last transfer without naming it.
+   */
+  slot?: number;
 }
 
 /**
@@ -71,8 +83,8 @@ export interface SlotStatus {
  * was hit by noise from holding back the answers behind it for long.
  */
 export const MAX_RESPONSE_PAYLOAD = 128;
-/** Default retries per command (the timeouts follow the round trip, so a retry is cheap). */
-export const DEFAULT_RETRIES = 8;
+/** Default retries per command (defined in defaults.ts). */
+export { DEFAULT_RETRIES };
 /** First zero flush after a timeout, bytes; each further timeout of the same command sends 4x more, up to {@link BootClient.flushBytes}. */
 export const FIRST_FLUSH_BYTES = 32;
 /** Flush length before the board's max frame is known (the firmware parser's hard cap + 10). */
@@ -377,10 +389,12 @@ export class BootClient {
   /**
    * STATUS, decoded: the transfer in progress (resume point, size, hash prefix) and the newest
    * committed bank. A board that sends only the 4-byte v1 answer reports `receiving: false`.
+   * `slot` (0 grid, 2 pack) asks for that model slot; the answer's `slot` tells whether the board
+   * honoured it (a board that does not answers for its last transfer's slot, `slot` undefined).
    * @throws as {@link request}; FlashError `E_PROTO` for an answer shorter than 4 bytes.
    */
-  async slotStatus(): Promise<SlotStatus> {
-    const d = await this.request(Cmd.STATUS);
+  async slotStatus(slot?: number): Promise<SlotStatus> {
+    const d = await this.request(Cmd.STATUS, slot === undefined ? undefined : Uint8Array.of(slot));
     if (d.length < 4) throw new FlashError('E_PROTO', `STATUS response too short (${d.length} bytes)`);
     const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
     const hex = (a: number, b: number) => Buffer.from(d.subarray(a, b)).toString('hex');
@@ -392,6 +406,7 @@ export class BootClient {
       sha256Prefix: hex(8, 16),
       receiving: (d[16] & 1) !== 0,
       active: bank < 0 ? null : { bank, generation: dv.getUint32(18, true), length: dv.getUint32(22, true), sha256Prefix: hex(26, 34) },
+      ...(d.length >= 35 ? { slot: d[34] } : {}),
     };
   }
 

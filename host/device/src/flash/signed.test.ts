@@ -18,7 +18,7 @@ import { parseVersion, OFF, HEADER_LEN } from '../image/format.ts';
 import { readTflite } from '@dendra/core/tflite/reader.ts';
 import { writeTflite } from '@dendra/core/tflite/writer.ts';
 import { decodeDendraMeta, encodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
-import { flashModel, openPort, closePort, serialTransport } from './flash.ts';
+import { flashModelFile, openPort, closePort, serialTransport } from './flash.ts';
 import { BootClient, FlashError } from './loader.ts';
 import { fwStatusMessage } from '@dendra/core/status.ts';
 import { InputError } from '@dendra/core/errors.ts';
@@ -74,7 +74,7 @@ async function active(s: SimHandle): Promise<string | null> {
 
 /** Flashes and expects the board to refuse with `status`; returns the error. */
 async function refused(s: SimHandle, file: string, status: number): Promise<FlashError> {
-  const err = await flashModel({ port: s.ptyPath, file, timeoutMs: 1000 }).then(() => null, (e: unknown) => e);
+  const err = await flashModelFile({ port: s.ptyPath, file, timeoutMs: 1000 }).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof FlashError, `refused, got ${String(err)}`);
   assert.equal(err.code, 'E_BOARD');
   assert.equal(err.fwStatus, status, err.message);
@@ -111,7 +111,7 @@ test('a keyed board runs only trusted, intact, same-family, non-downgrade images
   try {
     assert.deepEqual(s.trust, { provisioned: true, keys: 1 });
     // signed by the trusted key: runs (the bank holds the payload, not the image)
-    const r = await flashModel({ port: s.ptyPath, file: put('a-1.0.0.dimg', sign(modelA, trusted, '1.0.0')), trustedKeys: [trusted] });
+    const r = await flashModelFile({ port: s.ptyPath, file: put('a-1.0.0.dimg', sign(modelA, trusted, '1.0.0')), trustedKeys: [trusted] });
     assert.equal(r.signed, true);
     assert.equal(await active(s), hex8(modelA));
     assert.equal(logs.at(-1), 'model loaded');
@@ -136,9 +136,9 @@ test('a keyed board runs only trusted, intact, same-family, non-downgrade images
     await ticks(s, 2);
 
     // a newer trusted image replaces it; the same one again is already committed (resume)
-    await flashModel({ port: s.ptyPath, file: put('b-1.1.0.dimg', good) });
+    await flashModelFile({ port: s.ptyPath, file: put('b-1.1.0.dimg', good) });
     assert.equal(await active(s), hex8(modelB));
-    const again = await flashModel({ port: s.ptyPath, file: join(dir, 'b-1.1.0.dimg'), resume: true });
+    const again = await flashModelFile({ port: s.ptyPath, file: join(dir, 'b-1.1.0.dimg'), resume: true });
     assert.equal(again.alreadyCommitted, true);
   } finally {
     await s.stop();
@@ -152,7 +152,7 @@ test('a keyed board runs only trusted, intact, same-family, non-downgrade images
     assert.ok(logs2.includes('model loaded'), logs2.join('\n'));
     assert.equal(await active(s2), hex8(modelB));
     await refused(s2, put('a-1.0.5.dimg', sign(modelA, trusted, '1.0.5')), E.DOWNGRADE);
-    await flashModel({ port: s2.ptyPath, file: put('a-1.1.0.dimg', sign(modelA, trusted, '1.1.0')) }); // equal version: allowed
+    await flashModelFile({ port: s2.ptyPath, file: put('a-1.1.0.dimg', sign(modelA, trusted, '1.1.0')) }); // equal version: allowed
     assert.equal(await active(s2), hex8(modelA));
   } finally {
     await s2.stop();
@@ -164,7 +164,7 @@ test('a board without keys is in development mode: raw models run, signed images
   const s = await sim(join(dir, 'dev.flash'), logs);
   try {
     assert.deepEqual(s.trust, { provisioned: false, keys: 0 });
-    await flashModel({ port: s.ptyPath, file: put('dev-a.tflite', modelA) });
+    await flashModelFile({ port: s.ptyPath, file: put('dev-a.tflite', modelA) });
     assert.equal(await active(s), hex8(modelA));
     await refused(s, put('dev-b.dimg', sign(modelB, trusted, '1.0.0')), E.KEY_UNKNOWN);
     assert.equal(await active(s), hex8(modelA));
@@ -177,9 +177,9 @@ test('a board without keys is in development mode: raw models run, signed images
 test('the host refuses before opening the port: untrusted (--pubkey), firmware images, raw with --pubkey', async () => {
   const port = join(dir, 'no-such-port');
   const img = put('h.dimg', sign(modelA, stranger, '1.0.0'));
-  await assert.rejects(flashModel({ port, file: img, trustedKeys: [trusted] }), (e: unknown) => e instanceof InputError && e.code === 'E_IMAGE_KEY');
+  await assert.rejects(flashModelFile({ port, file: img, trustedKeys: [trusted] }), (e: unknown) => e instanceof InputError && e.code === 'E_IMAGE_KEY');
   const fw = put('h-fw.dimg', signImage(modelA, { type: 'firmware', family: FAMILY, version: parseVersion('1.0.0') }, trusted));
-  await assert.rejects(flashModel({ port, file: fw }), (e: unknown) => e instanceof InputError && e.code === 'E_IMAGE_TYPE');
-  await assert.rejects(flashModel({ port, file: put('h.tflite', modelA), trustedKeys: [trusted] }),
+  await assert.rejects(flashModelFile({ port, file: fw }), (e: unknown) => e instanceof InputError && e.code === 'E_IMAGE_TYPE');
+  await assert.rejects(flashModelFile({ port, file: put('h.tflite', modelA), trustedKeys: [trusted] }),
     (e: unknown) => e instanceof InputError && e.code === 'E_IMAGE_UNSIGNED');
 });

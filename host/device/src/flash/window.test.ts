@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { startSim, type SimHandle, type SimOptions } from '../sim/sim.ts';
 import { buildBootTestFirmware } from '../../test/testfw.ts';
 import { loadBoard } from '../boards/board.ts';
-import { flashModel, openPort, closePort, serialTransport } from './flash.ts';
+import { flashModelFile, openPort, closePort, serialTransport } from './flash.ts';
 import { BootClient, FlashError } from './loader.ts';
 import { readSlotImage } from '../image/slotimage.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
@@ -68,7 +68,7 @@ for (const seed of [11, 12, 13, 14]) {
     const lineFaults = { seed, dropRate: 0.002, flipRate: 0.002, dupRate: 0.001 };
     await withSim({ lineFaults }, async (s, flashFile) => {
       const lines: string[] = [];
-      const r = await flashModel({ port: s.ptyPath, file, windowSize: 4, chunkBytes: 128, timeoutMs: 150, retries: 12, log: (l) => lines.push(l) });
+      const r = await flashModelFile({ port: s.ptyPath, file, windowSize: 4, chunkBytes: 128, timeoutMs: 150, retries: 12, log: (l) => lines.push(l) });
       assert.equal(r.windowSize, 4);
       const slot = readSlotImage(readFileSync(flashFile), region);
       assert.equal(sha(slot.image), sha(new Uint8Array(readFileSync(file))), 'the committed model is the image, byte for byte');
@@ -80,7 +80,7 @@ for (const seed of [11, 12, 13, 14]) {
 test('windowed transfer under line faults on a paced wire, at --baud max, lands exactly the image', async (t) => {
   const file = image(15, 12000);
   await withSim({ pace: true, lineFaults: { seed: 15, dropRate: 0.001, flipRate: 0.001, dupRate: 0.0005 } }, async (s, flashFile) => {
-    const r = await flashModel({ port: s.ptyPath, file, baud: 'max', chunkBytes: 256, timeoutMs: 300, retries: 12, resumes: 3 });
+    const r = await flashModelFile({ port: s.ptyPath, file, baud: 'max', chunkBytes: 256, timeoutMs: 300, retries: 12, resumes: 3 });
     assert.equal(sha(readSlotImage(readFileSync(flashFile), region).image), sha(new Uint8Array(readFileSync(file))));
     t.diagnostic(`at ${r.baud} baud, ${r.retries} retries, ${r.resumes} resumes`);
   });
@@ -89,10 +89,10 @@ test('windowed transfer under line faults on a paced wire, at --baud max, lands 
 test('stop-and-wait (windowSize 1) and an out-of-range window', async () => {
   const file = image(21, 5000);
   await withSim({}, async (s, flashFile) => {
-    const r = await flashModel({ port: s.ptyPath, file, windowSize: 1 });
+    const r = await flashModelFile({ port: s.ptyPath, file, windowSize: 1 });
     assert.equal(r.windowSize, 1);
     assert.equal(sha(readSlotImage(readFileSync(flashFile), region).image), sha(new Uint8Array(readFileSync(file))));
-    await assert.rejects(flashModel({ port: s.ptyPath, file, windowSize: 9 }), (e: unknown) => e instanceof FlashError && e.code === 'E_WINDOW');
+    await assert.rejects(flashModelFile({ port: s.ptyPath, file, windowSize: 9 }), (e: unknown) => e instanceof FlashError && e.code === 'E_WINDOW');
   });
 });
 
@@ -122,14 +122,14 @@ test('SET_BAUD above the board max is refused with one clear line; the board sta
       assert.equal(s.wire!.tx.baud, 115200);
     });
     const file = image(31, 3000);
-    await assert.rejects(flashModel({ port: s.ptyPath, file, baud: 2_000_000 }), (e: unknown) => {
+    await assert.rejects(flashModelFile({ port: s.ptyPath, file, baud: 2_000_000 }), (e: unknown) => {
       assert.ok(e instanceof FlashError);
       assert.equal(e.code, 'E_BAUD');
       assert.equal(e.message, "baud 2000000 is above the board's maximum of 921600");
       assert.ok(!e.message.includes('\n'));
       return true;
     });
-    const r = await flashModel({ port: s.ptyPath, file });
+    const r = await flashModelFile({ port: s.ptyPath, file });
     assert.equal(r.baud, 115200);
   });
 });
@@ -138,7 +138,7 @@ test('flash --baud max switches board and sim wire to 921600 for the transfer an
   const file = image(41, 20000);
   await withSim({ pace: true }, async (s, flashFile) => {
     const seen: number[] = [];
-    const r = await flashModel({ port: s.ptyPath, file, baud: 'max', onProgress: () => seen.push(s.wire!.rx.baud) });
+    const r = await flashModelFile({ port: s.ptyPath, file, baud: 'max', onProgress: () => seen.push(s.wire!.rx.baud) });
     assert.equal(r.baud, 921600);
     assert.ok(seen.includes(921600), 'the sim paced the WRITEs at the new baud');
     assert.equal(s.hal.baud, 115200, 'the board is back at its default after the flash');

@@ -12,7 +12,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { startSim, type SimHandle, type SimOptions } from '../sim/sim.ts';
 import { buildBootTestFirmware } from '../../test/testfw.ts';
 import { loadBoard } from '../boards/board.ts';
-import { flashModel, openPort, closePort, serialTransport } from './flash.ts';
+import { flashModelFile, openPort, closePort, serialTransport } from './flash.ts';
 import { BootClient, FlashError } from './loader.ts';
 import { Cmd, WRITEZ_MAX_INFLATED } from './frame.ts';
 import { planChunks } from './window.ts';
@@ -89,7 +89,7 @@ test('a compressed flash lands the image byte for byte, in fewer wire bytes, als
   for (const lineFaults of [undefined, { seed: 9, dropRate: 0.001, flipRate: 0.001, dupRate: 0.0005 }]) {
     await withSim({ lineFaults }, async (s, flashFile) => {
       const lines: string[] = [];
-      const r = await flashModel({ port: s.ptyPath, file, timeoutMs: 200, retries: 12, log: (l) => lines.push(l) });
+      const r = await flashModelFile({ port: s.ptyPath, file, timeoutMs: 200, retries: 12, log: (l) => lines.push(l) });
       assert.equal(sha(readSlotImage(readFileSync(flashFile), region).image), sha(img));
       assert.ok(r.frames.writezs > 0, JSON.stringify(r.frames));
       // clean line: one plan, well under the image size (a faulted one re-plans after each resume)

@@ -55,8 +55,12 @@ test('keys new, sign, verify end to end; failures are one line and non-zero', ()
     bytes[bytes.length - 3]! ^= 0x40;
     writeFileSync(img, bytes);
     r = dendra('verify', img, '--pubkey', made.publicPath, '--json');
-    oneLineError(r, /signature/);
+    assert.equal(r.code, 1);
+    // --json: the refusal on stdout for scripts, the error as one JSON line on stderr
     assert.equal(JSON.parse(r.stdout).code, 'E_IMAGE_SIG');
+    assert.match(r.stderr, /^\{[^\n]*\}\n$/);
+    assert.equal(JSON.parse(r.stderr).error.code, 'E_IMAGE_SIG');
+    assert.match(JSON.parse(r.stderr).error.message, /signature/);
     oneLineError(dendra('verify', join(dir, 'missing.dimg'), '--pubkey', made.publicPath), /does not exist/);
     oneLineError(dendra('verify', payload, '--pubkey', made.publicPath), /magic|truncated/);
   } finally {

@@ -149,6 +149,8 @@ export interface BootHalHost {
   flash: FlashFile;
   /** The ROM's current pick (null: no ROM, the factory image runs as on a board without slots). */
   current(): BootPick | null;
+  /** SHA-256 (hex) of the image that runs when there is no pick; absent: unknown. */
+  factorySha256?: string;
 }
 
 /** The HAL group `boot_*` (firmware/assembly/hal/boot.ts). Bad ranges return -1, never throw (except boot_reset). */
@@ -163,6 +165,14 @@ export function bootImports(h: BootHalHost): Record<string, (...a: number[]) => 
     boot_test: (): number => (h.current()?.test ? 1 : 0),
     boot_reset: (): void => {
       throw new BootReset();
+    },
+    boot_image_sha256: (dst: number): number => {
+      const hex = h.current()?.sha256 ?? h.factorySha256;
+      const out = h.span(dst, 32);
+      if (out === null) return -1;
+      if (!hex || !/^[0-9a-f]{64}$/.test(hex)) return -2;
+      out.set(Buffer.from(hex, 'hex'));
+      return 0;
     },
     boot_flash_sha256: (addr: number, len: number, dst: number): number => {
       const src = flashBytes(addr, len);

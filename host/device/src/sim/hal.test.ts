@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { FlashFile, FLASH_E_BOUNDS } from './flashfile.ts';
-import { SimHal, HAL_E_BOUNDS, type Publisher } from './hal.ts';
+import { SimHal, HAL_E_BOUNDS } from './hal.ts';
 import { loadBoard } from '../boards/board.ts';
 import { WindowDma, HOUR_MS, DMA_BUSY, DMA_DONE, DMA_END, type SensorData } from './sensors.ts';
 import { InputError } from '@dendra/core/errors.ts';
+import { type Publisher } from '@dendra/ops/mqtt/device.ts';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'dendra-hal-'));

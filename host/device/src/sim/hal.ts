@@ -14,6 +14,7 @@ import type { FlashFile } from './flashfile.ts';
 import { DMA_E_CHANNEL, type WindowDma, type DmaChannel } from './sensors.ts';
 import { NetStack } from './net.ts';
 import { bootImports, type BootPick } from './bootrom.ts';
+import type { Publisher } from '@dendra/ops/mqtt/device.ts';
 
 /**
  * The board family a signed image must name to run on `board` (HAL `board_family`): the board's
@@ -22,26 +23,6 @@ import { bootImports, type BootPick } from './bootrom.ts';
  */
 export function boardFamily(board: Board): string {
   return board.family ?? board.name.slice(0, 16);
-}
-
-/** Receives what the board publishes; the network stack adds `dendra/v1/<site>/<device>/`. */
-export interface Publisher {
-  publish(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): void;
-  /**
-   * Optional: publishes like `publish`, then calls `done(null)` once the message is delivered
-   * (QoS 1: the broker's PUBACK; QoS 0: written) or `done(error)` when it is given up. Without it
-   * the HAL treats every publish as delivered at once.
-   */
-  publishWithAck?(kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void;
-  /** Optional: whether the broker link is up now (absent: always). */
-  isConnected?(): boolean;
-  /**
-   * Optional: sets the one receiver of the commands arriving on the device's own cmd topic (raw
-   * bytes, untrusted; null removes it). The HAL queues them for `net_cmd_poll` and wakes the core.
-   */
-  onCommand?(handler: ((payload: Uint8Array) => void) | null): void;
-  /** Optional: republishes the retained online status and the last retained model record; returns how many were sent. */
-  announce?(): number;
 }
 
 /** Status for a pointer/length outside linear memory or an invalid argument (firmware E_BOUNDS). */
@@ -94,6 +75,11 @@ export interface HalOptions {
   publisher?: Publisher;
   /** Receives firmware log lines (default: stderr). */
   log?: (level: number, text: string) => void;
+  /**
+   * SHA-256 (hex) of the firmware image that runs when no boot ROM picked one (HAL
+   * boot_image_sha256; with a ROM its pick's hash is used). Absent: the HAL reports it unknown.
+   */
+  imageSha256?: string;
 }
 
 /** The board-side state behind the imports, plus the hooks the simulator's main loop needs. */
@@ -261,7 +247,7 @@ export class SimHal {
   imports(): WebAssembly.Imports {
     const all: Record<string, (...a: number[]) => unknown> = {
       ...this.uartImports(), ...this.flashImports(), ...this.timeImports(), ...this.miscImports(),
-      ...bootImports({ span: (p, l) => this.span(p, l), flash: this.o.flash, current: () => this.bootPick }),
+      ...bootImports({ span: (p, l) => this.span(p, l), flash: this.o.flash, current: () => this.bootPick, factorySha256: this.o.imageSha256 }),
     };
     const hal: Record<string, (...a: number[]) => unknown> = {};
     for (const [name, fn] of Object.entries(all)) {
@@ -403,6 +389,13 @@ export class SimHal {
       board_arena_limit: (): number => board.arenaLimitBytes,
       board_max_frame: (): number => board.uart.maxFramePayload,
       board_max_baud: (): number => board.uart.maxBaud,
+      board_name: (dst: number, cap: number): number => {
+        const name = new TextEncoder().encode(board.name);
+        const out = this.span(dst, Math.min(cap >>> 0, name.length));
+        if (out === null) return HAL_E_BOUNDS;
+        out.set(name.subarray(0, out.length));
+        return out.length;
+      },
       board_family: (dst: number, cap: number): number => {
         const name = new TextEncoder().encode(boardFamily(board));
         const out = this.span(dst, Math.min(cap >>> 0, name.length));

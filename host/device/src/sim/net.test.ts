@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetStack, NET_ACKED, NET_LOST, NET_PENDING, NET_E_PUBLISH, NET_MAX_COMMANDS, NET_MAX_COMMAND_BYTES } from './net.ts';
-import type { Publisher } from './hal.ts';
+import { Publisher } from '@dendra/ops/mqtt/device.ts';
 
 test('ids, pending until the publisher reports delivery, lost on error or after a reset', () => {
   const done: ((e: Error | null) => void)[] = [];

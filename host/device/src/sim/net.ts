@@ -8,7 +8,7 @@
  * Commands from the device's cmd topic ({@link NetStack.pushCommand}, behind `net_cmd_poll`) wait
  * in a bounded FIFO ({@link NET_MAX_COMMANDS}; excess dropped and counted) that a reset empties.
  */
-import type { Publisher } from './hal.ts';
+import { Publisher } from '@dendra/ops/mqtt/device.ts';
 
 /** `net_is_acked` results. */
 export const NET_PENDING = 0;

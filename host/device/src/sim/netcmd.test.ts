@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { startSim, type SimHandle } from './sim.ts';
 import { buildAppFirmwareWithStubInterpreter, stubModel } from '../../test/testfw.ts';
-import { flashModel } from '../flash/flash.ts';
+import { flashModelFile } from '../flash/flash.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
-import { connectDevice, publishModelInfo, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, publishModelInfo, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { watchAlerts, type AlertWatcher } from '@dendra/ops/mqtt/alerts.ts';
 import { sendCommand, CommandError } from '@dendra/ops/mqtt/command.ts';
 import { parsePayload, type ReplyPayload } from '@dendra/ops/mqtt/schema.ts';
@@ -46,7 +46,7 @@ function csv(name: string, windows: number): string {
 interface Alert { boot: number; seq: number; state: string; threshold: number; window: number }
 interface Rig {
   broker: BrokerHandle;
-  dev: Publisher;
+  dev: DeviceClient;
   sim: SimHandle;
   watcher: AlertWatcher;
   alerts: Alert[];
@@ -70,7 +70,7 @@ async function rig(name: string, windows: number, msPerHour: number): Promise<Ri
     board: 'sim', flashFile: join(dir, `${name}.bin`), dataCsv: csv(`${name}.csv`, windows), start: 0, msPerHour,
     wasmPath: fw, publisher: r.dev, log: (_l, t) => r.logs.push(t),
   });
-  await flashModel({ port: r.sim.ptyPath, file: model });
+  await flashModelFile({ port: r.sim.ptyPath, file: model });
   return r;
 }
 

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { startSim, type SimHandle } from './sim.ts';
 import { buildAppFirmwareWithStubInterpreter, stubModel } from '../../test/testfw.ts';
-import { flashModel } from '../flash/flash.ts';
+import { flashModelFile } from '../flash/flash.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
-import { connectDevice, type Publisher } from '@dendra/ops/mqtt/device.ts';
+import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { watchAlerts, type AlertWatcher } from '@dendra/ops/mqtt/alerts.ts';
 import { waitFor, alertBytes } from '@dendra/ops/test/testutil.ts';
 
@@ -63,7 +63,7 @@ interface Rig {
   /** Alerts of device tx1 in the order the operator got them (after de-duplication). */
   got: { boot: number; seq: number; state: string; ts: number; pts?: number }[];
   probes: number;
-  dev: Publisher;
+  dev: DeviceClient;
   sim: SimHandle;
   logs: string[];
   tel: { seq: number; dropped: number; window: number }[];
@@ -93,7 +93,7 @@ async function rig(name: string, windows: number, msPerHour: number, gateOpen: b
     board: 'sim', flashFile: join(dir, `${name}.bin`), dataCsv: csv(`${name}.csv`, windows), start: 0, msPerHour,
     wasmPath: fw, publisher: r.dev, log: (_l, t) => r.logs.push(t),
   });
-  await flashModel({ port: r.sim.ptyPath, file: model });
+  await flashModelFile({ port: r.sim.ptyPath, file: model });
   return r;
 }
 

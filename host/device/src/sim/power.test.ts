@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { startSim, type SimHandle, type SimOptions } from './sim.ts';
 import { buildBootTestFirmware } from '../../test/testfw.ts';
 import { loadBoard } from '../boards/board.ts';
-import { flashModel } from '../flash/flash.ts';
+import { flashModelFile } from '../flash/flash.ts';
 import { FlashError } from '../flash/loader.ts';
 import { queryBoard } from '../flash/info.ts';
 import { readSlotImage } from '../image/slotimage.ts';
@@ -56,7 +56,7 @@ test('a power cut at every flash call of a flash leaves the old or the new image
   });
   const s = await sim(flashFile);
   try {
-    await flashModel({ port: s.ptyPath, file: files[0] });
+    await flashModelFile({ port: s.ptyPath, file: files[0] });
     let cur = 0;
     // 1 erase + 3 writes (1020-byte chunks) + FINISH: 1 read + 3 header writes; one past the end.
     for (let k = 1; k <= 9; k++) {
@@ -65,7 +65,7 @@ test('a power cut at every flash call of a flash leaves the old or the new image
       const cutsBefore = s.stats().powerCuts;
       let ok = false;
       try {
-        await flashModel({ port: s.ptyPath, file: files[next], timeoutMs: 150, retries: 2, resumes: 0 });
+        await flashModelFile({ port: s.ptyPath, file: files[next], timeoutMs: 150, retries: 2, resumes: 0 });
         ok = true;
       } catch (e) {
         assert.ok(e instanceof FlashError, String(e));
@@ -75,7 +75,7 @@ test('a power cut at every flash call of a flash leaves the old or the new image
       if (ok && s.stats().powerCuts === cutsBefore) assert.equal(got, sha(images[next]));
       s.hal.armPowerCut(null);
       // the board came back: it answers and takes the new image (resuming when it can)
-      const r = await flashModel({ port: s.ptyPath, file: files[next], resume: true });
+      const r = await flashModelFile({ port: s.ptyPath, file: files[next], resume: true });
       assert.equal(slotSha(flashFile), sha(images[next]), `k=${k}: ${JSON.stringify(r.startedAt)}`);
       cur = next;
     }
@@ -93,7 +93,7 @@ test('powerCutAtHalCall: the instance is dropped at that call and the board boot
   writeFileSync(file, img);
   const s0 = await sim(flashFile);
   try {
-    await flashModel({ port: s0.ptyPath, file });
+    await flashModelFile({ port: s0.ptyPath, file });
   } finally {
     await s0.stop();
   }
@@ -121,7 +121,7 @@ test('a pulled line mid-transfer: STATUS tells where the board stopped and flash
   const s = await sim(flashFile, { lineFaults: { seed: 1, silenceAfterBytes: 3500 } });
   try {
     const lines: string[] = [];
-    await assert.rejects(flashModel({ port: s.ptyPath, file, timeoutMs: 100, retries: 1, resumes: 0, log: (l) => lines.push(l) }),
+    await assert.rejects(flashModelFile({ port: s.ptyPath, file, timeoutMs: 100, retries: 1, resumes: 0, log: (l) => lines.push(l) }),
       (e: unknown) => e instanceof FlashError && e.code === 'E_TIMEOUT' && e.attempt === 2);
     assert.match(lines[0], /WRITE seq \d+: no answer within 100 ms; retrying \(1 attempt\(s\) left\)/);
     s.line!.reconnect();
@@ -130,11 +130,11 @@ test('a pulled line mid-transfer: STATUS tells where the board stopped and flash
     assert.equal(st.size, 6000);
     assert.equal(st.sha256Prefix, sha(img).slice(0, 16));
     assert.ok(st.received > 0 && st.received < 6000 && st.received % 1020 === 0, `received ${st.received}`);
-    const r = await flashModel({ port: s.ptyPath, file, resume: true });
+    const r = await flashModelFile({ port: s.ptyPath, file, resume: true });
     assert.deepEqual(r.startedAt, [st.received]);
     assert.equal(r.chunks, Math.ceil((6000 - st.received) / 1020));
     assert.equal(slotSha(flashFile), sha(img));
-    const again = await flashModel({ port: s.ptyPath, file, resume: true });
+    const again = await flashModelFile({ port: s.ptyPath, file, resume: true });
     assert.equal(again.alreadyCommitted, true, 'resume of an image the board already runs sends nothing');
   } finally {
     await s.stop();

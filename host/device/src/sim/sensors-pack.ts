@@ -30,3 +30,6 @@ export class PackDma extends FrameDma {
     return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
   }
 }
+
+/** The runtime's pack replay text of the frames: one source, @dendra/models pack/frames.ts. */
+export { packFramesCsv } from '@dendra/models/pack/frames.ts';

@@ -1,5 +1,5 @@
 // Real pty end to end: socat pty pair + serialport, the real bootloader code compiled to wasm
-// (boot/testentry.ts) running in the simulator, flashed by flashModel.
+// (boot/testentry.ts) running in the simulator, flashed by flashModelFile.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { startSim, type SimHandle } from './sim.ts';
 import { startPtyPair } from './pty.ts';
 import { buildBootTestFirmware, buildAppFirmwareWithStubInterpreter, stubModel, compileAsSource } from '../../test/testfw.ts';
 import { loadBoard } from '../boards/board.ts';
-import { flashModel, openPort, closePort, serialTransport, type FlashProgress } from '../flash/flash.ts';
+import { flashModelFile, openPort, closePort, serialTransport, type FlashProgress } from '../flash/flash.ts';
 import { BootClient, FlashError } from '../flash/loader.ts';
 import { readSlotImage } from '../image/slotimage.ts';
 import { InputError } from '@dendra/core/errors.ts';
@@ -53,7 +53,7 @@ test('flash a model over a real pty to the bootloader wasm in the sim; it persis
   try {
     assert.equal(s.initStatus, 0);
     const progress: FlashProgress[] = [];
-    const r = await flashModel({ port: s.ptyPath, file, onProgress: (p) => progress.push(p) });
+    const r = await flashModelFile({ port: s.ptyPath, file, onProgress: (p) => progress.push(p) });
     assert.equal(r.bytes, 5000);
     assert.equal(r.board.boardId, 'dendra');
     assert.equal(r.board.proto, 1);
@@ -80,7 +80,7 @@ test('flash a model over a real pty to the bootloader wasm in the sim; it persis
   try {
     const image2 = fakeModel(3000);
     writeFileSync(file, image2);
-    await flashModel({ port: s2.ptyPath, file });
+    await flashModelFile({ port: s2.ptyPath, file });
   } finally {
     await s2.stop();
   }
@@ -96,10 +96,10 @@ test('errors: missing port, busy port, not a model, too large, garbage on the li
   try {
     const file = join(dir, 'ok.tflite');
     writeFileSync(file, fakeModel(100));
-    await assert.rejects(flashModel({ port: '/dev/nonexistent-dendra', file }), (e: unknown) =>
+    await assert.rejects(flashModelFile({ port: '/dev/nonexistent-dendra', file }), (e: unknown) =>
       e instanceof FlashError && e.code === 'E_PORT_MISSING' && e.message === 'port /dev/nonexistent-dendra does not exist');
     const holder = await openPort(s.ptyPath);
-    await assert.rejects(flashModel({ port: s.ptyPath, file }), (e: unknown) =>
+    await assert.rejects(flashModelFile({ port: s.ptyPath, file }), (e: unknown) =>
       e instanceof FlashError && e.message === `port ${s.ptyPath} is busy (held by another process)`);
     // garbage before the frames, then a protocol session on the held port
     await serialTransport(holder).write(Uint8Array.of(0xa5, 0x00, 0xa5, 0x5a, 0x03, 0x07, 0xff, 0x7f, 1, 2, 3));
@@ -116,12 +116,12 @@ test('errors: missing port, busy port, not a model, too large, garbage on the li
     c.close();
     await closePort(holder);
     writeFileSync(join(dir, 'not.tflite'), 'hello world, not a model');
-    await assert.rejects(flashModel({ port: s.ptyPath, file: join(dir, 'not.tflite') }), (e: unknown) =>
+    await assert.rejects(flashModelFile({ port: s.ptyPath, file: join(dir, 'not.tflite') }), (e: unknown) =>
       e instanceof InputError && e.code === 'E_NOT_TFLITE');
     writeFileSync(join(dir, 'big.tflite'), fakeModel(model.size));
-    await assert.rejects(flashModel({ port: s.ptyPath, file: join(dir, 'big.tflite') }), (e: unknown) =>
+    await assert.rejects(flashModelFile({ port: s.ptyPath, file: join(dir, 'big.tflite') }), (e: unknown) =>
       e instanceof FlashError && e.code === 'E_TOO_LARGE');
-    await flashModel({ port: s.ptyPath, file }); // the board still works after all that
+    await flashModelFile({ port: s.ptyPath, file }); // the board still works after all that
   } finally {
     await s.stop();
   }
@@ -133,7 +133,7 @@ test('a board that does not answer HELLO: bounded retries, logged, then E_NO_BOA
     const file = join(dir, 'ok2.tflite');
     writeFileSync(file, fakeModel(100));
     const lines: string[] = [];
-    await assert.rejects(flashModel({ port: pty.hostPath, file, timeoutMs: 100, retries: 2, log: (l) => lines.push(l) }), (e: unknown) =>
+    await assert.rejects(flashModelFile({ port: pty.hostPath, file, timeoutMs: 100, retries: 2, log: (l) => lines.push(l) }), (e: unknown) =>
       e instanceof FlashError && e.code === 'E_NO_BOARD' && e.attempt === 3 && /within 100 ms \(3 attempts\)/.test(e.message));
     assert.equal(lines.length, 2);
     assert.match(lines[0], /HELLO seq \d+: no answer within 100 ms; retrying \(2 attempt\(s\) left\)/);
@@ -196,7 +196,7 @@ test('the real app (main.ts, stub interpreter): flash, then one DMA window per s
   });
   try {
     assert.equal(s.initStatus, 0);
-    await flashModel({ port: s.ptyPath, file });
+    await flashModelFile({ port: s.ptyPath, file });
     const t0 = Date.now();
     while (pubs.filter((p) => p.kind === 'telemetry').length < 4 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
   } finally {

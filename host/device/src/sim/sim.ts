@@ -14,7 +14,7 @@ import { SerialPort } from 'serialport';
 import { InputError, DendraError } from '@dendra/core/errors.ts';
 import { loadBoard, type Board } from '../boards/board.ts';
 import { FlashFile } from './flashfile.ts';
-import { SimHal, type Publisher } from './hal.ts';
+import { SimHal } from './hal.ts';
 import { LineFaults, type LineFaultOptions } from './linefaults.ts';
 import { startPtyPair, type PtyPair } from './pty.ts';
 import { pacedWire, type PacedWire } from './uartpace.ts';
@@ -26,6 +26,7 @@ import { readEttCsv, WindowDma, DEFAULT_START, HOUR_MS } from './sensors.ts';
 import { PackDma } from './sensors-pack.ts';
 import { replayPack, type ReplayOptions } from '@dendra/models/pack/replay.ts';
 import { FIRMWARE_WASM } from '@dendra/core/paths.ts';
+import { type Publisher } from '@dendra/ops/mqtt/device.ts';
 
 
 /** Options of {@link startSim}. */
@@ -97,7 +98,7 @@ export interface SimStats {
 
 /** A running simulated board. */
 export interface SimHandle {
-  /** Host end of the UART: give it to `flashModel({ port })`. */
+  /** Host end of the UART: give it to `flashModelFile({ port })`. */
   ptyPath: string;
   /** Board end of the UART (opened by the simulator). */
   boardPath: string;

@@ -57,16 +57,36 @@ export interface ArrheniusFields {
   temperatureK: number;
   log10SigmaAtT: number | null;
   arrheniusA: number | null;
+  /** `ea-out-of-range` when Ea lies outside {@link EA_PLAUSIBLE_EV} (Ea then not used for σ(T)), else null. */
+  flag: 'ea-out-of-range' | null;
 }
 
 /**
- * Arrhenius outputs of one prediction: σ at `tK` from the room-temperature σ and a known Ea
- * (`source` says where Ea came from; ignored when `ea` is undefined).
+ * Plausible activation energies of Li-ion conduction in a solid, eV. The room-temperature Li
+ * conductors surveyed by Bachman et al., "Inorganic Solid-State Electrolytes for Lithium
+ * Batteries: Mechanisms and Properties Governing Ion Conduction", Chem. Rev. 116 (2016) 140-162
+ * (doi:10.1021/acs.chemrev.5b00563), have barriers of tenths of an eV; these bounds are a wide
+ * margin around that chosen by Dendra (not a published limit). The softBV estimate exceeds 2 eV
+ * on some niobates (issue 16: over 6 eV), which this flags instead of extrapolating with it.
  */
-export function arrheniusFields(log10Sigma: number, ea: number | undefined, tK: number, source: Exclude<EaSource, null> = 'column'): ArrheniusFields {
-  if (ea === undefined) return { activationEnergyEv: null, activationEnergySource: null, temperatureK: tK, log10SigmaAtT: tK === ROOM_T ? log10Sigma : null, arrheniusA: null };
+export const EA_PLAUSIBLE_EV = { min: 0.05, max: 2.0 } as const;
+
+/**
+ * Arrhenius outputs of one prediction: σ at `tK` from the room-temperature σ and a known Ea
+ * (`source` says where Ea came from; ignored when `ea` is undefined). An Ea outside
+ * {@link EA_PLAUSIBLE_EV} is reported as given with `flag: 'ea-out-of-range'` and not used:
+ * σ(T) is then null (except at room temperature), as is the prefactor. A null `log10Sigma` (a row
+ * with no prediction) gives nulls. Never throws.
+ */
+export function arrheniusFields(log10Sigma: number | null, ea: number | undefined, tK: number, source: Exclude<EaSource, null> = 'column'): ArrheniusFields {
+  const atRoom = log10Sigma !== null && tK === ROOM_T ? log10Sigma : null;
+  if (ea === undefined) return { activationEnergyEv: null, activationEnergySource: null, temperatureK: tK, log10SigmaAtT: atRoom, arrheniusA: null, flag: null };
+  if (!(ea >= EA_PLAUSIBLE_EV.min && ea <= EA_PLAUSIBLE_EV.max)) {
+    return { activationEnergyEv: ea, activationEnergySource: source, temperatureK: tK, log10SigmaAtT: atRoom, arrheniusA: null, flag: 'ea-out-of-range' };
+  }
+  if (log10Sigma === null) return { activationEnergyEv: ea, activationEnergySource: source, temperatureK: tK, log10SigmaAtT: null, arrheniusA: null, flag: null };
   const p = fromPoint(10 ** log10Sigma, ROOM_T, ea);
-  return { activationEnergyEv: ea, activationEnergySource: source, temperatureK: tK, log10SigmaAtT: Math.log10(sigmaAt(p, tK)), arrheniusA: p.a };
+  return { activationEnergyEv: ea, activationEnergySource: source, temperatureK: tK, log10SigmaAtT: Math.log10(sigmaAt(p, tK)), arrheniusA: p.a, flag: null };
 }
 
 /**

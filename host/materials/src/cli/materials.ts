@@ -2,7 +2,7 @@
  * `dendra materials eval | train | predict`: OBELiX ionic-conductivity baselines (training split
  * only; evaluation is cross-validation, the official test split is never used).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
@@ -20,6 +20,7 @@ import { evalSteps, formatTable, loadDatasets, runEval, type EvalRow } from '../
 import { loadMaterials } from '../materials/features.ts';
 import { CARD_FILE, MODEL_FILE, predictRows, readModelFile, trainSubModel, type MaterialsModelFile } from '../materials/model.ts';
 import { loadStructures } from '../materials/structure.ts';
+import { asMedian, readCard, resolveNamedModel, withMedianUncertainty } from '../materials/named.ts';
 import { readCif } from '../materials/cif.ts';
 import { writeDftInputs, type DftFormat } from '../materials/dft.ts';
 import { importDftFile } from '../materials/importdft.ts';
@@ -28,7 +29,7 @@ import { enumerateCandidates } from '../materials/substitute.ts';
 import { registerMaterialsGnn } from './materials-gnn.ts';
 import { DEFAULT_PHYSICS_OPT, physicsOpt } from './materials-common.ts';
 import { registerMaterialsAblate } from './materials-ablate.ts';
-import { activationEnergies, arrheniusFields, registerMaterialsArrhenius } from './materials-arrhenius.ts';
+import { activationEnergies, arrheniusFields, EA_PLAUSIBLE_EV, registerMaterialsArrhenius } from './materials-arrhenius.ts';
 import { ROOM_T } from '../materials/arrhenius.ts';
 
 interface EvalOpts { protocol?: string; seeds: string; trees: string; physics: string; data: string; json?: boolean }
@@ -126,13 +127,17 @@ function predictCommand(m: Command): void {
   m.command('predict <csv>')
     .description('predict log10 conductivity for a CSV in the OBELiX layout (structure model where a CIF with the row ID exists)')
     .option('--cifs <dir>', 'folder with <ID>.cif files')
-    .option('--model <dir>', 'model directory', MATERIALS_DIR)
+    .option('--model <dir|name>', 'model directory, or the name of a model the card lists (the shipped kind or median; the others have no committed weights)', MATERIALS_DIR)
     .option('--temperature <K>', "also give sigma at this temperature (Arrhenius) where Ea is known: the CSV's 'Ea (eV)' column, else the softBV barrier of the row's CIF", String(ROOM_T))
     .option('--json', 'print predictions as JSON')
     .action(action((csv: string, opts: PredictOpts) => {
       const tK = Number(opts.temperature);
       if (!(tK > 0 && tK < 2000)) throw new UsageError(`--temperature must be in (0, 2000) K, got '${opts.temperature}'`);
-      const file = readModelFile(opts.model);
+      const isDir = existsSync(opts.model) && statSync(opts.model).isDirectory();
+      const dir = isDir ? opts.model : MATERIALS_DIR;
+      const file = readModelFile(dir);
+      const card = readCard(dir);
+      const named = isDir ? { name: file.kind, use: 'file' as const } : resolveNamedModel(opts.model, file, card);
       const rows = loadMaterials(csv);
       const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'CIFs');
       let ea: ReturnType<typeof activationEnergies>;
@@ -144,14 +149,19 @@ function predictCommand(m: Command): void {
       }
       const physics = (file.structure.spec.physics?.length ?? 0) > 0;
       const structures = opts.cifs ? loadStructures(rows.map((r) => r.id), opts.cifs, (id, e) => process.stderr.write(`dendra: warning: ${id}.cif: ${e}\n`), physics) : new Map();
-      const preds = predictRows(file, rows, structures).map((p) => ({ ...p, ...arrheniusFields(p.log10Sigma, ea.get(p.id)?.ev, tK, ea.get(p.id)?.source) }));
+      const raw = predictRows(file, rows, structures);
+      const preds = (named.use === 'median' ? asMedian(raw, named) : withMedianUncertainty(raw, card)).map((p) => ({ ...p, ...arrheniusFields(p.log10Sigma, ea.get(p.id)?.ev, tK, ea.get(p.id)?.source) }));
       if (opts.json) return printJson(preds);
-      console.log(`ID        log10 sigma  ± unc   features     measured  Ea (eV)  Ea from  log10 sigma(${tK} K)`);
+      const global = preds.some((p) => p.uncertaintyScope === 'global');
+      console.log(`ID        log10 sigma  ± unc${global ? '*' : ' '}  features     measured  Ea (eV)  Ea from  log10 sigma(${tK} K)`);
       for (const p of preds) {
         const meas = p.measured === null ? '-' : `${p.measuredIsBound ? '<' : ''}${p.measured.toFixed(2)}`;
-        console.log(`${p.id.padEnd(10)}${p.log10Sigma.toFixed(2).padStart(11)}  ${p.uncertainty.toFixed(2).padStart(5)}  ${p.features.padEnd(12)} ${meas.padEnd(9)} ` +
-          `${p.activationEnergyEv === null ? '-'.padStart(7) : p.activationEnergyEv.toFixed(3).padStart(7)}  ${(p.activationEnergySource ?? '-').padEnd(7)}  ${p.log10SigmaAtT === null ? '-' : p.log10SigmaAtT.toFixed(2)}`);
+        const f2 = (v: number | null, w: number) => (v === null ? '-' : v.toFixed(2)).padStart(w);
+        console.log(`${p.id.padEnd(10)}${f2(p.log10Sigma, 11)}  ${f2(p.uncertainty, 5)}  ${p.features.padEnd(12)} ${meas.padEnd(9)} ` +
+          `${p.activationEnergyEv === null ? '-'.padStart(7) : p.activationEnergyEv.toFixed(3).padStart(7)}  ${(p.activationEnergySource ?? '-').padEnd(7)}  ${p.log10SigmaAtT === null ? '-' : p.log10SigmaAtT.toFixed(2)}` +
+          `${p.flag ? `  [${p.flag}: Ea outside ${EA_PLAUSIBLE_EV.min}-${EA_PLAUSIBLE_EV.max} eV, not used]` : ''}${p.error ? `  [error: ${p.error}; ${p.fallback ? `fallback ${p.fallback}` : 'no fallback'}]` : ''}`);
       }
+      if (global) console.log('* global uncertainty: the grouped-CV RMSE of the sub-model, the same for every row (no ensemble spread in this model)');
     }));
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitArrhenius, fromPoint, ROOM_T, sigmaAt } from './arrhenius.ts';
 import { BOLTZMANN_EV as K_B_EV } from '@dendra/models/physics/constants.ts';
-import { activationEnergies, arrheniusFields } from '../cli/materials-arrhenius.ts';
+import { activationEnergies, arrheniusFields, EA_PLAUSIBLE_EV } from '../cli/materials-arrhenius.ts';
 import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,4 +59,18 @@ test('activationEnergies: the Ea column wins, else the softBV barrier of the row
   assert.equal(ea.has('bad'), false);
   assert.deepEqual(warned, ['bad']);
   assert.equal(activationEnergies(csv, ['122'], undefined, () => {}).has('122'), false, 'no --cifs: no structural estimate');
+});
+
+test('an Ea outside the plausible range is flagged and not used for sigma(T)', () => {
+  assert.deepEqual(EA_PLAUSIBLE_EV, { min: 0.05, max: 2.0 });
+  const hi = arrheniusFields(-3, 6.2, 333.15, 'bvse');
+  assert.equal(hi.flag, 'ea-out-of-range');
+  assert.equal(hi.activationEnergyEv, 6.2, 'reported as estimated');
+  assert.equal(hi.log10SigmaAtT, null, 'not extrapolated with an absurd barrier');
+  assert.equal(hi.arrheniusA, null);
+  assert.equal(arrheniusFields(-3, 0.01, 333.15).flag, 'ea-out-of-range');
+  assert.equal(arrheniusFields(-3, 6.2, ROOM_T).log10SigmaAtT, -3, 'room temperature needs no Ea');
+  assert.equal(arrheniusFields(-3, 0.3, 333.15).flag, null);
+  assert.equal(arrheniusFields(-3, 2.0, 333.15).flag, null);
+  assert.equal(arrheniusFields(null, 0.3, 333.15).log10SigmaAtT, null, 'no prediction, no sigma(T)');
 });

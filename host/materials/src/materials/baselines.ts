@@ -15,6 +15,7 @@ import { RandomForestRegression } from 'ml-random-forest';
 import { censoredResiduals } from './censored.ts';
 import { fitMlp, MLP_DEFAULTS, predictMlp, type MlpJson } from './mlp.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
+import * as stats from '@dendra/core/stats.ts';
 
 /** Model families. */
 export type ModelKind = 'median' | 'rf' | 'gbt' | 'gbt-cens' | 'mlp' | 'mlp-cens';
@@ -82,8 +83,7 @@ class ForestModel implements Fitted {
   spread(X: readonly number[][]): number[] {
     const pv = this.rf.predictionValues(X.map((r) => [...r]));
     return pv.to2DArray().map((row) => {
-      const m = row.reduce((s, v) => s + v, 0) / row.length;
-      return Math.sqrt(row.reduce((s, v) => s + (v - m) ** 2, 0) / row.length);
+      return stats.std(row);
     });
   }
   toJSON(): ModelJson { return { kind: 'rf', forest: this.rf.toJSON() }; }

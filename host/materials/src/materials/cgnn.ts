@@ -26,6 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@dendra/core/tfjs.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 import { fitNodeScaler, makeBatch, NODE_DIM, type GraphBatch, type NodeScaler, type PreparedGraph } from './cgnn-data.ts';
+import * as stats from '@dendra/core/stats.ts';
 
 /** Hyper-parameters of the network and its training. */
 export interface CgnnConfig {
@@ -76,7 +77,7 @@ function segmentSumKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
 }
 
 /**
- * Select the WASM backend (grid/model.ts initBackend) and register the segment-sum kernel once.
+ * Select the WASM backend (@dendra/core/tfjs.ts initBackend) and register the segment-sum kernel once.
  * @throws Error when the backend cannot be initialised.
  */
 export async function initCgnnBackend(): Promise<void> {
@@ -281,8 +282,8 @@ export function trainCgnn(graphs: readonly PreparedGraph[], targets: readonly Cg
   if (graphs.length !== targets.length || graphs.length === 0) throw new RangeError('need equally many (>0) graphs and targets');
   const scaler = fitNodeScaler(graphs);
   const exact = targets.filter((t) => !t.censored || cfg.bounds === 'score').map((t) => (t.censored ? -15 : t.value));
-  const yMean = exact.length > 0 ? exact.reduce((a, b) => a + b, 0) / exact.length : 0;
-  const yStdRaw = exact.length > 1 ? Math.sqrt(exact.reduce((a, b) => a + (b - yMean) ** 2, 0) / exact.length) : 1;
+  const yMean = exact.length > 0 ? stats.mean(exact) : 0;
+  const yStdRaw = exact.length > 1 ? stats.std(exact) : 1;
   const yStd = yStdRaw > 1e-6 ? yStdRaw : 1;
   const enc = encodeTargets(targets, cfg, yMean, yStd);
   const st = o.states;

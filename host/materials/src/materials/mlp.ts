@@ -9,6 +9,7 @@
  * default CPU backend gives the same numbers, slower). Seeded: same data and seed, same model.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as stats from '@dendra/core/stats.ts';
 
 /** MLP hyper-parameters. */
 export interface MlpConfig {
@@ -54,8 +55,8 @@ function forward(x: tf.Tensor2D, ws: readonly tf.Tensor2D[], bs: readonly tf.Ten
  */
 export function fitMlp(X: readonly number[][], y: readonly number[], censored: readonly boolean[], useCensoredLoss: boolean, cfg: MlpConfig = MLP_DEFAULTS): MlpJson {
   if (X.length === 0 || X.length !== y.length || y.length !== censored.length) throw new RangeError('MLP needs equal, non-empty X, y and censored');
-  const mean = y.reduce((s, v) => s + v, 0) / y.length;
-  const std = Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / y.length) || 1;
+  const mean = stats.mean(y);
+  const std = stats.std(y) || 1;
   const sizes = [X[0].length, ...cfg.hidden, 1];
   let layers: MlpJson['layers'] = [];
   tf.tidy(() => {

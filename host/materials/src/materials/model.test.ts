@@ -7,7 +7,8 @@ import { InputError } from '@dendra/core/errors.ts';
 import { DEFAULT_CONFIG } from './baselines.ts';
 import type { Dataset } from './evaluate.ts';
 import { featureNames, featureTable, parseMaterialsCsv, parseTarget, type FeatureSpec } from './features.ts';
-import { MODEL_FILE, predictRows, readModelFile, trainSubModel, type MaterialsModelFile } from './model.ts';
+import { MODEL_FILE, predictRows, readModelFile, trainingMedian, trainSubModel, type MaterialsModelFile } from './model.ts';
+import { REPO_ROOT } from '@dendra/core/paths.ts';
 import type { StructureFeatures } from './structure.ts';
 
 const HEADER = 'ID,Reduced Composition,Z,True Composition,Ionic conductivity (S cm-1),Space group #,a,b,c,alpha,beta,gamma,Family,DOI,Cif ID';
@@ -40,8 +41,15 @@ test('predict on a 3-row CSV: structure model where a CIF exists, composition mo
   const p = predictRows(file, q, s);
   assert.deepEqual(p.map((x) => x.id), ['q1', 'q2', 'q3']);
   assert.deepEqual(p.map((x) => x.features), ['composition', 'structure', 'composition']);
-  assert.ok(p[0].log10Sigma > p[2].log10Sigma, 'more Li predicts higher conductivity on this toy set');
-  assert.ok(p.every((x) => x.uncertainty >= 0 && x.uncertaintyKind === 'forest-spread'));
+  assert.ok(p[0].log10Sigma! > p[2].log10Sigma!, 'more Li predicts higher conductivity on this toy set');
+  assert.ok(p.every((x) => x.uncertainty! >= 0 && x.uncertaintyKind === 'forest-spread' && x.uncertaintyScope === 'per-row' && x.error === null && x.fallback === null));
+  // an element outside the trained set: a per-row error, the rest of the batch still predicted;
+  // a forest stores no training median, so that row has no fallback value
+  const bad = parseMaterialsCsv([HEADER, 'q1,Li6PS4,1,Li6P1S4,,120,8,8,8,90,90,90,thio,x,', 'ag,AgPS4,1,Ag1P1S4,,120,8,8,8,90,90,90,thio,x,'].join('\n'));
+  const pb = predictRows(file, bad, s);
+  assert.equal(pb[0].log10Sigma, p[0].log10Sigma);
+  assert.match(pb[1].error!, /^element Ag outside the 3 elements the model was trained on$/);
+  assert.deepEqual([pb[1].fallback, pb[1].log10Sigma, pb[1].features], [null, null, 'median']);
   assert.equal(p[0].measured, null);
   assert.equal(p[1].measuredIsBound, true);
   const dir = mkdtempSync(join(tmpdir(), 'dendra-mat-'));
@@ -56,4 +64,19 @@ test('model files are checked; bad rows name row and column', () => {
   assert.throws(() => readModelFile(dir), /not a dendra materials model/);
   assert.throws(() => parseMaterialsCsv([HEADER, 'q1,Li6PS4,1,Li6P1S4,,120,8,8,8,90,-1,90,thio,x,'].join('\n')),
     /line 2 \(ID q1\): column 'beta'/);
+});
+
+test('shipped model: an unknown element (Ag) gets a per-row error and the training-median fallback, never a failed batch', () => {
+  const file = readModelFile(join(REPO_ROOT, 'models', 'materials'));
+  const q = parseMaterialsCsv([HEADER, 'ok,Li7BiO6,1,Li7.0Bi1.0O6.0,,2,5.5,6.0,5.5,116.9,120.9,62.2,x,x,',
+    'ag,Li3AgO2,1,Li3.0Ag1.0O2.0,,2,5.5,6.0,5.5,116.9,120.9,62.2,x,x,'].join('\n'));
+  const p = predictRows(file, q, new Map());
+  assert.equal(p[0].error, null);
+  assert.ok(Number.isFinite(p[0].log10Sigma!) && p[0].features === 'composition');
+  assert.equal(p[0].uncertaintyScope, 'global', 'boosted trees: no ensemble spread, the CV RMSE is global');
+  assert.equal(p[0].uncertainty, file.composition.cvRmse);
+  assert.match(p[1].error!, /^element Ag outside the 54 elements the model was trained on$/);
+  assert.equal(p[1].fallback, 'median');
+  assert.equal(p[1].log10Sigma, trainingMedian(file.composition));
+  assert.ok(Number.isFinite(p[1].log10Sigma!));
 });

@@ -5,16 +5,24 @@
  * the CIF subset). A row uses `structure` when a CIF with its ID exists and parses, otherwise
  * `composition`.
  *
- * Uncertainty: for a random forest, the standard deviation of the per-tree predictions; for the
- * other kinds (no ensemble spread), the sub-model's grouped-CV RMSE on exact rows (a global
- * typical error, the same for every row). `uncertaintyKind` says which.
+ * Uncertainty: for a random forest, the standard deviation of the per-tree predictions (per row);
+ * for the other kinds (no ensemble spread), the sub-model's grouped-CV RMSE on exact rows, a global
+ * typical error, the same for every row: `uncertaintyKind` says which and `uncertaintyScope` says
+ * `global` then. The shipped model (boosted trees) has no ensemble and the card stores no
+ * out-of-fold residuals, so its uncertainty is global until a CV run stores them (issue 16).
+ *
+ * A row the model cannot featurize (an element outside the trained element set, an unparsable
+ * composition) never fails the batch: it gets `error` (one line) and a `fallback` prediction, the
+ * composition sub-model when that can featurize it, else the training median (the boosted trees'
+ * initial value); `log10Sigma` is null only when neither exists.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '@dendra/core/errors.ts';
 import { fitModel, loadModel, type ModelConfig, type ModelJson, type ModelKind } from './baselines.ts';
-import { featureTable, parseTarget, type FeatureSpec, type MaterialRow } from './features.ts';
+import { featureRow, parseTarget, type FeatureSpec, type MaterialRow } from './features.ts';
+import { parseComposition } from './obelix.ts';
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.ts';
 import type { StructureFeatures } from './structure.ts';
 import type { Dataset } from './evaluate.ts';
@@ -75,47 +83,96 @@ export function readModelFile(dir: string): MaterialsModelFile {
 /** A prediction for one row. */
 export interface Prediction {
   readonly id: string;
-  /** Predicted log10 sigma (S/cm). */
-  readonly log10Sigma: number;
-  readonly sigma: number;
-  /** One standard deviation in log10 units (see module comment). */
-  readonly uncertainty: number;
+  /** Predicted log10 sigma (S/cm); null only when the row failed and no fallback exists. */
+  readonly log10Sigma: number | null;
+  readonly sigma: number | null;
+  /** One standard deviation in log10 units (see module comment); null with `log10Sigma`. */
+  readonly uncertainty: number | null;
   readonly uncertaintyKind: 'forest-spread' | 'cv-rmse';
-  readonly features: 'structure' | 'composition';
+  /** `per-row` for an ensemble spread, `global` when every row gets the same value. */
+  readonly uncertaintyScope: 'per-row' | 'global';
+  /** Which inputs gave the prediction: a sub-model, or `median` (fallback). */
+  readonly features: 'structure' | 'composition' | 'median';
+  /** Why the primary prediction failed for this row (one line), else null. */
+  readonly error: string | null;
+  /** The fallback used when `error` is set: `composition`, `median`, or null (none). */
+  readonly fallback: 'composition' | 'median' | null;
   /** Measured log10 sigma (or bound) when the CSV has one, else null. */
   readonly measured: number | null;
   readonly measuredIsBound: boolean;
 }
 
-function predictWith(sub: SubModel, rows: readonly MaterialRow[], structures: ReadonlyMap<string, StructureFeatures>): { p: number[]; u: number[]; kind: Prediction['uncertaintyKind'] } {
-  if (rows.length === 0) return { p: [], u: [], kind: 'cv-rmse' };
-  const X = transform(featureTable(rows, sub.spec, structures), sub.pre);
+/** Elements of a row outside the trained element set (`spec.vocabulary`), sorted; [] when all are known. */
+export function unknownElements(row: MaterialRow, spec: FeatureSpec): string[] {
+  const known = new Set(spec.vocabulary);
+  return [...parseComposition(row.trueComposition).keys()].filter((e) => !known.has(e)).sort();
+}
+
+/** Featurizes one row for `sub`, or says in one line why it cannot. Never throws. */
+function rowFeatures(sub: SubModel, row: MaterialRow, structures: ReadonlyMap<string, StructureFeatures>): { x: number[] } | { error: string } {
+  try {
+    const unknown = unknownElements(row, sub.spec);
+    if (unknown.length > 0) return { error: `element${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} outside the ${sub.spec.vocabulary.length} elements the model was trained on` };
+    return { x: featureRow(row, sub.spec, structures.get(row.id)) };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** The training median of a sub-model (the boosted trees' initial value), or null for other kinds. */
+export function trainingMedian(sub: SubModel): number | null {
+  const m = sub.model as { kind: string; init?: number; value?: number };
+  if ((m.kind === 'gbt' || m.kind === 'gbt-cens') && Number.isFinite(m.init)) return m.init!;
+  if (m.kind === 'median' && Number.isFinite(m.value)) return m.value!;
+  return null;
+}
+
+interface Raw { p: number | null; u: number | null; kind: Prediction['uncertaintyKind']; scope: Prediction['uncertaintyScope']; features: Prediction['features'] }
+
+/** Predicts the featurized rows of one sub-model in one batch (index -> prediction). */
+function predictBatch(sub: SubModel, xs: Map<number, number[]>, features: Prediction['features']): Map<number, Raw> {
+  const out = new Map<number, Raw>();
+  if (xs.size === 0) return out;
+  const idx = [...xs.keys()];
+  const X = transform(idx.map((i) => xs.get(i)!), sub.pre);
   const m = loadModel(sub.model);
+  const p = m.predict(X);
   const s = m.spread(X);
-  return { p: m.predict(X), u: s ?? X.map(() => sub.cvRmse), kind: s ? 'forest-spread' : 'cv-rmse' };
+  idx.forEach((i, k) => out.set(i, { p: p[k], u: s ? s[k] : sub.cvRmse, kind: s ? 'forest-spread' : 'cv-rmse', scope: s ? 'per-row' : 'global', features }));
+  return out;
 }
 
 /**
  * Predict every row: the structure sub-model for rows with structure features, the composition
- * sub-model otherwise. Output order = input order.
- * @throws InputError for compositions outside the element table (naming the row).
+ * sub-model otherwise; a row that cannot be featurized gets `error` and a fallback (module
+ * comment). Output order = input order. Never throws for a bad row; throws only for a malformed
+ * model file (as `loadModel`).
  */
 export function predictRows(file: MaterialsModelFile, rows: readonly MaterialRow[], structures: ReadonlyMap<string, StructureFeatures>): Prediction[] {
-  const withS = rows.filter((r) => structures.has(r.id));
-  const without = rows.filter((r) => !structures.has(r.id));
-  const a = predictWith(file.structure, withS, structures);
-  const b = predictWith(file.composition, without, structures);
-  const byId = new Map<MaterialRow, Prediction>();
-  const put = (rs: readonly MaterialRow[], r: typeof a, features: Prediction['features']): void => rs.forEach((row, i) => {
+  const xs = { structure: new Map<number, number[]>(), composition: new Map<number, number[]>() };
+  const errors = new Map<number, string>();
+  rows.forEach((row, i) => {
+    const primary: 'structure' | 'composition' = structures.has(row.id) ? 'structure' : 'composition';
+    const f = rowFeatures(file[primary], row, structures);
+    if ('x' in f) return void xs[primary].set(i, f.x);
+    errors.set(i, f.error);
+    if (primary === 'structure') {
+      const c = rowFeatures(file.composition, row, structures);
+      if ('x' in c) xs.composition.set(i, c.x);
+    }
+  });
+  const got = new Map([...predictBatch(file.structure, xs.structure, 'structure'), ...predictBatch(file.composition, xs.composition, 'composition')]);
+  const median = trainingMedian(file.composition);
+  return rows.map((row, i) => {
     let measured: number | null = null, bound = false;
     try {
       const t = parseTarget(row);
       measured = t.value; bound = t.censored;
     } catch { /* no usable measurement: predict anyway */ }
-    byId.set(row, { id: row.id, log10Sigma: r.p[i], sigma: 10 ** r.p[i], uncertainty: r.u[i], uncertaintyKind: r.kind,
-      features, measured, measuredIsBound: bound });
+    const err = errors.get(i) ?? null;
+    const r: Raw = got.get(i) ?? { p: median, u: median === null ? null : file.composition.cvRmse, kind: 'cv-rmse', scope: 'global', features: 'median' };
+    const fallback = err === null ? null : r.p === null ? null : r.features === 'median' ? 'median' : 'composition';
+    return { id: row.id, log10Sigma: r.p, sigma: r.p === null ? null : 10 ** r.p, uncertainty: r.u, uncertaintyKind: r.kind, uncertaintyScope: r.scope,
+      features: r.features, error: err, fallback, measured, measuredIsBound: bound };
   });
-  put(withS, a, 'structure');
-  put(without, b, 'composition');
-  return rows.map((r) => byId.get(r)!);
 }

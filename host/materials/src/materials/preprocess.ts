@@ -12,6 +12,7 @@
  */
 
 import { Matrix, inverse, solve } from 'ml-matrix';
+import * as stats from '@dendra/core/stats.ts';
 
 /** Fitted preprocessing: impute -> scale -> select. Plain JSON. */
 export interface Preprocessor {
@@ -27,13 +28,6 @@ export interface Preprocessor {
 export const VIF_THRESHOLD = 5;
 /** Ridge added to the correlation diagonal so exactly collinear sets give huge, finite VIFs. */
 const RIDGE = 1e-9;
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Column j of `X`. */
 function column(X: readonly number[][], j: number): number[] {
@@ -112,7 +106,7 @@ function correlation(X: readonly number[][], cols: readonly number[]): Matrix {
   const z = new Matrix(X.length, cols.length);
   cols.forEach((j, k) => {
     const c = column(X, j);
-    const m = c.reduce((s, v) => s + v, 0) / c.length;
+    const m = stats.mean(c);
     const sd = Math.sqrt(c.reduce((s, v) => s + (v - m) ** 2, 0) / (c.length - 1));
     c.forEach((v, i) => z.set(i, k, (v - m) / sd));
   });
@@ -127,7 +121,10 @@ function correlation(X: readonly number[][], cols: readonly number[]): Matrix {
 export function fitPreprocessor(X: readonly number[][], vif = true, threshold = VIF_THRESHOLD): Preprocessor {
   if (X.length < 2) throw new RangeError('preprocessing needs at least 2 training rows');
   const p = X[0].length;
-  const fill = Array.from({ length: p }, (_, j) => median(column(X, j).filter((v) => !Number.isNaN(v))));
+  const fill = Array.from({ length: p }, (_, j) => {
+    const v = column(X, j).filter((x) => !Number.isNaN(x));
+    return v.length === 0 ? 0 : stats.median(v);
+  });
   const filled = X.map((r) => r.map((v, j) => (Number.isNaN(v) ? fill[j] : v)));
   const min = Array.from({ length: p }, (_, j) => Math.min(...column(filled, j)));
   const max = Array.from({ length: p }, (_, j) => Math.max(...column(filled, j)));

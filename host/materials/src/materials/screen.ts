@@ -152,7 +152,7 @@ export function candidateRow(c: Candidate, parent: MaterialRow): MaterialRow {
  * Score every candidate (in chunks of `chunk`, calling `onProgress(done, total)` after each).
  * Returns all candidates sorted by score (best first; ties by ID).
  * @throws InputError `E_PARENT` when a candidate's parent is not among `training`; errors of
- *   {@link predictRows} for elements outside the model's table.
+ *   InputError `E_ELEMENT` for a candidate the model cannot featurize (an element outside its set).
  */
 export function screenCandidates(model: MaterialsModelFile, candidates: readonly Candidate[], training: readonly MaterialRow[],
   onProgress: (done: number, total: number) => void = () => {}, chunk = 1000): ScoredCandidate[] {
@@ -168,13 +168,16 @@ export function screenCandidates(model: MaterialsModelFile, candidates: readonly
     });
     const preds = predictRows(model, rows, new Map());
     part.forEach((c, k) => {
+      const e = preds[k].error;
+      if (e !== null || preds[k].log10Sigma === null || preds[k].uncertainty === null) throw new InputError('E_ELEMENT', `candidate ${c.id}: ${e ?? 'no prediction'}`);
       const parent = byId.get(c.parentId)!;
       const pa = new Map([...parseComposition(parent.trueComposition)].map(([e, n]): [string, number] => [e, n / parent.z]));
       const d = nearestDistance(fractionVector(c.amounts), trainFrac);
-      const u = Math.hypot(preds[k].uncertainty, 2 * d);
+      const sigma = preds[k].log10Sigma!, mu = preds[k].uncertainty!;
+      const u = Math.hypot(mu, 2 * d);
       const px = proxies(c, pa);
-      out.push({ candidate: c, log10Sigma: preds[k].log10Sigma, uncertainty: u, modelUncertainty: preds[k].uncertainty, domainDistance: d,
-        ...px, score: weightedScore(preds[k].log10Sigma, u, px.stability, px.stiffness) });
+      out.push({ candidate: c, log10Sigma: sigma, uncertainty: u, modelUncertainty: mu, domainDistance: d,
+        ...px, score: weightedScore(sigma, u, px.stability, px.stiffness) });
     });
     onProgress(Math.min(i + chunk, candidates.length), candidates.length);
   }

@@ -15,6 +15,7 @@
  */
 import { TARGET, WINDOW, percentile, type EttData, type RowRange } from './data.ts';
 import { BOARD_CONFIG } from './config.ts';
+import * as stats from '@dendra/core/stats.ts';
 
 const HORIZON = BOARD_CONFIG.horizon;
 
@@ -64,10 +65,7 @@ const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 
 /** Median of a non-empty list (mean of the middle two for even lengths); null when empty. */
 export function median(v: readonly number[]): number | null {
-  if (v.length === 0) return null;
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return v.length === 0 ? null : stats.median(v);
 }
 
 /** Counts true/false positives over windows given alert and truth flags. */

@@ -7,7 +7,7 @@ import type { QModel, QTensor } from '@dendra/core/tflite/ir.ts';
 import { STANDARD_SPLITS, type Splits } from './data.ts';
 import { BOARD_CONFIG, configLabel } from './config.ts';
 import type { ProtocolReport } from './protocol.ts';
-import { PUBLISHED, publishedFor, type PublishedRow } from './published.ts';
+import { datasetOf, publishedFor, publishedForDataset, type PublishedRow } from './published.ts';
 import type { AlertingReport } from './alerts_eval.ts';
 import type { BaselineMetrics, ErrorMetrics } from './metrics.ts';
 import type { FloatModelFile, SplitMetrics } from './train.ts';
@@ -54,7 +54,7 @@ export interface GridCard {
    */
   protocol?: ProtocolReport;
   /**
-   * Published ETTh1 figures for the protocol's settings, with source and how each was checked
+   * Published figures of the training dataset for the protocol's settings, with source and how each was checked
    * (published.ts); printed beside the protocol rows by `dendra eval grid`.
    */
   published?: readonly PublishedRow[];
@@ -117,8 +117,11 @@ export function thermalVerdict(dValPct: number, dTestPct: number): string {
   return 'mixed (better on one split only)';
 }
 
-/** Plain statements about the protocol table and the thermal ablation (test MSE, int8). */
-export function protocolFindings(p: ProtocolReport): string[] {
+/**
+ * Plain statements about the protocol table and the thermal ablation (test MSE, int8), with
+ * verdicts only against figures published for `dataset` at the same input length. Never throws.
+ */
+export function protocolFindings(p: ProtocolReport, dataset: string): string[] {
   const out: string[] = [];
   for (const r of p.rows) {
     const b = r.baselines.test;
@@ -135,7 +138,7 @@ export function protocolFindings(p: ProtocolReport): string[] {
     out.push(`thermal prior ${configLabel(base.config)}: float val MSE ${base.float.val.mse.toFixed(4)} -> ${t.float.val.mse.toFixed(4)} (${signed(dv)}), test ${base.float.test.mse.toFixed(4)} -> ${t.float.test.mse.toFixed(4)} (${signed(dt)}): ${thermalVerdict(dv, dt)}`);
   }
   for (const r of p.rows) {
-    for (const x of publishedFor(r.config.setting, r.config.horizon).filter((q) => q.lookback === p.window)) {
+    for (const x of publishedFor(dataset, r.config.setting, r.config.horizon).filter((q) => q.lookback === p.window)) {
       const d = (100 * (r.int8.test.mse - x.mse)) / x.mse;
       out.push(`protocol ${r.label} vs published ${x.model} ${x.setting}-${x.horizon} (same input length ${x.lookback}${r.config.setting === 'MS' ? '; theirs OT only in' : ''}): int8 test MSE ${r.int8.test.mse.toFixed(4)} vs ${x.mse.toFixed(3)} (${signed(d)}): ${d <= 0 ? 'matches or beats it' : 'does NOT match it'}`);
     }
@@ -152,18 +155,19 @@ export function buildCard(c: CardInputs): GridCard {
     lastValue: tidy(b.lastValue), seasonalNaive24h: tidy(b.seasonalNaive24h),
     ...(b.linearS ? { linearS: tidy(b.linearS) } : {}), ...(b.linearMS ? { linearMS: tidy(b.linearMS) } : {}),
   });
+  const dataset = datasetOf(f.dataCsv);
   return {
     name: 'grid',
     version: c.version,
     description: `Forecast of transformer oil temperature (OT) 1..${cfgOf(f).horizon} h ahead from ${cfgOf(f).window} h of the 7 ETT channels (setting ${cfgOf(f).setting}): channel graph from training correlations, 3 node-wise FC layers with 2 message-passing (A.H) steps between them, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel's last hour.`,
     data: {
       file: path.basename(f.dataCsv),
-      source: 'ETDataset ETTh1 (Zhou et al., Informer, AAAI 2021), zhouhaoyi/ETDataset',
-      license: 'CC BY-ND 4.0 (data used unmodified; not redistributed in the model)',
+      source: dataSource(dataset),
+      license: ETT_FILES.has(dataset) ? 'CC BY-ND 4.0 (data used unmodified; not redistributed in the model)' : 'not recorded (user data; not redistributed in the model)',
       channels: ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT'],
       target: 'OT', window: cfgOf(f).window, horizon: cfgOf(f).horizon,
       split: f.splits ?? STANDARD_SPLITS,
-      splitNote: 'standard ETTh1 protocol, 12/4/4 months by rows; val/test start 96 rows early (input length)',
+      splitNote: `standard ETT protocol split on ${dataset}, 12/4/4 months by rows; val/test start ${cfgOf(f).window} rows early (input length)`,
       windows: c.windows,
       normalization: 'per channel, mean and population std of the training rows (stored as f32 in the "dendra" metadata)',
     },
@@ -186,9 +190,19 @@ export function buildCard(c: CardInputs): GridCard {
     thresholds: c.thresholds,
     ...(c.alerting ? { alerting: c.alerting } : {}),
     boardSetting: `${configLabel(cfgOf(f))} (L ${cfgOf(f).window}): the firmware contract takes the 7 raw DMA channels in and one OT forecast out ([7, L] -> [1, H]), so M models (7 outputs) and the thermal node (a derived channel) stay host-only; H = 24 is the alert horizon of the site configuration`,
-    ...(c.protocol ? { protocol: c.protocol, published: PUBLISHED } : {}),
-    limitations: [...limitations(c.int8, f), ...(c.protocol ? protocolFindings(c.protocol) : [])],
+    ...(c.protocol ? { protocol: c.protocol, published: publishedForDataset(dataset) } : {}),
+    limitations: [...limitations(c.int8, f), ...(c.protocol ? protocolFindings(c.protocol, dataset) : [])],
   };
+}
+
+/** ETDataset files Dendra knows the source of; any other data is the user's own. */
+const ETT_FILES = new Set(['ETTh1', 'ETTh2', 'ETTm1', 'ETTm2']);
+
+/** The card's data source line for a dataset name (see {@link datasetOf}). Never throws. */
+export function dataSource(dataset: string): string {
+  return ETT_FILES.has(dataset)
+    ? `ETDataset ${dataset} (Zhou et al., Informer, AAAI 2021), zhouhaoyi/ETDataset`
+    : `${dataset}: user data in the ETT layout (source not recorded by Dendra)`;
 }
 
 /** The float model's configuration (files written before configs existed are the board's). */

@@ -50,15 +50,17 @@ test('the committed card holds the protocol table: S and M at 24 and 96 h, int8 
     assert.equal(r.int8.test.windows, 2881 - r.config.horizon, `${r.label}: every test window`);
     assert.ok(Math.abs(r.int8VsFloatTestPct) <= 2, `${r.label}: int8 ${r.int8VsFloatTestPct.toFixed(2)}% from float`);
   }
-  const lines = formatProtocol(cardRows(p), p.window);
-  assert.match(lines[0], /input length L = 96 h/);
+  const lines = formatProtocol(cardRows(p), p.window, 'ETTh1');
+  assert.match(lines[0], /^ETTh1: .*input length L = 96 h/);
   const at = (label: string) => lines.findIndex((l) => l.trimStart().startsWith(`${label} `));
   for (const label of ['S-24', 'S-96', 'M-24', 'M-96', 'MS-24', 'MS-96']) assert.ok(at(label) > 0, label);
-  // DLinear at the same input length sits right under the rows of its setting, with its source
-  const under = (label: string) => lines.slice(at(label) + 1, at(label) + 4).join('\n');
-  assert.match(under('M-96'), /DLinear M-96 \(L=96\): 0\.374\/0\.394 \[.*LTSF-Benchmark\.md/);
-  assert.match(under('S-96'), /DLinear S-96 \(L=96\): 0\.053\/0\.177/);
-  assert.match(under('MS-96'), /DLinear S-96 \(L=96; OT only in and out, beside our MS\)/);
+  // the published figures sit right under the rows of their setting, with their input length and source
+  const under = (label: string) => lines.slice(at(label) + 1, at(label) + 6).join('\n');
+  assert.match(under('M-96'), /DLinear M-96 \(L=336\): 0\.375\/0\.399 \[Zeng et al\., Are Transformers/);
+  assert.match(under('M-96'), /NLinear M-96 \(L=336\): 0\.374\/0\.394/);
+  assert.match(under('S-96'), /Informer S-96 \(L=96\): 0\.193\/0\.377/);
+  assert.match(under('MS-96'), /Informer S-96 \(L=96; OT only in and out, beside our MS\)/);
+  assert.doesNotMatch(lines.join('\n'), /Linear [SM]-\d+ \(L=96/, 'no L = 96 DLinear/NLinear anchor');
   const thermal = formatThermal(cardRows(p));
   assert.equal(thermal.length, 3);
   assert.match(thermal[1], /^ {2}MS-24: float MSE val .* (helps|does not help|mixed|no material effect)/);

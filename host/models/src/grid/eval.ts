@@ -3,7 +3,7 @@
  * through the host int8 executor (bit-exact with the board) on every validation and test window
  * (no dropped last batch), next to baselines fitted/computed by Dendra on the same split (last
  * value, seasonal naive 24 h, ridge linear S and MS), alert precision/recall/lead on the test split,
- * and published ETTh1 figures, each labelled with the setting it was measured in.
+ * and published figures for the same dataset and input length, each labelled with the setting it was measured in.
  *
  * The "drop_last" pitfall: the reference loaders of several LTSF code bases build the test loader
  * with drop_last=True, so the last incomplete batch of test windows is never scored and the
@@ -16,7 +16,7 @@ import type { QModel } from '@dendra/core/tflite/ir.ts';
 import { readTflite } from '@dendra/core/tflite/reader.ts';
 import { decodeDendraMeta, type DendraMeta } from '@dendra/core/tflite/metadata.ts';
 import { evaluateAlerting, type AlertingReport } from './alerts_eval.ts';
-import { checkSplits, loadEtt, normalizeRows, STANDARD_SPLITS, TARGET, WINDOW, windowStarts, type EttData, type Splits } from './data.ts';
+import { CHANNELS, checkSplits, loadEtt, normalization, normalizeRows, STANDARD_SPLITS, TARGET, WINDOW, windowStarts, type EttData, type Splits } from './data.ts';
 import { fitLinear } from './linear.ts';
 import { baselines, type ErrorMetrics } from './metrics.ts';
 import { evalInt8Layout, evalInt8Windows } from './quantize.ts';
@@ -24,11 +24,11 @@ import { forecastC } from './window.ts';
 import { BOARD_CONFIG } from './config.ts';
 import { protocolBaselines, type ProtocolBaselines, type ProtocolReport, type ProtocolRow } from './protocol.ts';
 import { datasetFrom, type SplitMetrics } from './train.ts';
-import { PUBLISHED, type PublishedRow } from './published.ts';
+import { datasetOf, publishedForDataset, type PublishedRow } from './published.ts';
 import { DEFAULT_ETT, REPO_ROOT } from '@dendra/core/paths.ts';
 
 export { formatEval } from './eval_format.ts';
-export { PUBLISHED, type PublishedRow } from './published.ts';
+export { PUBLISHED, datasetOf, type PublishedRow } from './published.ts';
 
 /** Default model directory (grid.tflite + grid.card.json). */
 export const DEFAULT_GRID_DIR = path.join(REPO_ROOT, 'models', 'grid');
@@ -44,15 +44,17 @@ export interface EvalRow {
 /** Everything `dendra eval grid` reports. */
 export interface GridEvalReport {
   model: { path: string; bytes: number; name: string; version: number };
-  data: { file: string; split: Splits; windows: { train: number; val: number; test: number } };
+  /** `dataset` keys the published figures (see published.ts `datasetOf`). */
+  data: { file: string; dataset: string; split: Splits; windows: { train: number; val: number; test: number } };
   units: string;
   rows: EvalRow[];
   linearAlphas: { S: number; MS: number };
-  /** The ETTh1 protocol table: int8 re-run here, float from the card, baselines re-fitted here. */
+  /** The protocol table: int8 re-run here, float from the card, baselines re-fitted here. */
   protocol: ProtocolEvalRow[];
   /** Input length of the protocol models (h). */
   protocolWindow: number;
   alerting: AlertingReport;
+  /** Figures published for this dataset (empty when none is cited for it). */
   published: readonly PublishedRow[];
   notes: string[];
 }
@@ -178,16 +180,40 @@ function runInt8Splits(g: LoadedGrid, data: ReturnType<typeof loadEtt>, z: Float
   return { val, test, forecasts };
 }
 
+/** Relative tolerance of {@link checkDataMatchesModel}: f32 rounding of the stored statistics, with margin. */
+const STATS_RTOL = 1e-4;
+
+/**
+ * Refuses data the model was not trained on: the per-channel mean and population std of the
+ * training split of `data` must equal (within f32 rounding) the training statistics stored in the
+ * model's "dendra" metadata (the card's normalization). Scoring a model on data normalized with
+ * another dataset's statistics gives meaningless figures, so this is an error, not a warning.
+ *
+ * @throws InputError (code `E_DATA_MISMATCH`) naming the first channel that differs.
+ */
+export function checkDataMatchesModel(data: EttData, train: Splits['train'], meta: Pick<DendraMeta, 'mean' | 'std'>, modelFile: string): void {
+  const got = normalization(data, train);
+  const close = (a: number, b: number) => Math.abs(a - b) <= STATS_RTOL * Math.max(1, Math.abs(a), Math.abs(b));
+  for (let c = 0; c < meta.mean.length && c < got.mean.length; c++) {
+    if (close(got.mean[c], meta.mean[c]) && close(got.std[c], meta.std[c])) continue;
+    throw new InputError('E_DATA_MISMATCH', `${data.source}: training-split statistics do not match the model's card (${CHANNELS[c] ?? `#${c}`} mean ${got.mean[c].toPrecision(5)}, std ${got.std[c].toPrecision(5)} vs ${meta.mean[c].toPrecision(5)}, ${meta.std[c].toPrecision(5)} in ${path.basename(modelFile)}): this model was trained on other data`, data.source);
+  }
+}
+
 /**
  * Evaluates the committed int8 grid model and the baselines (see the file comment).
  *
- * @throws InputError for a missing/malformed model or CSV, or a CSV too short for the split.
+ * @throws InputError for a missing/malformed model or CSV, a CSV too short for the split, or
+ *   (code `E_DATA_MISMATCH`) data whose training statistics differ from the model's.
  */
 export function evalGrid(opts: EvalOptions = {}): GridEvalReport {
   const g = loadGrid(opts.modelDir ?? DEFAULT_GRID_DIR);
   const dataCsv = opts.dataCsv ?? DEFAULT_ETT;
   const data = loadEtt(dataCsv);
   const splits = checkSplits(data, g.splits);
+  checkDataMatchesModel(data, splits.train, g.meta, g.file);
+  const dataset = datasetOf(dataCsv);
+  const published = publishedForDataset(dataset);
   const z = normalizeRows(data, { mean: Array.from(g.meta.mean), std: Array.from(g.meta.std) });
   const starts = { train: windowStarts(splits.train), val: windowStarts(splits.val), test: windowStarts(splits.test) };
   const int8 = runInt8Splits(g, data, z, starts, opts.onProgress);
@@ -211,11 +237,13 @@ export function evalGrid(opts: EvalOptions = {}): GridEvalReport {
   const protocol = g.protocol && opts.protocol !== false ? evalProtocol(opts.modelDir ?? DEFAULT_GRID_DIR, g.protocol, data, opts.onProgress) : [];
   return {
     model: { path: g.file, bytes: g.bytes, name: g.meta.name, version: g.meta.modelVersion },
-    data: { file: dataCsv, split: splits, windows: { train: starts.train.length, val: starts.val.length, test: starts.test.length } },
+    data: { file: dataCsv, dataset, split: splits, windows: { train: starts.train.length, val: starts.val.length, test: starts.test.length } },
     units: 'normalized OT (training-split std), MSE/MAE over all 24 horizon steps and every window',
-    rows, linearAlphas: { S: linS.model.alpha, MS: linMS.model.alpha }, protocol, protocolWindow: g.protocol?.window ?? BOARD_CONFIG.window, alerting, published: PUBLISHED,
+    rows, linearAlphas: { S: linS.model.alpha, MS: linMS.model.alpha }, protocol, protocolWindow: g.protocol?.window ?? BOARD_CONFIG.window, alerting, published,
     notes: [
-      `board model: look-back ${BOARD_CONFIG.window} h, horizon ${BOARD_CONFIG.horizon} h, all 7 channels in, OT out (MS); published rows are for the settings stated (M averages all 7 channels, S is OT only); the rows from the DLinear authors' benchmark use L = 96 as ours, the paper rows a longer or tuned look-back (not directly comparable); published test loaders may drop the last incomplete batch (see below)`,
+      published.length === 0
+        ? `no published anchor for ${dataset}: no figure is cited for this dataset (published figures are keyed by dataset and input length; see host/models/src/grid/published.ts)`
+        : `board model: look-back ${BOARD_CONFIG.window} h, horizon ${BOARD_CONFIG.horizon} h, all 7 channels in, OT out (MS); published rows are ${dataset} figures for the settings and input lengths stated (M averages all 7 channels, S is OT only); only rows at L = ${BOARD_CONFIG.window} are directly comparable, the others use a longer or tuned look-back; published test loaders may drop the last incomplete batch (see below)`,
       'protocol table: every model trained by "dendra train grid" with the board model\'s seed and budget, epoch and ridge alpha chosen on validation only; M = every channel forecast (per-node heads), averaged over the 7 channels',
       'every window is scored: Dendra does not drop the last incomplete batch (drop_last=True in the test loader of several LTSF code bases silently skips up to batch_size-1 test windows)',
       'linear baselines: ridge least squares in closed form on the training windows, inputs and targets relative to the last value (as the GNN); alpha chosen on validation MSE, test never used for fitting',

@@ -1,5 +1,5 @@
 /**
- * Text form of `dendra eval grid`: the board model's rows, the ETTh1 protocol table (S and M at 24
+ * Text form of `dendra eval grid`: the board model's rows, the protocol table (S and M at 24
  * and 96 h, plus MS) with the published figures of the same setting and horizon printed under each
  * row, int8 vs float, the thermal-prior ablation and the alerting table. Pure (no I/O).
  */
@@ -30,9 +30,12 @@ function publishedLine(p: PublishedRow, asMS: boolean): string {
   return `      published ${p.model} ${p.setting}-${p.horizon} (${l}${asMS ? '; OT only in and out, beside our MS' : ''}): ${p.mse.toFixed(3)}/${p.mae.toFixed(3)} [${p.source}; ${p.checked}]`;
 }
 
-/** The protocol table with published figures and the int8/float gap (see the file comment). */
-export function formatProtocol(rows: readonly ProtocolEvalRow[], window: number): string[] {
-  const out = [`ETTh1 protocol, input length L = ${window} h for every Dendra row; test split, every window scored (no drop_last); MSE/MAE in normalized units:`];
+/**
+ * The protocol table with published figures of `dataset` (none when none is cited for it) and the
+ * int8/float gap (see the file comment). Pure; never throws.
+ */
+export function formatProtocol(rows: readonly ProtocolEvalRow[], window: number, dataset: string): string[] {
+  const out = [`${dataset}: ETT protocol split, input length L = ${window} h for every Dendra row; test split, every window scored (no drop_last); MSE/MAE in normalized units:`];
   out.push(`  ${'setting'.padEnd(15)} ${'windows'.padEnd(7)} ${'GNN float'.padEnd(14)} ${'GNN int8'.padEnd(14)} ${'int8-float'.padEnd(10)} ${'last value'.padEnd(14)} ${'seasonal 24h'.padEnd(14)} ${'ridge linear'.padEnd(14)} int8 vs best baseline`);
   for (const p of rows.filter((r) => !r.config.thermal)) {
     const b = p.baselines.test;
@@ -40,8 +43,8 @@ export function formatProtocol(rows: readonly ProtocolEvalRow[], window: number)
     const gap = rel(p.int8.test.mse, p.float.test.mse);
     const vs = rel(p.int8.test.mse, best.m.mse);
     out.push(`  ${p.label.padEnd(15)} ${String(p.int8.test.windows).padEnd(7)} ${mm(p.float.test)} ${mm(p.int8.test)} ${signed(gap).padEnd(10)} ${mm(b.lastValue)} ${mm(b.seasonalNaive24h)} ${mm(b.linear)} ${signed(vs)} vs ${best.name}${vs < 0 ? '' : ' (NOT beaten)'}`);
-    const pub = publishedFor(p.config.setting, p.config.horizon);
-    if (pub.length === 0) out.push('      published: no verified figure for this setting and horizon');
+    const pub = publishedFor(dataset, p.config.setting, p.config.horizon);
+    if (pub.length === 0) out.push(`      published: no anchor cited for ${dataset} at this setting and horizon`);
     for (const x of pub) out.push(publishedLine(x, p.config.setting === 'MS'));
   }
   out.push('  (S: OT in, OT out; M: 7 channels in and out, averaged over the 7; MS: 7 in, OT out, labelled beside the S figures; ridge linear: the setting\'s own window map, M channel-shared)');
@@ -71,8 +74,9 @@ export function formatEval(r: GridEvalReport): string[] {
   for (const row of r.rows) {
     out.push(`${row.name.padEnd(34)} ${row.setting.padEnd(4)} ${f4(row.val.mse)}   ${f4(row.val.mae)}   ${f4(row.test.mse)}   ${f4(row.test.mae)}`);
   }
-  if (r.protocol.length > 0) out.push('', ...formatProtocol(r.protocol, r.protocolWindow), '', ...formatThermal(r.protocol));
-  else out.push('', 'protocol table: none evaluated (the card has none; dendra train grid makes it); published ETTh1 figures:', ...r.published.map((p) => publishedLine(p, false)));
+  if (r.protocol.length > 0) out.push('', ...formatProtocol(r.protocol, r.protocolWindow, r.data.dataset), '', ...formatThermal(r.protocol));
+  else if (r.published.length > 0) out.push('', 'protocol table: none evaluated (the card has none; dendra train grid makes it); published ' + r.data.dataset + ' figures:', ...r.published.map((p) => publishedLine(p, false)));
+  else out.push('', `protocol table: none evaluated (the card has none); no published anchor for ${r.data.dataset}`);
   out.push('', `alerting on the ${r.alerting.split} split (rows ${r.alerting.rows.start}..${r.alerting.rows.end - 1}): alert = forecast > limit within 24 h`);
   out.push('  limit (degC)  source                                 model      prec   recall | onset prec recall | events det  median lead');
   for (const l of r.alerting.limits) {

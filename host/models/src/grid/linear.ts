@@ -93,14 +93,6 @@ function taskTargets(z: Float32Array, s: number, task: Task, shape: LinearShape,
   for (let h = 0; h < shape.horizon; h++) out[h] = z[(s + shape.window + h) * shape.cols + task.output] - last;
 }
 
-/**
- * Writes the features of the window starting at row `s` of normalized time-major rows `z` into `out`
- * (length {@link featureCount}), as gatherWindows does, for the S or MS map (M has one per channel).
- */
-export function windowFeatures(z: Float32Array, s: number, mode: 'S' | 'MS', out: Float64Array, shape: LinearShape = BOARD_SHAPE): void {
-  taskFeatures(z, s, tasksOf(mode)[0], shape, out);
-}
-
 /** Writes the H relative OT targets of the window starting at `s` into `out`. */
 export function windowTargets(z: Float32Array, s: number, out: Float64Array, shape: LinearShape = BOARD_SHAPE): void {
   taskTargets(z, s, tasksOf('S')[0], shape, out);

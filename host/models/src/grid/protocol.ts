@@ -178,7 +178,3 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolReport> {
   };
 }
 
-/** The protocol row of a configuration label, if present. */
-export function protocolRow(r: ProtocolReport, label: string): ProtocolRow | undefined {
-  return [...r.rows, ...r.thermal.rows].find((x) => x.label === label);
-}

@@ -106,9 +106,12 @@ test('MACs counted from the op shapes; arena estimate from a greedy lifetime pla
   // 7*96*16 + 2*(7*7*16) + 2*(7*16*16) + 7*16*1 + 1*7*16 + 1*16*24 + skip: 1*7*96 + 1*96*24
   assert.equal(countMacs(model), 10752 + 1568 + 3584 + 112 + 112 + 384 + 672 + 2304);
   // X (672) stays alive until the skip reads it (op 10); the largest set alive at once is X with
-  // two [7,16] activations (e.g. M1 and H1 during op 2)
-  assert.equal(estimateArenaBytes(model), 672 + 112 + 112);
-  assert.equal(estimateArenaBytes(model, 1), 672 + 112 + 112);
+  // two [7,16] activations (e.g. M1 and H1 during op 2); then 8 bytes (multiplier, shift) per
+  // output channel of the FULLY_CONNECTED layers with per-channel weights (96 channels)
+  const n = model.ops.filter((o) => o.op === 'FULLY_CONNECTED').map((o) => model.tensors[o.inputs[1]].quant!.scale.length).filter((k) => k > 1);
+  assert.equal(n.reduce((a, b) => a + b, 0), 96);
+  assert.equal(estimateArenaBytes(model), 672 + 112 + 112 + 8 * 96);
+  assert.equal(estimateArenaBytes(model, 1), 672 + 112 + 112 + 8 * 96);
 });
 
 test('the adjacency used by the QModel is the data graph, within one quantization step', async () => {

@@ -13,7 +13,8 @@ import { ELECTROLYTES } from '../physics/electrolytes.ts';
 
 const TOL = 0.15;
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
-const seedCell = { series: 64, parallel: 1, electrolyte: 'llzo' as const, duty: 'constant' as const, currentDensity: SEED_TARGETS.currentDensity, seed: 2024 };
+// the seed's cells are symmetric Li|LLZO|Li cells: one Li electrode plates on each half-cycle
+const seedCell = { series: 64, parallel: 1, electrolyte: 'llzo' as const, duty: 'constant' as const, currentDensity: SEED_TARGETS.currentDensity, seed: 2024, cellKind: 'symmetric' as const };
 
 function impedanceGrowth300(instability: number): number {
   const r = simulatePack({ ...seedCell, cycles: 300, instability, dendrites: false });

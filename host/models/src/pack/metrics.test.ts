@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bestF1Threshold, evaluateRisk, f1At, median, rocAuc, warningLeads, type Scored } from './metrics.ts';
+import { bestF1Threshold, evaluateRisk, f1At, rocAuc, warningLeads, type Scored } from './metrics.ts';
+import { median } from '@dendra/core/stats.ts';
 
 test('ROC-AUC of a hand example', () => {
   // pos scores 0.8, 0.4; neg 0.6, 0.2, 0.4 -> pairs: (0.8>all)=3, (0.4: >0.2, tie 0.4 half, <0.6)=1.5 -> 4.5/6

@@ -5,6 +5,7 @@
  * correlated, so resampling windows would understate the spread).
  */
 import { mulberry32 } from '@dendra/core/random.ts';
+import { median } from '@dendra/core/stats.ts';
 
 /** One scored per-cell sample. */
 export interface Scored {
@@ -91,14 +92,6 @@ export function warningLeads(items: readonly Scored[], threshold: number, initia
     else leads.push(init - a);
   }
   return { leads, missed };
-}
-
-/** Median (NaN for an empty list). */
-export function median(a: readonly number[]): number {
-  if (a.length === 0) return NaN;
-  const s = [...a].sort((x, y) => x - y);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 /** A point estimate with its bootstrap 95 % interval. */

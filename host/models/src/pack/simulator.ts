@@ -9,6 +9,11 @@
  * - dendrite initiation damage D += dt (1 + kappa s) / t_init(i, CCD(T, P)) (physics/ccd.ts),
  * - after initiation, filament propagation through the separator at the Faradaic speed; a soft-short
  *   precursor (leak current, lower apparent R_int, voltage noise) grows with the filament.
+ * Initiation and filament growth happen only while Li plates on the Li-metal anode, i.e. on charge
+ * (positive current, profiles.ts); stripping on discharge and rest add no damage and no growth
+ * (`cellKind: 'symmetric'`, the Li|Li laboratory cell of the calibration, plates on both signs).
+ * (Before 2026-12-07 both used |i|, so discharge grew dendrites too; the committed pack model and
+ * card were trained on that simulator: see models/pack/ notes.)
  * When the filament crosses, the cell is shorted: its fuse isolates it from its parallel row
  * (a fully shorted row is bypassed). Each cell reports per cycle: peak and RMS current density,
  * max/min voltage, mean/max temperature, measured interfacial resistance and end-of-cycle SOC,
@@ -56,6 +61,12 @@ export interface PackConfig {
   dendrites?: boolean;
   /** Conduction parameters replacing the preset's (e.g. a material from `materials predict --json`). */
   electrolyteOverride?: ElectrolyteOverride;
+  /**
+   * `full` (default): a Li-metal anode against a cathode, the pack's cells: Li plates only on
+   * charge. `symmetric`: a Li|electrolyte|Li laboratory cell (the seed's calibration protocol), in
+   * which one of the two Li electrodes plates whatever the current's sign.
+   */
+  cellKind?: 'full' | 'symmetric';
 }
 
 /** Bounds accepted for an {@link ElectrolyteOverride}. */
@@ -94,11 +105,13 @@ export interface CellResult extends CellStatic {
 
 /** A simulated pack. */
 export interface PackResult {
-  config: Required<Omit<PackConfig, 'ambient' | 'instability' | 'stackPressureMPa' | 'electrolyteOverride'>> & {
+  config: Required<Omit<PackConfig, 'ambient' | 'instability' | 'stackPressureMPa' | 'electrolyteOverride' | 'cellKind'>> & {
     ambient: AmbientParams;
     instability: number;
     stackPressureMPa: number;
     electrolyteOverride?: ElectrolyteOverride;
+    /** Present only for a symmetric cell (absent = full cell). */
+    cellKind?: 'symmetric';
   };
   electrolyteName: string;
   /** Conduction parameters the run used (the preset's, or the override's) and their material, if any. */
@@ -147,9 +160,11 @@ export function resolveConfig(partial: Partial<PackConfig>): PackResult['config'
   };
   for (const [k, v] of Object.entries(ambient)) if (!Number.isFinite(v)) throw new RangeError(`ambient.${k} must be finite`);
   if (c.electrolyteOverride !== undefined) checkOverride(c.electrolyteOverride);
+  if (c.cellKind !== undefined && c.cellKind !== 'full' && c.cellKind !== 'symmetric') throw new RangeError(`cellKind must be 'full' or 'symmetric', got ${String(c.cellKind)}`);
   return { series: c.series, parallel: c.parallel, electrolyte: c.electrolyte, duty: c.duty, cycles: c.cycles, seed: c.seed,
     currentDensity: c.currentDensity, stackPressureMPa: p, ambient, instability: s, variation, dendrites: c.dendrites ?? true,
-    ...(c.electrolyteOverride === undefined ? {} : { electrolyteOverride: c.electrolyteOverride }) };
+    ...(c.electrolyteOverride === undefined ? {} : { electrolyteOverride: c.electrolyteOverride }),
+    ...(c.cellKind === 'symmetric' ? { cellKind: 'symmetric' as const } : {}) };
 }
 
 /** Draws the hidden per-cell parameters and grid neighbours. */
@@ -199,9 +214,23 @@ function shareCurrent(cells: CellState[], cfg: PackResult['config'], e: Electrol
   }
 }
 
-/** Advances damage, filament and SOC of one live cell over dt hours; returns true if it shorts. */
-function stepDendrite(cell: CellState, e: Electrolyte, cfg: PackResult['config'], dtH: number): boolean {
-  const a = Math.abs(cell.i);
+/**
+ * The current density that plates Li: in a full cell (the default) the charge current on the
+ * Li-metal anode, 0 on discharge (stripping) or rest; in a symmetric Li|Li cell |i| (one of the two
+ * Li electrodes plates either way). Never throws.
+ */
+export function platingCurrent(i: number, cellKind: 'full' | 'symmetric' = 'full'): number {
+  if (cellKind === 'symmetric') return Math.abs(i);
+  return i > 0 ? i : 0;
+}
+
+/**
+ * Advances damage, filament and SOC of one live cell over dt hours; returns true if it shorts.
+ * Damage and filament advance only with the plating (charge) current ({@link platingCurrent}).
+ * Exported for its unit test; never throws for a valid cell state.
+ */
+export function stepDendrite(cell: CellState, e: Electrolyte, cfg: PackResult['config'], dtH: number): boolean {
+  const a = platingCurrent(cell.i, cfg.cellKind);
   const leak = 0.05 * cell.progress;
   cell.soc = Math.min(0.98, Math.max(0.02, cell.soc + ((cell.i - leak) * dtH) / CAPACITY_MAH));
   if (!cfg.dendrites || a === 0) return false;

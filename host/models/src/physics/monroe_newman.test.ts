@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MN_CRITICAL_RATIO, growthRate, isMechanicallyStable, maxGrowthRate, mechanicalInstability, shearModulusRatio } from './monroe_newman.ts';
+import { K_LIMITS, MN_CRITICAL_RATIO, growthRate, isMechanicallyStable, maxGrowthRate, mechanicalInstability, shearModulusRatio } from './monroe_newman.ts';
 import { ELECTROLYTES } from './electrolytes.ts';
 
 test('criterion: G_e/G_Li > 1.8 with G_Li = 4.25 GPa (Monroe & Newman 2005)', () => {
@@ -41,7 +41,7 @@ test('more current destabilises; zero current with a stiff electrolyte is stable
   assert.ok(growthRate(1e6, { ...p, i: 50 }) > growthRate(1e6, p));
   assert.ok(maxGrowthRate({ ...base, i: 0, gElectrolyte: 8e9 }).omega < 0);
   const m = maxGrowthRate({ ...base, gElectrolyte: 1e6 });
-  assert.ok(m.omega > 0 && m.k >= 1e3 && m.k <= 1e9);
+  assert.ok(m.omega > 0 && m.interior);
 });
 
 test('bad parameters throw RangeError', () => {
@@ -50,4 +50,37 @@ test('bad parameters throw RangeError', () => {
   assert.throws(() => growthRate(1e6, { ...base, sigma: 0, gElectrolyte: 1e9 }), RangeError);
   assert.throws(() => shearModulusRatio(-1), RangeError);
   assert.throws(() => maxGrowthRate({ ...base, gElectrolyte: 1e9 }, 10, 1), RangeError);
+  assert.throws(() => maxGrowthRate({ ...base, gElectrolyte: 1e9 }, 1, 10, 2), RangeError);
+});
+
+test('pass/fail and the smooth score agree at and around the threshold: stable exactly when the score is below 0.5', () => {
+  for (const gLi of [4.25, 3.4, 1, 7.3]) {
+    const g0 = MN_CRITICAL_RATIO * gLi;
+    for (let j = -50; j <= 50; j++) {
+      const g = g0 * (1 + j * 1e-16);
+      assert.equal(isMechanicallyStable(g, gLi), mechanicalInstability(g, gLi) < 0.5, `G ${g} / ${gLi}`);
+    }
+    assert.equal(isMechanicallyStable(g0 * 1.001, gLi), true);
+    assert.equal(isMechanicallyStable(g0 * 0.999, gLi), false);
+  }
+  assert.equal(isMechanicallyStable(1.8 * 4.25), false, 'at the threshold: not stable');
+  assert.equal(mechanicalInstability(1.8 * 4.25), 0.5);
+});
+
+test('maxGrowthRate brackets and refines an interior maximum beyond the initial grid, never returning its edge', () => {
+  // a soft electrolyte with no current: the stress term destabilises up to k ~ 1.8 G_Li / gamma ~ 1.5e10
+  // 1/m, beyond the default grid's 1e9 edge (the old search returned k = 1e9 exactly)
+  const p = { ...base, i: 0, gElectrolyte: 1e6 };
+  const m = maxGrowthRate(p);
+  assert.equal(m.interior, true);
+  assert.ok(m.k > 1e9 && m.k < K_LIMITS.max, `k ${m.k}`);
+  for (const f of [0.9, 1.1, 0.5, 2]) assert.ok(growthRate(m.k * f, p) <= m.omega, `omega at ${f} k`);
+  // the same maximum whatever the starting grid
+  const n = maxGrowthRate(p, 1e4, 1e6, 31);
+  assert.ok(Math.abs(n.k / m.k - 1) < 1e-4 && Math.abs(n.omega / m.omega - 1) < 1e-9);
+  // stable at every k: omega rises towards 0 as k -> 0, reported as a bound at the range's end
+  const s = maxGrowthRate({ ...base, i: 0, gElectrolyte: 59.6e9 });
+  assert.equal(s.interior, false);
+  assert.equal(s.k, K_LIMITS.min);
+  assert.ok(s.omega < 0);
 });

@@ -40,18 +40,37 @@ export function shearModulusRatio(gElectrolyteGpa: number, gLiGpa = LI_SHEAR_MOD
   return gElectrolyteGpa / gLiGpa;
 }
 
-/** True when the electrolyte is stiff enough by the Monroe-Newman criterion (ratio > 1.8). */
+/**
+ * The Monroe-Newman margin x = (G_e / G_Li) / r_c, the one quantity both the pass/fail verdict and
+ * the smooth score are computed from, so they cannot disagree at the threshold. Throws RangeError
+ * for a non-positive modulus.
+ */
+export function mnMargin(gElectrolyteGpa: number, gLiGpa = LI_SHEAR_MODULUS_GPA): number {
+  return shearModulusRatio(gElectrolyteGpa, gLiGpa) / MN_CRITICAL_RATIO;
+}
+
+/**
+ * True when the electrolyte is stiff enough by the Monroe-Newman criterion (ratio > 1.8), decided
+ * on {@link mnMargin} exactly as {@link mechanicalInstability}: stable if and only if the score is
+ * below 0.5 (at the threshold itself: not stable, score 0.5). Throws RangeError as {@link mnMargin}.
+ */
 export function isMechanicallyStable(gElectrolyteGpa: number, gLiGpa = LI_SHEAR_MODULUS_GPA): boolean {
-  return shearModulusRatio(gElectrolyteGpa, gLiGpa) > MN_CRITICAL_RATIO;
+  return instabilityOf(mnMargin(gElectrolyteGpa, gLiGpa)) < 0.5;
+}
+
+/** The smooth score of a margin: 1 / (1 + x^4); < 0.5 exactly when x > 1. */
+function instabilityOf(x: number): number {
+  return 1 / (1 + x ** 4);
 }
 
 /**
  * A smooth 0..1 mechanical instability score: 1 / (1 + (r / r_c)^4). It is 0.5 at the critical
- * ratio, ~1 for polymers (r << 1) and ~0 for oxide ceramics. The steepness (4) is our choice.
+ * ratio, ~1 for polymers (r << 1) and ~0 for oxide ceramics. The steepness (4) is our choice; near
+ * the threshold the score stays close to 0.5 on both sides (0.45 at r = 1.9, 0.55 at r = 1.7): it
+ * is a graded input, the verdict is {@link isMechanicallyStable}. Throws RangeError as {@link mnMargin}.
  */
 export function mechanicalInstability(gElectrolyteGpa: number, gLiGpa = LI_SHEAR_MODULUS_GPA): number {
-  const x = shearModulusRatio(gElectrolyteGpa, gLiGpa) / MN_CRITICAL_RATIO;
-  return 1 / (1 + x ** 4);
+  return instabilityOf(mnMargin(gElectrolyteGpa, gLiGpa));
 }
 
 /** Inputs of {@link growthRate}; SI units. */
@@ -97,19 +116,56 @@ export function growthRate(k: number, p: PerturbationParams): number {
   return vf * (field - relax);
 }
 
+/** The result of {@link maxGrowthRate}. */
+export interface GrowthMax {
+  /** Wavenumber of the largest growth rate, 1/m. */
+  k: number;
+  /** The largest growth rate, 1/s. */
+  omega: number;
+  /**
+   * True when the maximum is interior (bracketed by smaller values on both sides and refined);
+   * false when omega still rises towards an end of the widened search range: then `k` is that end
+   * and `omega` a bound (for a stable electrolyte at any k, omega rises towards 0 as k -> 0).
+   */
+  interior: boolean;
+}
+
+/** Widest search range of {@link maxGrowthRate}, 1/m (1 mm^-1 .. 0.1 nm^-1 scale). */
+export const K_LIMITS = { min: 1, max: 1e11 } as const;
+
 /**
- * The largest growth rate over a logarithmic grid of wavenumbers kMin..kMax (1/m), and where it is.
- * Throws RangeError as {@link growthRate}, or if kMin >= kMax or points < 2.
+ * The largest growth rate over wavenumbers, starting from a logarithmic grid kMin..kMax (1/m):
+ * when the best grid point is at an end, the range is widened by 100x on that side (up to
+ * {@link K_LIMITS}) until the maximum is bracketed, then refined by golden-section search in log k
+ * between its grid neighbours. Never returns the edge of the grid for an interior maximum.
+ * Throws RangeError as {@link growthRate}, or if kMin >= kMax or points < 3.
  */
-export function maxGrowthRate(p: PerturbationParams, kMin = 1e3, kMax = 1e9, points = 121): { k: number; omega: number } {
+export function maxGrowthRate(p: PerturbationParams, kMin = 1e3, kMax = 1e9, points = 121): GrowthMax {
   requireFinite('kMin', kMin, true);
   requireFinite('kMax', kMax, true);
-  if (!(kMax > kMin) || !(points >= 2)) throw new RangeError('need kMin < kMax and at least 2 points');
-  let best = { k: kMin, omega: -Infinity };
-  for (let j = 0; j < points; j++) {
-    const k = kMin * (kMax / kMin) ** (j / (points - 1));
-    const omega = growthRate(k, p);
-    if (omega > best.omega) best = { k, omega };
+  if (!(kMax > kMin) || !(points >= 3)) throw new RangeError('need kMin < kMax and at least 3 points');
+  let lo = Math.log(kMin), hi = Math.log(kMax);
+  for (;;) {
+    const step = (hi - lo) / (points - 1);
+    const w = Array.from({ length: points }, (_, j) => growthRate(Math.exp(lo + j * step), p));
+    let j = 0;
+    for (let q = 1; q < points; q++) if (w[q] > w[j]) j = q;
+    const atLo = j === 0, atHi = j === points - 1;
+    if (atLo && lo > Math.log(K_LIMITS.min)) { lo = Math.max(Math.log(K_LIMITS.min), lo - Math.log(100)); continue; }
+    if (atHi && hi < Math.log(K_LIMITS.max)) { hi = Math.min(Math.log(K_LIMITS.max), hi + Math.log(100)); continue; }
+    if (atLo || atHi) return { k: Math.exp(lo + j * step), omega: w[j], interior: false };
+    return refine(p, lo + (j - 1) * step, lo + (j + 1) * step);
   }
-  return best;
+}
+
+/** Golden-section search for the maximum of omega over log k in [a, b] (60 steps). */
+function refine(p: PerturbationParams, a: number, b: number): GrowthMax {
+  const r = (Math.sqrt(5) - 1) / 2;
+  let c = b - r * (b - a), d = a + r * (b - a);
+  let fc = growthRate(Math.exp(c), p), fd = growthRate(Math.exp(d), p);
+  for (let n = 0; n < 60; n++) {
+    if (fc > fd) { b = d; d = c; fd = fc; c = b - r * (b - a); fc = growthRate(Math.exp(c), p); }
+    else { a = c; c = d; fc = fd; d = a + r * (b - a); fd = growthRate(Math.exp(d), p); }
+  }
+  return fc > fd ? { k: Math.exp(c), omega: fc, interior: true } : { k: Math.exp(d), omega: fd, interior: true };
 }

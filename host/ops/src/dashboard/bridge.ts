@@ -42,6 +42,17 @@ export function parseBrokerUrl(url: string): BrokerTarget {
   return { display: `${secure ? 'mqtts' : 'mqtt'}://${shownHost}:${port}`, host, port, tls: secure };
 }
 
+/**
+ * Parses one broker URL or a comma-separated list of them (the nodes of a cluster) with
+ * {@link parseBrokerUrl}.
+ * @throws {UsageError} for an empty list or any URL {@link parseBrokerUrl} refuses.
+ */
+export function parseBrokerList(urls: string): BrokerTarget[] {
+  const list = urls.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  if (list.length === 0) throw new UsageError('no broker URL given (expected mqtt://host:port, or a comma-separated list)');
+  return list.map(parseBrokerUrl);
+}
+
 /** Options of {@link createBridge}. */
 export interface BridgeOptions {
   /** Concurrent page connections at most (default 32); more are refused with 503. */
@@ -70,28 +81,54 @@ function dial(target: BrokerTarget): net.Socket {
     : net.connect({ host: target.host, port: target.port });
 }
 
-/** Pipes one accepted WebSocket to a fresh broker connection; either side closing closes both. */
-function pipe(ws: WebSocket, target: BrokerTarget, live: Set<() => void>): void {
-  const up = dial(target);
-  up.setNoDelay(true);
+/** Which target the next page connection dials first (the last one that answered). */
+interface Rotation { targets: BrokerTarget[]; next: number }
+
+/**
+ * Pipes one accepted WebSocket to a fresh broker connection; either side closing closes both. A
+ * target that refuses the TCP connection is skipped for the next one (a cluster node that is down),
+ * each at most once per page connection; the page's bytes wait in the stream meanwhile.
+ */
+function pipe(ws: WebSocket, rot: Rotation, live: Set<() => void>): void {
   const down = createWebSocketStream(ws);
+  let up: net.Socket | undefined;
   const end = () => {
     live.delete(end);
-    up.destroy();
+    up?.destroy();
     down.destroy();
   };
   live.add(end);
-  up.on('error', end).on('close', end);
   down.on('error', end).on('close', end);
-  down.pipe(up);
-  up.pipe(down);
+  const attempt = (left: number) => {
+    const i = rot.next % rot.targets.length;
+    const sock = dial(rot.targets[i]);
+    up = sock;
+    sock.setNoDelay(true);
+    const failed = () => {
+      sock.destroy();
+      rot.next = (i + 1) % rot.targets.length;
+      if (left > 1 && live.has(end)) attempt(left - 1);
+      else end();
+    };
+    sock.once('error', failed);
+    sock.once(rot.targets[i].tls ? 'secureConnect' : 'connect', () => {
+      sock.off('error', failed);
+      sock.on('error', end).on('close', end);
+      down.pipe(sock);
+      sock.pipe(down);
+    });
+  };
+  attempt(rot.targets.length);
 }
 
 /**
- * Creates a bridge to `target`. Page connections are only accepted with an MQTT subprotocol.
+ * Creates a bridge to `target`, or to the first of a list of targets that accepts the connection
+ * (the nodes of a cluster; a page connection to a node that dies closes, the page reconnects and
+ * the bridge dials the next node). Page connections are only accepted with an MQTT subprotocol.
  * Never throws; connection errors close that page connection (the page reconnects).
  */
-export function createBridge(target: BrokerTarget, opts: BridgeOptions = {}): Bridge {
+export function createBridge(target: BrokerTarget | BrokerTarget[], opts: BridgeOptions = {}): Bridge {
+  const rot: Rotation = { targets: Array.isArray(target) ? target : [target], next: 0 };
   const max = opts.maxConnections ?? 32;
   const live = new Set<() => void>();
   const wss = new WebSocketServer({
@@ -100,7 +137,7 @@ export function createBridge(target: BrokerTarget, opts: BridgeOptions = {}): Br
     perMessageDeflate: false,
     handleProtocols: (offered) => SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
-  wss.on('connection', (ws) => pipe(ws, target, live));
+  wss.on('connection', (ws) => pipe(ws, rot, live));
   return {
     get connections() { return live.size; },
     handleUpgrade(req, socket, head) {

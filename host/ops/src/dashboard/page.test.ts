@@ -16,6 +16,9 @@ const alert = (seq: number, extra: Record<string, unknown> = {}) =>
 
 test('topics: only dendra/v1/<site>/<device>/<known kind> with valid ids', () => {
   assert.deepEqual(parseTopic('dendra/v1/north/tx1/alert'), { site: 'north', device: 'tx1', kind: 'alert' });
+  assert.deepEqual(parseTopic('dendra/v1/north/tx1/alarm'), { site: 'north', device: 'tx1', kind: 'alarm' });
+  assert.deepEqual(parseTopic('dendra/v1/north/tx1/ack/dendrite.risk'), { site: 'north', device: 'tx1', kind: 'ack', alertKind: 'dendrite.risk' });
+  assert.ok(parseTopic('dendra/v1/north/tx1/ack/Bad+Kind').reason);
   for (const t of ['dendra/v2/a/b/alert', 'dendra/v1/a/b/c/alert', 'dendra/v1/$a/b/alert', 'dendra/v1/a/b/other', 'x'.repeat(300), 42]) {
     assert.ok(parseTopic(t).reason, String(t).slice(0, 40));
   }
@@ -33,12 +36,9 @@ test('store: devices from status, telemetry ring buffer, alerts newest first, du
   s.handle('dendra/v1/n/tx1/alert', alert(1));
   s.handle('dendra/v1/n/tx1/alert', alert(2, { state: 'cleared', lead_h: null }));
   assert.equal(s.handle('dendra/v1/n/tx1/alert', alert(1)).type, 'duplicate');
-  assert.deepEqual(s.alerts.map((a: any) => [a.seq, a.state, a.lead]), [[2, 'cleared', null], [1, 'raised', 5]]);
+  assert.deepEqual(s.alerts.map((a: any) => [a.seq, a.state, a.lead]), [[2, 'cleared', null], [1, 'raised', { n: 5, unit: 'h' }]]);
   assert.equal(d.threshold, 80);
   assert.equal(s.stats.duplicates, 1);
-  assert.equal(s.acknowledge('n/tx1/0/1'), true);
-  assert.equal(s.acknowledge('n/tx1/0/99'), false);
-  assert.ok(s.acked.has('n/tx1/0/1'));
   s.handle('dendra/v1/n/tx1/status', enc({ state: 'offline' })); // the contract's will has no v
   assert.equal(d.state, 'offline');
   s.handle('dendra/v1/n/tx1/model', enc({ model: 'grid@7' }));
@@ -68,15 +68,11 @@ test('store: malformed, oversized, non-UTF-8 and wrongly typed payloads are drop
   assert.ok(s.stats.lastDrop.length <= LIMITS.maxReason + 3);
 });
 
-test('store: alert and device counts are capped; evicted alerts lose their acknowledgement', () => {
+test('store: alert and device counts are capped', () => {
   const s = createStore();
-  s.handle('dendra/v1/n/d/alert', alert(0));
-  s.acknowledge('n/d/0/0');
-  let evicted: any[] = [];
-  for (let i = 1; i <= LIMITS.maxAlerts; i++) evicted = evicted.concat(s.handle('dendra/v1/n/d/alert', alert(i)).evicted);
+  for (let i = 0; i <= LIMITS.maxAlerts; i++) s.handle('dendra/v1/n/d/alert', alert(i));
   assert.equal(s.alerts.length, LIMITS.maxAlerts);
-  assert.deepEqual(evicted.map((a) => a.seq), [0]);
-  assert.equal(s.acked.size, 0);
+  assert.equal(s.alerts.at(-1).seq, 1);
   for (let i = 0; i < LIMITS.maxDevices + 5; i++) s.handle(`dendra/v1/n/dev${i}/status`, enc({ state: 'online' }));
   assert.equal(s.devices.size, LIMITS.maxDevices);
   assert.equal(s.stats.dropped, 6); // n/d plus 255 new ones fill the 256; the last 6 are dropped
@@ -98,9 +94,9 @@ test('cells: flat numbers, rows of numbers, {risk,row,col,id}; bad or huge array
     assert.ok(normalizeCells(bad).reason, JSON.stringify(bad).slice(0, 40));
   }
   const s = createStore();
-  assert.equal(s.handle('dendra/v1/p/pack1/alert', alert(1, { kind: 'dendrite.risk', cells: [0.2, 0.95] })).type, 'alert');
+  assert.equal(s.handle('dendra/v1/p/pack1/alert', alert(1, { kind: 'dendrite.risk', lead_h: undefined, cells: [0.2, 0.95] })).type, 'alert');
   assert.equal(s.devices.get('p/pack1').risk.cells.cells.length, 2);
-  assert.equal(s.handle('dendra/v1/p/pack1/alert', alert(2, { kind: 'dendrite.risk', cells: 'lots' })).type, 'dropped');
+  assert.equal(s.handle('dendra/v1/p/pack1/alert', alert(2, { kind: 'dendrite.risk', lead_h: undefined, cells: 'lots' })).type, 'dropped');
 });
 
 test('store: alerts keep the device publish time pts (a bad one is dropped); cmd and reply traffic is ignored, not counted as dropped', () => {
@@ -113,4 +109,44 @@ test('store: alerts keep the device publish time pts (a bad one is dropped); cmd
   assert.equal(s.handle('dendra/v1/n/tx1/cmd', enc({ v: 1, id: 'a', op: 'ping' })).type, 'command');
   assert.equal(s.handle('dendra/v1/n/tx1/reply', enc({ v: 1, id: 'a', ok: true })).type, 'command');
   assert.equal(s.stats.dropped, 1);
+});
+
+const alarmTable = (alarms: object[]) => enc({ v: 1, ts: 5000, source: 'bridge', alarms });
+const riskAlarm = { kind: 'dendrite.risk', state: 'active', severity: 'critical', raised_at: 1000, updated_at: 4000, raises: 5, value: 0.99, threshold: 0.8, lead_cycles: 40, boot: 1, seq: 9, cells: [0.2, 0.99] };
+
+test('store: the retained alarm table is the alarm state (one row per kind); an ack counts only for the alarm raised at its raised_at', () => {
+  const s = createStore();
+  assert.equal(s.handle('dendra/v1/p/pack1/alarm', alarmTable([riskAlarm])).type, 'alarm');
+  const a = s.alarms.get('p/pack1/dendrite.risk');
+  assert.deepEqual([a.state, a.raises, a.lead, a.raisedAt], ['active', 5, { n: 40, unit: 'cycles' }, 1000]);
+  assert.equal(s.devices.get('p/pack1').risk.cells.cells.length, 2, 'the heat map survives a reload: the retained table carries the cells');
+  assert.equal(s.ackOf('p/pack1/dendrite.risk'), null);
+  assert.equal(s.handle('dendra/v1/p/pack1/ack/dendrite.risk', enc({ v: 1, kind: 'dendrite.risk', raised_at: 1000, by: 'ops-a', at: 4500 })).type, 'ack');
+  assert.deepEqual(s.ackOf('p/pack1/dendrite.risk'), { kind: 'dendrite.risk', raisedAt: 1000, by: 'ops-a', at: 4500 });
+  s.handle('dendra/v1/p/pack1/alarm', alarmTable([{ ...riskAlarm, state: 'raised', raised_at: 9000, updated_at: 9000, raises: 1 }]));
+  assert.equal(s.ackOf('p/pack1/dendrite.risk'), null, 'a new raise is not covered by the old ack');
+  s.handle('dendra/v1/p/pack1/alarm', alarmTable([]));
+  assert.equal(s.alarms.size, 0);
+  for (const [t, b] of [
+    ['dendra/v1/p/pack1/ack/dendrite.risk', enc({ v: 1, kind: 'overload.warning', raised_at: 1, by: 'x', at: 2 })],
+    ['dendra/v1/p/pack1/ack/dendrite.risk', enc({ v: 1, kind: 'dendrite.risk', raised_at: 1, by: '<b>', at: 2 })],
+    ['dendra/v1/p/pack1/alarm', alarmTable([{ ...riskAlarm, state: 'again' }])],
+    ['dendra/v1/p/pack1/alarm', alarmTable([{ ...riskAlarm, lead_h: 3 }])],
+  ] as [string, Uint8Array][]) assert.equal(s.handle(t, b).type, 'dropped', new TextDecoder().decode(b));
+});
+
+test('lead: the page reads each kind\'s own lead field and unit; lead_h on a dendrite.risk alert is dropped', () => {
+  const s = createStore();
+  s.handle('dendra/v1/p/pack1/alert', alert(1, { kind: 'dendrite.risk', value: 0.9, threshold: 0.8, lead_h: undefined, lead_cycles: 40 }));
+  assert.deepEqual(s.alerts[0].lead, { n: 40, unit: 'cycles' });
+  assert.equal(s.handle('dendra/v1/p/pack1/alert', alert(2, { kind: 'dendrite.risk', value: 0.9, threshold: 0.8 })).type, 'dropped');
+});
+
+test('store: server history goes in front of live points; the limit comes with it', () => {
+  const s = createStore();
+  s.handle('dendra/v1/n/tx1/telemetry', enc({ v: 1, seq: 1, ts: 1, window: 9, ot: 30, pred_peak: 31 }), 5000);
+  assert.deepEqual(s.loadHistory({ v: 1, devices: { 'n/tx1': { points: [[1000, 20, 21], [2000, 22, null], [6000, 1, 1]], limit: 35.3 }, bad: { points: [] } } }), ['n/tx1']);
+  const d = s.devices.get('n/tx1');
+  assert.deepEqual(d.points.map((p: any) => [p.t, p.ot, p.pred]), [[1000, 20, 21], [2000, 22, null], [5000, 30, 31]]);
+  assert.equal(d.threshold, 35.3);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import mqtt from 'mqtt';
-import { startDashboard, isLoopback } from './server.ts';
+import { startDashboard, isLoopback, PAGE_FILES } from './server.ts';
 import { parseBrokerUrl } from './bridge.ts';
 import { startBroker, freePort } from '../mqtt/broker.ts';
 import { UsageError } from '@dendra/core/errors.ts';
@@ -47,14 +47,16 @@ test('serves the page, the mqtt.js bundle and config with CSP; 404, 405 and a fo
     const page = await fetch(d.url);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self';/);
+    assert.doesNotMatch(page.headers.get('content-security-policy') ?? '', /blob:|unsafe|worker-src/, 'the keepalive fix did not loosen the CSP');
     assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
     assert.match(await page.text(), /<script type="module" src="\/app.js">/);
-    for (const f of ['app.js', 'store.js', 'model.js', 'chart.js', 'style.css', 'vendor/mqtt.min.js']) {
+    for (const f of [...PAGE_FILES, 'vendor/mqtt.min.js', 'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css', 'history.json']) {
       assert.equal((await fetch(d.url + f)).status, 200, f);
     }
     const cfg = await (await fetch(d.url + 'config.json')).json();
-    assert.deepEqual(cfg, { ws: '/mqtt', filter: 'dendra/v1/+/+/+', broker: d.brokerUrl });
+    assert.deepEqual(cfg, { ws: '/mqtt', filter: 'dendra/v1/+/+/+', ackFilter: 'dendra/v1/+/+/ack/+', broker: d.brokerUrl, keepalive: 30 });
+    assert.deepEqual(await (await fetch(d.url + 'history.json')).json(), { v: 1, devices: {} });
     assert.equal((await fetch(d.url + '../package.json')).status, 404);
     assert.equal((await fetch(d.url + 'server.ts')).status, 404);
     assert.equal((await fetch(d.url, { method: 'POST' })).status, 405);

@@ -2,7 +2,9 @@
  * The `dendra dashboard` server: one node:http server on loopback that serves the static page
  * (./page/), the mqtt.js browser bundle, `/config.json`, and MQTT over WebSocket on `/mqtt`
  * (bridged to the broker by ./bridge.ts). Without a broker URL it starts the embedded aedes broker
- * (host/ops/src/mqtt/broker.ts) so that boards and the page meet there.
+ * (host/ops/src/mqtt/broker.ts) so that boards and the page meet there. Its own MQTT client
+ * (./keeper.ts) derives the retained alarm tables from alerts and keeps the chart history, served
+ * as `/history.json`. uPlot (the chart) is served from node_modules under 'self'.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -13,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { startBroker, type BrokerHandle } from '../mqtt/broker.ts';
 import { BrokerError } from '../mqtt/errors.ts';
 import { DendraError } from '@dendra/core/errors.ts';
-import { createBridge, parseBrokerUrl, type Bridge, type BrokerTarget } from './bridge.ts';
+import { createBridge, parseBrokerList, parseBrokerUrl, type Bridge, type BrokerTarget } from './bridge.ts';
+import { startKeeper, type Keeper } from './keeper.ts';
 
 /** Directory of the static page files. */
 export const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page');
@@ -21,6 +24,10 @@ export const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 
 export const WS_PATH = '/mqtt';
 /** The topic filter the page subscribes to. */
 export const PAGE_FILTER = 'dendra/v1/+/+/+';
+/** The acknowledgements the page subscribes to as well (`ack/<alert kind>`, retained). */
+export const PAGE_ACK_FILTER = 'dendra/v1/+/+/ack/+';
+/** The page's files (under PAGE_DIR). */
+export const PAGE_FILES = ['app.js', 'store.js', 'model.js', 'chart.js', 'alarms.js', 'heat.js', 'style.css'];
 
 /** Options of {@link startDashboard}. */
 export interface DashboardOptions {
@@ -34,6 +41,12 @@ export interface DashboardOptions {
   brokerPort?: number;
   /** Concurrent page connections at most (default 32). */
   maxConnections?: number;
+  /** MQTT keepalive of the page, seconds (default 30). */
+  keepaliveSec?: number;
+  /** History file of the chart (default null: kept in memory only; the CLI passes `.dendra/dashboard-history.json`). */
+  historyFile?: string | null;
+  /** Where one-line warnings go (default: stderr). */
+  warn?: (line: string) => void;
 }
 
 /** A running dashboard. */
@@ -47,6 +60,8 @@ export interface DashboardHandle {
   embedded: BrokerHandle | null;
   /** Open page connections. */
   readonly connections: number;
+  /** The bridge's alarm and history keeper. */
+  keeper: Keeper;
   /** Stops the HTTP server, the bridge and the embedded broker. Idempotent; never rejects. */
   close(): Promise<void>;
 }
@@ -58,6 +73,11 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
 };
+
+/** Directory of the pinned uPlot package's `dist` (uPlot.iife.min.js, uPlot.min.css). */
+export function uplotDistDir(): string {
+  return path.join(path.dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+}
 
 /** Path of the mqtt.js browser bundle (classic script, defines `mqtt`). */
 export function mqttBundlePath(): string {
@@ -72,8 +92,10 @@ export function mqttBundlePath(): string {
 function loadAssets(): Map<string, Asset> {
   const files: [string, string][] = [
     ['/index.html', path.join(PAGE_DIR, 'index.html')],
-    ...['app.js', 'store.js', 'model.js', 'chart.js', 'style.css'].map((f): [string, string] => [`/${f}`, path.join(PAGE_DIR, f)]),
+    ...PAGE_FILES.map((f): [string, string] => [`/${f}`, path.join(PAGE_DIR, f)]),
     ['/vendor/mqtt.min.js', mqttBundlePath()],
+    ['/vendor/uPlot.iife.min.js', path.join(uplotDistDir(), 'uPlot.iife.min.js')],
+    ['/vendor/uPlot.min.css', path.join(uplotDistDir(), 'uPlot.min.css')],
   ];
   const assets = new Map<string, Asset>();
   for (const [route, file] of files) {
@@ -112,7 +134,7 @@ function baseHeaders(hostHeader: string): http.OutgoingHttpHeaders {
 }
 
 /** Serves one HTTP request (GET/HEAD of a known asset or /config.json). */
-function serve(req: http.IncomingMessage, res: http.ServerResponse, assets: Map<string, Asset>, config: Buffer, bind: { host: string; port: number }): void {
+function serve(req: http.IncomingMessage, res: http.ServerResponse, assets: Map<string, Asset>, config: Buffer, bind: { host: string; port: number }, keeper: Keeper): void {
   const hostHeader = req.headers.host ?? '';
   const send = (status: number, type: string, body: Buffer | string) => {
     res.writeHead(status, { ...baseHeaders(hostHeader), 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
@@ -125,6 +147,7 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, assets: Map<
   }
   const route = (req.url ?? '/').split('?')[0];
   if (route === '/config.json') return send(200, 'application/json', config);
+  if (route === '/history.json') return send(200, 'application/json', JSON.stringify(keeper.history.doc()));
   const asset = assets.get(route === '/' ? '/index.html' : route);
   if (!asset) return send(404, 'text/plain', 'not found\n');
   send(200, asset.type, asset.body);
@@ -167,29 +190,34 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startDashboard(opts: DashboardOptions = {}): Promise<DashboardHandle> {
   const host = opts.host ?? '127.0.0.1';
   const assets = loadAssets();
-  let target: BrokerTarget;
+  let targets: BrokerTarget[];
   let embedded: BrokerHandle | null = null;
   if (opts.broker !== undefined) {
-    target = parseBrokerUrl(opts.broker);
+    targets = parseBrokerList(opts.broker);
   } else {
     embedded = await startBroker({ port: opts.brokerPort ?? 1883, host: isLoopback(host) ? '127.0.0.1' : host });
-    target = parseBrokerUrl(embedded.url);
+    targets = [parseBrokerUrl(embedded.url)];
   }
-  const config = Buffer.from(JSON.stringify({ ws: WS_PATH, filter: PAGE_FILTER, broker: target.display }));
-  const bridge = createBridge(target, { maxConnections: opts.maxConnections });
+  const display = targets.map((t) => t.display).join(',');
+  const config = Buffer.from(JSON.stringify({ ws: WS_PATH, filter: PAGE_FILTER, ackFilter: PAGE_ACK_FILTER, broker: display, keepalive: opts.keepaliveSec ?? 30 }));
+  const bridge = createBridge(targets, { maxConnections: opts.maxConnections });
+  // The alarm keeper follows the first broker of a failover list (one keeper per fleet: docs/mqtt.md).
+  const keeper = startKeeper({ url: targets[0].display, historyFile: opts.historyFile ?? null, warn: opts.warn });
   const bind = { host, port: 0 };
-  const server = http.createServer((req, res) => serve(req, res, assets, config, bind));
+  const server = http.createServer((req, res) => serve(req, res, assets, config, bind, keeper));
   server.on('upgrade', (req, socket, head) => upgrade(req, socket, head, bridge, bind));
   server.on('clientError', (_e, socket) => socket.destroy());
   try {
     bind.port = await listen(server, opts.port ?? 8080, host);
   } catch (e) {
+    await keeper.close();
     await bridge.close();
     await embedded?.close();
     throw e;
   }
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
+    await keeper.close();
     await bridge.close();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
@@ -197,8 +225,8 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
   })());
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${bind.port}/`, port: bind.port, brokerUrl: target.display, embedded,
+    url: `http://${shown}:${bind.port}/`, port: bind.port, brokerUrl: display, embedded,
     get connections() { return bridge.connections; },
-    close,
+    keeper, close,
   };
 }

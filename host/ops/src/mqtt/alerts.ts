@@ -11,6 +11,7 @@ import { parsePayload, SEVERITIES, type AlertPayload, type DropCode, type ModelI
 import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
 import { BrokerError } from './errors.ts';
 import { SeqTracker, type SeqGap } from './seq.ts';
+import { consumeShared, type SharedConsumer } from './share.ts';
 
 export { SeqTracker, SEQ_MEMORY, MAX_STREAMS, type SeqGap } from './seq.ts';
 
@@ -64,7 +65,8 @@ export interface DeviceState {
 
 /** Options for {@link watchAlerts}. */
 export interface WatchOptions {
-  url: string;
+  /** Broker URL, or the nodes of a cluster (comma-separated or an array): the watcher fails over between them. */
+  url: string | readonly string[];
   /** Only this site / device (default: all, via `+`). */
   site?: string;
   device?: string;
@@ -98,6 +100,12 @@ export interface WatchOptions {
    * dropped per member.
    */
   shareGroup?: string;
+  /**
+   * With `shareGroup`, on the NATS cluster (cluster.ts): the nodes' NATS URLs. Alerts then come from
+   * the group's JetStream consumer (share.ts: each alert to one member of the group, kept while no
+   * member runs) instead of `$share/`, which nats-server 2.9 lacks; status and model stay on MQTT.
+   */
+  nats?: string | readonly string[];
   /** Client id (default `dendra-ops-<random>`). Needed for a persistent session. */
   clientId?: string;
   /**
@@ -129,13 +137,14 @@ export function severityAtLeast(severity: Severity, min?: Severity): boolean {
 }
 
 /** The subscription filters of a watcher (alert first). */
-export function watchFilters(o: Pick<WatchOptions, 'site' | 'device' | 'shareGroup'>): string[] {
+export function watchFilters(o: Pick<WatchOptions, 'site' | 'device' | 'shareGroup' | 'nats'>): string[] {
   const alert = topicFilter('alert', o.site, o.device);
   if (o.shareGroup !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(o.shareGroup)) {
     throw new BrokerError('E_SUBSCRIBE', `share group ${JSON.stringify(o.shareGroup.slice(0, 80))} must be 1-64 of A-Z a-z 0-9 . _ -`);
   }
+  if (o.nats !== undefined && o.shareGroup === undefined) throw new BrokerError('E_SUBSCRIBE', 'NATS URLs are only used with a share group');
   return [
-    o.shareGroup ? `$share/${o.shareGroup}/${alert}` : alert,
+    ...(o.nats !== undefined ? [] : [o.shareGroup ? `$share/${o.shareGroup}/${alert}` : alert]),
     topicFilter('status', o.site, o.device),
     topicFilter('model', o.site, o.device),
   ];
@@ -180,9 +189,22 @@ export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
     if (granted.some((g) => g.qos !== 0 && g.qos !== 1)) throw new Error('subscription rejected');
   } catch (e) {
     await client.endAsync(true).catch(() => {});
-    throw new BrokerError('E_SUBSCRIBE', `broker ${opts.url} refused the subscription to ${filters[0]}: ${(e as Error).message}`, opts.url);
+    const url = String(opts.url);
+    throw new BrokerError('E_SUBSCRIBE', `broker ${url} refused the subscription to ${filters[0]}: ${(e as Error).message}`, url);
   }
-  return { stats: w.stats, devices: w.devices, client, close: () => closeClient(client) };
+  let shared: SharedConsumer | undefined;
+  if (opts.nats !== undefined) {
+    try {
+      shared = await consumeShared({
+        natsUrl: opts.nats, group: opts.shareGroup!, username: opts.username, password: opts.password, ca: opts.ca,
+        connectTimeoutMs: opts.connectTimeoutMs, onError, onMessage: (topic, payload) => w.handle(topic, payload, false),
+      });
+    } catch (e) {
+      await client.endAsync(true).catch(() => {});
+      throw e;
+    }
+  }
+  return { stats: w.stats, devices: w.devices, client, close: async () => { await shared?.close(); await closeClient(client); } };
 }
 
 /** State and message dispatch of one watcher. */

@@ -34,6 +34,41 @@ export function checkBrokerUrl(url: string): void {
   }
 }
 
+/** Default ports of the schemes when a URL has none. */
+const DEFAULT_PORTS: Record<string, number> = { 'mqtt:': 1883, 'tcp:': 1883, 'mqtts:': 8883, 'tls:': 8883, 'ws:': 80, 'wss:': 443 };
+
+/**
+ * The broker URLs in `url`: one URL, a comma-separated list (`--broker a,b,c`, `DENDRA_BROKER`) or
+ * an array; blanks are dropped, each is checked by {@link checkBrokerUrl}.
+ * @throws {BrokerError} `E_BROKER_URL` for an empty list or a bad URL (naming it).
+ */
+export function brokerUrls(url: string | readonly string[]): string[] {
+  const list = (typeof url === 'string' ? url.split(',') : [...url]).map((u) => u.trim()).filter((u) => u !== '');
+  if (list.length === 0) throw new BrokerError('E_BROKER_URL', 'no broker URL given (expected scheme://host[:port], or a comma-separated list of them)');
+  for (const u of list) checkBrokerUrl(u);
+  return list;
+}
+
+/**
+ * `list` rotated so that it starts at a position picked by a stable hash of `key` (e.g. the client
+ * id): a fleet given the same list spreads over the nodes, and each client fails over to the next
+ * ones in turn. Never throws.
+ */
+export function rotateFor<T>(list: readonly T[], key: string): T[] {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619) >>> 0;
+  const k = list.length ? h % list.length : 0;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+/** mqtt.js `servers` entries for a list of checked URLs (mqtt.js moves to the next one on each reconnect). */
+function serversOf(urls: string[]): NonNullable<IClientOptions['servers']> {
+  return urls.map((u) => {
+    const x = new URL(u);
+    return { host: x.hostname.replace(/^\[(.*)\]$/, '$1'), port: x.port ? Number(x.port) : DEFAULT_PORTS[x.protocol] ?? 1883, protocol: x.protocol.slice(0, -1) as 'mqtt' };
+  });
+}
+
 /** Options for {@link connectWithDeadline}. */
 export interface DeadlineOptions {
   timeoutMs: number;
@@ -43,16 +78,19 @@ export interface DeadlineOptions {
 }
 
 /**
- * Connects with mqtt.js and waits for the first CONNACK.
+ * Connects with mqtt.js and waits for the first CONNACK. `url` may list several brokers (the
+ * nodes of a cluster, comma-separated or an array, see {@link brokerUrls}): the client starts at
+ * the first and, on every reconnect, tries the next one in turn.
  * @throws {BrokerError} `E_BROKER_UNREACHABLE` after `timeoutMs` without a CONNACK (the client is
  *   then ended), `E_BROKER_REFUSED` at once if the broker refuses the connection (the message ends
  *   with `(reason code N)`, also in `reasonCode`), `E_BROKER_TLS` at once if the TLS handshake
  *   fails (e.g. the broker's CA was not passed as `ca`), `E_BROKER_URL` at once for a URL that is
  *   not scheme://host[:port] ({@link checkBrokerUrl}).
  */
-export function connectWithDeadline(url: string, options: IClientOptions, d: DeadlineOptions): Promise<MqttClient> {
-  checkBrokerUrl(url);
-  const client = mqtt.connect(url, { connectTimeout: d.timeoutMs, reconnectPeriod: 1000, ...options });
+export function connectWithDeadline(urlOrList: string | readonly string[], options: IClientOptions, d: DeadlineOptions): Promise<MqttClient> {
+  const urls = brokerUrls(urlOrList);
+  const url = urls.join(',');
+  const client = mqtt.connect(urls[0], { connectTimeout: d.timeoutMs, reconnectPeriod: 1000, ...(urls.length > 1 ? { servers: serversOf(urls) } : {}), ...options });
   let last: Error | undefined;
   const onAnyError = (e: Error) => { last = e; };
   client.on('error', onAnyError);

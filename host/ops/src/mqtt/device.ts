@@ -1,7 +1,7 @@
 /**
- * The sim board's network stack: {@link connectDevice} returns a {@link Publisher} that the HAL's
- * `net_publish` calls with a kind and payload; topics get the `dendra/v1/<site>/<device>/` prefix
- * here. Status is retained with a last will, alerts go QoS 1 (mqtt.js queues them while offline).
+ * The sim board's network stack: {@link connectDevice} returns a {@link DeviceClient}, whose
+ * {@link Publisher} side the HAL's `net_publish` calls with a kind and payload; topics get the
+ * `dendra/v1/<site>/<device>/` prefix here. Status is retained with a last will, alerts go QoS 1 (mqtt.js queues them while offline).
  * The device subscribes to its own `cmd` topic (QoS 1) and hands commands to `onCommand`.
  * {@link publishModelInfo} publishes the retained `model` record (which model/firmware run).
  */
@@ -9,10 +9,14 @@ import type { MqttClient } from 'mqtt';
 import { DendraError } from '@dendra/core/errors.ts';
 import { assertId, cmdTopic, deviceTopic, isKind } from './topics.ts';
 import { encodePayload, parsePayload, MAX_PAYLOAD_BYTES, type ModelInfoPayload } from './schema.ts';
-import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
+import { brokerUrls, connectWithDeadline, rotateFor, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
 import { connectVersioned, publishError, DEFAULT_SESSION_EXPIRY_S, DEFAULT_TELEMETRY_EXPIRY_S, type ProtocolChoice } from './v5.ts';
 
-/** What the sim board publishes through. */
+/**
+ * What a board's network side publishes through (the sim HAL's `net_*` imports take it; the
+ * network stack adds `dendra/v1/<site>/<device>/`). Only `publish` is required: a test can pass
+ * a recorder. {@link connectDevice} returns the full MQTT client, a {@link DeviceClient}.
+ */
 export interface Publisher {
   /**
    * Publishes `payload` on `dendra/v1/<site>/<device>/<kind>`. Never throws: an unknown kind,
@@ -41,6 +45,10 @@ export interface Publisher {
    * handed to the client: 0 while disconnected. Never throws.
    */
   announce?(): number;
+}
+
+/** A device's MQTT connection ({@link connectDevice}): a {@link Publisher} that can also be closed. */
+export interface DeviceClient extends Publisher {
   /** Publishes retained `offline` status, then disconnects (bounded to ~2 s). Never rejects. */
   close(): Promise<void>;
   /** The underlying mqtt.js client (tests use it to cut the connection). */
@@ -51,8 +59,13 @@ export interface Publisher {
 
 /** Options for {@link connectDevice}. */
 export interface DeviceOptions {
-  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
-  url: string;
+  /**
+   * Broker URL, e.g. `mqtt://127.0.0.1:1883`, or the nodes of a cluster (comma-separated or an
+   * array): the device starts at a node picked by a hash of its client id (so a fleet spreads over
+   * the nodes) and fails over to the next ones in turn; its persistent session (clean off) and the
+   * QoS 1 messages mqtt.js keeps unacked are resent on the node it reaches.
+   */
+  url: string | readonly string[];
   site: string;
   device: string;
   /** Receives transport and publish errors after connecting (default: ignore). */
@@ -96,20 +109,24 @@ export interface DeviceOptions {
  *   arrives within the timeout (unless `keepRetrying`), `E_BROKER_REFUSED` if the broker refuses
  *   (with the reason code), `E_BROKER_TLS` if the TLS handshake fails.
  */
-export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
+export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> {
   const { site, device } = opts;
   assertId('site', site);
   assertId('device', device);
   const onError = opts.onError ?? (() => {});
   const now = opts.now ?? Date.now;
   const statusTopic = deviceTopic(site, device, 'status');
-  const status = (state: 'online' | 'offline') =>
-    Buffer.from(encodePayload({ v: 1, state, ts: now(), ...(state === 'online' ? opts.statusExtra : {}) }));
+  const status = (state: 'online' | 'offline') => {
+    const t = now();
+    return Buffer.from(encodePayload({ v: 1, state, ts: t, ...(state === 'online' ? opts.statusExtra : {}), wall_ts: t }));
+  };
   const choice: ProtocolChoice = opts.keepRetrying && opts.protocolVersion === 'auto' ? 4 : (opts.protocolVersion ?? 4);
+  const clientId = `dendra-${site}-${device}`;
+  const urls = rotateFor(brokerUrls(opts.url), clientId);
   const { client, version } = await connectVersioned(choice, (v) => connectWithDeadline(
-    opts.url,
+    urls,
     {
-      clientId: `dendra-${site}-${device}`,
+      clientId,
       clean: false,
       protocolVersion: v,
       ...(v === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySec ?? DEFAULT_SESSION_EXPIRY_S } } : {}),
@@ -149,6 +166,7 @@ export async function connectDevice(opts: DeviceOptions): Promise<Publisher> {
     }
     const topic = deviceTopic(site, device, kind);
     if (kind === 'model' && retain) lastModel = Buffer.from(payload);
+    if (kind === 'telemetry') payload = stampWallTime(payload, now());
     client.publish(topic, Buffer.from(payload), { qos, retain, ...(kind === 'telemetry' ? expiry : {}) }, (e) => {
       const err = e ? publishError(topic, e) : null;
       if (err) onError(err);
@@ -191,6 +209,22 @@ export function publishModelInfo(pub: Pick<Publisher, 'publish'>, info: ModelInf
   const r = parsePayload('model', bytes);
   if (!r.ok) throw new DendraError('E_MQTT_MODEL', `model info not published: ${r.reason}`);
   pub.publish('model', bytes, 1, true);
+}
+
+/**
+ * `payload` (a JSON object) with `"wall_ts":<ms>` appended: the wall-clock time the host sent it,
+ * beside the device's own `ts`/`pts` (device time since boot). Returned unchanged when it is not a
+ * JSON object's text, already has `wall_ts`, or would exceed MAX_PAYLOAD_BYTES. Never throws.
+ */
+export function stampWallTime(payload: Uint8Array, wallMs: number): Uint8Array {
+  let end = payload.length - 1;
+  while (end >= 0 && (payload[end] === 0x20 || payload[end] === 0x0a || payload[end] === 0x0d || payload[end] === 0x09)) end--;
+  if (end < 1 || payload[0] !== 0x7b || payload[end] !== 0x7d) return payload;
+  const text = Buffer.from(payload.subarray(0, end)).toString('utf8');
+  if (text.includes('"wall_ts"')) return payload;
+  const sep = /\{\s*$/.test(text) ? '' : ',';
+  const out = Buffer.from(`${text}${sep}"wall_ts":${Math.round(wallMs)}}`, 'utf8');
+  return out.length > MAX_PAYLOAD_BYTES ? payload : new Uint8Array(out);
 }
 
 /** Graceful shutdown: retained offline status (a clean disconnect does not fire the will), then end. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePayload, encodePayload, commandProblem, MAX_PAYLOAD_BYTES } from './schema.ts';
+import { parsePayload, encodePayload, commandProblem, ackProblem, MAX_PAYLOAD_BYTES } from './schema.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -99,7 +99,7 @@ test('dendrite.risk and device.fault alerts: top, cells, code; kind-specific rul
   const base = { v: 1, seq: 1, ts: 0, state: 'raised', severity: 'critical' };
   const ok = (o: object) => { const r = parsePayload('alert', encodePayload(o)); assert.ok(r.ok, r.ok ? '' : r.reason); };
   const bad = (o: object, re: RegExp) => { const r = parsePayload('alert', encodePayload(o)); assert.ok(!r.ok && r.code === 'schema' && re.test(r.reason), r.ok ? 'accepted' : r.reason); };
-  ok({ ...base, kind: 'dendrite.risk', value: 0.93, threshold: 0.8, lead_h: 12, model: 'pack@2', top: [{ input: 'cell7.dv', weight: 0.61, value: -0.02 }], cells: [0.1, 0.93, { risk: 0.2, row: 0, col: 2 }] });
+  ok({ ...base, kind: 'dendrite.risk', value: 0.93, threshold: 0.8, lead_cycles: 12, model: 'pack@2', top: [{ input: 'cell7.dv', weight: 0.61, value: -0.02 }], cells: [0.1, 0.93, { risk: 0.2, row: 0, col: 2 }] });
   ok({ ...base, kind: 'device.fault', code: 'sensor.stuck', value: 61.5, threshold: 0, message: 'oil sensor constant for 6 h' });
   bad({ ...base, kind: 'device.fault', value: 1, threshold: 0 }, /required property 'code'/);
   bad({ ...base, kind: 'dendrite.risk', value: 1.5, threshold: 0.8 }, /value must be <= 1/);
@@ -138,6 +138,9 @@ test('cmd and reply schemas: the documented examples pass; bad ids, unknown ops,
   assert.equal(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 85, hysteresis_c: 3 }), null);
   assert.match(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 85 })!, /hysteresis_c/);
   assert.match(commandProblem({ v: 1, id: 'a3', op: 'set-limit', limit_c: 151, hysteresis_c: 3 })!, /limit_c must be <= 150/);
+  // the host no longer applies a fixed 20 degC floor: the grid model forecasts down to ~10.5 degC
+  assert.equal(commandProblem({ v: 1, id: 'a4', op: 'set-limit', limit_c: 11, hysteresis_c: 1 }), null);
+  assert.match(commandProblem({ v: 1, id: 'a5', op: 'set-limit', limit_c: -51, hysteresis_c: 1 })!, /limit_c must be >= -50/);
   assert.match(commandProblem({ v: 1, id: 'a b', op: 'ping' })!, /id must match/);
   assert.match(commandProblem({ v: 1, id: 'a', op: 'reboot' })!, /op must be equal to one of/);
   const ok = '{"v":1,"id":"a1","op":"ping","ok":true,"status":0,"boot":3,"ts":5400000,"uptime_ms":5400000,"cmd_ok":1,"cmd_errors":0,"pts":5400001}';
@@ -149,4 +152,23 @@ test('cmd and reply schemas: the documented examples pass; bad ids, unknown ops,
   assert.ok(parsePayload('reply', enc(err)).ok);
   assert.ok(!parsePayload('reply', enc(err.replace(',"error":"malformed"', ''))).ok, 'a refusal says why');
   assert.ok(!parsePayload('reply', enc(err.replace('-26', '5'))).ok, 'status is 0 or negative');
+});
+
+test('lead: one name and unit per kind (overload.warning lead_h in hours, dendrite.risk lead_cycles in cycles)', () => {
+  const risk = { v: 1, seq: 4, ts: 1, kind: 'dendrite.risk', state: 'raised', severity: 'critical', value: 0.93, threshold: 0.8 };
+  assert.equal(parsePayload('alert', enc(JSON.stringify({ ...risk, lead_cycles: 12 }))).ok, true);
+  const wrong = parsePayload('alert', enc(JSON.stringify({ ...risk, lead_h: 12 })));
+  assert.ok(!wrong.ok && wrong.code === 'schema', 'docs/mqtt.md used to show lead_h on a dendrite.risk alert');
+  const over = JSON.parse(ALERT);
+  assert.equal(parsePayload('alert', enc(JSON.stringify(over))).ok, true);
+  assert.equal(parsePayload('alert', enc(JSON.stringify({ ...over, lead_cycles: 3 }))).ok, false);
+});
+
+test('alarm table and ack records validate against their schemas', () => {
+  const alarm = { v: 1, ts: 1764054000000, source: 'bridge', alarms: [{ kind: 'dendrite.risk', state: 'active', severity: 'critical', raised_at: 1764053990000, updated_at: 1764054000000, raises: 5, value: 0.99, peak: 0.99, threshold: 0.8, lead_cycles: 40, boot: 1, seq: 9, ts: 5000 }] };
+  assert.equal(parsePayload('alarm', enc(JSON.stringify(alarm))).ok, true);
+  assert.equal(parsePayload('alarm', enc(JSON.stringify({ ...alarm, alarms: [{ ...alarm.alarms[0], state: 'raised again' }] }))).ok, false);
+  assert.equal(parsePayload('alarm', enc(JSON.stringify({ ...alarm, source: 'someone' }))).ok, false);
+  assert.equal(ackProblem({ v: 1, kind: 'dendrite.risk', raised_at: 1764053990000, by: 'ops', at: 1764054001000 }), null);
+  assert.match(ackProblem({ v: 1, kind: 'dendrite.risk', raised_at: 1, by: '<b>x</b>', at: 2 }) ?? '', /ack payload: \/by/);
 });

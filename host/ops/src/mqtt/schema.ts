@@ -17,11 +17,10 @@ export const MAX_PAYLOAD_BYTES = 16 * 1024;
 /** Directory holding `<kind>.schema.json` (docs/schemas at the repository root). */
 export const SCHEMA_DIR = pathToFileURL(SCHEMAS_DIR + sep);
 
-/** Alert kinds defined by v1 (others matching the kind pattern are accepted too). */
-export const ALERT_KINDS = ['overload.warning', 'dendrite.risk', 'device.fault'] as const;
+import { ALERT_KINDS, COMMAND_OPS, SEVERITIES } from './vocab.ts';
 
-/** Alert severities, least severe first. */
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+/** The contract's word lists (vocab.ts). */
+export { ALERT_KINDS, COMMAND_OPS, SEVERITIES };
 
 /** One of {@link SEVERITIES}. */
 export type Severity = (typeof SEVERITIES)[number];
@@ -92,6 +91,8 @@ export interface StatusPayload {
   ts?: number;
   boot?: number;
   model?: string;
+  /** Random id of the process that publishes for the device (a new one per start): two at once = a duplicate device id. */
+  instance?: string;
   [extra: string]: unknown;
 }
 
@@ -117,8 +118,6 @@ export interface ModelInfoPayload {
   [extra: string]: unknown;
 }
 
-/** Command operations the device knows (docs/schemas/cmd.schema.json). */
-export const COMMAND_OPS = ['ping', 'status', 'set-limit'] as const;
 /** One of {@link COMMAND_OPS}. */
 export type CommandOp = (typeof COMMAND_OPS)[number];
 
@@ -169,6 +168,47 @@ export interface PayloadOf {
   status: StatusPayload;
   model: ModelInfoPayload;
   reply: ReplyPayload;
+  alarm: AlarmPayload;
+}
+
+/** One entry of an {@link AlarmPayload}: the alarm of one alert kind (docs/schemas/alarm.schema.json). */
+export interface AlarmEntry {
+  kind: string;
+  state: 'raised' | 'active' | 'cleared';
+  severity: 'info' | 'warning' | 'critical';
+  raised_at: number;
+  updated_at: number;
+  cleared_at?: number;
+  raises: number;
+  value: number;
+  peak?: number;
+  threshold: number;
+  lead_h?: number | null;
+  lead_cycles?: number;
+  boot?: number;
+  seq?: number;
+  ts?: number;
+  model?: string;
+  top?: unknown[];
+  cells?: unknown[];
+}
+
+/** The retained `alarm` record of a device (docs/mqtt.md "alarm"). */
+export interface AlarmPayload {
+  v: 1;
+  ts: number;
+  source: 'device' | 'bridge';
+  alarms: AlarmEntry[];
+}
+
+/** An operator's retained acknowledgement on `ack/<alert kind>` (docs/schemas/ack.schema.json). */
+export interface AckPayload {
+  v: 1;
+  kind: string;
+  raised_at: number;
+  by: string;
+  at: number;
+  note?: string;
 }
 
 /**
@@ -187,7 +227,7 @@ export type ParseResult<K extends Kind> =
  * Reads `docs/schemas/<kind>.schema.json`.
  * @throws {Error} at module load if the file is missing or not JSON (a broken checkout, not input).
  */
-function loadSchema(kind: Kind | 'cmd'): Record<string, unknown> {
+function loadSchema(kind: Kind | 'cmd' | 'ack'): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`${kind}.schema.json`, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
 }
 
@@ -203,6 +243,10 @@ export const modelSchema = loadSchema('model');
 export const replySchema = loadSchema('reply');
 /** JSON Schema of {@link CommandPayload} (docs/schemas/cmd.schema.json). */
 export const cmdSchema = loadSchema('cmd');
+/** JSON Schema of {@link AlarmPayload} (docs/schemas/alarm.schema.json). */
+export const alarmSchema = loadSchema('alarm');
+/** JSON Schema of {@link AckPayload} (docs/schemas/ack.schema.json). */
+export const ackSchema = loadSchema('ack');
 
 const ajv = new Ajv({ allErrors: false, strict: true });
 const validators: { [K in Kind]: ValidateFunction<PayloadOf[K]> } = {
@@ -211,7 +255,16 @@ const validators: { [K in Kind]: ValidateFunction<PayloadOf[K]> } = {
   status: ajv.compile<StatusPayload>(statusSchema),
   model: ajv.compile<ModelInfoPayload>(modelSchema),
   reply: ajv.compile<ReplyPayload>(replySchema),
+  alarm: ajv.compile<AlarmPayload>(alarmSchema),
 };
+const validateAck = ajv.compile<AckPayload>(ackSchema);
+
+/** Validates an `ack` payload object (already parsed). Returns null if valid, else one line. Never throws. */
+export function ackProblem(o: unknown): string | null {
+  if (validateAck(o)) return null;
+  const err = validateAck.errors?.[0];
+  return `ack payload: ${err?.instancePath || '(root)'} ${err?.message ?? 'is invalid'}`;
+}
 const validateCmd = ajv.compile<CommandPayload>(cmdSchema);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

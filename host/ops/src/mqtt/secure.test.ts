@@ -18,9 +18,10 @@ import { DendraError } from '@dendra/core/errors.ts';
 const T = { timeout: 20000 };
 const skip = findMosquitto() ? false : 'mosquitto not installed (apt-get install mosquitto)';
 
-test('aclText confines devices to their own kinds and cmd; operators read all and write cmd only', () => {
+test('aclText confines devices to their own kinds and cmd; operators read all and write cmd and acks only', () => {
   const acl = aclText({ devices: [{ site: 'n', device: 'd1', username: 'n/d1', password: 'x' }], operators: [{ username: 'ops', password: 'y' }] });
-  assert.match(acl, /user ops\ntopic read dendra\/v1\/#\ntopic write dendra\/v1\/\+\/\+\/cmd\n/);
+  assert.match(acl, /user ops\ntopic read dendra\/v1\/#\ntopic write dendra\/v1\/\+\/\+\/cmd\ntopic write dendra\/v1\/\+\/\+\/ack\/\+\n\n/);
+  assert.match(acl, /topic write dendra\/v1\/n\/d1\/alarm\n/, 'the board may publish its own alarm table');
   assert.match(acl, /user n\/d1\ntopic write dendra\/v1\/n\/d1\/telemetry\n(topic write dendra\/v1\/n\/d1\/\w+\n)+topic read dendra\/v1\/n\/d1\/cmd\n/);
   assert.match(acl, /topic write dendra\/v1\/n\/d1\/reply\n/, 'the device answers commands on its own reply topic');
   assert.ok(!/topic (read|readwrite) dendra\/v1\/n\/d1\/reply/.test(acl) && !/write dendra\/v1\/\+\/\+\/reply/.test(acl));
@@ -80,6 +81,29 @@ describe('secured mosquitto (passwords + ACL)', { skip }, () => {
       await ops2.endAsync();
       await tx1.close();
       await w.close();
+    }
+  });
+
+  test('acknowledgements: an operator publishes a retained ack every operator sees; it cannot publish an alarm table, a device cannot ack', T, async () => {
+    const ops = await mqtt.connectAsync(b.url, { username: 'ops', password: pw('ops') });
+    const ops2 = await mqtt.connectAsync(b.url, { username: 'ops2', password: 'fixed-pass' });
+    const tx1 = await mqtt.connectAsync(b.url, { username: 'north/tx1', password: pw('north/tx1') });
+    const seen: string[] = [];
+    try {
+      const ack = (by: string) => JSON.stringify({ v: 1, kind: 'dendrite.risk', raised_at: 1, by, at: 2 });
+      await tx1.publishAsync('dendra/v1/north/tx1/ack/overload.warning', ack('device'), { qos: 1, retain: true });
+      await ops.publishAsync('dendra/v1/north/tx1/alarm', '{"v":1,"ts":1,"source":"bridge","alarms":[]}', { qos: 1, retain: true });
+      await ops.publishAsync('dendra/v1/north/tx1/ack/dendrite.risk', ack('ops'), { qos: 1, retain: true });
+      // A late operator gets the retained ack (and nothing the ACL refused).
+      ops2.on('message', (t, p) => seen.push(`${t} ${p.toString()}`));
+      await ops2.subscribeAsync(['dendra/v1/north/tx1/ack/+', 'dendra/v1/north/tx1/alarm'], { qos: 1 });
+      await waitFor(() => seen.some((s) => s.includes('"by":"ops"')), 'the retained ack');
+      await sleep(300);
+      assert.deepEqual(seen.map((s) => s.split(' ')[0]), ['dendra/v1/north/tx1/ack/dendrite.risk']);
+    } finally {
+      await tx1.endAsync();
+      await ops2.endAsync();
+      await ops.endAsync();
     }
   });
 

@@ -10,10 +10,12 @@ export const TOPIC_ROOT = 'dendra/v1';
 
 /**
  * The message kinds a device publishes under its topic. `model` (retained) says which model and
- * firmware run; `reply` answers a command (same `id`). Operators write `cmd` (see
- * {@link cmdTopic}); devices never publish it.
+ * firmware run; `reply` answers a command (same `id`); `alarm` (retained) is the device's table of
+ * alarms by alert kind (docs/mqtt.md "alarm"; derived by the dashboard bridge until the board
+ * publishes it). Operators write `cmd` (see {@link cmdTopic}) and `ack/<alert kind>` (see
+ * {@link ackTopic}); devices never publish them.
  */
-export const KINDS = ['telemetry', 'alert', 'status', 'model', 'reply'] as const;
+export const KINDS = ['telemetry', 'alert', 'status', 'model', 'reply', 'alarm'] as const;
 
 /** One of {@link KINDS}. */
 export type Kind = (typeof KINDS)[number];
@@ -82,6 +84,25 @@ export function cmdTopic(site: string, device: string): string {
   assertId('site', site);
   assertId('device', device);
   return `${TOPIC_ROOT}/${site}/${device}/${CMD_LEVEL}`;
+}
+
+/** The acknowledgement sub-topic level: `dendra/v1/<site>/<device>/ack/<alert kind>`, operators only. */
+export const ACK_LEVEL = 'ack';
+
+/** Alert kinds: lowercase, dot-separated, at most 64 characters (as in alert.schema.json). */
+export const ALERT_KIND_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+
+/**
+ * Builds `dendra/v1/<site>/<device>/ack/<alertKind>` (the retained acknowledgement of that alarm).
+ * @throws {TopicError} if an id is invalid or `alertKind` is not a valid alert kind.
+ */
+export function ackTopic(site: string, device: string, alertKind: string): string {
+  assertId('site', site);
+  assertId('device', device);
+  if (typeof alertKind !== 'string' || alertKind.length > 64 || !ALERT_KIND_PATTERN.test(alertKind)) {
+    throw new TopicError(`alert kind ${JSON.stringify(String(alertKind).slice(0, 80))} must be lowercase a.b (at most 64 characters)`);
+  }
+  return `${TOPIC_ROOT}/${site}/${device}/${ACK_LEVEL}/${alertKind}`;
 }
 
 /**

@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Command } from 'commander';
 import mqtt from 'mqtt';
 import { startBroker } from './broker.ts';
 import { connectDevice, publishModelInfo } from './device.ts';
-import { startAlertsView, formatStatus, formatModel } from './view.ts';
+import { startAlertsView, formatStatus, formatModel, RecordMemory } from './view.ts';
 import { MAX_PAYLOAD_BYTES } from './schema.ts';
 import { DendraError } from '@dendra/core/errors.ts';
-import { registerAlerts } from '@dendra/cli/cli/commands/alerts.ts';
 import { waitFor, sleep, alertBytes } from '../../test/testutil.ts';
 
 const T = { timeout: 20000 };
@@ -18,7 +16,7 @@ test('formatStatus tells a lost link (last will) from a clean shutdown; formatMo
   assert.equal(formatStatus({ v: 1, state: 'offline', ts: 5 }, { site: 'n', device: 'd', retained: false }), 'n/d offline (clean shutdown)');
   assert.equal(formatStatus({ v: 1, state: 'online', boot: 3 }, { site: 'n', device: 'd', retained: false }), 'n/d online boot 3');
   assert.equal(formatModel({ v: 1, model: 'grid@2', model_sha256: 'ab'.repeat(32), firmware: '0.1.0' }, { site: 'n', device: 'd' }),
-    'n/d runs model grid@2, sha256 abababababab, firmware 0.1.0');
+    'n/d runs grid slot grid@2 (sha256 abababababab), pack slot empty, firmware 0.1.0');
 });
 
 test('alerts view (--json): site/kind/severity filters, model record, last will, gaps, duplicates and counted drops', T, async () => {
@@ -70,51 +68,57 @@ test('alerts view (--json): site/kind/severity filters, model record, last will,
   }
 });
 
-/** Runs `dendra alerts ...` in-process (the real commander wiring) with captured output. */
-async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const program = new Command().exitOverride();
-  registerAlerts(program, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  const saved = process.exitCode;
-  const write = process.stderr.write;
-  process.stderr.write = ((s: string) => { err.push(String(s)); return true; }) as typeof process.stderr.write;
-  try {
-    await program.parseAsync(['alerts', ...args], { from: 'user' });
-    return { code: Number(process.exitCode ?? 0), out, err };
-  } finally {
-    process.stderr.write = write;
-    process.exitCode = saved;
-  }
-}
+test('formatModel names both slots, grid and pack', () => {
+  assert.equal(formatModel({ v: 1, model: 'grid@1', model_sha256: 'ab'.repeat(32), pack_model: 'pack@2', pack_model_sha256: 'cd'.repeat(32), board: 'sim' }, { site: 'n', device: 'd' }),
+    'n/d runs grid slot grid@1 (sha256 abababababab), pack slot pack@2 (sha256 cdcdcdcdcdcd), board sim');
+});
 
-test('dendra alerts CLI: --device --kind --severity --json --count print NDJSON and exit; a bad --severity is a usage error', T, async () => {
+test('alerts view: a republished retained status/model (dendra cmd status, net_announce) is not printed again', T, async () => {
   const broker = await startBroker({ port: 0 });
-  const dev = await connectDevice({ url: broker.url, site: 'north', device: 'tx9' });
-  let seq = 0;
-  const pump = setInterval(() => {
-    dev.publish('alert', alertBytes(seq++, { severity: 'warning' }), 1, false);
-    dev.publish('alert', alertBytes(seq++, { severity: 'critical' }), 1, false);
-    dev.publish('alert', alertBytes(seq++, { severity: 'critical', kind: 'dendrite.risk', value: 0.9, threshold: 0.5 }), 1, false);
-  }, 50);
+  const lines: string[] = [];
+  const dev = await connectDevice({ url: broker.url, site: 'east', device: 'tx5', statusExtra: { instance: 'aa01' } });
   try {
-    const b = await cli(['--broker', broker.url, '--severity', 'loud']);
-    assert.equal(b.code, 2);
-    assert.match(b.err.join(''), /^dendra: --severity must be one of info, warning, critical/);
-    const r = await cli(['--broker', broker.url, '--device', 'tx9', '--kind', 'overload', '--severity', 'critical', '--json', '--count', '2', '--timeout', '10']);
-    assert.equal(r.code, 0, r.err.join(''));
-    const recs = r.out.map((l) => JSON.parse(l) as Rec);
-    const alerts = recs.filter((x) => x.type === 'alert').map((x) => x.alert as { severity: string; kind: string });
-    assert.deepEqual(alerts.map((a) => [a.kind, a.severity]), [['overload.warning', 'critical'], ['overload.warning', 'critical']]);
-    assert.ok(recs.some((x) => x.type === 'status' && x.device === 'tx9' && x.state === 'online'));
-    assert.equal(recs.at(-1)!.type, 'summary');
-    const human = await cli(['--broker', broker.url, '--device', 'tx9', '--severity', 'critical', '--count', '1', '--timeout', '10']);
-    assert.equal(human.out.filter((l) => l.includes('RAISED')).length, 1);
-    assert.match(human.out.find((l) => l.includes('RAISED'))!, /north\/tx9  (overload\.warning|dendrite\.risk) RAISED \(critical\)/);
-    assert.match(human.err.at(-1)!, /^alerts \d+, duplicates 0, gaps 0, filtered \d+, dropped 0 \(oversized 0, malformed 0, schema 0, topic 0\); offline: none/);
+    publishModelInfo(dev, { model: 'grid@1', model_sha256: 'ab'.repeat(32), pack_model: 'pack@1' });
+    await sleep(200);
+    const view = await startAlertsView({ url: broker.url, json: true, out: (l) => lines.push(l), err: () => {} });
+    await waitFor(() => lines.length >= 2, 'the retained status and model');
+    assert.equal(dev.announce!(), 2, 'status and model republished');
+    await sleep(500);
+    await view.close();
+    const recs = lines.map((l) => JSON.parse(l) as Rec).filter((r) => r.type === 'status' || r.type === 'model');
+    assert.deepEqual(recs.map((r) => r.type).sort(), ['model', 'status'], lines.join('\n'));
   } finally {
-    clearInterval(pump);
     await dev.close();
     await broker.close();
   }
+});
+
+test('alerts view: two publishers going online in turn under one device id are reported as a duplicate device id', T, async () => {
+  const broker = await startBroker({ port: 0 });
+  const lines: string[] = [];
+  const view = await startAlertsView({ url: broker.url, json: false, out: (l) => lines.push(l), err: () => {} });
+  const a = await connectDevice({ url: broker.url, site: 'east', device: 'tx6', statusExtra: { instance: 'aa' } });
+  const b = await connectDevice({ url: broker.url, site: 'east', device: 'tx6', statusExtra: { instance: 'bb' } });
+  try {
+    await waitFor(() => lines.some((l) => l.includes('duplicate device id')), 'a duplicate line');
+    assert.match(lines.find((l) => l.includes('duplicate device id'))!, /^east\/tx6: duplicate device id: two publishers \(instances aa and bb\)/);
+  } finally {
+    await view.close();
+    await a.close();
+    await b.close();
+    await broker.close();
+  }
+});
+
+test('RecordMemory: a restart after a clean shutdown is not a duplicate; a takeover (last will) is', () => {
+  const m = new RecordMemory();
+  assert.equal(m.duplicate('s/d', { state: 'online', instance: 'a' }, 0), undefined);
+  assert.equal(m.duplicate('s/d', { state: 'offline', ts: 5 }, 1000), undefined);
+  assert.equal(m.duplicate('s/d', { state: 'online', instance: 'b' }, 2000), undefined, 'clean restart');
+  assert.equal(m.duplicate('s/d', { state: 'offline' }, 3000), undefined);
+  assert.equal(m.duplicate('s/d', { state: 'online', instance: 'c' }, 4000), 'b', 'will then another instance: duplicate');
+  assert.equal(m.duplicate('s/d', { state: 'online', instance: 'd' }, 4000 + 31_000), undefined, 'outside the window');
+  assert.equal(m.seen('s/d', 'status', { state: 'online', ts: 1 }), false);
+  assert.equal(m.seen('s/d', 'status', { state: 'online', ts: 2 }), true, 'same record, only ts differs');
+  assert.equal(m.seen('s/d', 'status', { state: 'online', boot: 2, ts: 3 }), false);
 });

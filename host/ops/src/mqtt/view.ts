@@ -8,7 +8,7 @@ import type { ModelInfoPayload, StatusPayload } from './schema.ts';
 import type { SeqGap } from './seq.ts';
 
 /** NDJSON record types written by {@link startAlertsView} with `json: true`. */
-export type ViewRecordType = 'alert' | 'status' | 'model' | 'gap' | 'dropped' | 'summary';
+export type ViewRecordType = 'alert' | 'status' | 'model' | 'gap' | 'dropped' | 'duplicate' | 'summary';
 
 /** Options for {@link startAlertsView}. */
 export interface AlertsViewOptions extends Omit<WatchOptions, 'onAlert' | 'onStatus' | 'onModel' | 'onGap' | 'onInvalid'> {
@@ -41,15 +41,55 @@ export function formatStatus(s: StatusPayload, info: Pick<MessageInfo, 'site' | 
   return s.ts === undefined ? `${who} OFFLINE: connection lost (last will)${ret}` : `${who} offline (clean shutdown)${ret}`;
 }
 
-/** Human line for a model record. Never throws. */
+/** Human line for a model record, naming both model slots (grid and pack). Never throws. */
 export function formatModel(m: ModelInfoPayload, info: Pick<MessageInfo, 'site' | 'device'>): string {
-  const parts = [`model ${m.model}`];
-  if (m.model_sha256) parts.push(`sha256 ${short(m.model_sha256)}`);
+  const parts = [`grid slot ${m.model}${m.model_sha256 ? ` (sha256 ${short(m.model_sha256)})` : ''}`];
+  parts.push(m.pack_model ? `pack slot ${m.pack_model}${m.pack_model_sha256 ? ` (sha256 ${short(m.pack_model_sha256)})` : ''}` : 'pack slot empty');
   if (m.firmware) parts.push(`firmware ${m.firmware}`);
   if (m.firmware_sha256) parts.push(`fw sha256 ${short(m.firmware_sha256)}`);
   if (m.board) parts.push(`board ${m.board}`);
   // eslint-disable-next-line no-control-regex
   return `${info.site}/${info.device} runs ${parts.join(', ')}`.replace(/[\u0000-\u001f\u007f]/g, '?');
+}
+
+/** Seconds within which two instance ids going online for one device count as a duplicate device id. */
+export const DUPLICATE_WINDOW_S = 30;
+
+/**
+ * Per device: the identity of the last status and model record printed (the payload without its
+ * `ts`), so a retained record a device republishes (`dendra cmd status`, HAL net_announce) is not
+ * printed again; and the last online instance, to tell two publishers sharing one device id.
+ */
+export class RecordMemory {
+  private readonly last = new Map<string, string>();
+  private readonly online = new Map<string, { instance: string; at: number }>();
+
+  /** True when `payload` of `kind` for `device` is the record printed last (ignoring `ts`). */
+  seen(device: string, kind: 'status' | 'model', payload: object): boolean {
+    const { ts: _ts, wall_ts: _wall, ...rest } = payload as { ts?: unknown; wall_ts?: unknown };
+    const id = JSON.stringify(rest);
+    const key = `${device}\u0000${kind}`;
+    if (this.last.get(key) === id) return true;
+    this.last.set(key, id);
+    return false;
+  }
+
+  /**
+   * Feeds a status; returns the other instance id when `status` is an online status of another
+   * instance than the one online less than {@link DUPLICATE_WINDOW_S} before it with no clean
+   * shutdown (offline with `ts`) in between: two publishers alternate on one device id (a session
+   * takeover fires the last will, which does not clear it).
+   */
+  duplicate(device: string, status: StatusPayload, nowMs: number): string | undefined {
+    if (status.state === 'offline') {
+      if (status.ts !== undefined) this.online.delete(device);
+      return undefined;
+    }
+    if (typeof status.instance !== 'string') return undefined;
+    const prev = this.online.get(device);
+    this.online.set(device, { instance: status.instance, at: nowMs });
+    return prev && prev.instance !== status.instance && nowMs - prev.at < DUPLICATE_WINDOW_S * 1000 ? prev.instance : undefined;
+  }
 }
 
 /** Human line for a gap. */
@@ -78,6 +118,7 @@ export async function startAlertsView(o: AlertsViewOptions): Promise<AlertsView>
     else (toErr ? o.err : o.out)(text);
   };
   let seen = 0;
+  const memory = new RecordMemory();
   let finish: () => void = () => {};
   const done = new Promise<void>((r) => (finish = r));
   if (o.limit === 0) finish();
@@ -91,10 +132,20 @@ export async function startAlertsView(o: AlertsViewOptions): Promise<AlertsView>
       if (o.limit !== undefined && ++seen >= o.limit) finish();
     },
     onStatus: (status, info) => {
+      const who = `${info.site}/${info.device}`;
+      const other = memory.duplicate(who, status, info.receivedAt.getTime());
+      if (other !== undefined) {
+        emit('duplicate', { ...at(info), instances: [other, status.instance] },
+          `${who}: duplicate device id: two publishers (instances ${other} and ${String(status.instance)}) go online in turn; give one another device id`);
+      }
+      if (memory.seen(who, 'status', status)) return; // a republished retained record
       const lostLink = status.state === 'offline' && status.ts === undefined;
       emit('status', { ...at(info), state: status.state, lostLink, status }, formatStatus(status, info));
     },
-    onModel: (model, info) => emit('model', { ...at(info), model }, formatModel(model, info)),
+    onModel: (model, info) => {
+      if (memory.seen(`${info.site}/${info.device}`, 'model', model)) return; // a republished retained record
+      emit('model', { ...at(info), model }, formatModel(model, info));
+    },
     onGap: (gap) => emit('gap', gap, formatGap(gap)),
     onInvalid: (reason, topic, code) => emit('dropped', { code, topic, reason }, `dropped ${code} message on ${topic}: ${reason}`, true),
   });

@@ -1,31 +1,8 @@
-/** `dendra demo`: the whole path in one process (see host/cli/src/demo/demo.ts). */
+/** `dendra demo` (definition; the work is in ../actions/demo.ts): the whole path in one process. */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
-import { runDemo } from '../../demo/demo.ts';
+import { lazyAction } from '../lazy.ts';
 import path from 'node:path';
 import { DEFAULT_ETT, GRID_MODEL, REPO_ROOT } from '@dendra/core/paths.ts';
-import { InputError, UsageError } from '@dendra/core/errors.ts';
-
-/** Parses a finite number option or throws a one-line usage error. */
-function numOpt(name: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${name} must be a number, got '${v}'`);
-  return n;
-}
-
-interface DemoOpts {
-  model: string;
-  data: string;
-  start: string;
-  windows: string;
-  msPerHour: string;
-  forever?: boolean;
-  otLimit?: string;
-  json?: boolean;
-  packModel: string;
-  pack: boolean;
-}
 
 /** Registers the command. */
 export function registerDemo(program: Command): void {
@@ -36,40 +13,11 @@ export function registerDemo(program: Command): void {
     .option('--pack-model <file>', 'pack model flashed into the pack slot (2); the board replays a simulated pack on DMA channel 1', path.join(REPO_ROOT, 'models', 'pack', 'pack.tflite'))
     .option('--no-pack', 'grid model only (no pack model, no pack replay)')
     .option('--data <csv>', 'ETT-layout CSV the board replays', DEFAULT_ETT)
-    .option('--start <row>', 'first CSV row of window 0 (default: 2017-07-01, summer of the validation split)', '8760')
+    .option('--start <row>', 'first CSV row of window 0 (8760: 2017-07-01, summer of the validation split)', '8760')
     .option('--ot-limit <degC>', "the site's oil-temperature alert limit (default: 95th percentile over the replayed hours)")
     .option('--windows <n>', 'simulated hours to replay before stopping', '720')
     .option('--ms-per-hour <ms>', 'real milliseconds per simulated hour', '60')
     .option('--forever', 'run until Ctrl-C')
     .option('--json', 'print the summary as JSON at the end')
-    .action(action(async (opts: DemoOpts) => {
-      if (opts.pack && !existsSync(opts.packModel)) {
-        throw new InputError('E_MODEL', `pack model ${opts.packModel} does not exist: train it with 'dendra train pack' (or pass --no-pack)`, opts.packModel);
-      }
-      if (!existsSync(opts.model)) {
-        throw new InputError('E_MODEL', `model ${opts.model} does not exist: train it with 'dendra train grid' then 'dendra quantize'`, opts.model);
-      }
-      const bar = makeProgress(!!opts.json || !process.stderr.isTTY, 'B');
-      let started = false;
-      const summary = await runDemo({
-        model: opts.model,
-        packModel: opts.pack ? opts.packModel : undefined,
-        dataCsv: opts.data,
-        start: intOpt('--start', opts.start, 8760),
-        otLimitC: opts.otLimit === undefined ? undefined : numOpt('--ot-limit', opts.otLimit),
-        windows: intOpt('--windows', opts.windows, 720, 1),
-        msPerHour: intOpt('--ms-per-hour', opts.msPerHour, 60),
-        forever: !!opts.forever,
-        say: (line) => { if (!opts.json) console.log(line); },
-        onFlashProgress: (done, total) => {
-          if (!started) { bar.start(total, 'flash'); started = true; }
-          bar.update(done);
-        },
-        onFlashDone: () => bar.stop(),
-      });
-      if (opts.json) return printJson(summary);
-      console.log(`done        ${summary.windows} windows, ${summary.alerts} alerts (${summary.raised} raised, ${summary.cleared} cleared), ` +
-        `highest forecast ${summary.peakForecastC.toFixed(2)} C, board energy ${(summary.energyUj / 1e6).toFixed(3)} J`);
-      console.log(`            ${summary.packFrames} pack frames; alerts by kind: ${Object.entries(summary.byKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
-    }));
+    .action(lazyAction(() => import('../actions/demo.ts'), (m) => m.demoAction));
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
 import { REPO_ROOT } from '@dendra/core/paths.ts';
+import { UsageError } from '@dendra/core/errors.ts';
 import type { PackMetricsTable, PackProgress } from '@dendra/models/pack/pipeline.ts';
 // Heavy modules (TensorFlow.js) load inside the action, so `dendra --help` and other commands start fast.
 import type { RiskMetrics } from '@dendra/models/pack/metrics.ts';
@@ -101,10 +102,14 @@ export function registerPackModel(program: Command): void {
   const ev = findOrCreate(program, 'eval', 'evaluate a trained model');
   ev
     .command('pack')
-    .description('re-simulate the held-out test packs and score the pack model (float, int8) and its baselines')
+    .description('re-simulate the held-out test packs and score the pack model (float, int8) and its baselines; with --data, score a BMS export instead (CSV: cycle,cell,v,i,t,impedance[,label]; docs/bms.md): risk per cell per cycle as the board computes it, and with a label column Pearson, Mann-Whitney U and Bland-Altman agreement; bad rows are reported and skipped')
     .option('--model <dir>', 'directory with pack.float.json and pack.tflite', DEFAULT_DIR)
+    .option('--data <csv>', 'a BMS export to score (docs/bms.md) instead of the simulated test packs')
+    .option('--electrolyte <id>', 'with --data: electrolyte preset of the cells (static features: conductivity, shear modulus, CCD)', 'llzo')
+    .option('--pressure <MPa>', "with --data: stack pressure (default: the preset's CCD reference pressure)")
     .option('--json', 'print the metrics as JSON (no progress bar)')
-    .action(action(async (opts: { model: string; json?: boolean }) => {
+    .action(action(async (opts: { model: string; json?: boolean; data?: string; electrolyte: string; pressure?: string }) => {
+      if (opts.data !== undefined) return evalBmsCommand(opts as typeof opts & { data: string });
       const { evalPack } = await import('@dendra/models/pack/pipeline.ts');
       const p = progressPrinter(!!opts.json);
       const r = await evalPack(opts.model, p.on).finally(p.stop);
@@ -112,4 +117,17 @@ export function registerPackModel(program: Command): void {
       printTable(r.table);
       console.log(`  ${opts.model}/pack.tflite ${r.tfliteMatches ? 'matches' : 'does NOT match'} a rebuild from the stored weights`);
     }));
+}
+
+/** `eval pack --data`: validates the options, scores the BMS export and prints it (text or JSON). */
+async function evalBmsCommand(opts: { model: string; json?: boolean; data: string; electrolyte: string; pressure?: string }): Promise<void> {
+  const { ELECTROLYTE_IDS } = await import('@dendra/models/physics/electrolytes.ts');
+  if (!(ELECTROLYTE_IDS as string[]).includes(opts.electrolyte)) throw new UsageError(`--electrolyte must be one of ${ELECTROLYTE_IDS.join(', ')}, got '${opts.electrolyte}'`);
+  const pressure = opts.pressure === undefined ? undefined : Number(opts.pressure);
+  if (pressure !== undefined && !(pressure > 0 && pressure < 1000)) throw new UsageError(`--pressure must be in (0, 1000) MPa, got '${opts.pressure}'`);
+  const { loadBms } = await import('@dendra/models/pack/bms.ts');
+  const { evalBms, formatBmsEval } = await import('@dendra/models/pack/bms_eval.ts');
+  const report = evalBms(loadBms(opts.data), { model: path.join(opts.model, 'pack.tflite'), electrolyte: opts.electrolyte as never, stackPressureMPa: pressure });
+  if (opts.json) return printJson(report);
+  for (const line of formatBmsEval(report)) console.log(line);
 }

@@ -1,18 +1,21 @@
 // The dashboard page: subscribes over MQTT-over-WebSocket (the dashboard server bridges /mqtt to
-// the broker) and renders devices, per-device charts, alerts with acknowledgement, and dendrite
-// risk heat maps. Payload text only ever reaches the DOM through textContent / setAttribute.
+// the broker) and renders devices with their charts (history from /history.json plus live
+// telemetry), the alarm table (retained alarm tables and acknowledgements), and dendrite risk heat
+// maps. Payload text only ever reaches the DOM through textContent / setAttribute.
 import { createStore } from './store.js';
 import { drawChart } from './chart.js';
+import { renderHeat } from './heat.js';
+import { setupAlarmControls, renderAlarms, publishAck } from './alarms.js';
 
 const store = createStore();
 const $ = (id) => document.getElementById(id);
-const cards = new Map(); // device id -> { li, fields..., canvas }
-const rows = new Map(); // alert key -> <tr>
+const cards = new Map(); // device id -> { li, fields..., plot box, chart }
 const heatmaps = new Map(); // device id -> element
 const dirtyCharts = new Set();
+const conn = { connects: 0, closes: 0, offlines: 0 };
 let chartFrame = 0;
+let client = null;
 
-/** document.createElement with a class and text (never HTML). */
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -29,10 +32,10 @@ function deviceCard(d) {
   const li = el('li', 'device');
   li.dataset.id = d.id;
   const head = el('div', 'head');
-  c = { li, name: el('span', 'name', d.id), state: el('span', 'state'), info: el('span', 'info'), now: el('div', 'now'), canvas: el('canvas') };
-  c.canvas.setAttribute('aria-label', `oil temperature and forecast of ${d.id}`);
+  c = { li, name: el('span', 'name', d.id), state: el('span', 'state'), info: el('span', 'info'), now: el('div', 'now'), plot: el('div', 'plot'), chart: null };
+  c.plot.setAttribute('aria-label', `oil temperature and forecast of ${d.id}`);
   head.append(c.name, c.state, c.info);
-  li.append(head, c.now, c.canvas);
+  li.append(head, c.now, c.plot);
   $('devices').append(li);
   $('no-devices').hidden = true;
   cards.set(d.id, c);
@@ -49,7 +52,7 @@ function renderDevice(d) {
   if (d.since !== null) parts.push(`${d.state} since ${clock(d.since)}`);
   c.info.textContent = parts.join(' | ');
   const last = d.points[d.points.length - 1];
-  c.now.textContent = last ? `window ${last.window}: ot ${f2(last.ot)} C, forecast peak ${f2(last.pred)} C` : 'no telemetry yet';
+  c.now.textContent = last ? `${last.window !== undefined ? `window ${last.window}: ` : ''}ot ${f2(last.ot)} °C, forecast peak ${f2(last.pred)} °C at ${clock(last.t)}` : 'no telemetry yet';
   dirtyCharts.add(d.id);
   if (!chartFrame) chartFrame = requestAnimationFrame(drawCharts);
 }
@@ -59,61 +62,13 @@ function drawCharts() {
   for (const id of dirtyCharts) {
     const d = store.devices.get(id);
     const c = cards.get(id);
-    if (d && c) drawChart(c.canvas, d.points, d.threshold);
+    if (d && c && d.points.length) c.chart = drawChart(c.plot, c.chart, d.points, d.threshold);
   }
   dirtyCharts.clear();
 }
 
-function cell(tr, cls, text) {
-  const td = el('td', cls, text);
-  tr.append(td);
-  return td;
-}
-
-/** pts - ts (device ms) as `12.3 s`, `4.5 min`, `2.0 h`. */
-function lateText(ms) {
-  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
-  return ms < 3600000 ? `${(ms / 60000).toFixed(1)} min` : `${(ms / 3600000).toFixed(1)} h`;
-}
-
-function addAlertRow(a) {
-  const tr = el('tr', 'alert-row');
-  Object.assign(tr.dataset, { key: a.key, device: a.id, kind: a.kind, state: a.state, seq: String(a.seq) });
-  cell(tr, 'time', clock(a.receivedAt));
-  cell(tr, 'dev', a.id);
-  cell(tr, 'kind', a.kind);
-  cell(tr, 'state', a.state);
-  cell(tr, 'severity', a.severity);
-  cell(tr, 'value', f2(a.value));
-  cell(tr, 'threshold', f2(a.threshold));
-  cell(tr, 'lead', a.lead === null ? '-' : `${a.lead} h`);
-  const late = a.pts !== null && a.pts - a.ts >= 1000 ? ` (sent ${lateText(a.pts - a.ts)} late)` : '';
-  cell(tr, 'seq', `${a.boot ? `${a.seq} (boot ${a.boot})` : a.seq}${late}`);
-  cell(tr, 'model', a.model ?? '-');
-  const btn = el('button', 'ack', 'Acknowledge');
-  btn.type = 'button';
-  btn.addEventListener('click', () => acknowledge(a.key));
-  cell(tr, 'actions').append(btn);
-  $('alert-rows').prepend(tr);
-  rows.set(a.key, tr);
-  $('no-alerts').hidden = true;
-}
-
-function acknowledge(key) {
-  const tr = rows.get(key);
-  if (!tr || !store.acknowledge(key)) return;
-  tr.classList.add('acked');
-  tr.dataset.acked = 'true';
-  const btn = tr.querySelector('button.ack');
-  btn.disabled = true;
-  btn.textContent = 'Acknowledged';
-  renderCounters();
-}
-
-/** Risk 0..1 -> green..red (values outside are clamped for the colour only). */
-const riskColor = (r) => `hsl(${Math.round(120 * (1 - Math.min(1, Math.max(0, r))))}, 70%, 45%)`;
-
-function renderHeat(d) {
+function heat(d) {
+  if (!d || !d.risk) return;
   let box = heatmaps.get(d.id);
   if (!box) {
     box = el('div', 'heatmap');
@@ -121,22 +76,17 @@ function renderHeat(d) {
     heatmaps.set(d.id, box);
     $('heatmaps').append(box);
   }
-  const { cells, alert } = d.risk;
-  const title = el('div', 'title', `${d.id}: ${alert.state} at ${clock(alert.receivedAt)}, max ${f2(Math.max(...cells.cells.map((c) => c.risk)))}`);
-  const grid = el('div', 'grid');
-  grid.style.gridTemplateColumns = `repeat(${cells.cols}, 18px)`;
-  for (const c of cells.cells) {
-    const div = el('div', 'cell');
-    div.style.gridRow = String(c.row + 1);
-    div.style.gridColumn = String(c.col + 1);
-    div.style.background = riskColor(c.risk);
-    div.dataset.risk = String(c.risk);
-    div.title = `${c.label || `row ${c.row} col ${c.col}`}: ${f2(c.risk)}`;
-    grid.append(div);
-  }
-  box.replaceChildren(title, grid);
+  const alarm = store.alarms.get(`${d.id}/dendrite.risk`);
+  renderHeat(box, d, alarm ? alarm.threshold : undefined);
   $('heat').hidden = false;
 }
+
+function onAck(a) {
+  const problem = publishAck(client, a);
+  $('ack-problem').textContent = problem ?? '';
+}
+
+const alarms = () => renderAlarms(store, onAck);
 
 function renderCounters() {
   const s = store.stats;
@@ -144,8 +94,6 @@ function renderCounters() {
   $('dropped').textContent = String(s.dropped);
   $('duplicates').textContent = String(s.duplicates);
   $('drop-reason').textContent = s.lastDrop ? `last dropped: ${s.lastDrop}` : '';
-  const open = store.alerts.filter((a) => a.state === 'raised' && !store.acked.has(a.key)).length;
-  $('unacked').textContent = open ? `${open} raised, not acknowledged` : '';
 }
 
 function onMessage(topic, payload) {
@@ -153,12 +101,17 @@ function onMessage(topic, payload) {
   const r = store.handle(topic, bytes);
   if (r.type === 'device' || r.type === 'telemetry') renderDevice(store.devices.get(r.id));
   if (r.type === 'alert') {
-    for (const e of r.evicted) { rows.get(e.key)?.remove(); rows.delete(e.key); }
-    addAlertRow(r.alert);
     const d = store.devices.get(r.alert.id);
     renderDevice(d);
-    if (r.alert.cells) renderHeat(d);
+    if (r.alert.cells) heat(d);
   }
+  if (r.type === 'alarm') {
+    const d = store.devices.get(r.id);
+    renderDevice(d);
+    heat(d);
+    alarms();
+  }
+  if (r.type === 'ack') alarms();
   renderCounters();
 }
 
@@ -168,9 +121,19 @@ function setConn(state, text) {
   c.textContent = text;
 }
 
+async function loadHistory() {
+  try {
+    const res = await fetch('/history.json', { cache: 'no-store' });
+    if (!res.ok) return;
+    for (const id of store.loadHistory(await res.json())) renderDevice(store.devices.get(id));
+  } catch { /* no history: live data only */ }
+}
+
 async function main() {
+  setupAlarmControls(alarms);
   const cfg = await (await fetch('/config.json', { cache: 'no-store' })).json();
   $('broker').textContent = String(cfg.broker ?? '?');
+  await loadHistory();
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   // A persistent session (issue 20): one stable client id per browser (kept in localStorage), so
   // the broker queues QoS 1 alerts while the page or the broker is away; the store drops
@@ -181,19 +144,26 @@ async function main() {
     id = `dendra-dash-${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`;
     try { localStorage.setItem('dendra-dashboard-client-id', id); } catch { /* a session per page load then */ }
   }
-  const client = globalThis.mqtt.connect(`${scheme}//${location.host}${cfg.ws}`, {
-    protocolVersion: 4, clean: false, clientId: id, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
+  // timerVariant 'native': mqtt.js's default keepalive timer in a browser runs in a blob: worker,
+  // which the page's CSP (script-src 'self') refuses; no PINGREQ was sent and the broker closed the
+  // link every 1.5 keepalives. Native setInterval timers need no worker.
+  client = globalThis.mqtt.connect(`${scheme}//${location.host}${cfg.ws}`, {
+    protocolVersion: 4, clean: false, clientId: id, reconnectPeriod: 1000, connectTimeout: 5000,
+    keepalive: Number.isInteger(cfg.keepalive) && cfg.keepalive > 0 ? cfg.keepalive : 30, timerVariant: 'native',
   });
   client.on('connect', () => {
+    conn.connects++;
     setConn('connected', 'connected');
-    client.subscribe(cfg.filter, { qos: 1 }, (err) => { if (err) setConn('offline', `subscribe failed: ${String(err.message).slice(0, 80)}`); });
+    const filters = [cfg.filter, cfg.ackFilter].filter((f) => typeof f === 'string');
+    client.subscribe(filters, { qos: 1 }, (err) => { if (err) setConn('offline', `subscribe failed: ${String(err.message).slice(0, 80)}`); });
   });
+  client.on('close', () => { conn.closes++; });
   client.on('reconnect', () => setConn('connecting', 'reconnecting'));
-  client.on('offline', () => setConn('offline', 'broker unreachable, retrying'));
+  client.on('offline', () => { conn.offlines++; setConn('offline', 'broker unreachable, retrying'); });
   client.on('error', (e) => setConn('offline', `error: ${String(e && e.message).slice(0, 80)}`));
   client.on('message', onMessage);
   window.addEventListener('resize', () => { for (const k of cards.keys()) dirtyCharts.add(k); drawCharts(); });
-  globalThis.dendraDashboard = { store, client };
+  globalThis.dendraDashboard = { store, client, conn, charts: () => new Map([...cards].map(([k, c]) => [k, c.chart])) };
 }
 
 main().catch((e) => setConn('offline', `cannot start: ${String(e && e.message).slice(0, 80)}`));

@@ -10,7 +10,7 @@ export const LIMITS = Object.freeze({
   maxDevices: 256,
   maxAlerts: 500,
   maxSeenKeys: 5000,
-  maxPoints: 240,
+  maxPoints: 720,
   maxCells: 1024,
   maxGridSide: 64,
   maxLabel: 32,
@@ -22,7 +22,13 @@ export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Alert kinds (`a.b`, lowercase), as in the alert schema. */
 const KIND_RE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 const MODEL_RE = /^[A-Za-z0-9._-]{1,48}@[0-9]{1,12}$/;
-const KINDS = ['telemetry', 'alert', 'status', 'model'];
+const KINDS = ['telemetry', 'alert', 'status', 'model', 'alarm'];
+/** Operators' acknowledgements: `dendra/v1/<site>/<device>/ack/<alert kind>` (retained). */
+export const ACK_LEVEL = 'ack';
+/** The one lead field and unit of each alert kind (docs/mqtt.md). */
+export const LEADS = Object.freeze({ 'overload.warning': { field: 'lead_h', unit: 'h' }, 'dendrite.risk': { field: 'lead_cycles', unit: 'cycles' } });
+/** Operator names in acknowledgements (as in ack.schema.json). */
+export const BY_RE = /^[A-Za-z0-9][A-Za-z0-9._ @-]{0,63}$/;
 /** Command traffic under the same filter (operator cmd, device reply): not shown, not counted as dropped. */
 export const COMMAND_LEVELS = ['cmd', 'reply'];
 /** Alert kind whose `cells` array feeds the heat map. */
@@ -40,6 +46,10 @@ const clip = (s, n) => (s.length > n ? `${s.slice(0, n)}...` : s);
 export function parseTopic(topic) {
   if (typeof topic !== 'string' || topic.length > LIMITS.maxTopicChars) return { reason: 'topic too long or not text' };
   const p = topic.split('/');
+  if (p.length === 6 && p[0] === 'dendra' && p[1] === 'v1' && p[4] === ACK_LEVEL) {
+    if (!ID_RE.test(p[2]) || !ID_RE.test(p[3]) || p[5].length > 64 || !KIND_RE.test(p[5])) return { reason: 'bad ack topic' };
+    return { site: p[2], device: p[3], kind: ACK_LEVEL, alertKind: p[5] };
+  }
   if (p.length !== 5 || p[0] !== 'dendra' || p[1] !== 'v1') return { reason: 'topic is not dendra/v1/<site>/<device>/<kind>' };
   if (!ID_RE.test(p[2]) || !ID_RE.test(p[3])) return { reason: 'bad site or device id in topic' };
   if (COMMAND_LEVELS.includes(p[4])) return { site: p[2], device: p[3], kind: p[4], command: true };
@@ -71,7 +81,8 @@ export function checkAlert(o) {
   if (o.state !== 'raised' && o.state !== 'cleared') return { reason: 'alert: state is not raised/cleared' };
   if (!['info', 'warning', 'critical'].includes(o.severity)) return { reason: 'alert: bad severity' };
   if (!isNum(o.value) || !isNum(o.threshold)) return { reason: 'alert: value/threshold are not numbers' };
-  if (o.lead_h != null && !(isUint(o.lead_h) && o.lead_h <= 10000)) return { reason: 'alert: bad lead_h' };
+  const lead = checkLead(o);
+  if (lead.reason) return { reason: `alert: ${lead.reason}` };
   if (o.boot !== undefined && !isUint(o.boot)) return { reason: 'alert: bad boot' };
   if (o.model !== undefined && !(typeof o.model === 'string' && MODEL_RE.test(o.model))) return { reason: 'alert: bad model' };
   let cells = null;
@@ -82,9 +93,75 @@ export function checkAlert(o) {
   return {
     value: {
       seq: o.seq, ts: o.ts, pts: o.pts ?? null, kind: o.kind, state: o.state, severity: o.severity, value: o.value, threshold: o.threshold,
-      lead: o.lead_h ?? null, boot: o.boot ?? 0, model: o.model ?? null, cells,
+      lead: lead.value, boot: o.boot ?? 0, model: o.model ?? null, cells,
     },
   };
+}
+
+/**
+ * The lead of an alert or alarm entry in its kind's one field and unit ({@link LEADS}):
+ * `{ value: { n, unit } | null }` or `{ reason }` (a lead field of another kind, or a bad number).
+ */
+export function checkLead(o) {
+  const own = LEADS[o.kind];
+  for (const [k, l] of Object.entries(LEADS)) {
+    if (k !== o.kind && o[l.field] != null && own?.field !== l.field) return { reason: `${l.field} on a ${clip(String(o.kind), 24)} (its lead is ${own ? own.field : 'none'})` };
+  }
+  if (!own || o[own.field] == null) return { value: null };
+  const n = o[own.field];
+  return isUint(n) && n <= 100000 ? { value: { n, unit: own.unit } } : { reason: `bad ${own.field}` };
+}
+
+const ALARM_STATES = ['raised', 'active', 'cleared'];
+const isTime = (v) => isNum(v) && v >= 0;
+
+/** Checks one alarm entry; returns a clean copy or `{ reason }`. */
+function checkAlarmEntry(e) {
+  if (!isObj(e)) return { reason: 'alarm: entry is not an object' };
+  if (typeof e.kind !== 'string' || e.kind.length > 64 || !KIND_RE.test(e.kind)) return { reason: 'alarm: bad kind' };
+  if (!ALARM_STATES.includes(e.state)) return { reason: 'alarm: state is not raised/active/cleared' };
+  if (!['info', 'warning', 'critical'].includes(e.severity)) return { reason: 'alarm: bad severity' };
+  if (!isTime(e.raised_at) || !isTime(e.updated_at)) return { reason: 'alarm: raised_at/updated_at are not times' };
+  if (!isUint(e.raises) || e.raises < 1) return { reason: 'alarm: raises is not an integer >= 1' };
+  if (!isNum(e.value) || !isNum(e.threshold)) return { reason: 'alarm: value/threshold are not numbers' };
+  const lead = checkLead(e);
+  if (lead.reason) return { reason: `alarm: ${lead.reason}` };
+  let cells = null;
+  if (e.kind === RISK_KIND && e.cells !== undefined) {
+    cells = normalizeCells(e.cells);
+    if (cells.reason) return { reason: `alarm: cells ${cells.reason}` };
+  }
+  return {
+    value: {
+      kind: e.kind, state: e.state, severity: e.severity, raisedAt: e.raised_at, updatedAt: e.updated_at, clearedAt: isTime(e.cleared_at) ? e.cleared_at : null,
+      raises: e.raises, value: e.value, peak: isNum(e.peak) ? e.peak : e.value, threshold: e.threshold, lead: lead.value,
+      model: typeof e.model === 'string' && MODEL_RE.test(e.model) ? e.model : null, boot: isUint(e.boot) ? e.boot : 0, seq: isUint(e.seq) ? e.seq : null, cells,
+    },
+  };
+}
+
+/** Checks an `alarm` table (docs/schemas/alarm.schema.json); returns `{ value: { ts, source, alarms } }` or `{ reason }`. */
+export function checkAlarm(o) {
+  if (o.v !== 1) return { reason: 'alarm: v is not 1' };
+  if (!isTime(o.ts)) return { reason: 'alarm: ts is not a time' };
+  if (o.source !== 'device' && o.source !== 'bridge') return { reason: 'alarm: source is not device/bridge' };
+  if (!Array.isArray(o.alarms) || o.alarms.length > 16) return { reason: 'alarm: alarms is not an array of at most 16' };
+  const alarms = [];
+  for (const e of o.alarms) {
+    const r = checkAlarmEntry(e);
+    if (r.reason) return r;
+    alarms.push(r.value);
+  }
+  return { value: { ts: o.ts, source: o.source, alarms } };
+}
+
+/** Checks an acknowledgement (docs/schemas/ack.schema.json) against its topic's alert kind. */
+export function checkAck(o, alertKind) {
+  if (o.v !== 1) return { reason: 'ack: v is not 1' };
+  if (o.kind !== alertKind) return { reason: 'ack: kind differs from the topic' };
+  if (!isTime(o.raised_at) || !isTime(o.at)) return { reason: 'ack: raised_at/at are not times' };
+  if (typeof o.by !== 'string' || !BY_RE.test(o.by)) return { reason: 'ack: bad by' };
+  return { value: { kind: o.kind, raisedAt: o.raised_at, by: o.by, at: o.at } };
 }
 
 /** Checks a telemetry payload; returns `{ value: { seq, window, ot, pred } }` or `{ reason }`. */

@@ -9,7 +9,7 @@
 // multiple of 16 and each scalar, vector and buffer is aligned to its natural size (16 for
 // buffer data).
 
-import * as T from "./schema";
+import * as T from "../assembly/tflite/schema";
 
 /** Back-to-front FlatBuffers builder. Offsets returned are "bytes from the end". */
 export class FbBuilder {
@@ -289,7 +289,7 @@ export function i32Bytes(v: i32[]): Uint8Array {
 // ---- Running test models through the interpreter ----
 import {
   modelLoad, modelInvoke, modelInputPtr, modelInputBytes, modelOutputPtr, modelOutputBytes,
-} from "../interp/interpreter";
+} from "../assembly/interp/interpreter";
 
 let keepModel: Uint8Array = new Uint8Array(0);
 let keepArena: Uint8Array = new Uint8Array(0);

@@ -1,0 +1,48 @@
+// The occlusion attribution (host/models/src/grid/attrib.ts) computed with the host int8 executor
+// and with the firmware's own interpreter (build/engine.wasm) on the same ETTh1 test windows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import { decodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
+import { loadEngine } from '@dendra/device/engine/engine.ts';
+import { DEFAULT_GRID_DIR } from '@dendra/models/grid/eval.ts';
+import { loadEtt, WINDOW } from '@dendra/models/grid/data.ts';
+import { BOARD_CONFIG } from '@dendra/models/grid/config.ts';
+import { prepareInput } from '@dendra/models/grid/window.ts';
+import { attribContext, hostRunner, occlusionDeltas, type AttribContext, type Int8Runner } from '@dendra/models/grid/attrib.ts';
+
+const HORIZON = BOARD_CONFIG.horizon;
+const TEST_START = 11520; // first row of the ETTh1 test split
+const TEST_END = 14400;
+
+function committed() {
+  const bytes = new Uint8Array(readFileSync(path.join(DEFAULT_GRID_DIR, 'grid.tflite')));
+  const model = readTflite(bytes);
+  return { bytes, model, meta: decodeDendraMeta(model.metadata.dendra), rows: loadEtt().rows };
+}
+
+/** Every ETTh1 test window spaced a day apart (116 windows). */
+function dailyTestWindows(c: ReturnType<typeof committed>) {
+  const { model, meta, rows } = c;
+  const out: { start: number; x: Int8Array; ctx: AttribContext }[] = [];
+  for (let s = TEST_START; s + WINDOW + HORIZON <= TEST_END; s += 24) {
+    const w = rows.slice(s, s + WINDOW);
+    out.push({ start: s, x: prepareInput(model, meta, w), ctx: attribContext(model, meta, w[WINDOW - 1][meta.target]) });
+  }
+  return out;
+}
+
+test('occlusion deltas of the host executor equal the firmware engine\'s on the same windows', async () => {
+  const c = committed();
+  const { bytes, model } = c;
+  const engine = await loadEngine(bytes);
+  const host = hostRunner(model);
+  const fw: Int8Runner = (x) => engine.run(x);
+  for (const { start, x, ctx } of dailyTestWindows(c)) {
+    const h = occlusionDeltas(host, x, ctx);
+    assert.deepEqual(Array.from(occlusionDeltas(fw, x, ctx)), Array.from(h), `window at row ${start}`);
+    assert.ok(h.some((v) => v !== 0), 'occlusion moves the forecast');
+  }
+});
