@@ -86,7 +86,7 @@ async function killMidFlash(board: Target, file: string): Promise<number> {
 }
 
 for (const kind of targets()) {
-  test(`${kind}: kill -9 mid model flash keeps the previous model; kill -9 mid alert burst loses no alert (journal)`, async (t) => {
+  test(`${kind}: kill -9 mid model flash keeps the previous model; kill -9 mid alert burst loses no alert (journal)`, { timeout: 240_000 }, async (t) => {
     const device = `b-${kind}`;
     const board = await startTarget(kind, { flash: path.join(tmp, `${kind}.flash`), broker: relay.url, site: 'k9', device, start: START, msPerHour: 60, pack: false });
     boards.push(board);

@@ -75,7 +75,7 @@ test('dendra-runtime: info, model flashes, restart from flash, A/B update, trap 
   assert.equal(first.hello.boardId, 'dendra');
   assert.equal(first.firmware.running, -1, 'the factory image runs on a fresh flash file');
 
-  assert.match((await ok(['flash', '--port', ready.pty, GRID])).stdout, /flashed \d+ bytes/);
+  assert.match((await ok(['flash', '--port', ready.pty, GRID])).stdout, /flashed \d+ B to slot grid \(bank [01]\) of board /);
   await logged(rt, /board: model loaded/);
   await ok(['flash', '--port', ready.pty, PACK]);
   await logged(rt, /board: pack model loaded/);
@@ -86,7 +86,7 @@ test('dendra-runtime: info, model flashes, restart from flash, A/B update, trap 
   assert.doesNotMatch(rt.stderr(), /no model in slot/, 'both models came back from the flash file');
 
   const up = await ok(['flash', '--port', ready.pty, path.join(ROOT, 'build/firmware.wasm')]);
-  assert.match(up.stdout, /to slot A of .*booted and confirmed/);
+  assert.match(up.stdout, /to firmware slot A of board .*booted and confirmed/);
   await logged(rt, /self-test passed: confirmed/);
   let i = await info(ready.pty);
   assert.equal(i.firmware.running, 0);

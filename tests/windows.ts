@@ -74,7 +74,7 @@ export function gridModelWithLimit(file: string, version = 1): { file: string; l
 
 /**
  * The overload alerts the board raises and clears over windows 0..n-1 from `startRow` (firmware
- * app/grid.ts updateAlert: raised when some hour of the forecast is above the limit, cleared when the
+ * app/grid/grid.ts updateAlert: raised when some hour of the forecast is above the limit, cleared when the
  * peak is below limit - hysteresis), in order.
  */
 export function gridAlerts(model: QModel, startRow: number, n: number): { window: number; state: 'raised' | 'cleared' }[] {

@@ -10,9 +10,9 @@ import {
   slotWindowPtr, slotWindowCap, slotRegionAddr, slotRegionSize, slotArenaPtr, slotArenaCap,
 } from "./app/slot";
 import { metaParse } from "./app/meta";
-import { packMetaParse } from "./app/packmeta";
-import { gridReset, gridStep } from "./app/grid";
-import { packReset, packStep } from "./app/pack";
+import { packMetaParse } from "./app/pack/packmeta";
+import { gridReset, gridStep } from "./app/grid/grid";
+import { packReset, packStep } from "./app/pack/pack";
 import { bootConfigureSlot } from "./boot/proto";
 import { publishSetBoot } from "./app/publish";
 import { outboxInit, outboxPump, outboxBusy, outboxPending, outboxAlerts, outboxLost } from "./app/outbox";

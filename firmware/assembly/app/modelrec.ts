@@ -9,7 +9,7 @@ import { board_name } from "../hal/board";
 import { boot_image_sha256 } from "../hal/boot";
 import * as J from "./json";
 import * as M from "./meta";
-import * as P from "./packmeta";
+import * as P from "./pack/packmeta";
 import * as X from "../texts";
 import { slotGridLen, slotGridSha, slotPackLen, slotPackSha } from "./slot";
 

@@ -6,7 +6,7 @@ import { pmu_energy_uj } from "../hal/pmu";
 import * as J from "./json";
 import * as M from "./meta";
 import { siteLimitC } from "./site";
-import { attribCount, attribName, attribDelta } from "./attrib";
+import { attribCount, attribName, attribDelta } from "./grid/attrib";
 import * as X from "../texts";
 
 let telemetrySeq: i64 = 0;

@@ -62,6 +62,12 @@ export interface DemoSummary {
 
 /** Simulated hours per pack cycle in the demo: the default 117-frame replay then spans the 720-hour run. */
 export const DEMO_PACK_HOURS = 6;
+/**
+ * Nominal current density of the demo's replayed pack, as a fraction of the critical current density.
+ * Since the simulator plates only on charge (issue 16) cells live about twice as long; 0.6 puts the
+ * first initiations near cycle 50 again, inside the 30-day replay (120 cycles).
+ */
+export const DEMO_PACK_CCD = 0.6;
 
 /** `  cells 11 0.86, 8 0.85  lead 20 cycles` for a dendrite.risk alert (alerted ids, risks from its map), '' for other kinds. */
 function packDetail(a: AlertPayload): string {
@@ -148,7 +154,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     start: o.start,
     msPerHour: o.msPerHour,
     publisher,
-    pack: o.packModel ? { hoursPerCycle: DEMO_PACK_HOURS, ...o.pack } : undefined,
+    pack: o.packModel ? { hoursPerCycle: DEMO_PACK_HOURS, ccdFraction: DEMO_PACK_CCD, ...o.pack } : undefined,
     log: (level, text) => { if (level >= 1) o.say(`board       ${text}`); },
   });
   o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);

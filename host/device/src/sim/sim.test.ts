@@ -208,9 +208,12 @@ test('the real app (main.ts, stub interpreter): flash, then one DMA window per s
   assert.deepEqual(tel.map((p) => p.body.ot), [39.5, 39.6, 39.7, 39.8]);
   for (let i = 1; i < tel.length; i++) {
     const dt = (tel[i].body.ts as number) - (tel[i - 1].body.ts as number);
-    // Simulated time also advances by the real time the board is awake (inference, publishing), so allow
-    // one simulated minute: what matters is one window per simulated hour, not the awake time.
-    assert.ok(Math.abs(dt - 3_600_000) < 60_000, `one window per simulated hour (got ${dt} ms)`);
+    // Simulated time also advances by the real time the board is awake (inference, publishing, journal
+    // fsync) and by how late the host wakes it, scaled by 90,000 at 40 ms per hour: fresh-clone runs on
+    // a 2-core machine saw windows 115 s to 778 s early after a late one. So this checks the cadence
+    // (one window per hour, not two, not every other hour); the DMA due times themselves (k hours) are
+    // compared between the simulator and the native runtime in tests/runtime-netdma.test.ts.
+    assert.ok(Math.abs(dt - 3_600_000) < 1_800_000, `one window per simulated hour (got ${dt} ms)`);
   }
   assert.ok(tel.every((p) => p.qos === 0));
   const alert = pubs.find((p) => p.kind === 'alert');

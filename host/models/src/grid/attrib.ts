@@ -2,7 +2,7 @@
  * Input attribution of the grid model's alerts (CONTRACTS.md "Alert attribution"), host side.
  *
  * - {@link occlusionDeltas}: what the board computes when it raises an alert
- *   (firmware/assembly/app/attrib.ts): each channel's int8 input row is set to the input zero
+ *   (firmware/assembly/app/grid/attrib.ts): each channel's int8 input row is set to the input zero
  *   point (z = 0, "no change from the last value"), the model is re-run, and the channel's value
  *   is the peak forecast (degC) with every channel minus the peak with that channel occluded.
  *   Bit-exact with the board given a bit-exact int8 runner (the host executor or the firmware

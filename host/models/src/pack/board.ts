@@ -1,5 +1,5 @@
 /**
- * Host mirror of the board's pack app (firmware/assembly/app/pack.ts, packattrib.ts, packpub.ts;
+ * Host mirror of the board's pack app (firmware/assembly/app/pack/: pack.ts, packattrib.ts, packpub.ts;
  * CONTRACTS.md "Pack model on the board"): the same input preparation from a DMA frame, the host
  * int8 executor, the same risk read-out, occlusion attribution, hysteresis and 4-decimal rounding,
  * so tests can predict the board's dendrite.risk alerts exactly.

@@ -14,7 +14,7 @@ test('permissions: a device publishes only its own kinds and reads only its cmd;
   const lines = permissionsText(creds, { password: 'pa' }, ['ops']);
   const dev = lines.find((l) => l.includes('"north/tx1"'))!;
   const pub = JSON.parse(/publish: \{ allow: (\[[^\]]*\])/.exec(dev)![1]) as string[];
-  assert.deepEqual(pub, ['telemetry', 'alert', 'status', 'model', 'reply'].map((k) => `dendra.v1.north.tx1.${k}`));
+  assert.deepEqual(pub, ['telemetry', 'alert', 'status', 'model', 'reply', 'alarm'].map((k) => `dendra.v1.north.tx1.${k}`));
   const sub = JSON.parse(/subscribe: \{ allow: (\[[^\]]*\])/.exec(dev)![1]) as string[];
   assert.deepEqual(sub, ['dendra.v1.north.tx1.cmd', '$MQTT.sub.>']);
   const op = lines.find((l) => l.includes('"ops"'))!;

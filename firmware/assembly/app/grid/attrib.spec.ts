@@ -1,13 +1,13 @@
 // Alert attribution by occlusion (app/attrib.ts) on a tiny model with Dendra metadata:
 // X int8 [3,2] (zero point -3) -> FULLY_CONNECTED with W = [1, 2] -> Y [3,1], read as a 3-hour
 // forecast of channel 0 (std 1, out scale 1, out zp 0), so each channel owns one forecast hour.
-import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../../tests/testing";
-import { modelInputPtr } from "../interp/interpreter";
-import { metaParse } from "./meta";
-import { txt } from "../../tests/texts";
+import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../../../tests/testing";
+import { modelInputPtr } from "../../interp/interpreter";
+import { metaParse } from "../meta";
+import { txt } from "../../../tests/texts";
 import { attribCompute, attribCount, attribChannel, attribDelta, attribName } from "./attrib";
-import * as S from "../status";
-import * as T from "../tflite/schema";
+import * as S from "../../status";
+import * as T from "../../tflite/schema";
 
 function f32le(v: f32, out: i32[]): void {
   const u = reinterpret<u32>(v);

@@ -2,14 +2,14 @@
 // tiny "pack model": 2 cells x F = 12 features (window W = 1: 6 per-cycle + 6 static channels),
 // input int8 [1, 24] (scale 1, zp 0) -> FULLY_CONNECTED -> output [1, 3] (cell 0, cell 1, pack).
 // Cell 0's risk is its vSpread (feature 2), cell 1's its ccd (feature 6 + 2), the pack risk 0.
-import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../../tests/testing";
-import { modelInputPtr } from "../interp/interpreter";
-import { metaParse } from "./meta";
+import { ModelSpec, TensorSpec, OpSpec, buildModel, i8Bytes, loadBytes, runInt8 } from "../../../tests/testing";
+import { modelInputPtr } from "../../interp/interpreter";
+import { metaParse } from "../meta";
 import * as P from "./packmeta";
-import { txt } from "../../tests/texts";
+import { txt } from "../../../tests/texts";
 import { packAttribCompute, packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
-import * as S from "../status";
-import * as T from "../tflite/schema";
+import * as S from "../../status";
+import * as T from "../../tflite/schema";
 
 const F = 12;
 

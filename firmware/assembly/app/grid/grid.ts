@@ -1,22 +1,22 @@
 // Grid app: a DMA window of transformer telemetry -> int8 input -> inference -> forecast ->
 // telemetry every window and an overload.warning alert (raised/cleared with hysteresis).
 
-import { dma_start, dma_status, DMA_DONE, DMA_BUSY } from "../hal/dma";
-import { clock_now_ms } from "../hal/clock";
-import { pmu_energy_uj } from "../hal/pmu";
+import { dma_start, dma_status, DMA_DONE, DMA_BUSY } from "../../hal/dma";
+import { clock_now_ms } from "../../hal/clock";
+import { pmu_energy_uj } from "../../hal/pmu";
 import {
   modelInputPtr, modelInputScale, modelInputZeroPoint,
   modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke,
-} from "../interp/interpreter";
-import * as M from "./meta";
-import { siteLimitC, siteHysteresisC } from "./site"; // operator setting, else the model's limit
-import { roundHalfAway } from "./json";
-import { publishTelemetry, publishAlert } from "./publish";
+} from "../../interp/interpreter";
+import * as M from "../meta";
+import { siteLimitC, siteHysteresisC } from "../site"; // operator setting, else the model's limit
+import { roundHalfAway } from "../json";
+import { publishTelemetry, publishAlert } from "../publish";
 import { attribCompute } from "./attrib";
-import { say } from "./say";
-import { LOG_WARN } from "../hal/log";
-import * as S from "../status";
-import * as X from "../texts";
+import { say } from "../say";
+import { LOG_WARN } from "../../hal/log";
+import * as S from "../../status";
+import * as X from "../../texts";
 
 const DMA_CH: u32 = 0;
 const STAGING_CAP: u32 = 4 * M.MAX_CHANNELS * M.MAX_WINDOW;

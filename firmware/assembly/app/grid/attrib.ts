@@ -8,10 +8,10 @@
 import {
   modelInputPtr, modelInputZeroPoint, modelInputType,
   modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke,
-} from "../interp/interpreter";
-import * as M from "./meta";
-import * as S from "../status";
-import * as X from "../texts";
+} from "../../interp/interpreter";
+import * as M from "../meta";
+import * as S from "../../status";
+import * as X from "../../texts";
 
 /** Number of channels reported per alert (fewer when the model has fewer channels). */
 export const ATTRIB_TOP: i32 = 3;

@@ -7,9 +7,9 @@
 
 import {
   modelMetadataPtr, modelMetadataLen, modelInputBytes, modelOutputBytes, modelInputType, modelOutputType,
-} from "../interp/interpreter";
-import { META_MAGIC, META_KIND_PACK, metaNameLen } from "./meta";
-import * as S from "../status";
+} from "../../interp/interpreter";
+import { META_MAGIC, META_KIND_PACK, metaNameLen } from "../meta";
+import * as S from "../../status";
 
 /** Most cells (graph nodes) the pack app handles. */
 export const MAX_PACK_CELLS: u32 = 32;

@@ -2,13 +2,13 @@
 // in the shared JSON buffer and sent through app/publish.ts (same seq streams as the grid's).
 // Risks are printed with 4 decimals: roundHalfAway(v * 10000) / 10000.
 
-import * as J from "./json";
+import * as J from "../json";
 import * as P from "./packmeta";
-import { publishBegin, publishAlertBegin, publishEnd, publishDropped } from "./publish";
-import { pmu_energy_uj } from "../hal/pmu";
-import { packCellRisk, packCellAlive, packCellAtRisk, packRisk, lastSwapMs, lastInferMs } from "./pack";
+import { publishBegin, publishAlertBegin, publishEnd, publishDropped } from "../publish";
+import { pmu_energy_uj } from "../../hal/pmu";
+import { packCellRisk, packCellAlive, packCellAtRisk, packRisk, lastSwapMs, lastInferMs } from "./state";
 import { packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
-import * as X from "../texts";
+import * as X from "../../texts";
 
 /** Alerted cell ids, largest risk first (sortAlerted). */
 const order: usize = memory.data(4 * <i32>P.MAX_PACK_CELLS);
@@ -50,7 +50,7 @@ export function publishPackTelemetry(win: i64, energyUj: f64): void {
   }
   J.jsonByte(0x5d);
   J.jsonKey(X.K_PACK_RISK);
-  jsonFixed4(packRisk);
+  jsonFixed4(packRisk());
   J.jsonKey(X.K_AT_RISK);
   J.jsonInt(<i64>atRiskCount());
   J.jsonKey(X.K_ENERGY_UJ);
@@ -58,9 +58,9 @@ export function publishPackTelemetry(win: i64, energyUj: f64): void {
   J.jsonKey(X.K_ENERGY_TOTAL_UJ);
   J.jsonFixed2(pmu_energy_uj());
   J.jsonKey(X.K_INFER_MS);
-  J.jsonFixed2(lastInferMs);
+  J.jsonFixed2(lastInferMs());
   J.jsonKey(X.K_SWAP_MS);
-  J.jsonFixed2(lastSwapMs);
+  J.jsonFixed2(lastSwapMs());
   J.jsonKey(X.K_DROPPED);
   J.jsonInt(publishDropped());
   modelField();
@@ -134,7 +134,7 @@ export function publishPackAlert(raised: bool, win: i64): void {
   J.jsonKey(X.K_LEAD_CYCLES);
   J.jsonInt(raised ? <i64>P.packHorizon : 0);
   J.jsonKey(X.K_PACK_RISK);
-  jsonFixed4(packRisk);
+  jsonFixed4(packRisk());
   J.jsonKey(X.K_AT_RISK);
   J.jsonInt(<i64>n);
   J.jsonKey(X.K_WINDOW);

@@ -6,10 +6,10 @@
 //   delta[g] = mean over the alerted cells of (risk - risk with g occluded)   (probability units,
 //   summed in cell order, divided by the count). The input is restored after every run.
 
-import { modelInputPtr, modelInputZeroPoint, modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke } from "../interp/interpreter";
+import { modelInputPtr, modelInputZeroPoint, modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke } from "../../interp/interpreter";
 import * as P from "./packmeta";
-import * as S from "../status";
-import * as X from "../texts";
+import * as S from "../../status";
+import * as X from "../../texts";
 
 /** Feature groups and how many are reported per alert. */
 export const PACK_GROUPS: i32 = 11;

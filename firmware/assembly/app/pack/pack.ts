@@ -4,42 +4,34 @@
 // dendrite-initiation risk -> telemetry every frame and `dendrite.risk` alerts with hysteresis.
 // No allocation: static buffers sized for MAX_PACK_CELLS x MAX_PACK_FEATURES.
 
-import { dma_start, dma_status, DMA_DONE, DMA_BUSY } from "../hal/dma";
-import { clock_now_ms } from "../hal/clock";
-import { pmu_energy_uj } from "../hal/pmu";
+import { dma_start, dma_status, DMA_DONE, DMA_BUSY } from "../../hal/dma";
+import { clock_now_ms } from "../../hal/clock";
+import { pmu_energy_uj } from "../../hal/pmu";
 import {
   modelInputPtr, modelInputScale, modelInputZeroPoint,
   modelOutputPtr, modelOutputScale, modelOutputZeroPoint, modelInvoke,
-} from "../interp/interpreter";
+} from "../../interp/interpreter";
 import * as P from "./packmeta";
-import { roundHalfAway } from "./json";
-import { slotUse, SLOT_GRID, SLOT_PACK } from "./slot";
+import { roundHalfAway } from "../json";
+import { slotUse, SLOT_GRID, SLOT_PACK } from "../slot";
 import { packAttribCompute } from "./packattrib";
 import { publishPackTelemetry, publishPackAlert } from "./packpub";
-import { say } from "./say";
-import { LOG_WARN } from "../hal/log";
-import * as S from "../status";
-import * as X from "../texts";
+import { risks, alive, atRisk, packCellRisk, packCellAlive, packCellAtRisk, setPackRisk, setTimings } from "./state";
+import { say } from "../say";
+import { LOG_WARN } from "../../hal/log";
+import * as S from "../../status";
+import * as X from "../../texts";
 
 /** DMA channel of the pack front-end (boards/: dma channel 1 "pack"). */
 export const PACK_DMA_CH: u32 = 1;
 const STAGING_CAP: u32 = 4 * P.MAX_PACK_CELLS * P.MAX_PACK_FEATURES;
 const staging: usize = memory.data(<i32>STAGING_CAP);
-/** Per cell: risk (f64) of the last frame; alive and at-risk flags (u8). */
-const risks: usize = memory.data(8 * <i32>P.MAX_PACK_CELLS);
-const alive: usize = memory.data(<i32>P.MAX_PACK_CELLS);
-const atRisk: usize = memory.data(<i32>P.MAX_PACK_CELLS);
 
 let ready = false;
 let ended = false;
 let dmaActive = false;
 let frameIndex: i64 = 0;
 let alertActive = false;
-/** Pack-level risk of the last frame. */
-export let packRisk: f64 = 0;
-/** Board ms of the last frame's two model switches (pack in, grid back) and of its inference. */
-export let lastSwapMs: f64 = 0;
-export let lastInferMs: f64 = 0;
 
 /** Called after the pack slot was (re)loaded and its metadata parsed (ok) or refused: resets. */
 export function packReset(ok: bool): void {
@@ -49,13 +41,6 @@ export function packReset(ok: bool): void {
   alertActive = false;
   memory.fill(atRisk, 0, P.MAX_PACK_CELLS);
 }
-
-/** Risk of cell k in the last frame (no bounds check: k < packCells). */
-export function packCellRisk(k: u32): f64 { return load<f64>(risks + 8 * k); }
-/** Whether cell k was alive (alive flag 1) in the last frame. */
-export function packCellAlive(k: u32): bool { return load<u8>(alive + k) != 0; }
-/** Whether cell k is in the raised alert (risk crossed the threshold, not yet below threshold - hysteresis). */
-export function packCellAtRisk(k: u32): bool { return load<u8>(atRisk + k) != 0; }
 
 /**
  * Writes the int8 input [cells][F] from the staged f32 frame (same layout). A cell whose alive
@@ -96,7 +81,7 @@ function readRisk(): void {
   for (let k: u32 = 0; k < P.packCells; k++) {
     store<f64>(risks + 8 * k, <f64>(<i32>load<i8>(out + k) - zp) * scale);
   }
-  packRisk = <f64>(<i32>load<i8>(out + P.packCells) - zp) * scale;
+  setPackRisk(<f64>(<i32>load<i8>(out + P.packCells) - zp) * scale);
 }
 
 /**
@@ -138,14 +123,14 @@ function runFrame(): i32 {
   prepareInput();
   const t1 = clock_now_ms();
   st = modelInvoke();
-  lastInferMs = clock_now_ms() - t1;
+  const inferMs = clock_now_ms() - t1;
   if (st == S.OK) {
     readRisk();
     updateAlert(); // attribution re-runs the pack model while it is resident
   }
   const t2 = clock_now_ms();
   const back = slotUse(SLOT_GRID);
-  lastSwapMs = swapIn + (clock_now_ms() - t2);
+  setTimings(swapIn + (clock_now_ms() - t2), inferMs);
   if (st != S.OK) return st;
   return back == S.E_NO_MODEL ? S.OK : back; // no grid model flashed yet: nothing to swap back
 }
