@@ -48,7 +48,7 @@ export interface WindowOptions {
   windowSize: number;
   /** Called with the acknowledged prefix (image bytes) whenever it grows, and what the sender does. */
   onProgress?: (bytes: number, info: WindowInfo) => void;
-  /** Not called per frame (resends are counted in {@link WindowInfo.retries}, not logged); kept for callers that pass one. */
+  /** Receives one line per timeout ("WRITE seq N: no answer within X ms; retrying (n attempt(s) left)"); selective resends are counted in {@link WindowInfo.retries}, not logged. */
   log?: (line: string) => void;
   /** Send chunks as WRITEZ when that is smaller (see {@link planChunk}). Default false. */
   compress?: boolean;
@@ -162,8 +162,8 @@ interface Send {
  * limit; the sizer keeps them smaller on a noisy line) and a window of frames in flight. Resolves
  * with the number of frames once every byte is acknowledged.
  * @throws RangeError for a window outside 1..MAX_WINDOW or a chunk < 1; {@link WriteGaveUp}
- *   (`E_TIMEOUT`) when a frame got no ack in {@link MAX_FRAME_SENDS} sends or nothing answered for
- *   `stallMs`; `E_BOARD` when the board refused a WRITE (e.g. E_STATE after a reboot: the caller
+ *   (`E_TIMEOUT`) when a frame got no ack in {@link MAX_FRAME_SENDS} sends, `client.retries + 1`
+ *   timeouts came in a row with no answer between them (attempt = that count), or nothing answered for `stallMs`; `E_BOARD` when the board refused a WRITE (e.g. E_STATE after a reboot: the caller
  *   resumes); `E_PORT` when a port write failed.
  */
 export function sendWindowed(client: BootClient, image: Uint8Array, from: number, chunk: number, opts: WindowOptions): Promise<number> {
@@ -400,13 +400,21 @@ class Transfer {
     const overdue: Send[] = [];
     while (this.outstanding.length > 0 && this.outstanding[0].end + rto <= now) overdue.push(this.outstanding.shift()!);
     if (overdue.length === 0) return this.arm();
+    // A silent line: `retries` timeouts in a row with no answer between them end the session (the caller resumes).
+    const attempts = this.client.retries + 1;
+    const n = ++this.timeoutsInARow;
+    const why = `no answer within ${rto} ms`;
+    if (n >= attempts) {
+      return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (${why}, ${n} attempts)`, { seq: overdue[0].seq, attempt: n }));
+    }
+    this.o.log?.(`WRITE seq ${overdue[0].seq}: ${why}; retrying (${attempts - n} attempt(s) left)`);
     this.client.rtt.backoff();
     // A few zeros complete a frame the board's parser still waits for (a dropped byte); more after
     // further timeouts (a length byte hit by noise). The resends behind them feed it too.
-    const flush = Math.min(this.client.flushBytes, FIRST_FLUSH_BYTES << (2 * Math.min(this.timeoutsInARow++, 2)));
+    const flush = Math.min(this.client.flushBytes, FIRST_FLUSH_BYTES << (2 * Math.min(n - 1, 2)));
     this.lineFree = Math.max(now, this.lineFree) + this.client.wireMs(flush);
     this.chain = this.chain.then(() => (this.done ? undefined : this.client.resyncAndFlush(flush))).catch((e) => this.finish(e as Error));
-    for (const send of overdue) this.lose(send, `no answer within ${rto} ms`, true);
+    for (const send of overdue) this.lose(send, why, true);
     if (!this.done) this.pump();
   }
 }
