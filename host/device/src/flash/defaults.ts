@@ -4,7 +4,7 @@
  */
 
 /** Default WRITE window of flashModel / flashFirmware (frames in flight). */
-export const DEFAULT_WINDOW = 8;
+export const DEFAULT_WINDOW = 24;
 /** Default largest response timeout, ms (`dendra flash --timeout`); below it the timeout follows the round trip. */
 export const RTO_CEILING_MS = 2000;
 /** Default retries per command (the timeouts follow the round trip, so a retry is cheap). */

@@ -46,7 +46,7 @@ export interface FlashOptions {
   /** Baud the port opens at, the board's current rate (default 115200). */
   lineBaud?: number;
   /**
-   * WRITE frames in flight (1..8, default 4): acks by seq, resend from the first unacknowledged
+   * WRITE frames in flight (1..32, default 24): acks by seq, selective resend of lost frames
    * frame on timeout (host/device/src/flash/window.ts). 1 = stop-and-wait (one WRITE, one ack).
    */
   windowSize?: number;
@@ -296,7 +296,7 @@ export async function flashModelFile(opts: FlashFileOptions): Promise<FlashResul
  *   `E_TOO_LARGE` when the model does not fit, and the {@link BootClient} errors for the rest
  *   (the last one when the resumes ran out). A board's refusal (e.g. FINISH of an image signed by
  *   an untrusted key) is FlashError `E_BOARD` with `fwStatus` (host/core/src/status.ts) and is not resumed.
- *   FlashError `E_WINDOW` for a window outside 1..8, `E_BAUD` for a baud above the board's max
+ *   FlashError `E_WINDOW` for a window outside 1..32, `E_BAUD` for a baud above the board's max
  *   (see {@link negotiateBaud}).
  */
 export async function flashModel(image: FlashImage, link: FlashLink, opts: FlashOptions = {}): Promise<FlashResult> {

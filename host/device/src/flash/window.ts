@@ -9,8 +9,9 @@
  * zeros (a few, more after each further timeout) and resends it. Frame sizes follow the losses
  * (adaptive.ts ChunkSizer); a lost frame larger than the current size is resent shorter and the
  * rest of it becomes a frame of its own. Two zero bytes after each frame absorb a dropped byte.
- * The board keeps WRITEs beyond a hole as extents (8 at most; more are NAKed and resent), which
- * bounds the window to 8 frames. Nothing here needs more from the board than protocol v1 gives.
+ * The board keeps WRITEs beyond a hole as extents (8 at most; more are NAKed and resent); a board
+ * that joins a frame to the extent it follows (firmware boot/extents.ts) spends them on holes, not
+ * frames, so the window may hold {@link MAX_WINDOW} frames. Nothing here needs more than protocol v1.
  */
 import { deflateRawSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
@@ -19,8 +20,8 @@ import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, WRITEZ_MAX_INFLATED, ty
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
 import { ChunkSizer, MIN_CHUNK } from './adaptive.ts';
 
-/** Largest window the board keeps out-of-order extents for (firmware MAX_EXTENTS). */
-export const MAX_WINDOW = 8;
+/** Largest window: the board joins frames that follow a hole into one extent (firmware boot/extents.ts), so its 8 extents bound the holes, not the frames in flight; a board without joining NAKs frames past its 8th extent and they are resent once the window moves. */
+export const MAX_WINDOW = 32;
 /** Zero bytes sent after each WRITE frame (a dropped byte eats one, not the next frame's sync). */
 export const FRAME_PAD = 2;
 /** Sends of one frame after which the session gives up (the caller resumes). */

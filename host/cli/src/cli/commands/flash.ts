@@ -19,7 +19,7 @@ export function registerFlash(program: Command): void {
     .addOption(serialPortOption())
     .addOption(profileOption('--board <name>', 'board descriptor in boards/ (the model must fit its model region and arena)', 'board', { def: 'sim' }))
     .option('--baud <n|max>', 'transfer at this baud, or max (the board\'s): the board switches after HELLO (SET_BAUD) and back after FINISH; default: stay at the board\'s default baud')
-    .option('--window <n>', 'WRITE frames in flight (1 = stop-and-wait, max 8)', String(DEFAULT_WINDOW))
+    .option('--window <n>', 'WRITE frames in flight (1 = stop-and-wait, max 32)', String(DEFAULT_WINDOW))
     .option('--timeout <ms>', 'largest response timeout per attempt; below it the timeout follows the measured round trip', String(FLASH_DEFAULTS.timeoutMs))
     .option('--retries <n>', 'retries per command (HELLO, BEGIN, STATUS, FINISH)', String(FLASH_DEFAULTS.retries))
     .option('--resume', 'ask the board where an interrupted transfer of this model stopped and continue from there')
