@@ -40,7 +40,7 @@ describe("receive table", () => {
       expect(rxAdd(t, <u32>(1000 + 20 * i), 10)).toBe(true); // a hole of 10 bytes before each
     }
     expect(rxAdd(t, 5000, 10)).toBe(false);
-    expect(rxAdd(t, 1010, 5)).toBe(true, "a write next to a held extent joins it");
+    expect(rxAdd(t, 1010, 5)).toBe(true, "a write right after a held extent joins it");
     expect(rxAdd(t, 0, 1000)).toBe(true, "a write at the prefix is always taken");
     expect(rxReceived(t)).toBe(1015, "the refused write was not remembered (the joined one was)");
     for (let i = 0; i < MAX_EXTENTS; i++) rxAdd(t, <u32>(1010 + 20 * i), 10);

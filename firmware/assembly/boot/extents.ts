@@ -24,7 +24,7 @@ export function rxReceived(t: usize): u32 {
 
 /**
  * Records bytes [off, off + n) of table `t` as written and advances the prefix over every extent
- * it reaches. A write beyond the prefix next to (or over) a held extent joins it, so the extents
+ * it reaches. A write beyond the prefix that starts inside or right after a held extent joins it, so the extents
  * count holes, not frames: a host may keep many frames in flight behind a few lost ones. Returns
  * false, recording nothing, for a write beyond the prefix that touches no extent while all
  * MAX_EXTENTS are held (NAK it before writing; it is resent). The SHA-256 at FINISH still checks
@@ -35,10 +35,8 @@ export function rxAdd(t: usize, off: u32, n: u32): bool {
   let count = load<i32>(t, 4);
   if (off > received) {
     for (let i = 0; i < count; i++) {
-      const s = startAt(t, i);
       const e = endAt(t, i);
-      if (load<u32>(s) <= off + n && off <= load<u32>(e)) { // joins extent i
-        if (off < load<u32>(s)) store<u32>(s, off);
+      if (load<u32>(startAt(t, i)) <= off && off <= load<u32>(e)) { // joins extent i (it starts inside or right after it)
         if (off + n > load<u32>(e)) store<u32>(e, off + n);
         return true;
       }
