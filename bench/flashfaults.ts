@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { Board } from '@dendra/device/boards/board.ts';
 import { startSim } from '@dendra/device/sim/sim.ts';
 import { flashModelFile } from '@dendra/device/flash/flash.ts';
+import { DEFAULT_WINDOW } from '@dendra/device/flash/defaults.ts';
 import { readSlotImage } from '@dendra/device/image/slotimage.ts';
 
 /** Fault rates of the table (drops = flips = p per byte). */
@@ -102,7 +103,7 @@ export function faultMarkdown(image: string, cells: FaultCell[]): string[] {
   return [
     '## Throughput and success against line faults (CLI defaults)',
     '',
-    `${image} on the paced sim wire, flashed with the CLI's defaults (window 8, adaptive timeout and frame size, ${BENCH_BUDGET_S} s budget in the bench). Fault rate p = p drops + p bit flips per byte, both directions. ${FAULT_SEEDS.length} seeds per cell, interleaved; medians of the successful runs. Goals (issue 20): 100% success at 1%, write >= 50% of the line rate at 0.1%, >= 20% at 1%.`,
+    `${image} on the paced sim wire, flashed with the CLI's defaults (window ${DEFAULT_WINDOW}, adaptive timeout and frame size, ${BENCH_BUDGET_S} s budget in the bench). Fault rate p = p drops + p bit flips per byte, both directions. ${FAULT_SEEDS.length} seeds per cell, interleaved; medians of the successful runs. Goals (issue 20): 100% success at 1%, write >= 50% of the line rate at 0.1%, >= 20% at 1%.`,
     '',
     '| baud | faults (drop + flip) | success | write / line rate | whole / line rate | resends | meets goal |',
     '|---|---|---|---|---|---|---|',
