@@ -7,8 +7,11 @@
 export const DEFAULT_WINDOW = 24;
 /** Default largest response timeout, ms (`dendra flash --timeout`); below it the timeout follows the round trip. */
 export const RTO_CEILING_MS = 2000;
-/** Default retries per command (the timeouts follow the round trip, so a retry is cheap). */
-export const DEFAULT_RETRIES = 8;
+/**
+ * Default retries per command (the timeouts follow the round trip, so a retry is cheap): 13
+ * attempts get the first HELLO through a line losing half its frames with odds of 1 in 8000.
+ */
+export const DEFAULT_RETRIES = 12;
 /** Default time budget of a flash, s: it resumes after interruptions until this much time is spent. */
 export const DEFAULT_BUDGET_S = 300;
 

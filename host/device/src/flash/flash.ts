@@ -31,7 +31,10 @@ export interface FlashProgress extends Partial<WindowInfo> {
 /** Firmware statuses after which a transfer is started again instead of failing. */
 const FW_E_HASH = -11;
 const FW_E_STATE = -14;
-/** HELLO attempts of the first session (a noisy line loses some; a missing board fails in seconds). */
+/**
+ * HELLO attempts of the first session when the caller set no `retries` (a noisy line loses some; a
+ * missing board fails in seconds); an explicit `retries` bounds it as every other command.
+ */
 export const FIRST_HELLO_ATTEMPTS = 13;
 
 /** Options of {@link flashModel}: how the bytes go over the line. */
@@ -57,7 +60,10 @@ export interface FlashOptions {
    * round trip below it (adaptive.ts RttEstimator; floor 50 ms).
    */
   timeoutMs?: number;
-  /** Retries per command (HELLO, BEGIN, STATUS, FINISH; default 8). WRITE frames have their own limit (window.ts). */
+  /**
+   * Retries per command (HELLO, BEGIN, STATUS, FINISH; default 12, the first HELLO 13 attempts),
+   * and timeouts in a row with no answer that end a windowed WRITE session (window.ts).
+   */
   retries?: number;
   /** Receives retry lines ("... retrying (n attempt(s) left)") and resume lines. */
   log?: (line: string) => void;
@@ -357,7 +363,7 @@ type Acc = { retries: number; startedAt: number[]; chunks: number; started: bool
 async function session(client: BootClient, link: FlashLink, opts: FlashOptions, img: FlashImage,
                        resume: boolean, acc: Acc): Promise<HelloInfo> {
   const { bytes: image, sha } = img;
-  const board = await helloOrExplain(client, link.name, acc.started ? undefined : FIRST_HELLO_ATTEMPTS);
+  const board = await helloOrExplain(client, link.name, acc.started || opts.retries !== undefined ? undefined : FIRST_HELLO_ATTEMPTS);
   if (board.proto !== PROTO_VERSION) {
     throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
   }
@@ -428,7 +434,7 @@ async function helloOrExplain(client: BootClient, path: string, attempts?: numbe
     return await client.hello(attempts);
   } catch (e) {
     if (e instanceof FlashError && e.code === 'E_TIMEOUT') {
-      throw new FlashError('E_NO_BOARD', `no board answered HELLO on ${path} (${attempts ?? client.retries + 1} attempts)`, { seq: e.seq, attempt: e.attempt });
+      throw new FlashError('E_NO_BOARD', `no board answered HELLO on ${path} within ${client.rtt.rto()} ms (${attempts ?? client.retries + 1} attempts)`, { seq: e.seq, attempt: e.attempt });
     }
     throw e;
   }
