@@ -47,7 +47,7 @@ test-e2e: build $(RUNTIME_FOR_E2E) ## end-to-end tests on every target (sim, nat
 
 test: build typecheck lint-imports test-fw test-host test-e2e ## every test (what CI runs)
 
-soak: build ## flashing fault soak: 200 model + 200 A/B firmware runs with line faults, disconnects and power cuts (~1 h)
+soak: build ## flashing fault soak with the CLI defaults: 200 model runs per fault rate (0.1/0.5/1% drops + flips) + 200 A/B firmware runs, with disconnects and power cuts (hours)
 	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/device/src/flash/faults.test.ts
 
 # Command fuzz soak (tests/cmd-fuzz.test.ts; 10,000 payloads run in make test): its own target, a prerequisite of soak.

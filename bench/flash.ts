@@ -21,6 +21,7 @@ import { buildBootTestFirmware } from '@dendra/device/test/testfw.ts';
 import { flashModelFile, type FlashResult } from '@dendra/device/flash/flash.ts';
 import { HEADER_BYTES, TRAILER_BYTES } from '@dendra/device/flash/frame.ts';
 import { firmwareFlashRows, firmwareFlashMarkdown } from './fwflash.ts';
+import { faultTable, faultMarkdown } from './flashfaults.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -120,6 +121,8 @@ export async function runFlashBench(): Promise<void> {
     const framing = (maxFrame - 4) / (maxFrame + HEADER_BYTES + TRAILER_BYTES);
     const pair = (r: Row) => rows.find((o) => o.image === r.image && o.baud === r.baud && o.via === r.via && o.windowSize === 1);
     const firmware = await firmwareFlashRows(dir, BAUDS);
+    const faultImage = images.find(([n]) => n === 'models/grid/grid.tflite') ?? images[0];
+    const faults = await faultTable(wasm, dir, faultImage[1], benchBoard(115200), BAUDS);
     const comparisons = rows.filter((r) => r.windowSize === WINDOW && !r.compress && pair(r)).map((r) => ({
       image: r.image, baud: r.baud,
       windowOverStopAndWait: r.writeBytesPerSec / pair(r)!.writeBytesPerSec,
@@ -131,7 +134,7 @@ export async function runFlashBench(): Promise<void> {
       setup: 'serialport <-> socat pty <-> sim UART paced at the baud (8N1) <-> boot/proto.ts in boot/testentry.ts (TFL3-only validator); sim board with 4 MiB flash / 2 MiB model region',
       goal: { writeFractionOfLine: GOAL },
       framingCeiling: { maxFramePayload: maxFrame, dataBytesPerFrame: maxFrame - 4, fraction: framing },
-      rows, comparisons, firmware,
+      rows, comparisons, firmware, faults: { image: faultImage[0], ...faults },
     };
     mkdirSync(OUT, { recursive: true });
     writeFileSync(path.join(OUT, 'flash.json'), JSON.stringify(result, null, 2) + '\n');
@@ -153,6 +156,8 @@ export async function runFlashBench(): Promise<void> {
       'Rows with frames = WRITE send the image as it is; WRITEZ rows compress each frame with raw deflate (inflated on the board), so image bytes per second can exceed the line rate. The window / stop-and-wait table compares uncompressed runs.',
       '',
       ...firmwareFlashMarkdown(firmware),
+      '',
+      ...faultMarkdown(faultImage[0], faults.cells),
     ].join('\n');
     writeFileSync(path.join(OUT, 'flash.md'), md);
     process.stdout.write(md);

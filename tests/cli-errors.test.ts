@@ -68,6 +68,37 @@ test('a broker URL that is not scheme://host: one-line error, no stack trace (cm
   }
 });
 
+test('broker --port 99999: one usage line, exit 2, no stack trace (issue 20)', { timeout: 60_000 }, async () => {
+  for (const args of [['broker', '--port', '99999'], ['broker', '--mosquitto', '--port', '70000'], ['dashboard', '--port', '99999']]) {
+    const r = await runCli(args, 30_000);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assertOneLineError(r, /option --port must be a TCP port 0\.\.65535, got '(99999|70000)'/);
+  }
+});
+
+test('broker --mosquitto --dir under a missing parent: one line, exit 1, no stack trace (issue 20)', { timeout: 60_000 }, async () => {
+  const dir = path.join(tmp, 'no-such-parent', 'mosq');
+  const r = await runCli(['broker', '--mosquitto', '--port', '0', '--dir', dir], 30_000);
+  assert.equal(r.code, 1, r.stderr);
+  assertOneLineError(r, /cannot use .*no-such-parent\/mosq as the mosquitto directory: its parent .*no-such-parent does not exist/);
+});
+
+test('random bytes named .wasm: "not a WebAssembly module", not "not a .tflite model" (issue 20)', { timeout: 60_000 }, async () => {
+  const bogus = path.join(tmp, 'random.wasm');
+  writeFileSync(bogus, Uint8Array.from({ length: 512 }, (_, i) => (i * 97 + 13) & 0xff));
+  const r = await runCli(['flash', '--port', '/dev/does-not-exist-dendra', bogus], 30_000);
+  assertOneLineError(r, /random\.wasm is not a WebAssembly module/);
+  assert.doesNotMatch(r.stderr, /tflite/);
+});
+
+test('a WebAssembly module that is not a firmware: refused before the port is opened (issue 20)', { timeout: 60_000 }, async () => {
+  const engine = path.join(tmp, 'engine.wasm'); // exports memory and run, no fw_init / fw_tick
+  writeFileSync(engine, Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 2, 1, 0, 5, 3, 1, 0, 1,
+    7, 0x10, 2, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 0, 3, 0x72, 0x75, 0x6e, 0, 0, 0x0a, 6, 1, 4, 0, 0x41, 0, 0x0b]));
+  const r = await runCli(['flash', '--port', '/dev/does-not-exist-dendra', engine], 30_000);
+  assertOneLineError(r, /engine\.wasm is a WebAssembly module but not a Dendra firmware: it does not export fw_init, fw_tick/);
+});
+
 test('the framework\'s own usage errors exit 2 with one dendra: line (missing option or argument, unknown command or option)', async () => {
   const cases: [string[], RegExp][] = [
     [['flash', MODEL], /missing required option '--port <tty>'/],

@@ -1,5 +1,5 @@
 // Receive table of a windowed transfer (extents.ts): the contiguous prefix and out-of-order extents.
-import { rxAdd, rxFull, rxReceived, rxReset, MAX_EXTENTS, RX_TABLE_BYTES } from "./extents";
+import { rxAdd, rxReceived, rxReset, MAX_EXTENTS, RX_TABLE_BYTES } from "./extents";
 
 const t: usize = memory.data(RX_TABLE_BYTES);
 
@@ -35,16 +35,28 @@ describe("receive table", () => {
     expect(rxReceived(t)).toBe(400);
   });
 
-  it("when MAX_EXTENTS are held, a further write beyond the hole is refused (rxFull) and not recorded", () => {
+  it("when MAX_EXTENTS are held, a further write beyond the hole is refused (false) and not recorded", () => {
     for (let i = 0; i < MAX_EXTENTS; i++) {
-      expect(rxFull(t, <u32>(1000 + 10 * i))).toBe(false);
-      rxAdd(t, <u32>(1000 + 10 * i), 10);
+      expect(rxAdd(t, <u32>(1000 + 20 * i), 10)).toBe(true); // a hole of 10 bytes before each
     }
-    expect(rxFull(t, 5000)).toBe(true);
-    expect(rxFull(t, 0)).toBe(false, "a write at the prefix is always taken");
-    rxAdd(t, 5000, 10);
-    rxAdd(t, 0, 1000);
-    expect(rxReceived(t)).toBe(1000 + 10 * MAX_EXTENTS, "the refused write was not remembered");
+    expect(rxAdd(t, 5000, 10)).toBe(false);
+    expect(rxAdd(t, 1010, 5)).toBe(true, "a write right after a held extent joins it");
+    expect(rxAdd(t, 0, 1000)).toBe(true, "a write at the prefix is always taken");
+    expect(rxReceived(t)).toBe(1015, "the refused write was not remembered (the joined one was)");
+    for (let i = 0; i < MAX_EXTENTS; i++) rxAdd(t, <u32>(1010 + 20 * i), 10);
+    expect(rxReceived(t)).toBe(1000 + 20 * MAX_EXTENTS);
+  });
+
+  it("frames in order behind one hole take one extent, however many they are; a resend inside an extent changes nothing", () => {
+    for (let i = 1; i <= 4 * MAX_EXTENTS; i++) {
+      expect(rxAdd(t, <u32>(100 * i), 100)).toBe(true);
+    }
+    rxAdd(t, 300, 50); // already held
+    for (let i = 0; i < MAX_EXTENTS - 1; i++) rxAdd(t, <u32>(10000 + 100 * i), 10); // more holes fit beside it
+    expect(rxAdd(t, 20000, 10)).toBe(false);
+    expect(rxReceived(t)).toBe(0);
+    rxAdd(t, 0, 100);
+    expect(rxReceived(t)).toBe(100 * (4 * MAX_EXTENTS + 1));
   });
 
   it("reset empties the table", () => {

@@ -15,7 +15,7 @@ import { boot_slot, boot_test, boot_flash_sha256, boot_flash_ed25519_verify } fr
 import { keysProvisioned, keysFind } from "./keys";
 import { signedStructure, familyMatches, IMG_HEADER, IMG_SIG, IMG_TYPE_FIRMWARE } from "./signed";
 import { packVersion } from "./banks";
-import { rxAdd, rxFull, rxReceived, rxReset, RX_TABLE_BYTES } from "./extents";
+import { rxAdd, rxReceived, rxReset, RX_TABLE_BYTES } from "./extents";
 import * as S from "../status";
 
 export const FW_MAGIC: u32 = 0x53574644; // "DFWS"
@@ -176,10 +176,8 @@ export function fwWrite(p: usize, len: u32): i32 {
   const off = load<u32>(p);
   const n = len - 4;
   if (<u64>off + <u64>n > <u64>imageSize) return S.E_TOO_LARGE;
-  if (rxFull(rx, off)) return S.E_FRAME;
-  if (flash_write(fwAddr(target) + FW_HEADER_BYTES + off, p + 4, n) < 0) return S.E_FLASH;
-  rxAdd(rx, off, n);
-  return S.OK;
+  if (!rxAdd(rx, off, n)) return S.E_FRAME;
+  return flash_write(fwAddr(target) + FW_HEADER_BYTES + off, p + 4, n) < 0 ? S.E_FLASH : S.OK;
 }
 
 /** The downgrade floor of firmware: the highest version of a good (confirmed, not revoked) slot. */

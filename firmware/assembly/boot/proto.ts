@@ -29,7 +29,7 @@ import * as S from "../status";
 import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving, fwAbort } from "./fwslot";
 import { fwActivate, fwConfirm, fwRollback, fwReset, fwInfo, fwAfterReply } from "./fwcmd";
 import { inflateRaw, INFLATE_CAP } from "./inflate";
-import { rxAdd, rxFull, rxReceived, rxReset, RX_TABLE_BYTES } from "./extents";
+import { rxAdd, rxReceived, rxReset, RX_TABLE_BYTES } from "./extents";
 
 export const CMD_HELLO: u8 = 0x01;
 export const CMD_BEGIN: u8 = 0x02;
@@ -218,10 +218,8 @@ function doWrite(p: usize, len: u32): i32 {
   if (<u64>off + <u64>n > <u64>imageSize) return S.E_TOO_LARGE;
   // `received` is the contiguous prefix (the resume point); a WRITE beyond a hole (a windowed host
   // lost an earlier frame) is stored and remembered as an extent until the hole is filled.
-  if (rxFull(rx, off)) return S.E_FRAME; // too far ahead: NAK, resent later
-  if (flash_write(bankAddr(target) + SLOT_HEADER_BYTES + off, p + 4, n) < 0) return S.E_FLASH;
-  rxAdd(rx, off, n);
-  return S.OK;
+  if (!rxAdd(rx, off, n)) return S.E_FRAME; // too far ahead: NAK, resent later
+  return flash_write(bankAddr(target) + SLOT_HEADER_BYTES + off, p + 4, n) < 0 ? S.E_FLASH : S.OK;
 }
 
 /**

@@ -160,3 +160,13 @@ export function intOpt(name: string, value: string | undefined, def: number, min
   if (!Number.isInteger(n) || n < min) throw new DendraError('E_USAGE', `option ${name} must be an integer >= ${min}, got '${value}'`, 2);
   return n;
 }
+
+/**
+ * Parses a TCP port option: an integer 0..65535 (0 = pick a free one).
+ * @throws DendraError `E_USAGE` (exit 2) naming the option for anything else.
+ */
+export function portOpt(name: string, value: string | undefined, def: number): number {
+  const n = intOpt(name, value, def, 0);
+  if (n > 65535) throw new DendraError('E_USAGE', `option ${name} must be a TCP port 0..65535, got '${value}'`, 2);
+  return n;
+}

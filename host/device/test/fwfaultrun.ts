@@ -160,7 +160,8 @@ async function faultedFlash(s: SimHandle, plan: RunPlan): Promise<string> {
     }
   };
   try {
-    const r = await flashFirmware({ port: s.ptyPath, file: plan.newFile, timeoutMs: 50, retries: 10, resumes: phase === 'disconnect' ? 0 : 3,
+    // The CLI's defaults (flash.ts FLASH_DEFAULTS); a pulled cable is not resumed (it stays pulled).
+    const r = await flashFirmware({ port: s.ptyPath, file: plan.newFile, resumes: phase === 'disconnect' ? 0 : undefined,
       confirmTimeoutMs: 4000, log: onLog, onProgress });
     assert.ok(!plan.isBad, 'a firmware that fails its self-test was reported as flashed');
     return `flashed to slot ${r.slot} (${r.retries} retries, ${r.resumes} resumes)`;
@@ -196,7 +197,7 @@ async function checkOldOrNew(s: SimHandle, ctx: FwFaultContext, plan: RunPlan, f
 /** A clean reflash: the good firmware ends confirmed; the bad one is rolled back again. */
 async function cleanReflash(s: SimHandle, plan: RunPlan): Promise<void> {
   try {
-    const fix = await flashFirmware({ port: s.ptyPath, file: plan.newFile, timeoutMs: 300, retries: 5, confirmTimeoutMs: 4000 });
+    const fix = await flashFirmware({ port: s.ptyPath, file: plan.newFile, confirmTimeoutMs: 4000 });
     assert.ok(!plan.isBad, 'the bad firmware was reported as flashed');
     assert.equal(s.firmware().sha256, plan.newSha);
     assert.equal(s.firmware().slot, fix.slot === 'A' ? 0 : 1);

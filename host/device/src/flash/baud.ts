@@ -54,12 +54,14 @@ export async function negotiateBaud(client: BootClient, line: Transport, lineBau
   if (target === lineBaud) return lineBaud;
   await client.setBaud(target);
   await line.setBaud(target);
+  client.baud = target;
   try {
     await client.slotStatus();
     return target;
   } catch (e) {
     log(`no answer at ${target} baud (${(e as Error).message}); falling back to ${lineBaud} baud`);
     await line.setBaud(lineBaud);
+    client.baud = lineBaud;
     return lineBaud;
   }
 }
@@ -69,6 +71,7 @@ export async function negotiateBaud(client: BootClient, line: Transport, lineBau
  * ignored: the board also returns to its old rate once it hears only garbage). Never throws.
  */
 export async function restoreBaud(client: BootClient, line: Transport, lineBaud: number): Promise<void> {
+  client.baud = lineBaud;
   try {
     await client.setBaud(lineBaud);
   } catch {

@@ -41,6 +41,16 @@ const TRAP_AT_START = Uint8Array.from([
   0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b, // code: no locals, unreachable, end
 ]);
 
+/** A valid module that is not a firmware (like build/engine.wasm): exports memory and `run`, no fw_init/fw_tick. */
+const NOT_FIRMWARE = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type section: () -> i32
+  0x03, 0x02, 0x01, 0x00, // function section
+  0x05, 0x03, 0x01, 0x00, 0x01, // memory section: one page
+  0x07, 0x10, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x03, 0x72, 0x75, 0x6e, 0x00, 0x00, // exports memory, run
+  0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x00, 0x0b, // code: i32.const 0
+]);
+
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'dendra-fw-'));
   factory = buildAppFirmwareWithStubInterpreter(dir);
@@ -48,6 +58,7 @@ before(() => {
   const f = new Uint8Array(readFileSync(factory));
   for (const v of ['v1', 'v2', 'v3']) writeFileSync((files[v] = join(dir, `fw-${v}.wasm`)), stampWasm(f, v));
   writeFileSync((files.trap = join(dir, 'fw-trap.wasm')), TRAP_AT_START);
+  writeFileSync((files.engine = join(dir, 'engine.wasm')), NOT_FIRMWARE);
   model = join(dir, 'model.tflite');
   writeFileSync(model, stubModel(0, 1, 80));
   csv = join(dir, 'ett.csv');
@@ -170,13 +181,30 @@ test('power cut after ACTIVATE, before RESET: the next boot is the test boot; th
 test('an image that traps when it starts is rolled back to the previous firmware', async () => {
   await withSim({}, async (s, logs) => {
     await flashFirmware({ port: s.ptyPath, file: files.v1 });
-    await rejectsWith(flashFirmware({ port: s.ptyPath, file: files.trap, confirmTimeoutMs: 5000 }), 'E_ROLLED_BACK');
+    await rejectsWith(flashFirmware({ port: s.ptyPath, file: files.trap, confirmTimeoutMs: 5000, hostChecks: false }), 'E_ROLLED_BACK');
     assert.deepEqual(runs(s), { slot: 0, sha256: shaOf(files.v1) });
     assert.ok(logs.some((l) => /trapped/.test(l)), 'the test boot trapped');
     const i = await info(s);
     assert.deepEqual(i.slots[1].state, { image: true, committed: true, pending: true, tried: true, confirmed: false, revoked: false });
     // The board is not stuck: a good image flashes into the same slot afterwards.
     assert.equal((await flashFirmware({ port: s.ptyPath, file: files.v2 })).slot, 'B');
+  });
+});
+
+test('a WebAssembly module that is not a firmware: the host refuses it before the port; the board rolls it back, the sim lives', async () => {
+  assert.throws(() => readFirmwareImage(files.engine), (e: Error & { code?: string }) =>
+    e.code === 'E_NOT_FIRMWARE' && /engine\.wasm is a WebAssembly module but not a Dendra firmware: it does not export fw_init, fw_tick/.test(e.message));
+  await assert.rejects(flashFirmware({ port: '/dev/does-not-exist-dendra', file: files.engine }), (e: Error & { code?: string }) => e.code === 'E_NOT_FIRMWARE');
+  await withSim({}, async (s, logs) => {
+    await flashFirmware({ port: s.ptyPath, file: files.v1 });
+    // Past the host checks, the board boots it on its test boot: a failed boot, then the rollback.
+    await rejectsWith(flashFirmware({ port: s.ptyPath, file: files.engine, confirmTimeoutMs: 5000, hostChecks: false }), 'E_ROLLED_BACK');
+    assert.deepEqual(runs(s), { slot: 0, sha256: shaOf(files.v1) });
+    assert.ok(logs.some((l) => /not a firmware/.test(l)), logs.slice(-6).join('; '));
+    const ticks = s.stats().ticks;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(s.stats().ticks > ticks, 'the simulator still runs the old firmware');
+    assert.equal((await flashFirmware({ port: s.ptyPath, file: files.v2 })).slot, 'B', 'and takes a good image afterwards');
   });
 });
 
@@ -213,7 +241,10 @@ test('keyed board: signed firmware runs; bad signature, unknown key, raw .wasm a
     await rejectsWith(flashFirmware({ port: s.ptyPath, file: join(dir, 'tampered.dimg') }), 'E_BOARD', -20);
     await rejectsWith(flashFirmware({ port: s.ptyPath, file: signed('other.dimg', files.v2, '3.0.0', other) }), 'E_BOARD', -21);
     await rejectsWith(flashFirmware({ port: s.ptyPath, file: files.v2 }), 'E_BOARD', -20);
-    await rejectsWith(flashFirmware({ port: s.ptyPath, file: signed('old.dimg', files.v2, '1.9.9') }), 'E_BOARD', -23);
+    // The host refuses the downgrade after INFO, before sending anything; the board refuses it too.
+    const err = await rejectsWith(flashFirmware({ port: s.ptyPath, file: signed('old.dimg', files.v2, '1.9.9') }), 'E_DOWNGRADE');
+    assert.match(err.message, /firmware 1\.9\.9 is older than the board's confirmed 2\.0\.0.*nothing sent/);
+    await rejectsWith(flashFirmware({ port: s.ptyPath, file: signed('old.dimg', files.v2, '1.9.9'), hostChecks: false }), 'E_BOARD', -23);
     assert.deepEqual(runs(s), { slot: 0, sha256: shaOf(files.v1) }, 'still the signed image that was accepted');
     const i = await info(s);
     assert.equal(i.slots[1].state.committed, false, 'no refused image was committed');
@@ -225,9 +256,9 @@ test('an image larger than the inactive slot is refused before anything is erase
   await withSim({}, async (s) => {
     const cap = (await info(s)).slots[0].capacity;
     const big = new Uint8Array(cap + 1);
-    big.set(readFileSync(files.v1).subarray(0, 8)); // a .wasm header: the host takes it for a firmware
+    big.set(readFileSync(files.v1).subarray(0, 8)); // a .wasm header (not a module: host checks off, the size check is what is tested)
     writeFileSync(join(dir, 'big.wasm'), big);
-    await rejectsWith(flashFirmware({ port: s.ptyPath, file: join(dir, 'big.wasm') }), 'E_TOO_LARGE');
+    await rejectsWith(flashFirmware({ port: s.ptyPath, file: join(dir, 'big.wasm'), hostChecks: false }), 'E_TOO_LARGE');
     const port = await openPort(s.ptyPath);
     const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 2 });
     try {

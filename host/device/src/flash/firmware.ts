@@ -10,15 +10,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { InputError } from '@dendra/core/errors.ts';
-import { decodeImage } from '../image/format.ts';
+import { compareVersions, decodeImage, formatVersion, parseVersion, type Version } from '../image/format.ts';
 import { verifyImage } from '../image/verify.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { BootClient, FlashError, type FwInfo, type HelloInfo, type Transport } from './loader.ts';
 import { IMAGE_FIRMWARE, IMAGE_SIGNED_FIRMWARE, PROTO_VERSION } from './frame.ts';
-import { closePort, openPort, serialTransport, DEFAULT_WINDOW, type FlashFileOptions } from './flash.ts';
+import { closePort, openPort, serialTransport, FIRST_HELLO_ATTEMPTS, type FlashFileOptions } from './flash.ts';
+import { DEFAULT_WINDOW, DEFAULT_BUDGET_S } from './defaults.ts';
 import { isSignedImage, sha256 } from './image.ts';
 import { negotiateBaud, restoreBaud } from './baud.ts';
-import { sendWindowed, nextChunk, type TransferStats } from './window.ts';
+import { sendWindowed, type TransferStats, type WindowInfo } from './window.ts';
+import { ChunkSizer, MIN_CHUNK, RttEstimator, RTO_CEILING_MS } from './adaptive.ts';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 
 /** A firmware image ready to send. */
@@ -30,6 +32,32 @@ export interface FirmwareImage {
   wasm: Uint8Array;
   wasmSha: Uint8Array;
   signed: boolean;
+  /** A signed image's board family and version (null for a raw .wasm). */
+  family: string | null;
+  version: Version | null;
+}
+
+/** Exports every Dendra firmware has: the runtime calls `fw_init` once and `fw_tick` in its loop. */
+export const FIRMWARE_EXPORTS = ['fw_init', 'fw_tick'] as const;
+
+/**
+ * Checks that `wasm` compiles and exports what a board runs ({@link FIRMWARE_EXPORTS} as
+ * functions, and a memory), without instantiating it.
+ * @throws InputError `E_NOT_FIRMWARE` (one line naming `file`) when it does not compile or lacks them.
+ */
+export function checkFirmwareExports(wasm: Uint8Array, file: string): void {
+  let mod: WebAssembly.Module;
+  try {
+    mod = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new InputError('E_NOT_FIRMWARE', `${file} is not a valid WebAssembly module: ${(e as Error).message.split('\n')[0]}`, file);
+  }
+  const ex = WebAssembly.Module.exports(mod);
+  const has = (name: string, kind: string) => ex.some((e) => e.name === name && e.kind === kind);
+  const missing = [...FIRMWARE_EXPORTS.filter((n) => !has(n, 'function')), ...(ex.some((e) => e.kind === 'memory') ? [] : ['memory'])];
+  if (missing.length > 0) {
+    throw new InputError('E_NOT_FIRMWARE', `${file} is a WebAssembly module but not a Dendra firmware: it does not export ${missing.join(', ')} (a board runs fw_init once, then fw_tick)`, file);
+  }
 }
 
 const hex8 = (b: Uint8Array) => Buffer.from(b.subarray(0, 8)).toString('hex');
@@ -49,27 +77,51 @@ export function isFirmwareFile(bytes: Uint8Array): boolean {
  * (0x12); with `trustedKeys` a signed image is verified locally first and a raw .wasm refused.
  * @throws InputError `E_INPUT`, `E_NOT_FIRMWARE`, `E_IMAGE_*` (format/verify), `E_IMAGE_UNSIGNED`.
  */
-export function readFirmwareImage(file: string, trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[]): FirmwareImage {
+export function readFirmwareImage(file: string, trustedKeys?: readonly Pick<PublicKey, 'publicKey'>[], checkExports = true): FirmwareImage {
   if (!existsSync(file) || !statSync(file).isFile()) throw new InputError('E_INPUT', `firmware file ${file} does not exist`, file);
   const bytes = new Uint8Array(readFileSync(file));
   if (isWasm(bytes)) {
     if (trustedKeys) throw new InputError('E_IMAGE_UNSIGNED', `${file} is an unsigned firmware: --pubkey verifies signed images (.dimg) only`, file);
+    if (checkExports) checkFirmwareExports(bytes, file);
     const sha = sha256(bytes);
-    return { bytes, sha, beginType: IMAGE_FIRMWARE, wasm: bytes, wasmSha: sha, signed: false };
+    return { bytes, sha, beginType: IMAGE_FIRMWARE, wasm: bytes, wasmSha: sha, signed: false, family: null, version: null };
   }
   if (!isSignedImage(bytes)) throw new InputError('E_NOT_FIRMWARE', `${file} is neither a WebAssembly firmware nor a signed image`, file);
   const header = trustedKeys ? verifyImage(bytes, { trustedKeys }) : decodeImage(bytes).header;
   if (header.type !== 'firmware') throw new InputError('E_IMAGE_TYPE', `${file} is a signed ${header.type} image, not a firmware`, file);
   const wasm = decodeImage(bytes).payload;
   if (!isWasm(wasm)) throw new InputError('E_NOT_FIRMWARE', `${file}: the signed payload is not a WebAssembly module`, file);
-  return { bytes, sha: sha256(bytes), beginType: IMAGE_SIGNED_FIRMWARE, wasm, wasmSha: sha256(wasm), signed: true };
+  if (checkExports) checkFirmwareExports(wasm, `${file} (signed payload)`);
+  return { bytes, sha: sha256(bytes), beginType: IMAGE_SIGNED_FIRMWARE, wasm, wasmSha: sha256(wasm), signed: true,
+    family: header.family, version: header.version };
+}
+
+/**
+ * The downgrade floor of a board from INFO: the highest version of a confirmed, not revoked slot
+ * (what the board's FINISH enforces for signed firmware), or null when none is versioned.
+ */
+export function firmwareFloor(info: FwInfo): Version | null {
+  let floor: Version | null = null;
+  for (const s of info.slots) {
+    if (!s.state.confirmed || s.state.revoked || s.version === null) continue;
+    const v = parseVersion(s.version);
+    if (floor === null || compareVersions(v, floor) > 0) floor = v;
+  }
+  return floor;
 }
 
 /** Options of {@link flashFirmware}; the shared ones mean what they mean for a model (flash.ts {@link FlashOptions}). */
 export interface FirmwareFlashOptions extends Pick<FlashFileOptions,
-  'port' | 'file' | 'trustedKeys' | 'baud' | 'lineBaud' | 'windowSize' | 'compress' | 'chunkBytes' | 'timeoutMs' | 'retries' | 'resumes' | 'onProgress'> {
+  'port' | 'file' | 'trustedKeys' | 'baud' | 'lineBaud' | 'windowSize' | 'compress' | 'chunkBytes' | 'timeoutMs' | 'retries' | 'resumes' | 'budgetMs' | 'onProgress'> {
   /** How long to wait for the board to come back confirmed after RESET, ms (default 10000). */
   confirmTimeoutMs?: number;
+  /**
+   * Host checks before anything is sent (default true): the .wasm exports fw_init, fw_tick and a
+   * memory (before the port is opened), and a signed image is not older than the board's confirmed
+   * firmware (after INFO, before BEGIN: `E_DOWNGRADE`). False only in tests of what the board itself
+   * does with such an image (it refuses the downgrade at FINISH, rolls the module back at its test boot).
+   */
+  hostChecks?: boolean;
   /** Phase changes ("activate", "reset", "confirm") and retry/resume lines. */
   log?: (line: string) => void;
 }
@@ -131,15 +183,17 @@ function resumable(e: unknown): boolean {
  */
 export async function flashFirmware(opts: FirmwareFlashOptions): Promise<FirmwareFlashResult> {
   const t0 = performance.now();
-  const img = readFirmwareImage(opts.file, opts.trustedKeys);
+  const img = readFirmwareImage(opts.file, opts.trustedKeys, opts.hostChecks ?? true);
   const lineBaud = opts.lineBaud ?? 115200;
-  const maxResumes = opts.resumes ?? 3;
+  const maxResumes = opts.resumes ?? Infinity;
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_S * 1000;
   let port = await openPort(opts.port, lineBaud);
-  const acc: Acc = { retries: 0, frames: { writes: 0, writezs: 0, payloadBytes: 0 }, writeMs: 0, writeBytes: 0, sent: false, resetSent: false, chunk: Infinity };
+  const acc: Acc = { retries: 0, frames: { writes: 0, writezs: 0, payloadBytes: 0 }, writeMs: 0, writeBytes: 0, sent: false, resetSent: false,
+    sizer: null, rtt: new RttEstimator({ ceilingMs: opts.timeoutMs ?? RTO_CEILING_MS }), helloed: false };
   try {
     for (let round = 0; ; round++) {
       const line = serialTransport(port);
-      const client = new BootClient(line, { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
+      const client = new BootClient(line, { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log, rtt: acc.rtt, baud: lineBaud });
       try {
         const r = await fwSession(client, line, opts, img, acc);
         return {
@@ -148,11 +202,9 @@ export async function flashFirmware(opts: FirmwareFlashOptions): Promise<Firmwar
           writeBytesPerSec: acc.writeMs > 0 ? Math.round((acc.writeBytes * 1000) / acc.writeMs) : 0,
         };
       } catch (e) {
-        if (round >= maxResumes || !resumable(e)) throw e;
-        opts.log?.(`firmware flash interrupted (${(e as Error).message}); resuming (${maxResumes - round} resume(s) left)`);
-        const smaller = nextChunk(e, acc.chunk);
-        if (smaller < acc.chunk) opts.log?.(`noisy line: WRITE frames now carry at most ${smaller} bytes`);
-        acc.chunk = smaller;
+        const left = budgetMs - (performance.now() - t0);
+        if (round >= maxResumes || left <= 0 || !resumable(e) || !acc.helloed) throw e; // no board at all: fail now
+        opts.log?.(`firmware flash interrupted (${(e as Error).message}); resuming (${Math.ceil(left / 1000)} s of the budget left)`);
         await closePort(port);
         port = await openPort(opts.port, lineBaud);
       } finally {
@@ -166,14 +218,18 @@ export async function flashFirmware(opts: FirmwareFlashOptions): Promise<Firmwar
 }
 
 type Acc = { retries: number; frames: TransferStats; writeMs: number; writeBytes: number; sent: boolean; resetSent: boolean;
-  /** WRITE payload limit (window.ts nextChunk shrinks it when a frame could not get through). */
-  chunk: number };
+  /** WRITE frame sizes and round-trip times, kept across sessions (what the line taught). */
+  sizer: ChunkSizer | null; rtt: RttEstimator;
+  /** A HELLO was answered once: the board is there, later sessions get the usual retries. */
+  helloed: boolean };
 
-async function hello(client: BootClient, path: string): Promise<HelloInfo> {
+async function hello(client: BootClient, path: string, acc: Acc): Promise<HelloInfo> {
   try {
-    return await client.hello();
+    const h = await client.hello(acc.helloed ? undefined : FIRST_HELLO_ATTEMPTS);
+    acc.helloed = true;
+    return h;
   } catch (e) {
-    if (e instanceof FlashError && e.code === 'E_TIMEOUT') throw new FlashError('E_NO_BOARD', `no board answered HELLO on ${path} within ${client.timeoutMs} ms (${client.retries + 1} attempts)`);
+    if (e instanceof FlashError && e.code === 'E_TIMEOUT') throw new FlashError('E_NO_BOARD', `no board answered HELLO on ${path} (${e.attempt ?? client.retries + 1} attempts)`);
     throw e;
   }
 }
@@ -181,10 +237,14 @@ async function hello(client: BootClient, path: string): Promise<HelloInfo> {
 /** One session: HELLO, INFO, then the steps {@link firmwarePlan} says, up to a confirmed boot. */
 async function fwSession(client: BootClient, line: Transport, opts: FirmwareFlashOptions, img: FirmwareImage,
                          acc: Acc): Promise<{ board: HelloInfo; slot: 'A' | 'B' }> {
-  const board = await hello(client, opts.port);
+  const board = await hello(client, opts.port, acc);
   if (board.proto !== PROTO_VERSION) throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
   let info = await client.fwInfo();
   let step = firmwarePlan(info, await client.fwStatus(), img, !acc.resetSent);
+  const floor = firmwareFloor(info);
+  if ((step === 'begin' || typeof step === 'number') && opts.hostChecks !== false && img.version && floor && compareVersions(img.version, floor) < 0) {
+    throw new FlashError('E_DOWNGRADE', `firmware ${formatVersion(img.version)} is older than the board's confirmed ${formatVersion(floor)}: the board refuses a downgrade (nothing sent)`);
+  }
   if (step === 'begin' || typeof step === 'number') {
     const target = info.running === 0 ? info.slots[1] : info.running === 1 ? info.slots[0] : null;
     const cap = target?.capacity ?? Math.max(...info.slots.map((s) => s.capacity));
@@ -215,17 +275,18 @@ async function transfer(client: BootClient, line: Transport, opts: FirmwareFlash
   const lineBaud = opts.lineBaud ?? 115200;
   let baud = lineBaud;
   if (opts.baud !== undefined) baud = await negotiateBaud(client, line, lineBaud, opts.baud, opts.log);
+  client.baud = baud;
   if (step === 'begin') await client.begin(img.bytes.length, img.sha, img.beginType);
   else opts.log?.(`board has ${step} of ${img.bytes.length} bytes of this firmware: continuing from there`);
   const from = step === 'begin' ? 0 : step;
   acc.sent = true;
-  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity, acc.chunk);
-  acc.chunk = chunk;
+  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
+  acc.sizer ??= new ChunkSizer(MIN_CHUNK, chunk);
   const w0 = performance.now();
   opts.onProgress?.({ bytes: from, total: img.bytes.length });
   await sendWindowed(client, img.bytes, from, chunk, {
-    windowSize: opts.windowSize ?? DEFAULT_WINDOW, compress: opts.compress ?? true, stats: acc.frames, log: opts.log,
-    onProgress: (bytes) => opts.onProgress?.({ bytes, total: img.bytes.length }),
+    windowSize: opts.windowSize ?? DEFAULT_WINDOW, compress: opts.compress ?? true, stats: acc.frames, log: opts.log, sizer: acc.sizer,
+    onProgress: (bytes: number, info: WindowInfo) => opts.onProgress?.({ bytes, total: img.bytes.length, ...info }),
   });
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += img.bytes.length - from;

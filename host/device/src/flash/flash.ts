@@ -14,14 +14,16 @@ import { SerialPort } from 'serialport';
 import { InputError } from '@dendra/core/errors.ts';
 import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
+import { DEFAULT_WINDOW, DEFAULT_BUDGET_S } from './defaults.ts';
 import { parsedModel, readFlashImage, type FlashImage } from './image.ts';
 import { MODEL_SLOTS, modelSlotFor, type ModelSlot } from './modelslot.ts';
 import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
-import { sendWindowed, nextChunk, MAX_WINDOW, type TransferStats } from './window.ts';
+import { sendWindowed, MAX_WINDOW, type TransferStats, type WindowInfo } from './window.ts';
+import { ChunkSizer, MIN_CHUNK, RttEstimator, RTO_CEILING_MS } from './adaptive.ts';
 import type { PublicKey } from '../image/keys.ts';
 
-/** Progress of a flash: image bytes acknowledged by the board so far, of `total`. */
-export interface FlashProgress {
+/** Progress of a flash: image bytes acknowledged by the board so far, of `total`, and what the sender does. */
+export interface FlashProgress extends Partial<WindowInfo> {
   bytes: number;
   total: number;
 }
@@ -29,8 +31,11 @@ export interface FlashProgress {
 /** Firmware statuses after which a transfer is started again instead of failing. */
 const FW_E_HASH = -11;
 const FW_E_STATE = -14;
-/** Default number of resumes after an interrupted transfer. */
-export const DEFAULT_RESUMES = 3;
+/**
+ * HELLO attempts of the first session when the caller set no `retries` (a noisy line loses some; a
+ * missing board fails in seconds); an explicit `retries` bounds it as every other command.
+ */
+export const FIRST_HELLO_ATTEMPTS = 13;
 
 /** Options of {@link flashModel}: how the bytes go over the line. */
 export interface FlashOptions {
@@ -44,15 +49,21 @@ export interface FlashOptions {
   /** Baud the port opens at, the board's current rate (default 115200). */
   lineBaud?: number;
   /**
-   * WRITE frames in flight (1..8, default 4): acks by seq, resend from the first unacknowledged
+   * WRITE frames in flight (1..32, default 24): acks by seq, selective resend of lost frames
    * frame on timeout (host/device/src/flash/window.ts). 1 = stop-and-wait (one WRITE, one ack).
    */
   windowSize?: number;
   /** Called after every acknowledged chunk. */
   onProgress?: (p: FlashProgress) => void;
-  /** Per-attempt response timeout, ms (default 1000). */
+  /**
+   * Largest response timeout per attempt, ms (default 2000): the timeout follows the measured
+   * round trip below it (adaptive.ts RttEstimator; floor 50 ms).
+   */
   timeoutMs?: number;
-  /** Retries per command (default 3). */
+  /**
+   * Retries per command (HELLO, BEGIN, STATUS, FINISH; default 12, the first HELLO 13 attempts),
+   * and timeouts in a row with no answer that end a windowed WRITE session (window.ts).
+   */
   retries?: number;
   /** Receives retry lines ("... retrying (n attempt(s) left)") and resume lines. */
   log?: (line: string) => void;
@@ -62,9 +73,17 @@ export interface FlashOptions {
    * committed this image, do nothing more. Default false: a fresh BEGIN.
    */
   resume?: boolean;
-  /** Resumes after an interruption once the session started (default 3; 0 = fail at once). */
+  /** At most this many resumes (default: no limit but the budget; 0 = fail at once). */
   resumes?: number;
-  /** Largest WRITE payload (default and maximum: the board's max frame - 4); smaller survives noisy lines. */
+  /**
+   * Time budget, ms (default 300 s): after an interruption (timeouts, a lost port, a board that
+   * reset) the flash resumes until this much time has passed since it started.
+   */
+  budgetMs?: number;
+  /**
+   * Largest WRITE payload (default and maximum: the board's max frame - 4). Frames start at this
+   * size and follow the line's losses below it (adaptive.ts ChunkSizer).
+   */
   chunkBytes?: number;
   /** Model slot ('grid' or 'pack'); default: the model's metadata kind (modelslot.ts). */
   slot?: string;
@@ -141,8 +160,7 @@ export interface FlashResult {
 }
 
 /** Default WRITE window of {@link flashModel}. */
-export { DEFAULT_WINDOW } from './defaults.ts';
-import { DEFAULT_WINDOW } from './defaults.ts';
+export { DEFAULT_WINDOW, DEFAULT_BUDGET_S, FLASH_DEFAULTS } from './defaults.ts';
 
 /**
  * Reads and checks a model file: it must exist and carry the TFLite identifier "TFL3" at bytes 4..8.
@@ -276,26 +294,28 @@ export async function flashModelFile(opts: FlashFileOptions): Promise<FlashResul
  * Flashes a model image over `link`: HELLO, checks protocol and slot size, BEGIN,
  * WRITE in chunks of the board's max frame, FINISH. When the transfer breaks after HELLO
  * succeeded (timeouts, a failed port write, a board that lost the transfer or found a bad hash),
- * it reopens the link if needed and resumes up to `resumes` times, logging the resumes left.
+ * it reopens the link if needed and resumes until the time budget is spent (`budgetMs`, and at
+ * most `resumes` times), logging the budget left.
  * The link stays open (its opener closes it); the model is parsed at most once ({@link parsedModel}).
  * @throws InputError `E_SLOT` for the slot; FlashError `E_PORT_*` when the link cannot be reopened,
  *   `E_NO_BOARD` when the first HELLO gets no answer, `E_PROTO` for a protocol version mismatch,
  *   `E_TOO_LARGE` when the model does not fit, and the {@link BootClient} errors for the rest
  *   (the last one when the resumes ran out). A board's refusal (e.g. FINISH of an image signed by
  *   an untrusted key) is FlashError `E_BOARD` with `fwStatus` (host/core/src/status.ts) and is not resumed.
- *   FlashError `E_WINDOW` for a window outside 1..8, `E_BAUD` for a baud above the board's max
+ *   FlashError `E_WINDOW` for a window outside 1..32, `E_BAUD` for a baud above the board's max
  *   (see {@link negotiateBaud}).
  */
 export async function flashModel(image: FlashImage, link: FlashLink, opts: FlashOptions = {}): Promise<FlashResult> {
   const t0 = Date.now();
   const img: FlashImage = { ...image, beginType: checkFlashOptions(image, opts) };
   const sha = img.sha;
-  const maxResumes = opts.resumes ?? DEFAULT_RESUMES;
+  const maxResumes = opts.resumes ?? Infinity;
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_S * 1000;
   const lineBaud = opts.lineBaud ?? 115200;
   const acc: Acc = { retries: 0, startedAt: [], chunks: 0, started: false, already: false, baud: lineBaud, writeMs: 0, writeBytes: 0,
-    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, chunk: Infinity, bank: null };
+    frames: { writes: 0, writezs: 0, payloadBytes: 0 }, sizer: null, rtt: new RttEstimator({ ceilingMs: opts.timeoutMs ?? RTO_CEILING_MS }), bank: null };
   for (let round = 0; ; round++) {
-    const client = new BootClient(link, { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log });
+    const client = new BootClient(link, { timeoutMs: opts.timeoutMs, retries: opts.retries, log: opts.log, rtt: acc.rtt, baud: lineBaud });
     try {
       const board = await session(client, link, opts, img, round > 0 || !!opts.resume, acc);
       if (acc.baud !== lineBaud) await restoreBaud(client, link, lineBaud);
@@ -309,11 +329,9 @@ export async function flashModel(image: FlashImage, link: FlashLink, opts: Flash
         slot: ((img.beginType >> 4) & 0xf) === MODEL_SLOTS.pack ? 'pack' : 'grid', bank: acc.bank,
       };
     } catch (e) {
-      if (!acc.started || round >= maxResumes || !resumable(e)) throw e;
-      opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${maxResumes - round} resume(s) left)`);
-      const smaller = nextChunk(e, acc.chunk);
-      if (smaller < acc.chunk) opts.log?.(`noisy line: WRITE frames now carry at most ${smaller} bytes`);
-      acc.chunk = smaller;
+      const left = budgetMs - (Date.now() - t0);
+      if (!acc.started || round >= maxResumes || left <= 0 || !resumable(e)) throw e;
+      opts.log?.(`transfer interrupted (${(e as Error).message}); resuming (${Math.ceil(left / 1000)} s of the budget left)`);
       if ((e as FlashError).code === 'E_PORT' || !link.isOpen) {
         await link.reopen(lineBaud);
       } else if (acc.baud !== lineBaud) {
@@ -336,8 +354,8 @@ function resumable(e: unknown): boolean {
 
 type Acc = { retries: number; startedAt: number[]; chunks: number; started: boolean; already: boolean;
   baud: number; writeMs: number; writeBytes: number; frames: TransferStats;
-  /** WRITE payload limit: the last session's, a quarter of it after a frame could not get through (window.ts nextChunk). */
-  chunk: number;
+  /** WRITE frame sizes and round-trip times, kept across sessions (what the line taught). */
+  sizer: ChunkSizer | null; rtt: RttEstimator;
   /** The committed bank STATUS reported after FINISH (or for an image already committed). */
   bank: number | null };
 
@@ -345,17 +363,18 @@ type Acc = { retries: number; startedAt: number[]; chunks: number; started: bool
 async function session(client: BootClient, link: FlashLink, opts: FlashOptions, img: FlashImage,
                        resume: boolean, acc: Acc): Promise<HelloInfo> {
   const { bytes: image, sha } = img;
-  const board = await helloOrExplain(client, link.name);
+  const board = await helloOrExplain(client, link.name, acc.started || opts.retries !== undefined ? undefined : FIRST_HELLO_ATTEMPTS);
   if (board.proto !== PROTO_VERSION) {
     throw new FlashError('E_PROTO', `board speaks serial protocol v${board.proto}, this host speaks v${PROTO_VERSION}`);
   }
   if (image.length > board.slotSize) {
     throw new FlashError('E_TOO_LARGE', `model is ${image.length} bytes but the board's model slot holds ${board.slotSize}`);
   }
-  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity, acc.chunk);
+  const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
   if (!(chunk >= 1)) throw new FlashError('E_PROTO', `unusable chunk size ${chunk} (board max frame ${board.maxFrame} bytes)`);
-  acc.chunk = chunk;
+  acc.sizer ??= new ChunkSizer(MIN_CHUNK, chunk);
   if (opts.baud !== undefined) acc.baud = await negotiateBaud(client, link, acc.baud, opts.baud, opts.log);
+  client.baud = acc.baud;
   acc.started = true;
   const plan = resume ? resumePoint(await client.slotStatus(), image.length, sha, { length: img.model.length, sha: img.modelSha }) : 'begin';
   if (plan === 'done') {
@@ -369,13 +388,13 @@ async function session(client: BootClient, link: FlashLink, opts: FlashOptions, 
   if (plan !== 'begin') opts.log?.(`board has ${from} of ${image.length} bytes of this image: continuing from there`);
   acc.startedAt.push(from);
   const window = opts.windowSize ?? DEFAULT_WINDOW;
-  const progress = (bytes: number) => opts.onProgress?.({ bytes, total: image.length });
+  const progress = (bytes: number, info?: WindowInfo) => opts.onProgress?.({ bytes, total: image.length, ...info });
   const w0 = performance.now();
   if (window !== 1) progress(from);
   acc.chunks += window === 1
     ? await sendFrom(client, image, from, chunk, opts.onProgress)
     : await sendWindowed(client, image, from, chunk, { windowSize: window, onProgress: progress, log: opts.log,
-      compress: opts.compress ?? true, stats: acc.frames });
+      compress: opts.compress ?? true, stats: acc.frames, sizer: acc.sizer });
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += image.length - from;
   await client.finish();
@@ -410,12 +429,12 @@ export function resumePoint(st: SlotStatus, size: number, sha: Uint8Array,
   return 'begin';
 }
 
-async function helloOrExplain(client: BootClient, path: string): Promise<HelloInfo> {
+async function helloOrExplain(client: BootClient, path: string, attempts?: number): Promise<HelloInfo> {
   try {
-    return await client.hello();
+    return await client.hello(attempts);
   } catch (e) {
     if (e instanceof FlashError && e.code === 'E_TIMEOUT') {
-      throw new FlashError('E_NO_BOARD', `no board answered HELLO on ${path} within ${client.timeoutMs} ms (${client.retries + 1} attempts)`, { seq: e.seq, attempt: e.attempt });
+      throw new FlashError('E_NO_BOARD', `no board answered HELLO on ${path} within ${client.rtt.rto()} ms (${attempts ?? client.retries + 1} attempts)`, { seq: e.seq, attempt: e.attempt });
     }
     throw e;
   }

@@ -8,9 +8,12 @@
  * a flush of zero bytes (max frame + 10) that completes any partial frame the board's parser is
  * stuck in; zeros are never a sync byte, so the board then hunts for the retried frame's sync.
  */
+import { performance } from 'node:perf_hooks';
 import { DendraError } from '@dendra/core/errors.ts';
 import { fwStatusMessage } from '@dendra/core/status.ts';
 import { Cmd, encodeFrame, FrameDecoder, IMAGE_MODEL, RESPONSE_BIT, type Frame } from './frame.ts';
+import { RttEstimator } from './adaptive.ts';
+import { DEFAULT_RETRIES } from './defaults.ts';
 
 /** Firmware status the board answers for a frame it received damaged (a NAK: retry). */
 export const FW_E_FRAME = -13;
@@ -74,17 +77,32 @@ export interface SlotStatus {
   slot?: number;
 }
 
-/** Largest response payload the client accepts (a longer header is noise). */
-export const MAX_RESPONSE_PAYLOAD = 1024;
+/**
+ * Largest response payload the client accepts (a longer header is noise). The board's answers
+ * carry at most 64 bytes (boot/proto.ts RESP_CAP); a tight cap keeps a response whose length byte
+ * was hit by noise from holding back the answers behind it for long.
+ */
+export const MAX_RESPONSE_PAYLOAD = 128;
+/** Default retries per command (defined in defaults.ts). */
+export { DEFAULT_RETRIES };
+/** First zero flush after a timeout, bytes; each further timeout of the same command sends 4x more, up to {@link BootClient.flushBytes}. */
+export const FIRST_FLUSH_BYTES = 32;
 /** Flush length before the board's max frame is known (the firmware parser's hard cap + 10). */
 export const DEFAULT_FLUSH_BYTES = 4096 + 10;
 
 /** Options of a {@link BootClient}. */
 export interface BootClientOptions {
-  /** Response timeout per attempt, ms (default 1000). */
+  /**
+   * Largest response timeout per attempt, ms (default 2000, adaptive.ts RTO_CEILING_MS): the
+   * timeout itself follows the measured round trip ({@link BootClient.rtt}) below it.
+   */
   timeoutMs?: number;
-  /** Retries after the first attempt (default 3). */
+  /** Retries after the first attempt (default {@link DEFAULT_RETRIES}). */
   retries?: number;
+  /** Line rate, for the wire time of what is sent (default 115200; {@link BootClient.baud}). */
+  baud?: number;
+  /** Round-trip estimator to share (default: a new one with `timeoutMs` as its ceiling). */
+  rtt?: RttEstimator;
   /** First seq (default random, so a new session never matches the board's cached answer). */
   seqStart?: number;
   /** Receives one line per retry. */
@@ -160,15 +178,22 @@ export class BootClient {
   private waiter: ((f: Frame) => void) | null = null;
   private readonly listeners = new Set<(f: Frame) => void>();
   private readonly unsubscribe: () => void;
+  /** Ceiling of the per-attempt timeout, ms. */
   readonly timeoutMs: number;
   readonly retries: number;
   private readonly log: (line: string) => void;
   /** Total retries performed so far (for reports). */
   retried = 0;
+  /** The round-trip estimator every timeout of this client follows. */
+  readonly rtt: RttEstimator;
+  /** Line rate in force (bit/s, 8N1): the wire time of a frame is added to its timeout. */
+  baud: number;
 
   constructor(private readonly transport: Transport, opts: BootClientOptions = {}) {
-    this.timeoutMs = opts.timeoutMs ?? 1000;
-    this.retries = opts.retries ?? 3;
+    this.timeoutMs = opts.timeoutMs ?? 2000;
+    this.retries = opts.retries ?? DEFAULT_RETRIES;
+    this.rtt = opts.rtt ?? new RttEstimator({ ceilingMs: this.timeoutMs });
+    this.baud = opts.baud ?? 115200;
     this.log = opts.log ?? (() => {});
     this.seq = (opts.seqStart ?? Math.floor(Math.random() * 256)) & 0xff;
     this.unsubscribe = transport.onData((chunk) => {
@@ -201,19 +226,31 @@ export class BootClient {
 
   /**
    * Sends one command frame without waiting for its answer (pipelining; answers reach
-   * {@link onFrame} listeners). @throws FlashError `E_PORT` when the port write fails.
+   * {@link onFrame} listeners), followed by `pad` zero bytes: noise the board's parser skips while
+   * it hunts for a sync, so a byte lost from this frame eats a pad byte instead of the next
+   * frame's sync. @throws FlashError `E_PORT` when the port write fails.
    */
-  async post(type: number, seq: number, payload: Uint8Array): Promise<void> {
-    await this.transport.write(encodeFrame(type, seq, payload));
+  async post(type: number, seq: number, payload: Uint8Array, pad = 0): Promise<void> {
+    const f = encodeFrame(type, seq, payload);
+    if (pad <= 0) return this.transport.write(f);
+    const out = new Uint8Array(f.length + pad);
+    out.set(f);
+    await this.transport.write(out);
+  }
+
+  /** Milliseconds `bytes` take on the wire at {@link baud} (8N1: 10 bits per byte). */
+  wireMs(bytes: number): number {
+    return (bytes * 10 * 1000) / this.baud;
   }
 
   /**
    * Resynchronises after a timeout as {@link request} does: the decoder rescans past its partial
-   * frame (frames found go to the listeners), then the zero flush goes out. Never throws.
+   * frame (frames found go to the listeners), then a zero flush of `bytes` (default the full
+   * {@link flushBytes}) goes out. Never throws.
    */
-  async resyncAndFlush(): Promise<void> {
+  async resyncAndFlush(bytes = this.flushBytes): Promise<void> {
     this.dispatch(this.decoder.resync());
-    await this.flush();
+    await this.flush(bytes);
   }
 
   /** Stops listening to the transport (does not close it). */
@@ -228,23 +265,32 @@ export class BootClient {
    *   board answered a negative status (other than a NAK, which is retried), `E_PROTO` for a
    *   malformed response.
    */
-  async request(type: number, payload: Uint8Array = new Uint8Array(0), timeoutMs = this.timeoutMs): Promise<Uint8Array> {
+  async request(type: number, payload: Uint8Array = new Uint8Array(0), opts: { mult?: number; minMs?: number; attempts?: number } = {}): Promise<Uint8Array> {
     const seq = this.nextSeq();
     const name = NAMES[type] ?? `0x${type.toString(16)}`;
     const frame = encodeFrame(type, seq, payload);
-    const attempts = this.retries + 1;
+    const attempts = opts.attempts ?? this.retries + 1;
     let why = '';
+    let flushed = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) {
         this.retried++;
         this.log(`${name} seq ${seq}: ${why}; retrying (${attempts - attempt + 1} attempt(s) left)`);
       }
+      // The round-trip timeout, scaled for slow commands (erase, hash), plus the wire time of
+      // what goes out ahead of the answer (the flush, the frame itself).
+      const budget = Math.max(opts.minMs ?? 0, this.rtt.rto() * (opts.mult ?? 1));
+      const timeoutMs = Math.round(budget + this.wireMs(frame.length + flushed + 16));
+      const t0 = performance.now();
       const resp = await this.exchange(frame, type | RESPONSE_BIT, seq, timeoutMs);
       if (resp === null) {
         why = `no answer within ${timeoutMs} ms`;
-        if (attempt < attempts) await this.flush();
+        if (this.rtt.samples > 0) this.rtt.backoff();
+        flushed = Math.min(this.flushBytes, FIRST_FLUSH_BYTES << (2 * (attempt - 1)));
+        if (attempt < attempts) await this.flush(flushed);
         continue;
       }
+      if (attempt === 1 && (opts.mult ?? 1) === 1) this.rtt.sample(Math.max(0, performance.now() - t0 - this.wireMs(frame.length)));
       if (resp.length < 1) throw new FlashError('E_PROTO', `board sent an empty ${name} response`, { seq, attempt });
       const status = (resp[0] << 24) >> 24;
       if (status === FW_E_FRAME) {
@@ -259,10 +305,10 @@ export class BootClient {
     throw new FlashError('E_TIMEOUT', `board did not answer ${name} (${why}, ${attempts} attempts)`, { seq, attempt: attempts });
   }
 
-  /** Sends the resynchronisation flush (zeros); a failed write is left to the retry to report. */
-  private async flush(): Promise<void> {
+  /** Sends a resynchronisation flush of `bytes` zeros; a failed write is left to the retry to report. */
+  private async flush(bytes: number): Promise<void> {
     try {
-      await this.transport.write(new Uint8Array(this.flushBytes));
+      await this.transport.write(new Uint8Array(bytes));
     } catch {
       // the retried command's own write reports a dead port
     }
@@ -290,9 +336,12 @@ export class BootClient {
     }
   }
 
-  /** HELLO: board id, protocol version, max frame payload, model slot size. Throws as {@link request}. */
-  async hello(timeoutMs?: number): Promise<HelloInfo> {
-    const d = await this.request(Cmd.HELLO, undefined, timeoutMs);
+  /**
+   * HELLO: board id, protocol version, max frame payload, model slot size. `attempts` overrides
+   * the retries (the first HELLO on a noisy line gets more). Throws as {@link request}.
+   */
+  async hello(attempts?: number): Promise<HelloInfo> {
+    const d = await this.request(Cmd.HELLO, undefined, { attempts });
     if (d.length < 7) throw new FlashError('E_PROTO', `HELLO response too short (${d.length} bytes)`);
     const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
     const n = d.length - 7;
@@ -316,7 +365,7 @@ export class BootClient {
     p[0] = type;
     new DataView(p.buffer).setUint32(1, size, true);
     p.set(sha, 5);
-    await this.request(Cmd.BEGIN, p, this.timeoutMs * 4);
+    await this.request(Cmd.BEGIN, p, { mult: 4, minMs: 250 });
   }
 
   /** WRITE `data` at image offset `offset`. */
@@ -329,7 +378,7 @@ export class BootClient {
 
   /** FINISH: the board verifies the hash, validates and commits the model. */
   async finish(): Promise<void> {
-    await this.request(Cmd.FINISH, undefined, this.timeoutMs * 10);
+    await this.request(Cmd.FINISH, undefined, { mult: 10, minMs: 500 });
   }
 
   /** STATUS: bytes of the image received so far (see {@link slotStatus} for the rest). */
@@ -377,7 +426,7 @@ export class BootClient {
 
   /** ACTIVATE: the image committed in the inactive firmware slot boots in test mode at the next reset. */
   async activate(): Promise<void> {
-    await this.request(Cmd.ACTIVATE, undefined, this.timeoutMs * 4);
+    await this.request(Cmd.ACTIVATE, undefined, { mult: 4, minMs: 250 });
   }
 
   /** CONFIRM: keep the running test-boot firmware (E_STATE when there is nothing to confirm). */

@@ -12,6 +12,7 @@ import { buildBootTestFirmware } from '../../test/testfw.ts';
 import { loadBoard } from '../boards/board.ts';
 import { flashModelFile, openPort, closePort, serialTransport } from './flash.ts';
 import { BootClient, FlashError } from './loader.ts';
+import { MAX_WINDOW } from './window.ts';
 import { readSlotImage } from '../image/slotimage.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
@@ -92,7 +93,7 @@ test('stop-and-wait (windowSize 1) and an out-of-range window', async () => {
     const r = await flashModelFile({ port: s.ptyPath, file, windowSize: 1 });
     assert.equal(r.windowSize, 1);
     assert.equal(sha(readSlotImage(readFileSync(flashFile), region).image), sha(new Uint8Array(readFileSync(file))));
-    await assert.rejects(flashModelFile({ port: s.ptyPath, file, windowSize: 9 }), (e: unknown) => e instanceof FlashError && e.code === 'E_WINDOW');
+    await assert.rejects(flashModelFile({ port: s.ptyPath, file, windowSize: MAX_WINDOW + 1 }), (e: unknown) => e instanceof FlashError && e.code === 'E_WINDOW');
   });
 });
 

@@ -1,54 +1,64 @@
 /**
- * Windowed WRITE transfer (docs/flash-protocol.md "Window"): up to `windowSize` WRITE frames in
- * flight, each acknowledged by its seq. The board stores a WRITE beyond a hole and advances its
- * resume point (`received`) once the hole is filled, so acks may come in any order; the host's
- * progress is the acknowledged prefix. A NAK (`E_FRAME`) resends that frame at once; no ack for
- * the first unacknowledged frame within the timeout resynchronises both ends (decoder rescan +
- * zero flush, as {@link BootClient.request}) and resends every unacknowledged frame from it
- * (go-back-N, same seqs: WRITE is idempotent). Retries are bounded per frame and logged with the
- * attempts left, in the same words as the stop-and-wait path.
+ * Windowed WRITE transfer with selective repeat (docs/flash-protocol.md "Window", "Adapting to the
+ * line"): up to `windowSize` frames from the first unacknowledged one are out, each send with a
+ * fresh seq, so every answer names exactly one send. The board answers in the order it hears
+ * frames, so an ack for a later send means every earlier send still unanswered was lost (or its
+ * answer was): only those frames go again, at once. A NAK (`E_FRAME`) resends that frame. A send
+ * unanswered when the line goes quiet times out after the round-trip timeout (adaptive.ts
+ * RttEstimator) past its expected end on the wire; then the host rescans its decoder, flushes
+ * zeros (a few, more after each further timeout) and resends it. Frame sizes follow the losses
+ * (adaptive.ts ChunkSizer); a lost frame larger than the current size is resent shorter and the
+ * rest of it becomes a frame of its own. Two zero bytes after each frame absorb a dropped byte.
+ * The board keeps WRITEs beyond a hole as extents (8 at most; more are NAKed and resent); a board
+ * that joins a frame to the extent it follows (firmware boot/extents.ts) spends them on holes, not
+ * frames, so the window may hold {@link MAX_WINDOW} frames. Nothing here needs more than protocol v1.
  */
 import { deflateRawSync } from 'node:zlib';
+import { performance } from 'node:perf_hooks';
 import { fwStatusMessage } from '@dendra/core/status.ts';
-import { Cmd, RESPONSE_BIT, WRITEZ_MAX_INFLATED, type Frame } from './frame.ts';
-import { BootClient, FlashError, FW_E_FRAME } from './loader.ts';
+import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, WRITEZ_MAX_INFLATED, type Frame } from './frame.ts';
+import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
+import { ChunkSizer, MIN_CHUNK } from './adaptive.ts';
 
-/** Largest window the board keeps out-of-order extents for (firmware MAX_EXTENTS + 1). */
-export const MAX_WINDOW = 8;
-/** Smallest WRITE payload {@link nextChunk} shrinks to. */
-export const MIN_ADAPTIVE_CHUNK = 64;
+/** Largest window: the board joins frames that follow a hole into one extent (firmware boot/extents.ts), so its 8 extents bound the holes, not the frames in flight; a board without joining NAKs frames past its 8th extent and they are resent once the window moves. */
+export const MAX_WINDOW = 32;
+/** Zero bytes sent after each WRITE frame (a dropped byte eats one, not the next frame's sync). */
+export const FRAME_PAD = 2;
+/** Sends of one frame after which the session gives up (the caller resumes). */
+export const MAX_FRAME_SENDS = 32;
 
 /**
- * A windowed transfer gave up on one frame (every attempt timed out or came back damaged): code
- * `E_TIMEOUT`, like any timeout, so callers resume; {@link nextChunk} then sends smaller frames.
+ * A windowed transfer gave up (one frame could not get through in {@link MAX_FRAME_SENDS} sends,
+ * or nothing answered for `stallMs`): code `E_TIMEOUT`, like any timeout, so callers resume.
  */
 export class WriteGaveUp extends FlashError {}
 
-/**
- * The WRITE payload size for the session after `e`: a quarter of `chunk` (not below
- * {@link MIN_ADAPTIVE_CHUNK}) when `e` is a {@link WriteGaveUp} (a noisy line damages long frames
- * far more often than short ones: at 1% per byte a 1 KiB frame almost never arrives whole), else
- * `chunk` unchanged. Never throws.
- */
-export function nextChunk(e: unknown, chunk: number): number {
-  return e instanceof WriteGaveUp && chunk > MIN_ADAPTIVE_CHUNK ? Math.max(MIN_ADAPTIVE_CHUNK, Math.floor(chunk / 4)) : chunk;
+/** What the transfer is doing, for progress lines. */
+export interface WindowInfo {
+  /** Current WRITE payload limit, bytes. */
+  chunk: number;
+  /** Resends so far (this client). */
+  retries: number;
+  /** Current retransmission timeout, ms. */
+  rtoMs: number;
 }
 
 /** Options of {@link sendWindowed}. */
 export interface WindowOptions {
   /** Frames in flight, 1..{@link MAX_WINDOW}. */
   windowSize: number;
-  /** Called with the acknowledged prefix (image bytes) whenever it grows. */
-  onProgress?: (bytes: number) => void;
-  /** Retry lines. */
+  /** Called with the acknowledged prefix (image bytes) whenever it grows, and what the sender does. */
+  onProgress?: (bytes: number, info: WindowInfo) => void;
+  /** Receives one line per timeout ("WRITE seq N: no answer within X ms; retrying (n attempt(s) left)"); selective resends are counted in {@link WindowInfo.retries}, not logged. */
   log?: (line: string) => void;
-  /**
-   * Send chunks as WRITEZ (raw deflate, one independent stream per frame) when that is smaller
-   * (see {@link planChunks}). Default false: plain WRITEs.
-   */
+  /** Send chunks as WRITEZ when that is smaller (see {@link planChunk}). Default false. */
   compress?: boolean;
   /** Counters the transfer adds to (frames of each kind, payload bytes on the wire). */
   stats?: TransferStats;
+  /** Frame size state to continue from (a resumed session keeps what the line taught). */
+  sizer?: ChunkSizer;
+  /** Give up when no answer at all came for this long, ms (default max(8000, 4 x the timeout ceiling)). */
+  stallMs?: number;
 }
 
 /** Frames and bytes a transfer sent (first sends only; retries not counted). */
@@ -75,142 +85,337 @@ function framePayload(off: number, data: Uint8Array): Uint8Array {
 }
 
 /**
- * Splits `image[from..]` into frames whose data is at most `chunk` bytes. Without `compress`:
- * plain WRITEs of `chunk` bytes. With it, each frame takes the longest span (4096, 2048, ...
- * bytes, never above the board's WRITEZ_MAX_INFLATED) whose raw deflate (node:zlib, level 9)
- * fits in `chunk` bytes and is smaller than the span itself, as a WRITEZ; when none is, a plain
- * WRITE of `chunk` bytes. Offsets are always uncompressed image offsets. Never throws for chunk >= 1.
+ * One frame at `off`, covering at most up to `limit`: with `compress`, the longest span (4096,
+ * 2048, ... 64 bytes) whose raw deflate (level 9) fits in `chunk` bytes and is smaller than the
+ * span, as a WRITEZ; else a plain WRITE of `chunk` bytes. Never throws for chunk >= 1, off < limit.
  */
+export function planChunk(image: Uint8Array, off: number, limit: number, chunk: number, compress = false): Chunk {
+  let lastEnd = -1;
+  const squeezes = compress && compressible(image, off);
+  for (let span = WRITEZ_MAX_INFLATED; squeezes && span >= 64; span >>= 1) {
+    const end = Math.min(off + span, limit);
+    if (end === lastEnd) continue; // the tail is shorter than this span: already tried
+    lastEnd = end;
+    const z = deflateRawSync(image.subarray(off, end), { level: 9 });
+    if (z.length <= chunk && z.length < end - off) return { off, end, cmd: Cmd.WRITEZ, payload: framePayload(off, z) };
+  }
+  const end = Math.min(off + chunk, limit);
+  return { off, end, cmd: Cmd.WRITE, payload: framePayload(off, image.subarray(off, end)) };
+}
+
+const blockCache = new WeakMap<Uint8Array, Map<number, boolean>>();
+
+/**
+ * False when the 4 KiB block around `off` does not deflate below 95% of its size (random or
+ * already compressed bytes): then no span in it is tried (one deflate per block, cached), which
+ * keeps small frames on a noisy line from costing seven deflates each.
+ */
+function compressible(image: Uint8Array, off: number): boolean {
+  let m = blockCache.get(image);
+  if (!m) blockCache.set(image, (m = new Map()));
+  const b = Math.floor(off / WRITEZ_MAX_INFLATED) * WRITEZ_MAX_INFLATED;
+  let v = m.get(b);
+  if (v === undefined) {
+    const block = image.subarray(b, Math.min(b + WRITEZ_MAX_INFLATED, image.length));
+    v = deflateRawSync(block, { level: 9 }).length < 0.95 * block.length;
+    m.set(b, v);
+  }
+  return v;
+}
+
+/** Splits `image[from..]` into frames of at most `chunk` data bytes ({@link planChunk} each). */
 export function planChunks(image: Uint8Array, from: number, chunk: number, compress = false): Chunk[] {
   const out: Chunk[] = [];
-  let off = from;
-  while (off < image.length) {
-    let done = false;
-    let lastEnd = -1;
-    for (let span = WRITEZ_MAX_INFLATED; compress && span >= 64 && !done; span >>= 1) {
-      const end = Math.min(off + span, image.length);
-      if (end === lastEnd) continue; // the tail is shorter than this span: already tried
-      lastEnd = end;
-      const z = deflateRawSync(image.subarray(off, end), { level: 9 });
-      if (z.length <= chunk && z.length < end - off) {
-        out.push({ off, end, cmd: Cmd.WRITEZ, payload: framePayload(off, z) });
-        off = end;
-        done = true;
-      }
-    }
-    if (done) continue;
-    const end = Math.min(off + chunk, image.length);
-    out.push({ off, end, cmd: Cmd.WRITE, payload: framePayload(off, image.subarray(off, end)) });
-    off = end;
-  }
+  for (let off = from; off < image.length; off = out[out.length - 1].end) out.push(planChunk(image, off, image.length, chunk, compress));
   return out;
 }
 
-interface Slot extends Chunk {
-  seq: number;
-  sends: number;
+/** A frame of the transfer: planned on its first send (payload null before). */
+interface Slot {
+  off: number;
+  end: number;
+  cmd: number;
+  payload: Uint8Array | null;
   acked: boolean;
+  sends: number;
+  queued: boolean;
+  last: Send | null;
+  /** Sends of it not answered yet. */
+  inflight: number;
+  /** NAKs not held against it (beyond the first unacknowledged frame: maybe the board's extents were full). */
+  forgiven: number;
+}
+
+/** One send of a frame. */
+interface Send {
+  slot: Slot;
+  seq: number;
+  cmd: number;
+  /** Send number (1-based, this transfer). */
+  n: number;
+  /** When its last byte is expected on the board (performance.now() ms, wire pacing included). */
+  end: number;
+  answered: boolean;
 }
 
 /**
- * WRITEs `image[from..]` in chunks of `chunk` bytes with a window of frames in flight.
- * Resolves with the number of chunks once every chunk is acknowledged.
+ * WRITEs `image[from..]` with frames of at most `chunk` data bytes (the board's or the user's
+ * limit; the sizer keeps them smaller on a noisy line) and a window of frames in flight. Resolves
+ * with the number of frames once every byte is acknowledged.
  * @throws RangeError for a window outside 1..MAX_WINDOW or a chunk < 1; {@link WriteGaveUp}
- *   (`E_TIMEOUT`) when a frame got no ack within `client.retries + 1` sends, `E_BOARD` when the board refused a
- *   WRITE (status other than a NAK; e.g. E_STATE after a reboot: the caller resumes), `E_PORT`
- *   when a port write failed.
+ *   (`E_TIMEOUT`) when a frame got no ack in {@link MAX_FRAME_SENDS} sends, `client.retries + 1`
+ *   timeouts came in a row with no answer between them (attempt = that count), or nothing answered for `stallMs`; `E_BOARD` when the board refused a WRITE (e.g. E_STATE after a reboot: the caller
+ *   resumes); `E_PORT` when a port write failed.
  */
-export function sendWindowed(client: BootClient, image: Uint8Array, from: number, chunk: number,
-                             opts: WindowOptions): Promise<number> {
+export function sendWindowed(client: BootClient, image: Uint8Array, from: number, chunk: number, opts: WindowOptions): Promise<number> {
   const w = opts.windowSize;
   if (!Number.isInteger(w) || w < 1 || w > MAX_WINDOW) throw new RangeError(`window size must be 1..${MAX_WINDOW}, got ${w}`);
   if (!(chunk >= 1)) throw new RangeError(`chunk size must be >= 1, got ${chunk}`);
-  const slots: Slot[] = planChunks(image, from, chunk, opts.compress).map((c) => ({ ...c, seq: -1, sends: 0, acked: false }));
-  for (const c of slots) {
-    if (!opts.stats) break;
-    if (c.cmd === Cmd.WRITEZ) opts.stats.writezs++;
-    else opts.stats.writes++;
-    opts.stats.payloadBytes += c.payload.length;
+  if (from >= image.length) return Promise.resolve(0);
+  return new Promise<number>((resolve, reject) => new Transfer(client, image, from, chunk, opts, resolve, reject).start());
+}
+
+/** The state of one {@link sendWindowed} run. */
+class Transfer {
+  private readonly slots: Slot[] = [];
+  private base = 0;
+  private nextOff: number;
+  private readonly outstanding: Send[] = [];
+  private readonly bySeq = new Map<number, Send>();
+  private readonly resend: Slot[] = [];
+  /** Frames beyond the first unacknowledged one that came back NAKed: maybe the board's extents were full; resent once it moves. */
+  private readonly parked: Slot[] = [];
+  private sends = 0;
+  /** Extra copies sent to keep the line busy (not counted as resends). */
+  copies = 0;
+  private lineFree = 0;
+  private lastAnswer = performance.now();
+  private timeoutsInARow = 0;
+  private done = false;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private unsubscribe: () => void = () => {};
+  private readonly sizer: ChunkSizer;
+  private readonly stallMs: number;
+
+  constructor(private readonly client: BootClient, private readonly image: Uint8Array, from: number, chunk: number,
+              private readonly o: WindowOptions, private readonly resolve: (n: number) => void, private readonly reject: (e: Error) => void) {
+    this.nextOff = from;
+    this.sizer = o.sizer ?? new ChunkSizer(MIN_CHUNK, chunk);
+    this.stallMs = o.stallMs ?? Math.max(8000, 4 * client.rtt.ceilingMs);
   }
-  if (slots.length === 0) return Promise.resolve(0);
-  const attempts = client.retries + 1;
-  const log = opts.log ?? (() => {});
-  return new Promise<number>((resolve, reject) => {
-    let base = 0;
-    let next = 0;
-    let done = false;
-    let timer: NodeJS.Timeout | undefined;
-    let chain: Promise<void> = Promise.resolve();
-    const finish = (err: Error | null) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      unsubscribe();
-      if (err) reject(err);
-      else resolve(slots.length);
-    };
-    const send = (s: Slot) => {
-      s.sends++;
-      chain = chain.then(() => (done ? undefined : client.post(s.cmd, s.seq, s.payload))).catch((e) => finish(e as Error));
-    };
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void onTimeout(), client.timeoutMs);
-    };
-    const fill = () => {
-      while (next < slots.length && next < base + w) {
-        slots[next].seq = client.nextSeq();
-        send(slots[next++]);
+
+  start(): void {
+    this.unsubscribe = this.client.onFrame((f) => this.onFrame(f));
+    this.pump();
+  }
+
+  private finish(err: Error | null): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.unsubscribe();
+    if (err) this.reject(err);
+    else this.resolve(this.slots.length);
+  }
+
+  private limit(): number {
+    return Math.min(this.sizer.size, this.sizer.max);
+  }
+
+  /** Sends what may go: lost frames first, then unsent frames inside the window. Then re-arms the timer. */
+  private pump(): void {
+    while (!this.done) {
+      const s = this.resend.shift() ?? this.nextUnsent();
+      if (!s) break;
+      if (s.acked) continue;
+      if (this.slots.indexOf(s, this.base) >= this.base + this.o.windowSize) {
+        this.park(s); // split frames pushed it out of the window: it waits (the board's extents are few)
+        continue;
       }
-    };
-    const onTimeout = async () => {
-      if (done) return;
-      const s = slots[base];
-      if (s.sends >= attempts) {
-        finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (no answer within ${client.timeoutMs} ms, ${attempts} attempts)`, { seq: s.seq, attempt: s.sends }));
-        return;
+      this.transmit(s);
+    }
+    this.fill();
+    if (this.done) return;
+    if (this.base >= this.slots.length && this.nextOff >= this.image.length) return this.finish(null);
+    this.arm();
+  }
+
+  /**
+   * The line is about to go quiet while the window waits for its first frame, whose answer is
+   * overdue by a round trip: send that frame once more (up to two copies in flight) rather than
+   * leave the line idle until a timeout. A copy of the first frame never needs an extent.
+   */
+  private fill(): void {
+    const latency = Math.max(1, this.client.rtt.srtt ?? 0);
+    const b = this.slots[this.base];
+    for (let copies = 1; copies <= 2 && b && !this.done; copies++) {
+      const now = performance.now();
+      if (this.lineFree > now + latency) return;
+      // Only once its answer is overdue by a round trip (on a clean line it arrives before that).
+      if (!b.last || now < b.last.end + latency) return;
+      if (!b.acked && !b.queued && b.sends > 0 && b.payload !== null && b.inflight === copies) this.transmit(b, true);
+    }
+  }
+
+  /** The first frame inside the window never sent (a new one at the end when there is room). */
+  private nextUnsent(): Slot | null {
+    for (let i = this.base; i < this.base + this.o.windowSize; i++) {
+      if (i < this.slots.length) {
+        if (this.slots[i].sends === 0) return this.slots[i];
+        continue;
       }
-      client.retried++;
-      log(`WRITE seq ${s.seq}: no answer within ${client.timeoutMs} ms; retrying (${attempts - s.sends} attempt(s) left)`);
-      await client.resyncAndFlush(); // may deliver acks (listener below)
-      if (done) return;
-      for (let i = base; i < next; i++) if (!slots[i].acked) send(slots[i]);
-      arm();
-    };
-    const onFrame = (f: Frame) => {
-      if (done || (f.type !== (Cmd.WRITE | RESPONSE_BIT) && f.type !== (Cmd.WRITEZ | RESPONSE_BIT)) || f.payload.length < 1) return;
-      let i = base;
-      while (i < next && (slots[i].seq !== f.seq || slots[i].acked || (slots[i].cmd | RESPONSE_BIT) !== f.type)) i++;
-      if (i >= next) return; // a late duplicate, or an ack for nothing in flight
-      const s = slots[i];
-      const status = (f.payload[0] << 24) >> 24;
-      if (status === FW_E_FRAME) {
-        if (s.sends >= attempts) {
-          finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (board reported a damaged frame, ${attempts} attempts)`, { seq: s.seq, attempt: s.sends }));
-          return;
-        }
-        client.retried++;
-        log(`WRITE seq ${s.seq}: board reported a damaged frame; retrying (${attempts - s.sends} attempt(s) left)`);
-        send(s);
-        return;
-      }
-      if (status < 0) {
-        finish(new FlashError('E_BOARD', `board refused WRITE: ${fwStatusMessage(status)} (status ${status})`, { seq: s.seq, attempt: s.sends, fwStatus: status }));
-        return;
-      }
-      s.acked = true;
-      if (i !== base) return;
-      while (base < next && slots[base].acked) base++;
-      opts.onProgress?.(slots[base - 1].end);
-      if (base === slots.length) {
-        finish(null);
-        return;
-      }
-      fill();
-      arm();
-    };
-    const unsubscribe = client.onFrame(onFrame);
-    fill();
-    arm();
-  });
+      if (this.nextOff >= this.image.length) return null;
+      const s: Slot = { off: this.nextOff, end: this.image.length, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0 };
+      this.plan(s, i);
+      this.nextOff = s.end;
+      return s;
+    }
+    return null;
+  }
+
+  /** Plans slot `s` (index `i`) at the current size; a remainder beyond the plan becomes its own unsent slot. */
+  private plan(s: Slot, i: number): void {
+    const c = planChunk(this.image, s.off, s.end, this.limit(), this.o.compress ?? false);
+    const rest = c.end < s.end && i < this.slots.length ? { off: c.end, end: s.end } : null;
+    Object.assign(s, { end: c.end, cmd: c.cmd, payload: c.payload });
+    if (i >= this.slots.length) this.slots.push(s);
+    if (rest) this.slots.splice(i + 1, 0, { ...rest, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0 });
+    const st = this.o.stats;
+    if (st && s.sends === 0) {
+      if (c.cmd === Cmd.WRITEZ) st.writezs++;
+      else st.writes++;
+      st.payloadBytes += c.payload.length;
+    }
+  }
+
+  private transmit(s: Slot, extra = false): void {
+    if (s.payload === null) this.plan(s, this.slots.indexOf(s, this.base));
+    s.queued = false;
+    const seq = this.client.nextSeq();
+    const bytes = HEADER_BYTES + s.payload!.length + TRAILER_BYTES + FRAME_PAD;
+    const now = performance.now();
+    this.lineFree = Math.max(now, this.lineFree) + this.client.wireMs(bytes);
+    const send: Send = { slot: s, seq, cmd: s.cmd, n: ++this.sends, end: this.lineFree, answered: false };
+    s.inflight++;
+    const reused = this.bySeq.get(seq);
+    if (reused) this.answered(reused); // 256 sends ago: an answer with this seq is for the new send
+    this.bySeq.set(seq, send);
+    this.outstanding.push(send);
+    s.last = send;
+    if (s.sends++ > 0 && !extra) this.client.retried++;
+    if (extra) this.copies++;
+    const payload = s.payload!;
+    this.chain = this.chain.then(() => (this.done ? undefined : this.client.post(s.cmd, seq, payload, FRAME_PAD))).catch((e) => this.finish(e as Error));
+  }
+
+  private onFrame(f: Frame): void {
+    if (this.done || (f.type !== (Cmd.WRITE | RESPONSE_BIT) && f.type !== (Cmd.WRITEZ | RESPONSE_BIT)) || f.payload.length < 1) return;
+    const send = this.bySeq.get(f.seq);
+    if (!send || send.answered || (send.cmd | RESPONSE_BIT) !== f.type) return; // late, or for nothing in flight
+    const status = (f.payload[0] << 24) >> 24;
+    this.lastAnswer = performance.now();
+    this.timeoutsInARow = 0;
+    this.answered(send);
+    const at = this.outstanding.indexOf(send);
+    if (status === FW_E_FRAME) {
+      if (at >= 0) this.outstanding.splice(at, 1);
+      // Beyond the first unacknowledged frame a NAK may also mean "extents full": not held against it.
+      if (send.slot !== this.slots[this.base]) send.slot.forgiven++;
+      this.lose(send, 'board reported a damaged frame');
+    } else if (status < 0) {
+      return this.finish(new FlashError('E_BOARD', `board refused WRITE: ${fwStatusMessage(status)} (status ${status})`, { seq: send.seq, attempt: send.slot.sends, fwStatus: status }));
+    } else {
+      // The board answers in order: every earlier send still unanswered was lost, or its answer was.
+      for (const lost of at >= 0 ? this.outstanding.splice(0, at + 1).slice(0, -1) : []) this.lose(lost, 'no answer (a later frame was answered)');
+      this.acked(send);
+    }
+    if (!this.done) this.pump();
+  }
+
+  private acked(send: Send): void {
+    const s = send.slot;
+    if (s.acked) return;
+    s.acked = true;
+    this.sizer.onAck();
+    this.client.rtt.sample(Math.max(0, performance.now() - send.end));
+    const before = this.base;
+    while (this.base < this.slots.length && this.slots[this.base].acked) this.base++;
+    if (this.base > before) for (const p of this.parked.splice(0)) this.queue(p);
+    if (this.base > before) this.o.onProgress?.(this.slots[this.base - 1].end, { chunk: this.limit(), retries: this.client.retried, rtoMs: this.client.rtt.rto() });
+  }
+
+  private answered(send: Send): void {
+    if (send.answered) return;
+    send.answered = true;
+    send.slot.inflight--;
+  }
+
+  /** A NAK beyond the first unacknowledged frame: kept until the window moves (not a loss of the line). */
+  private park(s: Slot): void {
+    if (s.payload !== null && s.payload.length - 4 > this.limit()) s.payload = null; // shorter when it goes again
+    s.queued = true;
+    if (!this.parked.includes(s)) this.parked.push(s);
+  }
+
+  /** Queues `s` to go again, in offset order. */
+  private queue(s: Slot): void {
+    s.queued = true;
+    let k = 0;
+    while (k < this.resend.length && this.resend[k].off < s.off) k++;
+    this.resend.splice(k, 0, s);
+  }
+
+  /** Send `send` got no ack: queue its frame again (shorter when the size went down). */
+  private lose(send: Send, why: string, timedOut = false): void {
+    this.answered(send);
+    const s = send.slot;
+    // Evidence of a damaged line (a NAK, or a later frame answered first) shrinks the frames; a
+    // timeout may be only a slow host or board, so it does not.
+    if (!s.acked && !timedOut) this.sizer.onLoss();
+    if (s.acked || s.last !== send || s.queued) return;
+    if (s.sends - s.forgiven >= MAX_FRAME_SENDS) {
+      return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE at offset ${s.off} (${why}, ${s.sends} sends)`, { seq: send.seq, attempt: s.sends }));
+    }
+    // Re-planned shorter at its next send when the size went down; the rest becomes a frame of its own.
+    if (s.payload !== null && s.payload.length - 4 > this.limit()) s.payload = null;
+    this.queue(s); // counted in the resends the progress line shows; the give-up is logged
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const first = this.outstanding[0];
+    if (!first) return;
+    const wait = Math.max(1, first.end + this.client.rtt.rto() - performance.now());
+    this.timer = setTimeout(() => this.onTimeout(), wait);
+  }
+
+  /** Sends whose answer is overdue are lost; the line is resynchronised before they go again. */
+  private onTimeout(): void {
+    if (this.done) return;
+    const now = performance.now();
+    if (now - this.lastAnswer > this.stallMs) {
+      return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (no answer for ${Math.round(now - this.lastAnswer)} ms)`));
+    }
+    const rto = this.client.rtt.rto();
+    const overdue: Send[] = [];
+    while (this.outstanding.length > 0 && this.outstanding[0].end + rto <= now) overdue.push(this.outstanding.shift()!);
+    if (overdue.length === 0) return this.arm();
+    // A silent line: `retries` timeouts in a row with no answer between them end the session (the caller resumes).
+    const attempts = this.client.retries + 1;
+    const n = ++this.timeoutsInARow;
+    const why = `no answer within ${rto} ms`;
+    if (n >= attempts) {
+      return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (${why}, ${n} attempts)`, { seq: overdue[0].seq, attempt: n }));
+    }
+    this.o.log?.(`WRITE seq ${overdue[0].seq}: ${why}; retrying (${attempts - n} attempt(s) left)`);
+    this.client.rtt.backoff();
+    // A few zeros complete a frame the board's parser still waits for (a dropped byte); more after
+    // further timeouts (a length byte hit by noise). The resends behind them feed it too.
+    const flush = Math.min(this.client.flushBytes, FIRST_FLUSH_BYTES << (2 * Math.min(n - 1, 2)));
+    this.lineFree = Math.max(now, this.lineFree) + this.client.wireMs(flush);
+    this.chain = this.chain.then(() => (this.done ? undefined : this.client.resyncAndFlush(flush))).catch((e) => this.finish(e as Error));
+    for (const send of overdue) this.lose(send, why, true);
+    if (!this.done) this.pump();
+  }
 }

@@ -106,8 +106,8 @@ export class Runner {
   }
 
   /**
-   * Instantiates `module` with the HAL imports. Null when a slot image does not link or its start
-   * function traps (counted as a trapped boot).
+   * Instantiates `module` with the HAL imports. Null when a slot image does not link, its start
+   * function traps, or it lacks the firmware exports (counted as a trapped boot).
    * @throws InputError `E_FIRMWARE` when the factory image does not link or lacks the exports.
    */
   private instantiate(module: WebAssembly.Module): Exports | null {
@@ -132,6 +132,13 @@ export class Runner {
     }
     const ex = inst.exports as Exports;
     if (typeof ex.fw_init !== 'function' || typeof ex.fw_tick !== 'function' || !(ex.memory instanceof WebAssembly.Memory)) {
+      if (module !== this.module) {
+        // A slot image that is WebAssembly but not a firmware (e.g. build/engine.wasm): a failed
+        // boot, like a trap; the boot ROM then rolls back to the previous firmware.
+        this.counters.boots++;
+        this.trapped(new Error('the image does not export memory, fw_init and fw_tick'), 'boot of a slot image (not a firmware)');
+        return null;
+      }
       throw new InputError('E_FIRMWARE', 'firmware must export memory, fw_init and fw_tick');
     }
     memory = ex.memory;

@@ -5,10 +5,10 @@
  */
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { Aedes } from 'aedes';
 import { BrokerError } from './errors.ts';
 
@@ -44,6 +44,10 @@ function listen(server: net.Server, port: number, host: string): Promise<number>
         reject(new BrokerError('E_BROKER_START', `cannot listen on ${where}: ${e.code ?? e.message}`));
       }
     };
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      reject(new BrokerError('E_BROKER_START', `cannot listen on ${host}:${port}: not a TCP port (0..65535)`));
+      return;
+    }
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
@@ -177,11 +181,29 @@ function mosquittoConf(opts: MosquittoOptions, host: string, port: number, dir: 
     `allow_anonymous ${opts.allowAnonymous === false ? 'false' : 'true'}`,
     ...(opts.config ?? []),
     opts.persistence ? 'persistence true' : 'persistence false',
-    ...(opts.persistence ? [`persistence_location ${dir}/`, 'persistence_file mosquitto.db'] : []),
+    // autosave every second: a broker that crashes (kill -9) keeps the sessions and queued QoS 1
+    // messages it had a second before, not only what it saved at its last clean shutdown.
+    ...(opts.persistence ? [`persistence_location ${dir}/`, 'persistence_file mosquitto.db', 'autosave_interval 1'] : []),
     'log_dest stderr',
   ];
   if (process.getuid?.() === 0) lines.push(`user ${opts.user ?? 'root'}`);
   return lines;
+}
+
+/**
+ * Makes sure a caller-given mosquitto `dir` exists: creates it when its parent does.
+ * @throws {BrokerError} `E_BROKER_DIR` (one line) when the parent is missing, or the dir cannot be made or is not a directory.
+ */
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && existsSync(dir) && statSync(dir).isDirectory()) return;
+    const parent = dirname(resolvePath(dir));
+    const why = code === 'ENOENT' ? `its parent ${parent} does not exist` : code === 'EEXIST' ? 'it is not a directory' : `${code ?? (e as Error).message}`;
+    throw new BrokerError('E_BROKER_DIR', `cannot use ${dir} as the mosquitto directory: ${why}`);
+  }
 }
 
 /** Spawns mosquitto and waits until it listens and logs "running". */
@@ -206,7 +228,7 @@ async function spawnMosquitto(bin: string, conf: string, host: string, port: num
  * connections. `close()` stops it (SIGTERM, so a persistent db is saved; SIGKILL after 2 s) and
  * removes the temp dir (never a caller-given `dir`).
  * @throws {BrokerError} `E_NO_MOSQUITTO` if the binary is missing, `E_PORT_BUSY` if the port is
- *   taken, `E_BROKER_START` (with the last line mosquitto printed) if it exits or does not listen
+ *   taken, `E_BROKER_DIR` for a `dir` that cannot be made (its parent is missing), `E_BROKER_START` (with the last line mosquitto printed) if it exits or does not listen
  *   within the timeout.
  */
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<BrokerHandle> {
@@ -219,6 +241,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
   // below cannot be answered by some other listener on that port.
   const port = await freePort(host, opts.port ?? 0);
   const ownDir = opts.dir === undefined;
+  if (!ownDir) await ensureDir(opts.dir!);
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'dendra-mosquitto-')));
   const conf = join(dir, 'mosquitto.conf');
   await writeFile(conf, mosquittoConf(opts, host, port, dir).join('\n') + '\n');

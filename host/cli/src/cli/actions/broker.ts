@@ -4,7 +4,7 @@
  * plus a TLS listener with a local CA made in DIR (`--tls`, `--tls-port`), or a cluster of
  * nats-server nodes (`--cluster N`, MQTT on JetStream, always secured; docs/mqtt.md).
  */
-import { intOpt, printJson } from '@dendra/core/run.ts';
+import { intOpt, portOpt, printJson } from '@dendra/core/run.ts';
 import { startBroker, startMosquitto, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { startSecureMosquitto, type DeviceAccount } from '@dendra/ops/mqtt/secure.ts';
 import { DendraError } from '@dendra/core/errors.ts';
@@ -43,7 +43,7 @@ function deviceAccounts(list: string[] = []): DeviceAccount[] {
 
 /** Starts the broker the options ask for. @throws {DendraError} for bad option combinations, BrokerError from the broker. */
 async function start(opts: BrokerOpts): Promise<BrokerHandle & { credentialsFile?: string; tlsUrl?: string; caFile?: string }> {
-  const port = intOpt('--port', opts.port, 1883);
+  const port = portOpt('--port', opts.port, 1883);
   if (opts.tls && !opts.secure) throw usage('--tls needs --mosquitto --secure --dir DIR');
   if (opts.secure && !opts.mosquitto) throw usage('--secure needs --mosquitto (aedes has no ACL here)');
   if (!opts.mosquitto) {
@@ -58,7 +58,7 @@ async function start(opts: BrokerOpts): Promise<BrokerHandle & { credentialsFile
     dir: opts.dir,
     persistence: opts.persistence,
     tls: opts.tls,
-    tlsPort: opts.tls ? intOpt('--tls-port', opts.tlsPort, 8883) : undefined,
+    tlsPort: opts.tls ? portOpt('--tls-port', opts.tlsPort, 8883) : undefined,
     devices: deviceAccounts(opts.device),
     operators: (opts.operator ?? ['ops']).map((name) => ({ name })),
   });
@@ -77,7 +77,7 @@ function clusterSize(opts: BrokerOpts): number {
 /** Starts the cluster, prints where it is, waits for Ctrl-C. @throws DendraError (one line): bad option, a node that does not start. */
 async function runCluster(opts: BrokerOpts): Promise<void> {
   const n = clusterSize(opts);
-  const port = intOpt('--port', opts.port, 1883);
+  const port = portOpt('--port', opts.port, 1883);
   const c: ClusterHandle = await startCluster({
     nodes: n,
     dir: opts.dir ?? path.join(REPO_ROOT, '.dendra', 'cluster'),

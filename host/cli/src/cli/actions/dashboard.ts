@@ -1,7 +1,7 @@
 /** `dendra dashboard`: the live web page of devices, telemetry and alerts (see host/ops/src/dashboard/). */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { intOpt, printJsonLine } from '@dendra/core/run.ts';
+import { portOpt, printJsonLine } from '@dendra/core/run.ts';
 import { startDashboard, isLoopback } from '@dendra/ops/dashboard/server.ts';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
 import { parseBrokerList } from '@dendra/ops/dashboard/bridge.ts';
@@ -46,9 +46,9 @@ export async function dashboardAction(opts: DashboardOpts): Promise<void> {
   if (opts.broker !== undefined) parseBrokerList(opts.broker); // one-line usage error before binding anything
   const d = await startDashboard({
     broker: opts.broker,
-    port: intOpt('--port', opts.port, 8080),
+    port: portOpt('--port', opts.port, 8080),
     host: opts.host,
-    brokerPort: intOpt('--broker-port', opts.brokerPort, 1883),
+    brokerPort: portOpt('--broker-port', opts.brokerPort, 1883),
     historyFile: path.join(process.cwd(), '.dendra', 'dashboard-history.json'),
     clientId: clientIdOpt(opts.clientId),
   });

@@ -5,7 +5,7 @@
  * refusal (bad signature, untrusted key, other family, downgrade, ...) is one `dendra:` line, exit 1.
  */
 import { formatRate, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
-import { checkFlashOptions, flashModel, openSerialLink, DEFAULT_WINDOW, type FlashOptions, type FlashResult } from '@dendra/device/flash/flash.ts';
+import { checkFlashOptions, flashModel, openSerialLink, type FlashOptions, type FlashResult } from '@dendra/device/flash/flash.ts';
 import { checkBaud, parseBaud } from '@dendra/device/flash/baud.ts';
 import { flashImageFrom, isSignedImage, type FlashImage } from '@dendra/device/flash/image.ts';
 import { isFirmwareFile } from '@dendra/device/flash/firmware.ts';
@@ -13,10 +13,12 @@ import { readPublicKeyFile, type PublicKey } from '@dendra/device/image/keys.ts'
 import { readTflite } from '@dendra/core/tflite/reader.ts';
 import type { QModel } from '@dendra/core/tflite/ir.ts';
 import { parseModelBytes, readModelBytes } from '../modelfile.ts';
-import { loadBoard } from '@dendra/device/boards/board.ts';
+import { loadBoard, type Board } from '@dendra/device/boards/board.ts';
+import { boardFamily } from '@dendra/device/sim/hal.ts';
+import { InputError } from '@dendra/core/errors.ts';
 import { assertModelFits } from '@dendra/device/boards/fit.ts';
 import { estimateArenaBytes } from '@dendra/core/tflite/estimate.ts';
-import { runFirmwareFlash, type FirmwareCliOpts } from './flashfw.ts';
+import { lineOptions, progressFields, PROGRESS_EXTRA, runFirmwareFlash, type FirmwareCliOpts } from './flashfw.ts';
 
 /** The flash command's options: the firmware path's, plus the model-only ones. */
 export interface FlashOpts extends FirmwareCliOpts {
@@ -39,6 +41,16 @@ function precheck(bytes: Uint8Array, file: string, keys: PublicKey[] | undefined
 }
 
 /**
+ * Checks, before the port is opened, that a signed image names the `--board`'s family.
+ * @throws InputError `E_FAMILY` (one line).
+ */
+export function precheckImage(file: string, family: string | null, board: Board): void {
+  if (family !== null && family !== boardFamily(board)) {
+    throw new InputError('E_FAMILY', `${file} is signed for board family ${family}, but board ${board.name} is family ${boardFamily(board)} (it would refuse it)`, file);
+  }
+}
+
+/**
  * `dendra flash FILE`: a firmware goes to flashfw.ts; a model is checked (parses, fits the board)
  * before the port is opened, then sent with a progress bar, and summarised in one line naming the
  * slot and bank written and the board. Failures are thrown (DendraError: one line).
@@ -48,24 +60,26 @@ export async function flashAction(file: string, opts: FlashOpts): Promise<void> 
   // A/B slot (flashfw.ts).
   const bytes = readModelBytes(file);
   if (isFirmwareFile(bytes)) return runFirmwareFlash(file, opts);
+  // Random bytes named .wasm are not "a .tflite model".
+  if (/\.wasm$/i.test(file)) {
+    throw new InputError('E_NOT_FIRMWARE', `${file} is not a WebAssembly module (no "\\0asm" magic and version 1 at byte 0)`, file);
+  }
   // Refuse a file that is not a valid .tflite, an unknown board, or a model that does not fit,
   // before touching the port.
   const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
   const { img, model } = precheck(bytes, file, keys);
   const boardInfo = loadBoard(opts.board);
+  precheckImage(file, img.header?.family ?? null, boardInfo);
   assertModelFits(boardInfo, img.bytes.length, estimateArenaBytes(model));
   const baud = opts.baud === undefined ? undefined : parseBaud(opts.baud);
   if (typeof baud === 'number') checkBaud(baud, boardInfo.uart.maxBaud, `board ${boardInfo.name}`);
   // One meter for the bar and the summary: a resumed transfer counts only what this run sends.
-  const bar = makeProgress(!!opts.json, 'B');
+  const bar = makeProgress(!!opts.json, 'B', PROGRESS_EXTRA);
   let started = false;
   const flashOpts: FlashOptions = {
     baud,
     lineBaud: boardInfo.uart.defaultBaud,
-    windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
-    timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1),
-    retries: intOpt('--retries', opts.retries, 3, 0),
-    resumes: intOpt('--resumes', opts.resumes, 3, 0),
+    ...lineOptions(opts),
     chunkBytes: opts.chunk === undefined ? undefined : intOpt('--chunk', opts.chunk, 1020, 1),
     resume: !!opts.resume,
     slot: opts.slot,
@@ -75,7 +89,7 @@ export async function flashAction(file: string, opts: FlashOpts): Promise<void> 
         bar.start(p.total, 'flash', p.bytes);
         started = true;
       } else {
-        bar.update(p.bytes);
+        bar.update(p.bytes, progressFields(p));
       }
     },
     log: (line) => process.stderr.write(`${line}\n`),

@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import { formatRate, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
 import { flashFirmware, isFirmwareFile, readFirmwareImage } from '@dendra/device/flash/firmware.ts';
 import { checkBaud, parseBaud } from '@dendra/device/flash/baud.ts';
-import { DEFAULT_WINDOW, closePort, openPort, serialTransport } from '@dendra/device/flash/flash.ts';
+import { closePort, openPort, serialTransport, type FlashOptions, type FlashProgress } from '@dendra/device/flash/flash.ts';
+import { DEFAULT_WINDOW, FLASH_DEFAULTS } from '@dendra/device/flash/defaults.ts';
 import { BootClient } from '@dendra/device/flash/loader.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
+import { boardFamily } from '@dendra/device/sim/hal.ts';
 import { readPublicKeyFile } from '@dendra/device/image/keys.ts';
 import { InputError } from '@dendra/core/errors.ts';
 
@@ -22,12 +24,35 @@ export interface FirmwareCliOpts {
   window: string;
   timeout: string;
   retries: string;
-  resumes: string;
+  resumes?: string;
+  budget?: string;
   chunk?: string;
   json?: boolean;
   pubkey?: string[];
   compress?: boolean;
   confirmTimeout?: string;
+}
+
+/** What the progress line says beyond bytes, rate and ETA: resends, the current frame size and timeout. */
+export const PROGRESS_EXTRA = ' | {retries} resends | frames {chunk} B | timeout {rto} ms';
+
+/** The progress line's fields from a progress report ('-' until the transfer reports them). */
+export function progressFields(p: FlashProgress): Record<string, string | number> {
+  return { retries: p.retries ?? '-', chunk: p.chunk ?? '-', rto: p.rtoMs ?? '-' };
+}
+
+/**
+ * The line options shared by model and firmware flashes, with the defaults of flash/defaults.ts FLASH_DEFAULTS.
+ * @throws DendraError `E_USAGE` (exit 2) for a bad value.
+ */
+export function lineOptions(opts: FirmwareCliOpts): Pick<FlashOptions, 'windowSize' | 'timeoutMs' | 'retries' | 'resumes' | 'budgetMs'> {
+  return {
+    windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
+    timeoutMs: intOpt('--timeout', opts.timeout, FLASH_DEFAULTS.timeoutMs, 1),
+    retries: intOpt('--retries', opts.retries, FLASH_DEFAULTS.retries, 0),
+    resumes: opts.resumes === undefined ? undefined : intOpt('--resumes', opts.resumes, 0, 0),
+    budgetMs: intOpt('--budget', opts.budget, FLASH_DEFAULTS.budgetS, 1) * 1000,
+  };
 }
 
 /** True when `file` holds a firmware (a .wasm or a firmware DIMG); false when unreadable. */
@@ -47,6 +72,9 @@ export async function runFirmwareFlash(file: string, opts: FirmwareCliOpts): Pro
   const keys = opts.pubkey?.map((p) => readPublicKeyFile(p));
   const img = readFirmwareImage(file, keys);
   const board = loadBoard(opts.board);
+  if (img.family !== null && img.family !== boardFamily(board)) {
+    throw new InputError('E_FAMILY', `${file} is signed for board family ${img.family}, but board ${board.name} is family ${boardFamily(board)} (it would refuse it)`, file);
+  }
   const slot = Math.min(board.flash.regions.slotA.size, board.flash.regions.slotB.size) - 4096;
   const budget = Math.min(slot, board.firmwareBudgetBytes ?? slot);
   if (img.bytes.length > budget) {
@@ -54,14 +82,11 @@ export async function runFirmwareFlash(file: string, opts: FirmwareCliOpts): Pro
   }
   const baud = opts.baud === undefined ? undefined : parseBaud(opts.baud);
   if (typeof baud === 'number') checkBaud(baud, board.uart.maxBaud, `board ${board.name}`);
-  const bar = makeProgress(!!opts.json, 'B');
+  const bar = makeProgress(!!opts.json, 'B', PROGRESS_EXTRA);
   let started = false;
   const result = await flashFirmware({
     port: opts.port, file, trustedKeys: keys, baud, lineBaud: board.uart.defaultBaud,
-    windowSize: intOpt('--window', opts.window, DEFAULT_WINDOW, 1),
-    timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1),
-    retries: intOpt('--retries', opts.retries, 3, 0),
-    resumes: intOpt('--resumes', opts.resumes, 3, 0),
+    ...lineOptions(opts),
     chunkBytes: opts.chunk === undefined ? undefined : intOpt('--chunk', opts.chunk, 1020, 1),
     compress: opts.compress !== false,
     confirmTimeoutMs: intOpt('--confirm-timeout', opts.confirmTimeout, 10000, 100),
@@ -70,7 +95,7 @@ export async function runFirmwareFlash(file: string, opts: FirmwareCliOpts): Pro
         bar.start(p.total, 'firmware', p.bytes);
         started = true;
       } else {
-        bar.update(p.bytes);
+        bar.update(p.bytes, progressFields(p));
       }
       if (p.bytes === p.total) bar.stop();
     },
@@ -101,7 +126,7 @@ export interface SlotCmdOpts {
 export async function slotCommand(opts: SlotCmdOpts, what: 'confirm' | 'rollback'): Promise<void> {
   const port = await openPort(opts.port);
   const c = new BootClient(serialTransport(port), {
-    timeoutMs: intOpt('--timeout', opts.timeout, 1000, 1), retries: intOpt('--retries', opts.retries, 3, 0),
+    timeoutMs: intOpt('--timeout', opts.timeout, FLASH_DEFAULTS.timeoutMs, 1), retries: intOpt('--retries', opts.retries, FLASH_DEFAULTS.retries, 0),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   try {

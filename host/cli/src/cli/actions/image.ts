@@ -11,6 +11,8 @@ import { generateKeyPair, readPrivateKeyFile, readPublicKeyFile, toHex, writeKey
 import { signImage } from '@dendra/device/image/sign.ts';
 import { verifyImage } from '@dendra/device/image/verify.ts';
 import { intOpt, printJson, reportError } from '@dendra/core/run.ts';
+import { loadBoard } from '@dendra/device/boards/board.ts';
+import { boardFamily } from '@dendra/device/sim/hal.ts';
 
 /** Reads a whole file, or throws InputError `E_INPUT` with one line. */
 function readInput(file: string, what: string, maxBytes?: number): Uint8Array {
@@ -59,11 +61,30 @@ export function keysNew(opts: KeysNewOpts): void {
 }
 
 /** Options of `dendra sign`. */
-export interface SignOpts { key: string; type: string; family: string; version: string; out?: string; force?: boolean; json?: boolean }
+/**
+ * The family to sign for: `--family`, checked against the `--board`'s family (boards/: its
+ * `family`, by default its SoC's name, e.g. `sim-soc` for the sim board) when both are given, or
+ * the board's family when only `--board` is.
+ * @throws UsageError when neither is given, for an unknown board, or when they disagree.
+ */
+export function signFamily(opts: { family?: string; board?: string }): string {
+  if (opts.board === undefined) {
+    if (opts.family === undefined) throw new UsageError('sign needs --family <family> or --board <name> (the board family the image is for)');
+    return opts.family;
+  }
+  const want = boardFamily(loadBoard(opts.board));
+  if (opts.family !== undefined && opts.family !== want) {
+    throw new UsageError(`--family ${opts.family} does not match board ${opts.board}, whose family is ${want} (its board would refuse the image)`);
+  }
+  return want;
+}
+
+export interface SignOpts { key: string; type: string; family?: string; board?: string; version: string; out?: string; force?: boolean; json?: boolean }
 
 /** `dendra sign`. @throws UsageError / InputError (one line). */
 export function signCmd(payloadFile: string, opts: SignOpts): void {
   if (!(opts.type in ImageType)) throw new UsageError(`option --type must be model or firmware, got '${opts.type}'`);
+  const family = signFamily(opts);
   const version = parseVersion(opts.version);
   const out = opts.out ?? `${payloadFile}.dimg`;
   if (existsSync(out) && !opts.force) throw new InputError('E_OUTPUT_EXISTS', `${out} already exists (pass --force to replace it, or --out FILE)`, out);
@@ -76,7 +97,7 @@ export function signCmd(payloadFile: string, opts: SignOpts): void {
   if (opts.type === 'model' && isWasm(payload)) {
     throw new InputError('E_NOT_TFLITE', `payload ${payloadFile} is a WebAssembly module: sign it with --type firmware`, payloadFile);
   }
-  const image = signImage(payload, { type: opts.type as ImageTypeName, family: opts.family, version }, key);
+  const image = signImage(payload, { type: opts.type as ImageTypeName, family, version }, key);
   const header = verifyImage(image, { trustedKeys: [key] }); // self-check before anything is written
   try {
     writeFileSync(out, image, { flag: opts.force ? 'w' : 'wx' });

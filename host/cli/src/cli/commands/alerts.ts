@@ -25,6 +25,8 @@ export function registerAlerts(program: Command, io?: AlertsIo): void {
     .addOption(profileOption(...CA_OPTION, 'ca'))
     .option('--share <group>', 'share the alert stream with other operators in $share/<group>/ (mosquitto, EMQX, HiveMQ, VerneMQ), or with --nats in the cluster\'s share group')
     .addOption(new Option('--nats <urls>', 'with --share on the NATS cluster (dendra broker --cluster): the nodes\' nats:// URLs, comma-separated; alerts come from the share group\'s JetStream consumer').env('DENDRA_NATS'))
+    .option('--client-id <id>', 'MQTT client id of the persistent session (default dendra-ops-<user>@<host>-<hash of the filters>: the broker queues QoS 1 alerts while this operator is away, also across a broker restart with persistence); run a second operator on the same host with its own id')
+    .option('--clean', 'a clean session with a random client id: nothing is queued while away')
     .option('--json', 'NDJSON: one object per line with "type": alert | status | model | gap | dropped | duplicate | summary')
     .action(lazyAction(() => import('../actions/alerts.ts'), (m) => (opts: AlertsOpts) => m.alertsAction(opts, io)));
 }

@@ -135,12 +135,20 @@ async function main() {
   $('broker').textContent = String(cfg.broker ?? '?');
   await loadHistory();
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const id = `dendra-dash-${Math.random().toString(16).slice(2, 10)}`;
+  // A persistent session (issue 20): one stable client id per browser (kept in localStorage), so
+  // the broker queues QoS 1 alerts while the page or the broker is away; the store drops
+  // duplicates by (device, boot, seq).
+  let id = null;
+  try { id = localStorage.getItem('dendra-dashboard-client-id'); } catch { /* storage off */ }
+  if (!id || !/^dendra-dash-[0-9a-f]{8,16}$/.test(id)) {
+    id = `dendra-dash-${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`;
+    try { localStorage.setItem('dendra-dashboard-client-id', id); } catch { /* a session per page load then */ }
+  }
   // timerVariant 'native': mqtt.js's default keepalive timer in a browser runs in a blob: worker,
   // which the page's CSP (script-src 'self') refuses; no PINGREQ was sent and the broker closed the
   // link every 1.5 keepalives. Native setInterval timers need no worker.
   client = globalThis.mqtt.connect(`${scheme}//${location.host}${cfg.ws}`, {
-    protocolVersion: 4, clean: true, clientId: id, reconnectPeriod: 1000, connectTimeout: 5000,
+    protocolVersion: 4, clean: false, clientId: id, reconnectPeriod: 1000, connectTimeout: 5000,
     keepalive: Number.isInteger(cfg.keepalive) && cfg.keepalive > 0 ? cfg.keepalive : 30, timerVariant: 'native',
   });
   client.on('connect', () => {

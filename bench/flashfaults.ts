@@ -1,0 +1,113 @@
+/**
+ * Flash throughput and success against the line's fault rate (issue 20), at 115200 and 921600
+ * baud, with the CLI's defaults (flash.ts FLASH_DEFAULTS: nothing tuned). A fault rate p is p
+ * drops plus p bit flips per byte in both directions (sim/linefaults.ts), on the paced sim wire
+ * (8N1 at the board's default baud). Runners interleaved: for each seed, every (baud, rate) cell
+ * once, in turn. Throughput = image bytes per second over the write phase and over the whole
+ * flash (port open to FINISH acknowledged), as a fraction of the line rate (baud / 10 B/s).
+ * Goals (issue 20): 100% success at 1%; write >= 50% of the line rate at 0.1%, >= 20% at 1%.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Board } from '@dendra/device/boards/board.ts';
+import { startSim } from '@dendra/device/sim/sim.ts';
+import { flashModelFile } from '@dendra/device/flash/flash.ts';
+import { DEFAULT_WINDOW } from '@dendra/device/flash/defaults.ts';
+import { readSlotImage } from '@dendra/device/image/slotimage.ts';
+
+/** Fault rates of the table (drops = flips = p per byte). */
+export const FAULT_RATES = [0, 0.001, 0.005, 0.01];
+/** Seeds per cell (each cell runs once per seed). */
+export const FAULT_SEEDS = [1, 2];
+/** Budget of one flash in the bench, s (the CLI's default is 300 s; a cell that needs more counts as a failure). */
+const BENCH_BUDGET_S = 90;
+
+/** One flash under faults. */
+export interface FaultRun {
+  baud: number;
+  rate: number;
+  seed: number;
+  ok: boolean;
+  writeFractionOfLine: number;
+  wholeFractionOfLine: number;
+  resends: number;
+  resumes: number;
+  seconds: number;
+  error?: string;
+}
+
+/** Per (baud, rate): success and the median fractions of the line rate. */
+export interface FaultCell {
+  baud: number;
+  rate: number;
+  runs: number;
+  succeeded: number;
+  writeFractionOfLine: number;
+  wholeFractionOfLine: number;
+  resends: number;
+}
+
+async function once(wasm: string, dir: string, file: string, board: Board, baud: number, rate: number, seed: number, n: number): Promise<FaultRun> {
+  const flashFile = path.join(dir, `fault-flash-${n}.bin`);
+  const b = { ...board, uart: { ...board.uart, defaultBaud: baud } };
+  const s = await startSim({ board: b, flashFile, dataCsv: path.join(dir, 'ett.csv'), start: 0, wasmPath: wasm, pace: true, log: () => {},
+    lineFaults: { seed: seed * 1000 + n, dropRate: rate, flipRate: rate } });
+  const line = baud / 10;
+  const t0 = Date.now();
+  try {
+    const r = await flashModelFile({ port: s.ptyPath, file, lineBaud: baud, budgetMs: BENCH_BUDGET_S * 1000 });
+    const img = new Uint8Array(readFileSync(file));
+    const slot = readSlotImage(readFileSync(flashFile), board.flash.regions.model).image;
+    const same = createHash('sha256').update(slot).digest('hex') === createHash('sha256').update(img).digest('hex');
+    return { baud, rate, seed, ok: same, writeFractionOfLine: r.writeBytesPerSec / line, wholeFractionOfLine: (r.bytes * 1000) / r.ms / line,
+      resends: r.retries, resumes: r.resumes, seconds: r.ms / 1000, ...(same ? {} : { error: 'slot does not hold the image' }) };
+  } catch (e) {
+    return { baud, rate, seed, ok: false, writeFractionOfLine: 0, wholeFractionOfLine: 0, resends: 0, resumes: 0, seconds: (Date.now() - t0) / 1000, error: (e as Error).message };
+  } finally {
+    await s.stop();
+  }
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Runs the table on `file` (seeds outer, bauds and rates inner: interleaved). */
+export async function faultTable(wasm: string, dir: string, file: string, board: Board, bauds: number[]): Promise<{ runs: FaultRun[]; cells: FaultCell[] }> {
+  const runs: FaultRun[] = [];
+  let n = 0;
+  for (const seed of FAULT_SEEDS) {
+    for (const baud of bauds) {
+      for (const rate of FAULT_RATES) {
+        const r = await once(wasm, dir, file, board, baud, rate, seed, ++n);
+        runs.push(r);
+        process.stderr.write(`flash bench faults: ${baud} baud, ${rate * 100}% drops + flips, seed ${seed}: ${r.ok ? `${(100 * r.writeFractionOfLine).toFixed(1)}% of line (write), ${r.resends} resends` : `FAILED ${r.error}`}\n`);
+      }
+    }
+  }
+  const cells = bauds.flatMap((baud) => FAULT_RATES.map((rate) => {
+    const rs = runs.filter((r) => r.baud === baud && r.rate === rate);
+    const ok = rs.filter((r) => r.ok);
+    return { baud, rate, runs: rs.length, succeeded: ok.length, writeFractionOfLine: median(ok.map((r) => r.writeFractionOfLine)),
+      wholeFractionOfLine: median(ok.map((r) => r.wholeFractionOfLine)), resends: median(ok.map((r) => r.resends)) };
+  }));
+  return { runs, cells };
+}
+
+/** The markdown table of {@link faultTable}. */
+export function faultMarkdown(image: string, cells: FaultCell[]): string[] {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  const goal = (c: FaultCell) => c.rate === 0.001 ? (c.writeFractionOfLine >= 0.5 ? 'yes' : 'no') : c.rate === 0.01 ? (c.writeFractionOfLine >= 0.2 && c.succeeded === c.runs ? 'yes' : 'no') : '-';
+  return [
+    '## Throughput and success against line faults (CLI defaults)',
+    '',
+    `${image} on the paced sim wire, flashed with the CLI's defaults (window ${DEFAULT_WINDOW}, adaptive timeout and frame size, ${BENCH_BUDGET_S} s budget in the bench). Fault rate p = p drops + p bit flips per byte, both directions. ${FAULT_SEEDS.length} seeds per cell, interleaved; medians of the successful runs. Goals (issue 20): 100% success at 1%, write >= 50% of the line rate at 0.1%, >= 20% at 1%.`,
+    '',
+    '| baud | faults (drop + flip) | success | write / line rate | whole / line rate | resends | meets goal |',
+    '|---|---|---|---|---|---|---|',
+    ...cells.map((c) => `| ${c.baud} | ${(c.rate * 100).toFixed(1)}% + ${(c.rate * 100).toFixed(1)}% | ${c.succeeded}/${c.runs} | ${pct(c.writeFractionOfLine)} | ${pct(c.wholeFractionOfLine)} | ${c.resends} | ${goal(c)} |`),
+    '',
+  ];
+}
