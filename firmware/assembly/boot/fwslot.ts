@@ -13,7 +13,7 @@
 import { flash_erase, flash_read, flash_write, flash_region, REGION_SLOT_A, REGION_SLOT_B } from "../hal/flash";
 import { boot_slot, boot_test, boot_flash_sha256, boot_flash_ed25519_verify } from "../hal/boot";
 import { keysProvisioned, keysFind } from "./keys";
-import { signedStructure, familyMatches, IMG_HEADER, IMG_SIG, IMG_TYPE_FIRMWARE } from "./signed";
+import { signedStructure, signedFamilyFloor, signedHead, IMG_HEADER, IMG_SIG, IMG_TYPE_FIRMWARE } from "./signed";
 import { packVersion } from "./banks";
 import { rxAdd, rxReceived, rxReset, RX_TABLE_BYTES } from "./extents";
 import * as S from "../status";
@@ -145,12 +145,14 @@ export function fwReceiving(): bool { return receiving; }
 export function fwAbort(): void { receiving = false; }
 
 /**
- * BEGIN of slot 1: payload type u8 | size u32 | sha256[32]. Refuses a raw image on a keyed board
- * (E_SIGNATURE), a test boot that is not confirmed yet (E_STATE: its fallback must stay), a size
- * the slot cannot hold (E_TOO_LARGE). Erases the target slot (E_FLASH).
+ * BEGIN of slot 1: payload type u8 | size u32 | sha256[32] [| the signed image's 80-byte header].
+ * Refuses a raw image on a keyed board (E_SIGNATURE), a test boot that is not confirmed yet
+ * (E_STATE: its fallback must stay), a size the slot cannot hold (E_TOO_LARGE), a sent header that
+ * is not a firmware image's, not this board's family or below the firmware floor (signedHead).
+ * Erases the target slot only then (E_FLASH).
  */
 export function fwBegin(p: usize, len: u32): i32 {
-  if (len != 37 || !fwConfigure()) return S.E_BOUNDS;
+  if ((len != 37 && len != 37 + IMG_HEADER) || !fwConfigure()) return S.E_BOUNDS;
   const fmt = load<u8>(p) & 15;
   const size = load<u32>(p, 1);
   if ((fmt != FORMAT_RAW && fmt != FORMAT_SIGNED) || size == 0) return S.E_BOUNDS;
@@ -160,6 +162,10 @@ export function fwBegin(p: usize, len: u32): i32 {
   receiving = false;
   target = fwTarget();
   if (size > fwCap(target)) return S.E_TOO_LARGE;
+  if (len > 37 && fmt == FORMAT_SIGNED) {
+    const st = signedHead(p + 37, size, IMG_TYPE_FIRMWARE, fwFloor());
+    if (st != S.OK) return st;
+  }
   if (flash_erase(fwAddr(target), fwCap(target) + FW_HEADER_BYTES) < 0) return S.E_FLASH;
   memory.copy(expectSha, p + 5, 32);
   format = fmt;
@@ -199,10 +205,7 @@ function checkSigned(data: u32): i32 {
   if (pub == 0) return S.E_KEY_UNKNOWN;
   if (flash_read(data + IMG_HEADER + len, sig, IMG_SIG) < 0) return S.E_FLASH;
   if (boot_flash_ed25519_verify(data, IMG_HEADER + len, sig, pub) != 1) return S.E_SIGNATURE;
-  if (!familyMatches(img)) return S.E_FAMILY;
-  const v = packVersion(load<u16>(img, 24), load<u16>(img, 26), load<u16>(img, 28));
-  if (v < fwFloor()) return S.E_DOWNGRADE;
-  return S.OK;
+  return signedFamilyFloor(img, fwFloor());
 }
 
 /** The payload starts with the WebAssembly magic and version 1. */

@@ -23,7 +23,8 @@ import {
   FEED_FRAME, FEED_BAD_CRC,
 } from "./frame";
 import { keysLoad, keysProvisioned } from "./keys";
-import { signedCheck, signedPayloadLen, signedVersion, IMG_HEADER, IMG_SIG } from "./signed";
+import { signedCheck, signedHead, signedPayloadLen, signedVersion, IMG_HEADER, IMG_SIG, IMG_TYPE_MODEL } from "./signed";
+import { bankVersionFloor } from "./banks";
 import * as S from "../status";
 // Slot 1 (A/B firmware) and WRITEZ live in their own files (H-B): fwslot.ts, fwcmd.ts, inflate.ts.
 import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving, fwAbort } from "./fwslot";
@@ -179,7 +180,7 @@ function doHello(): i32 {
 }
 
 function doBegin(p: usize, len: u32): i32 {
-  const typeByte = len == 37 ? load<u8>(p) : 0;
+  const typeByte = len == 37 || len == 37 + IMG_HEADER ? load<u8>(p) : 0;
   const slot = <i32>(typeByte >> 4); // (slot << 4) | format
   const type = typeByte & 15;
   if (slot == FW_SLOT) {
@@ -194,6 +195,10 @@ function doBegin(p: usize, len: u32): i32 {
   if (type == IMAGE_MODEL && keysProvisioned()) return S.E_SIGNATURE; // only signed images here
   if (type == IMAGE_SIGNED_MODEL && size <= IMG_HEADER + IMG_SIG) return S.E_IMAGE;
   if (size > min<u32>(unchecked(slotWinCap[slot]), bankDataCap())) return S.E_TOO_LARGE;
+  if (len > 37 && type == IMAGE_SIGNED_MODEL) { // the header came with BEGIN: refuse before erasing
+    const st = signedHead(p + 37, size, IMG_TYPE_MODEL, bankVersionFloor());
+    if (st != S.OK) return st;
+  }
   receiving = false;
   xferSlot = slot;
   fwAbort(); // a model transfer replaces any firmware transfer

@@ -13,7 +13,7 @@ export const IMG_HEADER: u32 = 80;
 export const IMG_SIG: u32 = 64;
 /** "DIMG" read as a little-endian u32. */
 const IMG_MAGIC: u32 = 0x474d4944;
-const IMG_TYPE_MODEL: u8 = 2;
+export const IMG_TYPE_MODEL: u8 = 2;
 /** Header type of a signed firmware image (payload = the firmware .wasm; boot/fwslot.ts). */
 export const IMG_TYPE_FIRMWARE: u8 = 1;
 const FAMILY_OFF: u32 = 8;
@@ -55,6 +55,26 @@ export function familyMatches(img: usize): bool {
 }
 
 /**
+ * The header's board checks: family (E_FAMILY), then version >= `floor` (E_DOWNGRADE; equal is
+ * allowed). OK otherwise, the version left for signedVersion. Reads only the header.
+ */
+export function signedFamilyFloor(img: usize, floor: u64): i32 {
+  if (!familyMatches(img)) return S.E_FAMILY;
+  pVersion = packVersion(load<u16>(img, 24), load<u16>(img, 26), load<u16>(img, 28));
+  return pVersion < floor ? S.E_DOWNGRADE : S.OK;
+}
+
+/**
+ * BEGIN's check of a signed image's header `h` (sent with BEGIN, before anything is erased) for an
+ * image of `size` bytes: structure and type (signedStructure: E_IMAGE, E_VERSION), family and
+ * version floor (signedFamilyFloor). Unsigned data: FINISH verifies the signature and checks again.
+ */
+export function signedHead(h: usize, size: u32, type: u8, floor: u64): i32 {
+  const st = signedStructure(h, size, type);
+  return st != S.OK ? st : signedFamilyFloor(h, floor);
+}
+
+/**
  * Verifies the signed image at [img, img+size): structure (E_IMAGE, E_VERSION), payload SHA-256
  * (E_PAYLOAD_HASH), a trusted key with the header's key id (E_KEY_UNKNOWN), the Ed25519 signature over
  * header || payload (E_SIGNATURE), then, on signed data only, the board family (E_FAMILY) and the
@@ -72,10 +92,7 @@ export function signedCheck(img: usize, size: u32): i32 {
   const pub = keysFind(img + 68);
   if (pub == 0) return S.E_KEY_UNKNOWN;
   if (crypto_ed25519_verify(img, IMG_HEADER + len, payload + len, pub) != 1) return S.E_SIGNATURE;
-  if (!familyMatches(img)) return S.E_FAMILY;
-  const v = packVersion(load<u16>(img, 24), load<u16>(img, 26), load<u16>(img, 28));
-  if (v < bankVersionFloor()) return S.E_DOWNGRADE;
-  pLen = len;
-  pVersion = v;
-  return S.OK;
+  const f = signedFamilyFloor(img, bankVersionFloor());
+  if (f == S.OK) pLen = len;
+  return f;
 }

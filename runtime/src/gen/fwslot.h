@@ -30,6 +30,7 @@
 #define GEN_KEYS_OFFSET 4096u
 #define GEN_IMG_HEADER 80u
 #define GEN_IMG_SIG 64u
+#define GEN_IMG_TYPE_MODEL 2u
 #define GEN_IMG_TYPE_FIRMWARE 1u
 
 #endif

@@ -17,7 +17,7 @@ import { signImage } from '../image/sign.ts';
 import { flashModelFile, openPort, closePort, serialTransport } from './flash.ts';
 import { flashFirmware, firmwarePlan, readFirmwareImage } from './firmware.ts';
 import { BootClient, FlashError, type FwInfo } from './loader.ts';
-import { IMAGE_FIRMWARE } from './frame.ts';
+import { IMAGE_FIRMWARE, IMAGE_SIGNED_FIRMWARE } from './frame.ts';
 import { stampWasm } from '../../test/fwfaultrun.ts';
 import { queryBoard } from './info.ts';
 
@@ -292,4 +292,42 @@ test('firmwarePlan: what a resumed session does from INFO and STATUS', () => {
   const failed = mk(0, slot(0, st({ committed: true, confirmed: true }), 'ff'.repeat(8)), slot(1, st({ committed: true, pending: true, tried: true })));
   assert.equal(firmwarePlan(failed, null, img, true), 'begin', 'a new flash tries a rolled-back image again');
   assert.throws(() => firmwarePlan(failed, null, img, false), (e: unknown) => e instanceof FlashError && e.code === 'E_ROLLED_BACK');
+});
+
+test('board refuses at BEGIN, before erasing, a signed image of another family, of type model, or below the firmware floor', async () => {
+  const ops: PrivateKey = generateKeyPair();
+  const wasm = (f: string) => new Uint8Array(readFileSync(f));
+  const version = (v: string) => { const [major, minor, patch] = v.split('.').map(Number); return { major, minor, patch }; };
+  const signFile = (name: string, f: string, v: string) => {
+    writeFileSync(join(dir, name), signImage(wasm(f), { type: 'firmware', family: 'sim-soc', version: version(v) }, ops));
+    return join(dir, name);
+  };
+  const refused: Array<[string, Uint8Array, number]> = [
+    ['another family (the README\'s "sim")', signImage(wasm(files.v1), { type: 'firmware', family: 'sim', version: version('9.0.0') }, ops), -22],
+    ['a signed model image', signImage(new Uint8Array(readFileSync(model)), { type: 'model', family: 'sim-soc', version: version('9.0.0') }, ops), -24],
+    ['an older version than the running 3.0.0', signImage(wasm(files.v1), { type: 'firmware', family: 'sim-soc', version: version('2.5.0') }, ops), -23],
+  ];
+  await withSim({ trustedKeys: [ops] }, async (s) => {
+    await flashFirmware({ port: s.ptyPath, file: signFile('a2.dimg', files.v1, '2.0.0') }); // slot A
+    await flashFirmware({ port: s.ptyPath, file: signFile('b3.dimg', files.v2, '3.0.0') }); // slot B runs, A is the inactive slot
+    const before = await info(s);
+    assert.equal(before.running, 1);
+    assert.equal(before.slots[0].version, '2.0.0');
+    const port = await openPort(s.ptyPath);
+    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 2 });
+    try {
+      await c.hello();
+      for (const [what, img, status] of refused) {
+        const digest = new Uint8Array(createHash('sha256').update(img).digest());
+        const e = await rejectsWith(c.begin(img.length, digest, IMAGE_SIGNED_FIRMWARE, img.subarray(0, 80)), 'E_BOARD', status);
+        assert.ok(e.fwStatus === status, what);
+        assert.equal((await c.fwStatus()).receiving, false, `${what}: no transfer started`);
+      }
+    } finally {
+      c.close();
+      await closePort(port);
+    }
+    assert.deepEqual((await info(s)).slots[0], before.slots[0], 'the inactive slot A still holds its committed, confirmed 2.0.0 (nothing erased)');
+    assert.deepEqual(runs(s), { slot: 1, sha256: shaOf(files.v2) });
+  });
 });

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { InputError } from '@dendra/core/errors.ts';
-import { compareVersions, decodeImage, formatVersion, parseVersion, type Version } from '../image/format.ts';
+import { compareVersions, decodeImage, formatVersion, parseVersion, HEADER_LEN, type Version } from '../image/format.ts';
 import { verifyImage } from '../image/verify.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { BootClient, FlashError, type FwInfo, type HelloInfo, type Transport } from './loader.ts';
@@ -276,7 +276,7 @@ async function transfer(client: BootClient, line: Transport, opts: FirmwareFlash
   let baud = lineBaud;
   if (opts.baud !== undefined) baud = await negotiateBaud(client, line, lineBaud, opts.baud, opts.log);
   client.baud = baud;
-  if (step === 'begin') await client.begin(img.bytes.length, img.sha, img.beginType);
+  if (step === 'begin') await client.begin(img.bytes.length, img.sha, img.beginType, img.signed ? img.bytes.subarray(0, HEADER_LEN) : undefined);
   else opts.log?.(`board has ${step} of ${img.bytes.length} bytes of this firmware: continuing from there`);
   const from = step === 'begin' ? 0 : step;
   acc.sent = true;

@@ -21,6 +21,7 @@ import { negotiateBaud, restoreBaud, type BaudRequest } from './baud.ts';
 import { sendWindowed, MAX_WINDOW, type TransferStats, type WindowInfo } from './window.ts';
 import { ChunkSizer, MIN_CHUNK, RttEstimator, RTO_CEILING_MS } from './adaptive.ts';
 import type { PublicKey } from '../image/keys.ts';
+import { HEADER_LEN } from '../image/format.ts';
 
 /** Progress of a flash: image bytes acknowledged by the board so far, of `total`, and what the sender does. */
 export interface FlashProgress extends Partial<WindowInfo> {
@@ -383,7 +384,7 @@ async function session(client: BootClient, link: FlashLink, opts: FlashOptions, 
     opts.onProgress?.({ bytes: image.length, total: image.length });
     return board;
   }
-  if (plan === 'begin') await client.begin(image.length, sha, img.beginType);
+  if (plan === 'begin') await client.begin(image.length, sha, img.beginType, img.header ? image.subarray(0, HEADER_LEN) : undefined);
   const from = plan === 'begin' ? 0 : plan;
   if (plan !== 'begin') opts.log?.(`board has ${from} of ${image.length} bytes of this image: continuing from there`);
   acc.startedAt.push(from);

@@ -13,10 +13,12 @@ import { DendraError } from '@dendra/core/errors.ts';
 import { fwStatusMessage } from '@dendra/core/status.ts';
 import { Cmd, encodeFrame, FrameDecoder, IMAGE_MODEL, RESPONSE_BIT, type Frame } from './frame.ts';
 import { RttEstimator } from './adaptive.ts';
+import { HEADER_LEN as SIGNED_HEADER_BYTES } from '../image/format.ts';
 import { DEFAULT_RETRIES } from './defaults.ts';
 
 /** Firmware status the board answers for a frame it received damaged (a NAK: retry). */
 export const FW_E_FRAME = -13;
+const FW_E_BOUNDS = -1;
 
 /**
  * A byte pipe to a board whose line rate can change: a serial port (flash.ts serialTransport), or
@@ -356,16 +358,27 @@ export class BootClient {
 
   /**
    * BEGIN an image of `size` bytes with SHA-256 `sha` (the board erases the target bank); `type`
-   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image).
+   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image). A signed
+   * image's 80-byte `header` goes with it so the board refuses a wrong type, family or version
+   * (E_IMAGE -24, E_FAMILY -22, E_DOWNGRADE -23) before it erases anything.
    * Throws as {@link request} (a keyed board refuses a raw model with status E_SIGNATURE -20).
    */
-  async begin(size: number, sha: Uint8Array, type: number = IMAGE_MODEL): Promise<void> {
+  async begin(size: number, sha: Uint8Array, type: number = IMAGE_MODEL, header?: Uint8Array): Promise<void> {
     if (sha.length !== 32) throw new RangeError('sha256 must be 32 bytes');
-    const p = new Uint8Array(37);
+    if (header && header.length !== SIGNED_HEADER_BYTES) throw new RangeError(`header must be ${SIGNED_HEADER_BYTES} bytes`);
+    const p = new Uint8Array(37 + (header?.length ?? 0));
     p[0] = type;
     new DataView(p.buffer).setUint32(1, size, true);
     p.set(sha, 5);
-    await this.request(Cmd.BEGIN, p, { mult: 4, minMs: 250 });
+    if (header) p.set(header, 37);
+    try {
+      await this.request(Cmd.BEGIN, p, { mult: 4, minMs: 250 });
+    } catch (e) {
+      // A board from before the BEGIN header (firmware <= protocol v1 without it) answers a
+      // 117-byte BEGIN E_BOUNDS: it gets the plain 37-byte BEGIN and checks the header at FINISH.
+      if (!header || !(e instanceof FlashError) || e.fwStatus !== FW_E_BOUNDS) throw e;
+      await this.request(Cmd.BEGIN, p.subarray(0, 37), { mult: 4, minMs: 250 });
+    }
   }
 
   /** WRITE `data` at image offset `offset`. */
