@@ -183,3 +183,35 @@ test('the host refuses before opening the port: untrusted (--pubkey), firmware i
   await assert.rejects(flashModelFile({ port, file: put('h.tflite', modelA), trustedKeys: [trusted] }),
     (e: unknown) => e instanceof InputError && e.code === 'E_IMAGE_UNSIGNED');
 });
+
+test('BEGIN with the header: another family, a firmware image or a downgrade is refused before the bank is erased', async () => {
+  const s = await sim(join(dir, 'begin.flash'), [], [trusted.publicKey]);
+  try {
+    await flashModelFile({ port: s.ptyPath, file: put('begin-a.dimg', sign(modelA, trusted, '1.2.0')) });
+    const before = await active(s);
+    const cases: Array<[string, Uint8Array, number]> = [
+      ['another family', sign(modelB, trusted, '2.0.0', 'esp32s3'), E.FAMILY],
+      ['a firmware image', signImage(modelB, { type: 'firmware', family: FAMILY, version: parseVersion('2.0.0') }, trusted), E.IMAGE],
+      ['older than the committed 1.2.0', sign(modelB, trusted, '1.1.9'), E.DOWNGRADE],
+    ];
+    const port = await openPort(s.ptyPath);
+    const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 3 });
+    try {
+      await c.hello();
+      for (const [what, img, status] of cases) {
+        const digest = new Uint8Array(createHash('sha256').update(img).digest());
+        const err = await c.begin(img.length, digest, 2, img.subarray(0, HEADER_LEN)).then(() => null, (e: unknown) => e);
+        assert.ok(err instanceof FlashError && err.fwStatus === status, `${what}: ${String(err)}`);
+        const st = await c.slotStatus();
+        assert.equal(st.receiving, false, `${what}: no transfer started`);
+        assert.notEqual(st.sha256Prefix, Buffer.from(digest.subarray(0, 8)).toString('hex'), `${what}: the board did not take the image's hash`);
+      }
+    } finally {
+      c.close();
+      await closePort(port);
+    }
+    assert.equal(await active(s), before, 'the committed model is untouched');
+  } finally {
+    await s.stop();
+  }
+});
