@@ -1,36 +1,35 @@
 // Bootloader commands of serial protocol v1 (CONTRACTS.md "Serial protocol v1", "Model slot in
-// flash"): HELLO, BEGIN, WRITE, FINISH, STATUS, SET_BAUD. WRITEs may come pipelined and out of
-// order: `received` is the contiguous prefix, later extents are remembered until the hole fills. Every command gets one response (type cmd|0x80,
-// same seq, status i8 then data). A repeated command (same type and seq as the last one, e.g. a
-// host retry after a lost response) gets the cached response again without running twice; HELLO
-// starts a session and clears that cache. Static buffers only; the model window, the slot
-// region and the model validator are given by bootConfigure (loader.ts wires the real ones).
-// BEGIN type 1 is a raw model (refused with E_SIGNATURE on a board with trusted keys), type 2 a
-// signed image (boot/signed.ts): stored whole, verified at FINISH, only its payload is the model.
+// flash"): framing, the response cache and the command table. Every command gets one response
+// (type cmd|0x80, same seq, status i8 then data). A repeated command (same type and seq as the
+// last one, e.g. a host retry after a lost response) gets the cached response again without
+// running twice; HELLO starts a session and clears that cache. Static buffers only.
+// The table (dispatch) runs one handler per command: HELLO and SET_BAUD here, the model slots'
+// BEGIN/WRITE/FINISH/STATUS in modelcmd.ts, the A/B firmware slot (BEGIN type (1 << 4) | format)
+// in fwslot.ts and ACTIVATE/CONFIRM/ROLLBACK/RESET/INFO in fwcmd.ts, WRITEZ (inflate.ts) here.
 // The BEGIN type byte is (slot << 4) | format: slot 0 the grid model, 2 the pack model (its own
-// window and region, bootConfigureSlot); WRITE/FINISH/STATUS then act on that transfer's slot.
+// window and region, bootConfigureSlot), 1 the firmware; WRITE/FINISH/STATUS then act on that
+// transfer's slot. A BEGIN of a signed image may carry the image's 80-byte header (117 bytes in
+// all): the board checks its type, family and version floor before it erases anything.
 
 import { uart_read, uart_write, uart_set_baud } from "../hal/uart";
 import { board_max_baud } from "../hal/board";
-import { flash_read, flash_write } from "../hal/flash";
-import { crypto_sha256 } from "../hal/crypto";
-import {
-  banksConfigure, bankAddr, bankDataCap, bankTarget, bankErase, bankCommit, bankNextGen, bankNewest,
-  bankGen, bankLen, bankSha, bankSetActive, banksConfigureSlot, banksSelect, banksSelected, MAX_SLOTS,
-} from "./banks";
+import { banksConfigure, banksConfigureSlot, banksSelect, MAX_SLOTS } from "./banks";
 import {
   parserReset, parserFeed, parserMaxPayload, frameType, frameSeq, frameLen, framePayload, frameEncode,
   FEED_FRAME, FEED_BAD_CRC,
 } from "./frame";
-import { keysLoad, keysProvisioned } from "./keys";
-import { signedCheck, signedHead, signedPayloadLen, signedVersion, IMG_HEADER, IMG_SIG, IMG_TYPE_MODEL } from "./signed";
-import { bankVersionFloor } from "./banks";
+import { keysLoad } from "./keys";
+import { IMG_HEADER } from "./signed";
 import * as S from "../status";
 // Slot 1 (A/B firmware) and WRITEZ live in their own files (H-B): fwslot.ts, fwcmd.ts, inflate.ts.
-import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving, fwAbort } from "./fwslot";
+import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving } from "./fwslot";
 import { fwActivate, fwConfirm, fwRollback, fwReset, fwInfo, fwAfterReply } from "./fwcmd";
 import { inflateRaw, INFLATE_CAP } from "./inflate";
-import { rxAdd, rxReceived, rxReset, RX_TABLE_BYTES } from "./extents";
+import {
+  modelConfigure, modelCap0, modelXferSlot, modelReceived, modelTakeChanged, modelAbort,
+  modelBegin, modelWrite, modelFinish, modelStatus, Validator, Release,
+} from "./modelcmd";
+export { IMAGE_MODEL, IMAGE_SIGNED_MODEL, STATUS_RECEIVING } from "./modelcmd";
 
 export const CMD_HELLO: u8 = 0x01;
 export const CMD_BEGIN: u8 = 0x02;
@@ -50,16 +49,8 @@ export const CMD_ROLLBACK: u8 = 0x0c;
 export const FW_SLOT: i32 = 1;
 export const RESPONSE_BIT: u8 = 0x80;
 export const PROTO_VERSION: u8 = 1;
-export const IMAGE_MODEL: u8 = 1;
-/** BEGIN type of a signed model image (DIMG header || .tflite || Ed25519 signature). */
-export const IMAGE_SIGNED_MODEL: u8 = 2;
 export { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from "./banks";
-import { SLOT_HEADER_BYTES } from "./banks";
 import * as X from "../texts";
-import { Table } from "../table";
-/** STATUS flags bit 0: a transfer is in progress (BEGIN accepted, FINISH not yet run). */
-export const STATUS_RECEIVING: u8 = 1;
-/** Identifies the firmware in HELLO (there is no board-name HAL import yet). */
 
 const RX_CHUNK: u32 = 256;
 const MAX_READS: i32 = 64;
@@ -70,35 +61,9 @@ const BAUD_PROBATION_BYTES: u32 = 2048;
 const rxBuf: usize = memory.data(<i32>RX_CHUNK);
 const txBuf: usize = memory.data(<i32>(RESP_CAP + 10));
 const cache: usize = memory.data(<i32>(RESP_CAP + 10));
-const digest: usize = memory.data(32);
-const expectSha: usize = memory.data(32);
 
-/** Validates (and may load) the image at [ptr, ptr+len); returns a status. */
-export type Validator = (ptr: usize, len: u32) => i32;
-/** Called before the model window is overwritten (the running model must let go of it). */
-export type Release = () => void;
-
-function noValidate(ptr: usize, len: u32): i32 { return S.E_NO_MODEL; }
-function noRelease(): void {}
-
-let winPtr: usize = 0;
-let winCap: u32 = 0;
-/** Model window per slot (BEGIN type >> 4; 0 = grid model, 2 = pack model); 0 = no such slot. */
-const slotWin = changetype<Table<usize>>(memory.data(MAX_SLOTS * <i32>sizeof<usize>(), 8));
-const slotWinCap = changetype<Table<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
-/** Slot of the current (or last) transfer. */
-let xferSlot: i32 = 0;
-let validateFn: Validator = noValidate;
-let releaseFn: Release = noRelease;
 let configured = false;
-
-let receiving = false;
-let target: i32 = 0;
-let imageType: u8 = IMAGE_MODEL;
-let imageSize: u32 = 0;
-let changed = false;
 let cacheLen: u32 = 0;
-const rx: usize = memory.data(RX_TABLE_BYTES);
 let baudNow: u32 = 0;
 let baudOld: u32 = 0;
 let baudPending: u32 = 0;
@@ -114,14 +79,7 @@ let cacheSeq: u8 = 0;
  */
 export function bootConfigure(window: usize, windowCap: u32, regionAddr: u32, regionSize: u32,
                               maxFrame: u32, validate: Validator, release: Release): void {
-  winPtr = window;
-  winCap = windowCap;
-  unchecked(slotWin[0] = window);
-  unchecked(slotWinCap[0] = windowCap);
-  xferSlot = 0;
-  validateFn = validate;
-  releaseFn = release;
-  receiving = false;
+  modelConfigure(0, window, windowCap, validate, release);
   cacheLen = 0;
   banksConfigure(regionAddr, regionSize);
   keysLoad();
@@ -138,13 +96,12 @@ export function bootConfigured(): bool { return configured; }
  */
 export function bootConfigureSlot(slot: i32, window: usize, windowCap: u32, regionAddr: u32, regionSize: u32): void {
   if (slot <= 0 || slot >= MAX_SLOTS) return;
-  unchecked(slotWin[slot] = window);
-  unchecked(slotWinCap[slot] = windowCap);
+  modelConfigure(slot, window, windowCap);
   banksConfigureSlot(slot, regionAddr, regionSize);
 }
 
 /** Bytes received in the current transfer (high-water mark). */
-export function bootReceived(): u32 { return rxReceived(rx); }
+export function bootReceived(): u32 { return modelReceived(); }
 
 /** Sends a response: status then `len` data bytes already at txBuf + 7; caches it. */
 function reply(type: u8, seq: u8, status: i32, len: u32): void {
@@ -171,65 +128,30 @@ function doHello(): i32 {
   const idLen = X.txCopy(X.BOARD_ID, d);
   store<u8>(d + idLen, PROTO_VERSION);
   store<u16>(d + idLen + 1, <u16>parserMaxPayload());
-  // the grid model slot's capacity, whichever slot the last transfer used
-  const prev = banksSelected();
-  banksSelect(0);
-  store<u32>(d + idLen + 3, min<u32>(unchecked(slotWinCap[0]), bankDataCap()));
-  banksSelect(prev);
+  store<u32>(d + idLen + 3, modelCap0()); // the grid model slot's, whichever slot the last transfer used
   return <i32>(idLen + 7);
 }
 
+/** BEGIN: type u8 | size u32 | sha256[32] [| a signed image's 80-byte header]; slot 1 is the firmware's. */
 function doBegin(p: usize, len: u32): i32 {
-  const typeByte = len == 37 || len == 37 + IMG_HEADER ? load<u8>(p) : 0;
-  const slot = <i32>(typeByte >> 4); // (slot << 4) | format
-  const type = typeByte & 15;
-  if (slot == FW_SLOT) {
-    const st = fwBegin(p, len);
-    if (st == S.OK) receiving = false; // an accepted firmware transfer replaces any model transfer
-    return st;
-  }
-  if (type != IMAGE_MODEL && type != IMAGE_SIGNED_MODEL) return S.E_BOUNDS;
-  if (slot >= MAX_SLOTS || unchecked(slotWin[slot]) == 0 || !banksSelect(slot)) return S.E_BOUNDS;
-  const size = load<u32>(p, 1);
-  if (size == 0) return S.E_BOUNDS;
-  if (type == IMAGE_MODEL && keysProvisioned()) return S.E_SIGNATURE; // only signed images here
-  if (type == IMAGE_SIGNED_MODEL && size <= IMG_HEADER + IMG_SIG) return S.E_IMAGE;
-  if (size > min<u32>(unchecked(slotWinCap[slot]), bankDataCap())) return S.E_TOO_LARGE;
-  if (len > 37 && type == IMAGE_SIGNED_MODEL) { // the header came with BEGIN: refuse before erasing
-    const st = signedHead(p + 37, size, IMG_TYPE_MODEL, bankVersionFloor());
-    if (st != S.OK) return st;
-  }
-  receiving = false;
-  xferSlot = slot;
-  fwAbort(); // a model transfer replaces any firmware transfer
-  winPtr = unchecked(slotWin[slot]);
-  winCap = unchecked(slotWinCap[slot]);
-  target = bankTarget(); // never the bank of the running (or newest) model
-  if (bankErase(target) != S.OK) return S.E_FLASH;
-  memory.copy(expectSha, p + 5, 32);
-  imageSize = size;
-  imageType = type;
-  rxReset(rx);
-  receiving = true;
-  return S.OK;
+  if (len != 37 && len != 37 + IMG_HEADER) return S.E_BOUNDS;
+  if (<i32>(load<u8>(p) >> 4) != FW_SLOT) return modelBegin(p, len); // aborts any firmware transfer
+  const st = fwBegin(p, len);
+  if (st == S.OK) modelAbort(); // an accepted firmware transfer replaces any model transfer
+  return st;
 }
 
-function doWrite(p: usize, len: u32): i32 {
-  if (fwReceiving()) return fwWrite(p, len);
-  if (!receiving) return S.E_STATE;
-  if (len < 4) return S.E_BOUNDS;
-  const off = load<u32>(p);
-  const n = len - 4;
-  if (<u64>off + <u64>n > <u64>imageSize) return S.E_TOO_LARGE;
-  // `received` is the contiguous prefix (the resume point); a WRITE beyond a hole (a windowed host
-  // lost an earlier frame) is stored and remembered as an extent until the hole is filled.
-  if (!rxAdd(rx, off, n)) return S.E_FRAME; // too far ahead: NAK, resent later
-  return flash_write(bankAddr(target) + SLOT_HEADER_BYTES + off, p + 4, n) < 0 ? S.E_FLASH : S.OK;
+function doWrite(p: usize, len: u32): i32 { return fwReceiving() ? fwWrite(p, len) : modelWrite(p, len); }
+
+function doFinish(): i32 { return fwReceiving() ? fwFinish() : modelFinish(); }
+
+function doStatus(p: usize, len: u32): i32 {
+  return len == 1 && <i32>load<u8>(p) == FW_SLOT ? fwStatus(txBuf + 7) : modelStatus(p, len, txBuf + 7);
 }
 
 /**
- * SET_BAUD data: current baud u32 | max baud u32. `baud` 0 only asks; above the board's max (or a
- * rate the UART refuses) is E_BOUNDS. The switch itself happens after the ACK went out.
+ * SET_BAUD data: current baud u32 | max baud u32 (returns 8). `baud` 0 only asks; above the
+ * board's max (or a rate the UART refuses) is E_BOUNDS. The switch happens after the ACK went out.
  */
 function doSetBaud(p: usize, len: u32): i32 {
   if (len != 4) return S.E_BOUNDS;
@@ -240,7 +162,7 @@ function doSetBaud(p: usize, len: u32): i32 {
   const d = txBuf + 7;
   store<u32>(d, want != 0 ? want : baudNow); // 0: the board's default rate, never switched
   store<u32>(d, max, 4);
-  return S.OK;
+  return 8;
 }
 
 /** Applies a SET_BAUD accepted just now (its ACK is queued at the old rate). */
@@ -281,61 +203,26 @@ function doWriteZ(p: usize, len: u32): i32 {
   return doWrite(zbuf, <u32>n + 4);
 }
 
-function doFinish(): i32 {
-  if (fwReceiving()) return fwFinish();
-  if (!receiving || rxReceived(rx) != imageSize) return S.E_STATE;
-  receiving = false;
-  releaseFn();
-  changed = true; // the window is overwritten from here on: the app must reload
-  bankSetActive(-1);
-  if (flash_read(bankAddr(target) + SLOT_HEADER_BYTES, winPtr, imageSize) < 0) return S.E_FLASH;
-  if (crypto_sha256(winPtr, imageSize, digest) < 0) return S.E_HASH;
-  if (memory.compare(digest, expectSha, 32) != 0) return S.E_HASH;
-  if (imageType == IMAGE_SIGNED_MODEL) return finishSigned();
-  const st = validateFn(winPtr, imageSize);
-  if (st != S.OK) return st;
-  // The old bank stays committed until here; one 4-byte state write makes the new one newest.
-  return bankCommit(target, imageSize, expectSha, bankNextGen());
-}
-
-/** FINISH of a signed image already in the window: verify, validate the payload, commit it. */
-function finishSigned(): i32 {
-  let st = signedCheck(winPtr, imageSize);
-  if (st != S.OK) return st;
-  const len = signedPayloadLen();
-  st = validateFn(winPtr + IMG_HEADER, len);
-  if (st != S.OK) return st;
-  // The bank records the payload (the model): its length, its SHA-256 (the header's, verified),
-  // where it starts in the data, and the image version (the next downgrade floor).
-  return bankCommit(target, len, winPtr + 36, bankNextGen(), IMG_HEADER, signedVersion());
-}
-
 /**
- * STATUS data: received u32 | size u32 | sha8 | flags u8 | bank i8 | gen u32 | len u32 | sha8,
- * the first four about the transfer in progress (or the last one), the rest about the newest
- * committed bank (-1, zeros when the slot is empty; generation is the stored one). With a 1-byte
- * payload naming a configured model slot (0 grid, 2 pack) the bank fields are that slot's and a
- * 35th byte echoes the slot (its receiving flag only when it is the transfer's slot); an unknown
- * slot gets the plain 34-byte answer for the transfer's slot.
+ * The command table: runs command `type`'s handler. A handler returns its data length (>= 0, the
+ * data already at txBuf + 7) or a negative status; an unknown command is E_STATE.
  */
-function doStatus(p: usize, len: u32): i32 {
-  const slot = len == 1 && banksSelect(<i32>load<u8>(p)) ? <i32>load<u8>(p) : -1;
-  const d = txBuf + 7;
-  store<u32>(d, rxReceived(rx));
-  store<u32>(d, imageSize, 4);
-  memory.copy(d + 8, expectSha, 8);
-  store<u8>(d, receiving && (slot < 0 || slot == xferSlot) ? STATUS_RECEIVING : 0, 16);
-  const b = bankNewest();
-  store<i8>(d, <i8>b, 17);
-  memory.fill(d + 18, 0, 16);
-  if (b >= 0) {
-    store<u32>(d, bankGen(b) - 1, 18);
-    store<u32>(d, bankLen(b), 22);
-    if (bankSha(b, digest)) memory.copy(d + 26, digest, 8);
+function dispatch(type: u8, p: usize, len: u32): i32 {
+  switch (type) {
+    case CMD_HELLO: return doHello();
+    case CMD_BEGIN: return doBegin(p, len);
+    case CMD_WRITE: return doWrite(p, len);
+    case CMD_FINISH: return doFinish();
+    case CMD_STATUS: return doStatus(p, len);
+    case CMD_SET_BAUD: return doSetBaud(p, len);
+    case CMD_ACTIVATE: return fwActivate();
+    case CMD_CONFIRM: return fwConfirm();
+    case CMD_RESET: return fwReset();
+    case CMD_INFO: return fwInfo(txBuf + 7);
+    case CMD_WRITEZ: return doWriteZ(p, len);
+    case CMD_ROLLBACK: return fwRollback();
   }
-  if (slot < 0) return 34;
-  store<u8>(d, <u8>slot, 34);
-  return 35;
+  return S.E_STATE;
 }
 
 /** Runs the command in the parser's frame and replies. */
@@ -347,27 +234,9 @@ function handleFrame(): void {
     return;
   }
   if (type == CMD_HELLO) cacheLen = 0;
-  banksSelect(xferSlot); // WRITE/FINISH/STATUS act on the transfer's slot
-  const p = framePayload();
-  const len = frameLen();
-  let st: i32 = S.OK;
-  let dataLen: u32 = 0;
-  if (type == CMD_HELLO) dataLen = <u32>doHello();
-  else if (type == CMD_BEGIN) st = doBegin(p, len);
-  else if (type == CMD_WRITE) st = doWrite(p, len);
-  else if (type == CMD_FINISH) st = doFinish();
-  else if (type == CMD_STATUS) dataLen = len == 1 && <i32>load<u8>(p) == FW_SLOT ? <u32>fwStatus(txBuf + 7) : doStatus(p, len);
-  else if (type == CMD_WRITEZ) st = doWriteZ(p, len);
-  else if (type == CMD_INFO) dataLen = <u32>fwInfo(txBuf + 7);
-  else if (type == CMD_ACTIVATE) st = fwActivate();
-  else if (type == CMD_CONFIRM) st = fwConfirm();
-  else if (type == CMD_ROLLBACK) st = fwRollback();
-  else if (type == CMD_RESET) st = fwReset();
-  else if (type == CMD_SET_BAUD) {
-    st = doSetBaud(p, len);
-    if (st == S.OK) dataLen = 8;
-  } else st = S.E_STATE;
-  reply(type, seq, st, st == S.OK ? dataLen : 0);
+  banksSelect(modelXferSlot()); // WRITE/FINISH/STATUS act on the transfer's slot
+  const r = dispatch(type, framePayload(), frameLen());
+  reply(type, seq, min<i32>(r, S.OK), <u32>max<i32>(r, 0));
   if (baudPending != 0) switchBaud();
   fwAfterReply(); // RESET / ROLLBACK: the answer went out, now the board resets
 }
@@ -390,12 +259,12 @@ export function bootFeedByte(b: u8): void {
  */
 export function bootService(): i32 {
   if (!configured) return S.E_STATE;
-  changed = false;
+  modelTakeChanged();
   for (let i = 0; i < MAX_READS; i++) {
     const n = uart_read(rxBuf, RX_CHUNK);
     if (n < 0) return n;
     if (n == 0) break;
     for (let k: i32 = 0; k < n; k++) bootFeedByte(load<u8>(rxBuf + k));
   }
-  return changed ? 1 : 0;
+  return modelTakeChanged() ? 1 : 0;
 }
