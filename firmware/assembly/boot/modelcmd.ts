@@ -38,8 +38,8 @@ const expectSha: usize = memory.data(32);
 const slotWin = changetype<Table<usize>>(memory.data(MAX_SLOTS * <i32>sizeof<usize>(), 8));
 const slotWinCap = changetype<Table<u32>>(memory.data(MAX_SLOTS * <i32>sizeof<u32>(), 8));
 const rx: usize = memory.data(RX_TABLE_BYTES);
+/** Window of the transfer's slot (set by BEGIN; FINISH reads the image back there). */
 let winPtr: usize = 0;
-let winCap: u32 = 0;
 /** Slot of the current (or last) transfer. */
 let xferSlot: i32 = 0;
 let validateFn: Validator = noValidate;
@@ -50,16 +50,18 @@ let imageType: u8 = IMAGE_MODEL;
 let imageSize: u32 = 0;
 let changed = false;
 
-/** Sets slot `slot`'s RAM window (slot 0 also the validator and release hook, and ends any transfer). */
-export function modelConfigure(slot: i32, window: usize, windowCap: u32, validate: Validator | null = null, release: Release | null = null): void {
+/** Sets model slot `slot`'s RAM window (bootConfigureSlot; slot 0 through modelConfigure). */
+export function modelConfigureSlot(slot: i32, window: usize, windowCap: u32): void {
   unchecked(slotWin[slot] = window);
   unchecked(slotWinCap[slot] = windowCap);
-  if (slot != 0) return;
-  winPtr = window;
-  winCap = windowCap;
+}
+
+/** Sets slot 0's window, the validator run by FINISH and the release hook; ends any transfer. */
+export function modelConfigure(window: usize, windowCap: u32, validate: Validator, release: Release): void {
+  modelConfigureSlot(0, window, windowCap);
   xferSlot = 0;
-  validateFn = validate!;
-  releaseFn = release!;
+  validateFn = validate;
+  releaseFn = release;
   receiving = false;
 }
 
@@ -112,7 +114,6 @@ export function modelBegin(p: usize, len: u32): i32 {
   xferSlot = slot;
   fwAbort(); // a model transfer replaces any firmware transfer
   winPtr = unchecked(slotWin[slot]);
-  winCap = unchecked(slotWinCap[slot]);
   target = bankTarget(); // never the bank of the running (or newest) model
   if (bankErase(target) != S.OK) return S.E_FLASH;
   memory.copy(expectSha, p + 5, 32);

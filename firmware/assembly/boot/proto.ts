@@ -26,7 +26,7 @@ import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving } from "./fwslot";
 import { fwActivate, fwConfirm, fwRollback, fwReset, fwInfo, fwAfterReply } from "./fwcmd";
 import { inflateRaw, INFLATE_CAP } from "./inflate";
 import {
-  modelConfigure, modelCap0, modelXferSlot, modelReceived, modelTakeChanged, modelAbort,
+  modelConfigure, modelConfigureSlot, modelCap0, modelXferSlot, modelReceived, modelTakeChanged, modelAbort,
   modelBegin, modelWrite, modelFinish, modelStatus, Validator, Release,
 } from "./modelcmd";
 export { IMAGE_MODEL, IMAGE_SIGNED_MODEL, STATUS_RECEIVING } from "./modelcmd";
@@ -79,7 +79,7 @@ let cacheSeq: u8 = 0;
  */
 export function bootConfigure(window: usize, windowCap: u32, regionAddr: u32, regionSize: u32,
                               maxFrame: u32, validate: Validator, release: Release): void {
-  modelConfigure(0, window, windowCap, validate, release);
+  modelConfigure(window, windowCap, validate, release);
   cacheLen = 0;
   banksConfigure(regionAddr, regionSize);
   keysLoad();
@@ -96,7 +96,7 @@ export function bootConfigured(): bool { return configured; }
  */
 export function bootConfigureSlot(slot: i32, window: usize, windowCap: u32, regionAddr: u32, regionSize: u32): void {
   if (slot <= 0 || slot >= MAX_SLOTS) return;
-  modelConfigure(slot, window, windowCap);
+  modelConfigureSlot(slot, window, windowCap);
   banksConfigureSlot(slot, regionAddr, regionSize);
 }
 
