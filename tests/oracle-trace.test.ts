@@ -5,7 +5,7 @@
 // tensor's op. Prints one line per op and asserts the explanation recorded in
 // docs/notes/oracle-findings.md section 6: the first tensor that differs is a BATCH_MATMUL output
 // (1 LSB, tfjs-tflite's builtin BATCH_MATMUL rounds once), the 1-LSB differences compound through
-// FC/ADD to the cell logit Zc, and LOGISTIC multiplies them by up to 0.25 * scale(Zc) / scale(Pc).
+// FC/ADD to the cell logit Zc (at most 2 LSB), and LOGISTIC multiplies them by up to 0.25 * scale(Zc) / scale(Pc).
 // Pending (reason printed) when the .venv-oracle/ venv is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,7 +63,8 @@ test('pack model: tfjs-tflite vs TFLite reference kernels, traced tensor by tens
   const zc = steps.find((s) => s.tensor === 'Zc')!;
   const pc = steps.find((s) => s.tensor === 'Pc')!;
   const out = steps[steps.length - 1];
-  assert.ok(zc.max <= 1, 'the cell logit Zc is at most 1 LSB off');
+  // 2 LSB for the shipped (retrained) model; 1 for the model before it: the compounding depends on the weights.
+  assert.ok(zc.max <= 2, `the cell logit Zc is at most 2 LSB off (got ${zc.max})`);
   assert.ok(pc.max <= Math.ceil((0.25 * zc.max * zc.scale) / pc.scale), 'LOGISTIC amplifies by at most its slope 0.25 * scale(Zc) / scale(Pc)');
   assert.equal(out.max, pc.max, 'the output Y carries the LOGISTIC difference unchanged');
 });
