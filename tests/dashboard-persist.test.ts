@@ -7,16 +7,16 @@
 // With the old clean session and random client id the alerts sent during the reconnect were lost.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findMosquitto, freePort, waitForPort } from '@dendra/ops/mqtt/broker.ts';
+import { freePort } from '@dendra/ops/mqtt/broker.ts';
+import { mosquittoBin as bin, startPersistentMosquitto } from './support/mosquitto.ts';
 import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { startDashboard } from '@dendra/ops/dashboard/server.ts';
 import { alertBytes, sleep, waitFor } from '@dendra/ops/test/testutil.ts';
 
-const bin = findMosquitto();
 const skip = bin ? false : 'mosquitto not installed (apt-get install mosquitto)';
 if (skip) console.log(`dashboard persistence test skipped: ${skip}`);
 const dir = mkdtempSync(path.join(tmpdir(), 'dendra-dash-persist-'));
@@ -27,16 +27,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts mosquitto on `port` with persistence in `dir` (saved every second). */
-async function mosquitto(port: number): Promise<ChildProcess> {
-  const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
-    'persistence_file mosquitto.db', 'autosave_interval 1', 'log_dest none', ...(process.getuid?.() === 0 ? ['user root'] : [])].join('\n') + '\n');
-  const child = spawn(bin!, ['-c', conf], { stdio: 'ignore' });
-  children.push(child);
-  assert.ok(await waitForPort('127.0.0.1', port, 5000), 'mosquitto listens');
-  return child;
-}
+const mosquitto = (port: number): Promise<ChildProcess> => startPersistentMosquitto(dir, port, children);
 
 test('dashboard keeper: persistent session across kill -9 of mosquitto: every alert counted exactly once', { skip, timeout: 120_000 }, async (t) => {
   const port = await freePort();

@@ -1,0 +1,27 @@
+// A real mosquitto with persistence for the crash tests (tests/alerts-persist, tests/dashboard-persist):
+// started on a fixed port and persistence dir so that a `kill -9` and a restart keep the sessions the
+// broker saved (autosave every second), as a site's broker configured with persistence would.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { findMosquitto, waitForPort } from '@dendra/ops/mqtt/broker.ts';
+
+/** The mosquitto binary, or undefined when it is not installed. */
+export const mosquittoBin = findMosquitto();
+
+/**
+ * Starts mosquitto on 127.0.0.1:`port` with persistence in `dir` and records the child in `children`
+ * (the caller kills them after its tests).
+ * @throws AssertionError when mosquitto is not installed or does not listen within 5 s.
+ */
+export async function startPersistentMosquitto(dir: string, port: number, children: ChildProcess[]): Promise<ChildProcess> {
+  assert.ok(mosquittoBin, 'mosquitto installed');
+  const conf = path.join(dir, 'mosquitto.conf');
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
+    'persistence_file mosquitto.db', 'autosave_interval 1', 'log_dest none', ...(process.getuid?.() === 0 ? ['user root'] : [])].join('\n') + '\n');
+  const child = spawn(mosquittoBin, ['-c', conf], { stdio: 'ignore' });
+  children.push(child);
+  assert.ok(await waitForPort('127.0.0.1', port, 5000), 'mosquitto listens');
+  return child;
+}
