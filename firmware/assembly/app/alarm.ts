@@ -63,6 +63,19 @@ export function alarmNote(k: i32, raised: bool, update: bool, win: i64, value: f
   alarmPump();
 }
 
+/**
+ * Clears entry k when it is raised or active and its app dropped the alert without a clear (the
+ * model was replaced or refused: gridReset / packReset), then publishes the table. Never fails.
+ */
+export function alarmEnd(k: i32): void {
+  const s = load<u8>(st + k);
+  if (s != 1 && s != 2) return;
+  store<f64>(tab + (<usize>k << 6), wallNow(), 8);
+  store<u8>(st + k, 3);
+  dirty = true;
+  alarmPump();
+}
+
 /** True when entry k's minimum hold has passed at window/frame `win` (it may be cleared). */
 export function alarmHeld(k: i32, win: i64): bool {
   return win - load<i64>(tab + (<usize>k << 6), 48) >= (k == ALARM_OVERLOAD ? ALARM_HOLD_OVERLOAD : ALARM_HOLD_DENDRITE);

@@ -128,10 +128,13 @@ function loadSelected(win: usize, cap: u32): i32 {
     used = other;
   }
   loadedLen = bankLen(used);
+  loadedOlder = used != first;
   if (!bankSha(used, shaNow)) memory.fill(shaNow, 0, 32);
   return S.OK;
 }
 let loadedLen: u32 = 0;
+/** Whether the last loadSelected fell back to the older bank (the newest failed). */
+let loadedOlder = false;
 /** SHA-256 of the model the last loadSelected loaded, and of the last model loaded per slot. */
 const shaNow: usize = memory.data(32);
 const gridSha: usize = memory.data(32);
@@ -164,6 +167,10 @@ export function slotLoad(): i32 {
   if (parkPack()) {
     st = loadSelected(windowPtr, windowCap);
     parkLoads = modelLoads();
+    // Beside the parked pack model the arena is smaller: a newest bank refused there (E_ARENA) must
+    // not fall back to the older bank, which would also be marked active (and erased by the next
+    // BEGIN). Retry with the whole arena below instead.
+    if (st == S.OK && loadedOlder) st = S.E_ARENA;
   }
   if (st != S.OK) {
     parked = -1;

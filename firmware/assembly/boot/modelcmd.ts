@@ -9,7 +9,7 @@ import { flash_read, flash_write } from "../hal/flash";
 import { crypto_sha256 } from "../hal/crypto";
 import {
   bankAddr, bankDataCap, bankTarget, bankErase, bankCommit, bankNextGen, bankNewest, bankGen, bankLen,
-  bankSha, bankSetActive, banksSelect, banksSelected, bankVersionFloor, MAX_SLOTS, SLOT_HEADER_BYTES,
+  bankSha, bankSetActive, banksSelect, banksSelected, bankVersion, MAX_SLOTS, SLOT_HEADER_BYTES,
 } from "./banks";
 import { keysProvisioned } from "./keys";
 import { signedCheck, signedHead, signedPayloadLen, signedVersion, IMG_HEADER, IMG_SIG, IMG_TYPE_MODEL } from "./signed";
@@ -107,7 +107,8 @@ export function modelBegin(p: usize, len: u32): i32 {
   if (type == IMAGE_SIGNED_MODEL && size <= IMG_HEADER + IMG_SIG) return S.E_IMAGE;
   if (size > min<u32>(unchecked(slotWinCap[slot]), bankDataCap())) return S.E_TOO_LARGE;
   if (len > 37 && type == IMAGE_SIGNED_MODEL) { // the header came with BEGIN: refuse before erasing
-    const st = signedHead(p + 37, size, IMG_TYPE_MODEL, bankVersionFloor());
+    // The floor FINISH will apply: the bank that stays (the target is erased before FINISH checks).
+    const st = signedHead(p + 37, size, IMG_TYPE_MODEL, bankVersion(1 - bankTarget()));
     if (st != S.OK) return st;
   }
   receiving = false;

@@ -12,7 +12,7 @@ import * as M from "../meta";
 import { siteLimitC, siteHysteresisC } from "../site"; // operator setting, else the model's limit
 import { roundHalfAway } from "../json";
 import { publishTelemetry, publishAlert } from "../publish";
-import { alarmHeld, ALARM_OVERLOAD } from "../alarm";
+import { alarmHeld, alarmEnd, ALARM_OVERLOAD } from "../alarm";
 import { attribCompute } from "./attrib";
 import { say } from "../say";
 import { LOG_WARN } from "../../hal/log";
@@ -38,6 +38,7 @@ export let nowC: f64 = 0;
 export function gridReset(ok: bool): void {
   ready = ok;
   dmaActive = false;
+  if (alertActive) alarmEnd(ALARM_OVERLOAD); // the table never keeps an alarm its app dropped
   alertActive = false;
 }
 

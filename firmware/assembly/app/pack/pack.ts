@@ -16,7 +16,7 @@ import { roundHalfAway } from "../json";
 import { slotUse, SLOT_GRID, SLOT_PACK } from "../slot";
 import { packAttribCompute } from "./packattrib";
 import { publishPackTelemetry, publishPackAlert } from "./packpub";
-import { alarmHeld, ALARM_DENDRITE } from "../alarm";
+import { alarmHeld, alarmEnd, ALARM_DENDRITE } from "../alarm";
 import { risks, alive, atRisk, packCellRisk, packCellAlive, packCellAtRisk, setPackRisk, setTimings } from "./state";
 import { say } from "../say";
 import { LOG_WARN } from "../../hal/log";
@@ -39,6 +39,7 @@ export function packReset(ok: bool): void {
   ready = ok;
   ended = false;
   dmaActive = false;
+  if (alertActive) alarmEnd(ALARM_DENDRITE); // the table never keeps an alarm its app dropped
   alertActive = false;
   memory.fill(atRisk, 0, P.MAX_PACK_CELLS);
 }
