@@ -17,6 +17,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
 import { DENDRA, ROOT } from './proc.ts';
 import { findNatsServer, startCluster, type ClusterHandle } from '@dendra/ops/mqtt/cluster.ts';
+import { ALERT_STREAM } from '@dendra/ops/mqtt/natsconf.ts';
+import { connect as natsConnect } from 'nats';
 import { watchAlerts, type AlertWatcher } from '@dendra/ops/mqtt/alerts.ts';
 import { connectJournalDevice, type JournalDevice } from '@dendra/ops/test/journaldevice.ts';
 
@@ -107,6 +109,24 @@ function operatorProcess(args: string[], password: string): { child: ChildProces
   return { child, records, stderr: () => err };
 }
 
+/** Polls the share group's consumer until `want` pull requests wait on it or `ms` pass; returns the last count. */
+async function pullRequests(urls: string[], user: string, pass: string, group: string, want: number, ms: number): Promise<number> {
+  const nc = await natsConnect({ servers: urls, user, pass, timeout: 10_000 });
+  try {
+    const jsm = await nc.jetstreamManager({ timeout: 10_000 });
+    let n = 0;
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      n = (await jsm.consumers.info(ALERT_STREAM, group)).num_waiting;
+      if (n >= want) break;
+      await sleep(200);
+    }
+    return n;
+  } finally {
+    await nc.close();
+  }
+}
+
 test('two `dendra alerts --share ops --nats ...` processes split the alert stream: each alert to exactly one of them', { skip, timeout: 90_000 }, async () => {
   let c: ClusterHandle | undefined;
   const devs: JournalDevice[] = [];
@@ -124,6 +144,10 @@ test('two `dendra alerts --share ops --nats ...` processes split the alert strea
     // Both are up once each has printed the retained status of the ten devices (MQTT side).
     const statuses = (m: (typeof members)[number]) => m.records.filter((r) => r.type === 'status').length;
     assert.ok(await until(() => members.every((m) => statuses(m) >= ten.length), 30_000), `both operators connected (${members.map((m) => m.stderr().trim()).join(' | ')})`);
+    // ...and both have joined the group on the JetStream side: the consumer holds a pull request of
+    // each (under load one process may join seconds after the other and would otherwise take all).
+    const waiting = await pullRequests(c.natsUrls, ops.username, ops.password, 'ops', 2, 30_000);
+    assert.ok(waiting >= 2, `both operators pull from the group (${waiting} pull requests waiting)`);
     for (let round = 0; round < 20; round++) { for (const d of devs) d.raise(); await sleep(50); }
     const sent = devs.reduce((s, d) => s + d.raised, 0);
     const alerts = () => members.flatMap((m, who) => m.records.filter((r) => r.type === 'alert').map((r) => ({ who, key: `${r.device as string}/${(r.alert as { seq: number }).seq}` })));

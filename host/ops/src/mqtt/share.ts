@@ -77,7 +77,8 @@ export async function consumeShared(o: ShareOptions): Promise<SharedConsumer> {
   let messages: ConsumerMessages;
   try {
     const consumer = await nc.jetstream().consumers.get(ALERT_STREAM, o.group);
-    messages = await consumer.consume({ max_messages: 256, expires: 5000 });
+    // A small batch: members of a group take turns (a batch of 256 let the first member take a whole burst).
+    messages = await consumer.consume({ max_messages: 32, expires: 5000 });
   } catch (e) {
     await nc.close().catch(() => {});
     throw new BrokerError('E_SUBSCRIBE', `share group ${JSON.stringify(o.group)} on stream ${ALERT_STREAM} cannot be joined: ${(e as Error).message.split('\n')[0]} (dendra broker --cluster makes it with --share-group)`, servers[0]);
