@@ -244,12 +244,32 @@ export interface MixingCell {
   variants: Partial<Record<MixVariant, SeedRuns>>;
 }
 
+/** The board's task at a longer look-back in the board's int8 structure (scripts/grid-board-l336.ts). */
+export interface BoardLookback {
+  window: number;
+  seed: number;
+  /** Epoch the GNN at this look-back keeps on validation (0: the ridge trunk itself). */
+  gnnBestEpoch: number;
+  /** Test MSE of the kept model, float and int8 (every test window). */
+  float: number;
+  int8: number;
+  bytes: number;
+  arenaBytes: number;
+  macs: number;
+  /** The shipped board model's int8 test MSE (the protocol's MS-24 row). */
+  shippedInt8: number;
+  /** Why it is not shipped and what shipping needs. */
+  shipping: string;
+}
+
 /** The mixing study stored in the ablation report (`mixing`). */
 export interface MixingReport {
   how: string;
   budget: Omit<MixOptions, 'seed'> & { hidden: number };
   cells: MixingCell[];
   seconds: number;
+  /** The board's task (MS-24) at L 336 as the board would run it; absent until measured. */
+  board?: BoardLookback;
 }
 
 /** Options of {@link runMixing}. */
