@@ -17,6 +17,7 @@ import { disposeParams, importWeights } from './model.ts';
 import { datasetFrom, evalWindows, fitGrid, type FitResult, type GridDataset, type ResolvedOptions, type SplitMetrics } from './train.ts';
 import type { Matrix } from './graph.ts';
 import { fitAdaptive } from './adaptive.ts';
+import type { MixingReport } from './mixing.ts';
 
 /** Structures compared: the shipped GNN, the GNN without edges, the GNN with a learned adjacency. */
 export type Variant = 'gnn' | 'noEdges' | 'adaptive';
@@ -68,6 +69,8 @@ export interface AblationReport {
   how: string;
   cells: AblationCell[];
   lookback: LookbackRow[];
+  /** Channel mixing after a channel-independent linear trunk (mixing.ts); absent in older reports. */
+  mixing?: MixingReport;
   /** Wall seconds of this call (runs reused from the protocol or a cache are not counted). */
   seconds: number;
 }

@@ -6,6 +6,7 @@ import { REPO_ROOT } from '@dendra/core/paths.ts';
 import { GOAL_LABELS, type ProtocolReport } from './protocol.ts';
 import { seedRuns, type AblationCell, type AblationReport, type Run } from './ablation.ts';
 import { ablationFindings, ablationTable, cellDeltas, compare, lookbackTable } from './ablation_format.ts';
+import { mixingFindings, mixingTable } from './mixing_format.ts';
 
 const m = (mse: number) => ({ mse, mae: mse, windows: 10 });
 const run = (test: number, bestEpoch = 3): Run => ({ val: m(test * 2), test: m(test), bestEpoch, epochsRun: 9 });
@@ -71,4 +72,25 @@ test('the committed card holds the ablation: every protocol setting, three seeds
   for (const line of ablationFindings(a)) assert.ok(card.limitations.includes(line), `card limitation missing: ${line}`);
   const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   for (const line of [...ablationTable(a), ...lookbackTable(a, 'ETTh1')]) assert.ok(readme.includes(line), `README.md does not show: ${line}`);
+});
+
+test('the committed card holds the channel-mixing study: trunk alone, mixing with and without edges over three seeds, beside the anchors in the README', () => {
+  const dir = path.join(REPO_ROOT, 'models', 'grid');
+  const card = JSON.parse(readFileSync(path.join(dir, 'grid.card.json'), 'utf8')) as { protocol?: ProtocolReport; limitations: string[] };
+  const mix = card.protocol?.ablation?.mixing;
+  assert.ok(mix, 'models/grid/grid.card.json has protocol.ablation.mixing (scripts/grid-mixing.ts --write, then dendra quantize)');
+  const labels = mix.cells.map((c) => c.label);
+  for (const want of ['S-96 L336', 'M-96 L336', 'MS-24 L336']) assert.ok(labels.includes(want), `mixing cell ${want}`);
+  for (const c of mix.cells) {
+    if (c.config.setting === 'S') {
+      assert.deepEqual(c.variants, {}, 'S has one node: nothing to mix');
+      continue;
+    }
+    for (const v of ['graph', 'noEdges'] as const) assert.deepEqual(c.variants[v]?.seeds, [1, 2, 3], `${c.label} ${v}`);
+    // epoch 0 is the trunk: a run that kept it scores the trunk's test MSE exactly
+    for (const r of c.variants.graph!.runs) if (r.bestEpoch === 0) assert.equal(r.test.mse, c.trunk.test.mse);
+  }
+  for (const line of mixingFindings(mix)) assert.ok(card.limitations.includes(line), `card limitation missing: ${line}`);
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const line of mixingTable(mix, 'ETTh1')) assert.ok(readme.includes(line), `README.md does not show: ${line}`);
 });

@@ -10,6 +10,7 @@ import type { ProtocolReport } from './protocol.ts';
 import { datasetOf, publishedFor, publishedForDataset, type PublishedRow } from './published.ts';
 import type { AlertingReport } from './alerts_eval.ts';
 import { ablationFindings } from './ablation_format.ts';
+import { mixingFindings } from './mixing_format.ts';
 import type { BaselineMetrics, ErrorMetrics } from './metrics.ts';
 import type { FloatModelFile, SplitMetrics } from './train.ts';
 import { ARENA_NOTE, countMacs, estimateArenaBytes } from '@dendra/core/tflite/estimate.ts';
@@ -192,7 +193,7 @@ export function buildCard(c: CardInputs): GridCard {
     ...(c.alerting ? { alerting: c.alerting } : {}),
     boardSetting: `${configLabel(cfgOf(f))} (L ${cfgOf(f).window}): the firmware contract takes the 7 raw DMA channels in and one OT forecast out ([7, L] -> [1, H]), so M models (7 outputs) and the thermal node (a derived channel) stay host-only; H = 24 is the alert horizon of the site configuration`,
     ...(c.protocol ? { protocol: c.protocol, published: publishedForDataset(dataset) } : {}),
-    limitations: [...limitations(c.int8, f), ...(c.protocol ? protocolFindings(c.protocol, dataset) : []), ...(c.protocol?.ablation ? ablationFindings(c.protocol.ablation) : [])],
+    limitations: [...limitations(c.int8, f), ...(c.protocol ? protocolFindings(c.protocol, dataset) : []), ...(c.protocol?.ablation ? ablationFindings(c.protocol.ablation) : []), ...(c.protocol?.ablation?.mixing ? mixingFindings(c.protocol.ablation.mixing) : [])],
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ablationTable, lookbackTable } from './ablation_format.ts';
+import { mixingTable } from './mixing_format.ts';
 import type { ErrorMetrics } from './metrics.ts';
 import { publishedFor, type PublishedRow } from './published.ts';
 import { thermalVerdict } from './card.ts';
@@ -81,6 +82,7 @@ export function formatEval(r: GridEvalReport): string[] {
   if (r.ablation) {
     out.push('', 'graph ablation (from the card: float, test MSE, mean ± sample sd over seeds; beyond noise = more than 2 standard errors):', ...ablationTable(r.ablation).map((l) => `  ${l}`));
     if (r.ablation.lookback.length > 0) out.push('', `longer look-back beside the published ${r.data.dataset} figures at their own input lengths:`, ...lookbackTable(r.ablation, r.data.dataset).map((l) => `  ${l}`));
+    if (r.ablation.mixing) out.push('', 'channel mixing after a channel-independent ridge trunk (from the card: float, test MSE; paired differences over the seeds ± standard error; beyond noise = more than 2 standard errors):', ...mixingTable(r.ablation.mixing, r.data.dataset).map((l) => `  ${l}`));
   }
   out.push('', `alerting on the ${r.alerting.split} split (rows ${r.alerting.rows.start}..${r.alerting.rows.end - 1}): alert = forecast > limit within 24 h`);
   out.push('  limit (degC)  source                                 model      prec   recall | onset prec recall | events det  median lead');

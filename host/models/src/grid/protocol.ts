@@ -7,7 +7,8 @@
  * quantized to int8 (host executor); its .tflite goes to `<out>/protocol/`. Only the MS-24 model
  * without the thermal node can run on the board (see BOARD_CONFIG); the others are host-only.
  * Then the graph ablations and look-back rows (ablation.ts; float): the same GNN without edges and
- * with a learned adjacency, the ridge skip alone, three seeds at the goal cells S-96 and M-96.
+ * with a learned adjacency, the ridge skip alone, three seeds at the goal cells S-96 and M-96; and
+ * channel mixing after a channel-independent ridge trunk (mixing.ts), three seeds per cell.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +29,7 @@ import { mulberry32, shuffled } from '@dendra/core/random.ts';
 import { DEFAULT_ETT } from '@dendra/core/paths.ts';
 import { InputError } from '@dendra/core/errors.ts';
 import { runAblation, runKey, type AblationReport, type Run } from './ablation.ts';
+import { runMixing, type MixVariant } from './mixing.ts';
 
 const cfg = (setting: GridConfig['setting'], horizon: number, thermal = false): GridConfig => ({ window: 96, horizon, setting, thermal });
 
@@ -48,6 +50,14 @@ export const GOAL_LABELS: readonly string[] = ['S-96', 'M-96'];
 export const ADAPTIVE_LABELS: readonly string[] = ['M-96', 'MS-24'];
 /** Look-back rows (GNN and ridge at a longer input), as `setting-horizon@L`. */
 export const LOOKBACK_SPECS: readonly string[] = ['S-96@336', 'M-96@336', 'S-96@512', 'M-96@512'];
+/**
+ * Channel-mixing cells (mixing.ts), as `setting-horizon@L`: the goal cells at L 336 (S: the trunk
+ * alone, nothing to mix; MS-96: the S task with the other channels as covariates) and the board's
+ * task MS-24 at L 336 and at its own L 96.
+ */
+export const MIXING_SPECS: readonly string[] = ['S-96@336', 'M-96@336', 'MS-96@336', 'MS-24@336', 'MS-24@96'];
+/** Mixing variants trained, each with the ablation's three seeds. */
+export const MIXING_VARIANTS: readonly MixVariant[] = ['graph', 'noEdges', 'learned'];
 
 /** What the ablation trains: the protocol settings, their seeds and the look-back configs. */
 export interface AblationPlan {
@@ -237,6 +247,9 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolReport> {
       lookback: plan.lookback, reuse: protocolReuse(report),
       adaptive: true, adaptiveSeedsOf: (c) => (ADAPTIVE_LABELS.includes(configLabel(c)) ? [o.train.seed] : []),
     });
+    o.onStage?.('channel mixing', all.length, all.length);
+    const seeds = [o.train.seed, o.train.seed + 1, o.train.seed + 2];
+    report.ablation.mixing = await runMixing({ raw, configs: ablationPlan(seeds, [], MIXING_SPECS).lookback, seeds, variants: MIXING_VARIANTS });
   }
   report.seconds = Math.round((performance.now() - t0) / 100) / 10;
   return report;

@@ -17,14 +17,25 @@ function cardRows(p: ProtocolReport): ProtocolEvalRow[] {
   return [...p.rows, ...p.thermal.rows].map((r) => ({ label: r.label, config: r.config, file: r.file, float: r.float, int8: r.int8, baselines: r.baselines }));
 }
 
-test('published figures are keyed by dataset: ETTh1 has anchors, ETTh2 and a user file have none', () => {
+test('published figures are keyed by dataset: ETTh1 and ETTh2 get their own anchors, a user file none', () => {
   assert.equal(datasetOf('/x/y/ETTh2.csv'), 'ETTh2');
   assert.equal(datasetOf('C:\\data\\ETTh1.csv'), 'ETTh1');
   assert.ok(publishedForDataset('ETTh1').length > 0);
-  assert.deepEqual(publishedForDataset('ETTh2'), []);
-  assert.deepEqual(publishedFor('ETTh2', 'M', 96), []);
+  // ETTh2: the L = 336/512 multivariate figures at 96 only, never an ETTh1 figure; no univariate anchor is cited
+  const h2 = publishedFor('ETTh2', 'M', 96);
+  assert.deepEqual(h2.map((p) => `${p.model}@${p.lookback}:${p.mse}`), ['DLinear@336:0.289', 'NLinear@336:0.277', 'PatchTST/42@336:0.274', 'PatchTST/64@512:0.274']);
+  assert.deepEqual(publishedFor('ETTh2', 'S', 96), []);
   assert.deepEqual(publishedFor('my-transformer', 'S', 96), []);
+  assert.deepEqual(publishedForDataset('my-transformer'), []);
   assert.ok(publishedFor('ETTh1', 'M', 96).every((p) => p.dataset === 'ETTh1' && p.setting === 'M'));
+});
+
+test('every PatchTST and DLinear anchor names its paper table and URL and says how it was checked', () => {
+  for (const p of PUBLISHED.filter((x) => /PatchTST|Linear/.test(x.model))) {
+    assert.match(p.source, /Table \d|univariate table/, `${p.dataset} ${p.model} ${p.setting}-${p.horizon}`);
+    assert.match(p.source, /https:\/\/arxiv\.org\/abs\/22(05\.13504|11\.14730)/);
+    assert.match(p.checked, /^matches .*the paper's own table is not readable|neither is confirmed against the paper/);
+  }
 });
 
 test('no DLinear/NLinear figure is cited at L = 96 (the benchmark file\'s I = 96 rows are the L = 336 table swapped)', () => {
@@ -41,18 +52,22 @@ test('no DLinear/NLinear figure is cited at L = 96 (the benchmark file\'s I = 96
 
 test('the committed card carries the corrected anchors and no verdict against an L = 96 DLinear figure', () => {
   const pub = card.published as { model: string; lookback: number; dataset: string }[];
-  assert.deepEqual(pub, PUBLISHED.map((p) => ({ ...p })));
+  assert.deepEqual(pub, publishedForDataset('ETTh1').map((p) => ({ ...p })));
   assert.ok(!card.limitations.some((l) => /published DLinear/.test(l) && /same input length 96/.test(l)));
   if (card.protocol) assert.deepEqual(protocolFindings(card.protocol, 'ETTh1').filter((l) => / vs published /.test(l)), card.limitations.filter((l) => / vs published /.test(l)));
 });
 
-test('a non-ETTh1 protocol table prints no ETTh1 figure, no "ETTh1 protocol", and says it has no anchor', (t) => {
+test('a non-ETTh1 protocol table prints no ETTh1 figure, no "ETTh1 protocol", and says where it has no anchor', (t) => {
   if (!card.protocol) return t.skip('the committed card has no protocol table');
   const text = formatProtocol(cardRows(card.protocol), card.protocol.window, 'ETTh2').join('\n');
-  assert.doesNotMatch(text, /ETTh1/);
-  assert.doesNotMatch(text, /published (DLinear|Informer|PatchTST|NLinear)/);
+  assert.doesNotMatch(text, /ETTh1|Informer|0\.375/);
+  assert.match(text, /published PatchTST\/42 M-96 \(L=336\): 0\.274\/0\.336/);
   assert.match(text, /no anchor cited for ETTh2/);
+  // verdicts only at the same input length: the L = 96 table gets none against ETTh2's L = 336 figures
   assert.deepEqual(protocolFindings(card.protocol, 'ETTh2').filter((l) => /published/.test(l)), []);
+  const user = formatProtocol(cardRows(card.protocol), card.protocol.window, 'plant7').join('\n');
+  assert.doesNotMatch(user, /published (DLinear|Informer|PatchTST|NLinear)/);
+  assert.match(user, /no anchor cited for plant7/);
   assert.match(dataSource('ETTh2'), /ETDataset ETTh2/);
   assert.doesNotMatch(dataSource('ETTh2'), /ETTh1/);
   assert.match(dataSource('plant7'), /user data/);

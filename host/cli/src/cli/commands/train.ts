@@ -28,7 +28,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .option('--max-windows <n>', 'training windows per epoch (default: all)')
     .option('--no-protocol', 'skip the protocol table and thermal ablation (board model and card only)')
-    .option('--no-ablation', 'skip the graph ablations and look-back rows of the protocol (no edges, learned adjacency, ridge alone; three seeds at S-96 and M-96; about 1 h of CPU)')
+    .option('--no-ablation', 'skip the graph ablations and look-back rows of the protocol (no edges, learned adjacency, ridge alone; three seeds at S-96 and M-96; channel mixing after a ridge trunk at L 336, three seeds; about 1.5 h of CPU)')
     .option('--json', 'print metrics as JSON (no progress bar)')
     .action(action(async (opts: TrainOpts) => {
       const { trainGrid, resolveOptions } = await import('@dendra/models/grid/train.ts');
