@@ -6,7 +6,8 @@
  *    its WAMR signature string ("(ii)i": i32/usize/u32 -> i, f64 -> F, f32 -> f, i64/u64 -> I);
  *  - runtime/src/gen/status.h        firmware/assembly/status.ts as FW_<NAME> defines;
  *  - runtime/src/gen/fwslot.h        the FW_* / ST_* constants of firmware/assembly/boot/fwslot.ts,
- *                                    SLOT_* (model slots) of boot/banks.ts, KEYS_* of boot/keys.ts, IMG_* of boot/signed.ts.
+ *                                    SLOT_* (model slots) of boot/banks.ts, KEYS_* of boot/keys.ts, IMG_* of boot/signed.ts,
+ *                                    MAX_WINDOW (longest model window, hours: DMA channel 0's bound) of app/meta.ts.
  * Usage: node scripts/gen-contracts.mjs [OUT_DIR]   (default runtime/src/gen). Exits 1 with one
  * line naming the file when a declaration cannot be parsed (an unknown type is never guessed).
  */
@@ -102,8 +103,9 @@ function main() {
     ...constants('boot/banks.ts', (n) => n.startsWith('SLOT_')),
     ...constants('boot/keys.ts', (n) => n.startsWith('KEYS_')),
     ...constants('boot/signed.ts', (n) => n.startsWith('IMG_')),
+    ...constants('app/meta.ts', (n) => n === 'MAX_WINDOW'),
   ];
-  writeFileSync(join(out, 'fwslot.h'), defines('DENDRA_GEN_FWSLOT_H', 'firmware/assembly/boot/ fwslot.ts, banks.ts, keys.ts, signed.ts', slot, 'GEN_', true));
+  writeFileSync(join(out, 'fwslot.h'), defines('DENDRA_GEN_FWSLOT_H', 'firmware/assembly/boot/ fwslot.ts, banks.ts, keys.ts, signed.ts and app/meta.ts', slot, 'GEN_', true));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

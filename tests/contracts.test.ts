@@ -20,7 +20,7 @@ import { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from '@dendra/device/image/
 import { SimHal } from '@dendra/device/sim/hal.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
 import { FlashFile } from '@dendra/device/sim/flashfile.ts';
-import { WindowDma } from '@dendra/device/sim/sensors.ts';
+import { WindowDma, MAX_WINDOW_HOURS } from '@dendra/device/sim/sensors.ts';
 import { NET_CMD_EMPTY } from '@dendra/device/sim/net.ts';
 
 type Hal = { name: string; sig: string };
@@ -72,6 +72,13 @@ test('host key table and model slot constants equal the firmware (keys.ts, banks
   assert.deepEqual([KEYS_MAGIC, KEYS_OFFSET, MAX_TRUSTED_KEYS], [keys.get('KEYS_MAGIC'), keys.get('KEYS_OFFSET'), keys.get('KEYS_MAX')]);
   const slot = fwConst('boot/banks.ts', 'SLOT_');
   assert.deepEqual([SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES], [slot.get('SLOT_MAGIC'), slot.get('SLOT_VALID'), slot.get('SLOT_HEADER_BYTES')]);
+});
+
+test('the longest DMA channel 0 window equals the firmware\'s MAX_WINDOW (sim MAX_WINDOW_HOURS, runtime GEN_MAX_WINDOW)', () => {
+  const fw = fwConst('app/meta.ts', 'MAX_WINDOW').get('MAX_WINDOW');
+  assert.equal(MAX_WINDOW_HOURS, fw);
+  assert.match(readFileSync(join(GEN, 'fwslot.h'), 'utf8'), new RegExp(`^#define GEN_MAX_WINDOW ${fw}u$`, 'm'));
+  assert.match(readFileSync(join(ROOT, 'runtime/src/hal_dma.c'), 'utf8'), /<= GEN_MAX_WINDOW;/, 'the runtime bounds channel 0 by the generated constant');
 });
 
 test("the simulator's HAL imports are exactly the firmware's @external declarations", () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ROOT } from './proc.ts';
-import { readEttCsv, WindowDma, HOUR_MS, DEFAULT_START, WINDOW_HOURS, ETT_CHANNELS, DMA_BUSY, DMA_DONE, DMA_END, DMA_E_CHANNEL, DMA_E_ARG, type DmaChannel } from '@dendra/device/sim/sensors.ts';
+import { readEttCsv, WindowDma, HOUR_MS, DEFAULT_START, MAX_WINDOW_HOURS, ETT_CHANNELS, DMA_BUSY, DMA_DONE, DMA_END, DMA_E_CHANNEL, DMA_E_ARG, type DmaChannel } from '@dendra/device/sim/sensors.ts';
 import { PackDma, packFramesCsv } from '@dendra/device/sim/sensors-pack.ts';
 import { replayPack } from '@dendra/models/pack/replay.ts';
 import * as NET from '@dendra/device/sim/net.ts';
@@ -66,8 +66,9 @@ test('the C groups\' constants equal the simulator\'s (net.ts, sensors.ts, topic
   }
   assert.equal(defines('hal_net.h').get('NET_MAX_PAYLOAD_BYTES'), MAX_PAYLOAD_BYTES);
   const dma = defines('hal_dma.h');
-  const sim = { DMA_BUSY, DMA_DONE, DMA_END, DMA_E_CHANNEL, DMA_E_ARG, DMA_WINDOW_HOURS: WINDOW_HOURS, DMA_ETT_CHANNELS: ETT_CHANNELS.length, DMA_HOUR_MS: HOUR_MS };
+  const sim = { DMA_BUSY, DMA_DONE, DMA_END, DMA_E_CHANNEL, DMA_E_ARG, DMA_ETT_CHANNELS: ETT_CHANNELS.length, DMA_HOUR_MS: HOUR_MS };
   for (const [k, v] of Object.entries(sim)) assert.equal(dma.get(k), v, k);
+  assert.equal(defines('gen/fwslot.h').get('GEN_MAX_WINDOW'), MAX_WINDOW_HOURS, 'longest channel 0 window');
   const kinds = /kinds\[\] = \{([^}]*)\}/.exec(readFileSync(path.join(ROOT, 'runtime/src/net_url.c'), 'utf8'))?.[1];
   assert.deepEqual(kinds?.split(',').map((k) => JSON.parse(k.trim())), [...KINDS]);
   const ett = /ett_header\[DMA_ETT_CHANNELS\] = \{([^}]*)\}/.exec(readFileSync(path.join(ROOT, 'runtime/src/dma_csv.c'), 'utf8'))?.[1];
@@ -107,15 +108,19 @@ function compareFrames(dma: DmaChannel, bytes: number, got: ReturnType<typeof pa
   }
 }
 
-test('DMA group: windows 0 and 5 of ETTh1 equal the simulator\'s WindowDma bytes and due times', (t) => {
-  if (skip) return t.skip(skip);
-  if (!existsSync(ETT)) return t.skip(`ETTh1 not found at ${ETT} (set DENDRA_SHARED)`);
-  const r = run('test_dma', ['frames', '0', ETT, String(DEFAULT_START), '0', '5']);
-  assert.equal(r.status, 0, r.stderr);
-  const got = parseFrames(r.stdout);
-  assert.equal(got.size, 2);
-  compareFrames(new WindowDma(readEttCsv(ETT), DEFAULT_START), 2688, got, 5);
-});
+for (const hours of [96, 336]) {
+  test(`DMA group: ${hours}-hour windows 0 and 5 of ETTh1 equal the simulator's WindowDma bytes and due times`, (t) => {
+    if (skip) return t.skip(skip);
+    if (!existsSync(ETT)) return t.skip(`ETTh1 not found at ${ETT} (set DENDRA_SHARED)`);
+    const bytes = hours * ETT_CHANNELS.length * 4;
+    const r = run('test_dma', ['frames', '0', ETT, `${DEFAULT_START}:${bytes}`, '0', '5']);
+    assert.equal(r.status, 0, r.stderr);
+    const got = parseFrames(r.stdout);
+    assert.equal(got.size, 2);
+    assert.equal(got.get(0)!.hex.length, 2 * bytes);
+    compareFrames(new WindowDma(readEttCsv(ETT), DEFAULT_START), bytes, got, 5);
+  });
+}
 
 test('DMA group: pack frames written by packFramesCsv replay as the simulator\'s PackDma (bytes, due times, end)', (t) => {
   if (skip) return t.skip(skip);

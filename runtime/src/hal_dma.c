@@ -3,13 +3,15 @@
  * (host/device/src/sim/sensors.ts): dma_start requests the channel's next frame into [dst, dst+len); it
  * completes (bytes copied, status done) once the board clock reaches its due time; after the last
  * frame the status is end. Replay channels: frame k is due at k x period board ms (at least 1 ms
- * after the request); channel 0 = transformer window k = ETT rows [start+k, start+k+96) as f32
- * little-endian time-major [96][7], channel 1 = line k of the pack frame CSV, one frame per
+ * after the request); channel 0 = transformer window k = ETT rows [start+k, start+k+L) as f32
+ * little-endian time-major [L][7], where L = len / 28 is the model's window (1..GEN_MAX_WINDOW,
+ * else -2; the stream ends when fewer than L rows are left), channel 1 = line k of the pack frame CSV, one frame per
  * pack_hours. Live channels (a live socket is configured): frame = the oldest queued record from
  * the bridge, due 1 ms after the request or when it arrives; a live stream never ends.
  * Single-threaded: the main loop calls everything here, the live socket included.
  */
 #include "hal_dma.h"
+#include "fwslot.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +44,19 @@ static dma_chan_t *chan(uint32_t ch) {
   return NULL;
 }
 
+/* True when a request of len bytes is one frame of c: a whole ETT window of 1..GEN_MAX_WINDOW hours on the channel 0 replay, else exactly frame_bytes. */
+static bool frame_ok(const dma_chan_t *c, uint32_t len) {
+  if (c->live || c->id != 0) return len == c->frame_bytes;
+  return len > 0 && len % (DMA_ETT_CHANNELS * 4) == 0 && len / (DMA_ETT_CHANNELS * 4) <= GEN_MAX_WINDOW;
+}
+
+/* Frames c's replay holds for requests of len bytes (channel 0: windows of len / 28 hours from the start row). */
+static uint32_t frames_for(const dma_chan_t *c, uint32_t len) {
+  if (c->id != 0) return c->count;
+  uint64_t hours = len / (DMA_ETT_CHANNELS * 4), left = c->table.rows - c->base;
+  return hours > left ? 0 : (uint32_t)(left - hours + 1);
+}
+
 /* Writes n floats little-endian to dst (the board's byte order, whatever the host's). */
 static void put_f32le(uint8_t *dst, const float *src, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
@@ -58,9 +73,9 @@ int32_t dma_hal_start(wasm_exec_env_t env, uint32_t ch, uint32_t dst, uint32_t l
   dma_chan_t *c = chan(ch);
   if (c == NULL) return DMA_E_CHANNEL;
   if (rt_span(env, dst, len) == NULL) return RT_E_BOUNDS;
-  if (len != c->frame_bytes) return DMA_E_ARG;
+  if (!frame_ok(c, len)) return DMA_E_ARG;
   double now = rt_now_ms();
-  if (!c->live && c->next >= c->count) {
+  if (!c->live && c->next >= frames_for(c, len)) {
     c->pending = false;
     c->state = DMA_END;
     return 0;
@@ -86,7 +101,7 @@ static int32_t complete(wasm_exec_env_t env, dma_chan_t *c) {
     c->q_head = (c->q_head + 1) % DMA_LIVE_QUEUE;
     c->q_count--;
   } else {
-    put_f32le(mem, c->table.values + (size_t)(c->base + c->k) * c->table.cols, c->frame_bytes / 4);
+    put_f32le(mem, c->table.values + (size_t)(c->base + c->k) * c->table.cols, c->len / 4);
   }
   c->pending = false;
   c->next = c->k + 1;
@@ -154,20 +169,16 @@ void dma_live_count_rejected(void) { live_rejected++; }
 static int open_replay(dma_chan_t *c) {
   char why[512];
   if (c->id == 0 && rt_cfg.grid_csv != NULL) {
-    if (c->frame_bytes != DMA_WINDOW_HOURS * DMA_ETT_CHANNELS * 4) {
-      rt_logf("dma: channel 0 frames are %u bytes on this board; an ETT window is %d", c->frame_bytes, DMA_WINDOW_HOURS * DMA_ETT_CHANNELS * 4);
-      return -1;
-    }
     if (dma_read_ett(rt_cfg.grid_csv, &c->table, why, sizeof(why)) != 0) {
       rt_logf("dma: %s", why);
       return -1;
     }
-    if ((uint64_t)rt_cfg.grid_start + DMA_WINDOW_HOURS > c->table.rows) {
-      rt_logf("dma: replay start %u leaves no full %d-hour window in %u rows of %s", rt_cfg.grid_start, DMA_WINDOW_HOURS, c->table.rows, rt_cfg.grid_csv);
+    if (rt_cfg.grid_start >= c->table.rows) {
+      rt_logf("dma: replay start %u must be a row index in 0..%u of %s", rt_cfg.grid_start, c->table.rows - 1, rt_cfg.grid_csv);
       return -1;
     }
     c->base = rt_cfg.grid_start;
-    c->count = c->table.rows - rt_cfg.grid_start - DMA_WINDOW_HOURS + 1;
+    c->count = c->table.rows - rt_cfg.grid_start; /* windows of one hour; frames_for() has the model's */
     c->period_ms = DMA_HOUR_MS;
     return 0;
   }

@@ -17,8 +17,11 @@
 #define DMA_END 2
 #define DMA_E_CHANNEL (-1)
 #define DMA_E_ARG (-2)
-/* Hours per transformer window, ETT channels, board ms per hour, transfer time (sensors.ts). */
-#define DMA_WINDOW_HOURS 96
+/*
+ * ETT channels, board ms per hour, transfer time (sensors.ts). A transformer window is as long as
+ * the model's (the request's bytes / 28), at most GEN_MAX_WINDOW hours (gen/fwslot.h, from the
+ * firmware's MAX_WINDOW).
+ */
 #define DMA_ETT_CHANNELS 7
 #define DMA_HOUR_MS 3600000.0
 #define DMA_TRANSFER_MS 1.0

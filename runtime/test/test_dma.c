@@ -16,6 +16,7 @@
 
 #include "core_stub.h"
 #include "hal_dma.h"
+#include "fwslot.h"
 
 static int failures;
 #define CHECK(cond, ...)                                   \
@@ -40,19 +41,21 @@ static int32_t transfer(uint32_t ch, uint32_t dst, uint32_t len, double at) {
   return dma_hal_status(NULL, ch);
 }
 
-/* "frames CH FILE ARG K...": channel 0 replays ETT FILE from row ARG, channel 1 pack FILE at ARG hours per frame. */
+/* "frames CH FILE ARG K...": channel 0 replays ETT FILE from row ARG (ARG "ROW:BYTES": windows of BYTES, default the board's frameBytes), channel 1 pack FILE at ARG hours per frame. */
 static int frames_mode(int argc, char **argv) {
   test_board_sim();
   uint32_t ch = (uint32_t)strtoul(argv[2], NULL, 10);
+  uint32_t bytes = rt_board.dma[ch == 0 ? 0 : 1].frame_bytes;
   if (ch == 0) {
+    char *end = NULL;
     rt_cfg.grid_csv = argv[3];
-    rt_cfg.grid_start = (uint32_t)strtoul(argv[4], NULL, 10);
+    rt_cfg.grid_start = (uint32_t)strtoul(argv[4], &end, 10);
+    if (end != NULL && *end == ':') bytes = (uint32_t)strtoul(end + 1, NULL, 10);
   } else {
     rt_cfg.pack_csv = argv[3];
     rt_cfg.pack_hours = strtod(argv[4], NULL);
   }
   if (dma_open() != 0) return 2;
-  uint32_t bytes = rt_board.dma[ch == 0 ? 0 : 1].frame_bytes;
   long last = 0;
   for (int i = 5; i < argc; i++) last = strtol(argv[i], NULL, 10) > last ? strtol(argv[i], NULL, 10) : last;
   for (long k = 0; k <= last; k++) {
@@ -106,6 +109,10 @@ static void test_replay(const char *dir) {
   memset(&rt_cfg, 0, sizeof(rt_cfg));
   test_board_sim();
   rt_cfg.grid_csv = ett;
+  rt_cfg.grid_start = 100;
+  CHECK(dma_open() != 0, "a start row past the data is refused at open");
+  dma_close();
+  test_board_sim();
   rt_cfg.grid_start = 2;
   rt_cfg.pack_csv = pack;
   rt_cfg.pack_hours = 0.5;
@@ -113,6 +120,8 @@ static void test_replay(const char *dir) {
   test_now_ms = 0;
   CHECK(dma_hal_start(NULL, 5, 0, 2688) == DMA_E_CHANNEL && dma_hal_status(NULL, 5) == DMA_E_CHANNEL, "unknown channel: -1");
   CHECK(dma_hal_start(NULL, 0, 0, 100) == DMA_E_ARG, "wrong length: -2");
+  CHECK(dma_hal_start(NULL, 0, 0, 0) == DMA_E_ARG && dma_hal_start(NULL, 0, 0, 28 * (GEN_MAX_WINDOW + 1)) == DMA_E_ARG,
+        "an empty window or one longer than GEN_MAX_WINDOW hours: -2");
   CHECK(dma_hal_start(NULL, 0, TEST_MEM_BYTES - 8, 2688) == RT_E_BOUNDS, "destination outside memory: -1");
   CHECK(dma_hal_status(NULL, 0) == DMA_DONE && dma_next_due_ms() < 0, "idle channel reports done, nothing due");
   CHECK(dma_hal_start(NULL, 0, 0, 2688) == 0 && dma_hal_status(NULL, 0) == DMA_BUSY, "frame 0 busy right after the start");
@@ -131,6 +140,9 @@ static void test_replay(const char *dir) {
   CHECK(transfer(0, 4096, 2688, 2 * DMA_HOUR_MS) == DMA_DONE && f32_at(4096) == 4.0f, "frame 2, the last of 100 - 2 - 96 + 1 = 3 windows");
   test_now_ms = 9 * DMA_HOUR_MS;
   CHECK(dma_hal_start(NULL, 0, 4096, 2688) == 0 && dma_hal_status(NULL, 0) == DMA_END, "after the last window: end");
+  CHECK(dma_hal_start(NULL, 0, 4096, 28 * 336) == 0 && dma_hal_status(NULL, 0) == DMA_END, "a 336-hour window in 98 rows: end");
+  CHECK(transfer(0, 4096, 28 * 3, 10 * DMA_HOUR_MS) == DMA_DONE && f32_at(4096) == 5.0f && f32_at(4096 + 2 * 28 + 24) == (float)7.6,
+        "3-hour windows go on from frame 3: rows [5, 8)");
   CHECK(transfer(1, 8192, 3456, 0) == DMA_DONE && f32_at(8192) == 0.5f && f32_at(8192 + 863 * 4) == 863.5f, "pack frame 0 = line 1");
   test_now_ms = 1;
   CHECK(dma_hal_start(NULL, 1, 8192, 3456) == 0 && dma_next_due_ms() == 0.5 * DMA_HOUR_MS, "pack frame 1 due after pack_hours");

@@ -1,15 +1,19 @@
 /**
  * Sensor replay for the simulated board: the ETT CSV (date + 7 channels) as the transformer
- * front-end, delivered by DMA channel 0 one window per simulated hour. Window k is CSV data rows
- * [start + k, start + k + 96) as f32, time-major [96][7] (CONTRACTS.md "HAL imports").
+ * front-end, delivered by DMA channel 0 one window per simulated hour. The window length L is the
+ * model's: the firmware asks for 4 x 7 x L bytes (1 <= L <= {@link MAX_WINDOW_HOURS}). Window k is
+ * CSV data rows [start + k, start + k + L) as f32, time-major [L][7] (CONTRACTS.md "HAL imports").
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '@dendra/core/errors.ts';
 
 /** ETT channel order (= CSV column order after the date). */
 export const ETT_CHANNELS = ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT'] as const;
-/** Hours per window. */
-export const WINDOW_HOURS = 96;
+/**
+ * Longest window channel 0 serves, in hours: the firmware's MAX_WINDOW (firmware/assembly/app/meta.ts;
+ * tests/contracts.test.ts checks the two agree, the native runtime uses the generated GEN_MAX_WINDOW).
+ */
+export const MAX_WINDOW_HOURS = 512;
 /** Default first row of the replay: the start of the test split. */
 export const DEFAULT_START = 11520;
 /** One simulated hour in board milliseconds. */
@@ -86,14 +90,25 @@ export abstract class FrameDma implements DmaChannel {
 
   /** Frames in the stream. */
   abstract get length(): number;
-  /** The bytes of frame k (0 <= k < length), exactly {@link frameBytes} long. */
-  protected abstract frame(k: number): Uint8Array;
+  /** The bytes of frame k (0 <= k < frames(len)), exactly `len` bytes (a request {@link accepts} took). */
+  protected abstract frame(k: number, len: number): Uint8Array;
+
+  /** True when a request of `len` bytes asks for one frame of this stream (default: exactly frameBytes). */
+  protected accepts(len: number): boolean {
+    return len === this.frameBytes;
+  }
+
+  /** Frames in the stream for requests of `len` bytes (default: {@link length}). */
+  protected frames(len: number): number {
+    void len;
+    return this.length;
+  }
 
   /** Starts the next frame into [dst, dst+len): 0, or DMA_E_ARG when len is not one frame. */
   begin(dst: number, len: number, nowMs: number): number {
-    if (len !== this.frameBytes) return DMA_E_ARG;
+    if (!this.accepts(len)) return DMA_E_ARG;
     const k = this.next;
-    if (k >= this.length) {
+    if (k >= this.frames(len)) {
       this.pending = null;
       this.state = DMA_END;
       return 0;
@@ -119,7 +134,7 @@ export abstract class FrameDma implements DmaChannel {
     const p = this.pending;
     if (p === null || nowMs < p.dueMs) return this.state;
     if (p.dst + p.len > mem.length) return DMA_E_ARG;
-    mem.set(this.frame(p.k), p.dst);
+    mem.set(this.frame(p.k, p.len), p.dst);
     this.pending = null;
     this.next = p.k + 1;
     this.state = DMA_DONE;
@@ -127,30 +142,48 @@ export abstract class FrameDma implements DmaChannel {
   }
 }
 
+/** Bytes of one hour of channel 0 (7 f32). */
+const ROW_BYTES = ETT_CHANNELS.length * 4;
+
 /**
- * DMA channel 0 of the simulated board: window k (CSV rows [start + k, start + k + 96) as f32,
- * time-major) is due k simulated hours after boot.
+ * DMA channel 0 of the simulated board: window k of L hours (CSV rows [start + k, start + k + L) as
+ * f32, time-major) is due k simulated hours after boot. L comes from the request: `len` must be a
+ * positive multiple of 28 bytes (one hour of 7 channels) of at most {@link MAX_WINDOW_HOURS} hours,
+ * else DMA_E_ARG; when fewer than L rows are left the stream has ended (DMA_END).
  */
 export class WindowDma extends FrameDma {
   /**
-   * @throws InputError `E_DATA` when `start` is not a row index or leaves no full window.
+   * @throws InputError `E_DATA` when `start` is not a row index of the data or the data does not
+   *   have the 7 ETT channels.
    */
   constructor(private readonly data: SensorData, readonly start = DEFAULT_START, transferMs = 1) {
-    super(WINDOW_HOURS * data.channels * 4, HOUR_MS, transferMs);
-    if (!Number.isInteger(start) || start < 0) throw new InputError('E_DATA', `replay start ${start} must be a row index >= 0`);
-    if (start + WINDOW_HOURS > data.rows) {
-      throw new InputError('E_DATA', `replay start ${start} leaves no full ${WINDOW_HOURS}-hour window in ${data.rows} rows`);
+    super(MAX_WINDOW_HOURS * ROW_BYTES, HOUR_MS, transferMs);
+    if (data.channels !== ETT_CHANNELS.length) throw new InputError('E_DATA', `replay data has ${data.channels} channels, not ${ETT_CHANNELS.length}`);
+    if (!Number.isInteger(start) || start < 0 || start >= data.rows) {
+      throw new InputError('E_DATA', `replay start ${start} must be a row index in 0..${data.rows - 1}`);
     }
   }
 
-  /** Windows left in the data from `start`. */
+  /** Windows of one hour left in the data from `start` (a window of L hours: {@link windows}). */
   get length(): number {
-    return this.data.rows - this.start - WINDOW_HOURS + 1;
+    return this.windows(1);
   }
 
-  protected frame(k: number): Uint8Array {
-    const n = this.data.channels;
-    const win = this.data.values.subarray((this.start + k) * n, (this.start + k + WINDOW_HOURS) * n);
-    return new Uint8Array(win.buffer, win.byteOffset, win.byteLength);
+  /** Windows of `hours` hours the data holds from `start` (0 when none fits). */
+  windows(hours: number): number {
+    return Math.max(0, this.data.rows - this.start - hours + 1);
+  }
+
+  protected accepts(len: number): boolean {
+    return Number.isInteger(len) && len > 0 && len % ROW_BYTES === 0 && len <= this.frameBytes;
+  }
+
+  protected frames(len: number): number {
+    return this.windows(len / ROW_BYTES);
+  }
+
+  protected frame(k: number, len: number): Uint8Array {
+    const from = (this.start + k) * ROW_BYTES;
+    return new Uint8Array(this.data.values.buffer, this.data.values.byteOffset + from, len);
   }
 }

@@ -21,11 +21,13 @@ export interface GridConfig {
 }
 
 /**
- * The configuration of the on-board model: L = 96, H = 24, all seven channels in, OT out, no thermal
- * node. The firmware's contract (CONTRACTS.md: input [7, L] of the raw DMA channels, output [1, H]
- * of OT) admits S/MS models only, and a derived thermal node is not a DMA channel.
+ * The configuration of the on-board model: L = 336 (two weeks of hourly history: the look-back, i.e.
+ * the channel-independent ridge trunk, is what beats L 96, issue 16), H = 24, all seven channels in,
+ * OT out, no thermal node. The firmware's contract (CONTRACTS.md: input [7, L] of the raw DMA
+ * channels, L <= MAX_WINDOW, output [1, H] of OT) admits S/MS models only, and a derived thermal
+ * node is not a DMA channel. The board needs L hours of history before its first forecast.
  */
-export const BOARD_CONFIG: Readonly<GridConfig> = Object.freeze({ window: 96, horizon: 24, setting: 'MS', thermal: false });
+export const BOARD_CONFIG: Readonly<GridConfig> = Object.freeze({ window: 336, horizon: 24, setting: 'MS', thermal: false });
 
 /** Column of OT in the data rows. */
 export const OT_COLUMN = 6;

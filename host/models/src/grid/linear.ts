@@ -29,7 +29,7 @@ export interface LinearShape {
   cols: number;
 }
 
-/** The board's geometry (L 96, H 24, 7 columns). */
+/** The board's geometry (L 336, H 24, 7 columns). */
 export const BOARD_SHAPE: Readonly<LinearShape> = Object.freeze({ window: BOARD_CONFIG.window, horizon: BOARD_CONFIG.horizon, cols: 7 });
 
 /** One regression task per window: the columns read and the column forecast. */

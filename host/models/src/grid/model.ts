@@ -8,7 +8,7 @@
  * (broadcast ADD) -> FC H, plus the node's own window through a linear skip shared by all nodes
  * (DLinear's channel-shared map, ridge-initialised) -> Y [n, H].
  * Weight layouts are TFLite's: FC weights are [out, in], biases [out]. Sizes come from a
- * {@link Layout} (default: the board's, n 7, L 96, H 24).
+ * {@link Layout} (default: the board's, n 7, L 336, H 24).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BOARD_LAYOUT, type Layout } from './config.ts';

@@ -155,7 +155,7 @@ export function evalInt8Layout(model: QModel, z: Float32Array, starts: readonly 
   return acc.result();
 }
 
-/** True when the firmware can run a model of this configuration: the 7 DMA channels in, OT out, L = 96. */
+/** True when this is the board's configuration: the 7 DMA channels in, OT out, L = BOARD_CONFIG.window (336). */
 export function boardDeployable(cfg: GridConfig): boolean {
   return cfg.setting === 'MS' && !cfg.thermal && cfg.window === WINDOW;
 }
@@ -217,7 +217,7 @@ export async function quantizeGrid(opts: QuantizeOptions): Promise<QuantizeResul
   await initBackend();
   const f = loadFloatModel(opts.modelDir);
   if (!boardDeployable(f.config ?? BOARD_CONFIG)) {
-    throw new InputError('E_USAGE', `quantize: ${opts.modelDir} holds a ${f.config?.setting}-${f.config?.horizon} model; dendra quantize makes board models (MS, L 96, no thermal node); the protocol models are quantized by dendra train grid`);
+    throw new InputError('E_USAGE', `quantize: ${opts.modelDir} holds a ${f.config?.setting}-${f.config?.horizon} model; dendra quantize makes board models (MS, L ${WINDOW}, no thermal node); the protocol models are quantized by dendra train grid`);
   }
   const ds = datasetFor(f, opts.dataCsv);
   const protocol = loadProtocol(opts.modelDir);

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { QModel } from '@dendra/core/tflite/ir.ts';
 import { InputError } from '@dendra/core/errors.ts';
 import { gatherWindows, prepareInput, roundHalfAway } from './window.ts';
+import { BOARD_CONFIG, layout } from './config.ts';
 
 /** A model stub with only what prepareInput reads: the input tensor's quantization. */
-const modelWith = (scale: number, zp: number): QModel => ({
-  description: '', tensors: [{ name: 'X', type: 'int8', shape: [7, 96], quant: { scale: [scale], zeroPoint: [zp], axis: 0 } }],
+const modelWith = (scale: number, zp: number, shape: number[] = [7, 96]): QModel => ({
+  description: '', tensors: [{ name: 'X', type: 'int8', shape, quant: { scale: [scale], zeroPoint: [zp], axis: 0 } }],
   ops: [], inputs: [0], outputs: [0], metadata: {},
 });
 
@@ -39,13 +40,25 @@ test('prepareInput: z = (x - x_last)/std, q = roundHalfAway(z/scale) + zp, clamp
 test('prepareInput rejects a window of the wrong length', () => {
   const norm = { mean: new Array(7).fill(0), std: new Array(7).fill(1) };
   assert.throws(() => prepareInput(modelWith(0.1, 0), norm, new Float32Array(95 * 7)), (e: unknown) => e instanceof InputError && /96 rows of 7/.test(e.message));
+  assert.throws(() => prepareInput(modelWith(0.1, 0, [7, 336]), norm, new Float32Array(96 * 7)), (e: unknown) => e instanceof InputError && /336 rows of 7/.test(e.message));
+  assert.throws(() => prepareInput(modelWith(0.1, 0, [96, 7]), norm, new Float32Array(96 * 7)), (e: unknown) => e instanceof InputError && e.code === 'E_MODEL');
+});
+
+test('prepareInput takes the window length from the model input [7, L] (the board model: L 336)', () => {
+  assert.equal(BOARD_CONFIG.window, 336);
+  const norm = { mean: new Array(7).fill(0), std: new Array(7).fill(1) };
+  const flat = new Float32Array(336 * 7);
+  for (let t = 0; t < 336; t++) flat[t * 7] = t - 335; // channel 0 rises to 0 at the last hour
+  const q = prepareInput(modelWith(1, 0, [7, 336]), norm, flat);
+  assert.equal(q.length, 7 * 336);
+  assert.deepEqual([q[0], q[335 - 100], q[335], q[336]], [-128, -100, 0, 0]);
 });
 
 test('gatherWindows: node-major inputs and OT targets of the next 24 hours, relative to the last row', () => {
   const rows = 200;
   const z = new Float32Array(rows * 7);
   for (let t = 0; t < rows; t++) for (let c = 0; c < 7; c++) z[t * 7 + c] = t * 10 + c;
-  const b = gatherWindows(z, [3, 50]);
+  const b = gatherWindows(z, [3, 50], layout({ ...BOARD_CONFIG, window: 96 }));
   assert.equal(b.size, 2);
   assert.equal(b.x[2 * 96 + 5], (8 - 98) * 10, 'window 0, channel 2, hour 5 = row 8 minus row 98');
   assert.equal(b.x[672 + 6 * 96 + 95], 0, 'window 1, OT, last hour = itself');

@@ -6,7 +6,7 @@
 import { InputError } from '@dendra/core/errors.ts';
 import type { QModel } from '@dendra/core/tflite/ir.ts';
 import { roundHalfAway } from '../quant/fixedpoint.ts';
-import { N_CHANNELS, WINDOW } from './data.ts';
+import { N_CHANNELS } from './data.ts';
 import { BOARD_LAYOUT, type Layout } from './config.ts';
 
 /** Normalization the input preparation needs (a DendraMeta satisfies it). */
@@ -17,7 +17,7 @@ export interface InputNorm {
 
 export { roundHalfAway };
 
-/** Reads value (t, c) of a time-major window given as rows or as one flat [96*7] array. */
+/** Reads value (t, c) of a time-major window given as rows or as one flat [L*7] array. */
 function cell(window: readonly ArrayLike<number>[] | Float32Array, t: number, c: number): number {
   return window instanceof Float32Array ? window[t * N_CHANNELS + c] : window[t][c];
 }
@@ -30,26 +30,30 @@ function cell(window: readonly ArrayLike<number>[] | Float32Array, t: number, c:
  *
  * @param model The int8 model (its input tensor's scale and zero point are used, as stored: f32).
  * @param norm Per-channel mean and std (the "dendra" metadata).
- * @param window Time-major raw values: 96 rows of 7 channels, or one flat Float32Array of 96*7.
- * @returns Int8Array [7*96], node-major.
- * @throws InputError (code `E_DATA`) when the window does not hold 96 x 7 values; InputError
- *   (code `E_MODEL`) when the model input has no quantization parameters.
+ * @param window Time-major raw values: L rows of 7 channels, or one flat Float32Array of L*7, where
+ *   L is the model's input length (its input tensor [7, L]; 336 for the board model).
+ * @returns Int8Array [7*L], node-major.
+ * @throws InputError (code `E_DATA`) when the window does not hold L x 7 values; InputError
+ *   (code `E_MODEL`) when the model input has no quantization parameters or is not [7, L].
  */
 export function prepareInput(model: QModel, norm: InputNorm, window: readonly ArrayLike<number>[] | Float32Array): Int8Array {
   const q = model.tensors[model.inputs[0]]?.quant;
   if (!q) throw new InputError('E_MODEL', 'model input has no quantization parameters');
+  const shape = model.tensors[model.inputs[0]].shape;
+  const L = shape.length === 2 && shape[0] === N_CHANNELS ? shape[1] : 0;
+  if (!(L > 0)) throw new InputError('E_MODEL', `model input is [${shape.join(', ')}], not [${N_CHANNELS}, L]`);
   const rows = window instanceof Float32Array ? window.length / N_CHANNELS : window.length;
-  if (rows !== WINDOW || (!(window instanceof Float32Array) && window.some((r) => r.length < N_CHANNELS))) {
-    throw new InputError('E_DATA', `window must hold ${WINDOW} rows of ${N_CHANNELS} values`);
+  if (rows !== L || (!(window instanceof Float32Array) && window.some((r) => r.length < N_CHANNELS))) {
+    throw new InputError('E_DATA', `window must hold ${L} rows of ${N_CHANNELS} values`);
   }
   const scale = q.scale[0];
   const zp = q.zeroPoint[0];
-  const out = new Int8Array(N_CHANNELS * WINDOW);
+  const out = new Int8Array(N_CHANNELS * L);
   for (let c = 0; c < N_CHANNELS; c++) {
-    for (let t = 0; t < WINDOW; t++) {
-      const z = (cell(window, t, c) - cell(window, WINDOW - 1, c)) / norm.std[c];
+    for (let t = 0; t < L; t++) {
+      const z = (cell(window, t, c) - cell(window, L - 1, c)) / norm.std[c];
       const v = roundHalfAway(z / scale) + zp;
-      out[c * WINDOW + t] = v < -128 ? -128 : v > 127 ? 127 : v;
+      out[c * L + t] = v < -128 ? -128 : v > 127 ? 127 : v;
     }
   }
   return out;
@@ -91,7 +95,7 @@ export interface FloatBatch {
  * normalizeRows): inputs are the node columns of rows [s, s+L) transposed to node-major, targets the
  * output columns at rows [s+L, s+L+H); both relative to the window's last row (as
  * {@link prepareInput}), so the model predicts the change. Default layout: the board's
- * (7 nodes, L 96, OT at H 24).
+ * (7 nodes, L 336, OT at H 24).
  */
 export function gatherWindows(z: Float32Array, starts: readonly number[], lay: Layout = BOARD_LAYOUT): FloatBatch {
   const b = starts.length;

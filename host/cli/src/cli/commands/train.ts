@@ -21,7 +21,7 @@ export function registerTrain(program: Command): void {
   const train = program.command('train').description('train a model (float, TensorFlow.js)');
   train
     .command('grid')
-    .description('train the board grid model (MS, 96 h in, 24 h OT out), quantize it to int8 with its card, and run the ETTh1 protocol table (S/M/MS at 24/96 h, thermal-prior ablation) beside Dendra\'s baselines')
+    .description('train the board grid model (MS, 336 h in, 24 h OT out), quantize it to int8 with its card, and run the ETTh1 protocol table (S/M/MS at 24/96 h, thermal-prior ablation) beside Dendra\'s baselines')
     .option('--data <csv>', 'ETT-layout CSV (date, six loads, OT)', DEFAULT_ETT)
     .option('--out <dir>', 'where grid.float.json, grid.tflite, grid.card.json and protocol/ go', path.join(REPO_ROOT, '.dendra', 'grid'))
     .option('--epochs <n>', 'maximum epochs (early stopping on validation MSE)', '40')
@@ -53,7 +53,8 @@ export function registerTrain(program: Command): void {
         pbar.start(8, 'protocol');
         pbar.update(0, { config: 'loading data' });
         const report = await runProtocol({
-          dataCsv: opts.data, outDir: opts.out, train: resolveOptions(train), reuse: fit ? { 'MS-24': fit } : undefined,
+          // The board model is L 336; the protocol's MS-24 row is at L 96, so it trains its own (no reuse of `fit`).
+          dataCsv: opts.data, outDir: opts.out, train: resolveOptions(train), reuse: fit?.skip.model.shape.window === 96 ? { 'MS-24': fit } : undefined,
           ablation: opts.ablation, onStage: (label, k) => pbar.update(k, { config: label }),
         }).then((r) => { pbar.update(8, { config: 'done' }); return r; }).finally(() => pbar.stop());
         writeFileSync(path.join(opts.out, PROTOCOL_FILE), JSON.stringify(report) + '\n');
