@@ -62,7 +62,7 @@ if (values.write) {
   if (!mixing || !shipped) throw new Error(`${file} has no ablation.mixing or MS-24 row: run scripts/grid-mixing.ts --write first`);
   const board: BoardLookback = {
     window: lay.cfg.window, seed, gnnBestEpoch: fit.bestEpoch, ...kept, shippedInt8: shipped.int8.test.mse,
-    shipping: 'the simulator and the native runtime serve DMA channel 0 windows of 96 h only (WINDOW_HOURS in host/device/src/sim/sensors.ts, DMA_WINDOW_HOURS in runtime/src/hal_dma.h, CONTRACTS.md), and the host fixes the board window at 96 (BOARD_CONFIG, WINDOW, prepareInput, tests/windows.ts, the attribution parity and the tests and goldens that load models/grid/grid.tflite); the firmware already takes its window from the model metadata (MAX_WINDOW 512, 32 KiB staging): no firmware change',
+    shipping: 'shipped: it is the board model (models/grid, BOARD_CONFIG L 336; the simulator and the native runtime serve DMA channel 0 windows of the model's length, CONTRACTS.md; the firmware takes L from the model metadata: no firmware change)',
   };
   writeFileSync(file, JSON.stringify({ ...prot, ablation: { ...prot.ablation, mixing: { ...mixing, board } } }) + '\n');
   console.log(`wrote ${file}`);

@@ -102,7 +102,15 @@ function limitations(int8: SplitMetrics, f: FloatModelFile): string[] {
       out.push(`${split}: int8 MSE ${m.toFixed(4)} vs ${label} ${b.mse.toFixed(4)} (${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%): ${m < b.mse ? 'beats it' : 'does NOT beat it'}`);
     }
   }
-  return out;
+  return [workLine(f), ...out];
+}
+
+/** The plain statement of which part of this model does the work (from its kept epoch). Never throws. */
+export function workLine(f: FloatModelFile): string {
+  const L = cfgOf(f).window;
+  return f.budget.bestEpoch === 0
+    ? `which part does the work: the look-back (L ${L}) through the ridge trunk; the graph adds nothing: training kept epoch 0 of ${f.budget.epochsRun} (the initialisation: the ridge fit on the OT window as the skip, graph head at zero), so this model is the ridge trunk in the board's int8 structure`
+    : `which part does the work: training kept epoch ${f.budget.bestEpoch} of ${f.budget.epochsRun} (the graph head on top of the ridge skip); the ablation lines say whether the graph adds beyond noise`;
 }
 
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;

@@ -256,9 +256,9 @@ export interface BoardLookback {
   bytes: number;
   arenaBytes: number;
   macs: number;
-  /** The shipped board model's int8 test MSE (the protocol's MS-24 row). */
+  /** The L 96 board model's int8 test MSE (the protocol's MS-24 row), the comparison. */
   shippedInt8: number;
-  /** Why it is not shipped and what shipping needs. */
+  /** Whether and how it ships on the board (a plain statement printed in the card). */
   shipping: string;
 }
 

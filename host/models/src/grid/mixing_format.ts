@@ -81,7 +81,7 @@ export function mixingTable(m: MixingReport, dataset: string): string[] {
 /** Plain statements, one per cell: what the mixing layer adds to the trunk and what the edges add. Never throws. */
 export function mixingFindings(m: MixingReport): string[] {
   const b = m.board;
-  const board = b ? [`board task MS-24 at L ${b.window} in the board's int8 GNN structure (seed ${b.seed}): the GNN keeps epoch ${b.gnnBestEpoch}${b.gnnBestEpoch === 0 ? ' (the ridge trunk itself)' : ''}; test MSE float ${fmt(b.float)}, int8 ${fmt(b.int8)} vs the shipped L 96 model's int8 ${fmt(b.shippedInt8)} (${signed((100 * (b.int8 - b.shippedInt8)) / b.shippedInt8, 1)}%); ${b.bytes} B, arena ${b.arenaBytes} B, ${b.macs} MACs; not shipped: ${b.shipping}`] : [];
+  const board = b ? [`board task MS-24 at L ${b.window} in the board's int8 GNN structure (seed ${b.seed}): the GNN keeps epoch ${b.gnnBestEpoch}${b.gnnBestEpoch === 0 ? ' (the ridge trunk itself)' : ''}; test MSE float ${fmt(b.float)}, int8 ${fmt(b.int8)} vs the L 96 board model's (protocol MS-24) int8 ${fmt(b.shippedInt8)} (${signed((100 * (b.int8 - b.shippedInt8)) / b.shippedInt8, 1)}%); ${b.bytes} B, arena ${b.arenaBytes} B, ${b.macs} MACs; ${b.shipping}`] : [];
   return [...m.cells.map((c) => {
     const d = mixingDeltas(c);
     const head = `channel mixing ${c.label} (float test MSE; trunk = per-channel ridge${c.config.setting === 'MS' ? ', OT from all 7 channels: the S task with the other channels as covariates' : ''})`;
