@@ -17,12 +17,16 @@ import { realInputs } from './windows.ts';
 const bytes = new Uint8Array(readFileSync(path.join(ROOT, 'models', 'grid', 'grid.tflite')));
 const model = readTflite(bytes);
 
-/** Deterministic pseudo-random int8 inputs (xorshift32), shape [7,96] each. */
+/** The model's input [7, L] (L 336 for the board model since issue 16's look-back). */
+const SHAPE = `[${model.tensors[model.inputs[0]].shape.join(',')}]`;
+const INPUT_LEN = model.tensors[model.inputs[0]].shape.reduce((a, b) => a * b, 1);
+
+/** Deterministic pseudo-random int8 inputs (xorshift32) of the model's input size each. */
 function randomInputs(n: number, seed: number): Int8Array[] {
   let s = seed >>> 0 || 1;
   const out: Int8Array[] = [];
   for (let k = 0; k < n; k++) {
-    const a = new Int8Array(7 * 96);
+    const a = new Int8Array(INPUT_LEN);
     for (let i = 0; i < a.length; i++) {
       s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
       a[i] = (s & 0xff) - 128;
@@ -34,14 +38,14 @@ function randomInputs(n: number, seed: number): Int8Array[] {
 
 const inputs = [...realInputs(model, 48), ...randomInputs(16, 12345)];
 
-test('grid model [7,96]->[1,24]: firmware reference kernels == host int8 executor, bit for bit', async () => {
+test(`grid model ${SHAPE}->[1,24]: firmware reference kernels == host int8 executor, bit for bit`, async () => {
   const fw = await loadEngine(bytes, { simd: false });
   for (const [k, x] of inputs.entries()) {
     assert.deepEqual(fw.run(x), runInt8(model, x), `input ${k}`);
   }
 });
 
-test('grid model [7,96]->[1,24]: firmware SIMD kernels == reference kernels, bit for bit', async () => {
+test(`grid model ${SHAPE}->[1,24]: firmware SIMD kernels == reference kernels, bit for bit`, async () => {
   const ref = await loadEngine(bytes, { simd: false });
   const simd = await loadEngine(bytes, { simd: true });
   for (const [k, x] of inputs.entries()) {
@@ -49,7 +53,7 @@ test('grid model [7,96]->[1,24]: firmware SIMD kernels == reference kernels, bit
   }
 });
 
-test('grid model [7,96]->[1,24]: host int8 executor vs @tensorflow/tfjs-tflite within 1 LSB (TFLite built-in/XNNPACK rounding differences: docs/notes/oracle-findings.md section 5)', async () => {
+test(`grid model ${SHAPE}->[1,24]: host int8 executor vs @tensorflow/tfjs-tflite within 1 LSB (TFLite built-in/XNNPACK rounding differences: docs/notes/oracle-findings.md section 5)`, async () => {
   const oracle = await runTfliteOracle(bytes, inputs);
   let diff = 0;
   let total = 0;

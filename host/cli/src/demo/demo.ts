@@ -18,6 +18,8 @@ import { startSim } from '@dendra/device/sim/sim.ts';
 import { flashModelFile, readModelFile } from '@dendra/device/flash/flash.ts';
 import { loadEtt, percentile, TARGET } from '@dendra/models/grid/data.ts';
 import { withSiteLimits } from '@dendra/models/grid/site.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
+import { decodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
 import type { ReplayOptions } from '@dendra/models/pack/replay.ts';
 import type { AlertPayload } from '@dendra/ops/mqtt/schema.ts';
 
@@ -91,7 +93,8 @@ function writeSiteModel(o: DemoOptions, dir: string): string {
   let source = 'given';
   if (limit === undefined) {
     const data = loadEtt(o.dataCsv);
-    limit = Math.round(percentile(data, { start: o.start, end: Math.min(data.rows.length, o.start + 96 + o.windows) }, TARGET, 95) * 100) / 100;
+    const L = decodeDendraMeta(readTflite(bytes).metadata.dendra).window; // the forecasts start L hours in
+    limit = Math.round(percentile(data, { start: o.start, end: Math.min(data.rows.length, o.start + L + o.windows) }, TARGET, 95) * 100) / 100;
     source = '95th percentile of oil temperature over the replayed hours';
   }
   const file = path.join(dir, path.basename(o.model));

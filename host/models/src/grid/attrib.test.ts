@@ -97,7 +97,7 @@ test('the board\'s Shapley values on every daily ETTh1 test window: the permutat
 });
 
 test('before exact Shapley: the old occlusion top-3 vs exact Shapley top-3 on real ETTh1 test windows', (t) => {
-  const { model } = committed();
+  const { model, meta } = committed();
   const run = hostRunner(model);
   const windows = dailyTestWindows();
   let set = 0, top1 = 0, untied = 0, untiedSet = 0;
@@ -117,10 +117,19 @@ test('before exact Shapley: the old occlusion top-3 vs exact Shapley top-3 on re
   }
   const n = windows.length;
   t.diagnostic(`top-3 set agreement ${set}/${n}, top-1 ${top1}/${n}, top-3 set when no tie at rank 3: ${untiedSet}/${untied}`);
-  // Measured on the committed model: 60/116 (52%), top-1 111/116, untied 48/54 (the board shipped
-  // occlusion until issue 16; it now ships the exact Shapley values, 116/116 by construction). Not 100%: the
-  // two attributions differ by design (one marginal vs the average over all coalitions).
+  // Measured on the L 96 GNN (the board model until the L 336 model shipped): 60/116 (52%), top-1
+  // 111/116, untied 48/54. The L 336 board model is the ridge trunk (epoch 0: graph head zero), whose
+  // forecast reads the OT window only: occluding any other channel moves nothing, so ranks 2-3 are
+  // always tied at 0 (untied 0/0) and both attributions agree, 106/106. Not 100% in general: the two
+  // differ by design (one marginal vs the average over all coalitions).
   assert.ok(set / n >= 0.5, `top-3 set agreement ${set}/${n}`);
   assert.ok(top1 / n >= 0.9, `top-1 agreement ${top1}/${n}`);
-  assert.ok(untied > 0 && untiedSet / untied >= 0.75, `untied top-3 set agreement ${untiedSet}/${untied}`);
+  if (untied > 0) assert.ok(untiedSet / untied >= 0.75, `untied top-3 set agreement ${untiedSet}/${untied}`);
+  else {
+    // No untied window: then it must be because only OT moves the forecast (the ridge trunk).
+    for (const { x, ctx } of windows) {
+      const occ = occlusionDeltas(run, x, ctx);
+      occ.forEach((d, c) => { if (c !== meta.target) assert.equal(d, 0, `channel ${c} moves the forecast but no window is untied`); });
+    }
+  }
 });

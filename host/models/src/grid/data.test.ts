@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '@dendra/core/errors.ts';
 import {
-  checkSplits, loadEtt, normalization, normalizeRows, parseEtt, percentile, STANDARD_SPLITS, windowStarts,
+  checkSplits, loadEtt, normalization, normalizeRows, parseEtt, percentile, STANDARD_SPLITS, standardSplits, windowStarts,
 } from './data.ts';
 
 const HEADER = 'date,HUFL,HULL,MUFL,MULL,LUFL,LULL,OT';
@@ -49,12 +49,17 @@ test('ETTh1: standard split sizes and window counts', () => {
   const d = loadEtt();
   assert.equal(d.rows.length, 17420);
   const s = checkSplits(d);
-  assert.deepEqual([s.train.end - s.train.start, s.val.end - s.val.start, s.test.end - s.test.start], [8640, 2976, 2976]);
-  // every window needs 96 input rows and 24 target rows
-  assert.equal(windowStarts(s.train).length, 8640 - 120 + 1);
+  // The board's input length is 336 (BOARD_CONFIG): val and test start 336 rows early.
+  assert.deepEqual([s.train.end - s.train.start, s.val.end - s.val.start, s.test.end - s.test.start], [8640, 2880 + 336, 2880 + 336]);
+  // every window needs 336 input rows and 24 target rows
+  assert.equal(windowStarts(s.train).length, 8640 - 360 + 1);
   assert.equal(windowStarts(s.val).length, 2880 - 24 + 1);
   const test0 = windowStarts(s.test)[0];
-  assert.equal(test0 + 96, 11520, 'first test target is the first test-split row');
+  assert.equal(test0 + 336, 11520, 'first test target is the first test-split row');
+  // The protocol's L 96 splits keep their sizes.
+  const s96 = checkSplits(d, standardSplits(96), 96);
+  assert.deepEqual([s96.val.end - s96.val.start, s96.test.end - s96.test.start], [2976, 2976]);
+  assert.equal(windowStarts(s96.train, 96).length, 8640 - 120 + 1);
   assert.throws(() => checkSplits({ ...d, rows: d.rows.slice(0, 12000) }), /too few for the test split/);
 });
 
