@@ -72,8 +72,8 @@ test('the mixing table and findings say plainly whether the edges earn their pla
   assert.equal(f.length, 2);
   assert.match(f[0], /nothing to mix/);
   assert.match(f[1], /the graph does not earn its place/);
-  const b = { window: 336, seed: 1, gnnBestEpoch: 0, float: 0.02596, int8: 0.02599, bytes: 20944, arenaBytes: 3520, macs: 53808, shippedInt8: 0.0266, shipping: 'the DMA windows are 96 h' };
+  const b = { window: 336, seed: 1, gnnBestEpoch: 0, float: 0.02596, int8: 0.02599, bytes: 20944, arenaBytes: 3520, macs: 53808, shippedInt8: 0.0266, shipping: 'shipped: it is the board model' };
   const fb = mixingFindings({ ...r, board: b });
   assert.equal(fb.length, 3);
-  assert.match(fb[2], /board task MS-24 at L 336 .*epoch 0 \(the ridge trunk itself\); .*int8 0\.02599 vs the shipped L 96 model's int8 0\.02660 \(-2\.3%\); .*not shipped: the DMA windows are 96 h/);
+  assert.match(fb[2], /board task MS-24 at L 336 .*epoch 0 \(the ridge trunk itself\); .*int8 0\.02599 vs the L 96 board model's \(protocol MS-24\) int8 0\.02660 \(-2\.3%\); .*; shipped: it is the board model$/);
 });

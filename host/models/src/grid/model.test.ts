@@ -1,11 +1,12 @@
 import { test } from 'node:test';
+import { BOARD_CONFIG } from './config.ts';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { disposeParams, exportWeights, forward, importWeights, initParams, PARAM_SHAPES, type GridWeights } from './model.ts';
 import { initBackend } from '@dendra/core/tfjs.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
-/** The op table of CONTRACTS.md written out in plain JS for one window x[7][96]. */
+/** The op table of CONTRACTS.md written out in plain JS for one window x[7][L]. */
 function referenceForward(w: GridWeights, a: number[][], x: number[][]): number[] {
   const fc = (h: number[][], name: 'W0' | 'W1' | 'W2' | 'Wg' | 'Wh' | 'Wl', b: 'b0' | 'b1' | 'b2' | 'bg' | 'bh' | 'bl', relu: boolean) =>
     h.map((row) => Array.from({ length: w[name].shape[0] }, (_, o) => {
@@ -34,7 +35,7 @@ test('float model follows the contract op table (FC relu, A.H, FC relu, A.H, FC 
   for (const k of ['Wh', 'Wl'] as const) w[k].data = w[k].data.map(() => (rand() - 0.5) / 8); // zero at init
   const p = importWeights(w);
   const a = Array.from({ length: 7 }, () => Array.from({ length: 7 }, () => rand() / 3));
-  const xs = Array.from({ length: 3 }, () => Array.from({ length: 7 }, () => Array.from({ length: 96 }, () => 2 * rand() - 1)));
+  const xs = Array.from({ length: 3 }, () => Array.from({ length: 7 }, () => Array.from({ length: BOARD_CONFIG.window }, () => 2 * rand() - 1)));
   const y = tf.tidy(() => forward(p, tf.tensor2d(a), tf.tensor3d(xs))).arraySync() as number[][];
   xs.forEach((x, b) => {
     const ref = referenceForward(w, a, x);
@@ -52,6 +53,6 @@ test('initParams is seeded; importWeights rejects a wrong shape', async () => {
   const bad = exportWeights(a);
   bad.W1 = { shape: [16, 15], data: new Array(240).fill(0) };
   assert.throws(() => importWeights(bad), /W1 must have shape \[16,16\]/);
-  assert.deepEqual(PARAM_SHAPES.W0, [16, 96]);
+  assert.deepEqual(PARAM_SHAPES.W0, [16, BOARD_CONFIG.window]);
   [a, b, c].forEach(disposeParams);
 });

@@ -9,6 +9,11 @@ import { initBackend } from '@dendra/core/tfjs.ts';
 import { buildGridQModel, calibrate, CALIBRATED, type Ranges } from './qmodel.ts';
 import { countMacs, estimateArenaBytes } from '@dendra/core/tflite/estimate.ts';
 import { loadDataset } from './train.ts';
+import { BOARD_CONFIG, layout } from './config.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '@dendra/core/paths.ts';
+import { readTflite } from '@dendra/core/tflite/reader.ts';
 
 test('activation params: 0 is exact, the range maps onto [-128, 127]', () => {
   for (const [lo, hi] of [[-1.5, 3.2], [0, 6], [0.5, 2], [-4, -1]]) {
@@ -52,13 +57,16 @@ test('bias: int32 at scale in_scale * w_scale[c], zero point 0', () => {
   assert.throws(() => quantizeBias([1e9], 1e-6, [1e-6]), /overflows int32/);
 });
 
-/** A QModel of random (untrained) weights calibrated on real windows. */
+/** The structure tests' layout: the board's task at L 96 (the hand-derived shapes and counts below; the board's L is BOARD_CONFIG.window). */
+const LAY96 = layout({ ...BOARD_CONFIG, window: 96 });
+
+/** A QModel of random (untrained) weights calibrated on real windows (L 96). */
 async function randomGridModel(): Promise<{ model: QModel; ranges: Ranges }> {
   await initBackend();
-  const ds = loadDataset();
-  const p = initParams(11);
-  const ranges = calibrate(p, ds.adjacency, ds.z, ds.starts.train.slice(0, 300));
-  const model = buildGridQModel(exportWeights(p), ds.adjacency, ranges, { metadata: new Uint8Array([1, 2, 3]) });
+  const ds = loadDataset(undefined, undefined, LAY96.cfg);
+  const p = initParams(11, undefined, LAY96);
+  const ranges = calibrate(p, ds.adjacency, ds.z, ds.starts.train.slice(0, 300), 256, LAY96);
+  const model = buildGridQModel(exportWeights(p), ds.adjacency, ranges, { metadata: new Uint8Array([1, 2, 3]), layout: LAY96 });
   disposeParams(p);
   return { model, ranges };
 }
@@ -112,6 +120,15 @@ test('MACs counted from the op shapes; arena estimate from a greedy lifetime pla
   assert.equal(n.reduce((a, b) => a + b, 0), 96);
   assert.equal(estimateArenaBytes(model), 672 + 112 + 112 + 8 * 96);
   assert.equal(estimateArenaBytes(model, 1), 672 + 112 + 112 + 8 * 96);
+});
+
+test('the shipped board model (models/grid/grid.tflite) has the same op table at its L: input [7, L], MACs by the same count', () => {
+  const m = readTflite(new Uint8Array(readFileSync(path.join(REPO_ROOT, 'models', 'grid', 'grid.tflite'))));
+  const L = BOARD_CONFIG.window;
+  assert.deepEqual(m.tensors[m.inputs[0]].shape, [7, L]);
+  assert.deepEqual(m.ops.map((o) => o.op), ['FULLY_CONNECTED', 'BATCH_MATMUL', 'FULLY_CONNECTED', 'BATCH_MATMUL', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'RESHAPE', 'SOFTMAX', 'BATCH_MATMUL', 'FULLY_CONNECTED', 'BATCH_MATMUL', 'FULLY_CONNECTED', 'ADD']);
+  // 7*L*16 + 2*(7*7*16) + 2*(7*16*16) + 7*16*1 + 1*7*16 + 1*16*24 + skip: 1*7*L + 1*L*24 (L 336: 53,808)
+  assert.equal(countMacs(m), 7 * L * 16 + 1568 + 3584 + 112 + 112 + 384 + 7 * L + L * 24);
 });
 
 test('the adjacency used by the QModel is the data graph, within one quantization step', async () => {

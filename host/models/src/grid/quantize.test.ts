@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { BOARD_CONFIG } from './config.ts';
 import { countMacs } from '@dendra/core/tflite/estimate.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -29,17 +30,17 @@ test('int8 (runInt8 on prepared inputs) tracks the float model on calibration wi
   const ds = loadDataset();
   const p = importWeights(f.weights);
   const starts = ds.starts.train.filter((_, i) => i % 20 === 0);
-  const meta = encodeDendraMeta({ nChannels: 7, window: 96, horizon: 24, target: 6, mean: f.norm.mean, std: f.norm.std, otLimitC: 30, hysteresisC: 1, modelVersion: 1, name: 'grid' });
+  const meta = encodeDendraMeta({ nChannels: 7, window: BOARD_CONFIG.window, horizon: 24, target: 6, mean: f.norm.mean, std: f.norm.std, otLimitC: 30, hysteresisC: 1, modelVersion: 1, name: 'grid' });
   const m = buildGridQModel(f.weights, f.adjacency, calibrate(p, f.adjacency, ds.z, starts), { metadata: meta });
   const b = gatherWindows(ds.z, starts);
-  const yf = tf.tidy(() => forward(p, tf.tensor2d(f.adjacency), tf.tensor3d(b.x, [b.size, 7, 96])).dataSync());
+  const yf = tf.tidy(() => forward(p, tf.tensor2d(f.adjacency), tf.tensor3d(b.x, [b.size, 7, BOARD_CONFIG.window])).dataSync());
   disposeParams(p);
   const out = m.tensors[m.outputs[0]].quant!;
   const s = out.scale[0];
   let max = 0;
   let sum = 0;
   starts.forEach((st, k) => {
-    const y = runInt8(m, prepareInput(m, f.norm, ds.data.rows.slice(st, st + 96)));
+    const y = runInt8(m, prepareInput(m, f.norm, ds.data.rows.slice(st, st + BOARD_CONFIG.window)));
     for (let h = 0; h < 24; h++) {
       const e = Math.abs((y[h] - out.zeroPoint[0]) * s - yf[k * 24 + h]);
       max = Math.max(max, e);
@@ -67,7 +68,7 @@ test('quantizeGrid writes a readable .tflite with the dendra metadata and a cons
   assert.deepEqual(Array.from(meta.mean), f.norm.mean);
   assert.deepEqual(Array.from(meta.std), f.norm.std);
   assert.equal(meta.otLimitC, Math.fround(percentile(ds.data, ds.splits.train, 6, 95)));
-  assert.deepEqual([meta.hysteresisC, meta.modelVersion, meta.name, meta.window, meta.horizon, meta.target], [1, 7, 'grid', 96, 24, 6]);
+  assert.deepEqual([meta.hysteresisC, meta.modelVersion, meta.name, meta.window, meta.horizon, meta.target], [1, 7, 'grid', BOARD_CONFIG.window, 24, 6]);
   const card = JSON.parse(readFileSync(r.cardPath, 'utf8'));
   assert.deepEqual(card, r.card);
   assert.equal(card.version, 7);

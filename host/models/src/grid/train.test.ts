@@ -56,7 +56,7 @@ test('bad options and bad model directories are InputErrors', async () => {
 
 test('baselines: last value and seasonal naive on a synthetic daily cycle', () => {
   // OT = sin(2 pi t / 24): seasonal-naive is exact; last value is not
-  const rows = 200;
+  const rows = 500; // windows of the board L (336) + 24 from rows 0, 10, 50
   const z = new Float32Array(rows * 7);
   for (let t = 0; t < rows; t++) z[t * 7 + 6] = Math.sin((2 * Math.PI * t) / 24);
   const b = baselines(z, [0, 10, 50]);
