@@ -90,7 +90,7 @@ export abstract class FrameDma implements DmaChannel {
 
   /** Frames in the stream. */
   abstract get length(): number;
-  /** The bytes of frame k (0 <= k < frames(len)), exactly `len` bytes (a request {@link accepts} took). */
+  /** The bytes of frame k (0 <= k < frameCount(len)), exactly `len` bytes (a request {@link accepts} took). */
   protected abstract frame(k: number, len: number): Uint8Array;
 
   /** True when a request of `len` bytes asks for one frame of this stream (default: exactly frameBytes). */
@@ -99,7 +99,7 @@ export abstract class FrameDma implements DmaChannel {
   }
 
   /** Frames in the stream for requests of `len` bytes (default: {@link length}). */
-  protected frames(len: number): number {
+  protected frameCount(len: number): number {
     void len;
     return this.length;
   }
@@ -108,7 +108,7 @@ export abstract class FrameDma implements DmaChannel {
   begin(dst: number, len: number, nowMs: number): number {
     if (!this.accepts(len)) return DMA_E_ARG;
     const k = this.next;
-    if (k >= this.frames(len)) {
+    if (k >= this.frameCount(len)) {
       this.pending = null;
       this.state = DMA_END;
       return 0;
@@ -178,7 +178,7 @@ export class WindowDma extends FrameDma {
     return Number.isInteger(len) && len > 0 && len % ROW_BYTES === 0 && len <= this.frameBytes;
   }
 
-  protected frames(len: number): number {
+  protected frameCount(len: number): number {
     return this.windows(len / ROW_BYTES);
   }
 
