@@ -42,3 +42,17 @@ test('WindowDma refuses a length that is not whole hours of 7 channels, empty, o
   }
   assert.throws(() => new WindowDma({ rows: 10, channels: 6, values: new Float32Array(60) }, 0), /6 channels, not 7/);
 });
+
+test('PackDma (the other FrameDma) still serves its fixed frames: exact length only, then end', async () => {
+  const { PackDma } = await import('./sensors-pack.ts');
+  const dma = new PackDma([Float32Array.of(1, 2), Float32Array.of(3, 4)], HOUR_MS);
+  const mem = new Uint8Array(64);
+  assert.equal(dma.begin(0, 16, 0), DMA_E_ARG, 'not one frame');
+  for (const [k, want] of [[0, 1], [1, 3]] as const) {
+    assert.equal(dma.begin(0, 8, k * HOUR_MS), 0);
+    assert.equal(dma.status(dma.dueMs()!, mem), DMA_DONE);
+    assert.equal(new Float32Array(mem.buffer, 0, 2)[0], want);
+  }
+  assert.equal(dma.begin(0, 8, 2 * HOUR_MS), 0);
+  assert.equal(dma.status(2 * HOUR_MS, mem), DMA_END);
+});
