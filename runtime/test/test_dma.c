@@ -186,7 +186,14 @@ static void test_csv_errors(const char *dir) {
   snprintf(ett, sizeof(ett), "%s/short.csv", dir);
   write_ett(ett, 50);
   rt_cfg.grid_csv = ett;
-  CHECK(dma_open() == -1, "a start leaving no full window fails dma_open");
+  rt_cfg.grid_start = 50;
+  CHECK(dma_open() == -1, "a start past the last row fails dma_open");
+  dma_close();
+  test_board_sim();
+  rt_cfg.grid_start = 0;
+  CHECK(dma_open() == 0, "50 rows open: the window length comes with each request");
+  test_now_ms = 0;
+  CHECK(dma_hal_start(NULL, 0, 0, 96 * 28) == 0 && dma_hal_status(NULL, 0) == DMA_END, "no full 96-hour window in 50 rows: end");
   dma_close();
 }
 
