@@ -384,7 +384,8 @@ async function session(client: BootClient, link: FlashLink, opts: FlashOptions, 
     opts.onProgress?.({ bytes: image.length, total: image.length });
     return board;
   }
-  if (plan === 'begin') await client.begin(image.length, sha, img.beginType, img.header ? image.subarray(0, HEADER_LEN) : undefined);
+  // The image's first 80 bytes go with BEGIN (a signed header, or a raw model's "TFL3"): refused before the erase.
+  if (plan === 'begin') await client.begin(image.length, sha, img.beginType, image.length >= HEADER_LEN ? image.subarray(0, HEADER_LEN) : undefined);
   const from = plan === 'begin' ? 0 : plan;
   if (plan !== 'begin') opts.log?.(`board has ${from} of ${image.length} bytes of this image: continuing from there`);
   acc.startedAt.push(from);

@@ -358,9 +358,10 @@ export class BootClient {
 
   /**
    * BEGIN an image of `size` bytes with SHA-256 `sha` (the board erases the target bank); `type`
-   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image). A signed
-   * image's 80-byte `header` goes with it so the board refuses a wrong type, family or version
-   * (E_IMAGE -24, E_FAMILY -22, E_DOWNGRADE -23) before it erases anything.
+   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image). The
+   * image's first 80 bytes (`header`) go with it so the board refuses, before it erases anything,
+   * a signed image of the wrong type, family or version (E_IMAGE -24, E_FAMILY -22, E_DOWNGRADE
+   * -23) or a raw model without the "TFL3" identifier (E_BAD_MAGIC -2).
    * Throws as {@link request} (a keyed board refuses a raw model with status E_SIGNATURE -20).
    */
   async begin(size: number, sha: Uint8Array, type: number = IMAGE_MODEL, header?: Uint8Array): Promise<void> {
