@@ -65,7 +65,8 @@ writeFileSync(bigFile, big);
 
 test('premise: the big grid model fits the whole arena but not the part beside the parked pack model; the shipped one does', async () => {
   const cap = board.arenaLimitBytes;
-  const { needs: [pack, grid, bigNeed], state } = await arenaNeeds([PACK_MODEL, GRID_MODEL].map((f) => new Uint8Array(readFileSync(f))).concat([big]), cap);
+  const files: Uint8Array[] = [PACK_MODEL, GRID_MODEL].map((f) => new Uint8Array(readFileSync(f)));
+  const { needs: [pack, grid, bigNeed], state } = await arenaNeeds([...files, big], cap);
   const beside = cap - state - ((pack + 7) & ~7) - 8;
   assert.ok(pack > 0 && grid > 0 && bigNeed > 0, `all load alone in ${cap} B: ${pack} ${grid} ${bigNeed}`);
   assert.ok(grid <= beside && bigNeed > beside, `grid ${grid} B fits beside the pack (${beside} B left), big ${bigNeed} B does not`);
