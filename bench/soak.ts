@@ -56,33 +56,44 @@ async function setup(dir: string, baud: number): Promise<SoakSetup> {
   return { dir, csv, wasm, baud, fw: { factoryPath: v.factoryPath, v1: v.v1, v2: v.v2, model: v.model, bad: await v.bad } };
 }
 
-/** Runs `jobs` on `n` forked workers (each takes the next job when it is done); `onResult` per run. */
+/** A result for a job whose worker died under it (the run counts as failed). */
+function lost(job: SoakJob, code: number | null, signal: string | null): SoakResult {
+  return { ...job, flashed: false, resumes: 0, resumedMidImage: false, bricked: false, corrupt: false, outcome: '', fault: '', flashMs: 0, runMs: 0,
+    ok: false, error: `the soak worker died during the run (exit code ${code}, signal ${signal})` };
+}
+
+/**
+ * Runs `jobs` on `n` forked workers (each takes the next job when it is done; a worker that dies
+ * has its run counted as failed and is replaced while jobs are left); `onResult` per run.
+ */
 function runAll(jobs: SoakJob[], n: number, init: SoakSetup, onResult: (r: SoakResult) => void): Promise<void> {
   const queue = [...jobs];
-  const workers: ChildProcess[] = [];
-  return new Promise((resolve, reject) => {
-    let live = 0;
-    const next = (w: ChildProcess) => {
-      const job = queue.shift();
-      if (job) w.send({ job });
-      else w.disconnect();
-    };
-    for (let i = 0; i < Math.min(n, jobs.length); i++) {
-      const w = fork(path.join(ROOT, 'bench', 'soakworker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      workers.push(w);
+  let live = 0;
+  return new Promise((resolve) => {
+    const spawn = () => {
+      const w: ChildProcess = fork(path.join(ROOT, 'bench', 'soakworker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      let current: SoakJob | undefined;
+      const next = () => {
+        current = queue.shift();
+        if (current) w.send({ job: current });
+        else w.disconnect();
+      };
       live++;
       w.on('message', (r: SoakResult) => {
+        current = undefined;
         onResult(r);
-        next(w);
+        next();
       });
-      w.on('exit', (code) => {
+      w.on('exit', (code, signal) => {
         live--;
-        if (code !== 0 && code !== null && queue.length > 0) reject(new Error(`soak worker ${w.pid} exited with code ${code}`));
-        if (live === 0) resolve();
+        if (current) onResult(lost(current, code, signal));
+        if (current && queue.length > 0) spawn();
+        else if (live === 0) resolve();
       });
       w.send({ setup: init });
-      next(w);
-    }
+      next();
+    };
+    for (let i = 0; i < Math.min(n, jobs.length); i++) spawn();
   });
 }
 

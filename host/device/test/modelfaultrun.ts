@@ -131,6 +131,29 @@ async function coldBoot(ctx: ModelFaultContext, flashFile: string, newImg: Uint8
 }
 
 /**
+ * The faulted flash with the CLI's defaults; a pulled cable stays pulled (`pulled`: no resume).
+ * Fills `rec` (outcome, flashed, resumes, time); returns the result, or null when it was
+ * interrupted. Throws an AssertionError for an untyped error.
+ */
+async function faultedFlash(s: SimHandle, file: string, lineBaud: number | undefined, pulled: boolean, rec: RunRecord, lines: string[]): Promise<FlashResult | null> {
+  const t0 = Date.now();
+  try {
+    const res = await flashModelFile({ port: s.ptyPath, file, lineBaud, resumes: pulled ? 0 : undefined, log: (l) => lines.push(l) });
+    rec.outcome = `flashed (${res.retries} resends, ${res.resumes} resumes)`;
+    rec.flashed = true;
+    rec.resumes = res.resumes;
+    modelTally.completedUnderFaults++;
+    return res;
+  } catch (e) {
+    assert.ok(e instanceof FlashError, `only typed errors: ${String(e)}`);
+    rec.outcome = `interrupted: ${e.code}`;
+    return null;
+  } finally {
+    rec.flashMs = Date.now() - t0;
+  }
+}
+
+/**
  * One seeded model fault run at drop = flip = `rate` per byte; fills `rec` and `modelTally`.
  * Returns a line for diagnostics. Throws an AssertionError for a run that breaks a guarantee (a
  * failed flash without a disconnect, a slot holding neither image, a dead board, ...).
@@ -169,20 +192,7 @@ async function modelRun(ctx: ModelFaultContext, run: number, seed: number, rate:
     s.line!.enabled = true;
     if (fault.kind === 'disconnect') s.line!.disconnectAfter(fault.afterBytes);
     if (fault.kind === 'power') s.powerCutAfter(fault.flashOps !== undefined ? { flashOps: fault.flashOps } : { halCalls: fault.halCalls! });
-    let res: FlashResult | null = null;
-    const t0 = Date.now();
-    try {
-      // The CLI's defaults; a pulled cable stays pulled, so that run is not resumed.
-      res = await flashModelFile({ port: s.ptyPath, file: newFile, lineBaud, resumes: fault.kind === 'disconnect' ? 0 : undefined, log: (l) => lines.push(l) });
-      rec.outcome = `flashed (${res.retries} resends, ${res.resumes} resumes)`;
-      rec.flashed = true;
-      rec.resumes = res.resumes;
-      modelTally.completedUnderFaults++;
-    } catch (e) {
-      assert.ok(e instanceof FlashError, `only typed errors: ${String(e)}`);
-      rec.outcome = `interrupted: ${e.code}`;
-    }
-    rec.flashMs = Date.now() - t0;
+    const res = await faultedFlash(s, newFile, lineBaud, fault.kind === 'disconnect', rec, lines);
     if (fault.kind !== 'disconnect') {
       by.runs++;
       if (res) by.flashed++;
