@@ -1,7 +1,7 @@
 // Raw model images are checked early (issue 20 "Images checked before the transfer"), on every
 // target (tests/support/targets.ts: `dendra sim` and build/dendra-runtime, the real firmware over
 // the board's pty): the host refuses bytes that are neither a .tflite nor a signed image before it
-// opens the port, and the board refuses a raw model BEGIN whose first 80 bytes (sent with BEGIN,
+// opens the port, and the board refuses a raw model BEGIN whose first 8 bytes (sent with BEGIN,
 // docs/flash-protocol.md) lack the "TFL3" identifier with E_BAD_MAGIC, before it erases a bank:
 // both committed banks are intact afterwards (read from the flash file).
 import { test, after } from 'node:test';
@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { startTarget, targets } from './support/targets.ts';
 import { gridModelWithLimit } from './windows.ts';
 import { flashModelFile, openPort, closePort, serialTransport } from '@dendra/device/flash/flash.ts';
-import { BootClient, FlashError } from '@dendra/device/flash/loader.ts';
+import { BootClient, FlashError, RAW_HEAD_BYTES } from '@dendra/device/flash/loader.ts';
 import { IMAGE_MODEL } from '@dendra/device/flash/frame.ts';
 import { readSlotImage } from '@dendra/device/image/slotimage.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
@@ -46,7 +46,7 @@ for (const kind of targets()) {
       try {
         await c.hello();
         const sha = new Uint8Array(createHash('sha256').update(junk).digest());
-        const err = await c.begin(junk.length, sha, IMAGE_MODEL, junk.subarray(0, 80)).then(() => null, (e: unknown) => e);
+        const err = await c.begin(junk.length, sha, IMAGE_MODEL, junk.subarray(0, RAW_HEAD_BYTES)).then(() => null, (e: unknown) => e);
         assert.ok(err instanceof FlashError && err.fwStatus === E_BAD_MAGIC, `refused at BEGIN with E_BAD_MAGIC: ${String(err)}`);
         assert.equal((await c.slotStatus()).receiving, false, 'no transfer started');
       } finally {
