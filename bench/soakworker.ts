@@ -5,9 +5,8 @@
  * {@link SoakResult} per job. A run's flash file is deleted after a clean run and kept after a
  * failed one (its path is in the result). Exits when the parent disconnects.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { modelFaultRun, newRecord, type ModelFaultContext, type RunRecord } from '@dendra/device/test/modelfaultrun.ts';
 import { firmwareFaultRun, type FwFaultContext } from '@dendra/device/test/fwfaultrun.ts';
 
