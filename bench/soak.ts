@@ -124,7 +124,8 @@ async function main(): Promise<void> {
   });
   const report: SoakReport = {
     date: started.toISOString(), commit: commit(), baud, runsPerGroup: runs, workers: jobsN, seed,
-    wallSeconds: (Date.now() - t0) / 1000, loadAverage: loadavg()[0], groups: summarize(results), runs: results,
+    wallSeconds: (Date.now() - t0) / 1000, loadAverage: loadavg()[0], groups: summarize(results),
+    failedRuns: results.filter((r) => !r.ok), perRun: results.map((r) => [r.group, r.run, r.seed, r.ok ? 1 : 0, r.flashMs, r.runMs]),
   };
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'soak.json'), JSON.stringify(report, null, 1) + '\n');

@@ -34,7 +34,7 @@ test('summary and report: bricked, corrupt and failed runs are counted and liste
     failed: 1, flashMedianS: 1, flashP95S: 3, runMedianS: 4, runP95S: 8, runMeanS: 5 });
   assert.equal(fw.corrupt, 1);
   const report: SoakReport = { date: '2026-12-07T08:00:00.000Z', commit: 'abc', baud: 921600, runsPerGroup: 4, workers: 2, seed: 1, wallSeconds: 60,
-    loadAverage: 3, groups: [m, fw], runs };
+    loadAverage: 3, groups: [m, fw], failedRuns: runs.filter((x) => !x.ok), perRun: [] };
   const md = soakMarkdown(report);
   assert.match(md, /\| model 1% \| 4 \| 3\/4 \| 1 \| 1 \| 1 \| \*\*1\*\* \| \*\*0\*\* \| 1 \| 1\.00 \/ 3\.00 \| 4\.00 \/ 8\.00 \| 5\.00 \|/);
   assert.match(md, /921600 baud/);

@@ -49,7 +49,10 @@ export interface SoakReport {
   wallSeconds: number;
   loadAverage: number;
   groups: GroupSummary[];
-  runs: SoakResult[];
+  /** The runs that failed a check, whole. */
+  failedRuns: SoakResult[];
+  /** Every run, compact: [group, run, seed, ok (1/0), flash ms, run ms]. */
+  perRun: [string, number, number, number, number, number][];
 }
 
 /**
@@ -137,7 +140,7 @@ export function soakMarkdown(r: SoakReport): string {
       + `| ${g.flashMedianS.toFixed(2)} / ${g.flashP95S.toFixed(2)} | ${g.runMedianS.toFixed(2)} / ${g.runP95S.toFixed(2)} | ${g.runMeanS.toFixed(2)} |`),
     '',
   ];
-  const failed = r.runs.filter((x) => !x.ok);
+  const failed = r.failedRuns;
   if (failed.length) {
     lines.push('## Failed runs', '', ...failed.map((x) => `- ${x.group} run ${x.run} (seed ${x.seed}; ${x.fault}; ${x.outcome}): ${x.error}`), '');
   }
