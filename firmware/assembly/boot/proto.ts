@@ -132,9 +132,9 @@ function doHello(): i32 {
   return <i32>(idLen + 7);
 }
 
-/** BEGIN: type u8 | size u32 | sha256[32] [| a signed image's 80-byte header]; slot 1 is the firmware's. */
+/** BEGIN: type u8 | size u32 | sha256[32] [| a raw model's first 8 bytes | a signed image's 80-byte header]; slot 1 is the firmware's. */
 function doBegin(p: usize, len: u32): i32 {
-  if (len != 37 && len != 37 + IMG_HEADER) return S.E_BOUNDS;
+  if (len != 37 && len != 45 && len != 37 + IMG_HEADER) return S.E_BOUNDS;
   if (<i32>(load<u8>(p) >> 4) != FW_SLOT) return modelBegin(p, len); // aborts any firmware transfer
   const st = fwBegin(p, len);
   if (st == S.OK) modelAbort(); // an accepted firmware transfer replaces any model transfer

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SerialPort } from 'serialport';
 import { InputError } from '@dendra/core/errors.ts';
-import { BootClient, FlashError, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
+import { BootClient, FlashError, RAW_HEAD_BYTES, type HelloInfo, type SlotStatus, type Transport } from './loader.ts';
 import { PROTO_VERSION } from './frame.ts';
 import { DEFAULT_WINDOW, DEFAULT_BUDGET_S } from './defaults.ts';
 import { parsedModel, readFlashImage, type FlashImage } from './image.ts';
@@ -384,7 +384,9 @@ async function session(client: BootClient, link: FlashLink, opts: FlashOptions, 
     opts.onProgress?.({ bytes: image.length, total: image.length });
     return board;
   }
-  if (plan === 'begin') await client.begin(image.length, sha, img.beginType, img.header ? image.subarray(0, HEADER_LEN) : undefined);
+  // The image's first bytes go with BEGIN (a signed header; a raw model's first 8, its "TFL3"): checked before the erase.
+  if (plan === 'begin') await client.begin(image.length, sha, img.beginType, 
+    img.header ? image.subarray(0, HEADER_LEN) : image.length >= RAW_HEAD_BYTES ? image.subarray(0, RAW_HEAD_BYTES) : undefined);
   const from = plan === 'begin' ? 0 : plan;
   if (plan !== 'begin') opts.log?.(`board has ${from} of ${image.length} bytes of this image: continuing from there`);
   acc.startedAt.push(from);

@@ -14,6 +14,8 @@ import { fwStatusMessage } from '@dendra/core/status.ts';
 import { Cmd, encodeFrame, FrameDecoder, IMAGE_MODEL, RESPONSE_BIT, type Frame } from './frame.ts';
 import { RttEstimator } from './adaptive.ts';
 import { HEADER_LEN as SIGNED_HEADER_BYTES } from '../image/format.ts';
+/** Bytes of a raw model's start sent with BEGIN: the flatbuffer's root offset and "TFL3" identifier. */
+export const RAW_HEAD_BYTES = 8;
 import { DEFAULT_RETRIES } from './defaults.ts';
 
 /** Firmware status the board answers for a frame it received damaged (a NAK: retry). */
@@ -358,14 +360,16 @@ export class BootClient {
 
   /**
    * BEGIN an image of `size` bytes with SHA-256 `sha` (the board erases the target bank); `type`
-   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image). A signed
-   * image's 80-byte `header` goes with it so the board refuses a wrong type, family or version
-   * (E_IMAGE -24, E_FAMILY -22, E_DOWNGRADE -23) before it erases anything.
+   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image). The
+   * image's first bytes (`header`: a signed image's 80-byte header, a raw model's first 8) go with
+   * it so the board refuses, before it erases anything, a signed image of the wrong type, family or
+   * version (E_IMAGE -24, E_FAMILY -22, E_DOWNGRADE -23) or a raw model without the "TFL3"
+   * identifier (E_BAD_MAGIC -2). RangeError for another `header` length.
    * Throws as {@link request} (a keyed board refuses a raw model with status E_SIGNATURE -20).
    */
   async begin(size: number, sha: Uint8Array, type: number = IMAGE_MODEL, header?: Uint8Array): Promise<void> {
     if (sha.length !== 32) throw new RangeError('sha256 must be 32 bytes');
-    if (header && header.length !== SIGNED_HEADER_BYTES) throw new RangeError(`header must be ${SIGNED_HEADER_BYTES} bytes`);
+    if (header && header.length !== SIGNED_HEADER_BYTES && header.length !== RAW_HEAD_BYTES) throw new RangeError(`header must be ${RAW_HEAD_BYTES} or ${SIGNED_HEADER_BYTES} bytes`);
     const p = new Uint8Array(37 + (header?.length ?? 0));
     p[0] = type;
     new DataView(p.buffer).setUint32(1, size, true);
