@@ -10,7 +10,7 @@ import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
 import { OBELIX_DIR, REPO_ROOT } from '@dendra/core/paths.ts';
 import { DEFAULT_PHYSICS_OPT, physicsOpt, readReport } from './materials-common.ts';
 import { formatNested, isEvalReport, runNestedEval, type EvalReport } from './materials-eval.ts';
-import { CARD_FILE, MODEL_FILE, trainingMedian } from '../materials/model.ts';
+import { CARD_FILE, MODEL_FILE, fileMedian } from '../materials/model.ts';
 import { OBELIX_RF_TREES } from '../materials/obelix-rf.ts';
 import { buildCard } from '../materials/card.ts';
 import { allowedFor, VARIANTS, type Variant } from '../materials/nested.ts';
@@ -58,7 +58,7 @@ export function registerMaterialsTrain(m: Command): void {
       } finally {
         bar.stop();
       }
-      const med = trainingMedian(trained.file.composition) ?? 0;
+      const med = fileMedian(trained.file) ?? 0;
       const exact = data.targets.filter((t) => !t.censored);
       const medianRmse = Math.sqrt(exact.reduce((s, t) => s + (t.value - med) ** 2, 0) / exact.length);
       const coverage = opts.coverageFrom !== undefined ? readReport(opts.coverageFrom, isEvalReport, 'materials eval --json') : undefined;

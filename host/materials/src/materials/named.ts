@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, UsageError } from '@dendra/core/errors.ts';
 import { parseComposition } from './obelix.ts';
-import { CARD_FILE, trainingMedian, type MaterialsModelFile, type Prediction } from './model.ts';
+import { CARD_FILE, fileMedian, type MaterialsModelFile, type Prediction } from './model.ts';
 import type { MaterialRow } from './features.ts';
 import { OBELIX_RF_TREES, obelixElements, obelixForestPredict } from './obelix-rf.ts';
 
@@ -55,12 +55,13 @@ export function medianRmse(card: Record<string, unknown>): number | null {
 }
 
 /**
- * Gives rows that fell back to the training median the median baseline's own uncertainty (the
- * card's grouped-CV RMSE of the median), instead of the failed sub-model's. Never throws.
+ * Gives rows that fell back to the training median without calibrated intervals (older model
+ * files) the median baseline's own uncertainty (the card's grouped-CV RMSE of the median), instead
+ * of the failed sub-model's. Never throws.
  */
 export function withMedianUncertainty(preds: readonly Prediction[], card: Record<string, unknown>): Prediction[] {
   const u = medianRmse(card);
-  return u === null ? [...preds] : preds.map((p) => (p.fallback === 'median' ? { ...p, uncertainty: u } : p));
+  return u === null ? [...preds] : preds.map((p) => (p.fallback === 'median' && p.interval68 === null ? { ...p, uncertainty: u } : p));
 }
 
 /** How `--model NAME` predicts: with the model file, or with the training median. */
@@ -76,7 +77,7 @@ export function resolveNamedModel(name: string, file: MaterialsModelFile, card: 
   const listed = listedModels(card);
   if (!listed.includes(name)) throw new UsageError(`--model: '${name}' is neither a model directory nor a model the card lists (${[...new Set([file.kind, ...listed])].join(', ')})`);
   if (name === 'median') {
-    const median = trainingMedian(file.composition);
+    const median = fileMedian(file);
     const rmse = medianRmse(card);
     if (median !== null && rmse !== null) return { name, use: 'median', median, rmse };
   }
