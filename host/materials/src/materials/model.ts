@@ -30,6 +30,7 @@ import { parseComposition } from './obelix.ts';
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.ts';
 import type { StructureFeatures } from './structure.ts';
 import type { Dataset } from './evaluate.ts';
+import type { Selection } from './ship.ts';
 import { halfWidths, knnDistance, LEVELS, type ConformalScale } from './conformal.ts';
 
 /** A fitted model with its features and preprocessing. */
@@ -62,9 +63,12 @@ export interface MaterialsModelFile {
   readonly median?: number;
   /**
    * Split-conformal half-widths (at `levels`) of the median fallback: quantiles of |y - median| over
-   * exact rows, each median taken on the other grouped-CV folds (ship.ts). One width for every row.
+   * `n` exact rows, each median taken on the other grouped-CV folds, on the rows holding an element
+   * those folds lack (`calibratedOn` 'unseen-element'; ship.ts medianFallback). One width for every row.
    */
-  readonly medianIntervals?: { readonly levels: number[]; readonly halfWidths: number[]; readonly n: number };
+  readonly medianIntervals?: { readonly levels: number[]; readonly halfWidths: number[]; readonly n: number; readonly calibratedOn?: 'unseen-element' | 'all' };
+  /** The selection that produced the file (ship.ts), so the card can be rebuilt without refitting. */
+  readonly selection?: Selection;
 }
 
 /** The median fallback of a model file (module comment), or null when it has none. Never throws. */
@@ -104,7 +108,26 @@ export function readModelFile(dir: string): MaterialsModelFile {
   if (m?.format !== 'dendra-materials-model' || m.version !== 1 || !m.composition || !m.structure) {
     throw new InputError('E_MODEL', `${path}: not a dendra materials model (format/version mismatch)`, path);
   }
-  return m as MaterialsModelFile;
+  return unpackModelFile(m as MaterialsModelFile);
+}
+
+/** Stands for the composition sub-model's fitted model in a packed file's structure sub-model. */
+const SAME_MODEL = { kind: 'same-as-composition' } as const;
+
+/**
+ * The file as written: when both sub-models hold the same fitted model (the same candidate chosen
+ * for both sides), the structure side stores a reference instead of a second copy (its conformal
+ * scale, which is calibrated on CIF rows, stays its own). Never throws.
+ */
+export function packModelFile(file: MaterialsModelFile): MaterialsModelFile {
+  const same = JSON.stringify(file.structure.model) === JSON.stringify(file.composition.model) && JSON.stringify(file.structure.blend) === JSON.stringify(file.composition.blend);
+  return same ? { ...file, structure: { ...file.structure, model: SAME_MODEL as unknown as ModelJson, blend: file.structure.blend ? [] : undefined } } : file;
+}
+
+/** Undoes {@link packModelFile}. Never throws. */
+export function unpackModelFile(file: MaterialsModelFile): MaterialsModelFile {
+  if ((file.structure.model as { kind?: string })?.kind !== SAME_MODEL.kind) return file;
+  return { ...file, structure: { ...file.structure, model: file.composition.model, blend: file.composition.blend } };
 }
 
 /** A prediction for one row. */

@@ -93,3 +93,15 @@ test('nested CV: forest and blend candidates; a blend\'s out-of-fold prediction 
   assert.deepEqual(r.summary.map((s) => s.model).sort(), [...VARIANTS].sort());
   for (const f of r.folds) assert.ok(!f.choices['no-forest'].comp.includes('forest') && !f.choices['no-forest'].cif.includes('forest'));
 });
+
+test('nested CV: outer folds run one at a time and merged equal the whole run; a missing or repeated fold is refused', async () => {
+  const { mergeNested } = await import('./nested.ts');
+  const data = synthetic();
+  const o = { candidates: cands.slice(0, 2), outerK: 3, innerK: 2, seed: 2, baselineTrees: 0, variants: ['selected', 'fixed'] as const };
+  const whole = nestedCv(data, o);
+  const parts = [[2], [0, 1]].map((onlyFolds) => nestedCv(data, { ...o, onlyFolds }));
+  assert.deepEqual(mergeNested(parts), whole);
+  assert.throws(() => mergeNested([parts[1]]), /need 0\.\.2 once each/);
+  assert.throws(() => mergeNested([parts[0], parts[0], parts[1]]), RangeError);
+  assert.throws(() => nestedCv(data, { ...o, onlyFolds: [3] }), /outer fold 3 is not in 0\.\.2/);
+});

@@ -194,14 +194,8 @@ export function summarize(folds: readonly FoldResult[]): ModelSummary[] {
     cif: part(folds.map((f) => f.mae[m].cif), folds.map((f) => f.nTestCif)) }));
 }
 
-/**
- * Nested grouped CV (module comment). Deterministic for given data and options.
- * @throws RangeError when the folds cannot be built (too few groups) or a fit has too few rows.
- */
-export function nestedCv(data: SelectData, o: NestedOptions): NestedResult {
-  const folds = groupedFolds(data.rows, o.outerK, o.seed);
-  const results: FoldResult[] = [];
-  for (let f = 0; f < o.outerK; f++) results.push(outerFold(data, folds, f, o));
+/** Pooled coverage over fold results (exact rows, weighted by their counts). Never throws. */
+function pooledCoverage(results: readonly FoldResult[]): NestedResult['coverage'] {
   const pool = (k: 'all' | 'cif') => LEVELS.map((_, l) => {
     let hit = 0, tot = 0;
     for (const r of results) {
@@ -210,6 +204,38 @@ export function nestedCv(data: SelectData, o: NestedOptions): NestedResult {
     }
     return tot > 0 ? hit / tot : NaN;
   });
+  return { levels: [...LEVELS], all: pool('all'), cif: pool('cif') };
+}
+
+/**
+ * Nested grouped CV (module comment). `onlyFolds` runs a subset of the outer folds of the same
+ * assignment (one process per fold; {@link mergeNested} joins them). Deterministic for given data
+ * and options. @throws RangeError when the folds cannot be built (too few groups), a fold index is
+ * out of range, or a fit has too few rows.
+ */
+export function nestedCv(data: SelectData, o: NestedOptions & { onlyFolds?: readonly number[] }): NestedResult {
+  const folds = groupedFolds(data.rows, o.outerK, o.seed);
+  const which = o.onlyFolds ?? Array.from({ length: o.outerK }, (_, f) => f);
+  for (const f of which) if (!(Number.isInteger(f) && f >= 0 && f < o.outerK)) throw new RangeError(`outer fold ${f} is not in 0..${o.outerK - 1}`);
+  const results: FoldResult[] = [];
+  for (const f of which) results.push(outerFold(data, folds, f, o));
   return { seed: o.seed, outerK: o.outerK, innerK: o.innerK, candidates: o.candidates.map((c) => c.id), folds: results, summary: summarize(results),
-    coverage: { levels: [...LEVELS], all: pool('all'), cif: pool('cif') }, coverageVariant: coverageVariant(o.variants ?? VARIANTS) };
+    coverage: pooledCoverage(results), coverageVariant: coverageVariant(o.variants ?? VARIANTS) };
+}
+
+/**
+ * Joins partial runs (same seed, folds and candidates; each holding some outer folds) into one,
+ * folds in order. @throws RangeError when the runs disagree or a fold is missing or repeated.
+ */
+export function mergeNested(parts: readonly NestedResult[]): NestedResult {
+  const a = parts[0];
+  if (!a) throw new RangeError('nothing to merge');
+  for (const p of parts) {
+    if (p.seed !== a.seed || p.outerK !== a.outerK || p.innerK !== a.innerK || p.candidates.join() !== a.candidates.join() || p.coverageVariant !== a.coverageVariant) {
+      throw new RangeError('partial runs differ in seed, folds, candidates or coverage variant');
+    }
+  }
+  const folds = parts.flatMap((p) => p.folds).sort((x, y) => x.fold - y.fold);
+  if (folds.length !== a.outerK || folds.some((f, i) => f.fold !== i)) throw new RangeError(`partial runs hold folds ${folds.map((f) => f.fold).join(',')}, need 0..${a.outerK - 1} once each`);
+  return { ...a, folds, summary: summarize(folds), coverage: pooledCoverage(folds) };
 }

@@ -75,5 +75,35 @@ test('a shipped blend keeps both members and predicts their mean (also after a J
   assert.ok(pa.interval90![1] - pa.interval90![0] > pa.interval68![1] - pa.interval68![0] && pa.interval68![1] - pa.interval68![0] > 0);
   assert.equal(pa.uncertaintyScope, 'global');
   assert.equal(pn.error, null);
-  assert.equal(file.medianIntervals!.n, 60);
+  assert.ok(file.medianIntervals!.n >= 10 && file.medianIntervals!.n <= 60);
+});
+
+test('a file whose two sides hold the same fitted model stores it once and reads back to the same predictions', async () => {
+  const { featureTable } = await import('./features.ts');
+  const { packModelFile, unpackModelFile } = await import('./model.ts');
+  const { rows, d } = data();
+  const X = featureTable(rows, { vocabulary: ['Li', 'O'], structure: false });
+  const sd: SelectData = { ...d, X: { comp: X, struct: X, phys: X, obelix: X } };
+  const { file } = trainSelected(sd, [{ id: 'comp/forest', features: 'comp', kind: 'forest', config: { forestTrees: 10 } }], ['Li', 'O'], [], { k: 3, seed: 0, variant: 'selected' });
+  const packed = JSON.stringify(packModelFile(file));
+  assert.ok(packed.length < 0.7 * JSON.stringify(file).length, 'one copy of the forest');
+  const back = unpackModelFile(JSON.parse(packed));
+  assert.deepEqual(predictRows(back, rows.slice(0, 4), new Map()), predictRows(file, rows.slice(0, 4), new Map()));
+});
+
+test('the median fallback is calibrated on the rows holding an element the other folds lack, and falls back to every exact row when too few', async () => {
+  const { medianFallback } = await import('./ship.ts');
+  const mk = (n: number, rare: number): SelectData => {
+    const rows = Array.from({ length: n }, (_, i) => ({ id: `r${i}`, trueComposition: i < rare ? `Li1X${['Na', 'K', 'Rb', 'Cs', 'Mg', 'Ca', 'Sr', 'Ba', 'Zn', 'Cd', 'Ga', 'In'][i]}1O1`.replace('X', '') : 'Li1O1' })) as unknown as MaterialRow[];
+    // rare rows sit far from the median (|y - m| = 6), the others close (0.1 steps)
+    return { rows, targets: rows.map((_, i) => ({ value: i < rare ? -10 : -4 + 0.01 * i, censored: false })), hasCif: rows.map(() => false), X: { comp: [], struct: [], phys: [], obelix: [] } };
+  };
+  const folds = Array.from({ length: 60 }, (_, i) => i % 3);
+  const r = medianFallback(mk(60, 12), folds);
+  assert.equal(r.medianIntervals!.calibratedOn, 'unseen-element');
+  assert.equal(r.medianIntervals!.n, 12);
+  assert.ok(r.medianIntervals!.halfWidths[0] > 5, JSON.stringify(r));
+  const few = medianFallback(mk(60, 3), folds);
+  assert.equal(few.medianIntervals!.calibratedOn, 'all');
+  assert.equal(few.medianIntervals!.n, 60);
 });

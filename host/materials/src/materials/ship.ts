@@ -10,6 +10,7 @@
 import { DEFAULT_CONFIG, fitModel } from './baselines.ts';
 import { conformalQuantile, LEVELS, type ConformalScale } from './conformal.ts';
 import { scoreValue } from './cv.ts';
+import { parseComposition } from './obelix.ts';
 import { transform } from './preprocess.ts';
 import { allRows, calibrate, innerCv, preprocessFor, specFor, type Candidate, type Choice, type SelectData } from './select.ts';
 import { allowedFor, choiceFor, type Variant } from './nested.ts';
@@ -56,19 +57,47 @@ function medianOf(data: SelectData, idx: readonly number[]): number {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+/** Elements of each row (parsed `True Composition`; none for an unparsable one). */
+function rowElements(data: SelectData): Set<string>[] {
+  return data.rows.map((r) => {
+    try {
+      return new Set(parseComposition(r.trueComposition).keys());
+    } catch {
+      return new Set<string>();
+    }
+  });
+}
+
 /**
- * The median fallback and its split-conformal half-widths: for each grouped-CV fold, the median of
- * the other folds, scored by |y - median| on the fold's exact rows. @throws RangeError for no exact row.
+ * The median fallback and its split-conformal half-widths. For each grouped-CV fold the median of
+ * the other folds is scored by |y - median| on the fold's exact rows that hold an element no row of
+ * the other folds holds: within the training split, the rows that are to the fold's model what an
+ * unknown-element row is to the shipped one (the rows the fallback applies to). With fewer than
+ * {@link MIN_FALLBACK_ROWS} such rows, every exact row is used instead (`calibratedOn` says which).
+ * @throws RangeError for no exact row.
  */
 export function medianFallback(data: SelectData, folds: readonly number[]): Pick<MaterialsModelFile, 'median' | 'medianIntervals'> {
   const all = data.rows.map((_, i) => i);
-  const scores: number[] = [];
+  const els = rowElements(data);
+  const unseen: number[] = [], every: number[] = [];
   for (const f of new Set(folds)) {
-    const m = medianOf(data, all.filter((i) => folds[i] !== f));
-    for (const i of all) if (folds[i] === f && !data.targets[i].censored) scores.push(Math.abs(data.targets[i].value - m));
+    const other = all.filter((i) => folds[i] !== f);
+    const m = medianOf(data, other);
+    const seen = new Set(other.flatMap((i) => [...els[i]]));
+    for (const i of all) {
+      if (folds[i] !== f || data.targets[i].censored) continue;
+      const r = Math.abs(data.targets[i].value - m);
+      every.push(r);
+      if ([...els[i]].some((e) => !seen.has(e))) unseen.push(r);
+    }
   }
-  return { median: medianOf(data, all), medianIntervals: { levels: [...LEVELS], halfWidths: LEVELS.map((l) => conformalQuantile(scores, l)), n: scores.length } };
+  const use = unseen.length >= MIN_FALLBACK_ROWS ? unseen : every;
+  return { median: medianOf(data, all), medianIntervals: { levels: [...LEVELS], halfWidths: LEVELS.map((l) => conformalQuantile(use, l)), n: use.length,
+    calibratedOn: use === unseen ? 'unseen-element' : 'all' } };
 }
+
+/** Fewest unseen-element rows the median fallback's intervals are calibrated on. */
+export const MIN_FALLBACK_ROWS = 10;
 
 /**
  * Select on all rows (k-fold grouped CV), calibrate, refit, and build the model file.
@@ -88,10 +117,11 @@ export function trainSelected(data: SelectData, candidates: readonly Candidate[]
   };
   const pred = all.map((i) => inner.oof.get((data.hasCif[i] ? choice.cif : choice.comp).id)!.pred[i]);
   const mae = (idx: number[]): number => idx.reduce((s, i) => s + Math.abs(pred[i] - (data.targets[i].censored ? -15 : data.targets[i].value)), 0) / idx.length;
-  const file: MaterialsModelFile = { format: 'dendra-materials-model', version: 1, kind: choice.comp.kind, ...medianFallback(data, inner.innerFolds),
+  const selection: Selection = { variant: o.variant, folds: o.k, seed: o.seed, composition: choice.comp.id, structure: choice.cif.id,
+    mae: { all: mae(all), cif: mae(all.filter((i) => data.hasCif[i])) } };
+  const file: MaterialsModelFile = { format: 'dendra-materials-model', version: 1, kind: choice.comp.kind, ...medianFallback(data, inner.innerFolds), selection,
     composition: subModel(choice.comp, data, vocabulary, physics, scales.comp, rmse(choice.comp, false), o.seed),
     structure: subModel(choice.cif, data, vocabulary, physics, scales.cif, rmse(choice.cif, true), o.seed) };
   o.onStep?.();
-  return { file, choice, selection: { variant: o.variant, folds: o.k, seed: o.seed, composition: choice.comp.id, structure: choice.cif.id,
-    mae: { all: mae(all), cif: mae(all.filter((i) => data.hasCif[i])) } } };
+  return { file, choice, selection };
 }
