@@ -93,7 +93,7 @@ export function asMedian(preds: readonly Prediction[], m: Extract<NamedModel, { 
 
 /**
  * Replaces each prediction by the OBELiX-features forest trained on `train` (cached; the first run
- * takes minutes, announced through `note`). A row whose composition cannot be parsed keeps its
+ * takes seconds, announced through `note`). A row whose composition cannot be parsed keeps its
  * per-row error and gets no forest prediction; elements outside the forest's columns are named in
  * the row's error (their amounts are dropped, as the benchmark's columns do not include them).
  * No per-row uncertainty (null). Never throws for a bad row; @throws RangeError for `trees` < 1.
@@ -111,7 +111,7 @@ export function obelixPredictions(preds: readonly Prediction[], rows: readonly M
       return e instanceof Error ? e.message : String(e);
     }
   });
-  note(`obelix-rf: ${trees}-tree forest on the OBELiX training split (cached after the first run, which takes minutes)`);
+  note(`obelix-rf: ${trees}-tree forest on the OBELiX training split (cached after the first run, a few seconds)`);
   const p = obelixForestPredict(train, ok.map((i) => rows[i]), trees, 0);
   const got = new Map(ok.map((i, k) => [i, p[k]]));
   return preds.map((x, i) => {
