@@ -19,7 +19,7 @@ test('materials eval --from: the outer-fold table has every variant and the OBEL
 });
 
 test('materials eval: bad options are one-line usage errors (exit 2)', async () => {
-  for (const args of [['--variants', 'nope'], ['--outer', '1'], ['--baseline-trees', '-1'], ['--outer-folds', 'x'], ['--outer-folds', '7']]) {
+  for (const args of [['--variants', 'nope'], ['--outer', '1'], ['--baseline-trees', '-1'], ['--outer-folds', 'x'], ['--outer-folds', '7'], ['--first-seed', '-1']]) {
     const r = await runCli(['materials', 'eval', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

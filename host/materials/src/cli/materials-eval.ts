@@ -13,7 +13,7 @@ import { VARIANTS, type NestedResult, type Variant } from '../materials/nested.t
 import { UsageError } from '@dendra/core/errors.ts';
 import type { PhysicsGroup } from '../materials/physics.ts';
 
-interface EvalOpts { outerFolds?: string; merge?: string; seeds: string; outer: string; inner: string; baselineTrees: string; physics: string; data: string; from?: string; save?: string; variants: string; json?: boolean }
+interface EvalOpts { firstSeed: string; outerFolds?: string; merge?: string; seeds: string; outer: string; inner: string; baselineTrees: string; physics: string; data: string; from?: string; save?: string; variants: string; json?: boolean }
 
 /** What `eval --json` prints (and `train --from` reads). */
 export interface EvalReport { seconds: number; physics: string[]; baselineTrees: number; runs: NestedResult[] }
@@ -26,7 +26,7 @@ export function isEvalReport(r: unknown): r is EvalReport {
 }
 
 /** Options of {@link runNestedEval}. */
-export interface NestedEvalOptions { onlyFolds?: number[]; variants?: readonly Variant[]; seeds: number; outerK: number; innerK: number; baselineTrees: number; physics: PhysicsGroup[]; data: string; quiet: boolean }
+export interface NestedEvalOptions { firstSeed?: number; onlyFolds?: number[]; variants?: readonly Variant[]; seeds: number; outerK: number; innerK: number; baselineTrees: number; physics: PhysicsGroup[]; data: string; quiet: boolean }
 
 /**
  * Load OBELiX (with a progress bar over the CIFs) and run the nested CV for seeds 0..seeds-1.
@@ -61,7 +61,7 @@ export async function runNestedEval(o: NestedEvalOptions): Promise<EvalReport> {
   bar.start(per * o.seeds, 'nested cv');
   const runs: NestedResult[] = [];
   try {
-    for (let seed = 0; seed < o.seeds; seed++) {
+    for (let seed = o.firstSeed ?? 0; seed < (o.firstSeed ?? 0) + o.seeds; seed++) {
       runs.push(nestedCv(data, { onlyFolds: o.onlyFolds, candidates, variants, outerK: o.outerK, innerK: o.innerK, seed, baselineTrees: o.baselineTrees, onStep: () => bar.update(++done) }));
     }
   } finally {
@@ -129,7 +129,8 @@ function variantsOpt(v: string): Variant[] {
 export function registerMaterialsEval(m: Command): void {
   m.command('eval')
     .description('nested grouped CV: model kind, settings and descriptors chosen inside each outer fold; outer-fold MAE beside the OBELiX-features forest')
-    .option('--seeds <n>', 'outer fold assignments (seeds 0..n-1)', '1')
+    .option('--seeds <n>', 'outer fold assignments (seeds first..first+n-1)', '1')
+    .option('--first-seed <n>', 'first seed of --seeds', '0')
     .option('--outer <k>', 'outer folds', '5')
     .option('--inner <k>', 'inner folds (selection inside each outer training fold)', '3')
     .option('--baseline-trees <n>', `trees of the OBELiX-features forest (0: no baseline; fold predictions are cached in .dendra/cache)`, String(OBELIX_RF_TREES))
@@ -143,7 +144,7 @@ export function registerMaterialsEval(m: Command): void {
     .option('--json', 'print the report as JSON')
     .action(action(async (opts: EvalOpts) => {
       const r = opts.merge !== undefined ? await mergeReports(opts.merge.split(',').filter((x) => x !== ''))
-        : opts.from !== undefined ? readReport(opts.from, isEvalReport, 'materials eval --json') : await runNestedEval({ onlyFolds: foldsOpt(opts.outerFolds, intOpt('--outer', opts.outer, 5, 2)),
+        : opts.from !== undefined ? readReport(opts.from, isEvalReport, 'materials eval --json') : await runNestedEval({ firstSeed: intOpt('--first-seed', opts.firstSeed, 0, 0), onlyFolds: foldsOpt(opts.outerFolds, intOpt('--outer', opts.outer, 5, 2)),
         seeds: intOpt('--seeds', opts.seeds, 1, 1), outerK: intOpt('--outer', opts.outer, 5, 2), innerK: intOpt('--inner', opts.inner, 3, 2),
         variants: variantsOpt(opts.variants), baselineTrees: intOpt('--baseline-trees', opts.baselineTrees, OBELIX_RF_TREES, 0), physics: physicsOpt(opts.physics), data: opts.data, quiet: !!opts.json });
       if (opts.save !== undefined) writeFileSync(opts.save, JSON.stringify(r, null, 1) + '\n');
