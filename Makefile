@@ -4,7 +4,7 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 HOST_TESTS = $(shell find host/*/src -name '*.test.ts' | sort) bench/soakreport.test.ts
 E2E_TESTS = $(shell find tests -name '*.test.ts' | sort)
 
-.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench bench-runtime clean
+.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench bench-runtime clean materials-eval
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -61,6 +61,10 @@ bench: build ## benchmarks: ratios written to bench/results/ (includes bench-run
 
 bench-runtime: build ## the engine on WAMR (fast interpreter, AOT) vs V8, interleaved, + footprint: bench/results/runtime.md (~1 min; the first run builds WAMR and wamrc out of tree, several minutes)
 	@node --import tsx bench/runtime.ts
+
+materials-eval: deps ## nested grouped CV of the materials model (~20 min on the loaded 2-core machine), then retrain the shipped model and its card from it
+	@node bin/dendra.js materials eval --save models/materials/eval-nested.json
+	@node bin/dendra.js materials train --from models/materials/eval-nested.json
 
 clean: ## remove build output
 	rm -rf build .dendra
