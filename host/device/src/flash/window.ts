@@ -20,7 +20,7 @@ import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, WRITEZ_MAX_INFLATED, ty
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
 import { ChunkSizer, MIN_CHUNK } from './adaptive.ts';
 
-/** Largest window: the board joins frames that follow a hole into one extent (firmware boot/extents.ts), so its 8 extents bound the holes, not the frames in flight; a board without joining NAKs frames past its 8th extent and they are resent once the window moves. */
+/** Largest window: the board joins frames that follow a hole into one extent (firmware boot/extents.ts), so its 32 extents (8 on older boards) bound the holes, not the frames in flight; a board without joining NAKs frames past its 8th extent and they are resent once the window moves. */
 export const MAX_WINDOW = 32;
 /** Zero bytes sent after each WRITE frame (a dropped byte eats one, not the next frame's sync). */
 export const FRAME_PAD = 2;
@@ -61,12 +61,34 @@ export interface WindowOptions {
   stallMs?: number;
 }
 
+/** Bytes of a selective ack's data before its seqs: received u32 (the board's contiguous prefix). */
+export const SACK_MIN = 5;
+
+/** A WRITE answer's selective ack (docs/CONTRACTS.md "Serial protocol v1"). */
+export interface Sack {
+  /** The board's contiguous prefix: every image byte below it is written. */
+  received: number;
+  /** Seqs of the last frames the board wrote, newest first (the answered one first). */
+  seqs: number[];
+}
+
+/**
+ * Decodes a WRITE/WRITEZ answer payload `status | received u32 | seq u8 x 1..4` (at least
+ * {@link SACK_MIN} + 1 bytes: the caller checks; a board without selective acks answers the status alone). Never throws.
+ */
+export function decodeSack(p: Uint8Array): Sack {
+  const received = (p[1] | (p[2] << 8) | (p[3] << 16) | (p[4] << 24)) >>> 0;
+  return { received, seqs: Array.from(p.subarray(SACK_MIN)) };
+}
+
 /** Frames and bytes a transfer sent (first sends only; retries not counted). */
 export interface TransferStats {
   writes: number;
   writezs: number;
   /** Frame payload bytes (offset + data) of those frames. */
   payloadBytes: number;
+  /** Extra copies of frames sent while the line would have gone quiet (window.ts fill; not in the retries). */
+  copies?: number;
 }
 
 /** One planned frame: image bytes [off, end) sent as WRITE or WRITEZ with this payload. */
@@ -144,6 +166,8 @@ interface Slot {
   inflight: number;
   /** NAKs not held against it (beyond the first unacknowledged frame: maybe the board's extents were full). */
   forgiven: number;
+  /** Extra copies sent of it (window.ts fill: not held against it either). */
+  copies: number;
 }
 
 /** One send of a frame. */
@@ -156,6 +180,8 @@ interface Send {
   /** When its last byte is expected on the board (performance.now() ms, wire pacing included). */
   end: number;
   answered: boolean;
+  /** Bytes it took on the wire (frame and pad). */
+  wire: number;
 }
 
 /**
@@ -188,6 +214,8 @@ class Transfer {
   private sends = 0;
   /** Extra copies sent to keep the line busy (not counted as resends). */
   copies = 0;
+  /** Copies sent since the last answer (each one stretches the wait before the next). */
+  private quietCopies = 0;
   private lineFree = 0;
   private lastAnswer = performance.now();
   private timeoutsInARow = 0;
@@ -242,20 +270,31 @@ class Transfer {
   }
 
   /**
-   * The line is about to go quiet while the window waits for its first frame, whose answer is
-   * overdue by a round trip: send that frame once more (up to two copies in flight) rather than
-   * leave the line idle until a timeout. A copy of the first frame never needs an extent.
+   * The line is about to go quiet while frames of the window wait for answers overdue by a round
+   * trip (their sends, or the answers, were probably lost and no later answer tells yet): send
+   * them once more (at most two sends of a frame in flight) rather than leave the line idle
+   * until a timeout. A copy is harmless: the board writes the same bytes again.
    */
   private fill(): void {
-    const latency = Math.max(1, this.client.rtt.srtt ?? 0);
-    const b = this.slots[this.base];
-    for (let copies = 1; copies <= 2 && b && !this.done; copies++) {
+    const latency = this.latency();
+    const end = Math.min(this.slots.length, this.base + this.o.windowSize);
+    for (let i = this.base; i < end && !this.done; i++) {
       const now = performance.now();
       if (this.lineFree > now + latency) return;
-      // Only once its answer is overdue by a round trip (on a clean line it arrives before that).
-      if (!b.last || now < b.last.end + latency) return;
-      if (!b.acked && !b.queued && b.sends > 0 && b.payload !== null && b.inflight === copies) this.transmit(b, true);
+      const b = this.slots[i];
+      if (this.probeAt(b) <= now) this.transmit(b, true);
     }
+  }
+
+  /** Round trip the copies wait for beyond a send's end, ms: longer after each copy no answer followed. */
+  private latency(): number {
+    return Math.max(2, 1.5 * (this.client.rtt.srtt ?? 0)) * (1 + this.quietCopies);
+  }
+
+  /** When slot `b` may get a copy ({@link fill}): its last send's answer overdue by {@link latency}; or Infinity. */
+  private probeAt(b: Slot): number {
+    if (b.acked || b.queued || b.sends === 0 || b.payload === null || !b.last) return Infinity;
+    return b.last.end + this.latency();
   }
 
   /** The first frame inside the window never sent (a new one at the end when there is room). */
@@ -266,7 +305,7 @@ class Transfer {
         continue;
       }
       if (this.nextOff >= this.image.length) return null;
-      const s: Slot = { off: this.nextOff, end: this.image.length, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0 };
+      const s: Slot = { off: this.nextOff, end: this.image.length, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 };
       this.plan(s, i);
       this.nextOff = s.end;
       return s;
@@ -276,11 +315,13 @@ class Transfer {
 
   /** Plans slot `s` (index `i`) at the current size; a remainder beyond the plan becomes its own unsent slot. */
   private plan(s: Slot, i: number): void {
-    const c = planChunk(this.image, s.off, s.end, this.limit(), this.o.compress ?? false);
+    // A frame re-planned shorter leaves no remainder below half a frame (a tiny frame wastes its overhead).
+    const lim = i < this.slots.length && s.end - s.off < 1.5 * this.limit() ? s.end - s.off : this.limit();
+    const c = planChunk(this.image, s.off, s.end, lim, this.o.compress ?? false);
     const rest = c.end < s.end && i < this.slots.length ? { off: c.end, end: s.end } : null;
     Object.assign(s, { end: c.end, cmd: c.cmd, payload: c.payload });
     if (i >= this.slots.length) this.slots.push(s);
-    if (rest) this.slots.splice(i + 1, 0, { ...rest, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0 });
+    if (rest) this.slots.splice(i + 1, 0, { ...rest, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 });
     const st = this.o.stats;
     if (st && s.sends === 0) {
       if (c.cmd === Cmd.WRITEZ) st.writezs++;
@@ -296,7 +337,7 @@ class Transfer {
     const bytes = HEADER_BYTES + s.payload!.length + TRAILER_BYTES + FRAME_PAD;
     const now = performance.now();
     this.lineFree = Math.max(now, this.lineFree) + this.client.wireMs(bytes);
-    const send: Send = { slot: s, seq, cmd: s.cmd, n: ++this.sends, end: this.lineFree, answered: false };
+    const send: Send = { slot: s, seq, cmd: s.cmd, n: ++this.sends, end: this.lineFree, answered: false, wire: bytes };
     s.inflight++;
     const reused = this.bySeq.get(seq);
     if (reused) this.answered(reused); // 256 sends ago: an answer with this seq is for the new send
@@ -304,7 +345,12 @@ class Transfer {
     this.outstanding.push(send);
     s.last = send;
     if (s.sends++ > 0 && !extra) this.client.retried++;
-    if (extra) this.copies++;
+    if (extra) {
+      this.copies++;
+      this.quietCopies++;
+      s.copies++;
+    }
+    if (extra && this.o.stats) this.o.stats.copies = (this.o.stats.copies ?? 0) + 1;
     const payload = s.payload!;
     this.chain = this.chain.then(() => (this.done ? undefined : this.client.post(s.cmd, seq, payload, FRAME_PAD))).catch((e) => this.finish(e as Error));
   }
@@ -316,6 +362,7 @@ class Transfer {
     const status = (f.payload[0] << 24) >> 24;
     this.lastAnswer = performance.now();
     this.timeoutsInARow = 0;
+    this.quietCopies = 0;
     this.answered(send);
     const at = this.outstanding.indexOf(send);
     if (status === FW_E_FRAME) {
@@ -325,20 +372,58 @@ class Transfer {
       this.lose(send, 'board reported a damaged frame');
     } else if (status < 0) {
       return this.finish(new FlashError('E_BOARD', `board refused WRITE: ${fwStatusMessage(status)} (status ${status})`, { seq: send.seq, attempt: send.slot.sends, fwStatus: status }));
+    } else if (f.payload.length > SACK_MIN) {
+      this.onSack(send, at, decodeSack(f.payload));
     } else {
-      // The board answers in order: every earlier send still unanswered was lost, or its answer was.
+      // A board without selective acks (a 1-byte answer) answers in order: every earlier send
+      // still unanswered was lost, or its answer was.
       for (const lost of at >= 0 ? this.outstanding.splice(0, at + 1).slice(0, -1) : []) this.lose(lost, 'no answer (a later frame was answered)');
-      this.acked(send);
+      this.acked(send, true);
     }
     if (!this.done) this.pump();
   }
 
-  private acked(send: Send): void {
+  /**
+   * A selective ack for `send` (index `at` in {@link outstanding}): the sends it lists were written
+   * (their own answers may have been lost), every earlier unanswered send it does not list was
+   * not (the board handles frames in the order they arrive): those go again at once. Frames
+   * inside the board's contiguous prefix are written whatever became of their answers.
+   */
+  private onSack(send: Send, at: number, sack: Sack): void {
+    const listed = new Set<Send>([send]);
+    for (const q of sack.seqs) {
+      const s = this.bySeq.get(q);
+      if (s && s.n <= send.n) listed.add(s); // a seq reused by a later send is not the listed one
+    }
+    const before = at >= 0 ? this.outstanding.splice(0, at + 1) : [];
+    for (const s of listed) {
+      this.answered(s);
+      this.acked(s, s === send);
+    }
+    for (const s of before) if (!listed.has(s)) this.lose(s, 'not written (a later frame was)', false, true);
+    for (let i = this.base; i < this.slots.length && this.slots[i].end <= sack.received; i++) {
+      if (!this.slots[i].acked) this.markAcked(this.slots[i]);
+    }
+    this.advance();
+  }
+
+  /** `send` was written; `sample`: its own answer came (a round-trip sample, Karn's rule holds: fresh seqs). */
+  private acked(send: Send, sample: boolean): void {
     const s = send.slot;
     if (s.acked) return;
+    this.sizer.onAck(send.wire);
+    if (sample) this.client.rtt.sample(Math.max(0, performance.now() - send.end));
+    this.markAcked(s);
+    this.advance();
+  }
+
+  private markAcked(s: Slot): void {
     s.acked = true;
-    this.sizer.onAck();
-    this.client.rtt.sample(Math.max(0, performance.now() - send.end));
+    s.queued = false;
+  }
+
+  /** Moves the window past acknowledged frames; parked frames go again once it moved. */
+  private advance(): void {
     const before = this.base;
     while (this.base < this.slots.length && this.slots[this.base].acked) this.base++;
     if (this.base > before) for (const p of this.parked.splice(0)) this.queue(p);
@@ -367,14 +452,14 @@ class Transfer {
   }
 
   /** Send `send` got no ack: queue its frame again (shorter when the size went down). */
-  private lose(send: Send, why: string, timedOut = false): void {
+  private lose(send: Send, why: string, timedOut = false, proven = false): void {
     this.answered(send);
     const s = send.slot;
-    // Evidence of a damaged line (a NAK, or a later frame answered first) shrinks the frames; a
-    // timeout may be only a slow host or board, so it does not.
-    if (!s.acked && !timedOut) this.sizer.onLoss();
+    // Evidence of a damaged line (a NAK, a selective ack without it, or a later frame answered
+    // first) shrinks the frames; a timeout may be only a slow host or board, so it does not.
+    if (!timedOut && (proven || !s.acked)) this.sizer.onLoss(send.wire);
     if (s.acked || s.last !== send || s.queued) return;
-    if (s.sends - s.forgiven >= MAX_FRAME_SENDS) {
+    if (s.sends - s.forgiven - s.copies >= MAX_FRAME_SENDS) {
       return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE at offset ${s.off} (${why}, ${s.sends} sends)`, { seq: send.seq, attempt: s.sends }));
     }
     // Re-planned shorter at its next send when the size went down; the rest becomes a frame of its own.
@@ -382,12 +467,16 @@ class Transfer {
     this.queue(s); // counted in the resends the progress line shows; the give-up is logged
   }
 
+  /** Arms the timer: the first outstanding send's timeout, or sooner the next copy {@link fill} may send. */
   private arm(): void {
     clearTimeout(this.timer);
+    while (this.outstanding.length > 0 && this.outstanding[0].slot.acked) this.answered(this.outstanding.shift()!);
     const first = this.outstanding[0];
     if (!first) return;
-    const wait = Math.max(1, first.end + this.client.rtt.rto() - performance.now());
-    this.timer = setTimeout(() => this.onTimeout(), wait);
+    let at = first.end + this.client.rtt.rto();
+    const end = Math.min(this.slots.length, this.base + this.o.windowSize);
+    for (let i = this.base; i < end; i++) at = Math.min(at, Math.max(this.probeAt(this.slots[i]), this.lineFree - this.latency()));
+    this.timer = setTimeout(() => this.onTimeout(), Math.max(1, at - performance.now()));
   }
 
   /** Sends whose answer is overdue are lost; the line is resynchronised before they go again. */
@@ -400,7 +489,10 @@ class Transfer {
     const rto = this.client.rtt.rto();
     const overdue: Send[] = [];
     while (this.outstanding.length > 0 && this.outstanding[0].end + rto <= now) overdue.push(this.outstanding.shift()!);
-    if (overdue.length === 0) return this.arm();
+    if (overdue.length === 0) {
+      this.fill(); // a copy may go (the line went quiet)
+      return this.arm();
+    }
     // A silent line: `retries` timeouts in a row with no answer between them end the session (the caller resumes).
     const attempts = this.client.retries + 1;
     const n = ++this.timeoutsInARow;
