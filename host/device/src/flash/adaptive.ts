@@ -74,6 +74,8 @@ export class RttEstimator {
 export const MIN_CHUNK = 16;
 /** Largest first WRITE payload, bytes: the size grows from here on a clean line (a 1 KiB frame rarely survives 1% faults). */
 export const START_CHUNK = 256;
+/** First WRITE payload when the commands before it needed retries (ChunkSizer.cautious). */
+export const CAUTIOUS_CHUNK = 64;
 /** Wire bytes of a WRITE frame besides its data: header 6, offset 4, CRC 4, pad 2 (window.ts FRAME_PAD). */
 export const FRAME_OVERHEAD = 16;
 /** Outcomes the estimate needs before it sets the size (before: the halving of the first loss holds). */
@@ -129,6 +131,15 @@ export class ChunkSizer {
     this.bytes = this.bytes * LOSS_DECAY + Math.max(1, wireBytes);
     if (this.slowStart || this.frames < MIN_OUTCOMES) return;
     this.size = Math.max(this.min, Math.min(this.max, Math.floor(optimalChunk(this.lossRate()))));
+  }
+
+  /**
+   * The commands before the first WRITE needed retries (the line is noisy, maybe very): before any
+   * outcome, start at {@link CAUTIOUS_CHUNK} rather than {@link START_CHUNK} (slow start doubles it
+   * back within a few acks on a line that is only a little noisy). No effect once frames were judged.
+   */
+  cautious(): void {
+    if (this.frames === 0 && this.slowStart) this.size = Math.max(this.min, Math.min(this.size, CAUTIOUS_CHUNK));
   }
 
   /** A frame of `wireBytes` bytes on the wire was written by the board (default: the current size's). */

@@ -1,188 +1,26 @@
 /**
  * Windowed WRITE transfer with selective repeat (docs/flash-protocol.md "Window", "Adapting to the
- * line"): up to `windowSize` frames from the first unacknowledged one are out, each send with a
- * fresh seq, so every answer names exactly one send. The board answers in the order it hears
- * frames, so an ack for a later send means every earlier send still unanswered was lost (or its
- * answer was): only those frames go again, at once. A NAK (`E_FRAME`) resends that frame. A send
- * unanswered when the line goes quiet times out after the round-trip timeout (adaptive.ts
- * RttEstimator) past its expected end on the wire; then the host rescans its decoder, flushes
- * zeros (a few, more after each further timeout) and resends it. Frame sizes follow the losses
- * (adaptive.ts ChunkSizer); a lost frame larger than the current size is resent shorter and the
- * rest of it becomes a frame of its own. Two zero bytes after each frame absorb a dropped byte.
- * The board keeps WRITEs beyond a hole as extents (8 at most; more are NAKed and resent); a board
- * that joins a frame to the extent it follows (firmware boot/extents.ts) spends them on holes, not
- * frames, so the window may hold {@link MAX_WINDOW} frames. Nothing here needs more than protocol v1.
+ * line"): frames from the first unacknowledged one are out, each send with a fresh seq, so every
+ * answer names one send. The board answers in the order it hears frames and lists the last frames
+ * it wrote (the selective ack, answers.ts): an earlier unanswered send it does not list was lost
+ * and goes again at once; a listed one was written though its own answer was lost. NAKs resend;
+ * a quiet line gets copies of overdue frames, then timeouts (RTO, a zero flush, resend). Frame
+ * sizes follow the estimated loss rate (adaptive.ts ChunkSizer); frames are planned by plan.ts.
  */
-import { deflateRawSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { fwStatusMessage } from '@dendra/core/status.ts';
-import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, WRITEZ_MAX_INFLATED, type Frame } from './frame.ts';
+import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, type Frame } from './frame.ts';
+import { planChunk, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Send, type Slot, type WindowOptions } from './plan.ts';
+import { decodeSack, SACK_MIN, type Sack } from './answers.ts';
+export { planChunk, planChunks, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
-import { ChunkSizer, MIN_CHUNK } from './adaptive.ts';
-
-/** Largest window: the board joins frames that follow a hole into one extent (firmware boot/extents.ts), so its 32 extents (8 on older boards) bound the holes, not the frames in flight; a board without joining NAKs frames past its 8th extent and they are resent once the window moves. */
-export const MAX_WINDOW = 32;
-/** Zero bytes sent after each WRITE frame (a dropped byte eats one, not the next frame's sync). */
-export const FRAME_PAD = 2;
-/** Sends of one frame after which the session gives up (the caller resumes). */
-export const MAX_FRAME_SENDS = 32;
+import { ChunkSizer, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
 
 /**
  * A windowed transfer gave up (one frame could not get through in {@link MAX_FRAME_SENDS} sends,
  * or nothing answered for `stallMs`): code `E_TIMEOUT`, like any timeout, so callers resume.
  */
 export class WriteGaveUp extends FlashError {}
-
-/** What the transfer is doing, for progress lines. */
-export interface WindowInfo {
-  /** Current WRITE payload limit, bytes. */
-  chunk: number;
-  /** Resends so far (this client). */
-  retries: number;
-  /** Current retransmission timeout, ms. */
-  rtoMs: number;
-}
-
-/** Options of {@link sendWindowed}. */
-export interface WindowOptions {
-  /** Frames in flight, 1..{@link MAX_WINDOW}. */
-  windowSize: number;
-  /** Called with the acknowledged prefix (image bytes) whenever it grows, and what the sender does. */
-  onProgress?: (bytes: number, info: WindowInfo) => void;
-  /** Receives one line per timeout ("WRITE seq N: no answer within X ms; retrying (n attempt(s) left)"); selective resends are counted in {@link WindowInfo.retries}, not logged. */
-  log?: (line: string) => void;
-  /** Send chunks as WRITEZ when that is smaller (see {@link planChunk}). Default false. */
-  compress?: boolean;
-  /** Counters the transfer adds to (frames of each kind, payload bytes on the wire). */
-  stats?: TransferStats;
-  /** Frame size state to continue from (a resumed session keeps what the line taught). */
-  sizer?: ChunkSizer;
-  /** Give up when no answer at all came for this long, ms (default max(8000, 4 x the timeout ceiling)). */
-  stallMs?: number;
-}
-
-/** Bytes of a selective ack's data before its seqs: received u32 (the board's contiguous prefix). */
-export const SACK_MIN = 5;
-
-/** A WRITE answer's selective ack (docs/CONTRACTS.md "Serial protocol v1"). */
-export interface Sack {
-  /** The board's contiguous prefix: every image byte below it is written. */
-  received: number;
-  /** Seqs of the last frames the board wrote, newest first (the answered one first). */
-  seqs: number[];
-}
-
-/**
- * Decodes a WRITE/WRITEZ answer payload `status | received u32 | seq u8 x 1..4` (at least
- * {@link SACK_MIN} + 1 bytes: the caller checks; a board without selective acks answers the status alone). Never throws.
- */
-export function decodeSack(p: Uint8Array): Sack {
-  const received = (p[1] | (p[2] << 8) | (p[3] << 16) | (p[4] << 24)) >>> 0;
-  return { received, seqs: Array.from(p.subarray(SACK_MIN)) };
-}
-
-/** Frames and bytes a transfer sent (first sends only; retries not counted). */
-export interface TransferStats {
-  writes: number;
-  writezs: number;
-  /** Frame payload bytes (offset + data) of those frames. */
-  payloadBytes: number;
-  /** Extra copies of frames sent while the line would have gone quiet (window.ts fill; not in the retries). */
-  copies?: number;
-}
-
-/** One planned frame: image bytes [off, end) sent as WRITE or WRITEZ with this payload. */
-export interface Chunk {
-  off: number;
-  end: number;
-  cmd: number;
-  payload: Uint8Array;
-}
-
-function framePayload(off: number, data: Uint8Array): Uint8Array {
-  const p = new Uint8Array(4 + data.length);
-  new DataView(p.buffer).setUint32(0, off, true);
-  p.set(data, 4);
-  return p;
-}
-
-/**
- * One frame at `off`, covering at most up to `limit`: with `compress`, the longest span (4096,
- * 2048, ... 64 bytes) whose raw deflate (level 9) fits in `chunk` bytes and is smaller than the
- * span, as a WRITEZ; else a plain WRITE of `chunk` bytes. Never throws for chunk >= 1, off < limit.
- */
-export function planChunk(image: Uint8Array, off: number, limit: number, chunk: number, compress = false): Chunk {
-  let lastEnd = -1;
-  const squeezes = compress && compressible(image, off);
-  for (let span = WRITEZ_MAX_INFLATED; squeezes && span >= 64; span >>= 1) {
-    const end = Math.min(off + span, limit);
-    if (end === lastEnd) continue; // the tail is shorter than this span: already tried
-    lastEnd = end;
-    const z = deflateRawSync(image.subarray(off, end), { level: 9 });
-    if (z.length <= chunk && z.length < end - off) return { off, end, cmd: Cmd.WRITEZ, payload: framePayload(off, z) };
-  }
-  const end = Math.min(off + chunk, limit);
-  return { off, end, cmd: Cmd.WRITE, payload: framePayload(off, image.subarray(off, end)) };
-}
-
-const blockCache = new WeakMap<Uint8Array, Map<number, boolean>>();
-
-/**
- * False when the 4 KiB block around `off` does not deflate below 95% of its size (random or
- * already compressed bytes): then no span in it is tried (one deflate per block, cached), which
- * keeps small frames on a noisy line from costing seven deflates each.
- */
-function compressible(image: Uint8Array, off: number): boolean {
-  let m = blockCache.get(image);
-  if (!m) blockCache.set(image, (m = new Map()));
-  const b = Math.floor(off / WRITEZ_MAX_INFLATED) * WRITEZ_MAX_INFLATED;
-  let v = m.get(b);
-  if (v === undefined) {
-    const block = image.subarray(b, Math.min(b + WRITEZ_MAX_INFLATED, image.length));
-    v = deflateRawSync(block, { level: 9 }).length < 0.95 * block.length;
-    m.set(b, v);
-  }
-  return v;
-}
-
-/** Splits `image[from..]` into frames of at most `chunk` data bytes ({@link planChunk} each). */
-export function planChunks(image: Uint8Array, from: number, chunk: number, compress = false): Chunk[] {
-  const out: Chunk[] = [];
-  for (let off = from; off < image.length; off = out[out.length - 1].end) out.push(planChunk(image, off, image.length, chunk, compress));
-  return out;
-}
-
-/** A frame of the transfer: planned on its first send (payload null before). */
-interface Slot {
-  off: number;
-  end: number;
-  cmd: number;
-  payload: Uint8Array | null;
-  acked: boolean;
-  sends: number;
-  queued: boolean;
-  last: Send | null;
-  /** Sends of it not answered yet. */
-  inflight: number;
-  /** NAKs not held against it (beyond the first unacknowledged frame: maybe the board's extents were full). */
-  forgiven: number;
-  /** Extra copies sent of it (window.ts fill: not held against it either). */
-  copies: number;
-}
-
-/** One send of a frame. */
-interface Send {
-  slot: Slot;
-  seq: number;
-  cmd: number;
-  /** Send number (1-based, this transfer). */
-  n: number;
-  /** When its last byte is expected on the board (performance.now() ms, wire pacing included). */
-  end: number;
-  answered: boolean;
-  /** Bytes it took on the wire (frame and pad). */
-  wire: number;
-}
 
 /**
  * WRITEs `image[from..]` with frames of at most `chunk` data bytes (the board's or the user's
@@ -219,6 +57,9 @@ class Transfer {
   private lineFree = 0;
   private lastAnswer = performance.now();
   private timeoutsInARow = 0;
+  private lastTimeoutAt = -Infinity;
+  /** The latest send proven written (its own answer or a selective ack listing it). */
+  private lastWrittenN = 0;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -230,6 +71,7 @@ class Transfer {
               private readonly o: WindowOptions, private readonly resolve: (n: number) => void, private readonly reject: (e: Error) => void) {
     this.nextOff = from;
     this.sizer = o.sizer ?? new ChunkSizer(MIN_CHUNK, chunk);
+    if (client.retried > 0) this.sizer.cautious(); // HELLO/BEGIN/STATUS needed retries: a noisy line
     this.stallMs = o.stallMs ?? Math.max(8000, 4 * client.rtt.ceilingMs);
   }
 
@@ -247,17 +89,27 @@ class Transfer {
     else this.resolve(this.slots.length);
   }
 
+  /**
+   * Frames the window may hold: `windowSize` frames of {@link START_CHUNK} bytes or more; smaller
+   * frames (a noisy line) get as many more as keep the same bytes in flight, up to
+   * {@link MAX_FRAMES_IN_FLIGHT} (a fast line's round trip must still be covered by 20-byte frames).
+   */
+  private frames(): number {
+    const w = this.o.windowSize;
+    return Math.max(w, Math.min(MAX_FRAMES_IN_FLIGHT, Math.ceil((w * START_CHUNK) / Math.max(1, this.limit()))));
+  }
+
   private limit(): number {
     return Math.min(this.sizer.size, this.sizer.max);
   }
 
   /** Sends what may go: lost frames first, then unsent frames inside the window. Then re-arms the timer. */
   private pump(): void {
-    while (!this.done) {
+    while (!this.done && !this.quiet()) {
       const s = this.resend.shift() ?? this.nextUnsent();
       if (!s) break;
       if (s.acked) continue;
-      if (this.slots.indexOf(s, this.base) >= this.base + this.o.windowSize) {
+      if (this.slots.indexOf(s, this.base) >= this.base + this.frames()) {
         this.park(s); // split frames pushed it out of the window: it waits (the board's extents are few)
         continue;
       }
@@ -277,13 +129,22 @@ class Transfer {
    */
   private fill(): void {
     const latency = this.latency();
-    const end = Math.min(this.slots.length, this.base + this.o.windowSize);
-    for (let i = this.base; i < end && !this.done; i++) {
+    const end = Math.min(this.slots.length, this.base + this.frames());
+    for (let i = this.base; i < end && !this.done && !this.quiet(); i++) {
       const now = performance.now();
       if (this.lineFree > now + latency) return;
       const b = this.slots[i];
       if (this.probeAt(b) <= now) this.transmit(b, true);
     }
+  }
+
+  /**
+   * True when {@link QUIET_SENDS} sends went out since the latest one proven written (a stalled
+   * board, or a line that lets nothing through): nothing more goes but one frame per timeout, so
+   * seqs are not reused while the board may still list an old send with the same seq.
+   */
+  private quiet(): boolean {
+    return this.sends - this.lastWrittenN >= QUIET_SENDS;
   }
 
   /** Round trip the copies wait for beyond a send's end, ms: longer after each copy no answer followed. */
@@ -299,7 +160,7 @@ class Transfer {
 
   /** The first frame inside the window never sent (a new one at the end when there is room). */
   private nextUnsent(): Slot | null {
-    for (let i = this.base; i < this.base + this.o.windowSize; i++) {
+    for (let i = this.base; i < this.base + this.frames(); i++) {
       if (i < this.slots.length) {
         if (this.slots[i].sends === 0) return this.slots[i];
         continue;
@@ -393,7 +254,9 @@ class Transfer {
     const listed = new Set<Send>([send]);
     for (const q of sack.seqs) {
       const s = this.bySeq.get(q);
-      if (s && s.n <= send.n) listed.add(s); // a seq reused by a later send is not the listed one
+      // The board's last writes are a few sends back; a send with the seq that is later than the
+      // answered one, or far back (its seq may be reused: see quiet()), is not taken as written.
+      if (s && s.n <= send.n && send.n - s.n <= LISTED_SPAN) listed.add(s);
     }
     const before = at >= 0 ? this.outstanding.splice(0, at + 1) : [];
     for (const s of listed) {
@@ -409,6 +272,7 @@ class Transfer {
 
   /** `send` was written; `sample`: its own answer came (a round-trip sample, Karn's rule holds: fresh seqs). */
   private acked(send: Send, sample: boolean): void {
+    this.lastWrittenN = Math.max(this.lastWrittenN, send.n);
     const s = send.slot;
     if (s.acked) return;
     this.sizer.onAck(send.wire);
@@ -472,9 +336,12 @@ class Transfer {
     clearTimeout(this.timer);
     while (this.outstanding.length > 0 && this.outstanding[0].slot.acked) this.answered(this.outstanding.shift()!);
     const first = this.outstanding[0];
-    if (!first) return;
+    if (!first) { // a quiet window (nothing may go): the next timeout probes
+      this.timer = setTimeout(() => this.onTimeout(), this.client.rtt.rto());
+      return;
+    }
     let at = first.end + this.client.rtt.rto();
-    const end = Math.min(this.slots.length, this.base + this.o.windowSize);
+    const end = Math.min(this.slots.length, this.base + this.frames());
     for (let i = this.base; i < end; i++) at = Math.min(at, Math.max(this.probeAt(this.slots[i]), this.lineFree - this.latency()));
     this.timer = setTimeout(() => this.onTimeout(), Math.max(1, at - performance.now()));
   }
@@ -489,18 +356,25 @@ class Transfer {
     const rto = this.client.rtt.rto();
     const overdue: Send[] = [];
     while (this.outstanding.length > 0 && this.outstanding[0].end + rto <= now) overdue.push(this.outstanding.shift()!);
-    if (overdue.length === 0) {
+    if (overdue.length === 0 && this.outstanding.length > 0) {
       this.fill(); // a copy may go (the line went quiet)
       return this.arm();
     }
+    // Sends that fall due within a timeout of the last one belong to the same silence: lost, not counted again.
+    if (overdue.length > 0 && now - this.lastTimeoutAt < rto) {
+      for (const send of overdue) this.lose(send, `no answer within ${rto} ms`, true);
+      if (!this.done) this.pump();
+      return;
+    }
+    this.lastTimeoutAt = now;
     // A silent line: `retries` timeouts in a row with no answer between them end the session (the caller resumes).
     const attempts = this.client.retries + 1;
     const n = ++this.timeoutsInARow;
     const why = `no answer within ${rto} ms`;
     if (n >= attempts) {
-      return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (${why}, ${n} attempts)`, { seq: overdue[0].seq, attempt: n }));
+      return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (${why}, ${n} attempts)`, { seq: overdue[0]?.seq, attempt: n }));
     }
-    this.o.log?.(`WRITE seq ${overdue[0].seq}: ${why}; retrying (${attempts - n} attempt(s) left)`);
+    this.o.log?.(`WRITE${overdue.length > 0 ? ` seq ${overdue[0].seq}` : 's'}: ${why}; retrying (${attempts - n} attempt(s) left)`);
     this.client.rtt.backoff();
     // A few zeros complete a frame the board's parser still waits for (a dropped byte); more after
     // further timeouts (a length byte hit by noise). The resends behind them feed it too.
@@ -508,6 +382,9 @@ class Transfer {
     this.lineFree = Math.max(now, this.lineFree) + this.client.wireMs(flush);
     this.chain = this.chain.then(() => (this.done ? undefined : this.client.resyncAndFlush(flush))).catch((e) => this.finish(e as Error));
     for (const send of overdue) this.lose(send, why, true);
-    if (!this.done) this.pump();
+    if (this.done) return;
+    const first = this.quiet() ? this.slots.slice(this.base).find((x) => !x.acked) : undefined;
+    if (first) this.transmit(first); // a quiet window still probes, one frame per timeout
+    this.pump();
   }
 }
