@@ -72,7 +72,8 @@ async function once(wasm: string, dir: string, flashDir: string, image: FaultIma
   try {
     const r = await flashModelFile({ port: s.ptyPath, file, lineBaud: baud, budgetMs: BENCH_BUDGET_S * 1000 });
     const img = new Uint8Array(readFileSync(file));
-    const slot = readSlotImage(readFileSync(flashFile), board.flash.regions.model).image;
+    const region = r.slot === 'pack' ? board.flash.regions.packModel! : board.flash.regions.model; // the slot it went to
+    const slot = readSlotImage(readFileSync(flashFile), region).image;
     const same = createHash('sha256').update(slot).digest('hex') === createHash('sha256').update(img).digest('hex');
     return { image: image.name, baud, rate, seed, ok: same, writeFractionOfLine: r.writeBytesPerSec / line, wholeFractionOfLine: (r.bytes * 1000) / r.ms / line,
       resends: r.retries, copies: r.frames.copies ?? 0, resumes: r.resumes, seconds: r.ms / 1000, ...(same ? {} : { error: 'slot does not hold the image' }) };

@@ -76,8 +76,8 @@ export const MIN_CHUNK = 16;
 export const START_CHUNK = 256;
 /** First WRITE payload when the commands before it needed retries (ChunkSizer.cautious). */
 export const CAUTIOUS_CHUNK = 64;
-/** Wire bytes of a WRITE frame besides its data: header 6, offset 4, CRC 4, pad 2 (window.ts FRAME_PAD). */
-export const FRAME_OVERHEAD = 16;
+/** Wire bytes of a WRITE frame besides its data: header 6, offset 4, CRC 4, pad 1 (plan.ts FRAME_PAD). */
+export const FRAME_OVERHEAD = 15;
 /** Outcomes the estimate needs before it sets the size (before: the halving of the first loss holds). */
 export const MIN_OUTCOMES = 8;
 /** Weight an older outcome keeps per newer one (the estimate follows about the last 30 frames). */

@@ -170,13 +170,15 @@ export class BootClient {
       }
       // The round-trip timeout, scaled for slow commands (erase, hash), plus the wire time of
       // what goes out ahead of the answer (the flush, the frame itself).
-      const budget = Math.max(opts.minMs ?? 0, this.rtt.rto() * (opts.mult ?? 1));
+      // A serial line loses frames, it does not congest: each further attempt waits half a
+      // timeout longer (a slow erase still gets its answer: a late one matches the retry's seq),
+      // not twice as long, so a command on a noisy line is not held for seconds.
+      const budget = Math.max(opts.minMs ?? 0, this.rtt.rto() * (opts.mult ?? 1)) * (1 + (attempt - 1) / 2);
       const timeoutMs = Math.round(budget + this.wireMs(frame.length + flushed + 16));
       const t0 = performance.now();
       const resp = await this.exchange(frame, type | RESPONSE_BIT, seq, timeoutMs);
       if (resp === null) {
         why = `no answer within ${timeoutMs} ms`;
-        if (this.rtt.samples > 0) this.rtt.backoff();
         flushed = Math.min(this.flushBytes, FIRST_FLUSH_BYTES << (2 * (attempt - 1)));
         if (attempt < attempts) await this.flush(flushed);
         continue;

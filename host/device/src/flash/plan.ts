@@ -118,7 +118,7 @@ export const QUIET_SENDS = 128;
 /** How far back (sends) a seq listed in a selective ack may name a send (the board lists its last 4 writes). */
 export const LISTED_SPAN = 64;
 /** Zero bytes sent after each WRITE frame (a dropped byte eats one, not the next frame's sync). */
-export const FRAME_PAD = 2;
+export const FRAME_PAD = 1;
 /** Sends of one frame after which the session gives up (the caller resumes). */
 export const MAX_FRAME_SENDS = 32;
 
