@@ -285,7 +285,7 @@ export class BootClient {
 
   /** FINISH: the board verifies the hash, validates and commits the model. */
   async finish(): Promise<void> {
-    await this.request(Cmd.FINISH, undefined, { mult: 10, minMs: 500 });
+    await this.request(Cmd.FINISH, undefined, { mult: 4, minMs: 500 });
   }
 
   /** STATUS: bytes of the image received so far (see {@link slotStatus} for the rest). */
