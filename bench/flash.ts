@@ -105,10 +105,10 @@ export async function runFaultBenchOnly(): Promise<void> {
     const faults = await faultTable(wasm, dir, faultImages(), benchBoard(115200), BAUDS);
     const jsonFile = path.join(OUT, 'flash.json');
     const json = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : {};
-    writeFileSync(jsonFile, JSON.stringify({ ...json, faults }, null, 2) + '\n');
+    writeFileSync(jsonFile, JSON.stringify({ ...json, faults, faultsDate: new Date().toISOString() }, null, 2) + '\n');
     const mdFile = path.join(OUT, 'flash.md');
     const head = existsSync(mdFile) ? readFileSync(mdFile, 'utf8').split('## Throughput and success against line faults')[0] : '# Flash throughput\n\n';
-    const section = faultMarkdown(faults.cells, faults.setup).join('\n');
+    const section = faultMarkdown(faults.cells, faults.setup, true).join('\n');
     writeFileSync(mdFile, head + section);
     process.stdout.write(section);
   } finally {
