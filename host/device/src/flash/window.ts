@@ -124,8 +124,9 @@ class Transfer {
   /**
    * The line is about to go quiet while frames of the window wait for answers overdue by a round
    * trip (their sends, or the answers, were probably lost and no later answer tells yet): send
-   * them once more (at most two sends of a frame in flight) rather than leave the line idle
-   * until a timeout. A copy is harmless: the board writes the same bytes again.
+   * them once more rather than leave the line idle until a timeout; each copy with no answer
+   * after it stretches the wait for the next ({@link latency}). A copy is harmless: the board
+   * writes the same bytes again.
    */
   private fill(): void {
     const latency = this.latency();
