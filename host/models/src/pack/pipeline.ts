@@ -68,8 +68,11 @@ export interface PackMetricsTable {
   lead: Record<LeadName, LeadScore>;
 }
 
-/** Lead predictors scored in the card. */
-export type LeadName = 'constantHorizon' | 'hazardInt8' | 'hazardInt8Calibrated' | 'physics';
+/**
+ * Lead predictors scored in the card; `headInt8` is what the board publishes (the int8 lead row of
+ * the alerted cell, at the int8 risk's first alerts).
+ */
+export type LeadName = 'headInt8' | 'constantHorizon' | 'hazardInt8' | 'hazardInt8Calibrated' | 'physics';
 
 /** Per-cell scored items of the valid labels of a split. */
 export function scoredItems(s: PackSplit, cellScores: ArrayLike<number>): Scored[] {
@@ -93,8 +96,8 @@ function testMetrics(test: PackSplit, scores: ArrayLike<number>, threshold: numb
   return evaluateRisk(scoredItems(test, scores), threshold, test.initiation, seed);
 }
 
-/** Scores of every scorer on one split, with thresholds from validation. */
-interface Scorers { gnn: ArrayLike<number>; int8: ArrayLike<number>; perCell: ArrayLike<number> }
+/** Scores of every scorer on one split, with thresholds from validation; `int8Lead` the int8 lead rows (cycles). */
+interface Scorers { gnn: ArrayLike<number>; int8: ArrayLike<number>; perCell: ArrayLike<number>; int8Lead: ArrayLike<number> }
 
 /**
  * The comparison table on the test split: risk metrics of every scorer, paired AUC differences and
@@ -126,6 +129,7 @@ function buildTable(test: PackSplit, sc: Scorers & { packFloat: ArrayLike<number
       perCellVsPhysics: aucDifference(items(sc.perCell), items(test.rule), seed),
     },
     lead: {
+      headInt8: leadMae(withLead(sc.int8, (_, j) => sc.int8Lead[j]), thr.int8, test.initiation, seed),
       constantHorizon: leadMae(withLead(sc.int8, () => HORIZON), thr.int8, test.initiation, seed),
       hazardInt8: leadMae(withLead(sc.int8, (p) => hazardLead(p, HORIZON)), thr.int8, test.initiation, seed),
       hazardInt8Calibrated: leadMae(withLead(sc.int8, (p) => leadScale * hazardLead(p, HORIZON)), thr.int8, test.initiation, seed),
@@ -209,7 +213,7 @@ export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetri
   const model = buildPackQModel(gnn.weights, ranges, { ...REFERENCE_PACK, metadata: packMeta(norm, int8Thr) });
   const bytes = writeTflite(model);
   const leadScale = fitLeadScale(ds.val, iv.cell, int8Thr);
-  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, packFloat: gt.pack, packInt8: it.pack },
+  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, int8Lead: it.lead, packFloat: gt.pack, packInt8: it.pack },
     { gnn: thr.gnn, int8: int8Thr, perCell: thr.perCell, rule: thr.rule }, leadScale, seed);
   const floatFile: PackFloatFile = {
     format: 'dendra-pack-float', version: 1, seed, dataset: dsOpts, norm,
@@ -261,7 +265,7 @@ export async function evalPack(dir: string, onProgress?: (p: PackProgress) => vo
   const gt = await predictSplit(f.gnn.weights, test);
   const pt = await predictSplit(f.perCell.weights, test, true);
   const it = predictInt8(test, (series, parallel) => buildPackQModel(f.gnn.weights, f.gnn.ranges, { series, parallel }));
-  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, packFloat: gt.pack, packInt8: it.pack },
+  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, int8Lead: it.lead, packFloat: gt.pack, packInt8: it.pack },
     { gnn: f.gnn.thresholds.float, int8: f.gnn.thresholds.int8, perCell: f.perCell.threshold, rule: f.ruleThreshold }, f.leadScale ?? 1, f.seed);
   const rebuilt = writeTflite(buildPackQModel(f.gnn.weights, f.gnn.ranges, { ...REFERENCE_PACK, metadata: packMeta(f.norm, f.gnn.thresholds.int8) }));
   let saved: Uint8Array;
