@@ -89,25 +89,44 @@ function oracleScores(split: 'val' | 'test', s: PackSplit): Float32Array {
   return out;
 }
 
+/** ROC-AUC with per-item weights from a precomputed ascending order (ties count half); O(n). */
+function weightedAuc(order: Int32Array, sc: Float64Array, label: Uint8Array, w: Float64Array): number {
+  let negBelow = 0, num = 0, pos = 0;
+  for (let i = 0; i < order.length;) {
+    let j = i, wp = 0, wn = 0;
+    while (j < order.length && sc[order[j]] === sc[order[i]]) { const k = order[j]; if (label[k]) wp += w[k]; else wn += w[k]; j++; }
+    num += wp * (negBelow + 0.5 * wn);
+    negBelow += wn; pos += wp;
+    i = j;
+  }
+  return num / (pos * negBelow);
+}
+
 /** Mean over pairs of AUC(a_p) - AUC(b_p) with a paired bootstrap over packs (same resample for every pair). */
 function meanDiff(pairs: [ArrayLike<number>, ArrayLike<number>][], s: PackSplit, seed = 1): { value: number; ci95: [number, number]; perSeed: number[] } {
   const items = scoredItems(s, pairs[0][0]);
-  const label = items.map((i) => i.label);
-  const idxOf = (sc: ArrayLike<number>) => scoredItems(s, sc).map((i) => i.score);
-  const P = pairs.map(([a, b]) => [idxOf(a), idxOf(b)]);
-  const byPack = new Map<number, number[]>();
-  items.forEach((it, i) => (byPack.get(it.pack) ?? byPack.set(it.pack, []).get(it.pack)!).push(i));
-  const diff = (idx: number[]) => P.map(([a, b]) => rocAuc(idx.map((i) => a[i]), idx.map((i) => label[i])) - rocAuc(idx.map((i) => b[i]), idx.map((i) => label[i])));
-  const all = items.map((_, i) => i);
-  const perSeed = diff(all);
+  const label = Uint8Array.from(items, (i) => i.label);
+  const prep = (sc: ArrayLike<number>) => {
+    const v = Float64Array.from(scoredItems(s, sc), (i) => i.score);
+    const order = Int32Array.from(v.keys()).sort((x, y) => v[x] - v[y]);
+    return { v, order };
+  };
+  const P = pairs.map(([a, b]) => [prep(a), prep(b)]);
+  const packs = [...new Set(items.map((i) => i.pack))];
+  const slot = new Map(packs.map((p, k) => [p, k]));
+  const packOf = Int32Array.from(items, (i) => slot.get(i.pack)!);
+  const diffs = (mult: Float64Array) => {
+    const w = Float64Array.from(packOf, (k) => mult[k]);
+    return P.map(([a, b]) => weightedAuc(a.order, a.v, label, w) - weightedAuc(b.order, b.v, label, w));
+  };
   const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
-  const packs = [...byPack.keys()];
+  const perSeed = diffs(new Float64Array(packs.length).fill(1));
   const rand = mulberry32(seed);
   const boots: number[] = [];
   for (let r = 0; r < REPS; r++) {
-    const idx: number[] = [];
-    for (let k = 0; k < packs.length; k++) idx.push(...byPack.get(packs[Math.floor(rand() * packs.length)])!);
-    boots.push(mean(diff(idx)));
+    const mult = new Float64Array(packs.length);
+    for (let k = 0; k < packs.length; k++) mult[Math.floor(rand() * packs.length)]++;
+    boots.push(mean(diffs(mult)));
   }
   boots.sort((x, y) => x - y);
   return { value: r4(mean(perSeed)), ci95: [r4(boots[Math.round(0.025 * (REPS - 1))]), r4(boots[Math.round(0.975 * (REPS - 1))])], perSeed: perSeed.map(r4) };

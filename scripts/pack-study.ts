@@ -3,6 +3,10 @@
 // logCumStress set to their training mean), on the data set of `dendra train pack` (seed 1).
 //   node --import tsx scripts/pack-study.ts train --variant gnn|noEdge|noPhysics [--seeds 1,2,3]
 //   node --import tsx scripts/pack-study.ts report [--write]
+//   node --import tsx scripts/pack-study.ts ship [--seeds 1]
+// `ship` runs `dendra train pack --seed S` (trainPack into models/pack) with the study's runs of
+// seed S (gnn and noEdge: the same data set, seed and options as the pipeline's own training, so
+// the weights are the ones it would train) instead of training them again.
 // `train` stores each run's best weights in .dendra/pack-study/ (an interrupted study resumes);
 // `report` scores every run on validation and test (float; int8 for the GNN), the physics
 // estimator and its Bayes-hazard variant (sigma chosen on validation), and an oracle ceiling, and
@@ -13,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serialize, deserialize } from 'node:v8';
 import { buildDataset, featureNorm, normalizeX, CYCLE_CHANNELS, N_FEATURES, WINDOW, type PackDataset, type PackSplit } from '@dendra/models/pack/dataset.ts';
-import { trainModel, type SplitTensors } from '@dendra/models/pack/train.ts';
+import { positiveWeights, trainModel, type SplitTensors, type TrainedModel } from '@dendra/models/pack/train.ts';
+import { trainPack } from '@dendra/models/pack/pipeline.ts';
 import type { PackWeights } from '@dendra/models/pack/model.ts';
 import { runStudyReport } from './pack-study-report.ts';
 
@@ -62,7 +67,18 @@ async function train(v: Variant, seeds: number[], epochs: number): Promise<void>
   }
 }
 
-if (positionals[0] === 'train') await train(values.variant as Variant, values.seeds.split(',').map(Number), Number(values.epochs));
+async function ship(seed: number): Promise<void> {
+  const ds = studyDataset();
+  const load = (v: Variant): TrainedModel => {
+    const r = JSON.parse(readFileSync(runFile(v, seed), 'utf8'));
+    return { weights: r.weights, epochsRun: r.epochsRun, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, valLosses: [], posWeight: positiveWeights(ds.train) };
+  };
+  const { table } = await trainPack({ outDir: path.join(ROOT, 'models/pack'), seed, trained: { gnn: load('gnn'), perCell: load('noEdge') } });
+  console.log(JSON.stringify({ int8Auc: table.gnnInt8.auc, lead: table.lead }, null, 1));
+}
+
+if (positionals[0] === 'ship') await ship(Number(values.seeds.split(',')[0]));
+else if (positionals[0] === 'train') await train(values.variant as Variant, values.seeds.split(',').map(Number), Number(values.epochs));
 else if (positionals[0] === 'report') await runStudyReport(values.seeds.split(',').map(Number), values.write ? path.join(ROOT, 'models/pack/pack.study.json') : null);
 else if (positionals[0] !== undefined || process.argv[1]?.endsWith('pack-study.ts')) {
   console.error('usage: pack-study.ts train --variant gnn|noEdge|noPhysics [--seeds 1,2,3] | report [--write]');

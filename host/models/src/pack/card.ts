@@ -10,7 +10,7 @@ import {
   CYCLE_CHANNELS, HELD_OUT, HORIZON, MAX_CELLS, MASK_LOGIT, N_FEATURES, SIM_CYCLES, STATIC_CHANNELS, WINDOW, type PackDataset,
 } from './dataset.ts';
 import type { RiskMetrics, WithCi } from './metrics.ts';
-import type { LeadScore } from './lead.ts';
+import type { LeadFit, LeadScore } from './lead.ts';
 import { BMS_SENSORS } from './sensors.ts';
 import { LAYERS, LEAD_MAX } from './model.ts';
 import { LEAD_WEIGHT, type TrainedModel } from './train.ts';
@@ -28,6 +28,10 @@ export interface PackCardInputs {
   seconds: number;
   /** Scale of the calibrated hazard lead (pipeline fitLeadScale). */
   leadScale: number;
+  /** The lead head's recalibration on validation (pipeline). */
+  leadFit?: LeadFit;
+  /** The three-seed study (pack.study.json of scripts/pack-study.ts) when the model directory has one. */
+  study?: Record<string, unknown> | null;
 }
 
 /** The card (JSON). */
@@ -80,12 +84,15 @@ function ablation(t: PackMetricsTable) {
 }
 
 /** The lead_cycles scores (MAE in cycles at each initiating cell's first alert). */
-function leadCard(t: PackMetricsTable, leadScale: number) {
+function leadCard(t: PackMetricsTable, leadScale: number, fit?: LeadFit) {
   const l = (x: LeadScore) => ({ maeCycles: Math.round(x.mae.value * 10) / 10, ci95: [Math.round(x.mae.lo * 10) / 10, Math.round(x.mae.hi * 10) / 10], firstAlerts: x.alerts });
   return {
     definition: 'at the first alert (score >= its threshold) of each test cell that initiates: |predicted cycles to initiation - (initiation cycle - alert cycle)|; bootstrap over packs',
     board: 'the board publishes lead_cycles = the int8 lead row of the top alerted cell (headInt8 row: the lead head, LOGISTIC x 256 cycles, trained with a censored L1 loss on the simulator\'s cycles to initiation); models without lead rows publish the horizon (constantHorizon row)',
-    headInt8: { ...l(t.lead.headInt8), mapping: 'the int8 lead row q + 128 cycles (0..255) of the cell, at the int8 risk\'s first alerts: what the board sends' },
+    headInt8: {
+      ...l(t.lead.headInt8), mapping: 'the int8 lead row q + 128 cycles (0..255) of the cell, at the int8 risk\'s first alerts: what the board sends',
+      ...(fit ? { recalibration: { alpha: r4(fit.alpha), beta: r4(fit.beta), valMaeCycles: Math.round(fit.valMae * 10) / 10, valFirstAlerts: fit.valAlerts, how: 'lead = 256 sigmoid(alpha z + beta) on the head\'s logit z, fitted on validation first alerts (grid search, MAE) and folded into the head\'s FC weights and range: no firmware change' } } : {}),
+    },
     constantHorizon: l(t.lead.constantHorizon),
     hazardInt8: { ...l(t.lead.hazardInt8), mapping: `horizon ln2 / -ln(1 - p), p = int8 cell risk (constant-hazard median)` },
     hazardInt8Calibrated: { ...l(t.lead.hazardInt8Calibrated), mapping: `${r4(leadScale)} x the hazard mapping (scale = median true/predicted at first alerts on validation)` },
@@ -149,7 +156,8 @@ export function buildPackCard(c: PackCardInputs) {
       gnnVsPhysics: ci3(t.aucGain.vsPhysics), gnnVsPerCell: ci3(t.aucGain.vsPerCell), perCellVsPhysics: ci3(t.aucGain.perCellVsPhysics),
     },
     comparisons: comparisons(t),
-    leadCycles: leadCard(t, c.leadScale),
+    leadCycles: leadCard(t, c.leadScale, c.leadFit),
+    ...(c.study ? { study: { source: 'pack.study.json (scripts/pack-study.ts: 3 training seeds on this data set; float models; paired test AUC differences, mean over seeds, bootstrap over packs)', ...c.study } } : {}),
     bytes: c.bytes,
     macsPerInference: countMacs(c.model),
     arena: { bytes: estimateArenaBytes(c.model), note: ARENA_NOTE },
