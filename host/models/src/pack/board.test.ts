@@ -48,7 +48,7 @@ test('board input: a dead cell (alive flag not 1) is all zero point; NaN counts 
 
 test('board run over the default replay: telemetry is the executor\'s output; alerts raise, clear, obey hysteresis', () => {
   const meta = packMetaOf(pack);
-  // The first 66 frames at 0.7 of the CCD (the retrained model raises at frame 31 and clears at 36; raised alerts cost 2^9 host-executor runs each; tests/pack-e2e.test.ts runs the whole replay).
+  // The first 66 frames at 0.7 of the CCD (the shipped model raises and clears within them; raised alerts cost 2^9 host-executor runs each; tests/pack-e2e.test.ts runs the whole replay).
   const frames = replayPack({ ccdFraction: 0.7 }).frames.slice(0, 66);
   const { telemetry, alerts } = boardPackRun(pack, frames);
   assert.equal(telemetry.length, frames.length);
