@@ -4,7 +4,7 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 HOST_TESTS = $(shell find host/*/src -name '*.test.ts' | sort) bench/soakreport.test.ts
 E2E_TESTS = $(shell find tests -name '*.test.ts' | sort)
 
-.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench bench-runtime clean materials-eval
+.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench bench-engine bench-runtime clean materials-eval
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -58,6 +58,9 @@ soak-cmd: build ## command fuzz: DENDRA_CMD_FUZZ_N (default 200,000) seeded payl
 
 bench: build ## benchmarks: ratios written to bench/results/ (includes bench-runtime)
 	@node --import tsx bench/run.ts
+
+bench-engine: build ## the interpreter part of the bench only: bench/results/bench.md and the model cards' bench and boards sections (~1 min)
+	@DENDRA_BENCH_ONLY=engine node --import tsx bench/run.ts
 
 bench-runtime: build ## the engine on WAMR (fast interpreter, AOT) vs V8, interleaved, + footprint: bench/results/runtime.md (~1 min; the first run builds WAMR and wamrc out of tree, several minutes)
 	@node --import tsx bench/runtime.ts
