@@ -1,10 +1,10 @@
 # Dendra: the two commands are `make demo` and `make test` (see README.md).
 SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
-HOST_TESTS = $(shell find host/*/src -name '*.test.ts' | sort)
+HOST_TESTS = $(shell find host/*/src -name '*.test.ts' | sort) bench/soakreport.test.ts
 E2E_TESTS = $(shell find tests -name '*.test.ts' | sort)
 
-.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench bench-runtime clean
+.PHONY: help deps build runtime demo demo-forever test test-fw test-host test-e2e typecheck lint-imports bench bench-engine bench-runtime clean materials-eval
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -47,20 +47,27 @@ test-e2e: build $(RUNTIME_FOR_E2E) ## end-to-end tests on every target (sim, nat
 
 test: build typecheck lint-imports test-fw test-host test-e2e ## every test (what CI runs)
 
-soak: build ## flashing fault soak with the CLI defaults: 200 model runs per fault rate (0.1/0.5/1% drops + flips) + 200 A/B firmware runs, with disconnects and power cuts (hours)
-	@DENDRA_SOAK_RUNS=200 $(NODE_TEST) host/device/src/flash/faults.test.ts
+soak: build ## flashing fault soak with the CLI defaults, report in bench/results/soak.md: DENDRA_SOAK_RUNS (default 200) model runs per fault rate (0.1/0.5/1% drops + flips) + as many A/B firmware runs, with disconnects and power cuts; DENDRA_SOAK_JOBS workers (2), DENDRA_SOAK_BAUD (921600)
+	@DENDRA_SOAK_RUNS=$${DENDRA_SOAK_RUNS:-200} node --import tsx bench/soak.ts
 
 # Command fuzz soak (tests/cmd-fuzz.test.ts; 10,000 payloads run in make test): its own target, a prerequisite of soak.
 .PHONY: soak-cmd
 soak: soak-cmd
-soak-cmd: build ## command fuzz: 200,000 seeded payloads against the real firmware in the simulator (~5 min on a loaded 2-core machine; DENDRA_CMD_FUZZ_SEED to replay)
-	@DENDRA_CMD_FUZZ_N=200000 $(NODE_TEST) tests/cmd-fuzz.test.ts
+soak-cmd: build ## command fuzz: DENDRA_CMD_FUZZ_N (default 200,000) seeded payloads against the real firmware in the simulator (~5 min on a loaded 2-core machine; DENDRA_CMD_FUZZ_SEED to replay)
+	@DENDRA_CMD_FUZZ_N=$${DENDRA_CMD_FUZZ_N:-200000} $(NODE_TEST) tests/cmd-fuzz.test.ts
 
 bench: build ## benchmarks: ratios written to bench/results/ (includes bench-runtime)
 	@node --import tsx bench/run.ts
 
+bench-engine: build ## the interpreter part of the bench only: bench/results/bench.md and the model cards' bench and boards sections (~1 min)
+	@DENDRA_BENCH_ONLY=engine node --import tsx bench/run.ts
+
 bench-runtime: build ## the engine on WAMR (fast interpreter, AOT) vs V8, interleaved, + footprint: bench/results/runtime.md (~1 min; the first run builds WAMR and wamrc out of tree, several minutes)
 	@node --import tsx bench/runtime.ts
+
+materials-eval: deps ## nested grouped CV of the materials model (~20 min on the loaded 2-core machine), then retrain the shipped model and its card from it
+	@node bin/dendra.js materials eval --save models/materials/eval-nested.json
+	@node bin/dendra.js materials train --from models/materials/eval-nested.json
 
 clean: ## remove build output
 	rm -rf build .dendra

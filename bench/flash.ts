@@ -10,8 +10,9 @@
  * test as its default; one extra run starts at 115200 and switches with SET_BAUD.
  * "write" = first WRITE sent .. last WRITE acknowledged; "whole" = open .. FINISH acknowledged
  * (HELLO, BEGIN's erase, FINISH's hash included). Writes bench/results/flash.json and flash.md.
+ * DENDRA_BENCH_FLASH=faults runs only the fault table (bench/flashfaults.ts) and updates its section.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ import { buildBootTestFirmware } from '@dendra/device/test/testfw.ts';
 import { flashModelFile, type FlashResult } from '@dendra/device/flash/flash.ts';
 import { HEADER_BYTES, TRAILER_BYTES } from '@dendra/device/flash/frame.ts';
 import { firmwareFlashRows, firmwareFlashMarkdown } from './fwflash.ts';
-import { faultTable, faultMarkdown } from './flashfaults.ts';
+import { faultTable, faultMarkdown, type FaultImage } from './flashfaults.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,6 +88,34 @@ async function flashOnce(wasm: string, dir: string, file: string, name: string, 
   };
 }
 
+/** The fault table's images: the shipped models (grid 11 KB, pack 17 KB) that exist. */
+function faultImages(): FaultImage[] {
+  return ['grid', 'pack'].map((m) => ({ name: `models/${m}/${m}.tflite`, file: path.join(ROOT, 'models', m, `${m}.tflite`) })).filter((i) => existsSync(i.file));
+}
+
+/**
+ * Only the fault table (`DENDRA_BENCH_FLASH=faults node --import tsx bench/flash.ts`): runs it and
+ * replaces its section of bench/results/flash.md and its `faults` in flash.json, the rest kept.
+ */
+export async function runFaultBenchOnly(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dendra-flash-bench-'));
+  try {
+    const wasm = buildBootTestFirmware(dir);
+    writeFileSync(path.join(dir, 'ett.csv'), ['date,HUFL,HULL,MUFL,MULL,LUFL,LULL,OT', ...Array.from({ length: 200 }, () => '2016-07-01 00:00:00,1,1,2,3,4,5,30')].join('\n') + '\n');
+    const faults = await faultTable(wasm, dir, faultImages(), benchBoard(115200), BAUDS);
+    const jsonFile = path.join(OUT, 'flash.json');
+    const json = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : {};
+    writeFileSync(jsonFile, JSON.stringify({ ...json, faults, faultsDate: new Date().toISOString() }, null, 2) + '\n');
+    const mdFile = path.join(OUT, 'flash.md');
+    const head = existsSync(mdFile) ? readFileSync(mdFile, 'utf8').split('## Throughput and success against line faults')[0] : '# Flash throughput\n\n';
+    const section = faultMarkdown(faults.cells, faults.setup, true).join('\n');
+    writeFileSync(mdFile, head + section);
+    process.stdout.write(section);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs the flash bench; writes bench/results/flash.json and flash.md and prints the table. */
 export async function runFlashBench(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dendra-flash-bench-'));
@@ -121,8 +150,7 @@ export async function runFlashBench(): Promise<void> {
     const framing = (maxFrame - 4) / (maxFrame + HEADER_BYTES + TRAILER_BYTES);
     const pair = (r: Row) => rows.find((o) => o.image === r.image && o.baud === r.baud && o.via === r.via && o.windowSize === 1);
     const firmware = await firmwareFlashRows(dir, BAUDS);
-    const faultImage = images.find(([n]) => n === 'models/grid/grid.tflite') ?? images[0];
-    const faults = await faultTable(wasm, dir, faultImage[1], benchBoard(115200), BAUDS);
+    const faults = await faultTable(wasm, dir, faultImages(), benchBoard(115200), BAUDS);
     const comparisons = rows.filter((r) => r.windowSize === WINDOW && !r.compress && pair(r)).map((r) => ({
       image: r.image, baud: r.baud,
       windowOverStopAndWait: r.writeBytesPerSec / pair(r)!.writeBytesPerSec,
@@ -134,7 +162,7 @@ export async function runFlashBench(): Promise<void> {
       setup: 'serialport <-> socat pty <-> sim UART paced at the baud (8N1) <-> boot/proto.ts in boot/testentry.ts (TFL3-only validator); sim board with 4 MiB flash / 2 MiB model region',
       goal: { writeFractionOfLine: GOAL },
       framingCeiling: { maxFramePayload: maxFrame, dataBytesPerFrame: maxFrame - 4, fraction: framing },
-      rows, comparisons, firmware, faults: { image: faultImage[0], ...faults },
+      rows, comparisons, firmware, faults,
     };
     mkdirSync(OUT, { recursive: true });
     writeFileSync(path.join(OUT, 'flash.json'), JSON.stringify(result, null, 2) + '\n');
@@ -157,7 +185,7 @@ export async function runFlashBench(): Promise<void> {
       '',
       ...firmwareFlashMarkdown(firmware),
       '',
-      ...faultMarkdown(faultImage[0], faults.cells),
+      ...faultMarkdown(faults.cells, faults.setup),
     ].join('\n');
     writeFileSync(path.join(OUT, 'flash.md'), md);
     process.stdout.write(md);
@@ -166,4 +194,6 @@ export async function runFlashBench(): Promise<void> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runFlashBench();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await (process.env.DENDRA_BENCH_FLASH === 'faults' ? runFaultBenchOnly() : runFlashBench());
+}

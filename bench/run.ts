@@ -141,6 +141,8 @@ const md = [
 ].join('\n');
 writeFileSync(path.join(OUT, 'bench.md'), md);
 process.stdout.write(md);
+// DENDRA_BENCH_ONLY=engine: stop here (bench.md and the model cards' bench and boards sections only).
+if (process.env.DENDRA_BENCH_ONLY === 'engine') process.exit(0);
 // MQTT fleet bench (bench/mqtt.ts, writes bench/results/mqtt.json + mqtt.md); DENDRA_BENCH_FLEET_S shortens it.
 await import('./mqtt.ts');
 // The same fleet on a 3-node nats-server cluster with a node killed, beside one mosquitto (bench/cluster.ts: cluster.json / cluster.md).

@@ -45,13 +45,13 @@ test('3-node cluster, one node killed -9 and restarted: every alert exactly once
     const ops = c.credentials.operators[0];
     const got = new Map<string, number>();
     const op = await watchAlerts({
-      url: c.mqttUrls, clientId: 'dendra-ops-test', cleanSession: false, username: ops.username, password: ops.password,
+      url: c.mqttUrls, clientId: 'dendra-ops-test', cleanSession: false, connectTimeoutMs: 20_000, username: ops.username, password: ops.password,
       onAlert: (a, i) => { const k = `${i.device}/${a.boot}/${a.seq}`; got.set(k, (got.get(k) ?? 0) + 1); },
     });
     watchers.push(op);
     for (const d of DEVICES) {
       const a = cred(d.site, d.device);
-      devs.push(await connectJournalDevice({ url: c.mqttUrls, site: d.site, device: d.device, username: a.username, password: a.password, reconnectPeriodMs: 250, connectTimeoutMs: 10_000 }));
+      devs.push(await connectJournalDevice({ url: c.mqttUrls, site: d.site, device: d.device, username: a.username, password: a.password, reconnectPeriodMs: 250, connectTimeoutMs: 20_000 }));
     }
     const nodeOf = (port: number | undefined) => c!.nodes.find((n) => n.ports.mqtt === port)!;
     const victim = nodeOf(op.client.options.port);
@@ -79,7 +79,7 @@ test('3-node cluster, one node killed -9 and restarted: every alert exactly once
     // Retained status from the node that came back: tx00 closed cleanly (offline with ts), the rest online.
     await devs[0].pub.close();
     const states = new Map<string, { state: string; ts?: number }>();
-    const late = await watchAlerts({ url: victim.mqttUrl, username: ops.username, password: ops.password, onAlert: () => {}, onStatus: (s, i) => { states.set(i.device, s); } });
+    const late = await watchAlerts({ url: victim.mqttUrl, connectTimeoutMs: 20_000, username: ops.username, password: ops.password, onAlert: () => {}, onStatus: (s, i) => { states.set(i.device, s); } });
     watchers.push(late);
     assert.ok(await until(() => states.size === DEVICES.length && states.get('tx00')?.state === 'offline', 10_000), `retained status of all 20 devices on ${victim.name} (${states.size})`);
     assert.equal(states.get('tx00')!.state, 'offline');
@@ -135,7 +135,7 @@ test('two `dendra alerts --share ops --nats ...` processes split the alert strea
     const ten = DEVICES.slice(0, 10);
     c = await startCluster({ devices: ten, operators: [{ name: 'ops' }], shareGroups: ['ops'] });
     for (const d of c.credentials.devices) {
-      devs.push(await connectJournalDevice({ url: c.mqttUrls, site: d.site, device: d.device, username: d.username, password: d.password, connectTimeoutMs: 10_000 }));
+      devs.push(await connectJournalDevice({ url: c.mqttUrls, site: d.site, device: d.device, username: d.username, password: d.password, connectTimeoutMs: 20_000 }));
     }
     const ops = c.credentials.operators[0];
     const args = ['--broker', c.mqttUrls.join(','), '--nats', c.natsUrls.join(','), '--share', 'ops', '--username', ops.username, '--timeout', '60'];

@@ -43,7 +43,7 @@ test('the operator view holds its connection for 3 minutes, keeps active alarms 
   const dev = await connectDevice({ url: dash.brokerUrl, site: 'yard', device: 'sim1' });
   const sim = await startSim({
     board: 'sim', flashFile: path.join(tmp, 'sim1.flash'), dataCsv: DEFAULT_ETT, start: 11520, msPerHour: 40,
-    pack: { ccdFraction: 0.7, hoursPerCycle: 10 }, publisher: dev, log: () => {}, // first dendrite.risk raise at pack frame 31
+    pack: { ccdFraction: 0.7, hoursPerCycle: 10 }, publisher: dev, log: () => {}, // first dendrite.risk raise at pack frame 32
   });
   const problems: string[] = [];
   try {

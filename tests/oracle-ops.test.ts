@@ -375,7 +375,14 @@ test('oracle BATCH_MATMUL [7,7] x [7,16], constant LHS and RHS-as-input', async 
 test('oracle pack model (models/pack/pack.tflite), random inputs', async () => {
   const bytes = new Uint8Array(readFileSync(path.join(ROOT, 'models', 'pack', 'pack.tflite')));
   const m = readTflite(bytes);
-  report('pack model, random', await agreement(bytes, inputsFor(rng(54), m, 48)), 0.93, 8);
+  // tfjs-tflite's BATCH_MATMUL rounding compounds to at most 2 LSB at a logit (oracle-trace.test.ts);
+  // each LOGISTIC head (cell risk Pc, pack risk Pp, lead Pl) amplifies it by its slope
+  // 0.25 * scale(Z) / scale(P), and the output Y carries the largest. The bound follows the model.
+  const scale = (n: string) => m.tensors.find((t) => t.name === n)?.quant?.scale[0];
+  const heads = [['Zc', 'Pc'], ['Zp', 'Pp'], ['Zl', 'Pl']].filter(([z, q]) => scale(z) !== undefined && scale(q) !== undefined);
+  assert.ok(heads.length >= 2, 'the pack model names its logit and probability tensors');
+  const bound = Math.max(...heads.map(([z, q]) => Math.ceil(2 * 0.25 * scale(z)! / scale(q)!)));
+  report('pack model, random', await agreement(bytes, inputsFor(rng(54), m, 48)), 0.93, bound);
 });
 
 test('oracle grid model (models/grid/grid.tflite), real and random inputs', async () => {

@@ -52,8 +52,8 @@ describe("receive table", () => {
       expect(rxAdd(t, <u32>(100 * i), 100)).toBe(true);
     }
     rxAdd(t, 300, 50); // already held
-    for (let i = 0; i < MAX_EXTENTS - 1; i++) rxAdd(t, <u32>(10000 + 100 * i), 10); // more holes fit beside it
-    expect(rxAdd(t, 20000, 10)).toBe(false);
+    for (let i = 0; i < MAX_EXTENTS - 1; i++) rxAdd(t, <u32>(100000 + 100 * i), 10); // more holes fit beside it (past the run)
+    expect(rxAdd(t, 200000, 10)).toBe(false);
     expect(rxReceived(t)).toBe(0);
     rxAdd(t, 0, 100);
     expect(rxReceived(t)).toBe(100 * (4 * MAX_EXTENTS + 1));

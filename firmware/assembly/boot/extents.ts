@@ -4,7 +4,7 @@
 // a caller-owned block of RX_TABLE_BYTES: received u32 | count u32 | starts u32[MAX] | ends u32[MAX].
 
 /** Out-of-order extents kept above `received`: holes a host's window may have open at once. */
-export const MAX_EXTENTS: i32 = 8;
+export const MAX_EXTENTS: i32 = 32;
 /** Bytes of one receive table. */
 export const RX_TABLE_BYTES: i32 = 8 + MAX_EXTENTS * 8;
 

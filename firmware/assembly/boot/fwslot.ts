@@ -141,6 +141,8 @@ export function fwTarget(): i32 {
 
 /** True while a firmware transfer is in progress (proto.ts routes WRITE/FINISH here). */
 export function fwReceiving(): bool { return receiving; }
+/** Bytes of the firmware transfer received (contiguous prefix). */
+export function fwReceived(): u32 { return rxReceived(rx); }
 /** Ends a firmware transfer (a model BEGIN started). */
 export function fwAbort(): void { receiving = false; }
 

@@ -2,7 +2,8 @@
 // FINISH and STATUS of a model slot (0 the grid model, 2 the pack model), dispatched by proto.ts.
 // BEGIN type 1 is a raw model (refused with E_SIGNATURE on a board with trusted keys), type 2 a
 // signed image (boot/signed.ts): stored whole, verified at FINISH, only its payload is the model;
-// a signed image's 80-byte header sent with BEGIN is checked before the bank is erased. WRITEs may
+// the image's first bytes sent with BEGIN are checked before the bank is erased (a signed image's
+// 80-byte header; a raw model's first 8 bytes, its "TFL3" identifier). WRITEs may
 // come out of order: `received` is the contiguous prefix, later extents wait until the hole fills.
 
 import { flash_read, flash_write } from "../hal/flash";
@@ -106,7 +107,10 @@ export function modelBegin(p: usize, len: u32): i32 {
   if (type == IMAGE_MODEL && keysProvisioned()) return S.E_SIGNATURE; // only signed images here
   if (type == IMAGE_SIGNED_MODEL && size <= IMG_HEADER + IMG_SIG) return S.E_IMAGE;
   if (size > min<u32>(unchecked(slotWinCap[slot]), bankDataCap())) return S.E_TOO_LARGE;
-  if (len > 37 && type == IMAGE_SIGNED_MODEL) { // the header came with BEGIN: refuse before erasing
+  // The image's first bytes came with BEGIN: refuse before erasing. A raw model's first 8 must hold
+  // "TFL3" at byte 4 (the validator checks the rest at FINISH); a signed image's 80 are its header.
+  if (len > 37 && type == IMAGE_MODEL && load<u32>(p, 41) != 0x334c4654) return S.E_BAD_MAGIC;
+  if (len == 37 + IMG_HEADER && type == IMAGE_SIGNED_MODEL) {
     // The floor FINISH will apply: the bank that stays (the target is erased before FINISH checks).
     const st = signedHead(p + 37, size, IMG_TYPE_MODEL, bankVersion(1 - bankTarget()));
     if (st != S.OK) return st;

@@ -22,7 +22,7 @@ import { keysLoad } from "./keys";
 import { IMG_HEADER } from "./signed";
 import * as S from "../status";
 // Slot 1 (A/B firmware) and WRITEZ live in their own files (H-B): fwslot.ts, fwcmd.ts, inflate.ts.
-import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving } from "./fwslot";
+import { fwBegin, fwWrite, fwFinish, fwStatus, fwReceiving, fwReceived } from "./fwslot";
 import { fwActivate, fwConfirm, fwRollback, fwReset, fwInfo, fwAfterReply } from "./fwcmd";
 import { inflateRaw, INFLATE_CAP } from "./inflate";
 import {
@@ -132,16 +132,37 @@ function doHello(): i32 {
   return <i32>(idLen + 7);
 }
 
-/** BEGIN: type u8 | size u32 | sha256[32] [| a signed image's 80-byte header]; slot 1 is the firmware's. */
+/** BEGIN: type u8 | size u32 | sha256[32] [| a raw model's first 8 bytes | a signed image's 80-byte header]; slot 1 is the firmware's. */
 function doBegin(p: usize, len: u32): i32 {
-  if (len != 37 && len != 37 + IMG_HEADER) return S.E_BOUNDS;
+  if (len != 37 && len != 45 && len != 37 + IMG_HEADER) return S.E_BOUNDS;
   if (<i32>(load<u8>(p) >> 4) != FW_SLOT) return modelBegin(p, len); // aborts any firmware transfer
   const st = fwBegin(p, len);
   if (st == S.OK) modelAbort(); // an accepted firmware transfer replaces any model transfer
   return st;
 }
 
-function doWrite(p: usize, len: u32): i32 { return fwReceiving() ? fwWrite(p, len) : modelWrite(p, len); }
+/** Seqs of the last ACK_SEQS WRITE/WRITEZ frames written, newest first (ackN valid); HELLO and BEGIN clear it. */
+const ACK_SEQS: u32 = 4;
+const ackSeqs: usize = memory.data(<i32>ACK_SEQS);
+let ackN: u32 = 0;
+
+/**
+ * WRITE (and an inflated WRITEZ): written, it answers the selective ack: received u32 (the
+ * contiguous prefix) | the seqs of the last written frames (up to ACK_SEQS, newest first, this one
+ * first), so a host sees which frames landed even when earlier answers were lost.
+ */
+function doWrite(p: usize, len: u32): i32 {
+  const fw = fwReceiving();
+  const st = fw ? fwWrite(p, len) : modelWrite(p, len);
+  if (st < 0) return st;
+  memory.copy(ackSeqs + 1, ackSeqs, ACK_SEQS - 1);
+  store<u8>(ackSeqs, frameSeq());
+  if (ackN < ACK_SEQS) ackN++;
+  const d = txBuf + 7;
+  store<u32>(d, fw ? fwReceived() : modelReceived());
+  memory.copy(d + 4, ackSeqs, ackN);
+  return <i32>(4 + ackN);
+}
 
 function doFinish(): i32 { return fwReceiving() ? fwFinish() : modelFinish(); }
 
@@ -234,6 +255,7 @@ function handleFrame(): void {
     return;
   }
   if (type == CMD_HELLO) cacheLen = 0;
+  if (type == CMD_HELLO || type == CMD_BEGIN) ackN = 0; // a new session's seqs never match an old frame's
   banksSelect(modelXferSlot()); // WRITE/FINISH/STATUS act on the transfer's slot
   const r = dispatch(type, framePayload(), frameLen());
   reply(type, seq, min<i32>(r, S.OK), <u32>max<i32>(r, 0));

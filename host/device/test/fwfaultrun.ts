@@ -25,6 +25,7 @@ import { flashFirmware } from '../src/flash/firmware.ts';
 import { FlashError, type FwInfo } from '../src/flash/loader.ts';
 import { queryBoard } from '../src/flash/info.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
+import { ctxBoard, newRecord, type RunRecord } from './modelfaultrun.ts';
 import { REPO_ROOT } from '@dendra/core/paths.ts';
 
 const ROOT = REPO_ROOT;
@@ -46,6 +47,8 @@ export interface FwFaultContext {
    * background (asc takes seconds); a run awaits it only when it needs it. Rejects when asc fails.
    */
   bad: Promise<string>;
+  /** Pace the sim's UART at this baud (and tell the flasher); 0 or absent: an unpaced pty. */
+  baud?: number;
 }
 
 /** Appends a custom section "dendra.build" holding `tag` (a build stamp: new bytes, same code). */
@@ -134,6 +137,8 @@ interface RunPlan {
   oldSha: string;
   newFile: string;
   newSha: string;
+  rec: RunRecord;
+  lineBaud: number | undefined;
 }
 
 /** Flashes `plan.newFile` with the line faults on and the run's disconnect or power cut armed. */
@@ -159,15 +164,20 @@ async function faultedFlash(s: SimHandle, plan: RunPlan): Promise<string> {
       arm({ halCalls: 1 + Math.floor(rand() * 60) });
     }
   };
+  const t0 = Date.now();
   try {
     // The CLI's defaults (flash.ts FLASH_DEFAULTS); a pulled cable is not resumed (it stays pulled).
-    const r = await flashFirmware({ port: s.ptyPath, file: plan.newFile, resumes: phase === 'disconnect' ? 0 : undefined,
+    const r = await flashFirmware({ port: s.ptyPath, file: plan.newFile, lineBaud: plan.lineBaud, resumes: phase === 'disconnect' ? 0 : undefined,
       confirmTimeoutMs: 4000, log: onLog, onProgress });
+    plan.rec.flashed = true;
+    plan.rec.resumes = r.resumes;
     assert.ok(!plan.isBad, 'a firmware that fails its self-test was reported as flashed');
     return `flashed to slot ${r.slot} (${r.retries} retries, ${r.resumes} resumes)`;
   } catch (e) {
     assert.ok(e instanceof FlashError, `only typed errors: ${String(e)}`);
     return `interrupted: ${e.code}`;
+  } finally {
+    plan.rec.flashMs = Date.now() - t0;
   }
 }
 
@@ -175,15 +185,16 @@ async function faultedFlash(s: SimHandle, plan: RunPlan): Promise<string> {
 async function checkOldOrNew(s: SimHandle, ctx: FwFaultContext, plan: RunPlan, flashPath: string, outcome: string): Promise<void> {
   const { oldSha, newSha } = plan;
   const up = await alive(s, 2);
-  if (!up) fwTally.bricked++;
+  if (!up) plan.rec.bricked = true;
   assert.ok(up, `the board's main loop runs (${outcome})`);
   const mid = await info(s);
   const running = s.firmware();
+  if (running.sha256 !== oldSha && running.sha256 !== newSha) plan.rec.corrupt = true;
   assert.ok(running.sha256 === oldSha || running.sha256 === newSha, `board runs neither firmware (${outcome})`);
   const reported = mid.running < 0 ? sha(ctx.factory) : mid.slots[mid.running].sha256Prefix;
   assert.ok(running.sha256.startsWith(reported.slice(0, 16)), 'INFO reports the firmware the ROM started');
   const intact = slotsIntact(flashPath, [oldSha, newSha]);
-  if (!intact) fwTally.corrupted++;
+  if (!intact) plan.rec.corrupt = true;
   assert.ok(intact, 'a committed slot holds a corrupted or foreign image');
   if (plan.isBad) {
     const confirmed = mid.slots.some((x) => x.sha256Prefix === newSha.slice(0, 16) && x.state.confirmed);
@@ -197,7 +208,7 @@ async function checkOldOrNew(s: SimHandle, ctx: FwFaultContext, plan: RunPlan, f
 /** A clean reflash: the good firmware ends confirmed; the bad one is rolled back again. */
 async function cleanReflash(s: SimHandle, plan: RunPlan): Promise<void> {
   try {
-    const fix = await flashFirmware({ port: s.ptyPath, file: plan.newFile, confirmTimeoutMs: 4000 });
+    const fix = await flashFirmware({ port: s.ptyPath, file: plan.newFile, lineBaud: plan.lineBaud, confirmTimeoutMs: 4000 });
     assert.ok(!plan.isBad, 'the bad firmware was reported as flashed');
     assert.equal(s.firmware().sha256, plan.newSha);
     assert.equal(s.firmware().slot, fix.slot === 'A' ? 0 : 1);
@@ -210,8 +221,41 @@ async function cleanReflash(s: SimHandle, plan: RunPlan): Promise<void> {
   assert.equal((await info(s)).test, false, 'the board is not left on a test boot');
 }
 
-/** One seeded firmware fault run; returns a line for the test's diagnostics. */
-export async function firmwareFaultRun(ctx: FwFaultContext, run: number, seed: number): Promise<string> {
+/**
+ * A fresh board on `flashPath` (a cold boot, no faults) must tick, run `expect` (hex SHA-256 of
+ * the .wasm its ROM instantiated) and keep every committed slot intact; sets `rec.bricked` /
+ * `rec.corrupt` otherwise. Throws an AssertionError naming what failed.
+ */
+async function coldBoot(ctx: FwFaultContext, flashPath: string, expect: string, plan: RunPlan): Promise<void> {
+  const s = await startSim({ board: ctxBoard(ctx.baud), flashFile: flashPath, dataCsv: ctx.csv, start: 0, msPerHour: 1000, wasmPath: ctx.factoryPath,
+    pace: !!ctx.baud, log: () => {} });
+  try {
+    const up = await alive(s, 2);
+    if (!up || s.firmware().sha256 !== expect) plan.rec.bricked = true;
+    assert.ok(up, 'cold boot: the main loop runs');
+    assert.equal(s.firmware().sha256, expect, 'cold boot: the board runs the firmware the run ended on');
+  } finally {
+    await s.stop();
+  }
+  const intact = slotsIntact(flashPath, [plan.oldSha, plan.newSha]);
+  if (!intact) plan.rec.corrupt = true;
+  assert.ok(intact, 'a committed slot holds a corrupted or foreign image');
+}
+
+/**
+ * One seeded firmware fault run; fills `rec` and fwTally, returns a line for the test's
+ * diagnostics. Throws an AssertionError for a run that breaks a guarantee.
+ */
+export async function firmwareFaultRun(ctx: FwFaultContext, run: number, seed: number, rec: RunRecord = newRecord()): Promise<string> {
+  try {
+    return await fwRun(ctx, run, seed, rec);
+  } finally {
+    if (rec.bricked) fwTally.bricked++;
+    if (rec.corrupt) fwTally.corrupted++;
+  }
+}
+
+async function fwRun(ctx: FwFaultContext, run: number, seed: number, rec: RunRecord): Promise<string> {
   const rand = mulberry32(seed);
   const fromSlot = rand() < 0.5;
   const isBad = run % 3 === 1; // every third run (1, 4, ...) flashes the firmware that fails its self-test
@@ -219,31 +263,34 @@ export async function firmwareFaultRun(ctx: FwFaultContext, run: number, seed: n
   const phase = phases[Math.floor(rand() * phases.length)];
   const total = 0.01 * rand();
   const newFile = isBad ? await ctx.bad : ctx.v2;
+  const lineBaud = ctx.baud || undefined;
   const plan: RunPlan = { rand, fromSlot, isBad, phase, total, newFile, newSha: sha(readFileSync(newFile)),
-    oldSha: fromSlot ? sha(readFileSync(ctx.v1)) : sha(ctx.factory) };
+    oldSha: fromSlot ? sha(readFileSync(ctx.v1)) : sha(ctx.factory), rec, lineBaud };
+  rec.fault = `${isBad ? 'bad' : 'good'} firmware, ${(total * 100).toFixed(2)}% faults, ${phase}`;
   const flashPath = join(ctx.dir, `fw-flash-${run}.bin`);
   const logs: string[] = [];
-  const s = await startSim({ board: 'sim', flashFile: flashPath, dataCsv: ctx.csv, start: 0, msPerHour: 1000, wasmPath: ctx.factoryPath,
-    lineFaults: { seed, dropRate: total / 3, flipRate: total / 3, dupRate: total / 3 }, log: (_l, m) => logs.push(m) });
-  let outcome = '';
+  const s = await startSim({ board: ctxBoard(ctx.baud), flashFile: flashPath, dataCsv: ctx.csv, start: 0, msPerHour: 1000, wasmPath: ctx.factoryPath,
+    pace: !!ctx.baud, lineFaults: { seed, dropRate: total / 3, flipRate: total / 3, dupRate: total / 3 }, log: (_l, m) => logs.push(m) });
   try {
     s.line!.enabled = false;
-    await flashModelFile({ port: s.ptyPath, file: ctx.model });
-    if (fromSlot) await flashFirmware({ port: s.ptyPath, file: ctx.v1 });
+    await flashModelFile({ port: s.ptyPath, file: ctx.model, lineBaud });
+    if (fromSlot) await flashFirmware({ port: s.ptyPath, file: ctx.v1, lineBaud });
     assert.equal(s.firmware().sha256, plan.oldSha, 'starting firmware');
     s.line!.enabled = true;
-    outcome = await faultedFlash(s, plan);
+    rec.outcome = await faultedFlash(s, plan);
     s.line!.reconnect();
     s.line!.enabled = false;
     s.hal.armPowerCut(null);
-    await checkOldOrNew(s, ctx, plan, flashPath, outcome);
+    await checkOldOrNew(s, ctx, plan, flashPath, rec.outcome);
     await cleanReflash(s, plan);
+    if (logs.some((l) => /halted/.test(l))) rec.bricked = true;
     assert.ok(!logs.some((l) => /halted/.test(l)), `board halted: ${logs.slice(-5).join('; ')}`);
     fwTally.powerCuts += s.stats().powerCuts;
     fwTally.resets += s.stats().resets;
   } finally {
     await s.stop();
   }
+  await coldBoot(ctx, flashPath, isBad ? plan.oldSha : plan.newSha, plan);
   fwTally.runs++;
-  return `${isBad ? 'bad' : 'good'} firmware from ${fromSlot ? 'slot' : 'factory'}, faults ${(total * 100).toFixed(2)}%, ${phase}: ${outcome}`;
+  return `${isBad ? 'bad' : 'good'} firmware from ${fromSlot ? 'slot' : 'factory'}, faults ${(total * 100).toFixed(2)}%, ${phase}: ${rec.outcome}`;
 }

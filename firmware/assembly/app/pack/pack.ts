@@ -17,7 +17,7 @@ import { slotUse, SLOT_GRID, SLOT_PACK } from "../slot";
 import { packAttribCompute } from "./packattrib";
 import { publishPackTelemetry, publishPackAlert } from "./packpub";
 import { alarmHeld, alarmEnd, ALARM_DENDRITE } from "../alarm";
-import { risks, alive, atRisk, packCellRisk, packCellAlive, packCellAtRisk, setPackRisk, setTimings } from "./state";
+import { risks, leads, alive, atRisk, packCellRisk, packCellAlive, packCellAtRisk, setPackRisk, setTimings } from "./state";
 import { say } from "../say";
 import { LOG_WARN } from "../../hal/log";
 import * as S from "../../status";
@@ -75,13 +75,18 @@ function prepareInput(): void {
   }
 }
 
-/** Reads the output rows: cell risks then the pack risk, probability = (q - zp) * scale. */
+/**
+ * Reads the output rows: cell risks then the pack risk, probability = (q - zp) * scale; with lead
+ * rows, each cell's cycles to initiation q - zp (LOGISTIC rows of scale 1/256: 256 (q - zp) scale),
+ * without them the horizon.
+ */
 function readRisk(): void {
   const scale = <f64>modelOutputScale();
   const zp = modelOutputZeroPoint();
   const out = modelOutputPtr();
   for (let k: u32 = 0; k < P.packCells; k++) {
     store<f64>(risks + 8 * k, <f64>(<i32>load<i8>(out + k) - zp) * scale);
+    store<i32>(leads + 4 * k, P.packHasLead ? <i32>load<i8>(out + P.packCells + 1 + k) - zp : <i32>P.packHorizon);
   }
   setPackRisk(<f64>(<i32>load<i8>(out + P.packCells) - zp) * scale);
 }

@@ -35,9 +35,9 @@ function metaBytes(kind: i32, w: i32, thr: f32, hyst: f32, stdAll: f32 = 1): Uin
   return out;
 }
 
-function packModel(meta: Uint8Array): Uint8Array {
+function packModel(meta: Uint8Array, rows: i32 = 3): Uint8Array {
   const wts: i32[] = [];
-  for (let i = 0; i < 3 * 2 * F; i++) wts.push(0);
+  for (let i = 0; i < rows * 2 * F; i++) wts.push(0);
   wts[2] = 1; // row 0 (cell 0 risk) <- cell 0 feature 2 (vSpread)
   wts[8] = 1; // row 0 <- cell 0 feature 8 (ccd)
   wts[2 * F + F + 6] = 1; // row 1 (cell 1 risk) <- cell 1 feature 6 (logSigma)
@@ -48,8 +48,8 @@ function packModel(meta: Uint8Array): Uint8Array {
   m.buffers.push(meta);
   m.tensors = [
     new TensorSpec([1, 2 * F], T.TYPE_INT8, 0, [1.0], [0]),
-    new TensorSpec([3, 2 * F], T.TYPE_INT8, 1, [1.0], [0], 0),
-    new TensorSpec([1, 3], T.TYPE_INT8, 0, [1.0], [0]),
+    new TensorSpec([rows, 2 * F], T.TYPE_INT8, 1, [1.0], [0], 0),
+    new TensorSpec([1, rows], T.TYPE_INT8, 0, [1.0], [0]),
   ];
   const op = new OpSpec(0, [0, 1, -1], [2]);
   op.optType = T.OPTS_FULLY_CONNECTED;
@@ -90,6 +90,18 @@ describe("pack metadata", () => {
     expect(P.packHysteresis).toBe(<f64>(<f32>0.05));
     expect(P.packVersion).toBe(7);
     expect(metaParse()).toBe(S.E_METADATA); // the grid app refuses a pack model
+  });
+
+  test("output rows: cells + 1 (no lead), 2 cells + 1 (lead rows after the pack row); any other count refused", () => {
+    expect(loadBytes(packModel(metaBytes(1, 1, 0.75, 0.05)))).toBe(S.OK);
+    expect(P.packMetaParse()).toBe(S.OK);
+    expect(P.packHasLead).toBe(false);
+    expect(loadBytes(packModel(metaBytes(1, 1, 0.75, 0.05), 5))).toBe(S.OK);
+    expect(P.packMetaParse()).toBe(S.OK);
+    expect(P.packHasLead).toBe(true);
+    expect(loadBytes(packModel(metaBytes(1, 1, 0.75, 0.05), 4))).toBe(S.OK);
+    expect(P.packMetaParse()).toBe(S.E_METADATA);
+    expect(P.packCells).toBe(0);
   });
 
   test("refused: grid kind, a layout that is not W x 6 + 6, threshold outside (0,1), hysteresis >= threshold, std 0", () => {

@@ -4,6 +4,9 @@
 //   f32[F] mean | f32[F] std | f32 risk threshold | f32 hysteresis | u32 model version | name
 // The feature layout is fixed: W cycles x 6 per-cycle channels (cycle-major), then 6 static
 // channels, the last of which is the alive flag. Read in place from the pack window.
+// The output is [cells + 1] (cell risks, pack risk) or [2 cells + 1]: then rows cells + 1 .. 2 cells
+// are each cell's predicted cycles to initiation, q - zp (the lead head: LOGISTIC, scale 1/256,
+// so cycles = 256 x probability).
 
 import {
   modelMetadataPtr, modelMetadataLen, modelInputBytes, modelOutputBytes, modelInputType, modelOutputType,
@@ -28,6 +31,8 @@ export let packCells: u32 = 0;
 export let packThreshold: f64 = 0;
 export let packHysteresis: f64 = 0;
 export let packVersion: u32 = 0;
+/** Whether the model has the lead rows (output [2 cells + 1]). */
+export let packHasLead: bool = false;
 /** The pack model's name in its metadata (in the pack window) and its length; 0: none. */
 export let packName: usize = 0;
 export let packNameLen: u32 = 0;
@@ -45,7 +50,7 @@ export function packStdOf(f: u32): f64 {
 
 /**
  * Parses and checks the metadata of the loaded (pack) model against its tensors: kind 1, the
- * fixed feature layout, int8 input [cells, F] and output [cells + 1], finite positive std,
+ * fixed feature layout, int8 input [cells, F] and output [cells + 1] or [2 cells + 1], finite positive std,
  * 0 < threshold < 1 and 0 <= hysteresis < threshold. Returns OK or E_METADATA (packCells is then 0).
  */
 export function packMetaParse(): i32 {
@@ -62,7 +67,9 @@ export function packMetaParse(): i32 {
   if (cells == 0 || cells > MAX_PACK_CELLS || N == 0) return S.E_METADATA;
   if (len < 28 + 8 * F) return S.E_METADATA;
   if (modelInputType() != 9 || modelOutputType() != 9) return S.E_METADATA;
-  if (modelInputBytes() != cells * F || modelOutputBytes() != cells + 1) return S.E_METADATA;
+  const outB = modelOutputBytes();
+  if (modelInputBytes() != cells * F || (outB != cells + 1 && outB != 2 * cells + 1)) return S.E_METADATA;
+  packHasLead = outB != cells + 1;
   base = p;
   packFeatures = F;
   for (let f: u32 = 0; f < F; f++) {

@@ -6,7 +6,7 @@ import * as J from "../json";
 import * as P from "./packmeta";
 import { publishBegin, publishAlertBegin, publishEnd, publishDropped } from "../publish";
 import { pmu_energy_uj } from "../../hal/pmu";
-import { packCellRisk, packCellAlive, packCellAtRisk, packRisk, lastSwapMs, lastInferMs } from "./state";
+import { packCellRisk, packCellAlive, packCellAtRisk, packRisk, lastSwapMs, lastInferMs, leads } from "./state";
 import { packAttribCount, packAttribName, packAttribDelta } from "./packattrib";
 import { alarmNote, ALARM_DENDRITE } from "../alarm";
 import * as X from "../../texts";
@@ -117,9 +117,10 @@ function cellsMap(): void {
 
 /**
  * A dendrite.risk alert (QoS 1). Raised: `alerted` names the cells in the alert (ids, largest
- * risk first, ties: lower id; `at_risk` is their count), value = the largest of their risks, the
- * expected lead (the model's horizon: initiation expected within `lead_cycles` cycles) and the
- * top inputs. Cleared: `alerted` empty, value = the largest live-cell risk, no top. Both carry
+ * risk first, ties: lower id; `at_risk` is their count), value = the largest of their risks,
+ * `lead_cycles` = the predicted cycles to initiation of that cell (its lead row; a model without
+ * lead rows: the horizon) and the top inputs. Cleared: `alerted` empty, value = the largest
+ * live-cell risk, no top. Both carry
  * the whole pack's risk map in `cells` (cellsMap). At most 32 cells keep it within the 768-byte
  * payload; a payload that does not fit is dropped and counted (app/publish.ts). The alarm table
  * (app/alarm.ts) is updated and published first; `update` (a cell entered while the alarm is
@@ -130,14 +131,15 @@ export function publishPackAlert(raised: bool, win: i64, update: bool = false): 
   let value: f64 = 0;
   if (raised && n > 0) value = packCellRisk(load<u32>(order));
   else for (let k: u32 = 0; k < P.packCells; k++) if (packCellAlive(k)) value = max<f64>(value, packCellRisk(k));
-  alarmNote(ALARM_DENDRITE, raised, update, win, value, P.packThreshold, raised ? <i32>P.packHorizon : 0);
+  const lead = raised && n > 0 ? load<i32>(leads + 4 * load<u32>(order)) : 0;
+  alarmNote(ALARM_DENDRITE, raised, update, win, value, P.packThreshold, lead);
   if (update) return;
   publishAlertBegin(X.DENDRITE_RISK, raised);
   jsonFixed4(value);
   J.jsonKey(X.K_THRESHOLD);
   jsonFixed4(P.packThreshold);
   J.jsonKey(X.K_LEAD_CYCLES);
-  J.jsonInt(raised ? <i64>P.packHorizon : 0);
+  J.jsonInt(<i64>lead);
   J.jsonKey(X.K_PACK_RISK);
   jsonFixed4(packRisk());
   J.jsonKey(X.K_AT_RISK);

@@ -7,6 +7,8 @@ import * as P from "./packmeta";
 export const risks: usize = memory.data(8 * <i32>P.MAX_PACK_CELLS);
 export const alive: usize = memory.data(<i32>P.MAX_PACK_CELLS);
 export const atRisk: usize = memory.data(<i32>P.MAX_PACK_CELLS);
+/** Per cell: predicted cycles to initiation (i32) of the last frame (the horizon for a model without lead rows). */
+export const leads: usize = memory.data(4 * <i32>P.MAX_PACK_CELLS);
 
 /** Pack-level risk of the last frame, and the board ms of its two model switches and inference. */
 let packRiskV: f64 = 0;

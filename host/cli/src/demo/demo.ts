@@ -67,7 +67,7 @@ export const DEMO_PACK_HOURS = 6;
 /**
  * Nominal current density of the demo's replayed pack, as a fraction of the critical current density.
  * Since the simulator plates only on charge (issue 16) cells live about twice as long; 0.65 puts the
- * first initiation at cycle 39 and the retrained model's first alert at pack frame 39 (cycle 46),
+ * first initiation at cycle 39 and the shipped model's first alert at pack frame 42 (cycle 49),
  * inside the 30-day replay (120 cycles) and the demo test's 400 hours (66 frames).
  */
 export const DEMO_PACK_CCD = 0.65;

@@ -2,8 +2,8 @@
  * What makes the flasher follow the line (docs/flash-protocol.md "Adapting to the line"):
  * {@link RttEstimator}, the retransmission timeout from the measured round trip (RFC 6298's
  * SRTT/RTTVAR, with a floor and a ceiling, doubled after a timeout), and {@link ChunkSizer}, the
- * WRITE payload size from the observed losses (AIMD: a few bytes more per acknowledged frame,
- * half after a loss). Pure state, no I/O.
+ * WRITE payload size from the observed losses (slow start, 
+ * then the size that carries most data at the estimated per-byte loss rate). Pure state, no I/O.
  */
 
 /** Smallest timeout the estimator gives, ms (a loaded host stalls for tens of ms). */
@@ -74,38 +74,87 @@ export class RttEstimator {
 export const MIN_CHUNK = 16;
 /** Largest first WRITE payload, bytes: the size grows from here on a clean line (a 1 KiB frame rarely survives 1% faults). */
 export const START_CHUNK = 256;
-/** Bytes added to the chunk per acknowledged frame (additive increase). */
-export const CHUNK_STEP = 8;
+/** First WRITE payload when the commands before it needed retries (ChunkSizer.cautious). */
+export const CAUTIOUS_CHUNK = 64;
+/** Wire bytes of a WRITE frame besides its data: header 6, offset 4, CRC 4, pad 1 (plan.ts FRAME_PAD). */
+export const FRAME_OVERHEAD = 15;
+/** Outcomes the estimate needs before it sets the size (before: the halving of the first loss holds). */
+export const MIN_OUTCOMES = 8;
+/** Weight an older outcome keeps per newer one (the estimate follows about the last 30 frames). */
+export const LOSS_DECAY = 0.97;
 
 /**
- * WRITE payload size by AIMD (after a slow start that doubles it per ack until the first loss):
- * +{@link CHUNK_STEP} bytes per acknowledged frame, halved on every
- * send seen lost or damaged (a NAK, or a later frame answered first; not a bare timeout), in [min, max], starting at {@link START_CHUNK}. At a per-frame loss rate
- * L(n) the size settles where n L / (1 - L) = 2 step (docs/flash-protocol.md). Never throws.
+ * The payload size that carries the most data per wire byte when each wire byte is lost with
+ * probability `eps` and a frame costs `overhead` bytes besides its data: d / (d + h) * (1 - eps)^(d + h)
+ * is largest at d = (sqrt(h^2 + 4 h / lambda) - h) / 2 with lambda = -ln(1 - eps). Infinity for eps <= 0.
+ */
+export function optimalChunk(eps: number, overhead = FRAME_OVERHEAD): number {
+  if (!(eps > 0)) return Infinity;
+  const lambda = -Math.log1p(-Math.min(eps, 0.5));
+  return (Math.sqrt(overhead * overhead + (4 * overhead) / lambda) - overhead) / 2;
+}
+
+/**
+ * WRITE payload size from the observed loss of frames on the line to the board (docs/flash-protocol.md
+ * "Adapting to the line"). Until the first loss the size doubles per ack (slow start, as TCP's);
+ * then it is {@link optimalChunk} of the per-byte loss rate estimated from the last frames' fates
+ * and wire sizes (decayed by {@link LOSS_DECAY}, with a quarter of a loss as prior so a clean
+ * stretch does not claim a perfect line), in [min, max]. Outcomes are what the selective acks
+ * prove (a frame written, or one the board did not write while a later one was), never a bare
+ * timeout (maybe a slow host). Never throws.
  */
 export class ChunkSizer {
   size: number;
-  /** Decreases so far. */
+  /** Losses seen so far. */
   decreases = 0;
+  private slowStart = true;
+  private frames = 0;
+  private lost = 0;
+  private bytes = 0;
 
-  /** @param max the board's limit (max frame - 4); `start` defaults to it. */
-  constructor(readonly min: number, readonly max: number, start = Math.min(max, START_CHUNK), readonly step = CHUNK_STEP) {
+  /** @param max the board's limit (max frame - 4); `start` defaults to min(max, {@link START_CHUNK}). */
+  constructor(readonly min: number, readonly max: number, start = Math.min(max, START_CHUNK)) {
     this.min = Math.max(1, Math.min(min, max));
     this.size = Math.max(this.min, Math.min(max, Math.floor(start)));
   }
 
-  /** Until the first loss the size doubles per ack (slow start, as TCP's); then +step per ack. */
-  private slowStart = true;
-
-  /** A frame was acknowledged. */
-  onAck(): void {
-    this.size = Math.min(this.max, this.slowStart ? this.size * 2 : this.size + this.step);
+  /** The per-byte loss rate the sizer currently estimates (0 before any outcome). */
+  lossRate(): number {
+    if (this.frames === 0) return 0;
+    const q = Math.min(0.99, (this.lost + 0.25) / (this.frames + 1));
+    return -Math.expm1(Math.log1p(-q) / (this.bytes / this.frames));
   }
 
-  /** A send of a frame that is not acknowledged yet was lost or damaged. */
-  onLoss(): void {
-    this.slowStart = false;
-    this.size = Math.max(this.min, Math.floor(this.size / 2));
+  private outcome(lost: boolean, wireBytes: number): void {
+    this.frames = this.frames * LOSS_DECAY + 1;
+    this.lost = this.lost * LOSS_DECAY + (lost ? 1 : 0);
+    this.bytes = this.bytes * LOSS_DECAY + Math.max(1, wireBytes);
+    if (this.slowStart || this.frames < MIN_OUTCOMES) return;
+    this.size = Math.max(this.min, Math.min(this.max, Math.floor(optimalChunk(this.lossRate()))));
+  }
+
+  /**
+   * The commands before the first WRITE needed retries (the line is noisy, maybe very): before any
+   * outcome, start at {@link CAUTIOUS_CHUNK} rather than {@link START_CHUNK} (slow start doubles it
+   * back within a few acks on a line that is only a little noisy). No effect once frames were judged.
+   */
+  cautious(): void {
+    if (this.frames === 0 && this.slowStart) this.size = Math.max(this.min, Math.min(this.size, CAUTIOUS_CHUNK));
+  }
+
+  /** A frame of `wireBytes` bytes on the wire was written by the board (default: the current size's). */
+  onAck(wireBytes = this.size + FRAME_OVERHEAD): void {
+    if (this.slowStart) this.size = Math.min(this.max, this.size * 2);
+    this.outcome(false, wireBytes);
+  }
+
+  /** A send of `wireBytes` bytes was lost or damaged on its way to the board. */
+  onLoss(wireBytes = this.size + FRAME_OVERHEAD): void {
     this.decreases++;
+    if (this.slowStart) {
+      this.slowStart = false;
+      this.size = Math.max(this.min, Math.floor(this.size / 2));
+    }
+    this.outcome(true, wireBytes);
   }
 }

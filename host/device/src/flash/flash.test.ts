@@ -52,7 +52,7 @@ test('no answer at the new rate: the transport goes back to the line rate and th
   const { answer, state } = mockBootloader({ maxBaud: 921600, switches: false });
   const line = mockLine(answer);
   const logs: string[] = [];
-  const r = await flashModel(flashImageFrom(grid, 'm.tflite'), line, { baud: 'max', timeoutMs: 40, retries: 0, log: (l) => logs.push(l) });
+  const r = await flashModel(flashImageFrom(grid, 'm.tflite'), line, { baud: 'max', timeoutMs: 300, retries: 1, log: (l) => logs.push(l) });
   assert.equal(r.baud, 115200);
   assert.deepEqual(line.bauds, [921600, 115200]);
   assert.ok(logs.some((l) => /no answer at 921600 baud .*falling back to 115200 baud/.test(l)), logs.join('\n'));

@@ -9,75 +9,19 @@
  * stuck in; zeros are never a sync byte, so the board then hunts for the retried frame's sync.
  */
 import { performance } from 'node:perf_hooks';
-import { DendraError } from '@dendra/core/errors.ts';
 import { fwStatusMessage } from '@dendra/core/status.ts';
 import { Cmd, encodeFrame, FrameDecoder, IMAGE_MODEL, RESPONSE_BIT, type Frame } from './frame.ts';
 import { RttEstimator } from './adaptive.ts';
 import { HEADER_LEN as SIGNED_HEADER_BYTES } from '../image/format.ts';
+/** Bytes of a raw model's start sent with BEGIN: the flatbuffer's root offset and "TFL3" identifier. */
+export const RAW_HEAD_BYTES = 8;
 import { DEFAULT_RETRIES } from './defaults.ts';
+import { FlashError, decodeFwInfo, type Transport, type HelloInfo, type SlotStatus, type FwInfo, type BaudInfo } from './answers.ts';
+export { FlashError, decodeFwInfo, type Transport, type HelloInfo, type SlotStatus, type FwInfo, type FwSlotInfo, type BaudInfo } from './answers.ts';
 
 /** Firmware status the board answers for a frame it received damaged (a NAK: retry). */
 export const FW_E_FRAME = -13;
 const FW_E_BOUNDS = -1;
-
-/**
- * A byte pipe to a board whose line rate can change: a serial port (flash.ts serialTransport), or
- * the scriptable mock of host/device/test/mocktransport.ts in unit tests.
- */
-export interface Transport {
-  /** Sends bytes; resolves when they were handed to the OS. @throws FlashError `E_PORT` when the write fails. */
-  write(bytes: Uint8Array): Promise<void>;
-  /** Subscribes to received bytes; returns the unsubscribe function. */
-  onData(listener: (chunk: Uint8Array) => void): () => void;
-  /** Moves this end of the line to `baud` (a pty ignores the rate). @throws FlashError `E_PORT` when refused. */
-  setBaud(baud: number): Promise<void>;
-}
-
-/** A flashing failure: the command's seq and attempt (1-based) when it concerns a command. */
-export class FlashError extends DendraError {
-  /** Seq of the command that failed, when there was one. */
-  readonly seq?: number;
-  /** Attempt number (1-based) of that command when it failed. */
-  readonly attempt?: number;
-  /** Firmware status code when the board refused the command. */
-  readonly fwStatus?: number;
-  constructor(code: string, message: string, extra: { seq?: number; attempt?: number; fwStatus?: number } = {}) {
-    super(code, message, 1);
-    this.seq = extra.seq;
-    this.attempt = extra.attempt;
-    this.fwStatus = extra.fwStatus;
-  }
-}
-
-/** What HELLO reports. */
-export interface HelloInfo {
-  boardId: string;
-  proto: number;
-  /** Largest frame payload the board accepts. */
-  maxFrame: number;
-  /** Bytes available for a model image in the slot. */
-  slotSize: number;
-}
-
-/** What STATUS reports (docs/flash-protocol.md). */
-export interface SlotStatus {
-  /** Image bytes received so far in the current (or last) transfer: the resume point. */
-  received: number;
-  /** Size declared by that transfer's BEGIN (0 before any). */
-  size: number;
-  /** First 8 bytes of the SHA-256 declared by BEGIN, hex. */
-  sha256Prefix: string;
-  /** A transfer is in progress (BEGIN accepted, FINISH not yet run): WRITE may continue it. */
-  receiving: boolean;
-  /** The newest committed bank (what the board boots), or null for an empty slot. */
-  active: { bank: number; generation: number; length: number; sha256Prefix: string } | null;
-  /**
-   * The model slot the answer describes (0 grid, 2 pack) when the board says so (a 35th byte,
-   * answering a STATUS that named the slot); undefined from a board whose STATUS reports the slot
-   * of its last transfer without naming it.
-   */
-  slot?: number;
-}
 
 /**
  * Largest response payload the client accepts (a longer header is noise). The board's answers
@@ -117,59 +61,6 @@ export const CMD_NAMES: Record<number, string> = {
   7: 'ACTIVATE', 8: 'CONFIRM', 9: 'RESET', 10: 'INFO', 11: 'WRITEZ', 12: 'ROLLBACK',
 };
 const NAMES = CMD_NAMES;
-
-/** One A/B firmware slot as INFO reports it (docs/flash-protocol.md "Firmware slots"). */
-export interface FwSlotInfo {
-  index: 0 | 1;
-  name: 'A' | 'B';
-  /** Image bytes the slot holds. */
-  capacity: number;
-  /** State words set in the slot header. */
-  state: { image: boolean; committed: boolean; pending: boolean; tried: boolean; confirmed: boolean; revoked: boolean };
-  /** Activation generation (0: never activated). */
-  generation: number;
-  /** Length and SHA-256 prefix (16 hex) of the .wasm; 0 and '' for an empty slot. */
-  length: number;
-  sha256Prefix: string;
-  /** Signed image version "X.Y.Z", or null (raw image, empty slot). */
-  version: string | null;
-}
-
-/** What INFO reports: the firmware that runs and the slot table. */
-export interface FwInfo {
-  /** -1 = the factory image, 0 = slot A, 1 = slot B. */
-  running: -1 | 0 | 1;
-  /** True while the running slot is on its test boot (not confirmed yet). */
-  test: boolean;
-  slots: FwSlotInfo[];
-}
-
-/** Decodes an INFO answer (57 bytes). @throws FlashError `E_PROTO` when it is malformed. */
-export function decodeFwInfo(d: Uint8Array): FwInfo {
-  if (d.length < 3 || d.length < 3 + 27 * d[2] || d[2] !== 2) throw new FlashError('E_PROTO', `INFO response malformed (${d.length} bytes)`);
-  const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
-  const running = dv.getInt8(0);
-  if (running < -1 || running > 1) throw new FlashError('E_PROTO', `INFO reports running slot ${running}`);
-  const slots: FwSlotInfo[] = [0, 1].map((i) => {
-    const o = 3 + 27 * i;
-    const st = d[o + 4];
-    const ver = [dv.getUint16(o + 21, true), dv.getUint16(o + 23, true), dv.getUint16(o + 25, true)];
-    return {
-      index: i as 0 | 1, name: i === 0 ? 'A' : 'B', capacity: dv.getUint32(o, true),
-      state: { image: !!(st & 1), committed: !!(st & 2), pending: !!(st & 4), tried: !!(st & 8), confirmed: !!(st & 16), revoked: !!(st & 32) },
-      generation: dv.getUint32(o + 5, true), length: dv.getUint32(o + 9, true),
-      sha256Prefix: st === 0 ? '' : Buffer.from(d.subarray(o + 13, o + 21)).toString('hex'),
-      version: ver.every((v) => v === 0xffff) ? null : ver.join('.'),
-    };
-  });
-  return { running: running as -1 | 0 | 1, test: d[1] === 1, slots };
-}
-
-/** What SET_BAUD reports: the baud in force after it (0 = the board's default, never switched) and the board's max. */
-export interface BaudInfo {
-  baud: number;
-  maxBaud: number;
-}
 
 /** Issues bootloader commands over a {@link Transport}. One command at a time. */
 export class BootClient {
@@ -281,18 +172,23 @@ export class BootClient {
       }
       // The round-trip timeout, scaled for slow commands (erase, hash), plus the wire time of
       // what goes out ahead of the answer (the flush, the frame itself).
-      const budget = Math.max(opts.minMs ?? 0, this.rtt.rto() * (opts.mult ?? 1));
+      // A serial line loses frames, it does not congest: each further attempt waits half a
+      // timeout longer (a slow erase still gets its answer: a late one matches the retry's seq),
+      // not twice as long, so a command on a noisy line is not held for seconds.
+      const budget = Math.max(opts.minMs ?? 0, this.rtt.rto() * (opts.mult ?? 1)) * (1 + (attempt - 1) / 2);
       const timeoutMs = Math.round(budget + this.wireMs(frame.length + flushed + 16));
       const t0 = performance.now();
       const resp = await this.exchange(frame, type | RESPONSE_BIT, seq, timeoutMs);
       if (resp === null) {
         why = `no answer within ${timeoutMs} ms`;
-        if (this.rtt.samples > 0) this.rtt.backoff();
         flushed = Math.min(this.flushBytes, FIRST_FLUSH_BYTES << (2 * (attempt - 1)));
         if (attempt < attempts) await this.flush(flushed);
         continue;
       }
-      if (attempt === 1 && (opts.mult ?? 1) === 1) this.rtt.sample(Math.max(0, performance.now() - t0 - this.wireMs(frame.length)));
+      // A retry's answer may be the late answer of an earlier attempt (same seq): its sample is
+      // taken only while the estimator has none (a first HELLO on a noisy line), so the commands
+      // after it do not wait out the 500 ms initial timeout; later samples come from fresh seqs.
+      if ((opts.mult ?? 1) === 1 && (attempt === 1 || this.rtt.samples === 0)) this.rtt.sample(Math.max(0, performance.now() - t0 - this.wireMs(frame.length)));
       if (resp.length < 1) throw new FlashError('E_PROTO', `board sent an empty ${name} response`, { seq, attempt });
       const status = (resp[0] << 24) >> 24;
       if (status === FW_E_FRAME) {
@@ -358,14 +254,16 @@ export class BootClient {
 
   /**
    * BEGIN an image of `size` bytes with SHA-256 `sha` (the board erases the target bank); `type`
-   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image). A signed
-   * image's 80-byte `header` goes with it so the board refuses a wrong type, family or version
-   * (E_IMAGE -24, E_FAMILY -22, E_DOWNGRADE -23) before it erases anything.
+   * is IMAGE_MODEL (raw .tflite, default) or IMAGE_SIGNED_MODEL (a whole signed image). The
+   * image's first bytes (`header`: a signed image's 80-byte header, a raw model's first 8) go with
+   * it so the board refuses, before it erases anything, a signed image of the wrong type, family or
+   * version (E_IMAGE -24, E_FAMILY -22, E_DOWNGRADE -23) or a raw model without the "TFL3"
+   * identifier (E_BAD_MAGIC -2). RangeError for another `header` length.
    * Throws as {@link request} (a keyed board refuses a raw model with status E_SIGNATURE -20).
    */
   async begin(size: number, sha: Uint8Array, type: number = IMAGE_MODEL, header?: Uint8Array): Promise<void> {
     if (sha.length !== 32) throw new RangeError('sha256 must be 32 bytes');
-    if (header && header.length !== SIGNED_HEADER_BYTES) throw new RangeError(`header must be ${SIGNED_HEADER_BYTES} bytes`);
+    if (header && header.length !== SIGNED_HEADER_BYTES && header.length !== RAW_HEAD_BYTES) throw new RangeError(`header must be ${RAW_HEAD_BYTES} or ${SIGNED_HEADER_BYTES} bytes`);
     const p = new Uint8Array(37 + (header?.length ?? 0));
     p[0] = type;
     new DataView(p.buffer).setUint32(1, size, true);
@@ -391,7 +289,7 @@ export class BootClient {
 
   /** FINISH: the board verifies the hash, validates and commits the model. */
   async finish(): Promise<void> {
-    await this.request(Cmd.FINISH, undefined, { mult: 10, minMs: 500 });
+    await this.request(Cmd.FINISH, undefined, { mult: 4, minMs: 500 });
   }
 
   /** STATUS: bytes of the image received so far (see {@link slotStatus} for the rest). */

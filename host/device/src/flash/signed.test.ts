@@ -21,6 +21,7 @@ import { decodeDendraMeta, encodeDendraMeta } from '@dendra/core/tflite/metadata
 import { flashModelFile, openPort, closePort, serialTransport } from './flash.ts';
 import { BootClient, FlashError } from './loader.ts';
 import { fwStatusMessage } from '@dendra/core/status.ts';
+import { readSlotImage } from '../image/slotimage.ts';
 import { InputError } from '@dendra/core/errors.ts';
 import { REPO_ROOT, FIRMWARE_WASM } from '@dendra/core/paths.ts';
 
@@ -211,6 +212,48 @@ test('BEGIN with the header: another family, a firmware image or a downgrade is 
       await closePort(port);
     }
     assert.equal(await active(s), before, 'the committed model is untouched');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('BEGIN\'s version floor is the bank that stays: with the newer bank corrupt, the board runs the older one and takes a version between them', async () => {
+  const flashFile = join(dir, 'floor.flash');
+  const region = loadBoard('sim').flash.regions.model;
+  let s = await sim(flashFile, [], [trusted.publicKey]);
+  try {
+    await flashModelFile({ port: s.ptyPath, file: put('floor-a.dimg', sign(modelA, trusted, '1.0.0')) });
+    await flashModelFile({ port: s.ptyPath, file: put('floor-b.dimg', sign(modelB, trusted, '2.0.0')) });
+    assert.equal(await active(s), hex8(modelB));
+  } finally {
+    await s.stop();
+  }
+  // The 2.0.0 bank's data loses a bit: the board boots the 1.0.0 bank, so the next BEGIN targets
+  // (erases) the 2.0.0 bank and the floor FINISH will apply is 1.0.0, the bank that stays.
+  const slot = readSlotImage(readFileSync(flashFile), region);
+  const newer = slot.banks.find((b) => b.sha256.startsWith(hex8(modelB)))!;
+  const f = readFileSync(flashFile);
+  f[newer.addr + 4096 + HEADER_LEN + 64] ^= 0x01;
+  writeFileSync(flashFile, f);
+  const logs: string[] = [];
+  s = await sim(flashFile, logs);
+  try {
+    await ticks(s, 2);
+    assert.deepEqual(logs.filter((l) => /model/.test(l)), ['model loaded'], 'the 1.0.0 bank loads');
+    const mid = sign(variant(modelA, 79.5), trusted, '1.5.0');
+    const port = await openPort(s.ptyPath);
+    const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 3 });
+    try {
+      await c.hello();
+      const digest = new Uint8Array(createHash('sha256').update(mid).digest());
+      await c.begin(mid.length, digest, 2, mid.subarray(0, HEADER_LEN)); // refused E_DOWNGRADE (-23) with the floor of both banks
+      assert.equal((await c.slotStatus()).receiving, true, 'BEGIN accepted: the transfer runs');
+    } finally {
+      c.close();
+      await closePort(port);
+    }
+    await flashModelFile({ port: s.ptyPath, file: put('floor-mid.dimg', mid) });
+    assert.equal(await active(s), hex8(variant(modelA, 79.5)), 'FINISH agrees: 1.5.0 runs');
   } finally {
     await s.stop();
   }

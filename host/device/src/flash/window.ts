@@ -1,162 +1,26 @@
 /**
  * Windowed WRITE transfer with selective repeat (docs/flash-protocol.md "Window", "Adapting to the
- * line"): up to `windowSize` frames from the first unacknowledged one are out, each send with a
- * fresh seq, so every answer names exactly one send. The board answers in the order it hears
- * frames, so an ack for a later send means every earlier send still unanswered was lost (or its
- * answer was): only those frames go again, at once. A NAK (`E_FRAME`) resends that frame. A send
- * unanswered when the line goes quiet times out after the round-trip timeout (adaptive.ts
- * RttEstimator) past its expected end on the wire; then the host rescans its decoder, flushes
- * zeros (a few, more after each further timeout) and resends it. Frame sizes follow the losses
- * (adaptive.ts ChunkSizer); a lost frame larger than the current size is resent shorter and the
- * rest of it becomes a frame of its own. Two zero bytes after each frame absorb a dropped byte.
- * The board keeps WRITEs beyond a hole as extents (8 at most; more are NAKed and resent); a board
- * that joins a frame to the extent it follows (firmware boot/extents.ts) spends them on holes, not
- * frames, so the window may hold {@link MAX_WINDOW} frames. Nothing here needs more than protocol v1.
+ * line"): frames from the first unacknowledged one are out, each send with a fresh seq, so every
+ * answer names one send. The board answers in the order it hears frames and lists the last frames
+ * it wrote (the selective ack, answers.ts): an earlier unanswered send it does not list was lost
+ * and goes again at once; a listed one was written though its own answer was lost. NAKs resend;
+ * a quiet line gets copies of overdue frames, then timeouts (RTO, a zero flush, resend). Frame
+ * sizes follow the estimated loss rate (adaptive.ts ChunkSizer); frames are planned by plan.ts.
  */
-import { deflateRawSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { fwStatusMessage } from '@dendra/core/status.ts';
-import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, WRITEZ_MAX_INFLATED, type Frame } from './frame.ts';
+import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, type Frame } from './frame.ts';
+import { planChunk, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Send, type Slot, type WindowOptions } from './plan.ts';
+import { decodeSack, SACK_MIN, type Sack } from './answers.ts';
+export { planChunk, planChunks, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
-import { ChunkSizer, MIN_CHUNK } from './adaptive.ts';
-
-/** Largest window: the board joins frames that follow a hole into one extent (firmware boot/extents.ts), so its 8 extents bound the holes, not the frames in flight; a board without joining NAKs frames past its 8th extent and they are resent once the window moves. */
-export const MAX_WINDOW = 32;
-/** Zero bytes sent after each WRITE frame (a dropped byte eats one, not the next frame's sync). */
-export const FRAME_PAD = 2;
-/** Sends of one frame after which the session gives up (the caller resumes). */
-export const MAX_FRAME_SENDS = 32;
+import { ChunkSizer, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
 
 /**
  * A windowed transfer gave up (one frame could not get through in {@link MAX_FRAME_SENDS} sends,
  * or nothing answered for `stallMs`): code `E_TIMEOUT`, like any timeout, so callers resume.
  */
 export class WriteGaveUp extends FlashError {}
-
-/** What the transfer is doing, for progress lines. */
-export interface WindowInfo {
-  /** Current WRITE payload limit, bytes. */
-  chunk: number;
-  /** Resends so far (this client). */
-  retries: number;
-  /** Current retransmission timeout, ms. */
-  rtoMs: number;
-}
-
-/** Options of {@link sendWindowed}. */
-export interface WindowOptions {
-  /** Frames in flight, 1..{@link MAX_WINDOW}. */
-  windowSize: number;
-  /** Called with the acknowledged prefix (image bytes) whenever it grows, and what the sender does. */
-  onProgress?: (bytes: number, info: WindowInfo) => void;
-  /** Receives one line per timeout ("WRITE seq N: no answer within X ms; retrying (n attempt(s) left)"); selective resends are counted in {@link WindowInfo.retries}, not logged. */
-  log?: (line: string) => void;
-  /** Send chunks as WRITEZ when that is smaller (see {@link planChunk}). Default false. */
-  compress?: boolean;
-  /** Counters the transfer adds to (frames of each kind, payload bytes on the wire). */
-  stats?: TransferStats;
-  /** Frame size state to continue from (a resumed session keeps what the line taught). */
-  sizer?: ChunkSizer;
-  /** Give up when no answer at all came for this long, ms (default max(8000, 4 x the timeout ceiling)). */
-  stallMs?: number;
-}
-
-/** Frames and bytes a transfer sent (first sends only; retries not counted). */
-export interface TransferStats {
-  writes: number;
-  writezs: number;
-  /** Frame payload bytes (offset + data) of those frames. */
-  payloadBytes: number;
-}
-
-/** One planned frame: image bytes [off, end) sent as WRITE or WRITEZ with this payload. */
-export interface Chunk {
-  off: number;
-  end: number;
-  cmd: number;
-  payload: Uint8Array;
-}
-
-function framePayload(off: number, data: Uint8Array): Uint8Array {
-  const p = new Uint8Array(4 + data.length);
-  new DataView(p.buffer).setUint32(0, off, true);
-  p.set(data, 4);
-  return p;
-}
-
-/**
- * One frame at `off`, covering at most up to `limit`: with `compress`, the longest span (4096,
- * 2048, ... 64 bytes) whose raw deflate (level 9) fits in `chunk` bytes and is smaller than the
- * span, as a WRITEZ; else a plain WRITE of `chunk` bytes. Never throws for chunk >= 1, off < limit.
- */
-export function planChunk(image: Uint8Array, off: number, limit: number, chunk: number, compress = false): Chunk {
-  let lastEnd = -1;
-  const squeezes = compress && compressible(image, off);
-  for (let span = WRITEZ_MAX_INFLATED; squeezes && span >= 64; span >>= 1) {
-    const end = Math.min(off + span, limit);
-    if (end === lastEnd) continue; // the tail is shorter than this span: already tried
-    lastEnd = end;
-    const z = deflateRawSync(image.subarray(off, end), { level: 9 });
-    if (z.length <= chunk && z.length < end - off) return { off, end, cmd: Cmd.WRITEZ, payload: framePayload(off, z) };
-  }
-  const end = Math.min(off + chunk, limit);
-  return { off, end, cmd: Cmd.WRITE, payload: framePayload(off, image.subarray(off, end)) };
-}
-
-const blockCache = new WeakMap<Uint8Array, Map<number, boolean>>();
-
-/**
- * False when the 4 KiB block around `off` does not deflate below 95% of its size (random or
- * already compressed bytes): then no span in it is tried (one deflate per block, cached), which
- * keeps small frames on a noisy line from costing seven deflates each.
- */
-function compressible(image: Uint8Array, off: number): boolean {
-  let m = blockCache.get(image);
-  if (!m) blockCache.set(image, (m = new Map()));
-  const b = Math.floor(off / WRITEZ_MAX_INFLATED) * WRITEZ_MAX_INFLATED;
-  let v = m.get(b);
-  if (v === undefined) {
-    const block = image.subarray(b, Math.min(b + WRITEZ_MAX_INFLATED, image.length));
-    v = deflateRawSync(block, { level: 9 }).length < 0.95 * block.length;
-    m.set(b, v);
-  }
-  return v;
-}
-
-/** Splits `image[from..]` into frames of at most `chunk` data bytes ({@link planChunk} each). */
-export function planChunks(image: Uint8Array, from: number, chunk: number, compress = false): Chunk[] {
-  const out: Chunk[] = [];
-  for (let off = from; off < image.length; off = out[out.length - 1].end) out.push(planChunk(image, off, image.length, chunk, compress));
-  return out;
-}
-
-/** A frame of the transfer: planned on its first send (payload null before). */
-interface Slot {
-  off: number;
-  end: number;
-  cmd: number;
-  payload: Uint8Array | null;
-  acked: boolean;
-  sends: number;
-  queued: boolean;
-  last: Send | null;
-  /** Sends of it not answered yet. */
-  inflight: number;
-  /** NAKs not held against it (beyond the first unacknowledged frame: maybe the board's extents were full). */
-  forgiven: number;
-}
-
-/** One send of a frame. */
-interface Send {
-  slot: Slot;
-  seq: number;
-  cmd: number;
-  /** Send number (1-based, this transfer). */
-  n: number;
-  /** When its last byte is expected on the board (performance.now() ms, wire pacing included). */
-  end: number;
-  answered: boolean;
-}
 
 /**
  * WRITEs `image[from..]` with frames of at most `chunk` data bytes (the board's or the user's
@@ -188,9 +52,14 @@ class Transfer {
   private sends = 0;
   /** Extra copies sent to keep the line busy (not counted as resends). */
   copies = 0;
+  /** Copies sent since the last answer (each one stretches the wait before the next). */
+  private quietCopies = 0;
   private lineFree = 0;
   private lastAnswer = performance.now();
   private timeoutsInARow = 0;
+  private lastTimeoutAt = -Infinity;
+  /** The latest send proven written (its own answer or a selective ack listing it). */
+  private lastWrittenN = 0;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -202,6 +71,7 @@ class Transfer {
               private readonly o: WindowOptions, private readonly resolve: (n: number) => void, private readonly reject: (e: Error) => void) {
     this.nextOff = from;
     this.sizer = o.sizer ?? new ChunkSizer(MIN_CHUNK, chunk);
+    if (client.retried > 0) this.sizer.cautious(); // HELLO/BEGIN/STATUS needed retries: a noisy line
     this.stallMs = o.stallMs ?? Math.max(8000, 4 * client.rtt.ceilingMs);
   }
 
@@ -219,17 +89,27 @@ class Transfer {
     else this.resolve(this.slots.length);
   }
 
+  /**
+   * Frames the window may hold: `windowSize` frames of {@link START_CHUNK} bytes or more; smaller
+   * frames (a noisy line) get as many more as keep the same bytes in flight, up to
+   * {@link MAX_FRAMES_IN_FLIGHT} (a fast line's round trip must still be covered by 20-byte frames).
+   */
+  private frames(): number {
+    const w = this.o.windowSize;
+    return Math.max(w, Math.min(MAX_FRAMES_IN_FLIGHT, Math.ceil((w * START_CHUNK) / Math.max(1, this.limit()))));
+  }
+
   private limit(): number {
     return Math.min(this.sizer.size, this.sizer.max);
   }
 
   /** Sends what may go: lost frames first, then unsent frames inside the window. Then re-arms the timer. */
   private pump(): void {
-    while (!this.done) {
+    while (!this.done && !this.quiet()) {
       const s = this.resend.shift() ?? this.nextUnsent();
       if (!s) break;
       if (s.acked) continue;
-      if (this.slots.indexOf(s, this.base) >= this.base + this.o.windowSize) {
+      if (this.slots.indexOf(s, this.base) >= this.base + this.frames()) {
         this.park(s); // split frames pushed it out of the window: it waits (the board's extents are few)
         continue;
       }
@@ -242,31 +122,52 @@ class Transfer {
   }
 
   /**
-   * The line is about to go quiet while the window waits for its first frame, whose answer is
-   * overdue by a round trip: send that frame once more (up to two copies in flight) rather than
-   * leave the line idle until a timeout. A copy of the first frame never needs an extent.
+   * The line is about to go quiet while frames of the window wait for answers overdue by a round
+   * trip (their sends, or the answers, were probably lost and no later answer tells yet): send
+   * them once more rather than leave the line idle until a timeout; each copy with no answer
+   * after it stretches the wait for the next ({@link latency}). A copy is harmless: the board
+   * writes the same bytes again.
    */
   private fill(): void {
-    const latency = Math.max(1, this.client.rtt.srtt ?? 0);
-    const b = this.slots[this.base];
-    for (let copies = 1; copies <= 2 && b && !this.done; copies++) {
+    const latency = this.latency();
+    const end = Math.min(this.slots.length, this.base + this.frames());
+    for (let i = this.base; i < end && !this.done && !this.quiet(); i++) {
       const now = performance.now();
       if (this.lineFree > now + latency) return;
-      // Only once its answer is overdue by a round trip (on a clean line it arrives before that).
-      if (!b.last || now < b.last.end + latency) return;
-      if (!b.acked && !b.queued && b.sends > 0 && b.payload !== null && b.inflight === copies) this.transmit(b, true);
+      const b = this.slots[i];
+      if (this.probeAt(b) <= now) this.transmit(b, true);
     }
+  }
+
+  /**
+   * True when {@link QUIET_SENDS} sends went out since the latest one proven written (a stalled
+   * board, or a line that lets nothing through): nothing more goes but one frame per timeout, so
+   * seqs are not reused while the board may still list an old send with the same seq.
+   */
+  private quiet(): boolean {
+    return this.sends - this.lastWrittenN >= QUIET_SENDS;
+  }
+
+  /** Round trip the copies wait for beyond a send's end, ms: longer after each copy no answer followed. */
+  private latency(): number {
+    return Math.max(2, 1.5 * (this.client.rtt.srtt ?? 0)) * (1 + this.quietCopies);
+  }
+
+  /** When slot `b` may get a copy ({@link fill}): its last send's answer overdue by {@link latency}; or Infinity. */
+  private probeAt(b: Slot): number {
+    if (b.acked || b.queued || b.sends === 0 || b.payload === null || !b.last) return Infinity;
+    return b.last.end + this.latency();
   }
 
   /** The first frame inside the window never sent (a new one at the end when there is room). */
   private nextUnsent(): Slot | null {
-    for (let i = this.base; i < this.base + this.o.windowSize; i++) {
+    for (let i = this.base; i < this.base + this.frames(); i++) {
       if (i < this.slots.length) {
         if (this.slots[i].sends === 0) return this.slots[i];
         continue;
       }
       if (this.nextOff >= this.image.length) return null;
-      const s: Slot = { off: this.nextOff, end: this.image.length, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0 };
+      const s: Slot = { off: this.nextOff, end: this.image.length, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 };
       this.plan(s, i);
       this.nextOff = s.end;
       return s;
@@ -276,11 +177,13 @@ class Transfer {
 
   /** Plans slot `s` (index `i`) at the current size; a remainder beyond the plan becomes its own unsent slot. */
   private plan(s: Slot, i: number): void {
-    const c = planChunk(this.image, s.off, s.end, this.limit(), this.o.compress ?? false);
+    // A frame re-planned shorter leaves no remainder below half a frame (a tiny frame wastes its overhead).
+    const lim = i < this.slots.length && s.end - s.off < 1.5 * this.limit() ? s.end - s.off : this.limit();
+    const c = planChunk(this.image, s.off, s.end, lim, this.o.compress ?? false);
     const rest = c.end < s.end && i < this.slots.length ? { off: c.end, end: s.end } : null;
     Object.assign(s, { end: c.end, cmd: c.cmd, payload: c.payload });
     if (i >= this.slots.length) this.slots.push(s);
-    if (rest) this.slots.splice(i + 1, 0, { ...rest, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0 });
+    if (rest) this.slots.splice(i + 1, 0, { ...rest, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 });
     const st = this.o.stats;
     if (st && s.sends === 0) {
       if (c.cmd === Cmd.WRITEZ) st.writezs++;
@@ -296,7 +199,7 @@ class Transfer {
     const bytes = HEADER_BYTES + s.payload!.length + TRAILER_BYTES + FRAME_PAD;
     const now = performance.now();
     this.lineFree = Math.max(now, this.lineFree) + this.client.wireMs(bytes);
-    const send: Send = { slot: s, seq, cmd: s.cmd, n: ++this.sends, end: this.lineFree, answered: false };
+    const send: Send = { slot: s, seq, cmd: s.cmd, n: ++this.sends, end: this.lineFree, answered: false, wire: bytes };
     s.inflight++;
     const reused = this.bySeq.get(seq);
     if (reused) this.answered(reused); // 256 sends ago: an answer with this seq is for the new send
@@ -304,7 +207,12 @@ class Transfer {
     this.outstanding.push(send);
     s.last = send;
     if (s.sends++ > 0 && !extra) this.client.retried++;
-    if (extra) this.copies++;
+    if (extra) {
+      this.copies++;
+      this.quietCopies++;
+      s.copies++;
+    }
+    if (extra && this.o.stats) this.o.stats.copies = (this.o.stats.copies ?? 0) + 1;
     const payload = s.payload!;
     this.chain = this.chain.then(() => (this.done ? undefined : this.client.post(s.cmd, seq, payload, FRAME_PAD))).catch((e) => this.finish(e as Error));
   }
@@ -316,6 +224,7 @@ class Transfer {
     const status = (f.payload[0] << 24) >> 24;
     this.lastAnswer = performance.now();
     this.timeoutsInARow = 0;
+    this.quietCopies = 0;
     this.answered(send);
     const at = this.outstanding.indexOf(send);
     if (status === FW_E_FRAME) {
@@ -325,20 +234,61 @@ class Transfer {
       this.lose(send, 'board reported a damaged frame');
     } else if (status < 0) {
       return this.finish(new FlashError('E_BOARD', `board refused WRITE: ${fwStatusMessage(status)} (status ${status})`, { seq: send.seq, attempt: send.slot.sends, fwStatus: status }));
+    } else if (f.payload.length > SACK_MIN) {
+      this.onSack(send, at, decodeSack(f.payload));
     } else {
-      // The board answers in order: every earlier send still unanswered was lost, or its answer was.
+      // A board without selective acks (a 1-byte answer) answers in order: every earlier send
+      // still unanswered was lost, or its answer was.
       for (const lost of at >= 0 ? this.outstanding.splice(0, at + 1).slice(0, -1) : []) this.lose(lost, 'no answer (a later frame was answered)');
-      this.acked(send);
+      this.acked(send, true);
     }
     if (!this.done) this.pump();
   }
 
-  private acked(send: Send): void {
+  /**
+   * A selective ack for `send` (index `at` in {@link outstanding}): the sends it lists were written
+   * (their own answers may have been lost), every earlier unanswered send it does not list was
+   * not (the board handles frames in the order they arrive): those go again at once. Frames
+   * inside the board's contiguous prefix are written whatever became of their answers.
+   */
+  private onSack(send: Send, at: number, sack: Sack): void {
+    const listed = new Set<Send>([send]);
+    for (const q of sack.seqs) {
+      const s = this.bySeq.get(q);
+      // The board's last writes are a few sends back; a send with the seq that is later than the
+      // answered one, or far back (its seq may be reused: see quiet()), is not taken as written.
+      if (s && s.n <= send.n && send.n - s.n <= LISTED_SPAN) listed.add(s);
+    }
+    const before = at >= 0 ? this.outstanding.splice(0, at + 1) : [];
+    for (const s of listed) {
+      this.answered(s);
+      this.acked(s, s === send);
+    }
+    for (const s of before) if (!listed.has(s)) this.lose(s, 'not written (a later frame was)', false, true);
+    for (let i = this.base; i < this.slots.length && this.slots[i].end <= sack.received; i++) {
+      if (!this.slots[i].acked) this.markAcked(this.slots[i]);
+    }
+    this.advance();
+  }
+
+  /** `send` was written; `sample`: its own answer came (a round-trip sample, Karn's rule holds: fresh seqs). */
+  private acked(send: Send, sample: boolean): void {
+    this.lastWrittenN = Math.max(this.lastWrittenN, send.n);
     const s = send.slot;
     if (s.acked) return;
+    this.sizer.onAck(send.wire);
+    if (sample) this.client.rtt.sample(Math.max(0, performance.now() - send.end));
+    this.markAcked(s);
+    this.advance();
+  }
+
+  private markAcked(s: Slot): void {
     s.acked = true;
-    this.sizer.onAck();
-    this.client.rtt.sample(Math.max(0, performance.now() - send.end));
+    s.queued = false;
+  }
+
+  /** Moves the window past acknowledged frames; parked frames go again once it moved. */
+  private advance(): void {
     const before = this.base;
     while (this.base < this.slots.length && this.slots[this.base].acked) this.base++;
     if (this.base > before) for (const p of this.parked.splice(0)) this.queue(p);
@@ -367,14 +317,14 @@ class Transfer {
   }
 
   /** Send `send` got no ack: queue its frame again (shorter when the size went down). */
-  private lose(send: Send, why: string, timedOut = false): void {
+  private lose(send: Send, why: string, timedOut = false, proven = false): void {
     this.answered(send);
     const s = send.slot;
-    // Evidence of a damaged line (a NAK, or a later frame answered first) shrinks the frames; a
-    // timeout may be only a slow host or board, so it does not.
-    if (!s.acked && !timedOut) this.sizer.onLoss();
+    // Evidence of a damaged line (a NAK, a selective ack without it, or a later frame answered
+    // first) shrinks the frames; a timeout may be only a slow host or board, so it does not.
+    if (!timedOut && (proven || !s.acked)) this.sizer.onLoss(send.wire);
     if (s.acked || s.last !== send || s.queued) return;
-    if (s.sends - s.forgiven >= MAX_FRAME_SENDS) {
+    if (s.sends - s.forgiven - s.copies >= MAX_FRAME_SENDS) {
       return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE at offset ${s.off} (${why}, ${s.sends} sends)`, { seq: send.seq, attempt: s.sends }));
     }
     // Re-planned shorter at its next send when the size went down; the rest becomes a frame of its own.
@@ -382,12 +332,19 @@ class Transfer {
     this.queue(s); // counted in the resends the progress line shows; the give-up is logged
   }
 
+  /** Arms the timer: the first outstanding send's timeout, or sooner the next copy {@link fill} may send. */
   private arm(): void {
     clearTimeout(this.timer);
+    while (this.outstanding.length > 0 && this.outstanding[0].slot.acked) this.answered(this.outstanding.shift()!);
     const first = this.outstanding[0];
-    if (!first) return;
-    const wait = Math.max(1, first.end + this.client.rtt.rto() - performance.now());
-    this.timer = setTimeout(() => this.onTimeout(), wait);
+    if (!first) { // a quiet window (nothing may go): the next timeout probes
+      this.timer = setTimeout(() => this.onTimeout(), this.client.rtt.rto());
+      return;
+    }
+    let at = first.end + this.client.rtt.rto();
+    const end = Math.min(this.slots.length, this.base + this.frames());
+    for (let i = this.base; i < end; i++) at = Math.min(at, Math.max(this.probeAt(this.slots[i]), this.lineFree - this.latency()));
+    this.timer = setTimeout(() => this.onTimeout(), Math.max(1, at - performance.now()));
   }
 
   /** Sends whose answer is overdue are lost; the line is resynchronised before they go again. */
@@ -400,15 +357,25 @@ class Transfer {
     const rto = this.client.rtt.rto();
     const overdue: Send[] = [];
     while (this.outstanding.length > 0 && this.outstanding[0].end + rto <= now) overdue.push(this.outstanding.shift()!);
-    if (overdue.length === 0) return this.arm();
+    if (overdue.length === 0 && this.outstanding.length > 0) {
+      this.fill(); // a copy may go (the line went quiet)
+      return this.arm();
+    }
+    // Sends that fall due within a timeout of the last one belong to the same silence: lost, not counted again.
+    if (overdue.length > 0 && now - this.lastTimeoutAt < rto) {
+      for (const send of overdue) this.lose(send, `no answer within ${rto} ms`, true);
+      if (!this.done) this.pump();
+      return;
+    }
+    this.lastTimeoutAt = now;
     // A silent line: `retries` timeouts in a row with no answer between them end the session (the caller resumes).
     const attempts = this.client.retries + 1;
     const n = ++this.timeoutsInARow;
     const why = `no answer within ${rto} ms`;
     if (n >= attempts) {
-      return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (${why}, ${n} attempts)`, { seq: overdue[0].seq, attempt: n }));
+      return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE (${why}, ${n} attempts)`, { seq: overdue[0]?.seq, attempt: n }));
     }
-    this.o.log?.(`WRITE seq ${overdue[0].seq}: ${why}; retrying (${attempts - n} attempt(s) left)`);
+    this.o.log?.(`WRITE${overdue.length > 0 ? ` seq ${overdue[0].seq}` : 's'}: ${why}; retrying (${attempts - n} attempt(s) left)`);
     this.client.rtt.backoff();
     // A few zeros complete a frame the board's parser still waits for (a dropped byte); more after
     // further timeouts (a length byte hit by noise). The resends behind them feed it too.
@@ -416,6 +383,9 @@ class Transfer {
     this.lineFree = Math.max(now, this.lineFree) + this.client.wireMs(flush);
     this.chain = this.chain.then(() => (this.done ? undefined : this.client.resyncAndFlush(flush))).catch((e) => this.finish(e as Error));
     for (const send of overdue) this.lose(send, why, true);
-    if (!this.done) this.pump();
+    if (this.done) return;
+    const first = this.quiet() ? this.slots.slice(this.base).find((x) => !x.acked) : undefined;
+    if (first) this.transmit(first); // a quiet window still probes, one frame per timeout
+    this.pump();
   }
 }

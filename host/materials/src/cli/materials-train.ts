@@ -10,13 +10,14 @@ import { action, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
 import { OBELIX_DIR, REPO_ROOT } from '@dendra/core/paths.ts';
 import { DEFAULT_PHYSICS_OPT, physicsOpt, readReport } from './materials-common.ts';
 import { formatNested, isEvalReport, runNestedEval, type EvalReport } from './materials-eval.ts';
-import { CARD_FILE, MODEL_FILE, trainingMedian } from '../materials/model.ts';
+import { CARD_FILE, MODEL_FILE, fileMedian, packModelFile, readModelFile, type MaterialsModelFile } from '../materials/model.ts';
+import type { Selection } from '../materials/ship.ts';
 import { OBELIX_RF_TREES } from '../materials/obelix-rf.ts';
 import { buildCard } from '../materials/card.ts';
 import { allowedFor, VARIANTS, type Variant } from '../materials/nested.ts';
 import { UsageError } from '@dendra/core/errors.ts';
 
-interface TrainOpts { out: string; folds: string; seed: string; physics: string; data: string; from?: string; coverageFrom?: string; baselineTrees: string; variant: string; json?: boolean }
+interface TrainOpts { cardOnly?: boolean; out: string; folds: string; seed: string; physics: string; data: string; from?: string; coverageFrom?: string; baselineTrees: string; variant: string; json?: boolean }
 
 /** Registers `materials train`. Errors are one-line DendraErrors. */
 export function registerMaterialsTrain(m: Command): void {
@@ -30,7 +31,8 @@ export function registerMaterialsTrain(m: Command): void {
     .option('--from <json>', 'the nested-CV table for the card from an earlier `materials eval --json` (else it is computed: 1 seed)')
     .option('--coverage-from <json>', "an `eval --variants V --json` report measuring the shipped variant's interval coverage, for the card")
     .option('--baseline-trees <n>', 'trees of the OBELiX-features forest when the table is computed', String(OBELIX_RF_TREES))
-    .option('--variant <v>', `what to ship, one of the nested-CV variants (${VARIANTS.join(', ')})`, 'fixed')
+    .option('--variant <v>', `what to ship, one of the nested-CV variants (${VARIANTS.join(', ')}); 'selected' is the procedure nested CV evaluates`, 'selected')
+    .option('--card-only', 'rewrite only the card from the model file already in --out (its recorded selection) and the reports; no fitting')
     .option('--json', 'print the card as JSON')
     .action(action(async (opts: TrainOpts) => {
       const physics = physicsOpt(opts.physics);
@@ -49,29 +51,36 @@ export function registerMaterialsTrain(m: Command): void {
       const vocabulary = elementVocabulary(rows);
       const data = buildSelectData(rows, structures, vocabulary, physics);
       const candidates = defaultCandidates();
-      const bar = makeProgress(quiet, 'fits');
-      let done = 0;
-      bar.start(k * allowedFor(variant, candidates).length + 1, 'selection');
-      let trained;
-      try {
-        trained = trainSelected(data, candidates, vocabulary, physics, { k, seed, variant, onStep: () => bar.update(++done) });
-      } finally {
-        bar.stop();
+      const dir = resolve(opts.out);
+      let trained: { file: MaterialsModelFile; selection: Selection };
+      if (opts.cardOnly) {
+        const file = readModelFile(dir);
+        if (!file.selection) throw new UsageError(`--card-only: ${join(dir, MODEL_FILE)} records no selection (train it without --card-only first)`);
+        trained = { file, selection: file.selection };
+      } else {
+        const bar = makeProgress(quiet, 'fits');
+        let done = 0;
+        bar.start(k * allowedFor(variant, candidates).length + 1, 'selection');
+        try {
+          trained = trainSelected(data, candidates, vocabulary, physics, { k, seed, variant, onStep: () => bar.update(++done) });
+        } finally {
+          bar.stop();
+        }
       }
-      const med = trainingMedian(trained.file.composition) ?? 0;
+      const med = fileMedian(trained.file) ?? 0;
       const exact = data.targets.filter((t) => !t.censored);
       const medianRmse = Math.sqrt(exact.reduce((s, t) => s + (t.value - med) ** 2, 0) / exact.length);
       const coverage = opts.coverageFrom !== undefined ? readReport(opts.coverageFrom, isEvalReport, 'materials eval --json') : undefined;
-      const card = buildCard({ medianRmse, coverage, nested, selection: trained.selection, physics, rows: { all: rows.length, cif: data.hasCif.filter(Boolean).length,
+      const card = buildCard({ medianRmse, medianIntervals: trained.file.medianIntervals, coverage, nested, selection: trained.selection, physics, rows: { all: rows.length, cif: data.hasCif.filter(Boolean).length,
         bounds: data.targets.filter((t) => t.censored).length }, candidates: candidates.map((c) => c.id) });
-      const dir = resolve(opts.out);
       mkdirSync(dir, { recursive: true });
-      for (const [name, text] of [[MODEL_FILE, JSON.stringify(trained.file)], [CARD_FILE, JSON.stringify(card, null, 2) + '\n']] as const) {
+      const outputs = [[MODEL_FILE, JSON.stringify(packModelFile(trained.file))], [CARD_FILE, JSON.stringify(card, null, 2) + '\n']] as const;
+      for (const [name, text] of outputs.filter(([name]) => !opts.cardOnly || name === CARD_FILE)) {
         writeFileSync(join(dir, `${name}.tmp`), text);
         renameSync(join(dir, `${name}.tmp`), join(dir, name));
       }
       if (opts.json) return printJson(card);
       for (const line of formatNested(nested)) console.log(line);
-      console.log(`shipped: no CIF -> ${trained.selection.composition}, CIF -> ${trained.selection.structure}; wrote ${join(dir, MODEL_FILE)} and ${CARD_FILE}`);
+      console.log(`shipped: no CIF -> ${trained.selection.composition}, CIF -> ${trained.selection.structure}; wrote ${opts.cardOnly ? '' : `${join(dir, MODEL_FILE)} and `}${join(dir, CARD_FILE)}`);
     }));
 }

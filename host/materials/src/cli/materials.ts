@@ -41,7 +41,7 @@ function predictCommand(m: Command): void {
   m.command('predict <csv>')
     .description('predict log10 conductivity for a CSV in the OBELiX layout (structure model where a CIF with the row ID exists)')
     .option('--cifs <dir>', 'folder with <ID>.cif files')
-    .option('--model <dir|name>', 'model directory, or a model the card lists: selected (the shipped model), median, obelix-rf (the OBELiX-features forest, trained on the OBELiX training split at first use: minutes)', MATERIALS_DIR)
+    .option('--model <dir|name>', 'model directory, or a model the card lists: selected (the shipped model), median, obelix-rf (the OBELiX-features forest, trained on the OBELiX training split at first use: seconds, then cached)', MATERIALS_DIR)
     .option('--temperature <K>', "also give sigma at this temperature (Arrhenius) where Ea is known: the CSV's 'Ea (eV)' column, else the softBV barrier of the row's CIF", String(ROOM_T))
     .option('--forest-trees <n>', "trees of --model obelix-rf (default: the card's evaluated baseline, else 500)")
     .option('--json', 'print predictions as JSON')

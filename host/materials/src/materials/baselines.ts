@@ -4,7 +4,9 @@
  * 2.1.1's `DecisionTreeRegression` (the boosting loop, shrinkage, row/column subsampling and the
  * censored loss are implemented here; Friedman 2001, see censored.ts).
  *
- * Censoring: `median`, `rf`, `gbt` and `mlp` train on bound rows with the benchmark value -15
+ * `forest` is the scikit-learn-default random forest of forest.ts (500 trees, every feature per split).
+ *
+ * Censoring: `median`, `rf`, `forest`, `gbt` and `mlp` train on bound rows with the benchmark value -15
  * (plain squared loss); `gbt-cens` and `mlp-cens` train on the bound itself with the censored
  * squared loss (only predictions above the bound are penalized). `mlp*` is the TensorFlow.js
  * MLP of mlp.ts. All models are seeded and deterministic.
@@ -13,12 +15,13 @@
 import { DecisionTreeRegression } from 'ml-cart';
 import { RandomForestRegression } from 'ml-random-forest';
 import { censoredResiduals } from './censored.ts';
+import { fitRegressionForest, RegressionForest, type ForestJson } from './forest.ts';
 import { fitMlp, MLP_DEFAULTS, predictMlp, type MlpJson } from './mlp.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 import * as stats from '@dendra/core/stats.ts';
 
 /** Model families. */
-export type ModelKind = 'median' | 'rf' | 'gbt' | 'gbt-cens' | 'mlp' | 'mlp-cens';
+export type ModelKind = 'median' | 'rf' | 'forest' | 'gbt' | 'gbt-cens' | 'mlp' | 'mlp-cens';
 /** All model kinds, in report order. */
 export const MODEL_KINDS: readonly ModelKind[] = ['median', 'rf', 'gbt', 'gbt-cens', 'mlp', 'mlp-cens'];
 
@@ -29,6 +32,10 @@ export interface ModelConfig {
   readonly rfTrees: number;
   /** Fraction of features per forest tree (ml-random-forest selects them per tree). */
   readonly rfMaxFeatures: number;
+  /** Trees of the `forest` kind (forest.ts, scikit-learn defaults otherwise). */
+  readonly forestTrees: number;
+  /** Fraction of the features tried at each split of a `forest` tree (1 = all, scikit-learn's default). */
+  readonly forestMaxFeatures: number;
   readonly gbtRounds: number;
   readonly gbtDepth: number;
   readonly gbtLearningRate: number;
@@ -42,7 +49,7 @@ export interface ModelConfig {
 
 /** Defaults used by eval and train. */
 export const DEFAULT_CONFIG: ModelConfig = {
-  seed: 0, rfTrees: 50, rfMaxFeatures: 0.33,
+  seed: 0, rfTrees: 50, rfMaxFeatures: 0.33, forestTrees: 500, forestMaxFeatures: 1,
   gbtRounds: 200, gbtDepth: 3, gbtLearningRate: 0.06, gbtSubsample: 0.35, gbtColsample: 0.5, gbtMinSamples: 5,
 };
 
@@ -50,6 +57,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
 export type ModelJson =
   | { kind: 'median'; value: number }
   | { kind: 'rf'; forest: unknown }
+  | ForestJson
   | { kind: 'gbt' | 'gbt-cens'; init: number; rate: number; trees: { cols: number[]; tree: unknown }[] }
   | MlpJson;
 
@@ -87,6 +95,14 @@ class ForestModel implements Fitted {
     });
   }
   toJSON(): ModelJson { return { kind: 'rf', forest: this.rf.toJSON() }; }
+}
+
+class FastForestModel implements Fitted {
+  readonly kind = 'forest' as const;
+  constructor(private readonly f: RegressionForest) {}
+  predict(X: readonly number[][]): number[] { return this.f.predict(X); }
+  spread(X: readonly number[][]): number[] { return this.f.perTree(X).map((row) => stats.std(row)); }
+  toJSON(): ModelJson { return this.f.toJSON(); }
 }
 
 class BoostedModel implements Fitted {
@@ -182,6 +198,7 @@ export function fitModel(kind: ModelKind, X: readonly number[][], y: readonly nu
   switch (kind) {
     case 'median': return new MedianModel(medianOf(yc));
     case 'rf': return fitForest(X, yc, cfg);
+    case 'forest': return new FastForestModel(fitRegressionForest(X, yc, { trees: cfg.forestTrees, maxFeatures: cfg.forestMaxFeatures, seed: cfg.seed }));
     case 'gbt': return fitBoosted(X, yc, censored, cfg, false);
     case 'gbt-cens': return fitBoosted(X, y, censored, cfg, true);
     case 'mlp': return new MlpModel(fitMlp(X, yc, censored, false, { ...MLP_DEFAULTS, seed: cfg.seed }));
@@ -197,6 +214,7 @@ export function loadModel(json: ModelJson): Fitted {
   switch (json?.kind) {
     case 'median': return new MedianModel(json.value);
     case 'rf': return new ForestModel(RandomForestRegression.load(json.forest as never));
+    case 'forest': return new FastForestModel(RegressionForest.load(json));
     case 'gbt': case 'gbt-cens':
       return new BoostedModel(json.kind, json.init, json.rate,
         json.trees.map((t) => ({ cols: t.cols, tree: new DecisionTreeRegression(true, t.tree) })));

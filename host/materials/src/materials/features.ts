@@ -148,10 +148,16 @@ export interface FeatureSpec {
   readonly structure: boolean;
   /** Physics descriptor groups appended after the structure columns (none when absent). */
   readonly physics?: readonly PhysicsGroup[];
+  /**
+   * OBELiX's own benchmark features instead (obelix-rf.ts): unit-cell amounts of each vocabulary
+   * element in `True Composition`, space-group number, a, b, c, alpha, beta, gamma; no structure.
+   */
+  readonly obelix?: boolean;
 }
 
 /** Column names for a spec. */
 export function featureNames(spec: FeatureSpec): string[] {
+  if (spec.obelix) return [...spec.vocabulary.map((e) => `amount_${e}`), 'space_group', ...LATTICE];
   const names = spec.vocabulary.map((e) => `frac_${e}`);
   for (const p of PROPS) for (const s of STATS) names.push(`${p}_${s}`);
   names.push(...LATTICE, 'volume_per_fu', 'space_group');
@@ -166,6 +172,7 @@ export function featureNames(spec: FeatureSpec): string[] {
  *   outside the property table, naming the row.
  */
 export function featureRow(row: MaterialRow, spec: FeatureSpec, structure?: StructureFeatures): number[] {
+  if (spec.obelix) return obelixRow(row, spec.vocabulary);
   let frac: Map<string, number>;
   let stats: number[];
   try {
@@ -186,6 +193,18 @@ export function featureRow(row: MaterialRow, spec: FeatureSpec, structure?: Stru
     for (const g of spec.physics ?? []) out.push(...groupValues(s?.physics, g).map((v) => (Number.isFinite(v) ? v : capped(g, v))));
   }
   return out;
+}
+
+/** OBELiX benchmark row (FeatureSpec `obelix`). @throws InputError `E_COMPOSITION` naming the row. */
+function obelixRow(row: MaterialRow, vocabulary: readonly string[]): number[] {
+  let amounts: Map<string, number>;
+  try {
+    amounts = parseComposition(row.trueComposition);
+  } catch (e) {
+    throw new InputError('E_COMPOSITION', `line ${row.line} (ID ${row.id}): column 'True Composition': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const c = row.cell;
+  return [...vocabulary.map((e) => amounts.get(e) ?? 0), row.spaceGroupNumber, c.a, c.b, c.c, c.alpha, c.beta, c.gamma];
 }
 
 /** Non-finite physics values: no percolation on the grid (+Infinity) becomes a large finite cap; NaN stays missing. */

@@ -7,7 +7,7 @@ import { InputError } from '@dendra/core/errors.ts';
 import { DEFAULT_CONFIG } from './baselines.ts';
 import type { Dataset } from './evaluate.ts';
 import { featureNames, featureTable, parseMaterialsCsv, parseTarget, type FeatureSpec } from './features.ts';
-import { MODEL_FILE, predictRows, readModelFile, trainingMedian, trainSubModel, type MaterialsModelFile } from './model.ts';
+import { MODEL_FILE, predictRows, readModelFile, trainSubModel, type MaterialsModelFile } from './model.ts';
 import { REPO_ROOT } from '@dendra/core/paths.ts';
 import type { StructureFeatures } from './structure.ts';
 
@@ -78,6 +78,9 @@ test('shipped model: an unknown element (Ag) gets a per-row error and the traini
   assert.ok(p[0].interval90![0] < p[0].interval68![0] && p[0].interval68![1] < p[0].interval90![1]);
   assert.match(p[1].error!, /^element Ag outside the 54 elements the model was trained on$/);
   assert.equal(p[1].fallback, 'median');
-  assert.equal(p[1].log10Sigma, trainingMedian(file.composition));
+  assert.equal(p[1].log10Sigma, file.median);
   assert.ok(Number.isFinite(p[1].log10Sigma!));
+  // the fallback's own interval (model file medianIntervals), one width for every such row
+  assert.equal(p[1].uncertaintyScope, 'global');
+  assert.deepEqual(p[1].interval90, [file.median! - file.medianIntervals!.halfWidths[1], file.median! + file.medianIntervals!.halfWidths[1]]);
 });

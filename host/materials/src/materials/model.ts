@@ -15,8 +15,10 @@
  *
  * A row the model cannot featurize (an element outside the trained element set, an unparsable
  * composition) never fails the batch: it gets `error` (one line) and a `fallback` prediction, the
- * composition sub-model when that can featurize it, else the training median (the boosted trees'
- * initial value); `log10Sigma` is null only when neither exists.
+ * composition sub-model when that can featurize it, else the training median (file `median`; older
+ * files: the boosted trees' initial value) with the file's `medianIntervals` (split-conformal over
+ * grouped-CV held-out rows, one width for every such row: `uncertaintyScope` global);
+ * `log10Sigma` is null only when neither exists.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,17 +30,24 @@ import { parseComposition } from './obelix.ts';
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.ts';
 import type { StructureFeatures } from './structure.ts';
 import type { Dataset } from './evaluate.ts';
+import type { Selection } from './ship.ts';
 import { halfWidths, knnDistance, LEVELS, type ConformalScale } from './conformal.ts';
 
-/** One sub-model. */
-export interface SubModel {
+/** A fitted model with its features and preprocessing. */
+export interface SubModelPart {
   readonly spec: FeatureSpec;
   readonly pre: Preprocessor;
   readonly model: ModelJson;
+  /** The selection candidate (select.ts id) this part was fitted from, when trained by selection. */
+  readonly candidate?: string;
+}
+
+/** One sub-model: a part, or with `blend` the mean of this part and the blend's other members. */
+export interface SubModel extends SubModelPart {
+  /** The other members of a blend (select.ts `blend`); the prediction is the mean over this part and them. */
+  readonly blend?: readonly SubModelPart[];
   /** Grouped-CV RMSE on exact rows, used as the uncertainty of non-forest models without a conformal scale. */
   readonly cvRmse: number;
-  /** The selection candidate (select.ts id) this sub-model was fitted from, when trained by selection. */
-  readonly candidate?: string;
   /** Normalized conformal scale (conformal.ts) and the preprocessed training rows difficulty is measured against. */
   readonly conformal?: ConformalScale & { readonly ref: number[][] };
 }
@@ -50,6 +59,21 @@ export interface MaterialsModelFile {
   readonly kind: ModelKind;
   readonly composition: SubModel;
   readonly structure: SubModel;
+  /** Training median of log10 sigma (bounds as -15): the last fallback. Older files: the boosted trees' initial value. */
+  readonly median?: number;
+  /**
+   * Split-conformal half-widths (at `levels`) of the median fallback: quantiles of |y - median| over
+   * `n` exact rows, each median taken on the other grouped-CV folds, on the rows holding an element
+   * those folds lack (`calibratedOn` 'unseen-element'; ship.ts medianFallback). One width for every row.
+   */
+  readonly medianIntervals?: { readonly levels: number[]; readonly halfWidths: number[]; readonly n: number; readonly calibratedOn?: 'unseen-element' | 'all' };
+  /** The selection that produced the file (ship.ts), so the card can be rebuilt without refitting. */
+  readonly selection?: Selection;
+}
+
+/** The median fallback of a model file (module comment), or null when it has none. Never throws. */
+export function fileMedian(file: MaterialsModelFile): number | null {
+  return typeof file.median === 'number' && Number.isFinite(file.median) ? file.median : trainingMedian(file.composition);
 }
 
 /** File names inside a model directory. */
@@ -84,7 +108,26 @@ export function readModelFile(dir: string): MaterialsModelFile {
   if (m?.format !== 'dendra-materials-model' || m.version !== 1 || !m.composition || !m.structure) {
     throw new InputError('E_MODEL', `${path}: not a dendra materials model (format/version mismatch)`, path);
   }
-  return m as MaterialsModelFile;
+  return unpackModelFile(m as MaterialsModelFile);
+}
+
+/** Stands for the composition sub-model's fitted model in a packed file's structure sub-model. */
+const SAME_MODEL = { kind: 'same-as-composition' } as const;
+
+/**
+ * The file as written: when both sub-models hold the same fitted model (the same candidate chosen
+ * for both sides), the structure side stores a reference instead of a second copy (its conformal
+ * scale, which is calibrated on CIF rows, stays its own). Never throws.
+ */
+export function packModelFile(file: MaterialsModelFile): MaterialsModelFile {
+  const same = JSON.stringify(file.structure.model) === JSON.stringify(file.composition.model) && JSON.stringify(file.structure.blend) === JSON.stringify(file.composition.blend);
+  return same ? { ...file, structure: { ...file.structure, model: SAME_MODEL as unknown as ModelJson, blend: file.structure.blend ? [] : undefined } } : file;
+}
+
+/** Undoes {@link packModelFile}. Never throws. */
+export function unpackModelFile(file: MaterialsModelFile): MaterialsModelFile {
+  if ((file.structure.model as { kind?: string })?.kind !== SAME_MODEL.kind) return file;
+  return { ...file, structure: { ...file.structure, model: file.composition.model, blend: file.composition.blend } };
 }
 
 /** A prediction for one row. */
@@ -118,12 +161,17 @@ export function unknownElements(row: MaterialRow, spec: FeatureSpec): string[] {
   return [...parseComposition(row.trueComposition).keys()].filter((e) => !known.has(e)).sort();
 }
 
-/** Featurizes one row for `sub`, or says in one line why it cannot. Never throws. */
-function rowFeatures(sub: SubModel, row: MaterialRow, structures: ReadonlyMap<string, StructureFeatures>): { x: number[] } | { error: string } {
+/** The parts of a sub-model: itself and its blend's other members. Never throws. */
+function partsOf(sub: SubModel): SubModelPart[] {
+  return [sub, ...(sub.blend ?? [])];
+}
+
+/** Featurizes one row for every part of `sub`, or says in one line why it cannot. Never throws. */
+function rowFeatures(sub: SubModel, row: MaterialRow, structures: ReadonlyMap<string, StructureFeatures>): { x: number[][] } | { error: string } {
   try {
     const unknown = unknownElements(row, sub.spec);
     if (unknown.length > 0) return { error: `element${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} outside the ${sub.spec.vocabulary.length} elements the model was trained on` };
-    return { x: featureRow(row, sub.spec, structures.get(row.id)) };
+    return { x: partsOf(sub).map((p) => featureRow(row, p.spec, structures.get(row.id))) };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
@@ -140,13 +188,16 @@ export function trainingMedian(sub: SubModel): number | null {
 interface Raw { p: number | null; u: number | null; kind: Prediction['uncertaintyKind']; scope: Prediction['uncertaintyScope']; features: Prediction['features']; hw?: number[] }
 
 /** Predicts the featurized rows of one sub-model in one batch (index -> prediction). */
-function predictBatch(sub: SubModel, xs: Map<number, number[]>, features: Prediction['features']): Map<number, Raw> {
+function predictBatch(sub: SubModel, xs: Map<number, number[][]>, features: Prediction['features']): Map<number, Raw> {
   const out = new Map<number, Raw>();
   if (xs.size === 0) return out;
   const idx = [...xs.keys()];
-  const X = transform(idx.map((i) => xs.get(i)!), sub.pre);
+  const parts = partsOf(sub);
+  const Xs = parts.map((part, j) => transform(idx.map((i) => xs.get(i)![j]), part.pre));
+  const preds = parts.map((part, j) => loadModel(part.model).predict(Xs[j]));
+  const p = idx.map((_, k) => preds.reduce((s, q) => s + q[k], 0) / preds.length);
+  const X = Xs[0];
   const m = loadModel(sub.model);
-  const p = m.predict(X);
   const cf = sub.conformal;
   if (cf) {
     const d = knnDistance(X, cf.ref);
@@ -168,7 +219,7 @@ function predictBatch(sub: SubModel, xs: Map<number, number[]>, features: Predic
  * model file (as `loadModel`).
  */
 export function predictRows(file: MaterialsModelFile, rows: readonly MaterialRow[], structures: ReadonlyMap<string, StructureFeatures>): Prediction[] {
-  const xs = { structure: new Map<number, number[]>(), composition: new Map<number, number[]>() };
+  const xs = { structure: new Map<number, number[][]>(), composition: new Map<number, number[][]>() };
   const errors = new Map<number, string>();
   rows.forEach((row, i) => {
     const primary: 'structure' | 'composition' = structures.has(row.id) ? 'structure' : 'composition';
@@ -181,7 +232,9 @@ export function predictRows(file: MaterialsModelFile, rows: readonly MaterialRow
     }
   });
   const got = new Map([...predictBatch(file.structure, xs.structure, 'structure'), ...predictBatch(file.composition, xs.composition, 'composition')]);
-  const median = trainingMedian(file.composition);
+  const median = fileMedian(file);
+  const mi = file.medianIntervals;
+  const medianHw = mi && LEVELS.every((l) => mi.levels.includes(l)) ? LEVELS.map((l) => mi.halfWidths[mi.levels.indexOf(l)]) : undefined;
   return rows.map((row, i) => {
     let measured: number | null = null, bound = false;
     try {
@@ -189,7 +242,8 @@ export function predictRows(file: MaterialsModelFile, rows: readonly MaterialRow
       measured = t.value; bound = t.censored;
     } catch { /* no usable measurement: predict anyway */ }
     const err = errors.get(i) ?? null;
-    const r: Raw = got.get(i) ?? { p: median, u: median === null ? null : file.composition.cvRmse, kind: 'cv-rmse', scope: 'global', features: 'median' };
+    const r: Raw = got.get(i) ?? (median !== null && medianHw ? { p: median, u: medianHw[LEVELS.indexOf(0.68)], kind: 'conformal', scope: 'global', features: 'median', hw: medianHw }
+      : { p: median, u: median === null ? null : file.composition.cvRmse, kind: 'cv-rmse', scope: 'global', features: 'median' });
     const fallback = err === null ? null : r.p === null ? null : r.features === 'median' ? 'median' : 'composition';
     const iv = (l: number): [number, number] | null => (r.hw && r.p !== null ? [r.p - r.hw[l], r.p + r.hw[l]] : null);
     return { id: row.id, log10Sigma: r.p, sigma: r.p === null ? null : 10 ** r.p, uncertainty: r.u, uncertaintyKind: r.kind, uncertaintyScope: r.scope,

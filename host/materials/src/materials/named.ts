@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, UsageError } from '@dendra/core/errors.ts';
 import { parseComposition } from './obelix.ts';
-import { CARD_FILE, trainingMedian, type MaterialsModelFile, type Prediction } from './model.ts';
+import { CARD_FILE, fileMedian, type MaterialsModelFile, type Prediction } from './model.ts';
 import type { MaterialRow } from './features.ts';
 import { OBELIX_RF_TREES, obelixElements, obelixForestPredict } from './obelix-rf.ts';
 
@@ -55,12 +55,13 @@ export function medianRmse(card: Record<string, unknown>): number | null {
 }
 
 /**
- * Gives rows that fell back to the training median the median baseline's own uncertainty (the
- * card's grouped-CV RMSE of the median), instead of the failed sub-model's. Never throws.
+ * Gives rows that fell back to the training median without calibrated intervals (older model
+ * files) the median baseline's own uncertainty (the card's grouped-CV RMSE of the median), instead
+ * of the failed sub-model's. Never throws.
  */
 export function withMedianUncertainty(preds: readonly Prediction[], card: Record<string, unknown>): Prediction[] {
   const u = medianRmse(card);
-  return u === null ? [...preds] : preds.map((p) => (p.fallback === 'median' ? { ...p, uncertainty: u } : p));
+  return u === null ? [...preds] : preds.map((p) => (p.fallback === 'median' && p.interval68 === null ? { ...p, uncertainty: u } : p));
 }
 
 /** How `--model NAME` predicts: with the model file, or with the training median. */
@@ -76,7 +77,7 @@ export function resolveNamedModel(name: string, file: MaterialsModelFile, card: 
   const listed = listedModels(card);
   if (!listed.includes(name)) throw new UsageError(`--model: '${name}' is neither a model directory nor a model the card lists (${[...new Set([file.kind, ...listed])].join(', ')})`);
   if (name === 'median') {
-    const median = trainingMedian(file.composition);
+    const median = fileMedian(file);
     const rmse = medianRmse(card);
     if (median !== null && rmse !== null) return { name, use: 'median', median, rmse };
   }
@@ -92,7 +93,7 @@ export function asMedian(preds: readonly Prediction[], m: Extract<NamedModel, { 
 
 /**
  * Replaces each prediction by the OBELiX-features forest trained on `train` (cached; the first run
- * takes minutes, announced through `note`). A row whose composition cannot be parsed keeps its
+ * takes seconds, announced through `note`). A row whose composition cannot be parsed keeps its
  * per-row error and gets no forest prediction; elements outside the forest's columns are named in
  * the row's error (their amounts are dropped, as the benchmark's columns do not include them).
  * No per-row uncertainty (null). Never throws for a bad row; @throws RangeError for `trees` < 1.
@@ -110,7 +111,7 @@ export function obelixPredictions(preds: readonly Prediction[], rows: readonly M
       return e instanceof Error ? e.message : String(e);
     }
   });
-  note(`obelix-rf: ${trees}-tree forest on the OBELiX training split (cached after the first run, which takes minutes)`);
+  note(`obelix-rf: ${trees}-tree forest on the OBELiX training split (cached after the first run, a few seconds)`);
   const p = obelixForestPredict(train, ok.map((i) => rows[i]), trees, 0);
   const got = new Map(ok.map((i, k) => [i, p[k]]));
   return preds.map((x, i) => {

@@ -22,7 +22,7 @@ function synthetic(): SelectData {
     }
   }
   const wide = X.map((x) => [...x, x[0] * x[1]]);
-  return { rows, targets, hasCif, X: { comp: X, struct: wide, phys: wide.map((x) => [...x, x[2] ** 2]) } };
+  return { rows, targets, hasCif, X: { comp: X, struct: wide, phys: wide.map((x) => [...x, x[2] ** 2]), obelix: X.map((x) => [...x, 1]) } };
 }
 
 const cands: Candidate[] = [
@@ -71,4 +71,37 @@ test('nested CV: seeded, reproducible, learns the signal, reports every variant 
   assert.ok(a.folds.every((f) => f.choices['no-structure'].cif.startsWith('comp/')));
   assert.ok(Number.isFinite(noStructure.cif.pooled) && sel.all.pooled < 1.5);
   for (const c of [...a.coverage.all, ...a.coverage.cif]) assert.ok(c >= 0 && c <= 1);
+});
+
+test('nested CV: forest and blend candidates; a blend\'s out-of-fold prediction is its members\' mean; ablations drop a component wherever it appears', async () => {
+  const { allowedFor } = await import('./nested.ts');
+  const { blend, innerCv } = await import('./select.ts');
+  const data = synthetic();
+  const forest: Candidate = { id: 'obelix/forest', features: 'obelix', kind: 'forest', config: { forestTrees: 15 } };
+  const b = blend([forest, cands[1]]), bPhys = blend([forest, cands[3]]);
+  const all = [...cands, forest, b, bPhys];
+  const train = data.rows.map((_, i) => i).filter((i) => i % 4 !== 0);
+  const inner = innerCv(data, train, all, 3, 2);
+  const [pb, pf, pg] = [b, forest, cands[1]].map((c) => inner.oof.get(c.id)!.pred);
+  for (const i of train) assert.ok(Math.abs(pb[i] - (pf[i] + pg[i]) / 2) < 1e-12, `row ${i}`);
+  assert.deepEqual(allowedFor('no-forest', all).map((c) => c.id), cands.map((c) => c.id));
+  assert.deepEqual(allowedFor('no-blend', all).map((c) => c.id), [...cands, forest].map((c) => c.id));
+  assert.ok(!allowedFor('no-obelix-features', all).some((c) => c.id.includes('obelix/')));
+  assert.ok(!allowedFor('no-physics', all).some((c) => c.id.includes('phys/')));
+  assert.deepEqual(allowedFor('no-structure', all).map((c) => c.id), ['comp/median', 'comp/gbt-cens/d3', 'obelix/forest', b.id]);
+  const r = nestedCv(data, { candidates: all, outerK: 3, innerK: 3, seed: 0, baselineTrees: 0 });
+  assert.deepEqual(r.summary.map((s) => s.model).sort(), [...VARIANTS].sort());
+  for (const f of r.folds) assert.ok(!f.choices['no-forest'].comp.includes('forest') && !f.choices['no-forest'].cif.includes('forest'));
+});
+
+test('nested CV: outer folds run one at a time and merged equal the whole run; a missing or repeated fold is refused', async () => {
+  const { mergeNested } = await import('./nested.ts');
+  const data = synthetic();
+  const o = { candidates: cands.slice(0, 2), outerK: 3, innerK: 2, seed: 2, baselineTrees: 0, variants: ['selected', 'fixed'] as const };
+  const whole = nestedCv(data, o);
+  const parts = [[2], [0, 1]].map((onlyFolds) => nestedCv(data, { ...o, onlyFolds }));
+  assert.deepEqual(mergeNested(parts), whole);
+  assert.throws(() => mergeNested([parts[1]]), /need 0\.\.2 once each/);
+  assert.throws(() => mergeNested([parts[0], parts[0], parts[1]]), RangeError);
+  assert.throws(() => nestedCv(data, { ...o, onlyFolds: [3] }), /outer fold 3 is not in 0\.\.2/);
 });

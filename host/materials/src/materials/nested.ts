@@ -10,9 +10,11 @@
  * mean, standard deviation and pooled value over folds.
  *
  * Variants are the same procedure with a restricted candidate set, scored on the same folds
- * (ablations): `selected` (full grid), `no-physics`, `no-structure` (CIF rows use the composition
- * model), `no-censoring` (no censored loss: bounds trained as -15), `fixed` (the previous shipped
- * design, gbt-cens default settings with physics, no selection). The OBELiX benchmark forest
+ * (ablations): `selected` (full grid), `no-forest` (no forest, alone or in a blend), `no-blend`,
+ * `no-obelix-features` (no candidate on OBELiX's benchmark features), `no-physics`,
+ * `no-structure` (CIF rows use an all-rows model), `no-censoring` (no censored loss: bounds
+ * trained as -15), `fixed` (the design shipped before issue 16's nested run: gbt-cens default
+ * settings with physics for CIF rows, no selection). The OBELiX benchmark forest
  * (obelix-rf.ts) is fitted on each outer training fold as the baseline. Conformal intervals
  * (conformal.ts) are calibrated on the inner out-of-fold predictions of the selected model and
  * their coverage is measured on the outer test fold.
@@ -20,20 +22,28 @@
 import { OBELIX_RF_TREES, obelixForestPredict } from './obelix-rf.ts';
 import { coverage, LEVELS } from './conformal.ts';
 import { groupedFolds } from './groups.ts';
-import { calibrate, choose, compose, fitPredict, innerCv, maeOver, type Candidate, type Choice, type FitHook, type FitPrediction, type InnerResult, type SelectData } from './select.ts';
+import { allRows, calibrate, choose, compose, fitPredict, innerCv, maeOver, meanOf, type Candidate, type Choice, type FitHook, type FitPrediction, type InnerResult, type SelectData } from './select.ts';
 
 /** Ablation variants (module comment). */
-export const VARIANTS = ['selected', 'no-physics', 'no-structure', 'no-censoring', 'fixed'] as const;
+export const VARIANTS = ['selected', 'no-forest', 'no-blend', 'no-obelix-features', 'no-physics', 'no-structure', 'no-censoring', 'fixed'] as const;
 export type Variant = (typeof VARIANTS)[number];
+
+/** True when `c` or one of its blend members satisfies `p`. Never throws. */
+function uses(c: Candidate, p: (c: Candidate) => boolean): boolean {
+  return c.members ? c.members.some((m) => uses(m, p)) : p(c);
+}
 
 /** Candidates a variant may choose from. Never throws. */
 export function allowedFor(v: Variant, cs: readonly Candidate[]): Candidate[] {
   switch (v) {
     case 'selected': return [...cs];
-    case 'no-physics': return cs.filter((c) => c.features !== 'phys');
-    case 'no-structure': return cs.filter((c) => c.features === 'comp');
-    case 'no-censoring': return cs.filter((c) => c.kind !== 'gbt-cens' && c.kind !== 'mlp-cens');
-    case 'fixed': return cs.filter((c) => c.kind === 'gbt-cens' && c.id.endsWith('/d3') && c.features !== 'struct');
+    case 'no-forest': return cs.filter((c) => !uses(c, (m) => m.kind === 'forest'));
+    case 'no-blend': return cs.filter((c) => !c.members);
+    case 'no-obelix-features': return cs.filter((c) => !uses(c, (m) => m.features === 'obelix'));
+    case 'no-physics': return cs.filter((c) => !uses(c, (m) => m.features === 'phys'));
+    case 'no-structure': return cs.filter(allRows);
+    case 'no-censoring': return cs.filter((c) => !uses(c, (m) => m.kind === 'gbt-cens' || m.kind === 'mlp-cens'));
+    case 'fixed': return cs.filter((c) => !c.members && c.kind === 'gbt-cens' && c.id.endsWith('/d3') && (c.features === 'comp' || c.features === 'phys'));
   }
 }
 
@@ -44,8 +54,8 @@ export function allowedFor(v: Variant, cs: readonly Candidate[]): Candidate[] {
  */
 export function choiceFor(v: Variant, data: SelectData, trainIdx: readonly number[], inner: InnerResult, cs: readonly Candidate[]): Choice {
   const allowed = allowedFor(v, cs);
-  const comp = allowed.find((c) => c.features === 'comp');
-  const phys = allowed.find((c) => c.features === 'phys');
+  const comp = allowed.find((c) => c.features === 'comp' && !c.members);
+  const phys = allowed.find((c) => c.features === 'phys' && !c.members);
   if (v === 'fixed' && comp && phys) return { comp, cif: phys };
   return choose(data, trainIdx, inner, allowed);
 }
@@ -79,7 +89,7 @@ export interface FoldResult {
 
 /** Fits per outer fold (for a progress bar): inner fits, the refits of at most 2 per variant, and the baseline. */
 export function nestedSteps(o: Pick<NestedOptions, 'candidates' | 'innerK' | 'outerK' | 'variants' | 'baselineTrees'>): number {
-  return o.outerK * (o.innerK * o.candidates.length + 2 * (o.variants ?? VARIANTS).length + ((o.baselineTrees ?? OBELIX_RF_TREES) > 0 ? 1 : 0));
+  return o.outerK * (o.innerK * o.candidates.filter((c) => !c.members).length + 2 * (o.variants ?? VARIANTS).length + ((o.baselineTrees ?? OBELIX_RF_TREES) > 0 ? 1 : 0));
 }
 
 /**
@@ -95,6 +105,10 @@ function outerFold(data: SelectData, folds: readonly number[], f: number, o: Nes
   const refits = new Map<string, FitPrediction>();
   const refit = (c: Candidate): FitPrediction => {
     let r = refits.get(c.id);
+    if (!r && c.members) {
+      r = meanOf(c.members.map(refit));
+      refits.set(c.id, r);
+    }
     if (!r) {
       const p = fitPredict(c, data, trainIdx, testIdx, o.seed, hook);
       r = { pred: new Array<number>(n).fill(NaN), dist: new Array<number>(n).fill(NaN) };
@@ -180,14 +194,8 @@ export function summarize(folds: readonly FoldResult[]): ModelSummary[] {
     cif: part(folds.map((f) => f.mae[m].cif), folds.map((f) => f.nTestCif)) }));
 }
 
-/**
- * Nested grouped CV (module comment). Deterministic for given data and options.
- * @throws RangeError when the folds cannot be built (too few groups) or a fit has too few rows.
- */
-export function nestedCv(data: SelectData, o: NestedOptions): NestedResult {
-  const folds = groupedFolds(data.rows, o.outerK, o.seed);
-  const results: FoldResult[] = [];
-  for (let f = 0; f < o.outerK; f++) results.push(outerFold(data, folds, f, o));
+/** Pooled coverage over fold results (exact rows, weighted by their counts). Never throws. */
+function pooledCoverage(results: readonly FoldResult[]): NestedResult['coverage'] {
   const pool = (k: 'all' | 'cif') => LEVELS.map((_, l) => {
     let hit = 0, tot = 0;
     for (const r of results) {
@@ -196,6 +204,38 @@ export function nestedCv(data: SelectData, o: NestedOptions): NestedResult {
     }
     return tot > 0 ? hit / tot : NaN;
   });
+  return { levels: [...LEVELS], all: pool('all'), cif: pool('cif') };
+}
+
+/**
+ * Nested grouped CV (module comment). `onlyFolds` runs a subset of the outer folds of the same
+ * assignment (one process per fold; {@link mergeNested} joins them). Deterministic for given data
+ * and options. @throws RangeError when the folds cannot be built (too few groups), a fold index is
+ * out of range, or a fit has too few rows.
+ */
+export function nestedCv(data: SelectData, o: NestedOptions & { onlyFolds?: readonly number[] }): NestedResult {
+  const folds = groupedFolds(data.rows, o.outerK, o.seed);
+  const which = o.onlyFolds ?? Array.from({ length: o.outerK }, (_, f) => f);
+  for (const f of which) if (!(Number.isInteger(f) && f >= 0 && f < o.outerK)) throw new RangeError(`outer fold ${f} is not in 0..${o.outerK - 1}`);
+  const results: FoldResult[] = [];
+  for (const f of which) results.push(outerFold(data, folds, f, o));
   return { seed: o.seed, outerK: o.outerK, innerK: o.innerK, candidates: o.candidates.map((c) => c.id), folds: results, summary: summarize(results),
-    coverage: { levels: [...LEVELS], all: pool('all'), cif: pool('cif') }, coverageVariant: coverageVariant(o.variants ?? VARIANTS) };
+    coverage: pooledCoverage(results), coverageVariant: coverageVariant(o.variants ?? VARIANTS) };
+}
+
+/**
+ * Joins partial runs (same seed, folds and candidates; each holding some outer folds) into one,
+ * folds in order. @throws RangeError when the runs disagree or a fold is missing or repeated.
+ */
+export function mergeNested(parts: readonly NestedResult[]): NestedResult {
+  const a = parts[0];
+  if (!a) throw new RangeError('nothing to merge');
+  for (const p of parts) {
+    if (p.seed !== a.seed || p.outerK !== a.outerK || p.innerK !== a.innerK || p.candidates.join() !== a.candidates.join() || p.coverageVariant !== a.coverageVariant) {
+      throw new RangeError('partial runs differ in seed, folds, candidates or coverage variant');
+    }
+  }
+  const folds = parts.flatMap((p) => p.folds).sort((x, y) => x.fold - y.fold);
+  if (folds.length !== a.outerK || folds.some((f, i) => f.fold !== i)) throw new RangeError(`partial runs hold folds ${folds.map((f) => f.fold).join(',')}, need 0..${a.outerK - 1} once each`);
+  return { ...a, folds, summary: summarize(folds), coverage: pooledCoverage(folds) };
 }

@@ -1,24 +1,23 @@
 /**
- * The OBELiX benchmark's own baseline, rebuilt on Dendra's folds: a random forest (ml-random-forest
- * 2.1.0, 500 trees, scikit-learn `RandomForestRegressor` defaults: bootstrap rows, every feature
- * considered at each tree (max_features = 1.0), split while a node holds 2 or more rows) on
+ * The OBELiX benchmark's own baseline, rebuilt on Dendra's folds: a random forest (forest.ts, 500
+ * trees, scikit-learn `RandomForestRegressor` defaults: bootstrap rows, every feature considered at
+ * each split (max_features = 1.0), split while a node holds 2 or more rows) on
  * OBELiX's benchmark features: the unit-cell element amounts of `True Composition` (one column per
  * element seen in the training rows), the space-group number and the six lattice parameters from
  * the CSV. Upper-bound conductivities are trained as log10 sigma = -15, as OBELiX does.
  *
- * ml-cart grows each tree with an exhaustive split search (about 1 s per tree on 380 rows), so a
- * 500-tree forest takes minutes; predictions are cached under `.dendra/cache/obelix-rf/`, keyed
- * by the training features and targets, the test features, the tree count and the seed.
+ * A 500-tree fit takes seconds (forest.ts); predictions are cached under `.dendra/cache/obelix-rf/`,
+ * keyed by the training features and targets, the test features, the tree count and the seed.
  */
 import { join } from 'node:path';
-import { RandomForestRegression } from 'ml-random-forest';
+import { fitRegressionForest } from './forest.ts';
 import { cachedByText, CACHE_ROOT } from './cache.ts';
-import { CENSORED_SCORE, parseTarget, type MaterialRow } from './features.ts';
+import { CENSORED_SCORE, featureRow, parseTarget, type MaterialRow } from './features.ts';
 import { parseComposition } from './obelix.ts';
 
 /** Trees in the benchmark forest. */
 export const OBELIX_RF_TREES = 500;
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 
 /** Element columns: every element of the training rows' `True Composition`, sorted. @throws as parseComposition. */
 export function obelixElements(rows: readonly MaterialRow[]): string[] {
@@ -33,9 +32,7 @@ export function obelixElements(rows: readonly MaterialRow[]): string[] {
  * c, alpha, beta, gamma. @throws InputError for an unparsable composition (parseComposition).
  */
 export function obelixFeatures(row: MaterialRow, elements: readonly string[]): number[] {
-  const amounts = parseComposition(row.trueComposition);
-  const c = row.cell;
-  return [...elements.map((e) => amounts.get(e) ?? 0), row.spaceGroupNumber, c.a, c.b, c.c, c.alpha, c.beta, c.gamma];
+  return featureRow(row, { vocabulary: elements, structure: false, obelix: true });
 }
 
 /** Training target of the benchmark: log10 sigma, bounds as -15. @throws InputError as parseTarget. */
@@ -57,9 +54,6 @@ export function obelixForestPredict(train: readonly MaterialRow[], test: readonl
   const Xte = test.map((r) => obelixFeatures(r, elements));
   const key = JSON.stringify({ trees, seed, X, y, Xte });
   return cachedByText(cache ? join(CACHE_ROOT, 'obelix-rf') : null, CACHE_VERSION, key, () => {
-    const rf = new RandomForestRegression({ nEstimators: trees, maxFeatures: X[0].length, replacement: true, useSampleBagging: true,
-      seed: seed + 1, noOOB: true, treeOptions: { minNumSamples: 1 } });
-    rf.train(X, y);
-    return rf.predict(Xte);
+    return fitRegressionForest(X, y, { trees, maxFeatures: 1, seed }).predict(Xte);
   });
 }

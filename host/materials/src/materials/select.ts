@@ -6,7 +6,12 @@
  * - `comp`: composition fractions, element-property statistics, lattice, space group; trained on
  *   every training row (it can predict any row);
  * - `struct`: `comp` plus the CIF structure columns; trained on the training rows with a CIF;
- * - `phys`: `struct` plus the physics descriptors (BVSE, Ewald, packing); CIF rows only.
+ * - `phys`: `struct` plus the physics descriptors (BVSE, Ewald, packing); CIF rows only;
+ * - `obelix`: OBELiX's own benchmark features (unit-cell element amounts, space group, lattice;
+ *   features.ts `obelix`); every row, no VIF filter (the benchmark forest sees every column).
+ * A blend candidate averages the predictions of its members (equal weights); its out-of-fold
+ * predictions are the mean of its members' (no extra fit), and it predicts every row only when
+ * all members do.
  * Two choices are made from the same out-of-fold predictions: the model for rows without a CIF
  * (the `comp` candidate with the lowest MAE over all validation rows) and the model for rows with
  * one (any candidate, lowest MAE over the validation rows that have a CIF). MAE scores bounds as
@@ -22,30 +27,73 @@ import type { StructureFeatures } from './structure.ts';
 import type { PhysicsGroup } from './physics.ts';
 
 /** Descriptor sets. */
-export type Descriptors = 'comp' | 'struct' | 'phys';
+export type Descriptors = 'comp' | 'struct' | 'phys' | 'obelix';
+/** Every descriptor set, in table order. */
+export const DESCRIPTORS: readonly Descriptors[] = ['comp', 'struct', 'phys', 'obelix'];
 
 /** One candidate of the selection grid. */
 export interface Candidate {
   readonly id: string;
+  /** Descriptor set (of a blend: its first member's). */
   readonly features: Descriptors;
+  /** Model kind (of a blend: its first member's). */
   readonly kind: ModelKind;
   readonly config: Partial<ModelConfig>;
+  /** A blend: the mean of these candidates' predictions (module comment). */
+  readonly members?: readonly Candidate[];
+}
+
+/** True when `c` is trained on, and predicts, every row (not only rows with a CIF). Never throws. */
+export function allRows(c: Candidate): boolean {
+  return c.members ? c.members.every(allRows) : c.features === 'comp' || c.features === 'obelix';
+}
+
+/** The blend of `members` (module comment). Never throws. */
+export function blend(members: readonly Candidate[]): Candidate {
+  return { id: `blend(${members.map((m) => m.id).join('+')})`, features: members[0].features, kind: members[0].kind, config: {}, members };
+}
+
+/** The forests of the grid: scikit-learn-default 500-tree forests (forest.ts) on the OBELiX, composition and physics descriptors. */
+export function forestCandidates(): Candidate[] {
+  return (['obelix', 'comp', 'phys'] as const).map((f) => ({ id: `${f}/forest`, features: f, kind: 'forest', config: {} }));
+}
+
+/**
+ * The blends of the grid: each forest with the censored boosted trees (default settings) on the
+ * composition descriptors and, for rows with a CIF, on the physics descriptors. `base` must hold
+ * the members. @throws RangeError when a member is missing from `base`.
+ */
+export function blendCandidates(base: readonly Candidate[]): Candidate[] {
+  const get = (id: string): Candidate => {
+    const c = base.find((x) => x.id === id);
+    if (!c) throw new RangeError(`blend member ${id} is not a candidate`);
+    return c;
+  };
+  return [['obelix/forest', 'comp/gbt-cens/d3'], ['comp/forest', 'comp/gbt-cens/d3'], ['obelix/forest', 'phys/gbt-cens/d3'], ['phys/forest', 'phys/gbt-cens/d3']]
+    .map((ids) => blend(ids.map(get)));
 }
 
 /**
  * The default grid: censored boosted trees at three settings and plain boosted trees (bounds as
- * -15) on each descriptor set, 12 candidates. Forests and MLPs are left out of the default grid
- * for time (a 50-tree ml-random-forest fit takes ~15 s per inner fold on 2 shared cores, and
- * neither beat the boosted trees in the earlier grouped CV); `extra` adds candidates.
+ * -15) on the comp, struct and phys descriptor sets (12 candidates), the three forests of
+ * {@link forestCandidates} and the four blends of {@link blendCandidates}: 19 candidates. MLPs are
+ * left out for time (and did not beat the boosted trees in the earlier grouped CV); `extra` adds
+ * candidates.
  */
 export function defaultCandidates(extra: readonly Candidate[] = []): Candidate[] {
+  const base = [...gbtCandidates(), ...forestCandidates()];
+  return [...base, ...blendCandidates(base), ...extra];
+}
+
+/** The 12 boosted-tree candidates of the grid. Never throws. */
+export function gbtCandidates(): Candidate[] {
   const out: Candidate[] = [];
   const gbt: [string, Partial<ModelConfig>][] = [['d3', {}], ['d2', { gbtDepth: 2, gbtLearningRate: 0.1 }], ['d4', { gbtDepth: 4, gbtLearningRate: 0.04, gbtRounds: 250 }]];
   for (const f of ['comp', 'struct', 'phys'] as const) {
     for (const [n, c] of gbt) out.push({ id: `${f}/gbt-cens/${n}`, features: f, kind: 'gbt-cens', config: c });
     out.push({ id: `${f}/gbt/d3`, features: f, kind: 'gbt', config: {} });
   }
-  return [...out, ...extra];
+  return out;
 }
 
 /** The data selection runs on: one feature table per descriptor set, over the same rows. */
@@ -59,6 +107,7 @@ export interface SelectData {
 
 /** The feature spec of a descriptor set. Never throws. */
 export function specFor(d: Descriptors, vocabulary: readonly string[], physics: readonly PhysicsGroup[]): FeatureSpec {
+  if (d === 'obelix') return { vocabulary, structure: false, obelix: true };
   return d === 'comp' ? { vocabulary, structure: false } : { vocabulary, structure: true, physics: d === 'phys' ? physics : [] };
 }
 
@@ -69,7 +118,8 @@ export function specFor(d: Descriptors, vocabulary: readonly string[], physics: 
 export function buildSelectData(rows: readonly MaterialRow[], structures: ReadonlyMap<string, StructureFeatures>, vocabulary: readonly string[],
   physics: readonly PhysicsGroup[]): SelectData {
   const X = (d: Descriptors) => featureTable(rows, specFor(d, vocabulary, physics), structures);
-  return { rows, targets: rows.map(parseTarget), hasCif: rows.map((r) => structures.has(r.id)), X: { comp: X('comp'), struct: X('struct'), phys: X('phys') } };
+  return { rows, targets: rows.map(parseTarget), hasCif: rows.map((r) => structures.has(r.id)),
+    X: { comp: X('comp'), struct: X('struct'), phys: X('phys'), obelix: X('obelix') } };
 }
 
 /** Called for every fit: the row indices fitted on and the row indices predicted (for tests). */
@@ -78,20 +128,31 @@ export type FitHook = (candidate: string, fitOn: readonly number[], predicted: r
 /** Predictions of one fitted candidate for some rows, with their difficulty (conformal.ts). */
 export interface FitPrediction { pred: number[]; dist: number[] }
 
+/** The mean of members' predictions (a blend's); the difficulty is the first member's. Never throws. */
+export function meanOf(parts: readonly FitPrediction[]): FitPrediction {
+  return { pred: parts[0].pred.map((_, j) => parts.reduce((s, p) => s + p.pred[j], 0) / parts.length), dist: [...parts[0].dist] };
+}
+
+/** The preprocessing of a descriptor set: VIF filtering except for the OBELiX benchmark features. */
+export function preprocessFor(d: Descriptors, X: readonly number[][]): Preprocessor {
+  return fitPreprocessor(X, d !== 'obelix');
+}
+
 /**
- * Fit `c` on the rows `tr` (only those with a CIF unless `c.features` is `comp`) and predict the
- * rows `te` (all of them; for structure candidates only CIF rows are meaningful).
- * @throws RangeError when there are fewer than 2 training rows.
+ * Fit `c` on the rows `tr` (only those with a CIF unless {@link allRows}) and predict the rows
+ * `te` (all of them; for structure candidates only CIF rows are meaningful); a blend fits each
+ * member. @throws RangeError when there are fewer than 2 training rows.
  */
 export function fitPredict(c: Candidate, data: SelectData, tr: readonly number[], te: readonly number[], seed: number, hook?: FitHook,
   preCache?: Map<Descriptors, { idx: number[]; pre: Preprocessor; Xtr: number[][] }>): FitPrediction {
-  const fitOn = c.features === 'comp' ? [...tr] : tr.filter((i) => data.hasCif[i]);
+  if (c.members) return meanOf(c.members.map((m) => fitPredict(m, data, tr, te, seed, hook, preCache)));
+  const fitOn = allRows(c) ? [...tr] : tr.filter((i) => data.hasCif[i]);
   if (fitOn.length < 2) throw new RangeError(`candidate ${c.id}: ${fitOn.length} training rows`);
   hook?.(c.id, fitOn, te);
   const X = data.X[c.features];
   let p = preCache?.get(c.features);
   if (!p) {
-    const pre = fitPreprocessor(fitOn.map((i) => X[i]), true);
+    const pre = preprocessFor(c.features, fitOn.map((i) => X[i]));
     p = { idx: fitOn, pre, Xtr: transform(fitOn.map((i) => X[i]), pre) };
     preCache?.set(c.features, p);
   }
@@ -110,26 +171,36 @@ export interface InnerResult {
 /**
  * Inner grouped CV: `k` folds over the rows `trainIdx` (groups.ts, seed `seed`), every candidate
  * fitted on each inner training fold and predicted on its validation fold (a structure candidate
- * is skipped in a fold with fewer than 2 CIF training rows).
+ * is skipped in a fold with fewer than 2 CIF training rows; a blend's members are fitted even when
+ * they are not candidates themselves, and the blend's predictions are their mean).
  * @throws RangeError from groupedFolds (too few groups) or fitPredict.
  */
 export function innerCv(data: SelectData, trainIdx: readonly number[], candidates: readonly Candidate[], k: number, seed: number,
   onStep?: () => void, hook?: FitHook): InnerResult {
   const innerFolds = groupedFolds(trainIdx.map((i) => data.rows[i]), k, seed);
   const n = data.rows.length;
+  // blend members that are not candidates themselves are fitted too
+  const byId = new Map<string, Candidate>();
+  for (const c of candidates) for (const m of [c, ...(c.members ?? [])]) if (!byId.has(m.id)) byId.set(m.id, m);
+  candidates = [...byId.values()].sort((a, b) => Number(!!a.members) - Number(!!b.members));
   const oof = new Map(candidates.map((c) => [c.id, { pred: new Array<number>(n).fill(NaN), dist: new Array<number>(n).fill(NaN) }]));
   for (let f = 0; f < k; f++) {
     const tr = trainIdx.filter((_, j) => innerFolds[j] !== f);
     const va = trainIdx.filter((_, j) => innerFolds[j] === f);
     const preCache = new Map();
     for (const c of candidates) {
+      if (c.members) continue; // from its members' out-of-fold predictions below
       // a structure candidate with fewer than 2 CIF rows to train on is skipped (its MAE stays NaN, never chosen)
-      if (c.features !== 'comp' && tr.filter((i) => data.hasCif[i]).length < 2) { onStep?.(); continue; }
+      if (!allRows(c) && tr.filter((i) => data.hasCif[i]).length < 2) { onStep?.(); continue; }
       const r = fitPredict(c, data, tr, va, seed, hook, preCache);
       const dst = oof.get(c.id)!;
       va.forEach((i, j) => { dst.pred[i] = r.pred[j]; dst.dist[i] = r.dist[j]; });
       onStep?.();
     }
+  }
+  for (const c of candidates) {
+    if (!c.members) continue;
+    oof.set(c.id, meanOf(c.members.map((m) => oof.get(m.id)!)));
   }
   return { innerFolds, oof };
 }
@@ -157,7 +228,7 @@ export function choose(data: SelectData, trainIdx: readonly number[], inner: Inn
     }
     return b;
   };
-  const comp = best(allowed.filter((c) => c.features === 'comp'), trainIdx);
+  const comp = best(allowed.filter(allRows), trainIdx);
   if (!comp) throw new RangeError('no composition candidate allowed');
   return { comp, cif: best(allowed, cifIdx) ?? comp };
 }

@@ -48,7 +48,7 @@ test('board input: a dead cell (alive flag not 1) is all zero point; NaN counts 
 
 test('board run over the default replay: telemetry is the executor\'s output; alerts raise, clear, obey hysteresis', () => {
   const meta = packMetaOf(pack);
-  // The first 66 frames at 0.7 of the CCD (the retrained model raises at frame 31 and clears at 36; raised alerts cost 2^9 host-executor runs each; tests/pack-e2e.test.ts runs the whole replay).
+  // The first 66 frames at 0.7 of the CCD (the shipped model raises and clears within them; raised alerts cost 2^9 host-executor runs each; tests/pack-e2e.test.ts runs the whole replay).
   const frames = replayPack({ ccdFraction: 0.7 }).frames.slice(0, 66);
   const { telemetry, alerts } = boardPackRun(pack, frames);
   assert.equal(telemetry.length, frames.length);
@@ -64,6 +64,11 @@ test('board run over the default replay: telemetry is the executor\'s output; al
     assert.equal(a.cells.flat().length, MAX_CELLS);
     if (a.state === 'raised') {
       assert.ok(a.alerted.length > 0 && a.top!.length === 3);
+      // lead_cycles: the lead row (q - zp cycles) of the first alerted cell in the raising frame
+      const y = runInt8(pack, boardInput(pack, meta, frames[a.window]).input);
+      assert.equal(y.length, 2 * MAX_CELLS + 1, 'the shipped model has lead rows');
+      assert.equal(a.lead_cycles, y[MAX_CELLS + 1 + a.alerted[0]] - q.zeroPoint[0]);
+      assert.ok(a.lead_cycles >= 0 && a.lead_cycles <= 255);
       assert.equal(a.value, Math.max(...a.alerted.map((id) => a.cells.flat()[id] as number)));
       assert.ok(a.value >= r4(meta.otLimitC));
     } else {

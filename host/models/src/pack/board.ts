@@ -77,11 +77,16 @@ export function boardInput(m: QModel, meta: DendraMeta, frame: Float32Array): { 
   return { input, alive };
 }
 
-/** Cell risks and the pack risk of an int8 output. */
-function risksOf(m: QModel, y: Int8Array, cells: number): { cells: number[]; pack: number } {
+/**
+ * Cell risks and the pack risk of an int8 output, and each cell's lead as the board reads it: with
+ * lead rows (output [2 cells + 1]) q - zp cycles, else the horizon `horizon`.
+ */
+function risksOf(m: QModel, y: Int8Array, cells: number, horizon = 0): { cells: number[]; pack: number; leads: number[] } {
   const q = m.tensors[m.outputs[0]].quant!;
   const p = (v: number) => (v - q.zeroPoint[0]) * q.scale[0];
-  return { cells: Array.from(y.subarray(0, cells), p), pack: p(y[cells]) };
+  const hasLead = y.length === 2 * cells + 1;
+  const leads = Array.from({ length: cells }, (_, k) => (hasLead ? y[cells + 1 + k] - q.zeroPoint[0] : horizon));
+  return { cells: Array.from(y.subarray(0, cells), p), pack: p(y[cells]), leads };
 }
 
 /** Input feature indices (within a cell's row) of player g of {@link PACK_GROUPS}, for window W. */
@@ -160,7 +165,7 @@ export function boardPackRun(m: QModel, frames: Float32Array[], run: (x: Int8Arr
   const alerts: BoardPackAlert[] = [];
   frames.forEach((frame, w) => {
     const { input, alive } = boardInput(m, meta, frame);
-    const r = risksOf(m, run(input), cells);
+    const r = risksOf(m, run(input), cells, meta.horizon);
     let entered = false;
     for (let k = 0; k < cells; k++) {
       if (!alive[k]) inAlert[k] = false;
@@ -174,7 +179,7 @@ export function boardPackRun(m: QModel, frames: Float32Array[], run: (x: Int8Arr
       active = true;
       raisedAt = w;
       const top = boardAttribution(m, meta, input, alive, inAlert, run);
-      alerts.push({ ...base, state: 'raised', value: r4(r.cells[listed[0]]), lead_cycles: meta.horizon, top });
+      alerts.push({ ...base, state: 'raised', value: r4(r.cells[listed[0]]), lead_cycles: r.leads[listed[0]], top });
     } else if (active && !any && !entered && w - raisedAt >= PACK_ALARM_HOLD) {
       active = false;
       const value = Math.max(0, ...r.cells.filter((_, k) => alive[k]));

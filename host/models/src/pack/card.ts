@@ -10,10 +10,10 @@ import {
   CYCLE_CHANNELS, HELD_OUT, HORIZON, MAX_CELLS, MASK_LOGIT, N_FEATURES, SIM_CYCLES, STATIC_CHANNELS, WINDOW, type PackDataset,
 } from './dataset.ts';
 import type { RiskMetrics, WithCi } from './metrics.ts';
-import type { LeadScore } from './lead.ts';
+import type { LeadFit, LeadScore } from './lead.ts';
 import { BMS_SENSORS } from './sensors.ts';
-import { LAYERS } from './model.ts';
-import type { TrainedModel } from './train.ts';
+import { LAYERS, LEAD_MAX } from './model.ts';
+import { LEAD_WEIGHT, type TrainedModel } from './train.ts';
 import type { PackMetricsTable } from './pipeline.ts';
 
 /** Inputs of {@link buildPackCard}. */
@@ -28,6 +28,10 @@ export interface PackCardInputs {
   seconds: number;
   /** Scale of the calibrated hazard lead (pipeline fitLeadScale). */
   leadScale: number;
+  /** The lead head's recalibration on validation (pipeline). */
+  leadFit?: LeadFit;
+  /** The three-seed study (pack.study.json of scripts/pack-study.ts) when the model directory has one. */
+  study?: Record<string, unknown> | null;
 }
 
 /** The card (JSON). */
@@ -80,11 +84,15 @@ function ablation(t: PackMetricsTable) {
 }
 
 /** The lead_cycles scores (MAE in cycles at each initiating cell's first alert). */
-function leadCard(t: PackMetricsTable, leadScale: number) {
+function leadCard(t: PackMetricsTable, leadScale: number, fit?: LeadFit) {
   const l = (x: LeadScore) => ({ maeCycles: Math.round(x.mae.value * 10) / 10, ci95: [Math.round(x.mae.lo * 10) / 10, Math.round(x.mae.hi * 10) / 10], firstAlerts: x.alerts });
   return {
     definition: 'at the first alert (score >= its threshold) of each test cell that initiates: |predicted cycles to initiation - (initiation cycle - alert cycle)|; bootstrap over packs',
-    boardToday: 'the board publishes lead_cycles = the horizon (constantHorizon row); the hazard mapping is host-side only (firmware not changed)',
+    board: 'the board publishes lead_cycles = the int8 lead row of the top alerted cell (headInt8 row: the lead head, LOGISTIC x 256 cycles, trained with a censored L1 loss on the simulator\'s cycles to initiation); models without lead rows publish the horizon (constantHorizon row)',
+    headInt8: {
+      ...l(t.lead.headInt8), mapping: 'the int8 lead row q + 128 cycles (0..255) of the cell, at the int8 risk\'s first alerts: what the board sends',
+      ...(fit ? { recalibration: { alpha: r4(fit.alpha), beta: r4(fit.beta), valMaeCycles: Math.round(fit.valMae * 10) / 10, valFirstAlerts: fit.valAlerts, how: 'lead = 256 sigmoid(alpha z + beta) on the head\'s logit z, fitted on validation first alerts (grid search, MAE) and folded into the head\'s FC weights and range: no firmware change' } } : {}),
+    },
     constantHorizon: l(t.lead.constantHorizon),
     hazardInt8: { ...l(t.lead.hazardInt8), mapping: `horizon ln2 / -ln(1 - p), p = int8 cell risk (constant-hazard median)` },
     hazardInt8Calibrated: { ...l(t.lead.hazardInt8Calibrated), mapping: `${r4(leadScale)} x the hazard mapping (scale = median true/predicted at first alerts on validation)` },
@@ -122,7 +130,7 @@ export function buildPackCard(c: PackCardInputs) {
     },
     seed: c.seed,
     training: {
-      optimizer: 'Adam lr 2e-3, batch 64', loss: 'class-weighted BCE (pos weight neg/pos) on cells + 0.5 x pack BCE', selection: 'best validation loss, patience 5',
+      optimizer: 'Adam lr 2e-3, batch 64', loss: `class-weighted BCE (pos weight neg/pos) on cells + 0.5 x pack BCE + ${LEAD_WEIGHT} x lead L1 (|u - min(cycles to initiation, ${LEAD_MAX - 1}) / ${LEAD_MAX}|; a cell that never initiates in the simulation: only a prediction below the cycles left is penalized)`, selection: 'best validation loss, patience 5',
       gnn: { epochsRun: c.gnn.epochsRun, bestEpoch: c.gnn.bestEpoch, bestValLoss: r4(c.gnn.bestValLoss) },
       perCell: { epochsRun: c.perCell.epochsRun, bestEpoch: c.perCell.bestEpoch, bestValLoss: r4(c.perCell.bestValLoss) },
       seconds: Math.round(c.seconds),
@@ -132,7 +140,7 @@ export function buildPackCard(c: PackCardInputs) {
       weights: 'int8 symmetric per-channel; adjacency, mask and output selectors int8 per-tensor constants',
       activations: 'int8 asymmetric per-tensor; LOGISTIC/SOFTMAX outputs 1/256, -128',
       deployment: `the .tflite bakes the ${MAX_CELLS}-cell 4s4p adjacency; other topologies are rebuilt from the same weights and ranges (only A and the padding mask (${MASK_LOGIT}) differ) and int8 test metrics use those rebuilds`,
-      output: 'Y int8 [17,1]: rows 0..15 cell risk, row 16 pack risk, probability = (q + 128) / 256',
+      output: 'Y int8 [33,1]: rows 0..15 cell risk, row 16 pack risk, probability = (q + 128) / 256; rows 17..32 cell lead, cycles to initiation = q + 128 (LOGISTIC x 256)',
     },
     metrics: {
       split: 'test (held-out configurations)', bootstrap: '200 resamples of whole packs, seeded; 95 % percentile intervals',
@@ -148,7 +156,8 @@ export function buildPackCard(c: PackCardInputs) {
       gnnVsPhysics: ci3(t.aucGain.vsPhysics), gnnVsPerCell: ci3(t.aucGain.vsPerCell), perCellVsPhysics: ci3(t.aucGain.perCellVsPhysics),
     },
     comparisons: comparisons(t),
-    leadCycles: leadCard(t, c.leadScale),
+    leadCycles: leadCard(t, c.leadScale, c.leadFit),
+    ...(c.study ? { study: { source: 'pack.study.json (scripts/pack-study.ts: 3 training seeds on this data set; float models; paired test AUC differences, mean over seeds, bootstrap over packs)', ...c.study } } : {}),
     bytes: c.bytes,
     macsPerInference: countMacs(c.model),
     arena: { bytes: estimateArenaBytes(c.model), note: ARENA_NOTE },
@@ -162,7 +171,7 @@ export function buildPackCard(c: PackCardInputs) {
       'trained and tested on simulator output only: the metrics measure how well the model recovers the simulator\'s own laws, not real cells',
       'per-cell hidden variation (initiation time scale, lognormal sigma 0.35) is not observable before initiation, which bounds every scorer',
       'the physics estimator runs the simulator\'s own initiation law (nominal constants): it is the strongest baseline this simulator allows, and a real cell need not follow that law',
-      'no ablation of the physics-derived input features (stress, logCumStress) is run: the learned models are not shown to work without them',
+      'the three-seed study (models/pack/pack.study.json, scripts/pack-study.ts) has the ablation of the physics-derived inputs and an oracle ceiling; this card is one seed',
     ],
   };
 }

@@ -94,6 +94,13 @@ export interface PackSplit {
   rule: Float32Array;
   /** The physics estimator's cycles to initiation per cell [S, MAX_CELLS] (damage.ts physicsLead). */
   physicsLead: Float32Array;
+  /**
+   * The simulator's truth for the lead head, per cell [S, MAX_CELLS] (set where wCell is 1):
+   * cycles from t to initiation when `ttcObserved` is 1, else the cycles left in the simulation
+   * (initiation comes later: a lower bound).
+   */
+  ttc: Float32Array;
+  ttcObserved: Float32Array;
   /** Pack label (any valid cell positive) and validity [S]. */
   yPack: Float32Array;
   wPack: Float32Array;
@@ -199,7 +206,7 @@ function cellFeatures(k: number, t: number, d: Derived, pf: ReturnType<typeof pr
   return true;
 }
 
-interface Acc { pack: number[]; cycle: number[]; x: number[][]; yCell: number[][]; wCell: number[][]; rule: number[][]; lead: number[][]; yPack: number[]; wPack: number[] }
+interface Acc { pack: number[]; cycle: number[]; x: number[][]; yCell: number[][]; wCell: number[][]; rule: number[][]; lead: number[][]; ttc: number[][]; obs: number[][]; yPack: number[]; wPack: number[] }
 
 /** Adds every window of one simulated pack to the accumulator. */
 function addPackSamples(acc: Acc, r: PackResult, spec: PackSpec, packIdx: number, stride: number, cycles: number): void {
@@ -212,6 +219,8 @@ function addPackSamples(acc: Acc, r: PackResult, spec: PackSpec, packIdx: number
     const w = new Array<number>(MAX_CELLS).fill(0);
     const rule = new Array<number>(MAX_CELLS).fill(0);
     const lead = new Array<number>(MAX_CELLS).fill(0);
+    const ttc = new Array<number>(MAX_CELLS).fill(0);
+    const obs = new Array<number>(MAX_CELLS).fill(0);
     r.cells.forEach((c, k) => {
       if (!cellFeatures(k, t, d, pf, x, k * N_FEATURES)) return;
       rule[k] = projectedDamage(d.damage[k], t, WINDOW, HORIZON);
@@ -221,17 +230,19 @@ function addPackSamples(acc: Acc, r: PackResult, spec: PackSpec, packIdx: number
       if (init === null && t + HORIZON > cycles) return; // outcome censored
       w[k] = 1;
       y[k] = init !== null && init <= t + HORIZON ? 1 : 0;
+      ttc[k] = init !== null ? init - t : cycles - t;
+      obs[k] = init !== null ? 1 : 0;
     });
     if (!w.some((v) => v > 0)) continue;
     acc.pack.push(packIdx); acc.cycle.push(t); acc.x.push(Array.from(x));
-    acc.yCell.push(y); acc.wCell.push(w); acc.rule.push(rule); acc.lead.push(lead);
+    acc.yCell.push(y); acc.wCell.push(w); acc.rule.push(rule); acc.lead.push(lead); acc.ttc.push(ttc); acc.obs.push(obs);
     acc.yPack.push(y.some((v, k) => v > 0 && w[k] > 0) ? 1 : 0); acc.wPack.push(1);
   }
 }
 
 /** Simulates the packs of one split and flattens their samples. */
 function buildSplit(specs: PackSpec[], stride: number, cycles: number, onPack?: () => void): PackSplit {
-  const acc: Acc = { pack: [], cycle: [], x: [], yCell: [], wCell: [], rule: [], lead: [], yPack: [], wPack: [] };
+  const acc: Acc = { pack: [], cycle: [], x: [], yCell: [], wCell: [], rule: [], lead: [], ttc: [], obs: [], yPack: [], wPack: [] };
   const initiation: (number | null)[][] = [];
   specs.forEach((spec, i) => {
     const r = simulatePack({
@@ -246,6 +257,7 @@ function buildSplit(specs: PackSpec[], stride: number, cycles: number, onPack?: 
   return {
     packs: specs, pack: Int32Array.from(acc.pack), cycle: Int32Array.from(acc.cycle), x: flat(acc.x),
     yCell: flat(acc.yCell), wCell: flat(acc.wCell), rule: flat(acc.rule), physicsLead: flat(acc.lead),
+    ttc: flat(acc.ttc), ttcObserved: flat(acc.obs),
     yPack: Float32Array.from(acc.yPack), wPack: Float32Array.from(acc.wPack), initiation, size: acc.pack.length,
   };
 }

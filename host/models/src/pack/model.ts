@@ -4,6 +4,7 @@
  *   for l = 1..3: M = A.H ; H = relu(FC_s(H) + FC_n(M))  message passing (BATCH_MATMUL, FC, FC, ADD)
  *   cell risk  = LOGISTIC(FC_c(H3))                      [16, 1]
  *   gate S = FC_g(H3) + mask ; P = SOFTMAX over nodes ; G = P.H3 ; pack risk = LOGISTIC(FC_p(G))
+ *   lead u = LOGISTIC(FC_l(H3))                          [16, 1]: predicted cycles to initiation = LEAD_MAX u
  * A is the pack's constant normalized adjacency (dataset.ts packAdjacency), mask the padding gate
  * bias. FC weights use TFLite's [out, in] layout. The graph-free baseline is the same model with
  * A = identity on the real cells.
@@ -15,10 +16,15 @@ import { MAX_CELLS, N_FEATURES } from './dataset.ts';
 export const HIDDEN = 24;
 /** Message-passing layers. */
 export const LAYERS = 3;
+/**
+ * Scale of the lead head, cycles: predicted cycles to initiation = LEAD_MAX x sigmoid(Zl). With the
+ * int8 output's 1/256 scale and zero point -128 the board's lead is q + 128 cycles (0..255).
+ */
+export const LEAD_MAX = 256;
 
 /** Parameter names, in graph order (bn* are the neighbour FCs, which carry no bias). */
 export const PARAM_NAMES = [
-  'Win', 'bin', 'Ws1', 'bs1', 'Wn1', 'Ws2', 'bs2', 'Wn2', 'Ws3', 'bs3', 'Wn3', 'Wc', 'bc', 'Wg', 'bg', 'Wp', 'bp',
+  'Win', 'bin', 'Ws1', 'bs1', 'Wn1', 'Ws2', 'bs2', 'Wn2', 'Ws3', 'bs3', 'Wn3', 'Wc', 'bc', 'Wg', 'bg', 'Wp', 'bp', 'Wl', 'bl',
 ] as const;
 /** One parameter name. */
 export type ParamName = (typeof PARAM_NAMES)[number];
@@ -27,8 +33,8 @@ export type ParamName = (typeof PARAM_NAMES)[number];
 export function paramShape(name: ParamName): number[] {
   if (name === 'Win') return [HIDDEN, N_FEATURES];
   if (/^W[sn]\d$/.test(name)) return [HIDDEN, HIDDEN];
-  if (name === 'Wc' || name === 'Wg' || name === 'Wp') return [1, HIDDEN];
-  return name === 'bc' || name === 'bg' || name === 'bp' ? [1] : [HIDDEN];
+  if (name === 'Wc' || name === 'Wg' || name === 'Wp' || name === 'Wl') return [1, HIDDEN];
+  return name === 'bc' || name === 'bg' || name === 'bp' || name === 'bl' ? [1] : [HIDDEN];
 }
 
 /** Trainable parameters. */
@@ -43,6 +49,8 @@ export interface PackActivations {
   M2: tf.Tensor; U2: tf.Tensor; V2: tf.Tensor; H2: tf.Tensor;
   M3: tf.Tensor; U3: tf.Tensor; V3: tf.Tensor; H3: tf.Tensor;
   Zc: tf.Tensor; S: tf.Tensor; Sm: tf.Tensor; P: tf.Tensor; G: tf.Tensor; Zp: tf.Tensor;
+  /** Lead logits [B, 16]. */
+  Zl: tf.Tensor;
 }
 
 let counter = 0;
@@ -121,14 +129,15 @@ export function forwardAll(p: PackParams, x: tf.Tensor, a: tf.Tensor, mask: tf.T
   const P = tf.softmax(Sm).reshape([bsz, 1, MAX_CELLS]);
   const G = tf.matMul(P as tf.Tensor3D, l3.H as tf.Tensor3D);
   const Zp = fc(G, p.Wp, p.bp).reshape([bsz]);
+  const Zl = fc(l3.H, p.Wl, p.bl).reshape([bsz, MAX_CELLS]);
   return {
     X: x, H0, M1: l1.M, U1: l1.U, V1: l1.V, H1: l1.H, M2: l2.M, U2: l2.U, V2: l2.V, H2: l2.H,
-    M3: l3.M, U3: l3.U, V3: l3.V, H3: l3.H, Zc, S, Sm, P, G, Zp,
+    M3: l3.M, U3: l3.U, V3: l3.V, H3: l3.H, Zc, S, Sm, P, G, Zp, Zl,
   };
 }
 
-/** Logits only: cell [B, 16] and pack [B]. Call inside tf.tidy. */
-export function forward(p: PackParams, x: tf.Tensor, a: tf.Tensor, mask: tf.Tensor): { cell: tf.Tensor; pack: tf.Tensor } {
+/** Logits only: cell risk [B, 16], pack [B] and lead [B, 16]. Call inside tf.tidy. */
+export function forward(p: PackParams, x: tf.Tensor, a: tf.Tensor, mask: tf.Tensor): { cell: tf.Tensor; pack: tf.Tensor; lead: tf.Tensor } {
   const r = forwardAll(p, x, a, mask);
-  return { cell: r.Zc, pack: r.Zp };
+  return { cell: r.Zc, pack: r.Zp, lead: r.Zl };
 }

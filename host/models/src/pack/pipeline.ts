@@ -13,16 +13,16 @@ import {
   buildDataset, featureNorm, normalizeX, HORIZON, MAX_CELLS, N_FEATURES, WINDOW, type DatasetOptions, type FeatureNorm, type PackSplit,
 } from './dataset.ts';
 import { bestF1Threshold, evaluateRisk, rocAuc, type RiskMetrics, type Scored, type WithCi } from './metrics.ts';
-import { aucDifference, hazardLead, leadMae, type LeadItem, type LeadScore } from './lead.ts';
+import { aucDifference, fitLeadHead, hazardLead, leadMae, type LeadFit, type LeadItem, type LeadScore } from './lead.ts';
 import { predictSplit, trainModel, type SplitTensors, type TrainedModel } from './train.ts';
 import { buildPackQModel, calibrate, predictInt8, type Ranges } from './quantize.ts';
 import { buildPackCard, type PackCard } from './card.ts';
-import type { PackWeights } from './model.ts';
+import { LEAD_MAX, type PackWeights } from './model.ts';
 
 /** Reference topology of the committed .tflite. */
 export const REFERENCE_PACK = { series: 4, parallel: 4 };
 /** File names inside a model directory. */
-export const FILES = { float: 'pack.float.json', tflite: 'pack.tflite', card: 'pack.card.json' };
+export const FILES = { float: 'pack.float.json', tflite: 'pack.tflite', card: 'pack.card.json', study: 'pack.study.json' };
 
 /** Progress events. */
 export type PackProgress =
@@ -33,6 +33,8 @@ export type PackProgress =
 /** Options of {@link trainPack}. */
 export interface TrainPackOptions {
   outDir: string;
+  /** Models trained already with this data set and seed (scripts/pack-study.ts ship); skips training. */
+  trained?: { gnn: TrainedModel; perCell: TrainedModel };
   seed?: number;
   epochs?: number;
   dataset?: DatasetOptions;
@@ -51,6 +53,8 @@ export interface PackFloatFile {
   ruleThreshold: number;
   /** Scale of the constant-hazard lead fitted on validation ({@link fitLeadScale}). */
   leadScale: number;
+  /** The lead head's recalibration on validation first alerts, already folded into gnn.weights and ranges. */
+  leadFit?: LeadFit;
 }
 
 /** Metrics table of one run (test split unless stated). */
@@ -68,8 +72,11 @@ export interface PackMetricsTable {
   lead: Record<LeadName, LeadScore>;
 }
 
-/** Lead predictors scored in the card. */
-export type LeadName = 'constantHorizon' | 'hazardInt8' | 'hazardInt8Calibrated' | 'physics';
+/**
+ * Lead predictors scored in the card; `headInt8` is what the board publishes (the int8 lead row of
+ * the alerted cell, at the int8 risk's first alerts).
+ */
+export type LeadName = 'headInt8' | 'constantHorizon' | 'hazardInt8' | 'hazardInt8Calibrated' | 'physics';
 
 /** Per-cell scored items of the valid labels of a split. */
 export function scoredItems(s: PackSplit, cellScores: ArrayLike<number>): Scored[] {
@@ -93,8 +100,8 @@ function testMetrics(test: PackSplit, scores: ArrayLike<number>, threshold: numb
   return evaluateRisk(scoredItems(test, scores), threshold, test.initiation, seed);
 }
 
-/** Scores of every scorer on one split, with thresholds from validation. */
-interface Scorers { gnn: ArrayLike<number>; int8: ArrayLike<number>; perCell: ArrayLike<number> }
+/** Scores of every scorer on one split, with thresholds from validation; `int8Lead` the int8 lead rows (cycles). */
+interface Scorers { gnn: ArrayLike<number>; int8: ArrayLike<number>; perCell: ArrayLike<number>; int8Lead: ArrayLike<number> }
 
 /**
  * The comparison table on the test split: risk metrics of every scorer, paired AUC differences and
@@ -126,6 +133,7 @@ function buildTable(test: PackSplit, sc: Scorers & { packFloat: ArrayLike<number
       perCellVsPhysics: aucDifference(items(sc.perCell), items(test.rule), seed),
     },
     lead: {
+      headInt8: leadMae(withLead(sc.int8, (_, j) => sc.int8Lead[j]), thr.int8, test.initiation, seed),
       constantHorizon: leadMae(withLead(sc.int8, () => HORIZON), thr.int8, test.initiation, seed),
       hazardInt8: leadMae(withLead(sc.int8, (p) => hazardLead(p, HORIZON)), thr.int8, test.initiation, seed),
       hazardInt8Calibrated: leadMae(withLead(sc.int8, (p) => leadScale * hazardLead(p, HORIZON)), thr.int8, test.initiation, seed),
@@ -177,6 +185,22 @@ export function packMeta(norm: FeatureNorm, threshold: number, modelVersion = 1)
   });
 }
 
+const logit = (p: number) => { const q = Math.min(1 - 1e-6, Math.max(1e-6, p)); return Math.log(q / (1 - q)); };
+
+/** Flat indices (sample * MAX_CELLS + cell) of the valid labels of a split, in scoredItems order. */
+function validIndex(s: PackSplit): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < s.size * MAX_CELLS; j++) if (s.wCell[j] > 0) out.push(j);
+  return out;
+}
+
+/** Folds lead = LEAD_MAX sigmoid(alpha z + beta) into the lead head (Wl, bl) and its calibrated range Zl. */
+export function foldLeadFit(w: PackWeights, r: Ranges, f: LeadFit): { weights: PackWeights; ranges: Ranges } {
+  const weights = { ...w, Wl: { shape: w.Wl.shape, data: w.Wl.data.map((v) => f.alpha * v) }, bl: { shape: w.bl.shape, data: w.bl.data.map((v) => f.alpha * v + f.beta) } };
+  const ranges = { ...r, Zl: { min: f.alpha * r.Zl.min + f.beta, max: f.alpha * r.Zl.max + f.beta } };
+  return { weights, ranges };
+}
+
 /** Trains both models, scores everything, quantizes and writes the artifacts. */
 export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetricsTable; card: PackCard; files: typeof FILES; outDir: string }> {
   const seed = o.seed ?? 1;
@@ -192,8 +216,8 @@ export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetri
     seed, identity, epochs: o.epochs ?? 20,
     onEpoch: (e) => o.onProgress?.({ stage: 'train', model: identity ? 'per-cell' : 'gnn', ...e }),
   });
-  const gnn = await fit(false);
-  const perCell = await fit(true);
+  const gnn = o.trained?.gnn ?? await fit(false);
+  const perCell = o.trained?.perCell ?? await fit(true);
   o.onProgress?.({ stage: 'evaluate', what: 'float' });
   const gv = await predictSplit(gnn.weights, val);
   const gt = await predictSplit(gnn.weights, test);
@@ -201,23 +225,26 @@ export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetri
   const pt = await predictSplit(perCell.weights, test, true);
   const thr = { gnn: valThreshold(scoredItems(ds.val, gv.cell)), perCell: valThreshold(scoredItems(ds.val, pv.cell)), rule: valThreshold(scoredItems(ds.val, ds.val.rule)) };
   o.onProgress?.({ stage: 'evaluate', what: 'int8' });
-  const ranges = await calibrate(gnn.weights, train, 1024, seed + 1);
-  const build = (series: number, parallel: number) => buildPackQModel(gnn.weights, ranges, { series, parallel });
-  const iv = predictInt8(val, build);
-  const it = predictInt8(test, build);
+  const ranges0 = await calibrate(gnn.weights, train, 1024, seed + 1);
+  const iv = predictInt8(val, (se, pa) => buildPackQModel(gnn.weights, ranges0, { series: se, parallel: pa }));
   const int8Thr = valThreshold(scoredItems(ds.val, iv.cell));
-  const model = buildPackQModel(gnn.weights, ranges, { ...REFERENCE_PACK, metadata: packMeta(norm, int8Thr) });
+  const vIdx = validIndex(ds.val);
+  const leadFit = fitLeadHead(scoredItems(ds.val, iv.cell), (i) => logit(gv.lead[vIdx[i]] / LEAD_MAX), int8Thr, ds.val.initiation, LEAD_MAX);
+  const { weights: gw, ranges } = foldLeadFit(gnn.weights, ranges0, leadFit);
+  gnn.weights = gw; // risk rows unchanged: only the lead head's FC and its range are rescaled
+  const it = predictInt8(test, (se, pa) => buildPackQModel(gw, ranges, { series: se, parallel: pa }));
+  const model = buildPackQModel(gw, ranges, { ...REFERENCE_PACK, metadata: packMeta(norm, int8Thr) });
   const bytes = writeTflite(model);
   const leadScale = fitLeadScale(ds.val, iv.cell, int8Thr);
-  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, packFloat: gt.pack, packInt8: it.pack },
+  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, int8Lead: it.lead, packFloat: gt.pack, packInt8: it.pack },
     { gnn: thr.gnn, int8: int8Thr, perCell: thr.perCell, rule: thr.rule }, leadScale, seed);
   const floatFile: PackFloatFile = {
     format: 'dendra-pack-float', version: 1, seed, dataset: dsOpts, norm,
     gnn: { weights: gnn.weights, ranges, thresholds: { float: thr.gnn, int8: int8Thr } },
-    perCell: { weights: perCell.weights, threshold: thr.perCell }, ruleThreshold: thr.rule, leadScale,
+    perCell: { weights: perCell.weights, threshold: thr.perCell }, ruleThreshold: thr.rule, leadScale, leadFit,
   };
   const card = buildPackCard({
-    model, bytes: bytes.length, table, seed, dataset: ds, gnn, perCell, seconds: (performance.now() - t0) / 1000, leadScale,
+    model, bytes: bytes.length, table, seed, dataset: ds, gnn, perCell, seconds: (performance.now() - t0) / 1000, leadScale, leadFit, study: readStudy(o.outDir),
   });
   mkdirSync(o.outDir, { recursive: true });
   writeFileSync(path.join(o.outDir, FILES.float), JSON.stringify(floatFile) + '\n');
@@ -225,6 +252,15 @@ export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetri
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   writeFileSync(path.join(o.outDir, FILES.card), JSON.stringify({ ...card, sha256 }, null, 2) + '\n');
   return { table, card, files: FILES, outDir: o.outDir };
+}
+
+/** `<dir>/pack.study.json` (scripts/pack-study.ts report --write), or null when absent or unreadable. */
+function readStudy(dir: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, FILES.study), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -261,7 +297,7 @@ export async function evalPack(dir: string, onProgress?: (p: PackProgress) => vo
   const gt = await predictSplit(f.gnn.weights, test);
   const pt = await predictSplit(f.perCell.weights, test, true);
   const it = predictInt8(test, (series, parallel) => buildPackQModel(f.gnn.weights, f.gnn.ranges, { series, parallel }));
-  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, packFloat: gt.pack, packInt8: it.pack },
+  const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, int8Lead: it.lead, packFloat: gt.pack, packInt8: it.pack },
     { gnn: f.gnn.thresholds.float, int8: f.gnn.thresholds.int8, perCell: f.perCell.threshold, rule: f.ruleThreshold }, f.leadScale ?? 1, f.seed);
   const rebuilt = writeTflite(buildPackQModel(f.gnn.weights, f.gnn.ranges, { ...REFERENCE_PACK, metadata: packMeta(f.norm, f.gnn.thresholds.int8) }));
   let saved: Uint8Array;

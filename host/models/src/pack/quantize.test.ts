@@ -23,14 +23,22 @@ test('the int8 pack model runs in the host executor and tracks the float model',
   const fl = await predictSplit(w, test);
   const q = predictInt8(test, (series, parallel) => buildPackQModel(w, ranges, { series, parallel }));
   let maxDiff = 0;
+  let maxLead = 0;
   for (let i = 0; i < test.split.size; i++) {
-    for (let k = 0; k < MAX_CELLS; k++) if (test.split.wCell[i * MAX_CELLS + k] > 0) maxDiff = Math.max(maxDiff, Math.abs(fl.cell[i * MAX_CELLS + k] - q.cell[i * MAX_CELLS + k]));
+    for (let k = 0; k < MAX_CELLS; k++) {
+      const j = i * MAX_CELLS + k;
+      if (!(test.split.wCell[j] > 0)) continue;
+      maxDiff = Math.max(maxDiff, Math.abs(fl.cell[j] - q.cell[j]));
+      maxLead = Math.max(maxLead, Math.abs(fl.lead[j] - q.lead[j]));
+      assert.ok(Number.isInteger(q.lead[j]) && q.lead[j] >= 0 && q.lead[j] <= 255, `int8 lead ${q.lead[j]} is q + 128 cycles`);
+    }
     maxDiff = Math.max(maxDiff, Math.abs(fl.pack[i] - q.pack[i]));
   }
   assert.ok(test.split.size > 0);
   assert.ok(maxDiff < 0.08, `max |float - int8| probability ${maxDiff}`);
+  assert.ok(maxLead < 0.08 * 256, `max |float - int8| lead ${maxLead} cycles`);
   const m = buildPackQModel(w, ranges, { series: 4, parallel: 4 });
   const back = readTflite(writeTflite(m));
   assert.equal(back.ops.length, m.ops.length);
-  assert.deepEqual(back.tensors[back.outputs[0]].shape, [MAX_CELLS + 1, 1]);
+  assert.deepEqual(back.tensors[back.outputs[0]].shape, [2 * MAX_CELLS + 1, 1]); // risks, pack, leads
 });

@@ -5,8 +5,11 @@
  *   X[16,F] -FC relu-> H0 ; 3 x { M = BATCH_MATMUL(A, H) ; U = FC(H) ; V = FC(M) ; H = ADD relu (U, V) }
  *   Zc = FC(H3) [16,1] -> LOGISTIC -> Pc ;  S = FC(H3) -> ADD mask -> RESHAPE [1,16] -> SOFTMAX -> P
  *   G = BATCH_MATMUL(P, H3) [1,h] -> FC -> Zp [1,1] -> LOGISTIC -> Pp
- *   Y[17,1] = ADD(BATCH_MATMUL(Ec, Pc), BATCH_MATMUL(Ep, Pp))   (constant 0/1 selectors: a concat)
- * Output: rows 0..15 per-cell initiation risk, row 16 pack risk; probability = (q + 128) / 256.
+ *   Zl = FC(H3) [16,1] -> LOGISTIC -> Pl                 (the lead head)
+ *   Y[33,1] = ADD(ADD(BATCH_MATMUL(Ec, Pc), BATCH_MATMUL(Ep, Pp)), BATCH_MATMUL(El, Pl))
+ *             (constant 0/1 selectors: a concat)
+ * Output: rows 0..15 per-cell initiation risk, row 16 pack risk, probability = (q + 128) / 256;
+ * rows 17..32 per-cell predicted cycles to initiation = LEAD_MAX (q + 128) / 256 = q + 128.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { QModel, QParams, QTensor } from '@dendra/core/tflite/ir.ts';
@@ -14,19 +17,21 @@ import { activationParams, quantizeBias, quantizeWeightsPerChannel, quantizeWeig
 import { runInt8 } from '../quant/executor.ts';
 import { roundHalfAway } from '../quant/fixedpoint.ts';
 import { MAX_CELLS, N_FEATURES, packAdjacency, packMask } from './dataset.ts';
-import { disposeParams, forwardAll, HIDDEN, importWeights, type PackActivations, type PackWeights } from './model.ts';
+import { disposeParams, forwardAll, HIDDEN, importWeights, LEAD_MAX, type PackActivations, type PackWeights } from './model.ts';
 import { gatherBatch, type SplitTensors } from './train.ts';
 import { mulberry32, shuffled } from '@dendra/core/random.ts';
 import { initBackend } from '@dendra/core/tfjs.ts';
 
 /** Activations whose ranges calibration records. */
-export const CALIBRATED = ['X', 'H0', 'M1', 'U1', 'V1', 'H1', 'M2', 'U2', 'V2', 'H2', 'M3', 'U3', 'V3', 'H3', 'Zc', 'S', 'Sm', 'G', 'Zp'] as const;
+export const CALIBRATED = ['X', 'H0', 'M1', 'U1', 'V1', 'H1', 'M2', 'U2', 'V2', 'H2', 'M3', 'U3', 'V3', 'H3', 'Zc', 'S', 'Sm', 'G', 'Zp', 'Zl'] as const;
 /** One calibrated activation. */
 export type CalibratedName = (typeof CALIBRATED)[number];
 /** Observed [min, max] per activation. */
 export type Ranges = Record<CalibratedName, { min: number; max: number }>;
-/** Output rows: 16 cells then the pack. */
-export const OUT_ROWS = MAX_CELLS + 1;
+/** Output rows: 16 cell risks, the pack risk, then 16 cell leads. */
+export const OUT_ROWS = 2 * MAX_CELLS + 1;
+/** First output row of the lead head. */
+export const LEAD_ROW = MAX_CELLS + 1;
 
 const PROB: QParams = { scale: [1 / 256], zeroPoint: [-128], axis: 0 };
 
@@ -136,16 +141,25 @@ export function buildPackQModel(w: PackWeights, ranges: Ranges, o: PackQOptions)
   fcOp(g, T.fc('pack', w.Wp, w.bp.data, q.G.scale[0]), zp);
   const pp = T.act('Pp', [1, 1], PROB);
   ops.push({ op: 'LOGISTIC', inputs: [zp], outputs: [pp], options: {} });
+  const zl = T.act('Zl', [N, 1], q.Zl);
+  fcOp(h, T.fc('lead', w.Wl, w.bl.data, hq.scale[0]), zl);
+  const pl = T.act('Pl', [N, 1], PROB);
+  ops.push({ op: 'LOGISTIC', inputs: [zl], outputs: [pl], options: {} });
   const ec = T.constI8('Ec', [OUT_ROWS, N], Array.from({ length: OUT_ROWS * N }, (_, i) => (Math.floor(i / N) === i % N ? 1 : 0)));
   const ep = T.constI8('Ep', [OUT_ROWS, 1], Array.from({ length: OUT_ROWS }, (_, i) => (i === N ? 1 : 0)));
+  const el = T.constI8('El', [OUT_ROWS, N], Array.from({ length: OUT_ROWS * N }, (_, i) => (Math.floor(i / N) === LEAD_ROW + (i % N) ? 1 : 0)));
   const yc = T.act('Yc', [OUT_ROWS, 1], PROB);
   bmm(ec, pc, yc);
   const yp = T.act('Yp', [OUT_ROWS, 1], PROB);
   bmm(ep, pp, yp);
+  const yl = T.act('Yl', [OUT_ROWS, 1], PROB);
+  bmm(el, pl, yl);
+  const yr = T.act('Yr', [OUT_ROWS, 1], PROB);
+  ops.push({ op: 'ADD', inputs: [yc, yp], outputs: [yr], options: { activation: 'NONE' } });
   const y = T.act('Y', [OUT_ROWS, 1], PROB);
-  ops.push({ op: 'ADD', inputs: [yc, yp], outputs: [y], options: { activation: 'NONE' } });
+  ops.push({ op: 'ADD', inputs: [yr, yl], outputs: [y], options: { activation: 'NONE' } });
   return {
-    description: `dendra pack model: ${o.series}x${o.parallel} cell graph, 3 message-passing layers, per-cell and attention-pooled pack dendrite-initiation risk`,
+    description: `dendra pack model: ${o.series}x${o.parallel} cell graph, 3 message-passing layers, per-cell and attention-pooled pack dendrite-initiation risk, per-cell cycles to initiation`,
     tensors: T.list, ops, inputs: [x], outputs: [y], metadata: o.metadata ? { dendra: o.metadata } : {},
   };
 }
@@ -158,20 +172,25 @@ export function quantizeInput(m: QModel, x: ArrayLike<number>): Int8Array {
 
 /**
  * Runs the int8 models over a split: one QModel per pack configuration (cached by topology), built
- * by `build`. Returns per-cell [S, 16] and pack [S] probabilities.
+ * by `build`. Returns per-cell [S, 16] and pack [S] probabilities and the per-cell lead in cycles
+ * [S, 16] (as the board reads it: q + 128).
  */
-export function predictInt8(st: SplitTensors, build: (series: number, parallel: number) => QModel): { cell: Float32Array; pack: Float32Array } {
+export function predictInt8(st: SplitTensors, build: (series: number, parallel: number) => QModel): { cell: Float32Array; pack: Float32Array; lead: Float32Array } {
   const cache = new Map<string, QModel>();
   const nodeF = MAX_CELLS * N_FEATURES;
   const cell = new Float32Array(st.split.size * MAX_CELLS);
   const pack = new Float32Array(st.split.size);
+  const lead = new Float32Array(st.split.size * MAX_CELLS);
   for (let s = 0; s < st.split.size; s++) {
     const spec = st.split.packs[st.split.pack[s]];
     const key = `${spec.series}x${spec.parallel}`;
     const m = cache.get(key) ?? cache.set(key, build(spec.series, spec.parallel)).get(key)!;
     const y = runInt8(m, quantizeInput(m, st.x.subarray(s * nodeF, (s + 1) * nodeF)));
-    for (let k = 0; k < MAX_CELLS; k++) cell[s * MAX_CELLS + k] = (y[k] + 128) / 256;
+    for (let k = 0; k < MAX_CELLS; k++) {
+      cell[s * MAX_CELLS + k] = (y[k] + 128) / 256;
+      lead[s * MAX_CELLS + k] = (LEAD_MAX * (y[LEAD_ROW + k] + 128)) / 256;
+    }
     pack[s] = (y[MAX_CELLS] + 128) / 256;
   }
-  return { cell, pack };
+  return { cell, pack, lead };
 }

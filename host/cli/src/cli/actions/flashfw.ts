@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { formatRate, intOpt, makeProgress, printJson } from '@dendra/core/run.ts';
-import { flashFirmware, isFirmwareFile, readFirmwareImage } from '@dendra/device/flash/firmware.ts';
+import { flashFirmware, isFirmwareFile, readFirmwareImage, type FirmwareFlashResult } from '@dendra/device/flash/firmware.ts';
 import { checkBaud, parseBaud } from '@dendra/device/flash/baud.ts';
 import { closePort, openPort, serialTransport, type FlashOptions, type FlashProgress } from '@dendra/device/flash/flash.ts';
 import { DEFAULT_WINDOW, FLASH_DEFAULTS } from '@dendra/device/flash/defaults.ts';
@@ -102,13 +102,20 @@ export async function runFirmwareFlash(file: string, opts: FirmwareCliOpts): Pro
     log: (line) => process.stderr.write(`${line}\n`),
   }).finally(() => bar.stop());
   if (opts.json) return printJson(result);
-  if (result.alreadyRunning) {
-    console.log(`${result.board.boardId} already runs this firmware from slot ${result.slot} (sha256 ${result.sha256.slice(0, 16)}...): nothing sent`);
-    return;
-  }
-  const z = result.frames.writezs > 0 ? `, ${result.frames.writezs} compressed frame(s)` : '';
-  console.log(`flashed ${result.signed ? 'signed ' : ''}firmware, ${result.bytes} B, to firmware slot ${result.slot} of board ${result.board.boardId} on ${opts.port}: `
-    + `booted and confirmed in ${(result.ms / 1000).toFixed(2)} s, ${formatRate(bar.rate(), 'B')} (sha256 ${result.sha256.slice(0, 16)}..., ${result.retries} retries${z})`);
+  console.log(firmwareSummary(result, opts.port, bar.rate()));
+}
+
+/**
+ * The one-line summary of a firmware flash: the firmware slot it runs from and the board (HELLO's
+ * id on its port), time, the rate the progress bar showed last (`rate`, B/s); or that the board
+ * already runs it. Never throws.
+ */
+export function firmwareSummary(r: FirmwareFlashResult, port: string, rate: number): string {
+  const where = `firmware slot ${r.slot} of board ${r.board.boardId} on ${port}`;
+  if (r.alreadyRunning) return `${where} already runs this firmware (sha256 ${r.sha256.slice(0, 16)}...): nothing sent`;
+  const z = r.frames.writezs > 0 ? `, ${r.frames.writezs} compressed frame(s)` : '';
+  return `flashed ${r.signed ? 'signed ' : ''}firmware, ${r.bytes} B, to ${where}: `
+    + `booted and confirmed in ${(r.ms / 1000).toFixed(2)} s, ${formatRate(rate, 'B')} (sha256 ${r.sha256.slice(0, 16)}..., ${r.retries} retries${z})`;
 }
 
 /** Options of `dendra confirm` / `dendra rollback`. */
