@@ -183,7 +183,7 @@ int dma_read_frames(const char *path, uint32_t cols, dma_table_t *out, char *why
   return read_table(path, cols, false, out, why, cap);
 }
 
-int dma_parse_record(const char *line, size_t len, uint32_t *ch, float *vals, uint32_t max, char *why, size_t cap) {
+int dma_parse_record(const char *line, size_t len, uint32_t *ch, float *vals, uint32_t max, uint32_t *n, char *why, size_t cap) {
   const char *e = line + len, *comma = memchr(line, ',', len);
   if (comma == NULL) {
     snprintf(why, cap, "no values after the channel");
@@ -191,28 +191,27 @@ int dma_parse_record(const char *line, size_t len, uint32_t *ch, float *vals, ui
   }
   char *stop;
   char chbuf[12];
-  size_t n = (size_t)(comma - line);
-  if (n == 0 || n >= sizeof(chbuf)) {
+  size_t w = (size_t)(comma - line);
+  if (w == 0 || w >= sizeof(chbuf)) {
     snprintf(why, cap, "channel must be a number");
     return -1;
   }
-  memcpy(chbuf, line, n);
-  chbuf[n] = '\0';
+  memcpy(chbuf, line, w);
+  chbuf[w] = '\0';
   unsigned long c = strtoul(chbuf, &stop, 10);
-  uint32_t want = *stop == '\0' && chbuf[0] >= '0' && chbuf[0] <= '9' && c < 0xffffffffUL ? dma_live_cols((uint32_t)c) : 0;
-  if (want == 0) {
+  uint32_t units = 0;
+  uint32_t unit = *stop == '\0' && chbuf[0] >= '0' && chbuf[0] <= '9' && c < 0xffffffffUL ? dma_live_unit((uint32_t)c, &units) : 0;
+  if (unit == 0) {
     snprintf(why, cap, "channel %.11s has no live input on this board", chbuf);
     return -1;
   }
-  if (want > max) {
-    snprintf(why, cap, "channel %lu frames exceed %u values", c, max);
-    return -1;
-  }
+  uint64_t most = (uint64_t)unit * units;
+  if (most > max) most = max - max % unit;
   uint32_t got = 0;
   for (const char *p = comma + 1; p <= e;) {
     const char *q = memchr(p, ',', (size_t)(e - p));
     const char *s = q ? q : e;
-    if (got < want && parse_cell(p, s, &vals[got]) != 0) {
+    if (got < most && parse_cell(p, s, &vals[got]) != 0) {
       snprintf(why, cap, "value %u is not a finite number", got + 1);
       return -1;
     }
@@ -220,10 +219,13 @@ int dma_parse_record(const char *line, size_t len, uint32_t *ch, float *vals, ui
     if (q == NULL) break;
     p = q + 1;
   }
-  if (got != want) {
-    snprintf(why, cap, "channel %lu needs %u values, got %u", c, want, got);
+  if (got == 0 || got % unit != 0 || got > most) {
+    if (units == 1) snprintf(why, cap, "channel %lu needs %u values, got %u", c, unit, got);
+    else snprintf(why, cap, "channel %lu needs %u values per hour, 1 to %llu hours (%u to %llu values), got %u", c, unit,
+                  (unsigned long long)(most / unit), unit, (unsigned long long)most, got);
     return -1;
   }
   *ch = (uint32_t)c;
+  *n = got;
   return 0;
 }

@@ -1,8 +1,8 @@
 /*
  * The DMA group's live input (docs/runtime-live-input.md): a unix stream socket the runtime
  * listens on; a SCADA/BMS bridge connects and writes newline-terminated records
- * "<channel>,<v1>,...,<vn>". Each valid record becomes the next frame of its channel
- * (dma_live_push); a bad one is logged and dropped, and the connection stays open. Several bridges
+ * "<channel>,<v1>,...,<vn>". Each valid record goes to its channel (dma_live_push: hours appended
+ * to the channel 0 ring, the next frame of another channel); a bad one is logged and dropped, and the connection stays open. Several bridges
  * may be connected at once (DMA_LIVE_MAX_CONN). One epoll descriptor gathers the listener and the
  * connections, so the main loop polls a single fd (dma_poll_fd). Main-loop thread only.
  */
@@ -99,11 +99,11 @@ static void accept_all(void) {
 static void take_record(live_conn_t *c, const char *line, size_t len) {
   static float vals[DMA_LIVE_MAX_LINE / 2];
   char why[160] = "out of memory";
-  uint32_t ch;
+  uint32_t ch, n;
   c->records++;
   if (len > 0 && line[len - 1] == '\r') len--;
   if (len == 0) return; /* blank lines are allowed (keepalives) */
-  if (dma_parse_record(line, len, &ch, vals, sizeof(vals) / sizeof(vals[0]), why, sizeof(why)) != 0 || dma_live_push(ch, vals) != 0) {
+  if (dma_parse_record(line, len, &ch, vals, sizeof(vals) / sizeof(vals[0]), &n, why, sizeof(why)) != 0 || dma_live_push(ch, vals, n) != 0) {
     dma_live_count_rejected();
     rt_logf("live input: record %lu rejected: %s", c->records, why);
   }

@@ -6,8 +6,12 @@
  * after the request); channel 0 = transformer window k = ETT rows [start+k, start+k+L) as f32
  * little-endian time-major [L][7], where L = len / 28 is the model's window (1..GEN_MAX_WINDOW,
  * else -2; the stream ends when fewer than L rows are left), channel 1 = line k of the pack frame CSV, one frame per
- * pack_hours. Live channels (a live socket is configured): frame = the oldest queued record from
- * the bridge, due 1 ms after the request or when it arrives; a live stream never ends.
+ * pack_hours. Live channels (a live socket is configured, docs/runtime-live-input.md): channel 0
+ * keeps a ring of the last GEN_MAX_WINDOW hours the bridge sent; a request of L hours is served
+ * once the ring holds L hours and a new hour arrived since the last completed transfer, with the
+ * newest L hours, time-major, oldest first. Other channels: frame = the oldest queued record. A
+ * live transfer completes 1 ms after the request or after the data it waits for arrives, whichever
+ * is later; a live stream never ends.
  * Single-threaded: the main loop calls everything here, the live socket included.
  */
 #include "hal_dma.h"
@@ -37,6 +41,10 @@ typedef struct dma_chan {
 
 static dma_chan_t chans[4];
 static uint32_t live_rejected;
+/* Live channel 0: hour h (counted from the first one received) is ring[h % GEN_MAX_WINDOW]. */
+static float ring[GEN_MAX_WINDOW][DMA_ETT_CHANNELS];
+static uint64_t ring_hours;  /* hours received so far */
+static uint64_t ring_served; /* ring_hours when the last transfer completed */
 
 static dma_chan_t *chan(uint32_t ch) {
   for (uint32_t i = 0; i < rt_board.dma_count && i < 4; i++)
@@ -44,9 +52,9 @@ static dma_chan_t *chan(uint32_t ch) {
   return NULL;
 }
 
-/* True when a request of len bytes is one frame of c: a whole ETT window of 1..GEN_MAX_WINDOW hours on the channel 0 replay, else exactly frame_bytes. */
+/* True when a request of len bytes is one frame of c: a whole ETT window of 1..GEN_MAX_WINDOW hours on channel 0 (replay or live), else exactly frame_bytes. */
 static bool frame_ok(const dma_chan_t *c, uint32_t len) {
-  if (c->live || c->id != 0) return len == c->frame_bytes;
+  if (c->id != 0) return len == c->frame_bytes;
   return len > 0 && len % (DMA_ETT_CHANNELS * 4) == 0 && len / (DMA_ETT_CHANNELS * 4) <= GEN_MAX_WINDOW;
 }
 
@@ -69,6 +77,12 @@ static void put_f32le(uint8_t *dst, const float *src, uint32_t n) {
   }
 }
 
+/* True when c's pending live transfer has its data: channel 0, a new hour and L hours held; others, a queued frame. */
+static bool live_ready(const dma_chan_t *c) {
+  if (c->id != 0) return c->q_count > 0;
+  return ring_hours > ring_served && ring_hours >= c->len / (DMA_ETT_CHANNELS * 4);
+}
+
 int32_t dma_hal_start(wasm_exec_env_t env, uint32_t ch, uint32_t dst, uint32_t len) {
   dma_chan_t *c = chan(ch);
   if (c == NULL) return DMA_E_CHANNEL;
@@ -87,6 +101,9 @@ int32_t dma_hal_start(wasm_exec_env_t env, uint32_t ch, uint32_t dst, uint32_t l
   double due = c->live ? 0 : c->k * c->period_ms;
   c->due_ms = now + DMA_TRANSFER_MS > due ? now + DMA_TRANSFER_MS : due;
   c->state = DMA_BUSY;
+  if (c->live && c->id == 0 && ring_hours < len / (DMA_ETT_CHANNELS * 4))
+    rt_logf("live input: channel 0 window of %u h requested, %llu h held: waiting for %llu more", len / (DMA_ETT_CHANNELS * 4),
+            (unsigned long long)ring_hours, (unsigned long long)(len / (DMA_ETT_CHANNELS * 4) - ring_hours));
   return 0;
 }
 
@@ -94,7 +111,12 @@ int32_t dma_hal_start(wasm_exec_env_t env, uint32_t ch, uint32_t dst, uint32_t l
 static int32_t complete(wasm_exec_env_t env, dma_chan_t *c) {
   uint8_t *mem = rt_span(env, c->dst, c->len);
   if (mem == NULL) return DMA_E_ARG;
-  if (c->live) {
+  if (c->live && c->id == 0) {
+    uint32_t hours = c->len / (DMA_ETT_CHANNELS * 4);
+    for (uint32_t i = 0; i < hours; i++)
+      put_f32le(mem + (size_t)i * DMA_ETT_CHANNELS * 4, ring[(ring_hours - hours + i) % GEN_MAX_WINDOW], DMA_ETT_CHANNELS);
+    ring_served = ring_hours;
+  } else if (c->live) {
     float *f = c->queue[c->q_head];
     put_f32le(mem, f, c->frame_bytes / 4);
     free(f);
@@ -112,7 +134,7 @@ static int32_t complete(wasm_exec_env_t env, dma_chan_t *c) {
 int32_t dma_hal_status(wasm_exec_env_t env, uint32_t ch) {
   dma_chan_t *c = chan(ch);
   if (c == NULL) return DMA_E_CHANNEL;
-  if (!c->pending || rt_now_ms() < c->due_ms || (c->live && c->q_count == 0)) return c->state;
+  if (!c->pending || rt_now_ms() < c->due_ms || (c->live && !live_ready(c))) return c->state;
   return complete(env, c);
 }
 
@@ -127,15 +149,33 @@ double dma_next_due_ms(void) {
   double best = -1;
   for (uint32_t i = 0; i < 4; i++) {
     dma_chan_t *c = &chans[i];
-    if (!c->pending || (c->live && c->q_count == 0)) continue; /* a live channel waits for the socket */
+    if (!c->pending || (c->live && !live_ready(c))) continue; /* a live channel waits for the socket */
     if (best < 0 || c->due_ms < best) best = c->due_ms;
   }
   return best;
 }
 
-int dma_live_push(uint32_t ch, const float *vals) {
+/* A pending transfer of c that the data just pushed makes ready completes 1 ms from now at the earliest. */
+static void live_arrived(dma_chan_t *c, bool was_ready) {
+  double soon = rt_now_ms() + DMA_TRANSFER_MS;
+  if (c->pending && !was_ready && live_ready(c) && c->due_ms < soon) c->due_ms = soon;
+}
+
+/* Appends n hours of 7 values (oldest first) to the channel 0 ring. */
+static void ring_append(const float *vals, uint32_t n) {
+  for (uint32_t h = 0; h < n; h++, ring_hours++) memcpy(ring[ring_hours % GEN_MAX_WINDOW], vals + (size_t)h * DMA_ETT_CHANNELS, sizeof(ring[0]));
+}
+
+int dma_live_push(uint32_t ch, const float *vals, uint32_t n) {
+  uint32_t max_units, unit = dma_live_unit(ch, &max_units);
+  if (unit == 0 || n == 0 || n % unit != 0 || n / unit > max_units) return -1;
   dma_chan_t *c = chan(ch);
-  if (c == NULL || !c->live) return -1;
+  bool was_ready = c->pending && live_ready(c);
+  if (ch == 0) {
+    ring_append(vals, n / unit);
+    live_arrived(c, was_ready);
+    return 0;
+  }
   float *f = malloc(c->frame_bytes);
   if (f == NULL) return -1;
   memcpy(f, vals, c->frame_bytes);
@@ -148,12 +188,20 @@ int dma_live_push(uint32_t ch, const float *vals) {
   }
   c->queue[(c->q_head + c->q_count) % DMA_LIVE_QUEUE] = f;
   c->q_count++;
+  live_arrived(c, was_ready);
   return 0;
 }
 
-uint32_t dma_live_cols(uint32_t ch) {
+uint32_t dma_live_unit(uint32_t ch, uint32_t *max_units) {
   dma_chan_t *c = chan(ch);
-  return c != NULL && c->live ? c->frame_bytes / 4 : 0;
+  if (c == NULL || !c->live) return 0;
+  *max_units = ch == 0 ? GEN_MAX_WINDOW : 1;
+  return ch == 0 ? DMA_ETT_CHANNELS : c->frame_bytes / 4;
+}
+
+uint64_t dma_live_hours(void) {
+  dma_chan_t *c = chan(0);
+  return c != NULL && c->live ? ring_hours : 0;
 }
 
 uint32_t dma_live_dropped(uint32_t ch) {
@@ -238,6 +286,7 @@ void dma_close(void) {
     memset(&chans[i], 0, sizeof(chans[i]));
   }
   live_rejected = 0;
+  ring_hours = ring_served = 0;
 }
 
 static NativeSymbol natives[] = {

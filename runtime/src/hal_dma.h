@@ -25,7 +25,8 @@
 #define DMA_ETT_CHANNELS 7
 #define DMA_HOUR_MS 3600000.0
 #define DMA_TRANSFER_MS 1.0
-/* Live frames queued per channel; beyond it the oldest is dropped (counted). */
+/* Live frames queued per channel other than 0; beyond it the oldest is dropped (counted). Live
+ * channel 0 keeps a ring of the last GEN_MAX_WINDOW hours instead. */
 #define DMA_LIVE_QUEUE 16
 /* Longest live record line accepted, bytes (longer ones are rejected). */
 #define DMA_LIVE_MAX_LINE 65536
@@ -41,19 +42,29 @@ int dma_read_ett(const char *path, dma_table_t *out, char *why, size_t cap);
 /* Reads a pack frame CSV (one frame of `cols` numbers per line; blank and # lines skipped); 0 or -1 as above. */
 int dma_read_frames(const char *path, uint32_t cols, dma_table_t *out, char *why, size_t cap);
 /*
- * Parses a live record "<channel>,<v1>,...,<vn>" (no newline; n = dma_live_cols(channel), at most
- * `max` values) into ch and vals; 0, or -1 with a one-line reason in why.
+ * Parses a live record "<channel>,<v1>,...,<vn>" (no newline) into ch, vals and n. n must be a whole
+ * number of the channel's units (dma_live_unit), 1..max_units of them, and at most `max`; 0, or -1
+ * with a one-line reason in why.
  */
-int dma_parse_record(const char *line, size_t len, uint32_t *ch, float *vals, uint32_t max, char *why, size_t cap);
-
+int dma_parse_record(const char *line, size_t len, uint32_t *ch, float *vals, uint32_t max, uint32_t *n, char *why, size_t cap);
 /* The natives as plain functions (the test harness calls them directly). */
 int32_t dma_hal_start(wasm_exec_env_t env, uint32_t ch, uint32_t dst, uint32_t len);
 int32_t dma_hal_status(wasm_exec_env_t env, uint32_t ch);
 
-/* A live frame for channel `ch` (frame_bytes/4 floats): queued (the oldest dropped when full). 0, or -1 when the channel is not live. */
-int dma_live_push(uint32_t ch, const float *vals);
-/* Floats per frame of live channel `ch`, or 0 when it has none. */
-uint32_t dma_live_cols(uint32_t ch);
+/*
+ * Live data for channel `ch`: n floats, a whole number of its units (dma_live_unit). Channel 0
+ * appends n / 7 hours to its ring (the newest last); other channels queue one frame (the oldest
+ * dropped when full). 0, or -1 when the channel is not live or n is not whole units.
+ */
+int dma_live_push(uint32_t ch, const float *vals, uint32_t n);
+/*
+ * Floats per unit of live channel `ch` (channel 0: one hour of the 7 ETT channels; others: one
+ * frame of frameBytes / 4), with the most units one record may carry in *max_units (channel 0:
+ * GEN_MAX_WINDOW hours; others: 1); 0 when the channel has no live input.
+ */
+uint32_t dma_live_unit(uint32_t ch, uint32_t *max_units);
+/* Hours appended to the channel 0 ring so far (0 when channel 0 is not live). */
+uint64_t dma_live_hours(void);
 /* Frames dropped from full queues so far on channel `ch`; live records rejected so far (all channels). */
 uint32_t dma_live_dropped(uint32_t ch);
 uint32_t dma_live_rejected(void);

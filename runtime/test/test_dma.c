@@ -222,9 +222,9 @@ static char *record(uint32_t ch, uint32_t n, float first) {
   return buf;
 }
 
-static void test_live(const char *dir) {
-  char sock[100];
-  snprintf(sock, sizeof(sock), "%s/live.sock", dir);
+/* Opens the DMA group live on DIR/live.sock (into sock) and connects a bridge to it; the bridge's fd. */
+static int live_open(const char *dir, char *sock, size_t cap) {
+  snprintf(sock, cap, "%s/live.sock", dir);
   memset(&rt_cfg, 0, sizeof(rt_cfg));
   test_board_sim();
   rt_cfg.live_socket = sock;
@@ -234,6 +234,19 @@ static void test_live(const char *dir) {
   snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock);
   CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "a bridge connects");
   dma_on_readable();
+  return fd;
+}
+
+static void live_close(int fd, const char *sock) {
+  close(fd);
+  for (int i = 0; i < 5; i++) dma_on_readable();
+  dma_close();
+  CHECK(access(sock, F_OK) != 0, "the socket file is removed at close");
+}
+
+static void test_live(const char *dir) {
+  char sock[100];
+  int fd = live_open(dir, sock, sizeof(sock));
   test_now_ms = 10;
   CHECK(dma_hal_start(NULL, 0, 0, 2688) == 0 && dma_hal_status(NULL, 0) == DMA_BUSY && dma_next_due_ms() < 0,
         "live channel waits for a record (nothing due)");
@@ -245,19 +258,57 @@ static void test_live(const char *dir) {
   send_live(fd, first);
   CHECK(dma_hal_status(NULL, 0) == DMA_BUSY, "half a record is not a frame");
   send_live(fd, r + half);
-  CHECK(dma_next_due_ms() == 11, "a complete record makes the frame due 1 ms after the start");
+  CHECK(dma_next_due_ms() == 11, "a complete 96-hour record makes the window due 1 ms after the start");
   test_now_ms = 11;
-  CHECK(dma_hal_status(NULL, 0) == DMA_DONE && f32_at(0) == 100.0f && f32_at(671 * 4) == 771.0f, "the record's values are the frame");
+  CHECK(dma_hal_status(NULL, 0) == DMA_DONE && f32_at(0) == 100.0f && f32_at(671 * 4) == 771.0f, "the record's 96 hours are the window");
   send_live(fd, "7,1,2\n0,1,2\n0,x\nnot a record\n");
   CHECK(dma_live_rejected() == 4, "bad records rejected (got %u)", dma_live_rejected());
   for (int i = 0; i < DMA_LIVE_QUEUE + 2; i++) send_live(fd, record(1, 864, (float)i * 1000));
   CHECK(dma_live_dropped(1) == 2, "queue of %d: the 2 oldest of %d records dropped (got %u)", DMA_LIVE_QUEUE, DMA_LIVE_QUEUE + 2, dma_live_dropped(1));
   CHECK(transfer(1, 8192, 3456, 20) == DMA_DONE && f32_at(8192) == 2000.0f, "the connection survived bad records; oldest kept record first");
   CHECK(transfer(1, 8192, 3456, 30) == DMA_DONE && f32_at(8192) == 3000.0f, "then the next");
-  close(fd);
-  for (int i = 0; i < 5; i++) dma_on_readable();
-  dma_close();
-  CHECK(access(sock, F_OK) != 0, "the socket file is removed at close");
+  live_close(fd, sock);
+}
+
+/* Live channel 0: hours into the ring, windows of the requested length once held, one per new hour. */
+static void test_live_hours(const char *dir) {
+  char sock[100];
+  const uint32_t L = 336, W = L * 28;
+  int fd = live_open(dir, sock, sizeof(sock));
+  test_now_ms = 100;
+  send_live(fd, record(0, 7 * 300, 0));
+  CHECK(dma_live_hours() == 300, "a record of 2100 values appends 300 hours (got %llu)", (unsigned long long)dma_live_hours());
+  CHECK(dma_hal_start(NULL, 0, 0, W) == 0 && dma_hal_status(NULL, 0) == DMA_BUSY && dma_next_due_ms() < 0, "336 hours asked, 300 held: busy, nothing due");
+  test_now_ms = 200;
+  send_live(fd, record(0, 7 * 35, 2100));
+  CHECK(dma_hal_status(NULL, 0) == DMA_BUSY && dma_next_due_ms() < 0, "335 held: still busy");
+  test_now_ms = 300;
+  send_live(fd, record(0, 7, 2345));
+  CHECK(dma_next_due_ms() == 301, "the 336th hour makes the window due 1 ms after it arrived (got %.0f)", dma_next_due_ms());
+  test_now_ms = 301;
+  CHECK(dma_hal_status(NULL, 0) == DMA_DONE && f32_at(0) == 0.0f && f32_at(W - 4) == 2351.0f, "window = hours 0..335, time-major, oldest first");
+  CHECK(dma_hal_start(NULL, 0, 0, W) == 0 && dma_hal_status(NULL, 0) == DMA_BUSY && dma_next_due_ms() < 0, "no new hour since the last window: busy");
+  test_now_ms = 400;
+  send_live(fd, "0,1,2,3,4,5,6,7,8\n0,1,2,3,4,5,6,x\n");
+  CHECK(dma_live_rejected() == 2 && dma_live_hours() == 336 && dma_next_due_ms() < 0, "8 values (not whole hours) and a bad value: rejected, nothing appended");
+  send_live(fd, record(0, 7, 5000));
+  CHECK(transfer(0, 0, W, 400) == DMA_DONE && f32_at(0) == 7.0f && f32_at(W - 28) == 5000.0f && f32_at(W - 4) == 5006.0f,
+        "one new hour: the window slides by one (hours 1..336)");
+  send_live(fd, record(0, 7 * 3, 6000));
+  CHECK(transfer(0, 0, 28 * 2, 500) == DMA_DONE && f32_at(0) == 6007.0f && f32_at(28) == 6014.0f, "three hours at once: one window of the newest (a 2-hour request)");
+  send_live(fd, record(0, 7 * GEN_MAX_WINDOW, 10000));
+  CHECK(transfer(0, 0, 28 * GEN_MAX_WINDOW, 600) == DMA_DONE && f32_at(0) == 10000.0f && f32_at(28 * GEN_MAX_WINDOW - 4) == 10000.0f + 7 * GEN_MAX_WINDOW - 1,
+        "a %u-hour record fills the ring: the longest window is that record", GEN_MAX_WINDOW);
+  send_live(fd, record(0, 7, 50000));
+  CHECK(transfer(0, 0, 28 * GEN_MAX_WINDOW, 700) == DMA_DONE && f32_at(0) == 10007.0f && f32_at(28 * GEN_MAX_WINDOW - 28) == 50000.0f,
+        "the ring wraps: the oldest hour gives way to the newest");
+  uint32_t rejected = dma_live_rejected();
+  send_live(fd, record(0, 7 * (GEN_MAX_WINDOW + 1), 0));
+  CHECK(dma_live_rejected() == rejected + 1 && dma_live_hours() == 336 + 1 + 3 + GEN_MAX_WINDOW + 1, "a record longer than the ring is rejected");
+  CHECK(dma_hal_start(NULL, 0, 0, W + 1) == DMA_E_ARG && dma_hal_start(NULL, 0, 0, 28 * (GEN_MAX_WINDOW + 1)) == DMA_E_ARG,
+        "a request that is not whole hours, or longer than the ring: -2");
+  dma_board_reset();
+  live_close(fd, sock);
 }
 
 int main(int argc, char **argv) {
@@ -268,6 +319,7 @@ int main(int argc, char **argv) {
     test_replay(argv[2]);
     test_csv_errors(argv[2]);
     test_live(argv[2]);
+    test_live_hours(argv[2]);
     printf("%s: %d failed\n", failures ? "FAIL" : "ok", failures);
     return failures ? 1 : 0;
   }
