@@ -36,7 +36,7 @@ static const char *USAGE =
   "  --start ROW            first CSV row of window 0 (default 11520)\n"
   "  --pack-frames CSV      pack frames on DMA channel 1, one per line\n"
   "  --pack-hours H         board hours per pack frame (default 1)\n"
-  "  --live PATH            unix socket for live sensor frames (docs/runtime-live-input.md)\n"
+  "  --live PATH            unix socket for live sensor input: hours on channel 0, frames on 1 (docs/runtime-live-input.md)\n"
   "  --ms-per-hour MS       real ms per board hour (default 3600000: real time)\n"
   "  --json                 print the ready line as one JSON line\n"
   "  --help                 this text\n";
