@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { QModel, QTensor } from '@dendra/core/tflite/ir.ts';
-import { STANDARD_SPLITS, type Splits } from './data.ts';
+import { CHANNELS, STANDARD_SPLITS, TARGET, type Splits } from './data.ts';
 import { BOARD_CONFIG, configLabel } from './config.ts';
 import type { ProtocolReport } from './protocol.ts';
 import { datasetOf, publishedFor, publishedForDataset, type PublishedRow } from './published.ts';
@@ -102,7 +102,7 @@ function limitations(int8: SplitMetrics, f: FloatModelFile): string[] {
       out.push(`${split}: int8 MSE ${m.toFixed(4)} vs ${label} ${b.mse.toFixed(4)} (${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%): ${m < b.mse ? 'beats it' : 'does NOT beat it'}`);
     }
   }
-  return [workLine(f), ...out];
+  return [workLine(f), attributionLine(f), ...out];
 }
 
 /** The plain statement of which part of this model does the work (from its kept epoch). Never throws. */
@@ -111,6 +111,18 @@ export function workLine(f: FloatModelFile): string {
   return f.budget.bestEpoch === 0
     ? `which part does the work: the look-back (L ${L}) through the ridge trunk; the graph adds nothing: training kept epoch 0 of ${f.budget.epochsRun} (the initialisation: the ridge fit on the OT window as the skip, graph head at zero), so this model is the ridge trunk in the board's int8 structure`
     : `which part does the work: training kept epoch ${f.budget.bestEpoch} of ${f.budget.epochsRun} (the graph head on top of the ridge skip); the ablation lines say whether the graph adds beyond noise`;
+}
+
+/**
+ * What the board's alert attributions (exact Shapley values over the channels, CONTRACTS.md) can say
+ * for this model, from its kept epoch: at epoch 0 the graph head is zero and only the ridge skip on
+ * the OT window is live, so the model reads oil temperature only. Never throws.
+ */
+export function attributionLine(f: FloatModelFile): string {
+  const others = CHANNELS.filter((_, i) => i !== TARGET).join(', ');
+  return f.budget.bestEpoch === 0
+    ? `attributions: this model reads only oil temperature (${CHANNELS[TARGET]}): its output does not depend on ${others} (the graph head that would mix them is zero), so the board's exact Shapley values give the whole forecast rise to ${CHANNELS[TARGET]} and exactly 0 to the six others, on every window (tests/attrib-parity.test.ts checks both on every daily test window); an alert's top inputs say what the model uses, not what heats the transformer: the channel-mixing lines say what the other channels add at L ${cfgOf(f).window}`
+    : `attributions: exact Shapley values over the ${CHANNELS.length} channels, which the graph head mixes (tests/attrib-parity.test.ts: the board equals the host executor bit for bit)`;
 }
 
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
@@ -169,7 +181,7 @@ export function buildCard(c: CardInputs): GridCard {
   return {
     name: 'grid',
     version: c.version,
-    description: `Forecast of transformer oil temperature (OT) 1..${cfgOf(f).horizon} h ahead from ${cfgOf(f).window} h of the 7 ETT channels (setting ${cfgOf(f).setting}): channel graph from training correlations, 3 node-wise FC layers with 2 message-passing (A.H) steps between them, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel's last hour.${c.protocol?.ablation ? ' Which part does the work: the ablation lines of limitations (GNN vs the same GNN without edges vs the ridge skip alone, with the seed spread).' : ''}`,
+    description: `Forecast of transformer oil temperature (OT) 1..${cfgOf(f).horizon} h ahead from ${cfgOf(f).window} h of the 7 ETT channels (setting ${cfgOf(f).setting}): channel graph from training correlations, 3 node-wise FC layers with 2 message-passing (A.H) steps between them, attention pooling over nodes, linear head, plus a linear skip from the OT window (initialised with the ridge fit) added to the head; inputs and outputs relative to each channel's last hour.${f.budget.bestEpoch === 0 ? ` Training kept epoch 0 (graph head zero): the model reads only oil temperature (${CHANNELS[TARGET]}), and its alert attributions give everything to it.` : ''}${c.protocol?.ablation ? ' Which part does the work: the ablation lines of limitations (GNN vs the same GNN without edges vs the ridge skip alone, with the seed spread).' : ''}`,
     data: {
       file: path.basename(f.dataCsv),
       source: dataSource(dataset),
