@@ -93,11 +93,13 @@ async function ticks(s: SimHandle, n: number): Promise<void> {
 before(() => {
   assert.ok(existsSync(FIRMWARE_WASM), 'build the firmware first: node firmware/build.mjs');
   dir = mkdtempSync(join(tmpdir(), 'dendra-signed-'));
+  modelA = new Uint8Array(readFileSync(join(ROOT, 'models/grid/grid.tflite')));
+  // 200 windows of the model's length: the replay outlasts the test (an ended stream is logged last).
+  const window = decodeDendraMeta(readTflite(modelA).metadata.dendra).window;
   const rows = ['date,HUFL,HULL,MUFL,MULL,LUFL,LULL,OT'];
-  for (let i = 0; i < 200; i++) rows.push(`2016-07-01 00:00:00,${i % 9},1,2,3,4,5,${30 + (i % 17) / 10}`);
+  for (let i = 0; i < window + 200; i++) rows.push(`2016-07-01 00:00:00,${i % 9},1,2,3,4,5,${30 + (i % 17) / 10}`);
   csv = join(dir, 'ett.csv');
   writeFileSync(csv, rows.join('\n') + '\n');
-  modelA = new Uint8Array(readFileSync(join(ROOT, 'models/grid/grid.tflite')));
   modelB = variant(modelA, 81.5);
   trusted = generateKeyPair();
   stranger = generateKeyPair();
