@@ -307,7 +307,13 @@ static void test_live_hours(const char *dir) {
   CHECK(dma_live_rejected() == rejected + 1 && dma_live_hours() == 336 + 1 + 3 + GEN_MAX_WINDOW + 1, "a record longer than the ring is rejected");
   CHECK(dma_hal_start(NULL, 0, 0, W + 1) == DMA_E_ARG && dma_hal_start(NULL, 0, 0, 28 * (GEN_MAX_WINDOW + 1)) == DMA_E_ARG,
         "a request that is not whole hours, or longer than the ring: -2");
+  test_now_ms = 800;
+  CHECK(dma_hal_start(NULL, 0, 0, W) == 0 && dma_hal_status(NULL, 0) == DMA_BUSY, "waiting for a new hour");
   dma_board_reset();
+  send_live(fd, record(0, 7, 60000));
+  CHECK(dma_hal_status(NULL, 0) == DMA_DONE && dma_next_due_ms() < 0, "a board reset voids the waiting transfer");
+  CHECK(transfer(0, 0, W, 900) == DMA_DONE && f32_at(W - 28) == 60000.0f && f32_at(W - 56) == 50000.0f,
+        "the ring outlives the reset: the hour that arrived serves the next request at once");
   live_close(fd, sock);
 }
 
