@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli, startCli, startProcess, ROOT, type LiveCli, type RunResult } from './proc.ts';
+import { waitFor } from './support/wait.ts';
 
 /** The binary under test: build/dendra-runtime, or $DENDRA_RUNTIME (e.g. a sanitizer build). */
 const BIN = process.env.DENDRA_RUNTIME ?? path.join(ROOT, 'build/dendra-runtime');
@@ -53,10 +54,9 @@ async function stop(rt: LiveCli): Promise<void> {
   assert.equal(rt.child.exitCode, 0, `the runtime stops cleanly on SIGTERM: ${rt.stderr().slice(-500)}`);
 }
 
-/** Waits until the runtime's stderr matches (the firmware's log lines arrive asynchronously). */
+/** Waits until the runtime's stderr matches (the firmware's log lines arrive asynchronously); throws WaitTimeout with the stderr. */
 async function logged(rt: LiveCli, re: RegExp, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (re.test(rt.stderr())) return;
-  assert.match(rt.stderr(), re);
+  await waitFor(() => re.test(rt.stderr()), `a runtime log line matching ${re}`, ms, { intervalMs: 50, detail: () => rt.stderr().slice(-1500) });
 }
 
 interface InfoJson { hello: { boardId: string }; firmware: { running: number; test: boolean; slots: { state: Record<string, boolean> }[] } }
