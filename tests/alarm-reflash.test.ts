@@ -102,6 +102,7 @@ for (const kind of targets()) {
       const own = (alerts.get(device) ?? []).filter((a) => a.kind === c.kind);
       assert.deepEqual(own.map((a) => a.state), ['raised'], `the app raised once and never cleared it itself (the reset did): ${JSON.stringify(own).slice(0, 400)}`);
       assert.equal(await board.stop(), 0, board.stderr().slice(-500));
+      assert.deepEqual(board.proc().leftovers, [], 'the board left nothing running in its process group (the sim its socat)');
     });
   }
 }

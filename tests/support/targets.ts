@@ -63,7 +63,7 @@ export interface Target {
   stderrAll(): string;
   /** Resolves once the current process's stderr matches `re`; rejects (WaitTimeout) after `ms` naming `re`. */
   waitLog(re: RegExp, ms: number): Promise<void>;
-  /** SIGTERM (SIGKILL after 5 s); resolves with the exit code (null when killed). Never rejects. */
+  /** SIGTERM (SIGKILL to its process group after 5 s; what it left there is killed, see LiveCli.leftovers); resolves with the exit code (null when killed). Never rejects. */
   stop(): Promise<number | null>;
   /** kill -9 of the target's process group (a power cut); resolves once it is gone. */
   kill9(): Promise<void>;
