@@ -11,6 +11,8 @@ export const DENDRA = path.join(ROOT, 'bin', 'dendra.js');
 
 /** Result of a finished CLI run. */
 export interface RunResult {
+  /** The process id, which is also its process group's (see {@link groupMembers}). */
+  pid: number;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -53,7 +55,8 @@ function killGroup(pgid: number): boolean {
 
 /**
  * Runs `dendra args...` to completion, in its own process group: after timeoutMs the whole group
- * is killed (what the command started too, e.g. the socat of `dendra demo`'s simulated board).
+ * is killed (what the command started too, e.g. the socat of `dendra demo`'s simulated board), and
+ * whatever it left running in the group when it ended is killed and named on stderr.
  */
 export function runCli(args: string[], timeoutMs = 120_000): Promise<RunResult> {
   return new Promise((resolve) => {
@@ -65,7 +68,9 @@ export function runCli(args: string[], timeoutMs = 120_000): Promise<RunResult> 
     const timer = setTimeout(() => killGroup(child.pid!), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      const left = groupMembers(child.pid!);
+      if (left.length > 0 && killGroup(child.pid!)) process.stderr.write(`proc: dendra ${args[0]} left ${left.map((m) => m.cmd).join(', ')} running: killed\n`);
+      resolve({ pid: child.pid!, code, stdout, stderr });
     });
   });
 }
