@@ -98,6 +98,37 @@ export function startCli(args: string[], opts: { detached?: boolean } = {}): Liv
 }
 
 /**
+ * SIGTERM to `child`, SIGKILL after 5 s (to its process group when `detached`, named on stderr);
+ * resolves once it closed. A detached child's group is then emptied: what it left running is
+ * killed and pushed to `leftovers` (once). Never rejects.
+ */
+function stopChild(child: ChildProcess, name: string, detached: boolean, leftovers: { pid: number; cmd: string }[]): Promise<void> {
+  const reap = () => {
+    if (!detached || leftovers.length > 0) return;
+    const left = groupMembers(child.pid!);
+    if (left.length > 0 && killGroup(child.pid!)) leftovers.push(...left);
+  };
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      reap();
+      return resolve();
+    }
+    child.once('close', () => {
+      clearTimeout(hard);
+      reap();
+      resolve();
+    });
+    child.kill('SIGTERM');
+    const hard = setTimeout(() => {
+      process.stderr.write(`proc: ${name} (pid ${child.pid}) still running 5 s after SIGTERM: SIGKILL${detached ? ' to its process group' : ''}\n`);
+      if (detached) killGroup(child.pid!);
+      else child.kill('SIGKILL');
+    }, 5000);
+    hard.unref();
+  });
+}
+
+/**
  * Starts any program (e.g. build/dendra-runtime) in the repository root and collects its stdout lines.
  * `detached`: in its own process group (kill `-pid` ends it with its children, e.g. the sim's socat).
  */
@@ -142,30 +173,6 @@ export function startProcess(command: string, args: string[], opts: { detached?:
         waiters.push(w);
       });
     },
-    stop() {
-      const reap = () => {
-        if (!detached || leftovers.length > 0) return;
-        const left = groupMembers(child.pid!);
-        if (left.length > 0 && killGroup(child.pid!)) leftovers.push(...left);
-      };
-      return new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          reap();
-          return resolve();
-        }
-        child.once('close', () => {
-          clearTimeout(hard);
-          reap();
-          resolve();
-        });
-        child.kill('SIGTERM');
-        const hard = setTimeout(() => {
-          process.stderr.write(`proc: ${path.basename(command)} ${args.slice(0, 2).join(' ')} (pid ${child.pid}) still running 5 s after SIGTERM: SIGKILL${detached ? ' to its process group' : ''}\n`);
-          if (detached) killGroup(child.pid!);
-          else child.kill('SIGKILL');
-        }, 5000);
-        hard.unref();
-      });
-    },
+    stop: () => stopChild(child, `${path.basename(command)} ${args.slice(0, 2).join(' ')}`, detached, leftovers),
   };
 }
