@@ -16,6 +16,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { runCli, ROOT } from './proc.ts';
 import { startTarget, targets, type Target } from './support/targets.ts';
+import { waitFor } from './support/wait.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { parsePayload } from '@dendra/ops/mqtt/schema.ts';
 import { queryBoard, formatBoardInfo } from '@dendra/device/flash/info.ts';
@@ -56,11 +57,6 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (cond()) return true;
-  return cond();
-}
-
 /** The alerts of one kind alternate raised, cleared, raised...; each clear at least `hold` windows after its raise. */
 function assertRaisedOnce(list: Rec[], kind: string, hold: number): void {
   const seq = list.filter((a) => a.kind === kind).sort((a, b) => a.seq - b.seq);
@@ -98,10 +94,10 @@ for (const kind of targets()) {
     // On this replay the pack model raises, sees a cell enter again while the alarm is active (an
     // update of the table, no new alert), and clears once no cell is in the alert and the hold passed.
     const cleared = (k: string) => mine().some((a) => a.kind === k && a.state === 'cleared');
-    const updated = await waitFor(() => tables().some((t) => entry(t, 'dendrite.risk')?.state === 'active') &&
-      cleared('dendrite.risk') && cleared('overload.warning'), 180_000);
+    await waitFor(() => tables().some((t) => entry(t, 'dendrite.risk')?.state === 'active') && cleared('dendrite.risk') && cleared('overload.warning'),
+      'an active (updated) dendrite.risk alarm, and both kinds cleared', 180_000,
+      { intervalMs: 100, detail: () => `${JSON.stringify(tables().slice(-2)).slice(0, 600)} ${board.stderr().slice(-400)}` });
     const got = mine();
-    assert.ok(updated, `an active (updated) dendrite.risk alarm: ${JSON.stringify(tables().slice(-2)).slice(0, 600)} ${board.stderr().slice(-400)}`);
     assertRaisedOnce(got, 'dendrite.risk', PACK_ALARM_HOLD);
     assertRaisedOnce(got, 'overload.warning', GRID_ALARM_HOLD);
     for (const k of ['dendrite.risk', 'overload.warning']) {

@@ -1,10 +1,15 @@
 // A reflash during an active alarm clears it in the board's own table (app/alarm.ts alarmEnd, called
-// by gridReset when the model is replaced), on every target (tests/support/targets.ts: `dendra sim`
-// and build/dendra-runtime): a real aedes broker, `dendra flash` over the board's pty. A grid model
-// whose limit every forecast crosses raises overload.warning at once and keeps it (no forecast ever
-// falls below the limit, so the app would never clear it itself); the shipped grid model replaces
-// it, and the retained `alarm` record must then say the alarm is cleared. Without alarmEnd the app
-// drops its alert with the model and the table keeps the alarm raised forever.
+// by gridReset / packReset when the model is replaced), on every target (tests/support/targets.ts:
+// `dendra sim` and build/dendra-runtime): a real aedes broker, `dendra flash` over the board's pty.
+// - overload.warning: a grid model whose limit every forecast crosses raises it at once and keeps it
+//   (no forecast ever falls below the limit, so the app would never clear it itself); the shipped
+//   grid model replaces it.
+// - dendrite.risk: a pack model whose risk threshold every live cell crosses (0.001, no hysteresis)
+//   raises it at the first frame and keeps it; a pack model whose threshold no int8 risk reaches
+//   (0.999 > 255/256) replaces it.
+// The retained `alarm` record must then say the alarm is cleared, with no `cleared` alert (the app
+// never cleared it: the reset did). Without alarmEnd the app drops its alert with the model and the
+// table keeps the alarm raised forever.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,26 +17,28 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { runCli, ROOT } from './proc.ts';
-import { startTarget, targets, type Target } from './support/targets.ts';
+import { startTarget, targets, type Target, type TargetOptions } from './support/targets.ts';
+import { waitFor } from './support/wait.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { readTflite } from '@dendra/core/tflite/reader.ts';
 import { writeTflite } from '@dendra/core/tflite/writer.ts';
-import { decodeDendraMeta, encodeDendraMeta } from '@dendra/core/tflite/metadata.ts';
+import { decodeDendraMeta, encodeDendraMeta, type DendraMeta } from '@dendra/core/tflite/metadata.ts';
 
 type Rec = Record<string, any>;
 const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-alarm-reflash-'));
 const GRID = path.join(ROOT, 'models', 'grid', 'grid.tflite');
+const PACK = path.join(ROOT, 'models', 'pack', 'pack.tflite');
 const boards: Target[] = [];
 let broker: BrokerHandle;
 let watcher: mqtt.MqttClient;
 const tables = new Map<string, Rec[]>();
+const alerts = new Map<string, Rec[]>();
 
-/** The shipped grid model with a limit of 0 °C: every forecast of the replay is above it. */
-function alwaysOver(file: string): string {
-  const m = readTflite(new Uint8Array(readFileSync(GRID)));
+/** `src` with its Dendra metadata changed by `edit`, written to `file`. */
+function withMeta(src: string, file: string, edit: (m: DendraMeta) => void): string {
+  const m = readTflite(new Uint8Array(readFileSync(src)));
   const meta = decodeDendraMeta(m.metadata.dendra);
-  meta.otLimitC = 0;
-  meta.hysteresisC = 0;
+  edit(meta);
   m.metadata.dendra = encodeDendraMeta(meta);
   writeFileSync(file, writeTflite(m));
   return file;
@@ -40,10 +47,11 @@ function alwaysOver(file: string): string {
 before(async () => {
   broker = await startBroker({ port: 0 });
   watcher = await mqtt.connectAsync(broker.url);
-  await watcher.subscribeAsync('dendra/v1/rf/+/alarm', { qos: 1 });
+  await watcher.subscribeAsync(['dendra/v1/rf/+/alarm', 'dendra/v1/rf/+/alert'], { qos: 1 });
   watcher.on('message', (topic, buf) => {
     const dev = topic.split('/')[3];
-    tables.set(dev, [...(tables.get(dev) ?? []), JSON.parse(buf.toString()) as Rec]);
+    const m = topic.endsWith('/alarm') ? tables : alerts;
+    m.set(dev, [...(m.get(dev) ?? []), JSON.parse(buf.toString()) as Rec]);
   });
 });
 
@@ -54,32 +62,47 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (cond()) return true;
-  return cond();
-}
-
-const overload = (t: Rec): string | undefined => (t.alarms as Rec[]).find((e) => e.kind === 'overload.warning')?.state;
+/** Each alarm kind: the app that raises it, the model that keeps it raised, the model that replaces it. */
+const CASES = [
+  {
+    kind: 'overload.warning', app: 'grid', pack: false as const,
+    // The shipped grid model with a limit of 0 °C: every forecast of the replay is above it.
+    keep: () => withMeta(GRID, path.join(tmp, 'grid-over.tflite'), (m) => { m.otLimitC = 0; m.hysteresisC = 0; }),
+    replace: () => GRID,
+  },
+  {
+    kind: 'dendrite.risk', app: 'pack', pack: { ccd: 0.7, hours: 1 },
+    // Risk threshold 0.001 without hysteresis: a live cell enters at its first nonzero risk and leaves only at 0.
+    keep: () => withMeta(PACK, path.join(tmp, 'pack-always.tflite'), (m) => { m.otLimitC = 0.001; m.hysteresisC = 0; }),
+    // Threshold 0.999: the output's largest risk is (127 - -128) / 256 = 0.996, so it never raises.
+    replace: () => withMeta(PACK, path.join(tmp, 'pack-never.tflite'), (m) => { m.otLimitC = 0.999; m.hysteresisC = 0; }),
+  },
+];
 
 for (const kind of targets()) {
-  test(`${kind}: a reflash during an active overload alarm clears it in the board's table`, { timeout: 180_000 }, async () => {
-    const device = `r-${kind}`;
-    const board = await startTarget(kind, { flash: path.join(tmp, `${kind}.flash`), broker: broker.url, site: 'rf', device, start: 11520,
-      msPerHour: 1000, pack: false });
-    boards.push(board);
-    const mine = () => tables.get(device) ?? [];
-    const over = alwaysOver(path.join(tmp, 'grid-over.tflite'));
-    const r1 = await runCli(['flash', '--port', board.pty, over, '--json'], 60_000);
-    assert.equal(r1.code, 0, r1.stderr);
-    const raised = await waitFor(() => ['raised', 'active'].includes(overload(mine().at(-1) ?? { alarms: [] }) ?? ''), 60_000);
-    assert.ok(raised, `overload.warning raised: ${JSON.stringify(mine().slice(-2))} ${board.stderr().slice(-400)}`);
-    const before = mine().length;
-    const r2 = await runCli(['flash', '--port', board.pty, GRID, '--json'], 60_000);
-    assert.equal(r2.code, 0, r2.stderr);
-    const cleared = await waitFor(() => mine().slice(before).some((t) => overload(t) === 'cleared'), 20_000);
-    assert.ok(cleared, `the table clears the alarm the replaced model dropped: ${mine().slice(before).map((t) => overload(t)).join(' ')}`);
-    const entry = (mine().slice(before).find((t) => overload(t) === 'cleared')!.alarms as Rec[]).find((e) => e.kind === 'overload.warning')!;
-    assert.ok(entry.updated_at >= entry.raised_at && entry.raised_at > 0, `cleared at a wall time after it was raised: ${JSON.stringify(entry)}`);
-    assert.equal(await board.stop(), 0, board.stderr().slice(-500));
-  });
+  for (const c of CASES) {
+    test(`${kind}: a reflash of the ${c.app} model during an active ${c.kind} alarm clears it in the board's table`, { timeout: 180_000 }, async () => {
+      const device = `r-${c.app}-${kind}`;
+      const opts: TargetOptions = { flash: path.join(tmp, `${kind}-${c.app}.flash`), broker: broker.url, site: 'rf', device, start: 11520, msPerHour: 1000, pack: c.pack };
+      const board = await startTarget(kind, opts);
+      boards.push(board);
+      const mine = () => tables.get(device) ?? [];
+      const state = (t: Rec | undefined): string | undefined => (t?.alarms as Rec[] | undefined)?.find((e) => e.kind === c.kind)?.state;
+      const r1 = await runCli(['flash', '--port', board.pty, c.keep(), '--json'], 60_000);
+      assert.equal(r1.code, 0, r1.stderr);
+      await waitFor(() => ['raised', 'active'].includes(state(mine().at(-1)) ?? ''), `${c.kind} raised`, 60_000,
+        { intervalMs: 100, detail: () => `${JSON.stringify(mine().slice(-2))} ${board.stderr().slice(-400)}` });
+      const before = mine().length;
+      const r2 = await runCli(['flash', '--port', board.pty, c.replace(), '--json'], 60_000);
+      assert.equal(r2.code, 0, r2.stderr);
+      const entry = await waitFor(() => mine().slice(before).map((t) => (t.alarms as Rec[]).find((e) => e.kind === c.kind)).find((e) => e?.state === 'cleared'),
+        `the table to clear the ${c.kind} alarm the replaced model dropped`, 20_000,
+        { intervalMs: 100, detail: () => `states since the reflash: ${mine().slice(before).map(state).join(' ')}; ${board.stderr().slice(-400)}` });
+      assert.ok(entry.updated_at >= entry.raised_at && entry.raised_at > 0, `cleared at a wall time after it was raised: ${JSON.stringify(entry)}`);
+      const own = (alerts.get(device) ?? []).filter((a) => a.kind === c.kind);
+      assert.deepEqual(own.map((a) => a.state), ['raised'], `the app raised once and never cleared it itself (the reset did): ${JSON.stringify(own).slice(0, 400)}`);
+      assert.equal(await board.stop(), 0, board.stderr().slice(-500));
+      assert.deepEqual(board.proc().leftovers, [], 'the board left nothing running in its process group (the sim its socat)');
+    });
+  }
 }

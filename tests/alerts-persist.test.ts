@@ -14,7 +14,8 @@ import { startCli, type LiveCli } from './proc.ts';
 import { freePort } from '@dendra/ops/mqtt/broker.ts';
 import { mosquittoBin as bin, startPersistentMosquitto } from './support/mosquitto.ts';
 import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
-import { alertBytes, sleep, waitFor } from '@dendra/ops/test/testutil.ts';
+import { alertBytes } from '@dendra/ops/test/testutil.ts';
+import { sleep, waitFor } from './support/wait.ts';
 
 const skip = bin ? false : 'mosquitto not installed (apt-get install mosquitto)';
 const dir = mkdtempSync(path.join(tmpdir(), 'dendra-alerts-persist-'));
@@ -60,7 +61,8 @@ test('dendra alerts: persistent session across kill -9 of mosquitto: every alert
     for (let s = 0; s < 30; s++) dev2.publish('alert', alertBytes(s, { boot: 1 }), 1, false);
     await waitFor(() => dev.isConnected?.() === true, 'the first device reconnected', 20_000);
     for (let s = 60; s < N; s++) dev.publish('alert', alertBytes(s, { boot: 3 }), 1, false);
-    await waitFor(() => new Set(seqs()).size >= N && seqs2().length >= 30, `all alerts (got ${new Set(seqs()).size} of ${N}, ${seqs2().length} of 30)`, 30_000);
+    await waitFor(() => new Set(seqs()).size >= N && seqs2().length >= 30, 'all alerts', 30_000,
+      { detail: () => `got ${new Set(seqs()).size} of ${N}, ${seqs2().length} of 30` });
     await sleep(1000); // a late redelivery would show up here
     await dev2.close();
   } finally {

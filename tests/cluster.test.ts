@@ -16,6 +16,7 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { waitForPort } from '@dendra/ops/mqtt/broker.ts';
 import { DENDRA, ROOT } from './proc.ts';
+import { sleep, waitFor } from './support/wait.ts';
 import { findNatsServer, startCluster, type ClusterHandle } from '@dendra/ops/mqtt/cluster.ts';
 import { ALERT_STREAM } from '@dendra/ops/mqtt/natsconf.ts';
 import { connect as natsConnect } from 'nats';
@@ -25,15 +26,7 @@ import { connectJournalDevice, type JournalDevice } from '@dendra/ops/test/journ
 const NATS = findNatsServer();
 const skip = NATS ? false : 'nats-server is not installed and could not be (scripts/deps.sh installs the Debian package nats-server)';
 if (skip) process.stdout.write(`# tests/cluster.test.ts skipped: ${skip}\n`);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const DEVICES = Array.from({ length: 20 }, (_, i) => ({ site: 'grid', device: `tx${String(i).padStart(2, '0')}` }));
-
-/** Waits until `cond()` or `ms` pass; returns cond(). */
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await sleep(50);
-  return cond();
-}
 
 test('3-node cluster, one node killed -9 and restarted: every alert exactly once, retained status right', { skip, timeout: 90_000 }, async () => {
   let c: ClusterHandle | undefined;
@@ -67,8 +60,8 @@ test('3-node cluster, one node killed -9 and restarted: every alert exactly once
     stop = true;
     await load;
     const sent = devs.reduce((s, d) => s + d.raised, 0);
-    assert.ok(await until(() => devs.every((d) => d.pending === 0), 20_000), `every journal drains (${devs.reduce((s, d) => s + d.pending, 0)} still pending)`);
-    assert.ok(await until(() => got.size >= sent, 20_000), `operator got ${got.size} of ${sent} alerts`);
+    await waitFor(() => devs.every((d) => d.pending === 0), 'every journal to drain', 20_000, { intervalMs: 50, detail: () => `${devs.reduce((s, d) => s + d.pending, 0)} still pending` });
+    await waitFor(() => got.size >= sent, `the operator to get all ${sent} alerts`, 20_000, { intervalMs: 50, detail: () => `got ${got.size}` });
     await sleep(1000); // late duplicates would show now
     const twice = [...got].filter(([, n]) => n > 1);
     assert.equal(got.size, sent, 'no alert lost');
@@ -81,7 +74,7 @@ test('3-node cluster, one node killed -9 and restarted: every alert exactly once
     const states = new Map<string, { state: string; ts?: number }>();
     const late = await watchAlerts({ url: victim.mqttUrl, connectTimeoutMs: 20_000, username: ops.username, password: ops.password, onAlert: () => {}, onStatus: (s, i) => { states.set(i.device, s); } });
     watchers.push(late);
-    assert.ok(await until(() => states.size === DEVICES.length && states.get('tx00')?.state === 'offline', 10_000), `retained status of all 20 devices on ${victim.name} (${states.size})`);
+    await waitFor(() => states.size === DEVICES.length && states.get('tx00')?.state === 'offline', `retained status of all 20 devices on ${victim.name}`, 10_000, { intervalMs: 50, detail: () => `${states.size} devices` });
     assert.equal(states.get('tx00')!.state, 'offline');
     assert.equal(typeof states.get('tx00')!.ts, 'number', 'a clean close, not the last will');
     for (const d of DEVICES.slice(1)) assert.equal(states.get(d.device)?.state, 'online', `${d.device} online`);
@@ -109,19 +102,17 @@ function operatorProcess(args: string[], password: string): { child: ChildProces
   return { child, records, stderr: () => err };
 }
 
-/** Polls the share group's consumer until `want` pull requests wait on it or `ms` pass; returns the last count. */
+/**
+ * Polls the share group's consumer until `want` pull requests wait on it; resolves with their count.
+ * @throws WaitTimeout (with the last count) when fewer wait after `ms`.
+ */
 async function pullRequests(urls: string[], user: string, pass: string, group: string, want: number, ms: number): Promise<number> {
   const nc = await natsConnect({ servers: urls, user, pass, timeout: 10_000 });
   try {
     const jsm = await nc.jetstreamManager({ timeout: 10_000 });
     let n = 0;
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      n = (await jsm.consumers.info(ALERT_STREAM, group)).num_waiting;
-      if (n >= want) break;
-      await sleep(200);
-    }
-    return n;
+    return await waitFor(async () => ((n = (await jsm.consumers.info(ALERT_STREAM, group)).num_waiting) >= want ? n : false),
+      `${want} pull requests on the ${group} group's consumer`, ms, { intervalMs: 200, detail: () => `${n} waiting` });
   } finally {
     await nc.close();
   }
@@ -143,15 +134,14 @@ test('two `dendra alerts --share ops --nats ...` processes split the alert strea
     procs.push(...members.map((m) => m.child));
     // Both are up once each has printed the retained status of the ten devices (MQTT side).
     const statuses = (m: (typeof members)[number]) => m.records.filter((r) => r.type === 'status').length;
-    assert.ok(await until(() => members.every((m) => statuses(m) >= ten.length), 30_000), `both operators connected (${members.map((m) => m.stderr().trim()).join(' | ')})`);
+    await waitFor(() => members.every((m) => statuses(m) >= ten.length), 'both operators connected', 30_000, { intervalMs: 50, detail: () => members.map((m) => m.stderr().trim()).join(' | ') });
     // ...and both have joined the group on the JetStream side: the consumer holds a pull request of
     // each (under load one process may join seconds after the other and would otherwise take all).
-    const waiting = await pullRequests(c.natsUrls, ops.username, ops.password, 'ops', 2, 30_000);
-    assert.ok(waiting >= 2, `both operators pull from the group (${waiting} pull requests waiting)`);
+    await pullRequests(c.natsUrls, ops.username, ops.password, 'ops', 2, 30_000); // both operators pull from the group
     for (let round = 0; round < 20; round++) { for (const d of devs) d.raise(); await sleep(50); }
     const sent = devs.reduce((s, d) => s + d.raised, 0);
     const alerts = () => members.flatMap((m, who) => m.records.filter((r) => r.type === 'alert').map((r) => ({ who, key: `${r.device as string}/${(r.alert as { seq: number }).seq}` })));
-    assert.ok(await until(() => alerts().length >= sent, 30_000), `operators got ${alerts().length} of ${sent}`);
+    await waitFor(() => alerts().length >= sent, `the operators to get all ${sent} alerts`, 30_000, { intervalMs: 50, detail: () => `got ${alerts().length}` });
     await sleep(1000);
     const byKey = new Map<string, number[]>();
     for (const a of alerts()) byKey.set(a.key, [...(byKey.get(a.key) ?? []), a.who]);
@@ -178,7 +168,7 @@ test('`dendra broker --cluster 3` starts the secured cluster, the permissions ho
   const clients: MqttClient[] = [];
   try {
     const parsed = () => { try { return JSON.parse(out) as { urls: string[]; broker: string; credentials: string }; } catch { return null; } };
-    assert.ok(await until(() => parsed() !== null || child.exitCode !== null, 40_000), `cluster up (${err.trim()})`);
+    await waitFor(() => parsed() !== null || child.exitCode !== null, 'the cluster up', 40_000, { intervalMs: 50, detail: () => err.trim() });
     const info = parsed()!;
     assert.equal(info.urls.length, 3);
     const creds = JSON.parse(readFileSync(info.credentials, 'utf8')) as { devices: { username: string; password: string }[]; operators: { username: string; password: string }[] };
@@ -193,7 +183,7 @@ test('`dendra broker --cluster 3` starts the secured cluster, the permissions ho
     await tx1.publishAsync('dendra/v1/grid/tx02/alert', 'forged by tx01', { qos: 1 });
     await ops.publishAsync('dendra/v1/grid/tx01/alert', 'forged by ops', { qos: 1 });
     await tx1.publishAsync('dendra/v1/grid/tx01/alert', 'own', { qos: 1 });
-    assert.ok(await until(() => got.length > 0, 10_000), 'the device\'s own alert arrives');
+    await waitFor(() => got.length > 0, 'the device\'s own alert', 10_000, { intervalMs: 50 });
     await sleep(500);
     assert.deepEqual(got, ['dendra/v1/grid/tx01/alert own'], 'forged alerts are dropped');
     const anon = await mqtt.connectAsync(info.urls[1], { reconnectPeriod: 0, connectTimeout: 5000 }).then(() => 'connected', (e: Error) => e.message);

@@ -15,7 +15,8 @@ import { freePort } from '@dendra/ops/mqtt/broker.ts';
 import { mosquittoBin as bin, startPersistentMosquitto } from './support/mosquitto.ts';
 import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { startDashboard } from '@dendra/ops/dashboard/server.ts';
-import { alertBytes, sleep, waitFor } from '@dendra/ops/test/testutil.ts';
+import { alertBytes } from '@dendra/ops/test/testutil.ts';
+import { sleep, waitFor } from './support/wait.ts';
 
 const skip = bin ? false : 'mosquitto not installed (apt-get install mosquitto)';
 if (skip) console.log(`dashboard persistence test skipped: ${skip}`);
@@ -54,8 +55,7 @@ test('dashboard keeper: persistent session across kill -9 of mosquitto: every al
     for (let s = 0; s < 30; s++) dev2.publish('alert', alertBytes(s, { boot: 1 }), 1, false);
     await waitFor(() => dev.isConnected?.() === true, 'the first device reconnected', 20_000);
     for (let s = 60; s < N; s++) dev.publish('alert', alertBytes(s, { boot: 3 }), 1, false);
-    await waitFor(() => dash.keeper.alerts >= N + 30, `all ${N + 30} alerts`, 30_000)
-      .catch((e: Error) => { throw new Error(`${e.message}: counted ${dash.keeper.alerts}`); });
+    await waitFor(() => dash.keeper.alerts >= N + 30, `all ${N + 30} alerts`, 30_000, { detail: () => `counted ${dash.keeper.alerts}` });
     await sleep(1000); // a late redelivery would be counted here
     t.diagnostic(`alerts counted ${dash.keeper.alerts}, duplicates dropped ${dash.keeper.duplicates}`);
     assert.equal(dash.keeper.alerts, N + 30, 'every alert of both devices exactly once');

@@ -19,6 +19,7 @@ import { startSim } from '@dendra/device/sim/sim.ts';
 import { flashModelFile, readModelFile } from '@dendra/device/flash/flash.ts';
 import { withSiteLimits } from '@dendra/models/grid/site.ts';
 import { DEFAULT_ETT, GRID_MODEL, FIRMWARE_WASM } from '@dendra/core/paths.ts';
+import { waitFor } from './support/wait.ts';
 
 /** Where Debian's chromium lives (scripts/deps.sh installs it); DENDRA_CHROMIUM overrides. */
 const CANDIDATES = process.env.DENDRA_CHROMIUM ? [process.env.DENDRA_CHROMIUM] : ['/usr/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/chromium-browser'];
@@ -44,16 +45,6 @@ function recording(inner: DeviceClient, out: Published[]): DeviceClient {
       inner.publish(kind, payload, qos, retain);
     },
   };
-}
-
-async function until<T>(get: () => T | undefined, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('dendra dashboard in headless Chromium', { skip: skipBrowser }, () => {
@@ -91,7 +82,7 @@ describe('dendra dashboard in headless Chromium', { skip: skipBrowser }, () => {
       const model = path.join(tmp, 'grid-site.tflite');
       writeFileSync(model, withSiteLimits(readModelFile(GRID_MODEL), { otLimitC: 0, hysteresisC: 2 }));
       await flashModelFile({ port: sim.ptyPath, file: model });
-      const a = await until(() => published[0], 'the board to publish an alert', 60_000);
+      const a = await waitFor(() => published[0], 'the board to publish an alert', 60_000, { intervalMs: 5 });
       const row = `tr.alarm-row[data-key="yard/sim1/${a.kind}"]`;
       await page.waitForSelector(row, { timeout: Math.max(1, 1000 - (performance.now() - a.at)) });
       const delay = performance.now() - a.at;

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
 import { startTarget, targets, type Target } from './support/targets.ts';
+import { waitFor } from './support/wait.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { startRelay, type TcpRelay } from '@dendra/ops/mqtt/relay.ts';
 import { flashModelFile } from '@dendra/device/flash/flash.ts';
@@ -60,12 +61,6 @@ after(async () => {
   await broker?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-/** Resolves once `cond()` holds (checked every 50 ms); false after `ms`. */
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (cond()) return true;
-  return cond();
-}
 
 /**
  * Flashes `file` slowly (stop-and-wait, 16-byte plain WRITEs, no resume) and kills the board with -9
@@ -110,10 +105,10 @@ for (const kind of targets()) {
       const mine = () => [...(got.get(device)?.values() ?? [])];
       const earlier = Math.max(0, ...mine().map((a) => a.boot as number));
       await board.restart(); // a fresh replay from window 0 with v2 (v1's weights and limit) loaded at boot
-      assert.ok(await waitFor(() => mine().some((a) => (a.boot as number) > earlier), 30_000), 'the board publishes alerts');
+      await waitFor(() => mine().some((a) => (a.boot as number) > earlier), 'the board to publish alerts', 30_000, { intervalMs: 50 });
       const boot = Math.min(...mine().map((a) => a.boot as number).filter((b) => b > earlier));
       const ofBoot = (b: number) => mine().filter((a) => a.boot === b);
-      assert.ok(await waitFor(() => ofBoot(boot).length >= 3, 30_000), 'a burst is under way');
+      await waitFor(() => ofBoot(boot).length >= 3, 'a burst under way', 30_000, { intervalMs: 50 });
       relay.cut(); // the link goes silent: what the board computes now waits in its journal
       const beforeCut = ofBoot(boot).length;
       await new Promise((r) => setTimeout(r, 40 * 60)); // 40 board hours: several more alerts
@@ -123,7 +118,7 @@ for (const kind of targets()) {
       const restartAt = Date.now();
       await board.restart();
       // The journal goes out oldest first: the killed boot's alerts before the new boot's.
-      assert.ok(await waitFor(() => ofBoot(boot + 1).length >= 2, 60_000), `the new boot ${boot + 1} publishes: ${board.stderr().slice(-800)}`);
+      await waitFor(() => ofBoot(boot + 1).length >= 2, `the new boot ${boot + 1} to publish`, 60_000, { intervalMs: 50, detail: () => board.stderr().slice(-800) });
       await new Promise((r) => setTimeout(r, 500));
       const killed = ofBoot(boot).sort((a, b) => (a.seq as number) - (b.seq as number));
       const seqs = killed.map((a) => a.seq as number);

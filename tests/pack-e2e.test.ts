@@ -17,6 +17,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { runCli, startCli, ROOT, type LiveCli } from './proc.ts';
 import { modelRecordSkip, startTarget, targets, withoutTime, type Target, type TargetKind } from './support/targets.ts';
+import { waitFor } from './support/wait.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { readTflite } from '@dendra/core/tflite/reader.ts';
 import { writeTflite } from '@dendra/core/tflite/writer.ts';
@@ -60,12 +61,6 @@ after(async () => {
   await broker?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-/** Resolves once `cond()` holds (checked every 100 ms), or after `ms` (the caller's assertions then fail). */
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-}
 
 /** The operator's alert lines (`dendra alerts --json`) of one device, parsed. */
 function opsAlerts(device: string): { alert: Record<string, unknown>; site: string; device: string }[] {
@@ -127,7 +122,8 @@ for (const kind of KINDS) {
     assert.deepEqual(cleared.alert.alerted, [], 'a cleared alert names no cell');
     await t.test('the retained model record names both models, by the hash of the files flashed', { skip: modelRecordSkip(kind) }, async () => {
       const recs = () => records.get(device) ?? [];
-      await waitFor(() => recs().some((r) => r.pack_model !== undefined && r.model_sha256 === sha(grid.file)), 10_000);
+      await waitFor(() => recs().some((r) => r.pack_model !== undefined && r.model_sha256 === sha(grid.file)), 'a model record naming both models', 10_000,
+        { intervalMs: 100, detail: () => JSON.stringify(recs().at(-1)) });
       const rec = recs().at(-1)!;
       assert.deepEqual([rec?.model_sha256, rec?.pack_model, rec?.pack_model_sha256], [sha(grid.file), 'pack@1', sha(packFile)]);
     });
@@ -147,7 +143,8 @@ for (const kind of KINDS) {
 
     // Telemetry: every pack record equals the host's risks for its frame; grid records their int8 peak.
     const byModel = (m: string) => (tele.get(device) ?? []).filter((r) => String(r.model).startsWith(m));
-    await waitFor(() => byModel('pack@').length >= 20 && byModel('grid@').length >= 10, 60_000);
+    await waitFor(() => byModel('pack@').length >= 20 && byModel('grid@').length >= 10, '20 pack and 10 grid telemetry records', 60_000,
+      { intervalMs: 100, detail: () => `${byModel('pack@').length} pack, ${byModel('grid@').length} grid` });
     const pack = byModel('pack@');
     const gridT = byModel('grid@');
     assert.ok(pack.length >= 20 && gridT.length >= 10, `telemetry: ${pack.length} pack, ${gridT.length} grid`);
@@ -168,7 +165,8 @@ for (const kind of KINDS) {
     const gridBefore = byModel('grid@').length;
     const f2 = await runCli(['flash', '--port', pty, v2File, '--json'], 60_000);
     assert.equal(f2.code, 0, f2.stderr);
-    await waitFor(() => byModel('pack@2').length >= 5 && byModel('grid@').length >= gridBefore + 5, 60_000);
+    await waitFor(() => byModel('pack@2').length >= 5 && byModel('grid@').length >= gridBefore + 5, '5 pack@2 and 5 more grid telemetry records', 60_000,
+      { intervalMs: 100, detail: () => `${byModel('pack@2').length} pack@2, ${byModel('grid@').length - gridBefore} grid` });
     const packV2 = byModel('pack@2');
     assert.ok(packV2.length >= 5, `pack@2 telemetry after the pack flash: ${packV2.length}`);
     for (const r of packV2) assert.deepEqual({ cells: r.cells, pack_risk: r.pack_risk }, expected.telemetry[r.window as number], `pack@2 frame ${r.window}`);
@@ -200,9 +198,9 @@ test('same flash file, same replay: the runtime publishes exactly the simulator\
     }));
     const last = (device: string, m: string) => Math.max(-1, ...(tele.get(device) ?? []).filter((r) => String(r.model).startsWith(m)).map((r) => r.window as number));
     const done = () => KINDS.every((k) => last(`same-${k}`, 'grid@') >= GRID_W && last(`same-${k}`, 'pack@') >= PACK_W);
-    await waitFor(done, 90_000);
+    await waitFor(done, `both boards to reach grid window ${GRID_W} and pack frame ${PACK_W}`, 90_000,
+      { intervalMs: 100, detail: () => KINDS.map((k) => `${k} ${last(`same-${k}`, 'grid@')}/${last(`same-${k}`, 'pack@')}`).join(', ') });
     for (const b of runs) await b.stop();
-    assert.ok(done(), `both boards reached grid window ${GRID_W} and pack frame ${PACK_W}: ${KINDS.map((k) => `${k} ${last(`same-${k}`, 'grid@')}/${last(`same-${k}`, 'pack@')}`).join(', ')}`);
     await new Promise((r) => setTimeout(r, 300));
     const upTo = (device: string) => opsAlerts(device).map((o) => o.alert)
       .filter((a) => (a.kind === 'overload.warning' ? (a.window as number) <= GRID_W : (a.window as number) <= PACK_W));

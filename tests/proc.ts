@@ -2,6 +2,7 @@
  * Test helpers for running the real `dendra` CLI as a child process and reading its output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,23 +11,66 @@ export const DENDRA = path.join(ROOT, 'bin', 'dendra.js');
 
 /** Result of a finished CLI run. */
 export interface RunResult {
+  /** The process id, which is also its process group's (see {@link groupMembers}). */
+  pid: number;
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `dendra args...` to completion (killed after timeoutMs). */
+/**
+ * The processes of process group `pgid` still running (Linux /proc), e.g. a socat that a killed
+ * `dendra sim` left behind. Empty where /proc cannot be read.
+ */
+export function groupMembers(pgid: number): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const d of pids) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // state ppid pgrp ...
+      if (Number(f[2]) !== pgid || f[0] === 'Z') continue;
+      out.push({ pid: Number(d), cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ').trim() });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** SIGKILL to process group `pgid`; false when no process is left in it. */
+function killGroup(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `dendra args...` to completion, in its own process group: after timeoutMs the whole group
+ * is killed (what the command started too, e.g. the socat of `dendra demo`'s simulated board), and
+ * whatever it left running in the group when it ended is killed and named on stderr.
+ */
 export function runCli(args: string[], timeoutMs = 120_000): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DENDRA, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DENDRA, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => killGroup(child.pid!), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      const left = groupMembers(child.pid!);
+      if (left.length > 0 && killGroup(child.pid!)) process.stderr.write(`proc: dendra ${args[0]} left ${left.map((m) => m.cmd).join(', ')} running: killed\n`);
+      resolve({ pid: child.pid!, code, stdout, stderr });
     });
   });
 }
@@ -38,12 +82,50 @@ export interface LiveCli {
   stderr: () => string;
   /** Resolves with the first stdout line (past or future) matching `pred`, or rejects after timeoutMs. */
   waitLine(pred: (line: string) => boolean, timeoutMs: number): Promise<string>;
+  /**
+   * SIGTERM, SIGKILL after 5 s (to the whole process group when detached); resolves once it closed.
+   * A detached child's group is then emptied: what it left running (e.g. the socat of a `dendra sim`)
+   * is killed and listed in {@link LiveCli.leftovers}. Never rejects.
+   */
   stop(): Promise<void>;
+  /** What a detached child left running in its process group when {@link LiveCli.stop} ended it (killed then). */
+  leftovers: { pid: number; cmd: string }[];
 }
 
-/** Starts `dendra args...` and collects its stdout lines. */
+/** Starts `dendra args...` and collects its stdout lines (`detached`: see {@link startProcess}). */
 export function startCli(args: string[], opts: { detached?: boolean } = {}): LiveCli {
   return startProcess(process.execPath, [DENDRA, ...args], opts);
+}
+
+/**
+ * SIGTERM to `child`, SIGKILL after 5 s (to its process group when `detached`, named on stderr);
+ * resolves once it closed. A detached child's group is then emptied: what it left running is
+ * killed and pushed to `leftovers` (once). Never rejects.
+ */
+function stopChild(child: ChildProcess, name: string, detached: boolean, leftovers: { pid: number; cmd: string }[]): Promise<void> {
+  const reap = () => {
+    if (!detached || leftovers.length > 0) return;
+    const left = groupMembers(child.pid!);
+    if (left.length > 0 && killGroup(child.pid!)) leftovers.push(...left);
+  };
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      reap();
+      return resolve();
+    }
+    child.once('close', () => {
+      clearTimeout(hard);
+      reap();
+      resolve();
+    });
+    child.kill('SIGTERM');
+    const hard = setTimeout(() => {
+      process.stderr.write(`proc: ${name} (pid ${child.pid}) still running 5 s after SIGTERM: SIGKILL${detached ? ' to its process group' : ''}\n`);
+      if (detached) killGroup(child.pid!);
+      else child.kill('SIGKILL');
+    }, 5000);
+    hard.unref();
+  });
 }
 
 /**
@@ -51,7 +133,9 @@ export function startCli(args: string[], opts: { detached?: boolean } = {}): Liv
  * `detached`: in its own process group (kill `-pid` ends it with its children, e.g. the sim's socat).
  */
 export function startProcess(command: string, args: string[], opts: { detached?: boolean } = {}): LiveCli {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  const detached = opts.detached ?? false;
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached });
+  const leftovers: { pid: number; cmd: string }[] = [];
   const lines: string[] = [];
   const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   let buf = '';
@@ -75,6 +159,7 @@ export function startProcess(command: string, args: string[], opts: { detached?:
   return {
     child,
     lines,
+    leftovers,
     stderr: () => err,
     waitLine(pred, timeoutMs) {
       const found = lines.find(pred);
@@ -88,13 +173,6 @@ export function startProcess(command: string, args: string[], opts: { detached?:
         waiters.push(w);
       });
     },
-    stop() {
-      return new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('close', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      });
-    },
+    stop: () => stopChild(child, `${path.basename(command)} ${args.slice(0, 2).join(' ')}`, detached, leftovers),
   };
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { startProcess, ROOT, type LiveCli } from './proc.ts';
+import { waitFor } from './support/wait.ts';
 
 /** The binary under test: build/dendra-runtime, or $DENDRA_RUNTIME (e.g. a sanitizer build). */
 const BIN = process.env.DENDRA_RUNTIME ?? path.join(ROOT, 'build/dendra-runtime');
@@ -132,7 +133,7 @@ test('dendra-runtime: a firmware that traps in every tick is rebooted by the wat
   const rt = startProcess(BIN, ['--flash', path.join(tmp, 't.flash'), '--firmware', path.join(PROBE_DIR, 'trap.wasm'), '--json']);
   live.push(rt);
   await rt.waitLine((l) => l.startsWith('{'), 30_000);
-  for (let end = Date.now() + 10_000; !/board halted/.test(rt.stderr()) && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => /board halted/.test(rt.stderr()), 'the runtime to halt the board', 10_000, { intervalMs: 50, detail: () => rt.stderr().slice(-1500) });
   const err = rt.stderr();
   assert.match(err, /board: firmware trapped 3 times in a row: board halted/);
   assert.equal(err.match(/trapped in fw_tick/g)?.length, 3);

@@ -21,7 +21,7 @@ import { MAX_PAYLOAD_BYTES } from '@dendra/ops/mqtt/schema.ts';
 import { startMosquitto, findMosquitto, freePort, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { createLocalCa, findOpenssl } from '@dendra/ops/mqtt/tls.ts';
 import { startSecureMosquitto } from '@dendra/ops/mqtt/secure.ts';
-import { waitFor, sleep } from '@dendra/ops/test/testutil.ts';
+import { sleep, waitFor } from './support/wait.ts';
 import { startRelay } from '@dendra/ops/mqtt/relay.ts';
 
 const SHARED = process.env.DENDRA_SHARED ?? path.resolve(ROOT, '../shared');

@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli, startCli, startProcess, ROOT, type LiveCli, type RunResult } from './proc.ts';
+import { waitFor } from './support/wait.ts';
 
 /** The binary under test: build/dendra-runtime, or $DENDRA_RUNTIME (e.g. a sanitizer build). */
 const BIN = process.env.DENDRA_RUNTIME ?? path.join(ROOT, 'build/dendra-runtime');
@@ -53,10 +54,9 @@ async function stop(rt: LiveCli): Promise<void> {
   assert.equal(rt.child.exitCode, 0, `the runtime stops cleanly on SIGTERM: ${rt.stderr().slice(-500)}`);
 }
 
-/** Waits until the runtime's stderr matches (the firmware's log lines arrive asynchronously). */
+/** Waits until the runtime's stderr matches (the firmware's log lines arrive asynchronously); throws WaitTimeout with the stderr. */
 async function logged(rt: LiveCli, re: RegExp, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (re.test(rt.stderr())) return;
-  assert.match(rt.stderr(), re);
+  await waitFor(() => re.test(rt.stderr()), `a runtime log line matching ${re}`, ms, { intervalMs: 50, detail: () => rt.stderr().slice(-1500) });
 }
 
 interface InfoJson { hello: { boardId: string }; firmware: { running: number; test: boolean; slots: { state: Record<string, boolean> }[] } }
@@ -120,7 +120,7 @@ test('dendra-runtime: info, model flashes, restart from flash, A/B update, trap 
   assert.equal(i.firmware.slots[0].state.revoked, true);
   await stop(rt);
 
-  const sim = startCli(['sim', '--board', 'sim', '--flash', flash, '--no-pack', '--json']);
+  const sim = startCli(['sim', '--board', 'sim', '--flash', flash, '--no-pack', '--json'], { detached: true });
   live.push(sim);
   const simPty = JSON.parse(await sim.waitLine((l) => l.includes('"pty"'), 30_000)).pty as string;
   const fromSim = await info(simPty);
@@ -176,26 +176,28 @@ test('dendra-runtime --trust: keyed board refuses a raw model, runs a signed mod
 
 test('dendra-runtime --uart: a serial device through termios (one end of a socat pty pair), the host on the other end', { skip }, async (t) => {
   if (spawnSync('socat', ['-V']).status !== 0) return t.skip('socat is missing (scripts/deps.sh installs it)');
-  const socat = startProcess('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0']);
+  const socat = startProcess('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { detached: true });
   live.push(socat);
-  let ends: string[] = [];
-  for (let k = 0; k < 100 && ends.length < 2; k++, await new Promise((r) => setTimeout(r, 50))) {
-    ends = [...socat.stderr().matchAll(/PTY is (\S+)/g)].map((m) => m[1]);
+  try {
+    const ptys = () => [...socat.stderr().matchAll(/PTY is (\S+)/g)].map((m) => m[1]);
+    const ends = await waitFor(() => ptys().length === 2 && ptys(), 'socat to open its pty pair', 5000, { intervalMs: 50, detail: () => socat.stderr() });
+    const { rt, ready } = await runtime(['--flash', path.join(tmp, 'uart.flash'), '--uart', ends[0], '--link', path.join(tmp, 'board-uart')]);
+    assert.equal(ready.pty, ends[0]);
+    assert.equal(readlinkSync(path.join(tmp, 'board-uart')), ends[0], '--link points at the UART device');
+    assert.equal((await info(ends[1])).hello.boardId, 'dendra');
+    await ok(['flash', '--port', ends[1], GRID]);
+    await logged(rt, /board: model loaded/);
+    await stop(rt);
+    assert.equal(existsSync(path.join(tmp, 'board-uart')), false, 'the --link symlink is removed at exit');
+  } finally {
+    await socat.stop(); // on every path, not only in after(): its own process group, emptied
   }
-  assert.equal(ends.length, 2, socat.stderr());
-  const { rt, ready } = await runtime(['--flash', path.join(tmp, 'uart.flash'), '--uart', ends[0], '--link', path.join(tmp, 'board-uart')]);
-  assert.equal(ready.pty, ends[0]);
-  assert.equal(readlinkSync(path.join(tmp, 'board-uart')), ends[0], '--link points at the UART device');
-  assert.equal((await info(ends[1])).hello.boardId, 'dendra');
-  await ok(['flash', '--port', ends[1], GRID]);
-  await logged(rt, /board: model loaded/);
-  await stop(rt);
-  assert.equal(existsSync(path.join(tmp, 'board-uart')), false, 'the --link symlink is removed at exit');
+  assert.deepEqual([socat.child.exitCode, socat.leftovers], [143, []], `socat exited on the stop's SIGTERM (128 + 15), nothing left in its group: ${socat.stderr().slice(-300)}`);
 });
 
 test("dendra-runtime boots a flash file written by dendra sim (the model the sim's board stored loads)", { skip }, async () => {
   const flash = path.join(tmp, 'from-sim.flash');
-  const sim = startCli(['sim', '--board', 'sim', '--flash', flash, '--no-pack', '--json']);
+  const sim = startCli(['sim', '--board', 'sim', '--flash', flash, '--no-pack', '--json'], { detached: true });
   live.push(sim);
   const simPty = JSON.parse(await sim.waitLine((l) => l.includes('"pty"'), 30_000)).pty as string;
   await ok(['flash', '--port', simPty, GRID]);

@@ -45,7 +45,7 @@ async function sign(key: string, version: string, out: string, family = 'sim-soc
 async function sim(name: string, trust: string[]): Promise<{ pty: string; cli: LiveCli }> {
   const args = ['sim', '--board', 'sim', '--flash', path.join(tmp, `${name}.flash`), '--ms-per-hour', '1000', '--json'];
   for (const t of trust) args.push('--trust', t);
-  const cli = startCli(args);
+  const cli = startCli(args, { detached: true }); // its own process group: stop() ends the sim's socat with it
   live.push(cli);
   const line = JSON.parse(await cli.waitLine((l) => l.includes('"pty"'), 30_000));
   return { pty: line.pty as string, cli };

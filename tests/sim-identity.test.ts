@@ -19,7 +19,7 @@ function oneLine(r: { code: number | null; stderr: string }, re: RegExp): void {
 test('sim --link: a symlink to the pty while it runs (a port for flash), removed on exit; a second sim on the same flash file is refused', { timeout: 120_000 }, async () => {
   const flash = path.join(tmp, 'a.flash');
   const link = path.join(tmp, 'board-tty');
-  const sim = startCli(['sim', '--flash', flash, '--link', link, '--no-pack', '--json']);
+  const sim = startCli(['sim', '--flash', flash, '--link', link, '--no-pack', '--json'], { detached: true });
   try {
     const j = JSON.parse(await sim.waitLine((l) => l.startsWith('{'), 60_000)) as { pty: string; link: string };
     assert.equal(j.link, link);
@@ -37,6 +37,7 @@ test('sim --link: a symlink to the pty while it runs (a port for flash), removed
     await sim.stop();
   }
   assert.equal(existsSync(link), false, 'link removed on exit');
+  assert.deepEqual(sim.leftovers, [], 'nothing of the sim left running in its process group (its socat exited with it)');
   assert.equal(existsSync(`${flash}.lock`), false, 'lock released on exit');
 });
 
@@ -44,7 +45,7 @@ test('sim: a device id that is online on the broker is refused (second simulator
   const broker = startCli(['broker', '--port', '0']);
   try {
     const url = /(mqtt:\/\/\S+)/.exec(await broker.waitLine((l) => l.startsWith('broker listening on'), 60_000))![1];
-    const first = startCli(['sim', '--flash', path.join(tmp, 'b1.flash'), '--broker', url, '--site', 's9', '--device', 'dup', '--no-pack', '--json']);
+    const first = startCli(['sim', '--flash', path.join(tmp, 'b1.flash'), '--broker', url, '--site', 's9', '--device', 'dup', '--no-pack', '--json'], { detached: true });
     try {
       await first.waitLine((l) => l.startsWith('{'), 60_000);
       const second = await runCli(['sim', '--flash', path.join(tmp, 'b2.flash'), '--broker', url, '--site', 's9', '--device', 'dup', '--no-pack'], 60_000);
@@ -54,7 +55,7 @@ test('sim: a device id that is online on the broker is refused (second simulator
       await first.stop();
     }
     // After a clean stop (retained offline status) the id is free again.
-    const again = startCli(['sim', '--flash', path.join(tmp, 'b2.flash'), '--broker', url, '--site', 's9', '--device', 'dup', '--no-pack', '--json']);
+    const again = startCli(['sim', '--flash', path.join(tmp, 'b2.flash'), '--broker', url, '--site', 's9', '--device', 'dup', '--no-pack', '--json'], { detached: true });
     try {
       await again.waitLine((l) => l.startsWith('{'), 60_000);
     } finally {

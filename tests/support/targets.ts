@@ -17,6 +17,7 @@ import { packFramesCsv } from '@dendra/models/pack/frames.ts';
 import type { ElectrolyteId } from '@dendra/models/physics/electrolytes.ts';
 import type { Duty } from '@dendra/models/pack/profiles.ts';
 import { FIRMWARE_WASM } from '@dendra/core/paths.ts';
+import { waitFor } from './wait.ts';
 
 /** The kinds of target a suite runs against. */
 export type TargetKind = 'sim' | 'runtime';
@@ -60,9 +61,9 @@ export interface Target {
   stderr(): string;
   /** stderr of every process of this target so far (restarts included). */
   stderrAll(): string;
-  /** Resolves once the current process's stderr matches `re`; rejects after `ms` naming `re`. */
+  /** Resolves once the current process's stderr matches `re`; rejects (WaitTimeout) after `ms` naming `re`. */
   waitLog(re: RegExp, ms: number): Promise<void>;
-  /** SIGTERM (SIGKILL after 5 s); resolves with the exit code (null when killed). Never rejects. */
+  /** SIGTERM (SIGKILL to its process group after 5 s; what it left there is killed, see LiveCli.leftovers); resolves with the exit code (null when killed). Never rejects. */
   stop(): Promise<number | null>;
   /** kill -9 of the target's process group (a power cut); resolves once it is gone. */
   kill9(): Promise<void>;
@@ -170,8 +171,7 @@ export async function startTarget(kind: TargetKind, o: TargetOptions): Promise<T
     stderr: () => cur.p.stderr(),
     stderrAll: () => [...earlier, cur.p.stderr()].join(''),
     async waitLog(re, ms) {
-      for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (re.test(cur.p.stderr())) return;
-      throw new Error(`${kind}: no log line matching ${re} within ${ms} ms; stderr:\n${cur.p.stderr().slice(-1500)}`);
+      await waitFor(() => re.test(cur.p.stderr()), `a ${kind} log line matching ${re}`, ms, { intervalMs: 50, detail: () => `stderr:\n${cur.p.stderr().slice(-1500)}` });
     },
     async stop() {
       await cur.p.stop();

@@ -65,7 +65,7 @@ export async function startPtyPair(opts: PtyOptions = {}): Promise<PtyPair> {
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 1000).unref())]); // unref: a process ends as soon as socat did
     }
     if (ownDir) rmSync(dir, { recursive: true, force: true });
   };
