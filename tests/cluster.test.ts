@@ -130,6 +130,16 @@ test('two `dendra alerts --share ops --nats ...` processes split the alert strea
     }
     const ops = c.credentials.operators[0];
     const args = ['--broker', c.mqttUrls.join(','), '--nats', c.natsUrls.join(','), '--share', 'ops', '--username', ops.username, '--timeout', '60'];
+    // A group the cluster does not have is refused at once (joining retries only transient failures).
+    const t0 = Date.now();
+    const stray = operatorProcess(args.map((a, i) => (args[i - 1] === '--share' ? 'no-such-group' : a)), ops.password);
+    procs.push(stray.child);
+    const code = await new Promise<number | null>((r) => (stray.child.exitCode !== null ? r(stray.child.exitCode) : stray.child.once('exit', (c) => r(c))));
+    assert.notEqual(code, 0, 'an unknown share group is an error');
+    const refusal = (JSON.parse(stray.stderr()) as { error: { code: string; message: string } }).error;
+    assert.equal(refusal.code, 'E_SUBSCRIBE', refusal.message);
+    assert.match(refusal.message, /share group "no-such-group" .*cannot be joined/);
+    assert.ok(Date.now() - t0 < 15_000, `refused without waiting out the join timeout (${Date.now() - t0} ms)`);
     const members = [operatorProcess(args, ops.password), operatorProcess(args, ops.password)];
     procs.push(...members.map((m) => m.child));
     // Both are up once each has printed the retained status of the ten devices (MQTT side).

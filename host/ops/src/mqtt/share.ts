@@ -29,6 +29,32 @@ export interface ShareOptions {
   onError?: (e: Error) => void;
   /** Wait this long for the first connection, ms (default 5000). */
   connectTimeoutMs?: number;
+  /**
+   * Keep trying to join the group this long after connecting, ms (default 20000): a cluster that is
+   * still electing its JetStream leaders answers with a closed request or a timeout for a while.
+   */
+  joinTimeoutMs?: number;
+}
+
+/** Errors that say the group or the stream is missing, or the account may not read it: no retry. */
+const PERMANENT = /not found|permission|authoriz|no stream|10014|10059/i;
+
+/**
+ * Gets the group's durable consumer and starts pulling, retrying transient failures every 250 ms
+ * until `deadline` (epoch ms).
+ * @throws the last error when it is permanent ({@link PERMANENT}) or the deadline has passed.
+ */
+async function joinGroup(nc: NatsConnection, group: string, deadline: number): Promise<ConsumerMessages> {
+  for (;;) {
+    try {
+      const consumer = await nc.jetstream().consumers.get(ALERT_STREAM, group);
+      // A small batch: members of a group take turns (a batch of 256 let the first member take a whole burst).
+      return await consumer.consume({ max_messages: 32, expires: 5000 });
+    } catch (e) {
+      if (PERMANENT.test((e as Error).message) || nc.isClosed() || Date.now() + 250 >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** A running member of a share group. */
@@ -76,9 +102,7 @@ export async function consumeShared(o: ShareOptions): Promise<SharedConsumer> {
   }
   let messages: ConsumerMessages;
   try {
-    const consumer = await nc.jetstream().consumers.get(ALERT_STREAM, o.group);
-    // A small batch: members of a group take turns (a batch of 256 let the first member take a whole burst).
-    messages = await consumer.consume({ max_messages: 32, expires: 5000 });
+    messages = await joinGroup(nc, o.group, Date.now() + (o.joinTimeoutMs ?? 20_000));
   } catch (e) {
     await nc.close().catch(() => {});
     throw new BrokerError('E_SUBSCRIBE', `share group ${JSON.stringify(o.group)} on stream ${ALERT_STREAM} cannot be joined: ${(e as Error).message.split('\n')[0]} (dendra broker --cluster makes it with --share-group)`, servers[0]);
