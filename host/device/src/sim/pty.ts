@@ -4,7 +4,7 @@
  * opened by the simulator, the host end by the flasher (any serial tool works on it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, realpathSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, realpathSync, readdirSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DendraError } from '@dendra/core/errors.ts';
@@ -48,6 +48,7 @@ function installExitHook(): void {
  */
 export async function startPtyPair(opts: PtyOptions = {}): Promise<PtyPair> {
   const ownDir = opts.dir === undefined;
+  if (ownDir) sweepStalePtyDirs(tmpdir());
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dendra-pty-'));
   const boardPath = join(dir, 'board');
   const hostPath = join(dir, 'host');
@@ -58,6 +59,7 @@ export async function startPtyPair(opts: PtyOptions = {}): Promise<PtyPair> {
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(child);
   installExitHook();
+  if (ownDir && child.pid !== undefined) writeFileSync(join(dir, PID_FILE), `${child.pid}\n`);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   const cleanup = async (): Promise<void> => {
@@ -82,6 +84,51 @@ export async function startPtyPair(opts: PtyOptions = {}): Promise<PtyPair> {
     hostDevice: realpathSync(hostPath),
     close: () => (closed ??= cleanup()),
   };
+}
+
+/** The file in a pty folder that names its socat's pid (folders made by {@link startPtyPair}). */
+const PID_FILE = 'socat.pid';
+
+/** Whether process `pid` exists (EPERM: it exists, owned by someone else). */
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** Whether pty folder `dir` belongs to a socat that is gone (see {@link sweepStalePtyDirs}). */
+function isStale(dir: string): boolean {
+  const pid = Number.parseInt(readFileSync(join(dir, PID_FILE), { encoding: 'utf8', flag: 'r' }).trim(), 10);
+  return Number.isSafeInteger(pid) && pid > 0 && !alive(pid);
+}
+
+/** Folders from before the pid file: stale when empty or when both links lead nowhere. */
+function isStaleLegacy(dir: string): boolean {
+  const links = readdirSync(dir).filter((n) => n === 'board' || n === 'host').map((l) => join(dir, l));
+  return links.every((l) => lstatSync(l).isSymbolicLink() && !existsSync(l));
+}
+
+/**
+ * Removes `dendra-pty-*` folders in `parent` left by simulators that were killed (`kill -9`, a
+ * power cut in a test): a folder older than `minAgeMs` whose socat (named in its `socat.pid`) is no
+ * longer running; for a folder without that file, one that is empty or whose `board` and `host`
+ * links both lead nowhere. A folder being set up, or one whose socat runs, is kept. Returns the
+ * number removed; never throws (a folder it cannot read or remove is left).
+ */
+export function sweepStalePtyDirs(parent: string, minAgeMs = 60_000): number {
+  let removed = 0;
+  let names: string[];
+  try { names = readdirSync(parent); } catch { return 0; }
+  for (const name of names) {
+    if (!name.startsWith('dendra-pty-')) continue;
+    const dir = join(parent, name);
+    try {
+      const st = lstatSync(dir);
+      if (!st.isDirectory() || Date.now() - st.mtimeMs < minAgeMs) continue;
+      if (!(existsSync(join(dir, PID_FILE)) ? isStale(dir) : isStaleLegacy(dir))) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed++;
+    } catch { /* another process's folder, or gone already */ }
+  }
+  return removed;
 }
 
 function waitForLinks(child: ChildProcess, links: string[], timeoutMs: number, stderr: () => string): Promise<void> {
