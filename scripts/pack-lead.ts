@@ -97,7 +97,7 @@ for (const seed of seeds) {
     const it2 = predictInt8(test, (se, pa) => buildPackQModel(w2, ranges2, { series: se, parallel: pa }));
     const iv2 = predictInt8(val, (se, pa) => buildPackQModel(w2, ranges2, { series: se, parallel: pa }));
     const vmae = alertObs(ds.val, c.iv.cell, c.thr, (j) => iv2.lead[j]);
-    row.newHeadInt8 = { recipe: best, constant: f.constant, cvMae: r1(f.cvMae), cvMaeConstant: r1(f.cvMaeConstant), valMaeInt8: r1(mean(vmae.first.map((o) => Math.abs(o.z - o.t)))), recal: f.recal, ...testMae(c.it.cell, (j) => it2.lead[j], c.thr, seed) };
+    row.newHeadInt8 = { recipe: best, constant: f.constant, cvMae: r1(f.cvMae), cvMaeConstant: r1(f.cvMaeConstant), cvHeadMinusConstant: { value: r1(f.cvDiff.value), ci95: f.cvDiff.ci95.map(r1) }, valMaeInt8: r1(mean(vmae.first.map((o) => Math.abs(o.z - o.t)))), recal: f.recal, ...testMae(c.it.cell, (j) => it2.lead[j], c.thr, seed) };
     row.riskUnchanged = it2.cell.every((v, i) => v === c.it.cell[i]);
     if (seed === 1) writeFileSync(path.join(ROOT, '.dendra/pack-study/lead-seed1.json'), JSON.stringify({ head: f.head, ranges: ranges2 }));
   }

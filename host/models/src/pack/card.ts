@@ -97,7 +97,7 @@ function leadCard(t: PackMetricsTable, leadScale: number, fit?: LeadChoice) {
       ...(fit ? {
         ships: fit.constant ? `the validation constant ${fit.valConstant} cycles (head weights 0, bias logit): grouped CV over validation packs did not prefer the head` : 'the head: grouped CV over validation packs preferred it to the validation constant',
         recipe, chosenBy: 'scripts/pack-lead.ts on validation packs only (pack.study.json leadHead)',
-        validation: { cvMaeCycles: r1(fit.cvMae), cvMaeConstantCycles: r1(fit.cvMaeConstant), inSampleMaeCycles: r1(fit.valMae), recalibration: { alpha: r4(fit.recal.alpha), beta: r4(fit.recal.beta) }, note: 'grouped 6-fold CV over validation packs at the int8 first alerts (the recalibration and the constant refitted without the held-out packs)' },
+        validation: { cvMaeCycles: r1(fit.cvMae), cvMaeConstantCycles: r1(fit.cvMaeConstant), cvHeadMinusConstant: { value: r1(fit.cvDiff.value), ci95: fit.cvDiff.ci95.map(r1) }, inSampleMaeCycles: r1(fit.valMae), recalibration: { alpha: r4(fit.recal.alpha), beta: r4(fit.recal.beta) }, note: 'grouped 6-fold CV over validation packs at the int8 first alerts (the recalibration and the constant refitted without the held-out packs)' },
       } : {}),
     },
     constantHorizon: l(t.lead.constantHorizon),

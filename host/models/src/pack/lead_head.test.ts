@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { constantHead, fitRecal, groupedCvMae, headLogit, medianLead, recalLead, trainLeadHead, type RecalObs } from './lead_head.ts';
+import { constantHead, fitRecal, groupedCvMae, headLogit, medianLead, pairedPackBootstrap, recalLead, trainLeadHead, type RecalObs } from './lead_head.ts';
 import { HIDDEN, LEAD_MAX } from './model.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
@@ -53,4 +53,15 @@ test('constantHead and medianLead: the int8 lead row reads the constant; grouped
   // two packs with different leads: a constant fitted on the other pack is off by the difference
   const obs: RecalObs[] = [{ z: 0, t: 10, pack: 0 }, { z: 0, t: 30, pack: 1 }];
   assert.equal(groupedCvMae(obs, obs, (o) => { const c = medianLead(o, 0); return () => c; }, 2), 20);
+});
+
+test('pairedPackBootstrap: the mean paired difference, an interval over packs, mismatched lengths throw', () => {
+  const packs = Array.from({ length: 60 }, (_, i) => i % 12);
+  const a = packs.map((p) => 10 + (p % 3));
+  const b = packs.map(() => 8);
+  const d = pairedPackBootstrap(a, b, packs, 1);
+  assert.equal(d.value, 3);
+  assert.ok(d.ci95[0] > 2 && d.ci95[1] < 4 && d.ci95[0] <= d.value && d.value <= d.ci95[1], JSON.stringify(d));
+  assert.deepEqual(pairedPackBootstrap(b, b, packs, 1), { value: 0, ci95: [0, 0] });
+  assert.throws(() => pairedPackBootstrap(a, b.slice(1), packs), RangeError);
 });

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@dendra/core/tfjs.ts';
+import { mulberry32 } from '@dendra/core/random.ts';
 import { MAX_CELLS } from './dataset.ts';
 import { disposeParams, forwardAll, HIDDEN, importWeights, LEAD_MAX, type PackWeights } from './model.ts';
 import { gatherBatch, type SplitTensors } from './train.ts';
@@ -131,16 +132,44 @@ export function medianLead(obs: readonly { t: number }[], fallback: number): num
 
 /**
  * Grouped K-fold cross-validation over packs of a lead predictor fitted on `fitObs` and scored on
- * `scoreObs` (both carry the pack): returns the out-of-fold MAE over all scored observations.
- * Folds: pack index modulo k. NaN when nothing is scored.
+ * `scoreObs` (both carry the pack): the out-of-fold absolute error of every scored observation,
+ * in `scoreObs` order. Folds: pack index modulo k.
  */
-export function groupedCvMae(fitObs: readonly RecalObs[], scoreObs: readonly RecalObs[], fit: (obs: readonly RecalObs[]) => (z: number) => number, k = 6): number {
-  let e = 0, n = 0;
+export function groupedCvErrors(fitObs: readonly RecalObs[], scoreObs: readonly RecalObs[], fit: (obs: readonly RecalObs[]) => (z: number) => number, k = 6): number[] {
+  const e = new Array<number>(scoreObs.length).fill(NaN);
   for (let f = 0; f < k; f++) {
     const pred = fit(fitObs.filter((o) => o.pack % k !== f));
-    for (const o of scoreObs) if (o.pack % k === f) { e += Math.abs(pred(o.z) - o.t); n++; }
+    scoreObs.forEach((o, i) => { if (o.pack % k === f) e[i] = Math.abs(pred(o.z) - o.t); });
   }
-  return n ? e / n : NaN;
+  return e;
+}
+
+/** Mean of {@link groupedCvErrors}; NaN when nothing is scored. */
+export function groupedCvMae(fitObs: readonly RecalObs[], scoreObs: readonly RecalObs[], fit: (obs: readonly RecalObs[]) => (z: number) => number, k = 6): number {
+  const e = groupedCvErrors(fitObs, scoreObs, fit, k);
+  return e.length ? e.reduce((a, b) => a + b, 0) / e.length : NaN;
+}
+
+/**
+ * Mean paired difference a - b of per-observation errors with a seeded bootstrap 95 % interval
+ * over packs (200 resamples). Throws RangeError when the lengths differ.
+ */
+export function pairedPackBootstrap(a: readonly number[], b: readonly number[], packs: readonly number[], seed = 1, reps = 200): { value: number; ci95: [number, number] } {
+  if (a.length !== b.length || a.length !== packs.length) throw new RangeError(`pairedPackBootstrap: ${a.length}, ${b.length}, ${packs.length} values`);
+  const by = new Map<number, number[]>();
+  a.forEach((v, i) => (by.get(packs[i]) ?? by.set(packs[i], []).get(packs[i])!).push(v - b[i]));
+  const ids = [...by.keys()];
+  const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
+  const rand = mulberry32(seed);
+  const boots: number[] = [];
+  for (let r = 0; r < reps && ids.length; r++) {
+    const d: number[] = [];
+    for (let k = 0; k < ids.length; k++) d.push(...by.get(ids[Math.floor(rand() * ids.length)])!);
+    boots.push(mean(d));
+  }
+  boots.sort((x, y) => x - y);
+  const at = (q: number) => boots[Math.round(q * (boots.length - 1))] ?? NaN;
+  return { value: mean(a.map((v, i) => v - b[i])), ci95: [at(0.025), at(0.975)] };
 }
 
 /** Which training windows the head sees: every valid cell window, only alerted ones (float risk >= threshold), or all weighted by the risk. */
@@ -185,7 +214,11 @@ export function alertObs(s: SplitTensors['split'], score: ArrayLike<number>, thr
 }
 
 /** A fitted lead: the head (already recalibrated: alpha and beta folded) or a constant (w = 0). */
-export interface FittedLead { head: Head; constant: boolean; cvMae: number; cvMaeConstant: number; valMae: number; recal: Recal; valConstant: number }
+export interface FittedLead {
+  head: Head; constant: boolean; cvMae: number; cvMaeConstant: number; valMae: number; recal: Recal; valConstant: number;
+  /** Head minus constant out-of-fold error at validation first alerts, bootstrap over validation packs. */
+  cvDiff: { value: number; ci95: [number, number] };
+}
 
 /** What the float model file and the card record of the lead: the recipe and the fitted choice. */
 export type LeadChoice = Omit<FittedLead, 'head'> & { recipe: LeadRecipe };
@@ -211,13 +244,16 @@ export function fitLead(r: LeadRecipe, d: { train: SplitTensors['split']; val: S
   const recalOf = (o: readonly RecalObs[]): Recal => (r.recal === 'none' ? { alpha: 1, beta: 0 } : fitRecal(o));
   // grouped CV: the recalibration is refitted without the held-out fold's packs
   const byPack = (o: readonly RecalObs[]) => (z: number) => recalLead(recalOf(o), z);
-  const cvMae = groupedCvMae(r.recal === 'none' ? obs.first : fitOn(obs), obs.first, byPack);
-  const cvMaeConstant = groupedCvMae(obs.first, obs.first, (o) => { const c = medianLead(o, 20); return () => c; });
+  const eHead = groupedCvErrors(r.recal === 'none' ? obs.first : fitOn(obs), obs.first, byPack);
+  const eConst = groupedCvErrors(obs.first, obs.first, (o) => { const c = medianLead(o, 20); return () => c; });
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+  const [cvMae, cvMaeConstant] = [mean(eHead), mean(eConst)];
+  const cvDiff = pairedPackBootstrap(eHead, eConst, obs.first.map((o) => o.pack));
   const recal = recalOf(fitOn(obs));
   const valMae = obs.first.reduce((a, o) => a + Math.abs(recalLead(recal, o.z) - o.t), 0) / Math.max(1, obs.first.length);
   const valConstant = medianLead(obs.first, 20);
-  if (!(cvMae < cvMaeConstant)) return { head: constantHead(valConstant), constant: true, cvMae, cvMaeConstant, valMae, recal, raw, valConstant };
-  return { head: { w: raw.w.map((x) => recal.alpha * x), b: recal.alpha * raw.b + recal.beta }, constant: false, cvMae, cvMaeConstant, valMae, recal, raw, valConstant };
+  if (!(cvMae < cvMaeConstant)) return { head: constantHead(valConstant), constant: true, cvMae, cvMaeConstant, valMae, recal, raw, valConstant, cvDiff };
+  return { head: { w: raw.w.map((x) => recal.alpha * x), b: recal.alpha * raw.b + recal.beta }, constant: false, cvMae, cvMaeConstant, valMae, recal, raw, valConstant, cvDiff };
 }
 
 /** A head that outputs `cycles` for every cell: w = 0, b = logit((cycles + 0.5) / LEAD_MAX). */

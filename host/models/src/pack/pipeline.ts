@@ -227,7 +227,7 @@ export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetri
   const gw = withHead(gnn.weights, lead.head);
   gnn.weights = gw; // risk rows unchanged: only the lead head's FC (and its range Zl) differ
   const ranges = { ...ranges0, Zl: (await calibrate(gw, train, 1024, seed + 1)).Zl };
-  const leadChoice: LeadChoice = { recipe: LEAD_RECIPE, constant: lead.constant, cvMae: lead.cvMae, cvMaeConstant: lead.cvMaeConstant, valMae: lead.valMae, recal: lead.recal, valConstant: lead.valConstant };
+  const leadChoice: LeadChoice = { recipe: LEAD_RECIPE, constant: lead.constant, cvMae: lead.cvMae, cvMaeConstant: lead.cvMaeConstant, valMae: lead.valMae, recal: lead.recal, valConstant: lead.valConstant, cvDiff: lead.cvDiff };
   const it = predictInt8(test, (se, pa) => buildPackQModel(gw, ranges, { series: se, parallel: pa }));
   const model = buildPackQModel(gw, ranges, { ...REFERENCE_PACK, metadata: packMeta(norm, int8Thr) });
   const bytes = writeTflite(model);
