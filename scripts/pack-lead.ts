@@ -4,8 +4,8 @@
 // constant by grouped 6-fold CV over validation packs at the int8 risk's first alerts. The recipe
 // with the lowest CV MAE averaged over seeds wins; test packs are scored only after the choice.
 //   node --import tsx scripts/pack-lead.ts [--seeds 1,2,3] [--write]
-// Seed 1's trunk is the shipped model (models/pack/pack.float.json); seeds 2, 3 are the study's
-// runs (.dendra/pack-study/gnn-seedS.json, `scripts/pack-study.ts train --variant gnn`).
+// Trunks: the study's runs (.dendra/pack-study/gnn-seedS.json, `scripts/pack-study.ts train
+// --variant gnn`); seed 1's is the model shipped before this study (its lead head recalibrated).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,6 @@ const st = (s: PackSplit): SplitTensors => ({ split: s, x: normalizeX(s, norm) }
 const [train, val, test] = [st(ds.train), st(ds.val), st(ds.test)];
 
 function trunk(seed: number): { w: PackWeights; ranges: Ranges | null } {
-  if (seed === 1) { const f = JSON.parse(readFileSync(path.join(ROOT, 'models/pack/pack.float.json'), 'utf8')); return { w: f.gnn.weights, ranges: f.gnn.ranges }; }
   return { w: JSON.parse(readFileSync(path.join(ROOT, `.dendra/pack-study/gnn-seed${seed}.json`), 'utf8')).weights, ranges: null };
 }
 function testMae(score: ArrayLike<number>, lead: (j: number) => number, thr: number, seed: number) {

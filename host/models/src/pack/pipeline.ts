@@ -193,7 +193,7 @@ export function packMeta(norm: FeatureNorm, threshold: number, modelVersion = 1)
  * validation packs, models/pack/pack.study.json "leadHead"); the validation constant ships instead
  * when grouped CV over validation packs does not prefer the head.
  */
-export const LEAD_RECIPE: LeadRecipe = { windows: 'all', loss: { log: true, clip: 255 }, recal: 'none' };
+export const LEAD_RECIPE: LeadRecipe = { windows: 'soft', loss: { log: false, clip: 100 }, recal: 'first' };
 
 /** Trains both models, scores everything, quantizes and writes the artifacts. */
 export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetricsTable; card: PackCard; files: typeof FILES; outDir: string }> {
