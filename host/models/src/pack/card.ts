@@ -10,7 +10,8 @@ import {
   CYCLE_CHANNELS, HELD_OUT, HORIZON, MAX_CELLS, MASK_LOGIT, N_FEATURES, SIM_CYCLES, STATIC_CHANNELS, WINDOW, type PackDataset,
 } from './dataset.ts';
 import type { RiskMetrics, WithCi } from './metrics.ts';
-import type { LeadFit, LeadScore } from './lead.ts';
+import type { LeadScore } from './lead.ts';
+import type { LeadChoice } from './lead_head.ts';
 import { BMS_SENSORS } from './sensors.ts';
 import { LAYERS, LEAD_MAX } from './model.ts';
 import { LEAD_WEIGHT, type TrainedModel } from './train.ts';
@@ -28,8 +29,8 @@ export interface PackCardInputs {
   seconds: number;
   /** Scale of the calibrated hazard lead (pipeline fitLeadScale). */
   leadScale: number;
-  /** The lead head's recalibration on validation (pipeline). */
-  leadFit?: LeadFit;
+  /** How the lead head was fitted on the frozen trunk and chosen against the validation constant (pipeline). */
+  lead?: LeadChoice;
   /** The three-seed study (pack.study.json of scripts/pack-study.ts) when the model directory has one. */
   study?: Record<string, unknown> | null;
 }
@@ -38,6 +39,7 @@ export interface PackCardInputs {
 export type PackCard = ReturnType<typeof buildPackCard>;
 
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+const r1 = (v: number) => Math.round(v * 10) / 10;
 
 const ci3 = (c: WithCi) => ({ value: r4(c.value), ci95: [r4(c.lo), r4(c.hi)] });
 
@@ -84,16 +86,22 @@ function ablation(t: PackMetricsTable) {
 }
 
 /** The lead_cycles scores (MAE in cycles at each initiating cell's first alert). */
-function leadCard(t: PackMetricsTable, leadScale: number, fit?: LeadFit) {
-  const l = (x: LeadScore) => ({ maeCycles: Math.round(x.mae.value * 10) / 10, ci95: [Math.round(x.mae.lo * 10) / 10, Math.round(x.mae.hi * 10) / 10], firstAlerts: x.alerts });
+function leadCard(t: PackMetricsTable, leadScale: number, fit?: LeadChoice) {
+  const l = (x: LeadScore) => ({ maeCycles: r1(x.mae.value), ci95: [r1(x.mae.lo), r1(x.mae.hi)], firstAlerts: x.alerts });
+  const recipe = fit && `head retrained alone on the frozen trunk (risk rows unchanged): windows ${fit.recipe.windows}, censored L1 ${fit.recipe.loss.log ? 'in log(1 + cycles)' : 'in cycles'}${fit.recipe.loss.clip < LEAD_MAX - 1 ? `, target clipped at ${fit.recipe.loss.clip}` : ''}, recalibration ${fit.recipe.recal}`;
   return {
     definition: 'at the first alert (score >= its threshold) of each test cell that initiates: |predicted cycles to initiation - (initiation cycle - alert cycle)|; bootstrap over packs',
-    board: 'the board publishes lead_cycles = the int8 lead row of the top alerted cell (headInt8 row: the lead head, LOGISTIC x 256 cycles, trained with a censored L1 loss on the simulator\'s cycles to initiation); models without lead rows publish the horizon (constantHorizon row)',
+    board: 'the board publishes lead_cycles = the int8 lead row of the top alerted cell (headInt8 row: LOGISTIC x 256 cycles); models without lead rows publish the horizon (constantHorizon row)',
     headInt8: {
       ...l(t.lead.headInt8), mapping: 'the int8 lead row q + 128 cycles (0..255) of the cell, at the int8 risk\'s first alerts: what the board sends',
-      ...(fit ? { recalibration: { alpha: r4(fit.alpha), beta: r4(fit.beta), valMaeCycles: Math.round(fit.valMae * 10) / 10, valFirstAlerts: fit.valAlerts, how: 'lead = 256 sigmoid(alpha z + beta) on the head\'s logit z, fitted on validation first alerts (grid search, MAE) and folded into the head\'s FC weights and range: no firmware change' } } : {}),
+      ...(fit ? {
+        ships: fit.constant ? `the validation constant ${fit.valConstant} cycles (head weights 0, bias logit): grouped CV over validation packs did not prefer the head` : 'the head: grouped CV over validation packs preferred it to the validation constant',
+        recipe, chosenBy: 'scripts/pack-lead.ts on validation packs only (pack.study.json leadHead)',
+        validation: { cvMaeCycles: r1(fit.cvMae), cvMaeConstantCycles: r1(fit.cvMaeConstant), cvHeadMinusConstant: { value: r1(fit.cvDiff.value), ci95: fit.cvDiff.ci95.map(r1) }, inSampleMaeCycles: r1(fit.valMae), recalibration: { alpha: r4(fit.recal.alpha), beta: r4(fit.recal.beta) }, note: 'grouped 6-fold CV over validation packs at the int8 first alerts (the recalibration and the constant refitted without the held-out packs)' },
+      } : {}),
     },
     constantHorizon: l(t.lead.constantHorizon),
+    constantOnVal: { ...l(t.lead.constantOnVal), mapping: `${fit?.valConstant ?? HORIZON} cycles: the median true lead at validation first alerts` },
     hazardInt8: { ...l(t.lead.hazardInt8), mapping: `horizon ln2 / -ln(1 - p), p = int8 cell risk (constant-hazard median)` },
     hazardInt8Calibrated: { ...l(t.lead.hazardInt8Calibrated), mapping: `${r4(leadScale)} x the hazard mapping (scale = median true/predicted at first alerts on validation)` },
     physics: { ...l(t.lead.physics), mapping: '(1 - D) / recent damage rate of the physics estimator, at its own first alerts' },
@@ -130,7 +138,7 @@ export function buildPackCard(c: PackCardInputs) {
     },
     seed: c.seed,
     training: {
-      optimizer: 'Adam lr 2e-3, batch 64', loss: `class-weighted BCE (pos weight neg/pos) on cells + 0.5 x pack BCE + ${LEAD_WEIGHT} x lead L1 (|u - min(cycles to initiation, ${LEAD_MAX - 1}) / ${LEAD_MAX}|; a cell that never initiates in the simulation: only a prediction below the cycles left is penalized)`, selection: 'best validation loss, patience 5',
+      optimizer: 'Adam lr 2e-3, batch 64', loss: `class-weighted BCE (pos weight neg/pos) on cells + 0.5 x pack BCE + ${LEAD_WEIGHT} x lead L1 (|u - min(cycles to initiation, ${LEAD_MAX - 1}) / ${LEAD_MAX}|; a cell that never initiates in the simulation: only a prediction below the cycles left is penalized); then the lead head alone is refitted on the frozen trunk (leadCycles.headInt8.recipe)`, selection: 'best validation loss, patience 5',
       gnn: { epochsRun: c.gnn.epochsRun, bestEpoch: c.gnn.bestEpoch, bestValLoss: r4(c.gnn.bestValLoss) },
       perCell: { epochsRun: c.perCell.epochsRun, bestEpoch: c.perCell.bestEpoch, bestValLoss: r4(c.perCell.bestValLoss) },
       seconds: Math.round(c.seconds),
@@ -156,7 +164,7 @@ export function buildPackCard(c: PackCardInputs) {
       gnnVsPhysics: ci3(t.aucGain.vsPhysics), gnnVsPerCell: ci3(t.aucGain.vsPerCell), perCellVsPhysics: ci3(t.aucGain.perCellVsPhysics),
     },
     comparisons: comparisons(t),
-    leadCycles: leadCard(t, c.leadScale, c.leadFit),
+    leadCycles: leadCard(t, c.leadScale, c.lead),
     ...(c.study ? { study: { source: 'pack.study.json (scripts/pack-study.ts: 3 training seeds on this data set; float models; paired test AUC differences, mean over seeds, bootstrap over packs)', ...c.study } } : {}),
     bytes: c.bytes,
     macsPerInference: countMacs(c.model),

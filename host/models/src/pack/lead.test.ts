@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aucDifference, fitLeadHead, hazardLead, leadMae, type LeadItem } from './lead.ts';
+import { aucDifference, hazardLead, leadMae, type LeadItem } from './lead.ts';
 
 test('hazardLead: the constant-hazard median, monotone in the risk, clamped to the int8 range', () => {
   assert.ok(Math.abs(hazardLead(0.5, 20) - 20) < 1e-12, 'p = 0.5 within 20 cycles: median 20');
@@ -31,21 +31,4 @@ test('aucDifference: 0 against itself, positive for a better scorer, paired by s
   const d = aucDifference(a, b, 1);
   assert.ok(d.value > 0.3 && d.lo > 0, JSON.stringify(d));
   assert.throws(() => aucDifference(a, b.slice(1), 1), /200 vs 199/);
-});
-
-test('fitLeadHead: recalibrates the head at first alerts only; identity when nothing is alerted', () => {
-  // First alerts of 4 cells; the head's logit z says 256 sigmoid(z) = 128 cycles everywhere but the
-  // truth is 40: the fit must move the lead to about 40 (a near-constant mapping), ignoring the
-  // later windows and the cell that never initiates.
-  const init: (number | null)[][] = [[100, 140, null], [60]];
-  const items: LeadItem[] = [
-    { pack: 0, cell: 0, cycle: 60, score: 0.9, label: 0, lead: 0 }, { pack: 0, cell: 0, cycle: 61, score: 0.9, label: 0, lead: 0 },
-    { pack: 0, cell: 1, cycle: 100, score: 0.95, label: 0, lead: 0 }, { pack: 0, cell: 2, cycle: 10, score: 0.99, label: 0, lead: 0 },
-    { pack: 1, cell: 0, cycle: 20, score: 0.85, label: 0, lead: 0 },
-  ];
-  const f = fitLeadHead(items, () => 0, 0.8, init, 256);
-  assert.equal(f.valAlerts, 3);
-  assert.ok(f.valMae < 2, `val MAE ${f.valMae}`);
-  assert.ok(Math.abs(256 / (1 + Math.exp(-f.beta)) - 40) < 2, `beta ${f.beta}`);
-  assert.deepEqual(fitLeadHead(items, () => 0, 0.999, init, 256), { alpha: 1, beta: 0, valMae: NaN, valAlerts: 0 });
 });

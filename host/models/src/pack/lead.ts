@@ -88,36 +88,3 @@ export function aucDifference(a: readonly Scored[], b: readonly Scored[], seed: 
   const [lo, hi] = percentiles(boots);
   return { value: diff(a.map((_, i) => i)), lo, hi };
 }
-
-/** A monotone recalibration of the lead head in its logit domain: lead = LEAD_MAX sigmoid(alpha z + beta). */
-export interface LeadFit { alpha: number; beta: number; valMae: number; valAlerts: number }
-
-/**
- * The (alpha, beta) on a grid (alpha 0.05..2 step 0.05, beta -4..4 step 0.05) minimising the lead MAE
- * at each initiating cell's first alert (int8 risk >= threshold) on a validation split, given the
- * float lead head's logits z per item (`items` order). A small alpha is close to a constant lead,
- * so the fit is about as good on validation as the best constant. Identity (1, 0) when
- * nothing was alerted; never throws.
- */
-export function fitLeadHead(items: readonly Scored[], z: (i: number) => number, threshold: number, initiation: readonly (readonly (number | null)[])[], leadMax: number): LeadFit {
-  const first = new Map<string, number>();
-  items.forEach((it, i) => {
-    const init = initiation[it.pack][it.cell];
-    if (init === null || it.cycle >= init || it.score < threshold) return;
-    const key = `${it.pack}:${it.cell}`;
-    const f = first.get(key);
-    if (f === undefined || it.cycle < items[f].cycle) first.set(key, i);
-  });
-  const obs = [...first.values()].map((i) => ({ z: z(i), t: initiation[items[i].pack][items[i].cell]! - items[i].cycle }));
-  let best: LeadFit = { alpha: 1, beta: 0, valMae: NaN, valAlerts: obs.length };
-  if (obs.length === 0) return best;
-  for (let a = 1; a <= 40; a++) {
-    for (let b = -80; b <= 80; b++) {
-      const [alpha, beta] = [a * 0.05, b * 0.05];
-      let e = 0;
-      for (const o of obs) e += Math.abs(leadMax / (1 + Math.exp(-(alpha * o.z + beta))) - o.t);
-      if (!(e / obs.length >= best.valMae)) best = { alpha, beta, valMae: e / obs.length, valAlerts: obs.length };
-    }
-  }
-  return best;
-}

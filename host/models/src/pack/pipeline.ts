@@ -13,11 +13,12 @@ import {
   buildDataset, featureNorm, normalizeX, HORIZON, MAX_CELLS, N_FEATURES, WINDOW, type DatasetOptions, type FeatureNorm, type PackSplit,
 } from './dataset.ts';
 import { bestF1Threshold, evaluateRisk, rocAuc, type RiskMetrics, type Scored, type WithCi } from './metrics.ts';
-import { aucDifference, fitLeadHead, hazardLead, leadMae, type LeadFit, type LeadItem, type LeadScore } from './lead.ts';
+import { aucDifference, hazardLead, leadMae, type LeadItem, type LeadScore } from './lead.ts';
+import { fitLead, hiddenStates, withHead, type LeadChoice, type LeadRecipe } from './lead_head.ts';
 import { predictSplit, trainModel, type SplitTensors, type TrainedModel } from './train.ts';
 import { buildPackQModel, calibrate, predictInt8, type Ranges } from './quantize.ts';
 import { buildPackCard, type PackCard } from './card.ts';
-import { LEAD_MAX, type PackWeights } from './model.ts';
+import type { PackWeights } from './model.ts';
 
 /** Reference topology of the committed .tflite. */
 export const REFERENCE_PACK = { series: 4, parallel: 4 };
@@ -53,8 +54,8 @@ export interface PackFloatFile {
   ruleThreshold: number;
   /** Scale of the constant-hazard lead fitted on validation ({@link fitLeadScale}). */
   leadScale: number;
-  /** The lead head's recalibration on validation first alerts, already folded into gnn.weights and ranges. */
-  leadFit?: LeadFit;
+  /** How the lead head was fitted on the frozen trunk ({@link LEAD_RECIPE}), already in gnn.weights and ranges. */
+  lead?: LeadChoice;
 }
 
 /** Metrics table of one run (test split unless stated). */
@@ -76,7 +77,7 @@ export interface PackMetricsTable {
  * Lead predictors scored in the card; `headInt8` is what the board publishes (the int8 lead row of
  * the alerted cell, at the int8 risk's first alerts).
  */
-export type LeadName = 'headInt8' | 'constantHorizon' | 'hazardInt8' | 'hazardInt8Calibrated' | 'physics';
+export type LeadName = 'headInt8' | 'constantHorizon' | 'constantOnVal' | 'hazardInt8' | 'hazardInt8Calibrated' | 'physics';
 
 /** Per-cell scored items of the valid labels of a split. */
 export function scoredItems(s: PackSplit, cellScores: ArrayLike<number>): Scored[] {
@@ -108,7 +109,8 @@ interface Scorers { gnn: ArrayLike<number>; int8: ArrayLike<number>; perCell: Ar
  * the lead MAE of the constant horizon, the int8 risk's constant-hazard lead (raw and with the
  * scale `leadScale` fitted on validation) and the physics estimator's own lead.
  */
-function buildTable(test: PackSplit, sc: Scorers & { packFloat: ArrayLike<number>; packInt8: ArrayLike<number> }, thr: { gnn: number; int8: number; perCell: number; rule: number }, leadScale: number, seed: number): PackMetricsTable {
+function buildTable(test: PackSplit, sc: Scorers & { packFloat: ArrayLike<number>; packInt8: ArrayLike<number> }, thr: { gnn: number; int8: number; perCell: number; rule: number }, lead: { scale: number; valConstant: number }, seed: number): PackMetricsTable {
+  const leadScale = lead.scale;
   const items = (v: ArrayLike<number>) => scoredItems(test, v);
   const withLead = (v: ArrayLike<number>, f: (score: number, j: number) => number): LeadItem[] => {
     const out: LeadItem[] = [];
@@ -135,6 +137,7 @@ function buildTable(test: PackSplit, sc: Scorers & { packFloat: ArrayLike<number
     lead: {
       headInt8: leadMae(withLead(sc.int8, (_, j) => sc.int8Lead[j]), thr.int8, test.initiation, seed),
       constantHorizon: leadMae(withLead(sc.int8, () => HORIZON), thr.int8, test.initiation, seed),
+      constantOnVal: leadMae(withLead(sc.int8, () => lead.valConstant), thr.int8, test.initiation, seed),
       hazardInt8: leadMae(withLead(sc.int8, (p) => hazardLead(p, HORIZON)), thr.int8, test.initiation, seed),
       hazardInt8Calibrated: leadMae(withLead(sc.int8, (p) => leadScale * hazardLead(p, HORIZON)), thr.int8, test.initiation, seed),
       physics: leadMae(withLead(test.rule, (_, j) => test.physicsLead[j]), thr.rule, test.initiation, seed),
@@ -185,21 +188,12 @@ export function packMeta(norm: FeatureNorm, threshold: number, modelVersion = 1)
   });
 }
 
-const logit = (p: number) => { const q = Math.min(1 - 1e-6, Math.max(1e-6, p)); return Math.log(q / (1 - q)); };
-
-/** Flat indices (sample * MAX_CELLS + cell) of the valid labels of a split, in scoredItems order. */
-function validIndex(s: PackSplit): number[] {
-  const out: number[] = [];
-  for (let j = 0; j < s.size * MAX_CELLS; j++) if (s.wCell[j] > 0) out.push(j);
-  return out;
-}
-
-/** Folds lead = LEAD_MAX sigmoid(alpha z + beta) into the lead head (Wl, bl) and its calibrated range Zl. */
-export function foldLeadFit(w: PackWeights, r: Ranges, f: LeadFit): { weights: PackWeights; ranges: Ranges } {
-  const weights = { ...w, Wl: { shape: w.Wl.shape, data: w.Wl.data.map((v) => f.alpha * v) }, bl: { shape: w.bl.shape, data: w.bl.data.map((v) => f.alpha * v + f.beta) } };
-  const ranges = { ...r, Zl: { min: f.alpha * r.Zl.min + f.beta, max: f.alpha * r.Zl.max + f.beta } };
-  return { weights, ranges };
-}
+/**
+ * How the shipped lead head is fitted on the frozen trunk (scripts/pack-lead.ts chose it on
+ * validation packs, models/pack/pack.study.json "leadHead"); the validation constant ships instead
+ * when grouped CV over validation packs does not prefer the head.
+ */
+export const LEAD_RECIPE: LeadRecipe = { windows: 'soft', loss: { log: false, clip: 100 }, recal: 'first' };
 
 /** Trains both models, scores everything, quantizes and writes the artifacts. */
 export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetricsTable; card: PackCard; files: typeof FILES; outDir: string }> {
@@ -228,23 +222,25 @@ export async function trainPack(o: TrainPackOptions): Promise<{ table: PackMetri
   const ranges0 = await calibrate(gnn.weights, train, 1024, seed + 1);
   const iv = predictInt8(val, (se, pa) => buildPackQModel(gnn.weights, ranges0, { series: se, parallel: pa }));
   const int8Thr = valThreshold(scoredItems(ds.val, iv.cell));
-  const vIdx = validIndex(ds.val);
-  const leadFit = fitLeadHead(scoredItems(ds.val, iv.cell), (i) => logit(gv.lead[vIdx[i]] / LEAD_MAX), int8Thr, ds.val.initiation, LEAD_MAX);
-  const { weights: gw, ranges } = foldLeadFit(gnn.weights, ranges0, leadFit);
-  gnn.weights = gw; // risk rows unchanged: only the lead head's FC and its range are rescaled
+  const [hTr, hVa] = [await hiddenStates(gnn.weights, train), await hiddenStates(gnn.weights, val)];
+  const lead = fitLead(LEAD_RECIPE, { train: ds.train, val: ds.val, hTrain: hTr.h, hVal: hVa.h, riskTrain: hTr.risk, scoreVal: iv.cell, threshold: int8Thr });
+  const gw = withHead(gnn.weights, lead.head);
+  gnn.weights = gw; // risk rows unchanged: only the lead head's FC (and its range Zl) differ
+  const ranges = { ...ranges0, Zl: (await calibrate(gw, train, 1024, seed + 1)).Zl };
+  const leadChoice: LeadChoice = { recipe: LEAD_RECIPE, constant: lead.constant, cvMae: lead.cvMae, cvMaeConstant: lead.cvMaeConstant, valMae: lead.valMae, recal: lead.recal, valConstant: lead.valConstant, cvDiff: lead.cvDiff };
   const it = predictInt8(test, (se, pa) => buildPackQModel(gw, ranges, { series: se, parallel: pa }));
   const model = buildPackQModel(gw, ranges, { ...REFERENCE_PACK, metadata: packMeta(norm, int8Thr) });
   const bytes = writeTflite(model);
   const leadScale = fitLeadScale(ds.val, iv.cell, int8Thr);
   const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, int8Lead: it.lead, packFloat: gt.pack, packInt8: it.pack },
-    { gnn: thr.gnn, int8: int8Thr, perCell: thr.perCell, rule: thr.rule }, leadScale, seed);
+    { gnn: thr.gnn, int8: int8Thr, perCell: thr.perCell, rule: thr.rule }, { scale: leadScale, valConstant: lead.valConstant }, seed);
   const floatFile: PackFloatFile = {
     format: 'dendra-pack-float', version: 1, seed, dataset: dsOpts, norm,
     gnn: { weights: gnn.weights, ranges, thresholds: { float: thr.gnn, int8: int8Thr } },
-    perCell: { weights: perCell.weights, threshold: thr.perCell }, ruleThreshold: thr.rule, leadScale, leadFit,
+    perCell: { weights: perCell.weights, threshold: thr.perCell }, ruleThreshold: thr.rule, leadScale, lead: leadChoice,
   };
   const card = buildPackCard({
-    model, bytes: bytes.length, table, seed, dataset: ds, gnn, perCell, seconds: (performance.now() - t0) / 1000, leadScale, leadFit, study: readStudy(o.outDir),
+    model, bytes: bytes.length, table, seed, dataset: ds, gnn, perCell, seconds: (performance.now() - t0) / 1000, leadScale, lead: leadChoice, study: readStudy(o.outDir),
   });
   mkdirSync(o.outDir, { recursive: true });
   writeFileSync(path.join(o.outDir, FILES.float), JSON.stringify(floatFile) + '\n');
@@ -298,7 +294,7 @@ export async function evalPack(dir: string, onProgress?: (p: PackProgress) => vo
   const pt = await predictSplit(f.perCell.weights, test, true);
   const it = predictInt8(test, (series, parallel) => buildPackQModel(f.gnn.weights, f.gnn.ranges, { series, parallel }));
   const table = buildTable(ds.test, { gnn: gt.cell, int8: it.cell, perCell: pt.cell, int8Lead: it.lead, packFloat: gt.pack, packInt8: it.pack },
-    { gnn: f.gnn.thresholds.float, int8: f.gnn.thresholds.int8, perCell: f.perCell.threshold, rule: f.ruleThreshold }, f.leadScale ?? 1, f.seed);
+    { gnn: f.gnn.thresholds.float, int8: f.gnn.thresholds.int8, perCell: f.perCell.threshold, rule: f.ruleThreshold }, { scale: f.leadScale ?? 1, valConstant: f.lead?.valConstant ?? HORIZON }, f.seed);
   const rebuilt = writeTflite(buildPackQModel(f.gnn.weights, f.gnn.ranges, { ...REFERENCE_PACK, metadata: packMeta(f.norm, f.gnn.thresholds.int8) }));
   let saved: Uint8Array;
   try {

@@ -33,7 +33,7 @@ function printTable(t: PackMetricsTable): void {
   const d = (name: string, c: { value: number; lo: number; hi: number }) => `${name} ${c.value >= 0 ? '+' : ''}${f(c.value)} [${f(c.lo)}, ${f(c.hi)}]`;
   console.log(`  AUC difference (paired bootstrap over packs): ${d('GNN - physics', t.aucGain.vsPhysics)}; ${d('GNN - per-cell', t.aucGain.vsPerCell)}`);
   const l = (name: string, x: PackMetricsTable['lead'][keyof PackMetricsTable['lead']]) => `${name} ${x.mae.value.toFixed(1)} [${x.mae.lo.toFixed(1)}, ${x.mae.hi.toFixed(1)}] (${x.alerts})`;
-  console.log(`  lead_cycles MAE at first alert, cycles (alerts): ${l('board (int8 lead head)', t.lead.headInt8)}; ${l('constant horizon', t.lead.constantHorizon)}; ${l('int8 hazard', t.lead.hazardInt8)}; ${l('calibrated', t.lead.hazardInt8Calibrated)}; ${l('physics', t.lead.physics)}`);
+  console.log(`  lead_cycles MAE at first alert, cycles (alerts): ${l('board (int8 lead head)', t.lead.headInt8)}; ${l('constant horizon', t.lead.constantHorizon)}; ${l('validation constant', t.lead.constantOnVal)}; ${l('int8 hazard', t.lead.hazardInt8)}; ${l('calibrated', t.lead.hazardInt8Calibrated)}; ${l('physics', t.lead.physics)}`);
 }
 
 /** A progress callback driving one bar per stage. */
