@@ -14,7 +14,13 @@ import { planChunk, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGH
 import { decodeSack, SACK_MIN, type Sack } from './answers.ts';
 export { planChunk, planChunks, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
-import { ChunkSizer, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
+import { ChunkSizer, FRAME_OVERHEAD, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
+/** Least the host keeps queued ahead of the line, ms (the event loop wakes a few ms late on a loaded host). */
+export const AHEAD_MS = 6;
+/** Frames the host keeps queued ahead of the line when they take longer than {@link AHEAD_MS}. */
+export const AHEAD_FRAMES = 3;
+/** Sends of one frame that may be unanswered at once when a full window copies its oldest frames ({@link Transfer.spare}). */
+export const SPARE_SENDS = 2;
 
 /**
  * A windowed transfer gave up (one frame could not get through in {@link MAX_FRAME_SENDS} sends,
@@ -55,6 +61,8 @@ class Transfer {
   /** Copies sent since the last answer (each one stretches the wait before the next). */
   private quietCopies = 0;
   private lineFree = 0;
+  /** The last pump stopped because the line had {@link ahead} ms queued: the timer pumps again as it drains. */
+  private paced = false;
   private lastAnswer = performance.now();
   private timeoutsInARow = 0;
   private lastTimeoutAt = -Infinity;
@@ -99,15 +107,33 @@ class Transfer {
     return Math.max(w, Math.min(MAX_FRAMES_IN_FLIGHT, Math.ceil((w * START_CHUNK) / Math.max(1, this.limit()))));
   }
 
+  /**
+   * How far ahead of the line the host queues frames, ms: a few frames' wire time (at least
+   * {@link AHEAD_MS}), not the whole window, so that a resend goes out at once instead of behind
+   * every frame already handed to the port (the round trip of a resend is then the line's, not the window's).
+   */
+  private ahead(): number {
+    return Math.max(AHEAD_MS, AHEAD_FRAMES * this.client.wireMs(this.limit() + FRAME_OVERHEAD));
+  }
+
   private limit(): number {
     return Math.min(this.sizer.size, this.sizer.max);
   }
 
   /** Sends what may go: lost frames first, then unsent frames inside the window. Then re-arms the timer. */
   private pump(): void {
+    let full = false;
+    this.paced = false;
     while (!this.done && !this.quiet()) {
+      if (this.lineFree - performance.now() > this.ahead()) {
+        this.paced = true;
+        break;
+      }
       const s = this.resend.shift() ?? this.nextUnsent();
-      if (!s) break;
+      if (!s) {
+        full = this.nextOff < this.image.length;
+        break;
+      }
       if (s.acked) continue;
       if (this.slots.indexOf(s, this.base) >= this.base + this.frames()) {
         this.park(s); // split frames pushed it out of the window: it waits (the board's extents are few)
@@ -115,6 +141,7 @@ class Transfer {
       }
       this.transmit(s);
     }
+    if (full) this.spare();
     this.fill();
     if (this.done) return;
     if (this.base >= this.slots.length && this.nextOff >= this.image.length) return this.finish(null);
@@ -136,6 +163,25 @@ class Transfer {
       if (this.lineFree > now + latency) return;
       const b = this.slots[i];
       if (this.probeAt(b) <= now) this.transmit(b, true);
+    }
+  }
+
+  /**
+   * The window is full (its first frames wait for acks) and the line has room: the oldest
+   * unacknowledged frames go again, each up to {@link SPARE_SENDS} sends unanswered at once, as
+   * long as the line has less than {@link ahead} queued. The line would idle otherwise; on a
+   * line that loses half the frames a second copy of the frame holding the window back halves
+   * the odds that it holds it for another round trip.
+   */
+  private spare(): void {
+    const end = Math.min(this.slots.length, this.base + this.frames());
+    for (let i = this.base; i < end && !this.done && !this.quiet(); i++) {
+      if (this.lineFree - performance.now() > this.ahead()) {
+        this.paced = true;
+        return;
+      }
+      const b = this.slots[i];
+      if (!b.acked && !b.queued && b.sends > 0 && b.payload !== null && b.inflight < SPARE_SENDS) this.transmit(b, true);
     }
   }
 
@@ -193,6 +239,7 @@ class Transfer {
   }
 
   private transmit(s: Slot, extra = false): void {
+    if (extra && s.payload !== null && s.payload.length - 4 > this.limit()) s.payload = null; // a copy goes at the size the line allows now
     if (s.payload === null) this.plan(s, this.slots.indexOf(s, this.base));
     s.queued = false;
     const seq = this.client.nextSeq();
@@ -214,7 +261,8 @@ class Transfer {
     }
     if (extra && this.o.stats) this.o.stats.copies = (this.o.stats.copies ?? 0) + 1;
     const payload = s.payload!;
-    this.chain = this.chain.then(() => (this.done ? undefined : this.client.post(s.cmd, seq, payload, FRAME_PAD))).catch((e) => this.finish(e as Error));
+    const cmd = s.cmd; // taken now: the slot may be planned again (WRITEZ -> WRITE) before the chain sends it
+    this.chain = this.chain.then(() => (this.done ? undefined : this.client.post(cmd, seq, payload, FRAME_PAD))).catch((e) => this.finish(e as Error));
   }
 
   private onFrame(f: Frame): void {
@@ -234,7 +282,7 @@ class Transfer {
       this.lose(send, 'board reported a damaged frame');
     } else if (status < 0) {
       return this.finish(new FlashError('E_BOARD', `board refused WRITE: ${fwStatusMessage(status)} (status ${status})`, { seq: send.seq, attempt: send.slot.sends, fwStatus: status }));
-    } else if (f.payload.length > SACK_MIN) {
+    } else if (f.payload.length > SACK_MIN && this.o.selectiveAck !== false) {
       this.onSack(send, at, decodeSack(f.payload));
     } else {
       // A board without selective acks (a 1-byte answer) answers in order: every earlier send
@@ -342,6 +390,7 @@ class Transfer {
       return;
     }
     let at = first.end + this.client.rtt.rto();
+    if (this.paced) at = Math.min(at, this.lineFree - this.ahead());
     const end = Math.min(this.slots.length, this.base + this.frames());
     for (let i = this.base; i < end; i++) at = Math.min(at, Math.max(this.probeAt(this.slots[i]), this.lineFree - this.latency()));
     this.timer = setTimeout(() => this.onTimeout(), Math.max(1, at - performance.now()));
@@ -357,10 +406,7 @@ class Transfer {
     const rto = this.client.rtt.rto();
     const overdue: Send[] = [];
     while (this.outstanding.length > 0 && this.outstanding[0].end + rto <= now) overdue.push(this.outstanding.shift()!);
-    if (overdue.length === 0 && this.outstanding.length > 0) {
-      this.fill(); // a copy may go (the line went quiet)
-      return this.arm();
-    }
+    if (overdue.length === 0 && (this.outstanding.length > 0 || this.paced)) return this.pump(); // the line drained, or a copy may go
     // Sends that fall due within a timeout of the last one belong to the same silence: lost, not counted again.
     if (overdue.length > 0 && now - this.lastTimeoutAt < rto) {
       for (const send of overdue) this.lose(send, `no answer within ${rto} ms`, true);
