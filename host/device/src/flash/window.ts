@@ -14,13 +14,11 @@ import { planChunk, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGH
 import { decodeSack, SACK_MIN, type Sack } from './answers.ts';
 export { planChunk, planChunks, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
-import { ChunkSizer, FRAME_OVERHEAD, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
+import { ChunkSizer, FRAME_OVERHEAD, frameOverhead, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
 /** Least the host keeps queued ahead of the line, ms (the event loop wakes a few ms late on a loaded host). */
 export const AHEAD_MS = 6;
 /** Frames the host keeps queued ahead of the line when they take longer than {@link AHEAD_MS}. */
 export const AHEAD_FRAMES = 3;
-/** Sends of one frame that may be unanswered at once when a full window copies its oldest frames ({@link Transfer.spare}). */
-export const SPARE_SENDS = 2;
 
 /**
  * A windowed transfer gave up (one frame could not get through in {@link MAX_FRAME_SENDS} sends,
@@ -79,6 +77,7 @@ class Transfer {
               private readonly o: WindowOptions, private readonly resolve: (n: number) => void, private readonly reject: (e: Error) => void) {
     this.nextOff = from;
     this.sizer = o.sizer ?? new ChunkSizer(MIN_CHUNK, chunk);
+    this.sizer.overhead = frameOverhead(client.baud);
     if (client.retried > 0) this.sizer.cautious(); // HELLO/BEGIN/STATUS needed retries: a noisy line
     this.stallMs = o.stallMs ?? Math.max(8000, 4 * client.rtt.ceilingMs);
   }
@@ -122,7 +121,6 @@ class Transfer {
 
   /** Sends what may go: lost frames first, then unsent frames inside the window. Then re-arms the timer. */
   private pump(): void {
-    let full = false;
     this.paced = false;
     while (!this.done && !this.quiet()) {
       if (this.lineFree - performance.now() > this.ahead()) {
@@ -130,10 +128,7 @@ class Transfer {
         break;
       }
       const s = this.resend.shift() ?? this.nextUnsent();
-      if (!s) {
-        full = this.nextOff < this.image.length;
-        break;
-      }
+      if (!s) break;
       if (s.acked) continue;
       if (this.slots.indexOf(s, this.base) >= this.base + this.frames()) {
         this.park(s); // split frames pushed it out of the window: it waits (the board's extents are few)
@@ -141,7 +136,6 @@ class Transfer {
       }
       this.transmit(s);
     }
-    if (full) this.spare();
     this.fill();
     if (this.done) return;
     if (this.base >= this.slots.length && this.nextOff >= this.image.length) return this.finish(null);
@@ -163,25 +157,6 @@ class Transfer {
       if (this.lineFree > now + latency) return;
       const b = this.slots[i];
       if (this.probeAt(b) <= now) this.transmit(b, true);
-    }
-  }
-
-  /**
-   * The window is full (its first frames wait for acks) and the line has room: the oldest
-   * unacknowledged frames go again, each up to {@link SPARE_SENDS} sends unanswered at once, as
-   * long as the line has less than {@link ahead} queued. The line would idle otherwise; on a
-   * line that loses half the frames a second copy of the frame holding the window back halves
-   * the odds that it holds it for another round trip.
-   */
-  private spare(): void {
-    const end = Math.min(this.slots.length, this.base + this.frames());
-    for (let i = this.base; i < end && !this.done && !this.quiet(); i++) {
-      if (this.lineFree - performance.now() > this.ahead()) {
-        this.paced = true;
-        return;
-      }
-      const b = this.slots[i];
-      if (!b.acked && !b.queued && b.sends > 0 && b.payload !== null && b.inflight < SPARE_SENDS) this.transmit(b, true);
     }
   }
 
