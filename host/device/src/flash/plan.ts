@@ -137,6 +137,20 @@ export const FRAME_PAD = 1;
 /** Sends of one frame after which the session gives up (the caller resumes). */
 export const MAX_FRAME_SENDS = 32;
 
+/** Least the host keeps queued ahead of the line, ms (the event loop wakes a few ms late on a loaded host). */
+export const AHEAD_MS = 6;
+/**
+ * Frames the host keeps queued ahead of the line when they take longer than {@link AHEAD_MS}: a
+ * resend then goes out next instead of behind every frame of the window already handed to the
+ * port (its round trip is the line's, not the window's).
+ */
+export const AHEAD_FRAMES = 3;
+
+/** A new, unplanned and unsent WRITE slot for image bytes [off, end). Never throws. */
+export function newSlot(off: number, end: number): Slot {
+  return { off, end, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 };
+}
+
 /** A frame of a windowed transfer (window.ts): planned on its first send (payload null before). */
 export interface Slot {
   off: number;

@@ -10,15 +10,11 @@
 import { performance } from 'node:perf_hooks';
 import { fwStatusMessage } from '@dendra/core/status.ts';
 import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, type Frame } from './frame.ts';
-import { planChunk, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Send, type Slot, type WindowOptions } from './plan.ts';
+import { planChunk, newSlot, AHEAD_FRAMES, AHEAD_MS, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Send, type Slot, type WindowOptions } from './plan.ts';
 import { decodeSack, SACK_MIN, type Sack } from './answers.ts';
-export { planChunk, planChunks, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
+export { planChunk, planChunks, AHEAD_FRAMES, AHEAD_MS, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
 import { ChunkSizer, FRAME_OVERHEAD, frameOverhead, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
-/** Least the host keeps queued ahead of the line, ms (the event loop wakes a few ms late on a loaded host). */
-export const AHEAD_MS = 6;
-/** Frames the host keeps queued ahead of the line when they take longer than {@link AHEAD_MS}. */
-export const AHEAD_FRAMES = 3;
 
 /**
  * A windowed transfer gave up (one frame could not get through in {@link MAX_FRAME_SENDS} sends,
@@ -106,11 +102,7 @@ class Transfer {
     return Math.max(w, Math.min(MAX_FRAMES_IN_FLIGHT, Math.ceil((w * START_CHUNK) / Math.max(1, this.limit()))));
   }
 
-  /**
-   * How far ahead of the line the host queues frames, ms: a few frames' wire time (at least
-   * {@link AHEAD_MS}), not the whole window, so that a resend goes out at once instead of behind
-   * every frame already handed to the port (the round trip of a resend is then the line's, not the window's).
-   */
+  /** How far ahead of the line the host queues frames, ms (plan.ts {@link AHEAD_FRAMES}): not the whole window. */
   private ahead(): number {
     return Math.max(AHEAD_MS, AHEAD_FRAMES * this.client.wireMs(this.limit() + FRAME_OVERHEAD));
   }
@@ -188,7 +180,7 @@ class Transfer {
         continue;
       }
       if (this.nextOff >= this.image.length) return null;
-      const s: Slot = { off: this.nextOff, end: this.image.length, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 };
+      const s = newSlot(this.nextOff, this.image.length);
       this.plan(s, i);
       this.nextOff = s.end;
       return s;
@@ -204,7 +196,7 @@ class Transfer {
     const rest = c.end < s.end && i < this.slots.length ? { off: c.end, end: s.end } : null;
     Object.assign(s, { end: c.end, cmd: c.cmd, payload: c.payload });
     if (i >= this.slots.length) this.slots.push(s);
-    if (rest) this.slots.splice(i + 1, 0, { ...rest, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 });
+    if (rest) this.slots.splice(i + 1, 0, newSlot(rest.off, rest.end));
     const st = this.o.stats;
     if (st && s.sends === 0) {
       if (c.cmd === Cmd.WRITEZ) st.writezs++;
