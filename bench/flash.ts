@@ -22,7 +22,7 @@ import { buildBootTestFirmware } from '@dendra/device/test/testfw.ts';
 import { flashModelFile, type FlashResult } from '@dendra/device/flash/flash.ts';
 import { HEADER_BYTES, TRAILER_BYTES } from '@dendra/device/flash/frame.ts';
 import { firmwareFlashRows, firmwareFlashMarkdown } from './fwflash.ts';
-import { faultTable, faultMarkdown, type FaultImage } from './flashfaults.ts';
+import { faultTable, faultMarkdown, ablations, signedImage, ABLATION_RATES, DEFAULTS_VARIANT, type FaultImage } from './flashfaults.ts';
 import { mulberry32 } from '@dendra/core/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,6 +93,14 @@ function faultImages(): FaultImage[] {
   return ['grid', 'pack'].map((m) => ({ name: `models/${m}/${m}.tflite`, file: path.join(ROOT, 'models', m, `${m}.tflite`) })).filter((i) => existsSync(i.file));
 }
 
+/** The fault table's extra rows: the ablations on the grid model, and the grid model signed, at 0.1% and 1%. */
+function faultExtras(dir: string) {
+  const grid = faultImages().find((i) => i.name.includes('grid'));
+  if (!grid) return [];
+  return [...ablations(dir).map((variant) => ({ image: grid, variant, rates: ABLATION_RATES })),
+    { image: signedImage(dir, grid), variant: DEFAULTS_VARIANT, rates: ABLATION_RATES }];
+}
+
 /**
  * Only the fault table (`DENDRA_BENCH_FLASH=faults node --import tsx bench/flash.ts`): runs it and
  * replaces its section of bench/results/flash.md and its `faults` in flash.json, the rest kept.
@@ -102,7 +110,7 @@ export async function runFaultBenchOnly(): Promise<void> {
   try {
     const wasm = buildBootTestFirmware(dir);
     writeFileSync(path.join(dir, 'ett.csv'), ['date,HUFL,HULL,MUFL,MULL,LUFL,LULL,OT', ...Array.from({ length: 200 }, () => '2016-07-01 00:00:00,1,1,2,3,4,5,30')].join('\n') + '\n');
-    const faults = await faultTable(wasm, dir, faultImages(), benchBoard(115200), BAUDS);
+    const faults = await faultTable(wasm, dir, faultImages(), benchBoard(115200), BAUDS, faultExtras(dir));
     const jsonFile = path.join(OUT, 'flash.json');
     const json = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : {};
     writeFileSync(jsonFile, JSON.stringify({ ...json, faults, faultsDate: new Date().toISOString() }, null, 2) + '\n');
@@ -150,7 +158,7 @@ export async function runFlashBench(): Promise<void> {
     const framing = (maxFrame - 4) / (maxFrame + HEADER_BYTES + TRAILER_BYTES);
     const pair = (r: Row) => rows.find((o) => o.image === r.image && o.baud === r.baud && o.via === r.via && o.windowSize === 1);
     const firmware = await firmwareFlashRows(dir, BAUDS);
-    const faults = await faultTable(wasm, dir, faultImages(), benchBoard(115200), BAUDS);
+    const faults = await faultTable(wasm, dir, faultImages(), benchBoard(115200), BAUDS, faultExtras(dir));
     const comparisons = rows.filter((r) => r.windowSize === WINDOW && !r.compress && pair(r)).map((r) => ({
       image: r.image, baud: r.baud,
       windowOverStopAndWait: r.writeBytesPerSec / pair(r)!.writeBytesPerSec,

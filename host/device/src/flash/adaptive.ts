@@ -78,6 +78,18 @@ export const START_CHUNK = 256;
 export const CAUTIOUS_CHUNK = 64;
 /** Wire bytes of a WRITE frame besides its data: header 6, offset 4, CRC 4, pad 1 (plan.ts FRAME_PAD). */
 export const FRAME_OVERHEAD = 15;
+/**
+ * Time one frame costs besides its bytes, ms: the board's and the host's handling of it and of
+ * its answer. The sizer counts it as overhead bytes at the line rate ({@link frameOverhead}): at
+ * 921600 baud it is worth more than the header, at 115200 little.
+ */
+export const FRAME_COST_MS = 0.25;
+
+/** Overhead of a frame for the sizer at `baud`: {@link FRAME_OVERHEAD} plus {@link FRAME_COST_MS} of line. Never throws. */
+export function frameOverhead(baud: number): number {
+  return FRAME_OVERHEAD + Math.round((FRAME_COST_MS * Math.max(0, baud)) / 10_000);
+}
+
 /** Outcomes the estimate needs before it sets the size (before: the halving of the first loss holds). */
 export const MIN_OUTCOMES = 8;
 /** Weight an older outcome keeps per newer one (the estimate follows about the last 30 frames). */
@@ -111,6 +123,8 @@ export class ChunkSizer {
   private frames = 0;
   private lost = 0;
   private bytes = 0;
+  /** Overhead per frame the size optimises for, bytes ({@link frameOverhead}; the transfer sets it from the baud). */
+  overhead = FRAME_OVERHEAD;
 
   /** @param max the board's limit (max frame - 4); `start` defaults to min(max, {@link START_CHUNK}). */
   constructor(readonly min: number, readonly max: number, start = Math.min(max, START_CHUNK)) {
@@ -130,7 +144,7 @@ export class ChunkSizer {
     this.lost = this.lost * LOSS_DECAY + (lost ? 1 : 0);
     this.bytes = this.bytes * LOSS_DECAY + Math.max(1, wireBytes);
     if (this.slowStart || this.frames < MIN_OUTCOMES) return;
-    this.size = Math.max(this.min, Math.min(this.max, Math.floor(optimalChunk(this.lossRate()))));
+    this.size = Math.max(this.min, Math.min(this.max, Math.floor(optimalChunk(this.lossRate(), this.overhead))));
   }
 
   /**

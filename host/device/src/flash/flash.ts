@@ -93,6 +93,13 @@ export interface FlashOptions {
    * true; window.ts planChunks). Stop-and-wait (`windowSize: 1`) always sends plain WRITEs.
    */
   compress?: boolean;
+  /**
+   * Frame sizes follow the line's losses (default true). False: every frame carries
+   * `chunkBytes` (or the board's max) whatever the losses (an ablation, bench/flashfaults.ts).
+   */
+  adaptiveChunks?: boolean;
+  /** Read the board's selective acks (default true; false: go-back behaviour, window.ts WindowOptions). */
+  selectiveAck?: boolean;
 }
 
 /** Options of {@link flashModelFile}: a file and a port path, plus {@link FlashOptions}. */
@@ -278,7 +285,7 @@ async function session(client: BootClient, link: FlashLink, opts: FlashOptions, 
   }
   const chunk = Math.min(board.maxFrame - 4, opts.chunkBytes ?? Infinity);
   if (!(chunk >= 1)) throw new FlashError('E_PROTO', `unusable chunk size ${chunk} (board max frame ${board.maxFrame} bytes)`);
-  acc.sizer ??= new ChunkSizer(MIN_CHUNK, chunk);
+  acc.sizer ??= new ChunkSizer(opts.adaptiveChunks === false ? chunk : MIN_CHUNK, chunk, opts.adaptiveChunks === false ? chunk : undefined);
   if (opts.baud !== undefined) acc.baud = await negotiateBaud(client, link, acc.baud, opts.baud, opts.log);
   client.baud = acc.baud;
   acc.started = true;
@@ -302,7 +309,7 @@ async function session(client: BootClient, link: FlashLink, opts: FlashOptions, 
   acc.chunks += window === 1
     ? await sendFrom(client, image, from, chunk, opts.onProgress)
     : await sendWindowed(client, image, from, chunk, { windowSize: window, onProgress: progress, log: opts.log,
-      compress: opts.compress ?? true, stats: acc.frames, sizer: acc.sizer });
+      compress: opts.compress ?? true, stats: acc.frames, sizer: acc.sizer, selectiveAck: opts.selectiveAck });
   acc.writeMs += performance.now() - w0;
   acc.writeBytes += image.length - from;
   await client.finish();

@@ -34,16 +34,22 @@ function framePayload(off: number, data: Uint8Array): Uint8Array {
 
 /**
  * One frame at `off`, covering at most up to `limit`: with `compress`, the longest span (4096,
- * 2048, ... 64 bytes) whose raw deflate (level 9) fits in `chunk` bytes and is smaller than the
- * span, as a WRITEZ; else a plain WRITE of `chunk` bytes. Never throws for chunk >= 1, off < limit.
+ * 2048, ... 64 bytes; at most {@link SPAN_TRIES} tried, from twice what the block's ratio says)
+ * whose raw deflate (level 9) fits in `chunk` bytes and is smaller than the span, as a WRITEZ;
+ * else a plain WRITE of `chunk` bytes. Never throws for chunk >= 1, off < limit.
  */
 export function planChunk(image: Uint8Array, off: number, limit: number, chunk: number, compress = false): Chunk {
   let lastEnd = -1;
-  const squeezes = compress && compressible(image, off);
-  for (let span = WRITEZ_MAX_INFLATED; squeezes && span >= 64; span >>= 1) {
+  const ratio = compress ? blockRatio(image, off) : 0;
+  // Spans from the one the block's ratio says may fit (twice that, at most 4096) down to 64 bytes,
+  // at most SPAN_TRIES of them: a small frame on a noisy line costs a few deflates, not seven.
+  let span = WRITEZ_MAX_INFLATED;
+  while (span > 64 && span > 2 * chunk * ratio) span >>= 1;
+  for (let tries = 0; ratio > 0 && span >= 64 && tries < SPAN_TRIES; span >>= 1) {
     const end = Math.min(off + span, limit);
     if (end === lastEnd) continue; // the tail is shorter than this span: already tried
     lastEnd = end;
+    tries++;
     const z = deflateRawSync(image.subarray(off, end), { level: 9 });
     if (z.length <= chunk && z.length < end - off) return { off, end, cmd: Cmd.WRITEZ, payload: framePayload(off, z) };
   }
@@ -51,21 +57,24 @@ export function planChunk(image: Uint8Array, off: number, limit: number, chunk: 
   return { off, end, cmd: Cmd.WRITE, payload: framePayload(off, image.subarray(off, end)) };
 }
 
-const blockCache = new WeakMap<Uint8Array, Map<number, boolean>>();
+const blockCache = new WeakMap<Uint8Array, Map<number, number>>();
+/** Deflates tried per frame at most ({@link planChunk}). */
+export const SPAN_TRIES = 3;
 
 /**
- * False when the 4 KiB block around `off` does not deflate below 95% of its size (random or
- * already compressed bytes): then no span in it is tried (one deflate per block, cached), which
- * keeps small frames on a noisy line from costing seven deflates each.
+ * How many times the 4 KiB block around `off` deflates (size / deflated size; one deflate per
+ * block, cached), or 0 when it does not deflate below 95% of its size (random or already
+ * compressed bytes: no span in it is tried).
  */
-function compressible(image: Uint8Array, off: number): boolean {
+function blockRatio(image: Uint8Array, off: number): number {
   let m = blockCache.get(image);
   if (!m) blockCache.set(image, (m = new Map()));
   const b = Math.floor(off / WRITEZ_MAX_INFLATED) * WRITEZ_MAX_INFLATED;
   let v = m.get(b);
   if (v === undefined) {
     const block = image.subarray(b, Math.min(b + WRITEZ_MAX_INFLATED, image.length));
-    v = deflateRawSync(block, { level: 9 }).length < 0.95 * block.length;
+    const z = deflateRawSync(block, { level: 9 }).length;
+    v = z < 0.95 * block.length ? block.length / Math.max(1, z) : 0;
     m.set(b, v);
   }
   return v;
@@ -102,6 +111,12 @@ export interface WindowOptions {
   stats?: TransferStats;
   /** Frame size state to continue from (a resumed session keeps what the line taught). */
   sizer?: ChunkSizer;
+  /**
+   * Read the selective acks (default true). False (an ablation, bench/flashfaults.ts): every answer
+   * is taken as a board without them would send it, in order: each earlier unanswered send counts
+   * as lost and goes again (go-back behaviour).
+   */
+  selectiveAck?: boolean;
   /** Give up when no answer at all came for this long, ms (default max(8000, 4 x the timeout ceiling)). */
   stallMs?: number;
 }
@@ -121,6 +136,20 @@ export const LISTED_SPAN = 64;
 export const FRAME_PAD = 1;
 /** Sends of one frame after which the session gives up (the caller resumes). */
 export const MAX_FRAME_SENDS = 32;
+
+/** Least the host keeps queued ahead of the line, ms (the event loop wakes a few ms late on a loaded host). */
+export const AHEAD_MS = 6;
+/**
+ * Frames the host keeps queued ahead of the line when they take longer than {@link AHEAD_MS}: a
+ * resend then goes out next instead of behind every frame of the window already handed to the
+ * port (its round trip is the line's, not the window's).
+ */
+export const AHEAD_FRAMES = 3;
+
+/** A new, unplanned and unsent WRITE slot for image bytes [off, end). Never throws. */
+export function newSlot(off: number, end: number): Slot {
+  return { off, end, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 };
+}
 
 /** A frame of a windowed transfer (window.ts): planned on its first send (payload null before). */
 export interface Slot {

@@ -10,11 +10,11 @@
 import { performance } from 'node:perf_hooks';
 import { fwStatusMessage } from '@dendra/core/status.ts';
 import { Cmd, HEADER_BYTES, RESPONSE_BIT, TRAILER_BYTES, type Frame } from './frame.ts';
-import { planChunk, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Send, type Slot, type WindowOptions } from './plan.ts';
+import { planChunk, newSlot, AHEAD_FRAMES, AHEAD_MS, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Send, type Slot, type WindowOptions } from './plan.ts';
 import { decodeSack, SACK_MIN, type Sack } from './answers.ts';
-export { planChunk, planChunks, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
+export { planChunk, planChunks, AHEAD_FRAMES, AHEAD_MS, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
-import { ChunkSizer, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
+import { ChunkSizer, FRAME_OVERHEAD, frameOverhead, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
 
 /**
  * A windowed transfer gave up (one frame could not get through in {@link MAX_FRAME_SENDS} sends,
@@ -55,6 +55,8 @@ class Transfer {
   /** Copies sent since the last answer (each one stretches the wait before the next). */
   private quietCopies = 0;
   private lineFree = 0;
+  /** The last pump stopped because the line had {@link ahead} ms queued: the timer pumps again as it drains. */
+  private paced = false;
   private lastAnswer = performance.now();
   private timeoutsInARow = 0;
   private lastTimeoutAt = -Infinity;
@@ -71,6 +73,7 @@ class Transfer {
               private readonly o: WindowOptions, private readonly resolve: (n: number) => void, private readonly reject: (e: Error) => void) {
     this.nextOff = from;
     this.sizer = o.sizer ?? new ChunkSizer(MIN_CHUNK, chunk);
+    this.sizer.overhead = frameOverhead(client.baud);
     if (client.retried > 0) this.sizer.cautious(); // HELLO/BEGIN/STATUS needed retries: a noisy line
     this.stallMs = o.stallMs ?? Math.max(8000, 4 * client.rtt.ceilingMs);
   }
@@ -99,13 +102,23 @@ class Transfer {
     return Math.max(w, Math.min(MAX_FRAMES_IN_FLIGHT, Math.ceil((w * START_CHUNK) / Math.max(1, this.limit()))));
   }
 
+  /** How far ahead of the line the host queues frames, ms (plan.ts {@link AHEAD_FRAMES}): not the whole window. */
+  private ahead(): number {
+    return Math.max(AHEAD_MS, AHEAD_FRAMES * this.client.wireMs(this.limit() + FRAME_OVERHEAD));
+  }
+
   private limit(): number {
     return Math.min(this.sizer.size, this.sizer.max);
   }
 
   /** Sends what may go: lost frames first, then unsent frames inside the window. Then re-arms the timer. */
   private pump(): void {
+    this.paced = false;
     while (!this.done && !this.quiet()) {
+      if (this.lineFree - performance.now() > this.ahead()) {
+        this.paced = true;
+        break;
+      }
       const s = this.resend.shift() ?? this.nextUnsent();
       if (!s) break;
       if (s.acked) continue;
@@ -167,7 +180,7 @@ class Transfer {
         continue;
       }
       if (this.nextOff >= this.image.length) return null;
-      const s: Slot = { off: this.nextOff, end: this.image.length, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 };
+      const s = newSlot(this.nextOff, this.image.length);
       this.plan(s, i);
       this.nextOff = s.end;
       return s;
@@ -183,7 +196,7 @@ class Transfer {
     const rest = c.end < s.end && i < this.slots.length ? { off: c.end, end: s.end } : null;
     Object.assign(s, { end: c.end, cmd: c.cmd, payload: c.payload });
     if (i >= this.slots.length) this.slots.push(s);
-    if (rest) this.slots.splice(i + 1, 0, { ...rest, cmd: Cmd.WRITE, payload: null, acked: false, sends: 0, queued: false, last: null, inflight: 0, forgiven: 0, copies: 0 });
+    if (rest) this.slots.splice(i + 1, 0, newSlot(rest.off, rest.end));
     const st = this.o.stats;
     if (st && s.sends === 0) {
       if (c.cmd === Cmd.WRITEZ) st.writezs++;
@@ -193,6 +206,7 @@ class Transfer {
   }
 
   private transmit(s: Slot, extra = false): void {
+    if (extra && s.payload !== null && s.payload.length - 4 > this.limit()) s.payload = null; // a copy goes at the size the line allows now
     if (s.payload === null) this.plan(s, this.slots.indexOf(s, this.base));
     s.queued = false;
     const seq = this.client.nextSeq();
@@ -214,7 +228,8 @@ class Transfer {
     }
     if (extra && this.o.stats) this.o.stats.copies = (this.o.stats.copies ?? 0) + 1;
     const payload = s.payload!;
-    this.chain = this.chain.then(() => (this.done ? undefined : this.client.post(s.cmd, seq, payload, FRAME_PAD))).catch((e) => this.finish(e as Error));
+    const cmd = s.cmd; // taken now: the slot may be planned again (WRITEZ -> WRITE) before the chain sends it
+    this.chain = this.chain.then(() => (this.done ? undefined : this.client.post(cmd, seq, payload, FRAME_PAD))).catch((e) => this.finish(e as Error));
   }
 
   private onFrame(f: Frame): void {
@@ -234,7 +249,7 @@ class Transfer {
       this.lose(send, 'board reported a damaged frame');
     } else if (status < 0) {
       return this.finish(new FlashError('E_BOARD', `board refused WRITE: ${fwStatusMessage(status)} (status ${status})`, { seq: send.seq, attempt: send.slot.sends, fwStatus: status }));
-    } else if (f.payload.length > SACK_MIN) {
+    } else if (f.payload.length > SACK_MIN && this.o.selectiveAck !== false) {
       this.onSack(send, at, decodeSack(f.payload));
     } else {
       // A board without selective acks (a 1-byte answer) answers in order: every earlier send
@@ -342,6 +357,7 @@ class Transfer {
       return;
     }
     let at = first.end + this.client.rtt.rto();
+    if (this.paced) at = Math.min(at, this.lineFree - this.ahead());
     const end = Math.min(this.slots.length, this.base + this.frames());
     for (let i = this.base; i < end; i++) at = Math.min(at, Math.max(this.probeAt(this.slots[i]), this.lineFree - this.latency()));
     this.timer = setTimeout(() => this.onTimeout(), Math.max(1, at - performance.now()));
@@ -357,10 +373,7 @@ class Transfer {
     const rto = this.client.rtt.rto();
     const overdue: Send[] = [];
     while (this.outstanding.length > 0 && this.outstanding[0].end + rto <= now) overdue.push(this.outstanding.shift()!);
-    if (overdue.length === 0 && this.outstanding.length > 0) {
-      this.fill(); // a copy may go (the line went quiet)
-      return this.arm();
-    }
+    if (overdue.length === 0 && (this.outstanding.length > 0 || this.paced)) return this.pump(); // the line drained, or a copy may go
     // Sends that fall due within a timeout of the last one belong to the same silence: lost, not counted again.
     if (overdue.length > 0 && now - this.lastTimeoutAt < rto) {
       for (const send of overdue) this.lose(send, `no answer within ${rto} ms`, true);
