@@ -18,7 +18,7 @@ import { DEFAULT_WINDOW } from '@dendra/device/flash/defaults.ts';
 import { readSlotImage, SLOT_HEADER_BYTES } from '@dendra/device/image/slotimage.ts';
 import { signImage } from '@dendra/device/image/sign.ts';
 import { generateKeyPair } from '@dendra/device/image/keys.ts';
-import { decodeImage, HEADER_LEN } from '@dendra/device/image/format.ts';
+import { decodeImage } from '@dendra/device/image/format.ts';
 import { buildBootTestFirmwareVariant } from './flashvariant.ts';
 
 /** Fault rates of the table (drops = flips = p per byte). */
@@ -102,10 +102,10 @@ async function once(wasm: string, dir: string, flashDir: string, image: FaultIma
     const region = r.slot === 'pack' ? board.flash.regions.packModel! : board.flash.regions.model; // the slot it went to
     const flash = new Uint8Array(readFileSync(flashFile));
     const banks = readSlotImage(flash, region).banks;
-    // The bank the board reports; a signed image's bank holds the whole image and records its
-    // payload (the model) after the 80-byte header (boot/modelcmd.ts finishSigned): checked byte for byte.
-    const bank = banks.find((k) => k.index === r.bank && k.committed);
-    const at = bank ? bank.addr + SLOT_HEADER_BYTES + (image.trustedKey ? HEADER_LEN : 0) : 0;
+    // The bank the board reports, committed and intact; a signed image's bank records its payload
+    // (the model) after the 80-byte header, which readSlotImage skips: checked byte for byte.
+    const bank = banks.find((k) => k.index === r.bank && k.committed && k.intact);
+    const at = bank ? bank.addr + SLOT_HEADER_BYTES + bank.dataOffset : 0;
     const slot = bank ? flash.subarray(at, at + bank.length) : new Uint8Array(0);
     const same = createHash('sha256').update(slot).digest('hex') === createHash('sha256').update(img).digest('hex');
     return { ...base, ok: same, writeFractionOfLine: r.writeBytesPerSec / line, wholeFractionOfLine: (r.bytes * 1000) / r.ms / line,

@@ -16,7 +16,7 @@ import { halImports, constants } from '../scripts/gen-contracts.mjs';
 import { FW_STATUS } from '@dendra/core/status.ts';
 import { FW, FwState } from '@dendra/device/sim/bootrom.ts';
 import { KEYS_MAGIC, KEYS_OFFSET, MAX_TRUSTED_KEYS } from '@dendra/device/sim/trust.ts';
-import { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES } from '@dendra/device/image/slotimage.ts';
+import { SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES, HDR_DATA_OFF } from '@dendra/device/image/slotimage.ts';
 import { SimHal } from '@dendra/device/sim/hal.ts';
 import { loadBoard } from '@dendra/device/boards/board.ts';
 import { FlashFile } from '@dendra/device/sim/flashfile.ts';
@@ -72,6 +72,7 @@ test('host key table and model slot constants equal the firmware (keys.ts, banks
   assert.deepEqual([KEYS_MAGIC, KEYS_OFFSET, MAX_TRUSTED_KEYS], [keys.get('KEYS_MAGIC'), keys.get('KEYS_OFFSET'), keys.get('KEYS_MAX')]);
   const slot = fwConst('boot/banks.ts', 'SLOT_');
   assert.deepEqual([SLOT_MAGIC, SLOT_VALID, SLOT_HEADER_BYTES], [slot.get('SLOT_MAGIC'), slot.get('SLOT_VALID'), slot.get('SLOT_HEADER_BYTES')]);
+  assert.equal(HDR_DATA_OFF, fwConst('boot/banks.ts', 'HDR_').get('HDR_DATA_OFF'), 'the header word holding a signed image\'s model offset');
 });
 
 test('the longest DMA channel 0 window equals the firmware\'s MAX_WINDOW (sim MAX_WINDOW_HOURS, runtime GEN_MAX_WINDOW)', () => {

@@ -9,16 +9,30 @@ const REGION = { addr: 8192, size: 65536 }; // two banks of 32 KiB
 const sha = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 
 /** Writes bank i like the firmware (header fields, generation, then the state word). */
-function putBank(flash: Uint8Array, i: number, img: Uint8Array, gen: number | null, state = SLOT_VALID): void {
+function putBank(flash: Uint8Array, i: number, img: Uint8Array, gen: number | null, state = SLOT_VALID, header?: Uint8Array): void {
   const a = REGION.addr + i * 32768;
-  const dv = new DataView(flash.buffer, a, 48);
+  const dv = new DataView(flash.buffer, a, 52);
   dv.setUint32(0, SLOT_MAGIC, true);
   dv.setUint32(4, img.length, true);
   flash.set(sha(img), a + 8);
   dv.setUint32(40, state, true);
   if (gen !== null) dv.setUint32(44, gen, true);
-  flash.set(img, a + 4096);
+  if (header !== undefined) dv.setUint32(48, header.length, true); // HDR_DATA_OFF: the model sits behind the signed header
+  flash.set(header ?? new Uint8Array(0), a + 4096);
+  flash.set(img, a + 4096 + (header?.length ?? 0));
 }
+
+test('a signed bank: the model behind the 80-byte image header is hashed and returned, not the header', () => {
+  const flash = new Uint8Array(REGION.addr + REGION.size).fill(0xff);
+  const model = Uint8Array.from({ length: 200 }, (_, i) => (i * 7) & 0xff);
+  putBank(flash, 0, model, 3, SLOT_VALID, new Uint8Array(80).fill(0x5a));
+  const s = readSlotImage(flash, REGION);
+  assert.equal(s.banks[0].dataOffset, 80);
+  assert.equal(s.banks[0].intact, true, 'the SHA-256 covers the model, which starts 80 bytes in');
+  assert.deepEqual(s.image, model);
+  new DataView(flash.buffer, REGION.addr, 52).setUint32(48, 32768, true); // an offset past the bank: not committed
+  assert.equal(readSlotImage(flash, REGION).banks[0].committed, false);
+});
 
 test('the newest committed, intact bank is the model; uncommitted or corrupted ones are not', () => {
   const flash = new Uint8Array(REGION.addr + REGION.size).fill(0xff);
