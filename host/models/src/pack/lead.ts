@@ -47,18 +47,28 @@ export interface LeadScore { mae: WithCi; alerts: number }
  */
 export function leadMae(items: readonly LeadItem[], threshold: number, initiation: readonly (readonly (number | null)[])[], seed: number, reps = 200): LeadScore {
   const by = firstAlertErrors(items, threshold, initiation);
-  const packs = [...by.keys()];
-  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
-  const all = packs.flatMap((p) => by.get(p)!);
+  const all = [...by.values()].flat();
+  const [lo, hi] = packBootstrap(by, mean, seed, reps);
+  return { mae: { value: mean(all), lo, hi }, alerts: all.length };
+}
+
+const mean = (v: readonly number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+
+/**
+ * Seeded bootstrap 95 % interval over whole packs: `reps` resamples of the packs of `byPack` (with
+ * replacement, mulberry32(seed)), each scored by `stat` on the concatenation of the resampled
+ * packs' items; non-finite scores are dropped. [NaN, NaN] when there are no packs. Never throws.
+ */
+export function packBootstrap<T>(byPack: ReadonlyMap<number, readonly T[]>, stat: (items: T[]) => number, seed: number, reps = 200): [number, number] {
+  const packs = [...byPack.keys()];
   const rand = mulberry32(seed);
   const boots: number[] = [];
   for (let r = 0; r < reps && packs.length > 0; r++) {
-    const s: number[] = [];
-    for (let k = 0; k < packs.length; k++) s.push(...by.get(packs[Math.floor(rand() * packs.length)])!);
-    boots.push(mean(s));
+    const s: T[] = [];
+    for (let k = 0; k < packs.length; k++) s.push(...byPack.get(packs[Math.floor(rand() * packs.length)])!);
+    boots.push(stat(s));
   }
-  const [lo, hi] = percentiles(boots);
-  return { mae: { value: mean(all), lo, hi }, alerts: all.length };
+  return percentiles(boots);
 }
 
 function percentiles(v: number[]): [number, number] {
@@ -77,14 +87,6 @@ export function aucDifference(a: readonly Scored[], b: readonly Scored[], seed: 
   const byPack = new Map<number, number[]>();
   a.forEach((it, i) => (byPack.get(it.pack) ?? byPack.set(it.pack, []).get(it.pack)!).push(i));
   const diff = (idx: number[]) => rocAuc(idx.map((i) => a[i].score), idx.map((i) => a[i].label)) - rocAuc(idx.map((i) => b[i].score), idx.map((i) => b[i].label));
-  const packs = [...byPack.keys()];
-  const rand = mulberry32(seed);
-  const boots: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const idx: number[] = [];
-    for (let k = 0; k < packs.length; k++) idx.push(...byPack.get(packs[Math.floor(rand() * packs.length)])!);
-    boots.push(diff(idx));
-  }
-  const [lo, hi] = percentiles(boots);
+  const [lo, hi] = packBootstrap(byPack, diff, seed, reps);
   return { value: diff(a.map((_, i) => i)), lo, hi };
 }

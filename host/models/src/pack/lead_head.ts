@@ -8,10 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@dendra/core/tfjs.ts';
-import { mulberry32 } from '@dendra/core/random.ts';
 import { MAX_CELLS } from './dataset.ts';
 import { disposeParams, forwardAll, HIDDEN, importWeights, LEAD_MAX, type PackWeights } from './model.ts';
 import { gatherBatch, type SplitTensors } from './train.ts';
+import { packBootstrap } from './lead.ts';
 
 /** Float hidden states H3 [S * 16 * HIDDEN] and cell risk probabilities [S * 16] of a split. */
 export async function hiddenStates(w: PackWeights, st: SplitTensors, batch = 512): Promise<{ h: Float32Array; risk: Float32Array }> {
@@ -158,18 +158,9 @@ export function pairedPackBootstrap(a: readonly number[], b: readonly number[], 
   if (a.length !== b.length || a.length !== packs.length) throw new RangeError(`pairedPackBootstrap: ${a.length}, ${b.length}, ${packs.length} values`);
   const by = new Map<number, number[]>();
   a.forEach((v, i) => (by.get(packs[i]) ?? by.set(packs[i], []).get(packs[i])!).push(v - b[i]));
-  const ids = [...by.keys()];
   const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
-  const rand = mulberry32(seed);
-  const boots: number[] = [];
-  for (let r = 0; r < reps && ids.length; r++) {
-    const d: number[] = [];
-    for (let k = 0; k < ids.length; k++) d.push(...by.get(ids[Math.floor(rand() * ids.length)])!);
-    boots.push(mean(d));
-  }
-  boots.sort((x, y) => x - y);
-  const at = (q: number) => boots[Math.round(q * (boots.length - 1))] ?? NaN;
-  return { value: mean(a.map((v, i) => v - b[i])), ci95: [at(0.025), at(0.975)] };
+  const ci95 = packBootstrap(by, mean, seed, reps);
+  return { value: mean(a.map((v, i) => v - b[i])), ci95 };
 }
 
 /** Which training windows the head sees: every valid cell window, only alerted ones (float risk >= threshold), or all weighted by the risk. */
