@@ -5,7 +5,7 @@
 //   node --import tsx scripts/pack-study.ts report [--write]
 //   node --import tsx scripts/pack-study.ts ship [--seeds 1]
 // `ship` runs `dendra train pack --seed S` (trainPack into models/pack) with the study's runs of
-// seed S (gnn and noEdge: the same data set, seed and options as the pipeline's own training, so
+// seed S (trained first when .dendra/pack-study/ does not hold them, as in a clean checkout) (gnn and noEdge: the same data set, seed and options as the pipeline's own training, so
 // the weights are the ones it would train) instead of training them again.
 // `train` stores each run's best weights in .dendra/pack-study/ (an interrupted study resumes);
 // `report` scores every run on validation and test (float; int8 for the GNN), the physics
@@ -67,7 +67,9 @@ async function train(v: Variant, seeds: number[], epochs: number): Promise<void>
   }
 }
 
-async function ship(seed: number): Promise<void> {
+async function ship(seed: number, epochs: number): Promise<void> {
+  // A clean checkout has no study runs (.dendra/ is not committed): train the two this seed needs.
+  for (const v of ['gnn', 'noEdge'] as const) if (!existsSync(runFile(v, seed))) await train(v, [seed], epochs);
   const ds = studyDataset();
   const load = (v: Variant): TrainedModel => {
     const r = JSON.parse(readFileSync(runFile(v, seed), 'utf8'));
@@ -77,10 +79,10 @@ async function ship(seed: number): Promise<void> {
   console.log(JSON.stringify({ int8Auc: table.gnnInt8.auc, lead: table.lead }, null, 1));
 }
 
-if (positionals[0] === 'ship') await ship(Number(values.seeds.split(',')[0]));
+if (positionals[0] === 'ship') await ship(Number(values.seeds.split(',')[0]), Number(values.epochs));
 else if (positionals[0] === 'train') await train(values.variant as Variant, values.seeds.split(',').map(Number), Number(values.epochs));
 else if (positionals[0] === 'report') await runStudyReport(values.seeds.split(',').map(Number), values.write ? path.join(ROOT, 'models/pack/pack.study.json') : null);
 else if (positionals[0] !== undefined || process.argv[1]?.endsWith('pack-study.ts')) {
-  console.error('usage: pack-study.ts train --variant gnn|noEdge|noPhysics [--seeds 1,2,3] | report [--write]');
+  console.error('usage: pack-study.ts train --variant gnn|noEdge|noPhysics [--seeds 1,2,3] | report [--write] | ship [--seeds 1]');
   process.exit(2);
 }
