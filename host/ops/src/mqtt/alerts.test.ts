@@ -6,7 +6,7 @@ import { connectDevice } from './device.ts';
 import { startBroker, startMosquitto, findMosquitto, freePort, type BrokerHandle } from './broker.ts';
 import { BrokerError } from './errors.ts';
 import type { AlertPayload, StatusPayload } from './schema.ts';
-import { waitFor, sleep, blackHole, alertBytes } from '../../test/testutil.ts';
+import { waitFor, sleep, blackHole, alertBytes, closeOnSubscribe } from '../../test/testutil.ts';
 
 const T = { timeout: 20000 };
 
@@ -70,6 +70,33 @@ test('a broker that does not answer: connectDevice and watchAlerts reject with a
     await assert.rejects(watchAlerts({ url: hole.url, onAlert: () => {}, connectTimeoutMs: 400 }), check(hole.url));
   } finally {
     await hole.close();
+  }
+});
+
+test('a connection closed under the subscription (a NATS node electing its leaders) is asked again on the next connection, within the connect timeout', T, async () => {
+  const broker = await startBroker({ port: 0 });
+  const twice = await closeOnSubscribe(broker.port, 2);
+  const always = await closeOnSubscribe(broker.port, Infinity);
+  try {
+    const dev = await connectDevice({ url: broker.url, site: 'yard', device: 'tx-sub' });
+    dev.publish('alert', alertBytes(7), 1, true);
+    const got: number[] = [];
+    const w = await watchAlerts({ url: twice.url, onAlert: (a) => got.push(a.seq), connectTimeoutMs: 8000 });
+    try {
+      await waitFor(() => got.length > 0, 'the retained alert through the proxy');
+      assert.deepEqual([twice.closed(), got], [2, [7]], 'two connections closed under SUBSCRIBE, the third subscribed');
+    } finally {
+      await w.close();
+      await dev.close();
+    }
+    const t0 = Date.now();
+    await assert.rejects(watchAlerts({ url: always.url, onAlert: () => {}, connectTimeoutMs: 1500 }), (e: unknown) =>
+      e instanceof BrokerError && e.code === 'E_SUBSCRIBE' && /refused the subscription to .*: connection closed/i.test(e.message));
+    assert.ok(Date.now() - t0 < 4000, `gave up at the connect timeout (${Date.now() - t0} ms)`);
+  } finally {
+    await twice.close();
+    await always.close();
+    await broker.close();
   }
 });
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { topicFilter, tryParseTopic, type TopicInfo } from './topics.ts';
 import { parsePayload, SEVERITIES, type AlertPayload, type DropCode, type ModelInfoPayload, type Severity, type StatusPayload } from './schema.ts';
-import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
+import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS, subscribeWithin } from './connect.ts';
 import { BrokerError } from './errors.ts';
 import { SeqTracker, type SeqGap } from './seq.ts';
 import { consumeShared, type SharedConsumer } from './share.ts';
@@ -158,11 +158,13 @@ export function watchFilters(o: Pick<WatchOptions, 'site' | 'device' | 'shareGro
  * @throws {TopicError} if `site` or `device` is not a valid id.
  * @throws {BrokerError} `E_BROKER_UNREACHABLE` ("broker mqtt://... does not answer") if no CONNACK
  *   arrives within the timeout, `E_BROKER_REFUSED` (bad credentials) / `E_SUBSCRIBE` (bad share
- *   group, subscription refused) if the broker refuses.
+ *   group, subscription refused) if the broker refuses, or if the connection keeps closing under
+ *   the subscription until the connect timeout has passed (it is asked again on each reconnection).
  */
 export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
   const filters = watchFilters(opts);
   const onError = opts.onError ?? (() => {});
+  const deadline = Date.now() + (opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   const client = await connectWithDeadline(
     opts.url,
     {
@@ -185,8 +187,10 @@ export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
     }
   });
   try {
-    const granted = await client.subscribeAsync(filters, { qos: 1 });
-    if (granted.some((g) => g.qos !== 0 && g.qos !== 1)) throw new Error('subscription rejected');
+    // A cluster node may close the connection under the request (NATS while it elects its
+    // JetStream leaders): asked again on the next connection, within the connect timeout.
+    const granted = await subscribeWithin(client, filters, deadline);
+    if (granted.some((q) => q !== 0 && q !== 1)) throw new Error('subscription rejected');
   } catch (e) {
     await client.endAsync(true).catch(() => {});
     const url = String(opts.url);

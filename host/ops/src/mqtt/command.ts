@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { DendraError } from '@dendra/core/errors.ts';
 import { assertId, cmdTopic, deviceTopic } from './topics.ts';
 import { commandProblem, encodePayload, parsePayload, type CommandOp, type CommandPayload, type ReplyPayload } from './schema.ts';
-import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.ts';
+import { connectWithDeadline, DEFAULT_CONNECT_TIMEOUT_MS, subscribeWithin } from './connect.ts';
 import { connectVersioned, publishError, type ProtocolChoice } from './v5.ts';
 import { fwStatusMessage } from '@dendra/core/status.ts';
 
@@ -108,10 +108,10 @@ async function exchange(client: MqttClient, cmd: CommandPayload, replyTopic: str
     const r = parsePayload('reply', new Uint8Array(payload));
     if (r.ok && r.value.id === cmd.id) resolveReply(r.value);
   });
-  const granted = await client.subscribeAsync(replyTopic, { qos: 1 }).catch((e: Error) => {
+  const granted = await subscribeWithin(client, replyTopic, Date.now() + timeoutMs).catch((e: Error) => {
     throw new CommandError('E_SUBSCRIBE', `broker refused the subscription to ${replyTopic}: ${e.message}`);
   });
-  if (granted.some((g) => g.qos !== 0 && g.qos !== 1)) {
+  if (granted.some((q) => q !== 0 && q !== 1)) {
     throw new CommandError('E_SUBSCRIBE', `broker refused the subscription to ${replyTopic} (this account may not read replies)`);
   }
   const t0 = performance.now();

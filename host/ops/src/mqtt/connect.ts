@@ -2,7 +2,7 @@
  * One MQTT connect-with-deadline used by the device publisher and the operator watcher, so that
  * "the broker does not answer" is always the same one-line {@link BrokerError}.
  */
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import { BrokerError } from './errors.ts';
 import { tlsFailure } from './tls.ts';
 
@@ -118,5 +118,49 @@ export function connectWithDeadline(urlOrList: string | readonly string[], optio
     };
     client.once('connect', ok);
     client.on('error', refused);
+  });
+}
+
+/** Subscribe failures that are the connection closing under the request (a cluster node restarting, NATS electing its JetStream leaders), not a refusal. */
+const CLOSED_UNDER_US = /connection closed|client disconnecting|disconnected/i;
+
+/**
+ * Subscribes `filters` at QoS 1 on a client that reconnects by itself (as {@link connectWithDeadline}
+ * makes it). When the connection closes under the request, it waits for the next connection and
+ * asks again, until `deadline` (epoch ms). Returns the granted QoS per filter (128 = refused: the
+ * caller decides what a refusal means).
+ * @throws Error the last failure when it is not the connection closing, or when the deadline passed.
+ */
+export async function subscribeWithin(client: MqttClient, filters: string | string[], deadline: number): Promise<number[]> {
+  const list = typeof filters === 'string' ? [filters] : filters;
+  for (let again = false; ; again = true) {
+    try {
+      // mqtt.js remembers filters it has sent and answers a repeat at once with no grant, without
+      // asking the broker: `resubscribe` makes it send them again.
+      const request: ISubscriptionMap = Object.fromEntries(list.map((f) => [f, { qos: 1 as const }]));
+      if (again) request.resubscribe = true;
+      return (await client.subscribeAsync(request)).map((g) => g.qos);
+    } catch (e) {
+      if (!CLOSED_UNDER_US.test((e as Error).message) || client.disconnecting) throw e;
+      if (!(await reconnectedBy(client, deadline))) throw e;
+    }
+  }
+}
+
+/** Resolves true on the client's next `connect` (at once if it is connected), false at `deadline` or when it ends. */
+function reconnectedBy(client: MqttClient, deadline: number): Promise<boolean> {
+  if (client.connected) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      client.off('end', onEnd);
+      resolve(ok);
+    };
+    const onConnect = () => done(true);
+    const onEnd = () => done(false);
+    const timer = setTimeout(() => done(false), Math.max(0, deadline - Date.now()));
+    client.once('connect', onConnect);
+    client.once('end', onEnd);
   });
 }
