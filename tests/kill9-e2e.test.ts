@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
 import { startTarget, targets, type Target } from './support/targets.ts';
 import { waitFor } from './support/wait.ts';
+import { journaledWindow } from './support/journal.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { startRelay, type TcpRelay } from '@dendra/ops/mqtt/relay.ts';
 import { flashModelFile } from '@dendra/device/flash/flash.ts';
@@ -114,7 +115,12 @@ for (const kind of targets()) {
       await waitFor(() => ofBoot(boot).length >= 3, 'a burst under way', 30_000, { intervalMs: 50 });
       relay.cut(); // the link goes silent: what the board computes now waits in its journal
       const beforeCut = ofBoot(boot).length;
-      await new Promise((r) => setTimeout(r, 40 * 60)); // 40 board hours: several more alerts
+      // 40 board hours while cut (several more alerts), counted in the board's own progress: the
+      // windows of this boot in its journal (read from its flash file), not wall time, which a
+      // stalled board (a loaded machine) would not turn into board hours.
+      const cutWindow = Math.max(lastWindow.get(`${device}/${boot}`) ?? -1, ...ofBoot(boot).map((a) => a.window as number));
+      await waitFor(() => journaledWindow(board.flashFile, boot) >= cutWindow + 40, `the board to journal window ${cutWindow + 40} of boot ${boot} while cut`, 60_000,
+        { intervalMs: 50, detail: () => `journaled to window ${journaledWindow(board.flashFile, boot)}; stderr: ${board.stderr().slice(-800)}` });
       const killAt = Date.now();
       await board.kill9();
       relay.restore();
