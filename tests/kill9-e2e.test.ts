@@ -118,10 +118,12 @@ for (const kind of targets()) {
       // 40 board hours while cut (several more alerts), counted in the board's own progress: the
       // windows of this boot in its journal (read from its flash file), not wall time, which a
       // stalled board (a loaded machine) would not turn into board hours.
+      const cutAt = Date.now();
       const cutWindow = Math.max(lastWindow.get(`${device}/${boot}`) ?? -1, ...ofBoot(boot).map((a) => a.window as number));
       await waitFor(() => journaledWindow(board.flashFile, boot) >= cutWindow + 40, `the board to journal window ${cutWindow + 40} of boot ${boot} while cut`, 60_000,
         { intervalMs: 50, detail: () => `journaled to window ${journaledWindow(board.flashFile, boot)}; stderr: ${board.stderr().slice(-800)}` });
       const killAt = Date.now();
+      const cutMs = killAt - cutAt;
       await board.kill9();
       relay.restore();
       const restartAt = Date.now();
@@ -139,7 +141,7 @@ for (const kind of targets()) {
       const want = expected.filter((a) => a.window <= last);
       assert.ok(want.length > beforeCut, `telemetry of the killed boot reached window ${last}`);
       assert.deepEqual(killed.map((a) => ({ window: a.window, state: a.state })), expected.slice(0, Math.max(killed.length, want.length)), 'the host int8 executor\'s alert sequence');
-      st.diagnostic(`boot ${boot}: ${beforeCut} alerts before the cut, ${killed.length} in all; telemetry to window ${last}`);
+      st.diagnostic(`boot ${boot}: ${beforeCut} alerts before the cut (window ${cutWindow}), ${killed.length} in all; telemetry to window ${last}; the cut lasted ${cutMs} ms`);
       // Wall-clock publish time: every alert carries it; those resent after the reboot keep the one
       // stamped before the kill (journaled), and carry no pts (the killed boot's clock is gone).
       const resent = killed.filter((a) => (a.rxAt as number) >= restartAt);
