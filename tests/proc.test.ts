@@ -34,7 +34,9 @@ test('stop() of a detached child that ignores SIGTERM kills its whole group afte
 test('runCli: a `dendra sim` that runs into the timeout is killed with its socat (the whole process group)', { timeout: 60_000 }, async () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-proc-'));
   try {
-    const r = await runCli(['sim', '--flash', path.join(tmp, 'b.flash'), '--no-pack'], 10_000);
+    // runCli's timeout is the test's wait (the sim never exits by itself), so it costs its full length:
+    // 20 s is 4x the 4.5 s `dendra sim` took to print its pty line with 3 busy loops on 2 cores.
+    const r = await runCli(['sim', '--flash', path.join(tmp, 'b.flash'), '--no-pack'], 20_000);
     assert.match(r.stdout, /^pty: /m, `the sim was up, its socat running: ${r.stderr.slice(-300)}`);
     assert.equal(r.code, null, 'killed at the timeout');
     await waitFor(() => groupMembers(r.pid).length === 0, 'no socat left in its group', 10_000, { detail: () => JSON.stringify(groupMembers(r.pid)) });
