@@ -57,7 +57,7 @@ test('dendra alerts: persistent session across kill -9 of mosquitto: every alert
     broker = await mosquitto(port);
     // At once, before the operator's client reconnects (mqtt.js retries every second): a second
     // board publishes. Only a session the broker kept for the operator can receive these.
-    const dev2 = await connectDevice({ url, site: 'yard', device: 'tx-crash-2', connectTimeoutMs: 5000 });
+    const dev2 = await connectDevice({ url, site: 'yard', device: 'tx-crash-2', connectTimeoutMs: 20_000 });
     for (let s = 0; s < 30; s++) dev2.publish('alert', alertBytes(s, { boot: 1 }), 1, false);
     await waitFor(() => dev.isConnected?.() === true, 'the first device reconnected', 20_000);
     for (let s = 60; s < N; s++) dev.publish('alert', alertBytes(s, { boot: 3 }), 1, false);

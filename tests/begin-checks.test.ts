@@ -42,7 +42,7 @@ for (const kind of targets()) {
       const junk = new Uint8Array(readFileSync(GRID_MODEL));
       junk.set([0x58, 0x58, 0x58, 0x58], 4); // "XXXX" where "TFL3" belongs
       const port = await openPort(board.pty);
-      const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 3 });
+      const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 30 });
       try {
         await c.hello();
         const sha = new Uint8Array(createHash('sha256').update(junk).digest());

@@ -193,7 +193,7 @@ test('`dendra broker --cluster 3` starts the secured cluster, the permissions ho
     await tx1.publishAsync('dendra/v1/grid/tx02/alert', 'forged by tx01', { qos: 1 });
     await ops.publishAsync('dendra/v1/grid/tx01/alert', 'forged by ops', { qos: 1 });
     await tx1.publishAsync('dendra/v1/grid/tx01/alert', 'own', { qos: 1 });
-    await waitFor(() => got.length > 0, 'the device\'s own alert', 10_000, { intervalMs: 50 });
+    await waitFor(() => got.length > 0, 'the device\'s own alert', 30_000, { intervalMs: 50 });
     await sleep(500);
     assert.deepEqual(got, ['dendra/v1/grid/tx01/alert own'], 'forged alerts are dropped');
     const anon = await mqtt.connectAsync(info.urls[1], { reconnectPeriod: 0, connectTimeout: 5000 }).then(() => 'connected', (e: Error) => e.message);

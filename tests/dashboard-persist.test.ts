@@ -51,7 +51,7 @@ test('dashboard keeper: persistent session across kill -9 of mosquitto: every al
     await new Promise((r) => broker.once('exit', r));
     for (let s = 40; s < 60; s++) dev.publish('alert', alertBytes(s, { boot: 3 }), 1, false); // queued by the device meanwhile
     broker = await mosquitto(port);
-    dev2 = await connectDevice({ url, site: 'yard', device: 'tx-b', connectTimeoutMs: 5000 });
+    dev2 = await connectDevice({ url, site: 'yard', device: 'tx-b', connectTimeoutMs: 20_000 });
     for (let s = 0; s < 30; s++) dev2.publish('alert', alertBytes(s, { boot: 1 }), 1, false);
     await waitFor(() => dev.isConnected?.() === true, 'the first device reconnected', 20_000);
     for (let s = 60; s < N; s++) dev.publish('alert', alertBytes(s, { boot: 3 }), 1, false);

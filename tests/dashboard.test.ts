@@ -60,7 +60,7 @@ describe('dendra dashboard in headless Chromium', { skip: skipBrowser }, () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(dash.url);
-    await page.waitForSelector('#conn[data-state="connected"]', { timeout: 10_000 });
+    await page.waitForSelector('#conn[data-state="connected"]', { timeout: 20_000 });
   });
 
   after(async () => {
@@ -77,30 +77,35 @@ describe('dendra dashboard in headless Chromium', { skip: skipBrowser }, () => {
       publisher: recording(dev, published), log: () => {},
     });
     try {
-      await page.waitForSelector('.device[data-id="yard/sim1"][data-state="online"]', { timeout: 5000 });
+      await page.waitForSelector('.device[data-id="yard/sim1"][data-state="online"]', { timeout: 20_000 });
       // A limit below any oil temperature: the first forecast after flashing raises the alert.
       const model = path.join(tmp, 'grid-site.tflite');
       writeFileSync(model, withSiteLimits(readModelFile(GRID_MODEL), { otLimitC: 0, hysteresisC: 2 }));
       await flashModelFile({ port: sim.ptyPath, file: model });
       const a = await waitFor(() => published[0], 'the board to publish an alert', 60_000, { intervalMs: 5 });
       const row = `tr.alarm-row[data-key="yard/sim1/${a.kind}"]`;
-      await page.waitForSelector(row, { timeout: Math.max(1, 1000 - (performance.now() - a.at)) });
+      // The row must show up; how long Playwright's polling took to notice it is not the measure
+      // (a stalled test process would inflate it), so the wait is generous and returns at once.
+      await page.waitForSelector(row, { timeout: 10_000 });
       const delay = performance.now() - a.at;
-      // When the page's MQTT client got it (its own clock, same machine), without Playwright's polling.
+      // The 1 s requirement, measured without Playwright's polling: when the page's MQTT client
+      // got the alert (the page's own clock, same machine) minus when the board published it.
       const got = await page.evaluate((k) => (globalThis as unknown as { dendraDashboard: { store: { alerts: { key: string; receivedAt: number }[] } } })
         .dendraDashboard.store.alerts.find((x) => x.key === k)?.receivedAt, `yard/sim1/${a.boot}/${a.seq}`);
       console.log(`alert seq ${a.seq} (${a.kind} ${a.state}): received by the page ${got! - a.wall} ms and seen by waitForSelector ${delay.toFixed(0)} ms after the board published it`);
+      assert.ok(typeof got === 'number', 'the page stored the alert with its receipt time');
+      assert.ok(got - a.wall <= 1000, `the page received the alert within 1 s of the board publishing it (${got - a.wall} ms)`);
       assert.equal(await page.textContent(`${row} td.kind`), a.kind);
       assert.equal(await page.textContent(`${row} td.state`), a.state, 'the first raise is state raised');
       assert.match(await page.textContent(`${row} td.lead`) ?? '', /^\d+ h$/, 'overload lead in hours');
       assert.equal(await page.textContent(`${row} td.value`), a.value.toFixed(2));
       assert.equal(await page.textContent(`${row} td.threshold`), '0.00');
       // Telemetry reaches the chart's device card; the model version shows.
-      await page.waitForFunction(() => /window \d+: ot \d/.test(document.querySelector('.device[data-id="yard/sim1"] .now')?.textContent ?? ''), null, { timeout: 10_000 });
+      await page.waitForFunction(() => /window \d+: ot \d/.test(document.querySelector('.device[data-id="yard/sim1"] .now')?.textContent ?? ''), null, { timeout: 20_000 });
       assert.match(await page.textContent('.device[data-id="yard/sim1"] .info') ?? '', /model grid@\d+/);
       // Acknowledge: published retained over MQTT; the row shows who and when.
       await page.click(`${row} button.ack`);
-      await page.waitForSelector(`${row}.acked[data-acked="true"]`, { timeout: 2000 });
+      await page.waitForSelector(`${row}.acked[data-acked="true"]`, { timeout: 15_000 });
       assert.match(await page.textContent(`${row} td.actions`) ?? '', /^acknowledged by operator at \d\d:\d\d:\d\d$/);
       const shot = path.join(tmpdir(), 'dendra-dashboard.png');
       await page.screenshot({ path: shot, fullPage: true });
@@ -123,8 +128,8 @@ describe('dendra dashboard in headless Chromium', { skip: skipBrowser }, () => {
       await raw.publishAsync('dendra/v1/pack/p1/telemetry', JSON.stringify({ v: 1, seq: 1, ts: 1, window: 1, ot: '<b>hot</b>' }), { qos: 1 });
       const cells = [{ id: '<img src=x onerror=__pwned=1>', row: 0, col: 0, risk: 0.2 }, { row: 0, col: 1, risk: 0.95 }, { row: 1, col: 0, risk: 0.5 }];
       await raw.publishAsync('dendra/v1/pack/p1/alert', JSON.stringify({ ...good, cells }), { qos: 1 });
-      await page.waitForSelector('tr.alarm-row[data-key="pack/p1/dendrite.risk"]', { timeout: 5000 });
-      await page.waitForFunction((n) => Number(document.getElementById('dropped')?.textContent) >= n, before + 4, { timeout: 5000 });
+      await page.waitForSelector('tr.alarm-row[data-key="pack/p1/dendrite.risk"]', { timeout: 20_000 });
+      await page.waitForFunction((n) => Number(document.getElementById('dropped')?.textContent) >= n, before + 4, { timeout: 20_000 });
       assert.equal(await dropped(), before + 4);
       assert.match(await page.textContent('#drop-reason') ?? '', /last dropped: /);
       assert.equal(await page.isVisible('#heat'), true);
@@ -142,17 +147,17 @@ describe('dendra dashboard in headless Chromium', { skip: skipBrowser }, () => {
   test('a device whose connection is lost shows offline (last will), and online again when it returns', T, async () => {
     const card = '.device[data-id="yard/will1"]';
     const dev = await connectDevice({ url: dash.brokerUrl, site: 'yard', device: 'will1' });
-    await page.waitForSelector(`${card}[data-state="online"]`, { timeout: 5000 });
+    await page.waitForSelector(`${card}[data-state="online"]`, { timeout: 20_000 });
     await dev.client.endAsync(true); // forced: no DISCONNECT, no offline status from the device itself
-    await page.waitForSelector(`${card}[data-state="offline"]`, { timeout: 5000 });
+    await page.waitForSelector(`${card}[data-state="offline"]`, { timeout: 20_000 });
     assert.equal(await page.textContent(`${card} .state`), 'offline');
     const back = await connectDevice({ url: dash.brokerUrl, site: 'yard', device: 'will1' });
     try {
-      await page.waitForSelector(`${card}[data-state="online"]`, { timeout: 5000 });
+      await page.waitForSelector(`${card}[data-state="online"]`, { timeout: 20_000 });
     } finally {
       await back.close();
     }
-    await page.waitForSelector(`${card}[data-state="offline"]`, { timeout: 5000 }); // clean close: retained offline
+    await page.waitForSelector(`${card}[data-state="offline"]`, { timeout: 20_000 }); // clean close: retained offline
     assert.deepEqual(pageErrors, [], 'no exceptions in the page');
   });
 });

@@ -93,11 +93,11 @@ for (const kind of targets()) {
     assert.equal(info.firmware.slots[0].version, '1.0.0');
     assert.equal(info.firmware.slots[0].state.confirmed, true);
     assert.match((await ok(['info', '--port', pty])).stdout, /firmware {2}runs slot A\n {2}slot A {2}committed\+pending\+tried\+confirmed, v1\.0\.0/);
-    await board.waitLog(/self-test passed: confirmed/, 5000); // the new firmware ran the self-test inference
+    await board.waitLog(/self-test passed: confirmed/, 15_000); // the new firmware ran the self-test inference
 
     // A newer image that fails its self-test: test boot in slot B, no confirm, back on slot A.
     oneLineError(await runCli(['flash', '--port', pty, bad, '--pubkey', keys.publicPath], 120_000), /rolled back from slot B/);
-    await board.waitLog(/self-test failed: rolling back/, 5000);
+    await board.waitLog(/self-test failed: rolling back/, 15_000);
     const back = JSON.parse((await ok(['info', '--port', pty, '--json'])).stdout) as InfoJson;
     assert.deepEqual([back.firmware.running, back.firmware.test, back.firmware.slots[0].version], [0, false, '1.0.0'], 'slot A runs again, confirmed');
     assert.deepEqual([back.firmware.slots[1].version, back.firmware.slots[1].state.tried, back.firmware.slots[1].state.confirmed], ['1.1.0', true, false]);

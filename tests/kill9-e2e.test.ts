@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
 import { startTarget, targets, type Target } from './support/targets.ts';
 import { waitFor } from './support/wait.ts';
+import { journaledWindow } from './support/journal.ts';
 import { startBroker, type BrokerHandle } from '@dendra/ops/mqtt/broker.ts';
 import { startRelay, type TcpRelay } from '@dendra/ops/mqtt/relay.ts';
 import { flashModelFile } from '@dendra/device/flash/flash.ts';
@@ -114,8 +115,15 @@ for (const kind of targets()) {
       await waitFor(() => ofBoot(boot).length >= 3, 'a burst under way', 30_000, { intervalMs: 50 });
       relay.cut(); // the link goes silent: what the board computes now waits in its journal
       const beforeCut = ofBoot(boot).length;
-      await new Promise((r) => setTimeout(r, 40 * 60)); // 40 board hours: several more alerts
+      // 40 board hours while cut (several more alerts), counted in the board's own progress: the
+      // windows of this boot in its journal (read from its flash file), not wall time, which a
+      // stalled board (a loaded machine) would not turn into board hours.
+      const cutAt = Date.now();
+      const cutWindow = Math.max(lastWindow.get(`${device}/${boot}`) ?? -1, ...ofBoot(boot).map((a) => a.window as number));
+      await waitFor(() => journaledWindow(board.flashFile, boot) >= cutWindow + 40, `the board to journal window ${cutWindow + 40} of boot ${boot} while cut`, 60_000,
+        { intervalMs: 50, detail: () => `journaled to window ${journaledWindow(board.flashFile, boot)}; stderr: ${board.stderr().slice(-800)}` });
       const killAt = Date.now();
+      const cutMs = killAt - cutAt;
       await board.kill9();
       relay.restore();
       const restartAt = Date.now();
@@ -133,7 +141,7 @@ for (const kind of targets()) {
       const want = expected.filter((a) => a.window <= last);
       assert.ok(want.length > beforeCut, `telemetry of the killed boot reached window ${last}`);
       assert.deepEqual(killed.map((a) => ({ window: a.window, state: a.state })), expected.slice(0, Math.max(killed.length, want.length)), 'the host int8 executor\'s alert sequence');
-      st.diagnostic(`boot ${boot}: ${beforeCut} alerts before the cut, ${killed.length} in all; telemetry to window ${last}`);
+      st.diagnostic(`boot ${boot}: ${beforeCut} alerts before the cut (window ${cutWindow}), ${killed.length} in all; telemetry to window ${last}; the cut lasted ${cutMs} ms`);
       // Wall-clock publish time: every alert carries it; those resent after the reboot keep the one
       // stamped before the kill (journaled), and carry no pts (the killed boot's clock is gone).
       const resent = killed.filter((a) => (a.rxAt as number) >= restartAt);

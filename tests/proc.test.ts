@@ -16,7 +16,7 @@ test('stop() of a detached child that exits on SIGTERM kills what it left in its
   await p.stop();
   assert.equal(p.child.exitCode, 0);
   assert.deepEqual(p.leftovers.map((m) => m.cmd), ['sleep 61'], 'the child it left behind is named');
-  await waitFor(() => groupMembers(p.child.pid!).length === 0, 'the group to be empty (SIGKILL takes effect)', 2000, { detail: () => JSON.stringify(groupMembers(p.child.pid!)) });
+  await waitFor(() => groupMembers(p.child.pid!).length === 0, 'the group to be empty (SIGKILL takes effect)', 10_000, { detail: () => JSON.stringify(groupMembers(p.child.pid!)) });
 });
 
 test('stop() of a detached child that ignores SIGTERM kills its whole group after 5 s', { timeout: 30_000 }, async () => {
@@ -28,16 +28,18 @@ test('stop() of a detached child that ignores SIGTERM kills its whole group afte
   await p.stop();
   assert.ok(Date.now() - t0 >= 5000, 'SIGTERM first, SIGKILL after 5 s');
   assert.equal(p.child.signalCode, 'SIGKILL');
-  await waitFor(() => groupMembers(p.child.pid!).length === 0, 'the child killed with its leader, not orphaned', 2000, { detail: () => JSON.stringify(groupMembers(p.child.pid!)) });
+  await waitFor(() => groupMembers(p.child.pid!).length === 0, 'the child killed with its leader, not orphaned', 10_000, { detail: () => JSON.stringify(groupMembers(p.child.pid!)) });
 });
 
 test('runCli: a `dendra sim` that runs into the timeout is killed with its socat (the whole process group)', { timeout: 60_000 }, async () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'dendra-proc-'));
   try {
-    const r = await runCli(['sim', '--flash', path.join(tmp, 'b.flash'), '--no-pack'], 10_000);
+    // runCli's timeout is the test's wait (the sim never exits by itself), so it costs its full length:
+    // 20 s is 4x the 4.5 s `dendra sim` took to print its pty line with 3 busy loops on 2 cores.
+    const r = await runCli(['sim', '--flash', path.join(tmp, 'b.flash'), '--no-pack'], 20_000);
     assert.match(r.stdout, /^pty: /m, `the sim was up, its socat running: ${r.stderr.slice(-300)}`);
     assert.equal(r.code, null, 'killed at the timeout');
-    await waitFor(() => groupMembers(r.pid).length === 0, 'no socat left in its group', 2000, { detail: () => JSON.stringify(groupMembers(r.pid)) });
+    await waitFor(() => groupMembers(r.pid).length === 0, 'no socat left in its group', 10_000, { detail: () => JSON.stringify(groupMembers(r.pid)) });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -116,9 +116,10 @@ test('dendra-runtime: out-of-range pointers and flash ranges get negative status
   const rt = startProcess(BIN, ['--flash', path.join(tmp, 'b.flash'), '--firmware', path.join(PROBE_DIR, 'probe.wasm'), '--json']);
   live.push(rt);
   await rt.waitLine((l) => l.startsWith('{'), 30_000);
+  // stderr is its own pipe: the probe's lines may come after the ready line on stdout.
+  await waitFor(() => /board: probe done/.test(rt.stderr()), 'the probe to finish', 10_000, { intervalMs: 50, detail: () => rt.stderr().slice(-1500) });
   const got = new Map<string, number>();
   for (const m of rt.stderr().matchAll(/^board: probe (\w+) (-?\d+)$/gm)) got.set(m[1], Number(m[2]));
-  assert.match(rt.stderr(), /board: probe done/, rt.stderr());
   for (const [name, , expect] of CALLS) {
     const v = got.get(name);
     assert.ok(v !== undefined, `${name} ran`);

@@ -89,7 +89,7 @@ test('dendra-runtime --live: a 336-hour model reads live hours (primed ring, the
   assert.equal(tele.length, 1, 'no second window without a new hour');
 
   await send(sock, '0,1,2,3,4,5,6,7,8'); // 8 values: not whole hours
-  await until(() => /live input: record 3 rejected: channel 0 needs 7 values per hour, 1 to 512 hours \(7 to 3584 values\), got 8\n/.test(log()), 5_000, 'the bad record rejected in one line', log);
+  await until(() => /live input: record 3 rejected: channel 0 needs 7 values per hour, 1 to 512 hours \(7 to 3584 values\), got 8\n/.test(log()), 15_000, 'the bad record rejected in one line', log);
   for (let k = 1; k <= 4; k++) {
     await send(sock, `0,${rows[L + k - 1]}`); // one hour per record, on the same connection
     await until(() => tele.length === k + 1, 15_000, `window ${k} after hour ${L + k}`, log);

@@ -13,7 +13,7 @@ export const mosquittoBin = findMosquitto();
 /**
  * Starts mosquitto on 127.0.0.1:`port` with persistence in `dir` and records the child in `children`
  * (the caller kills them after its tests).
- * @throws AssertionError when mosquitto is not installed or does not listen within 5 s.
+ * @throws AssertionError when mosquitto is not installed or does not listen within 20 s.
  */
 export async function startPersistentMosquitto(dir: string, port: number, children: ChildProcess[]): Promise<ChildProcess> {
   assert.ok(mosquittoBin, 'mosquitto installed');
@@ -22,6 +22,6 @@ export async function startPersistentMosquitto(dir: string, port: number, childr
     'persistence_file mosquitto.db', 'autosave_interval 1', 'log_dest none', ...(process.getuid?.() === 0 ? ['user root'] : [])].join('\n') + '\n');
   const child = spawn(mosquittoBin, ['-c', conf], { stdio: 'ignore' });
   children.push(child);
-  assert.ok(await waitForPort('127.0.0.1', port, 5000), 'mosquitto listens');
+  assert.ok(await waitForPort('127.0.0.1', port, 20_000), 'mosquitto listens');
   return child;
 }

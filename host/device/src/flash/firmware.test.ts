@@ -80,7 +80,7 @@ async function withSim(opts: Partial<SimOptions>, fn: (s: SimHandle, logs: strin
 
 /** The board's A/B firmware table (dendra info's query: HELLO, STATUS, INFO). */
 async function info(s: SimHandle): Promise<FwInfo> {
-  const fw = (await queryBoard(s.ptyPath, { timeoutMs: 500, retries: 3 })).firmware;
+  const fw = (await queryBoard(s.ptyPath, { timeoutMs: 500, retries: 12 })).firmware;
   if (!fw) throw new Error('the board has no firmware slot table (INFO refused)');
   return fw;
 }
@@ -125,7 +125,7 @@ test('raw firmware: inactive slot, test boot, self-test confirms; same image sen
     assert.ok(i.slots[1].generation > i.slots[0].generation, 'the newer activation has the higher generation');
 
     const port = await openPort(s.ptyPath);
-    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 3 });
+    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 12 });
     try {
       await c.hello();
       await c.rollback(); // leave B (revoked): the ROM boots A again
@@ -260,7 +260,7 @@ test('an image larger than the inactive slot is refused before anything is erase
     writeFileSync(join(dir, 'big.wasm'), big);
     await rejectsWith(flashFirmware({ port: s.ptyPath, file: join(dir, 'big.wasm'), hostChecks: false }), 'E_TOO_LARGE');
     const port = await openPort(s.ptyPath);
-    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 2 });
+    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 12 });
     try {
       await c.hello();
       await rejectsWith(c.begin(cap + 1, new Uint8Array(32), IMAGE_FIRMWARE), 'E_BOARD', -15);
@@ -314,7 +314,7 @@ test('board refuses at BEGIN, before erasing, a signed image of another family, 
     assert.equal(before.running, 1);
     assert.equal(before.slots[0].version, '2.0.0');
     const port = await openPort(s.ptyPath);
-    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 2 });
+    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 12 });
     try {
       await c.hello();
       for (const [what, img, status] of refused) {

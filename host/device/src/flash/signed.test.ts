@@ -64,7 +64,7 @@ function sim(flashFile: string, logs: string[], trustedKeys?: Uint8Array[]): Pro
 /** What the board reports about its committed model (STATUS on a fresh connection). */
 async function active(s: SimHandle): Promise<string | null> {
   const port = await openPort(s.ptyPath);
-  const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 3 });
+  const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 12 });
   try {
     return (await c.slotStatus()).active?.sha256Prefix ?? null;
   } finally {
@@ -198,7 +198,7 @@ test('BEGIN with the header: another family, a firmware image or a downgrade is 
       ['older than the committed 1.2.0', sign(modelB, trusted, '1.1.9'), E.DOWNGRADE],
     ];
     const port = await openPort(s.ptyPath);
-    const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 3 });
+    const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 12 });
     try {
       await c.hello();
       for (const [what, img, status] of cases) {
@@ -244,7 +244,7 @@ test('BEGIN\'s version floor is the bank that stays: with the newer bank corrupt
     assert.deepEqual(logs.filter((l) => /model/.test(l)), ['model loaded'], 'the 1.0.0 bank loads');
     const mid = sign(variant(modelA, 79.5), trusted, '1.5.0');
     const port = await openPort(s.ptyPath);
-    const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 3 });
+    const c = new BootClient(serialTransport(port), { timeoutMs: 1000, retries: 12 });
     try {
       await c.hello();
       const digest = new Uint8Array(createHash('sha256').update(mid).digest());

@@ -45,7 +45,7 @@ async function withSim(opts: Partial<SimOptions>, fn: (s: SimHandle, flashFile: 
 
 async function withClient<T>(s: SimHandle, fn: (c: BootClient) => Promise<T>): Promise<T> {
   const port = await openPort(s.ptyPath);
-  const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 3 });
+  const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 12 });
   try {
     return await fn(c);
   } finally {

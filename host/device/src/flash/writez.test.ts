@@ -103,7 +103,7 @@ test('a compressed flash lands the image byte for byte, in fewer wire bytes, als
 test('a malformed or oversized WRITEZ is refused (E_INFLATE) and writes nothing', async () => {
   await withSim({}, async (s) => {
     const port = await openPort(s.ptyPath);
-    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 2 });
+    const c = new BootClient(serialTransport(port), { timeoutMs: 500, retries: 12 });
     try {
       await c.hello();
       const img = compressible(5, 9000);

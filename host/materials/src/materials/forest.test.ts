@@ -47,19 +47,21 @@ test('forest: JSON round trip predicts within 1e-4 (7-digit thresholds, 5-decima
 
 test('forest: a tree costs less than an ml-cart tree on the same rows (interleaved, same run) and fits as well', () => {
   const tr = synthetic(250, 20, 8), te = synthetic(100, 20, 9);
-  let fast = 0, cart = 0;
+  // The fastest of 5 interleaved rounds each: a stall of the machine (load, GC) inflates a round,
+  // never shortens one, so the minimum compares the code, not the machine's worst moment.
+  let fast = Infinity, cart = Infinity;
   let pf: number[] = [], pc: number[] = [];
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < 5; r++) {
     let t0 = performance.now();
     pf = fitRegressionForest(tr.X, tr.y, { trees: 1, maxFeatures: 1, seed: r, bootstrap: false }).predict(te.X);
-    fast += performance.now() - t0;
+    fast = Math.min(fast, performance.now() - t0);
     t0 = performance.now();
     const tree = new DecisionTreeRegression({ minNumSamples: 1 });
     tree.train(tr.X, tr.y);
     pc = tree.predict(te.X);
-    cart += performance.now() - t0;
+    cart = Math.min(cart, performance.now() - t0);
   }
-  console.log(`# one tree on 250 x 20: forest.ts ${(fast / 3).toFixed(1)} ms, ml-cart ${(cart / 3).toFixed(1)} ms (${(cart / fast).toFixed(0)}x)`);
+  console.log(`# one tree on 250 x 20 (fastest of 5 rounds): forest.ts ${fast.toFixed(1)} ms, ml-cart ${cart.toFixed(1)} ms (${(cart / fast).toFixed(0)}x)`);
   assert.ok(fast < cart, `forest.ts ${fast} ms vs ml-cart ${cart} ms`);
   assert.ok(mae(pf, te.y) < 1.2 * mae(pc, te.y) + 0.02, `forest.ts tree MAE ${mae(pf, te.y)} vs ml-cart ${mae(pc, te.y)}`);
 });

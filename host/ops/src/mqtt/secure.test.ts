@@ -15,7 +15,7 @@ import { sendCommand } from './command.ts';
 import { encodePayload } from './schema.ts';
 import { DendraError } from '@dendra/core/errors.ts';
 
-const T = { timeout: 20000 };
+const T = { timeout: 60_000 };
 const skip = findMosquitto() ? false : 'mosquitto not installed (apt-get install mosquitto)';
 
 test('aclText confines devices to their own kinds and cmd; operators read all and write cmd and acks only', () => {
@@ -126,7 +126,7 @@ describe('secured mosquitto (passwords + ACL)', { skip }, () => {
       ops2.on('message', (_t, p) => replies.push(p.toString()));
       await ops2.subscribeAsync('dendra/v1/north/tx1/reply', { qos: 1 });
       for (const v of [4, 5] as const) {
-        const { reply } = await sendCommand({ url: b.url, site: 'north', device: 'tx1', op: 'ping', username: 'ops', password: pw('ops'), protocolVersion: v, timeoutMs: 3000 });
+        const { reply } = await sendCommand({ url: b.url, site: 'north', device: 'tx1', op: 'ping', username: 'ops', password: pw('ops'), protocolVersion: v, timeoutMs: 15_000 });
         assert.deepEqual([reply.ok, reply.op], [true, 'ping'], `MQTT ${v}`);
       }
       // Forged replies: tx2 as tx1, and an operator publishing a reply (QoS 1: acked, never forwarded).
