@@ -129,7 +129,7 @@ test('two `dendra alerts --share ops --nats ...` processes split the alert strea
       devs.push(await connectJournalDevice({ url: c.mqttUrls, site: d.site, device: d.device, username: d.username, password: d.password, connectTimeoutMs: 20_000 }));
     }
     const ops = c.credentials.operators[0];
-    const args = ['--broker', c.mqttUrls.join(','), '--nats', c.natsUrls.join(','), '--share', 'ops', '--username', ops.username, '--timeout', '60'];
+    const args = ['--broker', c.mqttUrls.join(','), '--nats', c.natsUrls.join(','), '--share', 'ops', '--username', ops.username, '--timeout', '60', '--connect-timeout', '20'];
     // A group the cluster does not have is refused at once (joining retries only transient failures).
     const t0 = Date.now();
     const stray = operatorProcess(args.map((a, i) => (args[i - 1] === '--share' ? 'no-such-group' : a)), ops.password);

@@ -164,7 +164,6 @@ export function watchFilters(o: Pick<WatchOptions, 'site' | 'device' | 'shareGro
 export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
   const filters = watchFilters(opts);
   const onError = opts.onError ?? (() => {});
-  const deadline = Date.now() + (opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   const client = await connectWithDeadline(
     opts.url,
     {
@@ -189,7 +188,7 @@ export async function watchAlerts(opts: WatchOptions): Promise<AlertWatcher> {
   try {
     // A cluster node may close the connection under the request (NATS while it elects its
     // JetStream leaders): asked again on the next connection, within the connect timeout.
-    const granted = await subscribeWithin(client, filters, deadline);
+    const granted = await subscribeWithin(client, filters, Date.now() + (opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS));
     if (granted.some((q) => q !== 0 && q !== 1)) throw new Error('subscription rejected');
   } catch (e) {
     await client.endAsync(true).catch(() => {});

@@ -20,7 +20,7 @@ export function registerAlerts(program: Command, io?: AlertsIo): void {
     .option('--severity <level>', `only alerts at least this severe (${SEVERITIES.join(' < ')})`)
     .option('--count <n>', 'exit after n alerts')
     .option('--timeout <s>', 'exit after s seconds')
-    .option('--connect-timeout <s>', 'seconds to wait for the broker', '5')
+    .option('--connect-timeout <s>', 'seconds to wait for the broker to connect, and again to accept the subscriptions', '5')
     .addOption(profileOption('--username <name>', 'operator account on a secured broker (password from $DENDRA_MQTT_PASSWORD)', 'username'))
     .addOption(profileOption(...CA_OPTION, 'ca'))
     .option('--share <group>', 'share the alert stream with other operators in $share/<group>/ (mosquitto, EMQX, HiveMQ, VerneMQ), or with --nats in the cluster\'s share group')
