@@ -7,9 +7,14 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { loadBoard } from '@dendra/device/boards/board.ts';
+// @ts-expect-error plain ESM script without types
+import { constants } from '../../scripts/gen-contracts.mjs';
 
-const MAGIC = 0x31524a44;
-const COMMIT = 0x0000a5a5;
+// The record magic and commit word from the firmware's own source (not copied by hand).
+const fw = new Map((constants('app/journal.ts', (n: string) => n.startsWith('JOURNAL_')) as { name: string; value: number }[]).map((c) => [c.name, c.value]));
+const MAGIC = fw.get('JOURNAL_MAGIC')!;
+const COMMIT = fw.get('JOURNAL_COMMIT')!;
+/** Record header bytes (the layout above; firmware/assembly/app/journal.ts HDR). */
 const HDR = 28;
 
 /** One committed journal record: its kind (1 alert, 2 telemetry) and its JSON payload. */
