@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '@dendra/ops/mqtt/broker.ts';
-import { mosquittoBin as bin, startPersistentMosquitto } from './support/mosquitto.ts';
+import { mosquittoBin as bin, savedToDisk, startPersistentMosquitto } from './support/mosquitto.ts';
 import { connectDevice, type DeviceClient } from '@dendra/ops/mqtt/device.ts';
 import { startDashboard } from '@dendra/ops/dashboard/server.ts';
 import { alertBytes } from '@dendra/ops/test/testutil.ts';
@@ -46,7 +46,7 @@ test('dashboard keeper: persistent session across kill -9 of mosquitto: every al
       await sleep(20);
     }
     await waitFor(() => dash.keeper.alerts >= 40, 'the first 40 alerts', 20_000);
-    await sleep(1500); // autosave: the keeper's session is on disk
+    await savedToDisk(dir); // autosave: the keeper's session is on disk
     broker.kill('SIGKILL');
     await new Promise((r) => broker.once('exit', r));
     for (let s = 40; s < 60; s++) dev.publish('alert', alertBytes(s, { boot: 3 }), 1, false); // queued by the device meanwhile

@@ -3,7 +3,8 @@
 // broker saved (autosave every second), as a site's broker configured with persistence would.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { waitFor } from './wait.ts';
 import path from 'node:path';
 import { findMosquitto, waitForPort } from '@dendra/ops/mqtt/broker.ts';
 
@@ -24,4 +25,16 @@ export async function startPersistentMosquitto(dir: string, port: number, childr
   children.push(child);
   assert.ok(await waitForPort('127.0.0.1', port, 20_000), 'mosquitto listens');
   return child;
+}
+
+/**
+ * Resolves once the mosquitto started with persistence in `dir` has saved its database after this
+ * call (autosave: every second): what the broker holds now is on disk, whatever the machine's load.
+ * @throws WaitTimeout (E_WAIT_TIMEOUT) when no save happens within 20 s.
+ */
+export async function savedToDisk(dir: string): Promise<void> {
+  const db = path.join(dir, 'mosquitto.db');
+  const since = Date.now();
+  const mtime = () => { try { return statSync(db).mtimeMs; } catch { return 0; } };
+  await waitFor(() => mtime() > since, `mosquitto to save its sessions to ${db}`, 20_000, { intervalMs: 50 });
 }
