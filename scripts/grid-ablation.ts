@@ -5,37 +5,28 @@
 // the protocol's budget (runs are cached, so an interrupted run resumes). --write stores the result
 // as `ablation` in <model>/grid.protocol.json (then `dendra quantize --model M --out M` regenerates
 // the card). `dendra train grid` runs the same ablation as part of its protocol.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runAblation, type Run } from '@dendra/models/grid/ablation.ts';
-import { ablationPlan, ADAPTIVE_LABELS, LOOKBACK_SPECS, protocolReuse, PROTOCOL_MAX_EPOCHS, type ProtocolReport } from '@dendra/models/grid/protocol.ts';
+import { ablationPlan, ADAPTIVE_LABELS, LOOKBACK_SPECS, protocolReuse, PROTOCOL_MAX_EPOCHS } from '@dendra/models/grid/protocol.ts';
 import { ablationFindings, ablationTable, lookbackTable } from '@dendra/models/grid/ablation_format.ts';
 import { datasetOf } from '@dendra/models/grid/published.ts';
 import { resolveOptions } from '@dendra/models/grid/train.ts';
 import { loadEtt } from '@dendra/models/grid/data.ts';
 import { initBackend } from '@dendra/core/tfjs.ts';
-import { DEFAULT_ETT } from '@dendra/core/paths.ts';
+import { cacheRun, readStudy, studyOptions } from './grid-study.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: path.join(ROOT, 'models/grid') },
-    data: { type: 'string', default: DEFAULT_ETT },
-    seeds: { type: 'string', default: '1,2,3' },
+    ...studyOptions('grid-ablation-runs.json'),
     goal: { type: 'string', default: 'S-96,M-96' },
     lookback: { type: 'string', default: LOOKBACK_SPECS.join(',') },
     only: { type: 'string' },
-    cache: { type: 'string', default: path.join(ROOT, '.dendra/grid-ablation-runs.json') },
-    write: { type: 'boolean', default: false },
     adaptive: { type: 'string', default: ADAPTIVE_LABELS.join(',') },
     'adaptive-seeds': { type: 'string', default: '1' },
   },
 });
-const file = path.join(values.model, 'grid.protocol.json');
-const report = JSON.parse(readFileSync(file, 'utf8')) as ProtocolReport;
-const cache: Record<string, Run> = existsSync(values.cache) ? JSON.parse(readFileSync(values.cache, 'utf8')) : {};
+const { file, report, cache } = readStudy<Run>(values.model, values.cache);
 const plan = ablationPlan(values.seeds.split(',').map(Number), values.goal.split(','), values.lookback ? values.lookback.split(',') : []);
 const only = values.only?.split(',');
 await initBackend();
@@ -49,12 +40,7 @@ const ablation = await runAblation({
   lookback: only && !only.includes('lookback') ? [] : plan.lookback,
   reuse: { ...protocolReuse(report), ...cache },
   onStage: (k) => console.error(`[${((performance.now() - t0) / 1000).toFixed(0)} s] training ${k}`),
-  onRun: (k, r) => {
-    cache[k] = r;
-    mkdirSync(path.dirname(values.cache), { recursive: true });
-    writeFileSync(values.cache, JSON.stringify(cache, null, 1) + '\n');
-    console.error(`  ${k}: val ${r.val.mse.toFixed(5)} test ${r.test.mse.toFixed(5)} best epoch ${r.bestEpoch}/${r.epochsRun}`);
-  },
+  onRun: (k, r) => cacheRun(cache, values.cache, k, r),
 });
 for (const c of ablation.cells) {
   const f = (s: { mean: number; sd: number }) => `${s.mean.toFixed(5)} ± ${s.sd.toFixed(5)}`;

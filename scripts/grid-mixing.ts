@@ -6,44 +6,30 @@
 // Every run is seeded and cached (an interrupted run resumes); --write stores the study as
 // `ablation.mixing` in <model>/grid.protocol.json (then `dendra quantize --model M --out M`
 // regenerates the card).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runMixing, type MixRun, type MixVariant } from '@dendra/models/grid/mixing.ts';
 import { mixingFindings, mixingTable } from '@dendra/models/grid/mixing_format.ts';
-import { ablationPlan, MIXING_SPECS, MIXING_VARIANTS, type ProtocolReport } from '@dendra/models/grid/protocol.ts';
+import { ablationPlan, MIXING_SPECS, MIXING_VARIANTS } from '@dendra/models/grid/protocol.ts';
 import { datasetOf } from '@dendra/models/grid/published.ts';
 import { loadEtt } from '@dendra/models/grid/data.ts';
-import { DEFAULT_ETT } from '@dendra/core/paths.ts';
+import { cacheRun, readStudy, studyOptions } from './grid-study.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: path.join(ROOT, 'models/grid') },
-    data: { type: 'string', default: DEFAULT_ETT },
-    seeds: { type: 'string', default: '1,2,3' },
+    ...studyOptions('grid-mixing-runs.json'),
     configs: { type: 'string', default: MIXING_SPECS.join(',') },
     variants: { type: 'string', default: MIXING_VARIANTS.join(',') },
-    cache: { type: 'string', default: path.join(ROOT, '.dendra/grid-mixing-runs.json') },
-    write: { type: 'boolean', default: false },
   },
 });
-const file = path.join(values.model, 'grid.protocol.json');
-const report = JSON.parse(readFileSync(file, 'utf8')) as ProtocolReport;
-const cache: Record<string, MixRun> = existsSync(values.cache) ? JSON.parse(readFileSync(values.cache, 'utf8')) : {};
+const { file, report, cache } = readStudy<MixRun>(values.model, values.cache);
 const seeds = values.seeds.split(',').map(Number);
 const configs = ablationPlan(seeds, [], values.configs.split(',')).lookback;
 const t0 = performance.now();
 const mixing = await runMixing({
   raw: loadEtt(values.data), configs, seeds, variants: values.variants.split(',') as MixVariant[], reuse: cache,
   onStage: (k) => console.error(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${k}`),
-  onRun: (k, r) => {
-    cache[k] = r;
-    mkdirSync(path.dirname(values.cache), { recursive: true });
-    writeFileSync(values.cache, JSON.stringify(cache, null, 1) + '\n');
-    console.error(`  ${k}: val ${r.val.mse.toFixed(5)} test ${r.test.mse.toFixed(5)} best epoch ${r.bestEpoch}/${r.epochsRun}`);
-  },
+  onRun: (k, r) => cacheRun(cache, values.cache, k, r),
 });
 console.log(['', ...mixingTable(mixing, datasetOf(values.data)), ''].join('\n'));
 console.log(mixingFindings(mixing).join('\n'));

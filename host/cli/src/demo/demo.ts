@@ -116,19 +116,64 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   let finish: () => void = () => {};
   const finished = new Promise<void>((r) => (finish = r));
   o.say(`broker      ${broker.url} (aedes, embedded)`);
-  const watcher = await watchAlerts({
-    url: broker.url,
+  const watcher = await watchOperator(broker.url, summary, o.say);
+  const tele = await watchTelemetry(broker.url, site, device, summary, o, () => finish());
+  const publisher = await connectDevice({ url: broker.url, site, device });
+  const flashFile = path.join(dir, 'board.flash');
+  const sim = await startSim({
+    board: 'sim',
+    flashFile,
+    dataCsv: o.dataCsv,
+    start: o.start,
+    msPerHour: o.msPerHour,
+    publisher,
+    pack: o.packModel ? { hoursPerCycle: DEMO_PACK_HOURS, ccdFraction: DEMO_PACK_CCD, ...o.pack } : undefined,
+    log: (level, text) => { if (level >= 1) o.say(`board       ${text}`); },
+  });
+  o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);
+  try {
+    await flashDemoModels(o, sim.ptyPath, dir);
+    process.once('SIGINT', finish);
+    await finished;
+  } finally {
+    await sim.stop();
+    await publisher.close();
+    await watcher.close();
+    await tele.endAsync();
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return summary;
+}
+
+/**
+ * The operator: watches alerts, status and model records on the broker at `url`, counts alerts
+ * into `summary` and says each one.
+ * @throws BrokerError when the broker does not answer (as watchAlerts).
+ */
+function watchOperator(url: string, summary: DemoSummary, say: (line: string) => void): ReturnType<typeof watchAlerts> {
+  return watchAlerts({
+    url,
     onAlert: (a, info) => {
       summary.alerts++;
       if (a.state === 'raised') summary.raised++;
       else summary.cleared++;
       summary.byKind[a.kind] = (summary.byKind[a.kind] ?? 0) + 1;
-      o.say(`operator    ALERT ${formatAlert(a, info)}${packDetail(a)}`);
+      say(`operator    ALERT ${formatAlert(a, info)}${packDetail(a)}`);
     },
-    onStatus: (s, info) => o.say(`operator    ${info.site}/${info.device} is ${s.state}`),
-    onModel: (m, info) => o.say(`operator    ${info.site}/${info.device} runs ${m.model} (sha256 ${m.model_sha256?.slice(0, 16) ?? '?'}..., firmware ${m.firmware ?? '?'})`),
+    onStatus: (s, info) => say(`operator    ${info.site}/${info.device} is ${s.state}`),
+    onModel: (m, info) => say(`operator    ${info.site}/${info.device} runs ${m.model} (sha256 ${m.model_sha256?.slice(0, 16) ?? '?'}..., firmware ${m.firmware ?? '?'})`),
   });
-  const tele = await mqtt.connectAsync(broker.url, { clientId: 'dendra-demo-telemetry' });
+}
+
+/**
+ * Subscribes to the board's telemetry: pack frames and grid windows are counted into `summary`
+ * (every 24th said); `finish` is called once `o.windows` grid windows arrived (not with `forever`).
+ * Payloads that do not parse are ignored.
+ * @throws mqtt.js errors when the broker cannot be reached or refuses the subscription.
+ */
+async function watchTelemetry(url: string, site: string, device: string, summary: DemoSummary, o: DemoOptions, finish: () => void): Promise<mqtt.MqttClient> {
+  const tele = await mqtt.connectAsync(url, { clientId: 'dendra-demo-telemetry' });
   await tele.subscribeAsync(topicFilter('telemetry', site, device), { qos: 0 });
   tele.on('message', (_t, buf) => {
     const p = parsePayload('telemetry', new Uint8Array(buf));
@@ -149,38 +194,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     }
     if (!o.forever && summary.windows >= o.windows) finish();
   });
-  const publisher = await connectDevice({ url: broker.url, site, device });
-  const flashFile = path.join(dir, 'board.flash');
-  const sim = await startSim({
-    board: 'sim',
-    flashFile,
-    dataCsv: o.dataCsv,
-    start: o.start,
-    msPerHour: o.msPerHour,
-    publisher,
-    pack: o.packModel ? { hoursPerCycle: DEMO_PACK_HOURS, ccdFraction: DEMO_PACK_CCD, ...o.pack } : undefined,
-    log: (level, text) => { if (level >= 1) o.say(`board       ${text}`); },
-  });
-  o.say(`board       simulated board 'sim' on ${sim.ptyPath}`);
-  try {
-    const siteModel = writeSiteModel(o, dir);
-    const r = await flashModelFile({ port: sim.ptyPath, file: siteModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
+  return tele;
+}
+
+/**
+ * Flashes the site's copy of the grid model, then the pack model (when given) into slot 2, over
+ * the board's pty, saying what went.
+ * @throws DendraError (FlashError, InputError) from the model file or the transfer.
+ */
+async function flashDemoModels(o: DemoOptions, port: string, dir: string): Promise<void> {
+  const siteModel = writeSiteModel(o, dir);
+  const r = await flashModelFile({ port, file: siteModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
+  o.onFlashDone?.();
+  o.say(`flash       ${r.bytes} bytes of ${path.basename(o.model)} in ${(r.ms / 1000).toFixed(2)} s, sha256 ${r.sha256.slice(0, 16)}...`);
+  if (o.packModel) {
+    const rp = await flashModelFile({ port, file: o.packModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
     o.onFlashDone?.();
-    o.say(`flash       ${r.bytes} bytes of ${path.basename(o.model)} in ${(r.ms / 1000).toFixed(2)} s, sha256 ${r.sha256.slice(0, 16)}...`);
-    if (o.packModel) {
-      const rp = await flashModelFile({ port: sim.ptyPath, file: o.packModel, onProgress: (p) => o.onFlashProgress?.(p.bytes, p.total) });
-      o.onFlashDone?.();
-      o.say(`flash       ${rp.bytes} bytes of ${path.basename(o.packModel)} into the pack slot (2) in ${(rp.ms / 1000).toFixed(2)} s, sha256 ${rp.sha256.slice(0, 16)}...`);
-    }
-    process.once('SIGINT', finish);
-    await finished;
-  } finally {
-    await sim.stop();
-    await publisher.close();
-    await watcher.close();
-    await tele.endAsync();
-    await broker.close();
-    rmSync(dir, { recursive: true, force: true });
+    o.say(`flash       ${rp.bytes} bytes of ${path.basename(o.packModel)} into the pack slot (2) in ${(rp.ms / 1000).toFixed(2)} s, sha256 ${rp.sha256.slice(0, 16)}...`);
   }
-  return summary;
 }

@@ -15,6 +15,7 @@ import { decodeSack, SACK_MIN, type Sack } from './answers.ts';
 export { planChunk, planChunks, AHEAD_FRAMES, AHEAD_MS, FRAME_PAD, LISTED_SPAN, MAX_FRAME_SENDS, MAX_FRAMES_IN_FLIGHT, MAX_WINDOW, QUIET_SENDS, type Chunk, type TransferStats, type WindowInfo, type WindowOptions } from './plan.ts';
 import { BootClient, FIRST_FLUSH_BYTES, FlashError, FW_E_FRAME } from './loader.ts';
 import { ChunkSizer, FRAME_OVERHEAD, frameOverhead, MIN_CHUNK, START_CHUNK } from './adaptive.ts';
+import { markAcked, markAnswered, ResendQueue, shrinkTo } from './slots.ts';
 
 /**
  * A windowed transfer gave up (one frame could not get through in {@link MAX_FRAME_SENDS} sends,
@@ -46,9 +47,8 @@ class Transfer {
   private nextOff: number;
   private readonly outstanding: Send[] = [];
   private readonly bySeq = new Map<number, Send>();
-  private readonly resend: Slot[] = [];
-  /** Frames beyond the first unacknowledged one that came back NAKed: maybe the board's extents were full; resent once it moves. */
-  private readonly parked: Slot[] = [];
+  /** Frames to send again, and NAKed ones parked until the window moves (slots.ts). */
+  private readonly resends = new ResendQueue();
   private sends = 0;
   /** Extra copies sent to keep the line busy (not counted as resends). */
   copies = 0;
@@ -119,11 +119,11 @@ class Transfer {
         this.paced = true;
         break;
       }
-      const s = this.resend.shift() ?? this.nextUnsent();
+      const s = this.resends.shift() ?? this.nextUnsent();
       if (!s) break;
       if (s.acked) continue;
       if (this.slots.indexOf(s, this.base) >= this.base + this.frames()) {
-        this.park(s); // split frames pushed it out of the window: it waits (the board's extents are few)
+        this.resends.park(s, this.limit()); // split frames pushed it out of the window: it waits (the board's extents are few)
         continue;
       }
       this.transmit(s);
@@ -206,7 +206,7 @@ class Transfer {
   }
 
   private transmit(s: Slot, extra = false): void {
-    if (extra && s.payload !== null && s.payload.length - 4 > this.limit()) s.payload = null; // a copy goes at the size the line allows now
+    if (extra) shrinkTo(s, this.limit()); // a copy goes at the size the line allows now
     if (s.payload === null) this.plan(s, this.slots.indexOf(s, this.base));
     s.queued = false;
     const seq = this.client.nextSeq();
@@ -216,7 +216,7 @@ class Transfer {
     const send: Send = { slot: s, seq, cmd: s.cmd, n: ++this.sends, end: this.lineFree, answered: false, wire: bytes };
     s.inflight++;
     const reused = this.bySeq.get(seq);
-    if (reused) this.answered(reused); // 256 sends ago: an answer with this seq is for the new send
+    if (reused) markAnswered(reused); // 256 sends ago: an answer with this seq is for the new send
     this.bySeq.set(seq, send);
     this.outstanding.push(send);
     s.last = send;
@@ -240,7 +240,7 @@ class Transfer {
     this.lastAnswer = performance.now();
     this.timeoutsInARow = 0;
     this.quietCopies = 0;
-    this.answered(send);
+    markAnswered(send);
     const at = this.outstanding.indexOf(send);
     if (status === FW_E_FRAME) {
       if (at >= 0) this.outstanding.splice(at, 1);
@@ -276,12 +276,12 @@ class Transfer {
     }
     const before = at >= 0 ? this.outstanding.splice(0, at + 1) : [];
     for (const s of listed) {
-      this.answered(s);
+      markAnswered(s);
       this.acked(s, s === send);
     }
     for (const s of before) if (!listed.has(s)) this.lose(s, 'not written (a later frame was)', false, true);
     for (let i = this.base; i < this.slots.length && this.slots[i].end <= sack.received; i++) {
-      if (!this.slots[i].acked) this.markAcked(this.slots[i]);
+      if (!this.slots[i].acked) markAcked(this.slots[i]);
     }
     this.advance();
   }
@@ -293,47 +293,21 @@ class Transfer {
     if (s.acked) return;
     this.sizer.onAck(send.wire);
     if (sample) this.client.rtt.sample(Math.max(0, performance.now() - send.end));
-    this.markAcked(s);
+    markAcked(s);
     this.advance();
-  }
-
-  private markAcked(s: Slot): void {
-    s.acked = true;
-    s.queued = false;
   }
 
   /** Moves the window past acknowledged frames; parked frames go again once it moved. */
   private advance(): void {
     const before = this.base;
     while (this.base < this.slots.length && this.slots[this.base].acked) this.base++;
-    if (this.base > before) for (const p of this.parked.splice(0)) this.queue(p);
+    if (this.base > before) this.resends.releaseParked();
     if (this.base > before) this.o.onProgress?.(this.slots[this.base - 1].end, { chunk: this.limit(), retries: this.client.retried, rtoMs: this.client.rtt.rto() });
-  }
-
-  private answered(send: Send): void {
-    if (send.answered) return;
-    send.answered = true;
-    send.slot.inflight--;
-  }
-
-  /** A NAK beyond the first unacknowledged frame: kept until the window moves (not a loss of the line). */
-  private park(s: Slot): void {
-    if (s.payload !== null && s.payload.length - 4 > this.limit()) s.payload = null; // shorter when it goes again
-    s.queued = true;
-    if (!this.parked.includes(s)) this.parked.push(s);
-  }
-
-  /** Queues `s` to go again, in offset order. */
-  private queue(s: Slot): void {
-    s.queued = true;
-    let k = 0;
-    while (k < this.resend.length && this.resend[k].off < s.off) k++;
-    this.resend.splice(k, 0, s);
   }
 
   /** Send `send` got no ack: queue its frame again (shorter when the size went down). */
   private lose(send: Send, why: string, timedOut = false, proven = false): void {
-    this.answered(send);
+    markAnswered(send);
     const s = send.slot;
     // Evidence of a damaged line (a NAK, a selective ack without it, or a later frame answered
     // first) shrinks the frames; a timeout may be only a slow host or board, so it does not.
@@ -343,14 +317,14 @@ class Transfer {
       return this.finish(new WriteGaveUp('E_TIMEOUT', `board did not answer WRITE at offset ${s.off} (${why}, ${s.sends} sends)`, { seq: send.seq, attempt: s.sends }));
     }
     // Re-planned shorter at its next send when the size went down; the rest becomes a frame of its own.
-    if (s.payload !== null && s.payload.length - 4 > this.limit()) s.payload = null;
-    this.queue(s); // counted in the resends the progress line shows; the give-up is logged
+    shrinkTo(s, this.limit());
+    this.resends.queue(s); // counted in the resends the progress line shows; the give-up is logged
   }
 
   /** Arms the timer: the first outstanding send's timeout, or sooner the next copy {@link fill} may send. */
   private arm(): void {
     clearTimeout(this.timer);
-    while (this.outstanding.length > 0 && this.outstanding[0].slot.acked) this.answered(this.outstanding.shift()!);
+    while (this.outstanding.length > 0 && this.outstanding[0].slot.acked) markAnswered(this.outstanding.shift()!);
     const first = this.outstanding[0];
     if (!first) { // a quiet window (nothing may go): the next timeout probes
       this.timer = setTimeout(() => this.onTimeout(), this.client.rtt.rto());

@@ -4,91 +4,30 @@
  * and PMU energy counter, network publish through a {@link Publisher}, SHA-256 and Ed25519
  * verification (@noble/ed25519, strict RFC 8032), logging and board facts. Every pointer/length the wasm passes is bounds-checked: a firmware bug gets a negative
  * status, never an exception in the simulator.
+ *
+ * The imports themselves live in hal-uart.ts and hal-imports.ts, the shared constants and types
+ * in hal-types.ts (re-exported here, so callers import everything from this module).
  */
 import { performance } from 'node:perf_hooks';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { DendraError } from '@dendra/core/errors.ts';
-import { ed } from '../image/keys.ts';
-import { REGION_NAMES, type Board } from '../boards/board.ts';
-import type { FlashFile } from './flashfile.ts';
-import { DMA_E_CHANNEL, type WindowDma, type DmaChannel } from './sensors.ts';
+import type { DmaChannel } from './sensors.ts';
 import { NetStack } from './net.ts';
 import { bootImports, type BootPick } from './bootrom.ts';
 import type { Publisher } from '@dendra/ops/mqtt/device.ts';
+import {
+  FLASH_OPS, PowerCut, type HalCallCounts, type HalOptions, type HalStats, type PowerCutAt,
+} from './hal-types.ts';
+import { UartRxFifo, uartImports, type UartCtx } from './hal-uart.ts';
+import { flashImports, netImports, systemImports, timeImports, type TimeCtx } from './hal-imports.ts';
 
-/**
- * The board family a signed image must name to run on `board` (HAL `board_family`): the board's
- * `family` (by default its SoC's name, e.g. "sim-soc"), else its name cut to 16 characters.
- * Never throws.
- */
-export function boardFamily(board: Board): string {
-  return board.family ?? board.name.slice(0, 16);
-}
-
-/** Status for a pointer/length outside linear memory or an invalid argument (firmware E_BOUNDS). */
-export const HAL_E_BOUNDS = -1;
-/** Log levels of `log_write`. */
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-/** Capacity of the UART RX FIFO; bytes beyond it are dropped (and counted), like a real FIFO overrun. */
-export const UART_RX_CAP = 64 * 1024;
-
-/** HAL imports that touch the flash (counted by {@link HalCallCounts.flashOps}). */
-export const FLASH_OPS: ReadonlySet<string> = new Set(['flash_read', 'flash_write', 'flash_erase']);
-
-/**
- * Thrown from inside a HAL import when an armed power cut fires: the call does not happen, the
- * exception unwinds through the wasm (AssemblyScript has no catch), and the simulator drops the
- * instance and boots a fresh one from the same flash file.
- */
-export class PowerCut extends DendraError {
-  constructor(readonly halCall: number, readonly importName: string) {
-    super('E_POWER_CUT', `power cut at HAL call ${halCall} (${importName})`);
-  }
-}
-
-/** HAL calls since the simulator started (all boots): every import, and the flash ones. */
-export interface HalCallCounts {
-  halCalls: number;
-  flashOps: number;
-}
-
-/** When an armed power cut fires: at an absolute HAL call number and/or flash op number (1-based). */
-export interface PowerCutAt {
-  halCall?: number;
-  flashOp?: number;
-}
-
-/** Options of {@link SimHal}. */
-export interface HalOptions {
-  board: Board;
-  flash: FlashFile;
-  dma: WindowDma;
-  /** DMA channel 1, the pack front-end (sensors-pack.ts); absent: channel 1 does not exist. */
-  packDma?: DmaChannel;
-  /** Sends UART TX bytes (to the pty). */
-  uartTx: (bytes: Uint8Array) => void;
-  /**
-   * Switches the UART's line rate (the sim's wire pacing follows it); called by `uart_set_baud`
-   * after its bounds check and with the board's default baud at a power-on reset. Default: no-op.
-   */
-  uartSetBaud?: (baud: number) => void;
-  publisher?: Publisher;
-  /** Receives firmware log lines (default: stderr). */
-  log?: (level: number, text: string) => void;
-  /**
-   * SHA-256 (hex) of the firmware image that runs when no boot ROM picked one (HAL
-   * boot_image_sha256; with a ROM its pick's hash is used). Absent: the HAL reports it unknown.
-   */
-  imageSha256?: string;
-  /** Wall clock, Unix ms (HAL clock_wall_ms; default Date.now: the host's clock, as a board set by NTP). */
-  wallMs?: () => number;
-}
+export {
+  boardFamily, HAL_E_BOUNDS, LOG_LEVELS, UART_RX_CAP, FLASH_OPS, PowerCut,
+  type HalCallCounts, type PowerCutAt, type HalOptions, type HalStats,
+} from './hal-types.ts';
 
 /** The board-side state behind the imports, plus the hooks the simulator's main loop needs. */
 export class SimHal {
   private memory: WebAssembly.Memory | null = null;
-  private rx: Uint8Array[] = [];
-  private rxBytes = 0;
+  private readonly rx = new UartRxFifo();
   /** Board clock at the start of the current tick (or while asleep), ms. */
   private simMs = 0;
   private tickStart: number | null = null;
@@ -96,7 +35,7 @@ export class SimHal {
   /** The wake time the firmware asked for in this tick, or null. */
   sleepRequest: number | null = null;
   /** Counters for reports and tests. */
-  readonly stats = { rxDropped: 0, txBytes: 0, published: 0, publishErrors: 0, halErrors: 0, activeMs: 0, sleepMs: 0 };
+  readonly stats: HalStats = { rxDropped: 0, txBytes: 0, published: 0, publishErrors: 0, halErrors: 0, activeMs: 0, sleepMs: 0 };
   /** The UART's baud (the board's default until the firmware calls uart_set_baud). */
   baud: number;
   /** Called when UART bytes arrive (the simulator wakes the core). */
@@ -144,8 +83,7 @@ export class SimHal {
   powerReset(): void {
     this.baud = this.o.board.uart.defaultBaud;
     this.o.uartSetBaud?.(this.baud);
-    this.rx = [];
-    this.rxBytes = 0;
+    this.rx.clear();
     this.sleepRequest = null;
     this.tickStart = null;
     this.memory = null;
@@ -167,19 +105,13 @@ export class SimHal {
 
   /** Appends received UART bytes to the RX FIFO (drops the excess when full) and wakes the core. */
   feedRx(bytes: Uint8Array): void {
-    const room = UART_RX_CAP - this.rxBytes;
-    const take = bytes.subarray(0, Math.max(0, room));
-    this.stats.rxDropped += bytes.length - take.length;
-    if (take.length > 0) {
-      this.rx.push(take.slice());
-      this.rxBytes += take.length;
-    }
+    this.stats.rxDropped += this.rx.push(bytes);
     this.onRx?.();
   }
 
   /** Bytes waiting in the RX FIFO. */
   rxPending(): number {
-    return this.rxBytes;
+    return this.rx.pending();
   }
 
   /** Board time now, ms (simulated: sleeps jump, active time runs 1:1 with real time). */
@@ -247,8 +179,9 @@ export class SimHal {
 
   /** The import object: `{ hal: {...} }` for WebAssembly.instantiate. */
   imports(): WebAssembly.Imports {
+    const c = this.importContext();
     const all: Record<string, (...a: number[]) => unknown> = {
-      ...this.uartImports(), ...this.flashImports(), ...this.timeImports(), ...this.miscImports(),
+      ...uartImports(c), ...flashImports(c), ...timeImports(c), ...netImports(c, this.net), ...systemImports(c),
       ...bootImports({ span: (p, l) => this.span(p, l), flash: this.o.flash, current: () => this.bootPick, factorySha256: this.o.imageSha256 }),
     };
     const hal: Record<string, (...a: number[]) => unknown> = {};
@@ -261,150 +194,23 @@ export class SimHal {
     return { hal };
   }
 
-  private uartImports() {
+  /** The view of this HAL's state that the import builders (hal-uart.ts, hal-imports.ts) use. */
+  private importContext(): UartCtx & TimeCtx {
     return {
-      uart_read: (dst: number, max: number): number => {
-        const out = this.span(dst, max);
-        if (out === null) return HAL_E_BOUNDS;
-        let n = 0;
-        while (n < out.length && this.rx.length > 0) {
-          const head = this.rx[0];
-          const k = Math.min(head.length, out.length - n);
-          out.set(head.subarray(0, k), n);
-          n += k;
-          if (k === head.length) this.rx.shift();
-          else this.rx[0] = head.subarray(k);
-        }
-        this.rxBytes -= n;
-        return n;
-      },
-      uart_write: (src: number, len: number): number => {
-        const data = this.span(src, len);
-        if (data === null) return HAL_E_BOUNDS;
-        this.o.uartTx(data.slice());
-        this.stats.txBytes += data.length;
-        return data.length;
-      },
-      uart_set_baud: (baud: number): number => {
-        const b = (baud >>> 0) || this.o.board.uart.defaultBaud;
-        if (b > this.o.board.uart.maxBaud) return HAL_E_BOUNDS;
+      o: this.o,
+      stats: this.stats,
+      rx: this.rx,
+      span: (p, l) => this.span(p, l),
+      setBaud: (b) => {
         this.baud = b;
         this.o.uartSetBaud?.(b);
-        return 0;
       },
-    };
-  }
-
-  private flashImports() {
-    const f = this.o.flash;
-    return {
-      flash_read: (addr: number, dst: number, len: number): number => {
-        const out = this.span(dst, len);
-        return out === null ? HAL_E_BOUNDS : f.read(addr >>> 0, out);
-      },
-      flash_write: (addr: number, src: number, len: number): number => {
-        const data = this.span(src, len);
-        return data === null ? HAL_E_BOUNDS : f.write(addr >>> 0, data);
-      },
-      flash_erase: (addr: number, len: number): number => f.erase(addr >>> 0, len >>> 0),
-      flash_sector_size: (): number => this.o.board.flash.sectorBytes,
-      flash_region: (id: number, out: number): number => {
-        const name = REGION_NAMES[id >>> 0];
-        const dst = this.span(out, 8);
-        if (name === undefined || dst === null) return HAL_E_BOUNDS;
-        const r = this.o.board.flash.regions[name];
-        if (r === undefined) return HAL_E_BOUNDS; // an optional region (packModel) this board lacks
-        const dv = new DataView(dst.buffer, dst.byteOffset, 8);
-        dv.setUint32(0, r.addr, true);
-        dv.setUint32(4, r.size, true);
-        return 0;
-      },
-    };
-  }
-
-  private timeImports() {
-    return {
-      dma_start: (ch: number, dst: number, len: number): number => {
-        const d = this.dmaChannel(ch);
-        if (!d) return DMA_E_CHANNEL;
-        if (this.span(dst, len) === null) return HAL_E_BOUNDS;
-        return d.begin(dst >>> 0, len >>> 0, this.nowMs());
-      },
-      dma_status: (ch: number): number => {
-        const d = this.dmaChannel(ch);
-        if (!d) return DMA_E_CHANNEL;
-        const buf = this.memory?.buffer;
-        return buf ? d.status(this.nowMs(), new Uint8Array(buf)) : HAL_E_BOUNDS;
-      },
-      pmu_sleep_until: (ms: number): void => {
-        if (Number.isFinite(ms)) this.sleepRequest = ms;
-      },
-      pmu_energy_uj: (): number => this.energy(),
-      clock_now_ms: (): number => this.nowMs(),
-      clock_wall_ms: (): number => (this.o.wallMs ?? Date.now)(),
-    };
-  }
-
-  private miscImports() {
-    const board = this.o.board;
-    return {
-      net_publish: (kind: number, kindLen: number, payload: number, len: number, qos: number, retain: number): number => {
-        const k = this.span(kind, kindLen);
-        const p = this.span(payload, len);
-        if (k === null || p === null || kindLen === 0 || kindLen > 64 || qos > 1) return HAL_E_BOUNDS;
-        const id = this.net.publish(new TextDecoder().decode(k), p.slice(), qos === 1 ? 1 : 0, retain !== 0);
-        if (id < 0) this.stats.publishErrors++;
-        else if (this.o.publisher) this.stats.published++;
-        return id;
-      },
-      net_is_acked: (id: number): number => this.net.isAcked(id),
-      net_connected: (): number => this.net.connected(),
-      net_cmd_poll: (dst: number, cap: number): number => {
-        const out = this.span(dst, cap);
-        return out === null ? HAL_E_BOUNDS : this.net.pollCommand(out);
-      },
-      net_announce: (): number => this.net.announce(),
-      crypto_sha256: (src: number, len: number, dst: number): number => {
-        const data = this.span(src, len);
-        const out = this.span(dst, 32);
-        if (data === null || out === null) return HAL_E_BOUNDS;
-        out.set(sha256(data));
-        return 0;
-      },
-      crypto_ed25519_verify: (msg: number, msgLen: number, sig: number, pub: number): number => {
-        const m = this.span(msg, msgLen);
-        const sg = this.span(sig, 64);
-        const pk = this.span(pub, 32);
-        if (m === null || sg === null || pk === null) return HAL_E_BOUNDS;
-        try {
-          return ed.verify(sg.slice(), m.slice(), pk.slice(), { zip215: false }) ? 1 : 0;
-        } catch {
-          return 0; // malformed key or signature encoding
-        }
-      },
-      log_write: (level: number, src: number, len: number): void => {
-        const text = this.span(src, Math.min(len >>> 0, 4096));
-        if (text === null) return;
-        const line = new TextDecoder().decode(text);
-        if (this.o.log) this.o.log(level, line);
-        else process.stderr.write(`[board] ${LOG_LEVELS[level] ?? level}: ${line}\n`);
-      },
-      board_arena_limit: (): number => board.arenaLimitBytes,
-      board_max_frame: (): number => board.uart.maxFramePayload,
-      board_max_baud: (): number => board.uart.maxBaud,
-      board_name: (dst: number, cap: number): number => {
-        const name = new TextEncoder().encode(board.name);
-        const out = this.span(dst, Math.min(cap >>> 0, name.length));
-        if (out === null) return HAL_E_BOUNDS;
-        out.set(name.subarray(0, out.length));
-        return out.length;
-      },
-      board_family: (dst: number, cap: number): number => {
-        const name = new TextEncoder().encode(boardFamily(board));
-        const out = this.span(dst, Math.min(cap >>> 0, name.length));
-        if (out === null) return HAL_E_BOUNDS;
-        out.set(name.subarray(0, out.length));
-        return out.length;
+      dmaChannel: (ch) => this.dmaChannel(ch),
+      memoryBuffer: () => this.memory?.buffer,
+      nowMs: () => this.nowMs(),
+      energy: () => this.energy(),
+      requestSleep: (ms) => {
+        this.sleepRequest = ms;
       },
     };
   }

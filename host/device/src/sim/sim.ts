@@ -146,33 +146,66 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
   const dma = new WindowDma(readEttCsv(opts.dataCsv), opts.start ?? DEFAULT_START);
   const packDma = opts.pack ? new PackDma(replayPack(opts.pack).frames, (opts.pack.hoursPerCycle ?? 1) * HOUR_MS) : undefined;
   const flash = new FlashFile(opts.flashFile, board.flash.sizeBytes, board.flash.sectorBytes);
-  let trust: SimTrust;
+  const trust = provisionTrust(flash, board, opts.trustedKeys);
+  const { pty, port: uart } = await openUart(flash, opts.ptyDir);
+  const log = opts.log ?? ((l: number, t: string) => process.stderr.write(`[board] ${['debug', 'info', 'warn', 'error'][l] ?? l}: ${t}\n`));
+  const { hal, line, wire } = wireHal(opts, board, flash, dma, packDma, uart, log);
+  hal.armPowerCut({ halCall: opts.powerCutAtHalCall, flashOp: opts.powerCutAtFlashOp });
+  // The boot ROM (MCUboot's role): picks the A/B firmware slot at every boot (sim/bootrom.ts).
+  const rom = new BootRom(flash, board, new Uint8Array(readFileSync(wasmPath)), (addr, data) => {
+    hal.count('rom_flash_write');
+    return flash.write(addr, data);
+  });
+  const runner = new Runner(module, hal, dma, log, opts.msPerHour ?? 1000, rom);
+  const initStatus = runner.boot();
+  runner.start();
+  return simHandle({ pty, uart, flash, hal, line, wire, rom, runner, initStatus, trust });
+}
+
+/**
+ * Provisions `keys` (when given) in the flash file's key table and reads the table back.
+ * @throws InputError `E_TRUST` for unusable keys; the flash file is closed before it propagates.
+ */
+function provisionTrust(flash: FlashFile, board: Board, keys: readonly TrustedKey[] | undefined): SimTrust {
   try {
-    if (opts.trustedKeys) provisionKeys(flash, board, opts.trustedKeys);
+    if (keys) provisionKeys(flash, board, keys);
     const table = readKeyTable(flash, board);
-    trust = { provisioned: table !== null, keys: table?.length ?? 0 };
+    return { provisioned: table !== null, keys: table?.length ?? 0 };
   } catch (e) {
     flash.close();
     throw e;
   }
+}
+
+/**
+ * Starts the pty pair (socat) and opens its board end.
+ * @throws DendraError `E_SOCAT` / `E_SIM`; whatever was opened, and the flash file, is closed first.
+ */
+async function openUart(flash: FlashFile, ptyDir: string | undefined): Promise<{ pty: PtyPair; port: SerialPort }> {
   let pty: PtyPair | null = null;
   let port: SerialPort | null = null;
   try {
-    pty = await startPtyPair({ dir: opts.ptyDir });
+    pty = await startPtyPair({ dir: ptyDir });
     port = await openBoardEnd(pty.boardPath);
+    return { pty, port };
   } catch (e) {
     port?.close();
     await pty?.close();
     flash.close();
     throw e;
   }
-  const uart = port;
-  const log = opts.log ?? ((l: number, t: string) => process.stderr.write(`[board] ${['debug', 'info', 'warn', 'error'][l] ?? l}: ${t}\n`));
+}
+
+/**
+ * Builds the HAL and wires its UART to the pty's board end: faults damage the bytes on the
+ * wire (board -> faults -> pacing -> pty, pty -> pacing -> faults -> board). Never throws.
+ */
+function wireHal(opts: SimOptions, board: Board, flash: FlashFile, dma: WindowDma, packDma: PackDma | undefined,
+                 uart: SerialPort, log: (level: number, text: string) => void): { hal: SimHal; line: LineFaults | null; wire: PacedWire | null } {
   const line = opts.lineFaults ? new LineFaults(opts.lineFaults) : null;
   const toHost = (out: Uint8Array) => {
     if (out.length > 0 && uart.isOpen) uart.write(Buffer.from(out));
   };
-  // Faults damage the bytes on the wire: board -> faults -> pacing -> pty, pty -> pacing -> faults -> board.
   const fromHost = (d: Uint8Array) => {
     const got = line ? line.apply(d) : d;
     if (got.length > 0) hal.feedRx(got);
@@ -189,16 +222,26 @@ export async function startSim(opts: SimOptions): Promise<SimHandle> {
     if (wire) wire.rx.push(new Uint8Array(d));
     else fromHost(new Uint8Array(d));
   });
-  hal.armPowerCut({ halCall: opts.powerCutAtHalCall, flashOp: opts.powerCutAtFlashOp });
-  // The boot ROM (MCUboot's role): picks the A/B firmware slot at every boot (sim/bootrom.ts).
-  const rom = new BootRom(flash, board, new Uint8Array(readFileSync(wasmPath)), (addr, data) => {
-    hal.count('rom_flash_write');
-    return flash.write(addr, data);
-  });
-  const runner = new Runner(module, hal, dma, log, opts.msPerHour ?? 1000, rom);
-  const initStatus = runner.boot();
-  runner.start();
-  const ptyPair = pty;
+  return { hal, line, wire };
+}
+
+/** The parts of a started simulation that {@link simHandle} wraps. */
+interface SimParts {
+  pty: PtyPair;
+  uart: SerialPort;
+  flash: FlashFile;
+  hal: SimHal;
+  line: LineFaults | null;
+  wire: PacedWire | null;
+  rom: BootRom;
+  runner: Runner;
+  initStatus: number;
+  trust: SimTrust;
+}
+
+/** The {@link SimHandle} over a started simulation (its stop is idempotent). Never throws. */
+function simHandle(p: SimParts): SimHandle {
+  const { pty: ptyPair, uart, flash, hal, line, wire, rom, runner, initStatus, trust } = p;
   let stopped: Promise<void> | null = null;
   return {
     ptyPath: ptyPair.hostPath,

@@ -87,17 +87,10 @@ export function defaultKeeperClientId(historyFile: string | null): string {
  */
 export function startKeeper(o: KeeperOptions): Keeper {
   const warn = o.warn ?? ((l: string) => process.stderr.write(`dendra: ${l}\n`));
-  const now = o.now ?? Date.now;
   const history = new History(o.historyFile);
   const loadProblem = history.load();
   if (loadProblem) warn(loadProblem);
-  const tables = new Map<string, AlarmTable>();
-  const selfPublishing = new Set<string>();
-  let published = 0;
   let subscribed = false;
-  let alerts = 0;
-  let duplicates = 0;
-  const seen = new SeqTracker();
   const clientId = o.clientId ?? defaultKeeperClientId(o.historyFile);
   const client: MqttClient = mqtt.connect(o.url, {
     protocolVersion: 4, clean: false, clientId, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
@@ -105,58 +98,22 @@ export function startKeeper(o: KeeperOptions): Keeper {
   client.on('connect', () => client.subscribe(KEEPER_FILTERS, { qos: 1 }, (err) => { subscribed = !err; }));
   client.on('close', () => { subscribed = false; });
   client.on('error', () => {}); // reconnects; the page shows the broker's state
-
-  const onAlert = (site: string, device: string, topic: string, a: AlertPayload) => {
-    if (seen.accept(site, device, a.boot ?? 0, a.seq) === 'duplicate') {
-      duplicates++;
-      return;
-    }
-    alerts++;
-    const id = `${site}/${device}`;
-    if (a.kind.startsWith('overload.') && Number.isFinite(a.threshold)) history.setLimit(id, a.threshold);
-    if (selfPublishing.has(id) || (tables.size >= MAX_DEVICES && !tables.has(id))) return;
-    let t = tables.get(id);
-    if (!t) tables.set(id, (t = new AlarmTable()));
-    const at = now();
-    if (!t.apply(a, at)) return;
-    published++;
-    client.publish(topic.replace(/\/alert$/, '/alarm'), JSON.stringify(t.record(at)), { qos: 1, retain: true });
+  const s: KeeperState = {
+    client, history, now: o.now ?? Date.now, tables: new Map(), selfPublishing: new Set(), seen: new SeqTracker(),
+    published: 0, alerts: 0, duplicates: 0,
   };
-
-  client.on('message', (topic, payload) => {
-    const info = tryParseTopic(topic);
-    if ('reason' in info) return;
-    const id = `${info.site}/${info.device}`;
-    if (info.kind === 'telemetry') {
-      const p = parsePayload('telemetry', payload);
-      if (p.ok) history.add(id, now(), p.value.ot, p.value.pred_peak);
-    } else if (info.kind === 'alert') {
-      const p = parsePayload('alert', payload);
-      if (p.ok) onAlert(info.site, info.device, topic, p.value);
-    } else if (info.kind === 'alarm') {
-      const p = parsePayload('alarm', payload);
-      if (!p.ok) return;
-      if (p.value.source === 'device') {
-        selfPublishing.add(id);
-        tables.delete(id);
-      } else if (!tables.has(id)) {
-        const t = new AlarmTable();
-        t.load(p.value);
-        tables.set(id, t);
-      }
-    }
-  });
+  client.on('message', (topic, payload) => onKeeperMessage(s, topic, payload));
 
   const saveNow = () => { const p = history.save(); if (p) warn(p); };
   const timer = setInterval(saveNow, o.saveEveryMs ?? 5000);
   timer.unref();
   let closing: Promise<void> | undefined;
   return {
-    history, tables,
-    get published() { return published; },
+    history, tables: s.tables,
+    get published() { return s.published; },
     get subscribed() { return subscribed; },
-    get alerts() { return alerts; },
-    get duplicates() { return duplicates; },
+    get alerts() { return s.alerts; },
+    get duplicates() { return s.duplicates; },
     clientId,
     close: () => (closing ??= (async () => {
       clearInterval(timer);
@@ -164,4 +121,70 @@ export function startKeeper(o: KeeperOptions): Keeper {
       await client.endAsync().catch(() => {});
     })()),
   };
+}
+
+/** What a running keeper holds between messages. */
+interface KeeperState {
+  client: MqttClient;
+  history: History;
+  now: () => number;
+  tables: Map<string, AlarmTable>;
+  /** Devices that publish their own alarm table (the keeper derives none for them). */
+  selfPublishing: Set<string>;
+  seen: SeqTracker;
+  published: number;
+  alerts: number;
+  duplicates: number;
+}
+
+/**
+ * One message on {@link KEEPER_FILTERS}: telemetry joins the history, an alert updates the
+ * device's alarm table, an alarm record marks a self-publishing device or seeds the table.
+ * Topics and payloads that do not parse are ignored. Never throws.
+ */
+function onKeeperMessage(s: KeeperState, topic: string, payload: Buffer): void {
+  const info = tryParseTopic(topic);
+  if ('reason' in info) return;
+  const id = `${info.site}/${info.device}`;
+  if (info.kind === 'telemetry') {
+    const p = parsePayload('telemetry', payload);
+    if (p.ok) s.history.add(id, s.now(), p.value.ot, p.value.pred_peak);
+  } else if (info.kind === 'alert') {
+    const p = parsePayload('alert', payload);
+    if (p.ok) onAlert(s, info.site, info.device, topic, p.value);
+  } else if (info.kind === 'alarm') {
+    const p = parsePayload('alarm', payload);
+    if (!p.ok) return;
+    if (p.value.source === 'device') {
+      s.selfPublishing.add(id);
+      s.tables.delete(id);
+    } else if (!s.tables.has(id)) {
+      const t = new AlarmTable();
+      t.load(p.value);
+      s.tables.set(id, t);
+    }
+  }
+}
+
+/**
+ * An alert from `site/device`: duplicates (by boot and seq) are counted and dropped; an overload
+ * threshold becomes the history's limit; the device's alarm table (at most {@link MAX_DEVICES},
+ * none for a self-publishing device) applies it and, when it changed, the retained alarm record
+ * is published (QoS 1). Never throws.
+ */
+function onAlert(s: KeeperState, site: string, device: string, topic: string, a: AlertPayload): void {
+  if (s.seen.accept(site, device, a.boot ?? 0, a.seq) === 'duplicate') {
+    s.duplicates++;
+    return;
+  }
+  s.alerts++;
+  const id = `${site}/${device}`;
+  if (a.kind.startsWith('overload.') && Number.isFinite(a.threshold)) s.history.setLimit(id, a.threshold);
+  if (s.selfPublishing.has(id) || (s.tables.size >= MAX_DEVICES && !s.tables.has(id))) return;
+  let t = s.tables.get(id);
+  if (!t) s.tables.set(id, (t = new AlarmTable()));
+  const at = s.now();
+  if (!t.apply(a, at)) return;
+  s.published++;
+  s.client.publish(topic.replace(/\/alert$/, '/alarm'), JSON.stringify(t.record(at)), { qos: 1, retain: true });
 }

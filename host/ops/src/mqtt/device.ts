@@ -120,10 +120,48 @@ export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> 
     const t = now();
     return Buffer.from(encodePayload({ v: 1, state, ts: t, ...(state === 'online' ? opts.statusExtra : {}), wall_ts: t }));
   };
+  const { client, version } = await openDeviceLink(opts, statusTopic, onError);
+  const expiry = version === 5 ? { properties: { messageExpiryInterval: opts.telemetryExpirySec ?? DEFAULT_TELEMETRY_EXPIRY_S } } : {};
+  const announce = () => client.publish(statusTopic, status('online'), { qos: 1, retain: true }, (e) => e && onError(e));
+  const state: DeviceState = { onCommand: null, lastModel: null };
+  followLink(client, cmdTopic(site, device), announce, state, onError);
+  let closing: Promise<void> | undefined;
+  const publishWithAck = devicePublish({ client, site, device, now, expiry, onError, state });
+  return {
+    client,
+    protocolVersion: version,
+    publish(kind, payload, qos, retain) {
+      publishWithAck(kind, payload, qos, retain, () => {});
+    },
+    publishWithAck,
+    isConnected: () => client.connected,
+    onCommand: (h) => { state.onCommand = h; },
+    announce: () => {
+      if (!client.connected) return 0;
+      announce();
+      if (state.lastModel) client.publish(deviceTopic(site, device, 'model'), state.lastModel, { qos: 1, retain: true }, (e) => e && onError(e));
+      return state.lastModel ? 2 : 1;
+    },
+    close: () => (closing ??= closeDevice(client, statusTopic, status('offline'))),
+  };
+}
+
+/** What a connected device keeps between calls: its command receiver and last retained model record. */
+interface DeviceState {
+  onCommand: ((payload: Uint8Array) => void) | null;
+  lastModel: Buffer | null;
+}
+
+/**
+ * Connects as client `dendra-<site>-<device>` (clean session off, retained offline last will on
+ * `statusTopic`), on the cluster node its id hashes to, with the protocol `opts` asks for.
+ * @throws {BrokerError} as {@link connectDevice} documents (unreachable, refused, TLS).
+ */
+function openDeviceLink(opts: DeviceOptions, statusTopic: string, onError: (e: Error) => void): Promise<{ client: MqttClient; version: 4 | 5 }> {
   const choice: ProtocolChoice = opts.keepRetrying && opts.protocolVersion === 'auto' ? 4 : (opts.protocolVersion ?? 4);
-  const clientId = `dendra-${site}-${device}`;
+  const clientId = `dendra-${opts.site}-${opts.device}`;
   const urls = rotateFor(brokerUrls(opts.url), clientId);
-  const { client, version } = await connectVersioned(choice, (v) => connectWithDeadline(
+  return connectVersioned(choice, (v) => connectWithDeadline(
     urls,
     {
       clientId,
@@ -138,23 +176,46 @@ export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> 
     },
     { timeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepRetrying: opts.keepRetrying, onError },
   ));
-  const expiry = version === 5 ? { properties: { messageExpiryInterval: opts.telemetryExpirySec ?? DEFAULT_TELEMETRY_EXPIRY_S } } : {};
-  const announce = () => client.publish(statusTopic, status('online'), { qos: 1, retain: true }, (e) => e && onError(e));
-  const commands = cmdTopic(site, device);
-  let onCommand: ((payload: Uint8Array) => void) | null = null;
-  let lastModel: Buffer | null = null;
+}
+
+/**
+ * On every (re)connect: announces the online status and subscribes to `commands` (QoS 1; a
+ * refused subscription goes to `onError` as `E_MQTT_REFUSED`); hands command payloads to the
+ * state's receiver; reports transport errors once the link was up. Never throws.
+ */
+function followLink(client: MqttClient, commands: string, announce: () => void, state: DeviceState, onError: (e: Error) => void): void {
   const listen = () => client.subscribe(commands, { qos: 1 }, (e, granted) => {
     if (e) onError(e);
     else if (granted?.some((g) => g.qos > 2)) onError(new DendraError('E_MQTT_REFUSED', `broker refused the subscription to ${commands} (not allowed to read it)`));
   });
-  client.on('message', (topic, payload) => { if (topic === commands) onCommand?.(new Uint8Array(payload)); });
+  client.on('message', (topic, payload) => { if (topic === commands) state.onCommand?.(new Uint8Array(payload)); });
   // Before the first CONNACK, connectWithDeadline reports one summary error instead of each retry's.
   let everConnected = client.connected;
   client.on('connect', () => { everConnected = true; announce(); listen(); });
   client.on('error', (e) => { if (everConnected) onError(e); });
   if (client.connected) { announce(); listen(); }
-  let closing: Promise<void> | undefined;
-  const publishWithAck = (kind: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, done: (err: Error | null) => void): void => {
+}
+
+/** What {@link devicePublish} publishes with. */
+interface PublishContext {
+  client: MqttClient;
+  site: string;
+  device: string;
+  now: () => number;
+  /** Publish options for telemetry (MQTT 5 message expiry, or none). */
+  expiry: object;
+  onError: (e: Error) => void;
+  state: DeviceState;
+}
+
+/**
+ * The device's {@link Publisher.publishWithAck}: checks kind, QoS and size (a refusal goes to
+ * `onError` and `done`, nothing sent), remembers a retained model record, stamps telemetry with
+ * the wall time. Never throws.
+ */
+function devicePublish(c: PublishContext): NonNullable<Publisher['publishWithAck']> {
+  const { client, site, device, now, expiry, onError, state } = c;
+  return (kind, payload, qos, retain, done) => {
     const fail = (e: DendraError) => {
       onError(e);
       done(e);
@@ -165,30 +226,13 @@ export async function connectDevice(opts: DeviceOptions): Promise<DeviceClient> 
       return fail(new DendraError('E_MQTT_SIZE', `${kind} payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
     }
     const topic = deviceTopic(site, device, kind);
-    if (kind === 'model' && retain) lastModel = Buffer.from(payload);
+    if (kind === 'model' && retain) state.lastModel = Buffer.from(payload);
     if (kind === 'telemetry') payload = stampWallTime(payload, now());
     client.publish(topic, Buffer.from(payload), { qos, retain, ...(kind === 'telemetry' ? expiry : {}) }, (e) => {
       const err = e ? publishError(topic, e) : null;
       if (err) onError(err);
       done(err);
     });
-  };
-  return {
-    client,
-    protocolVersion: version,
-    publish(kind, payload, qos, retain) {
-      publishWithAck(kind, payload, qos, retain, () => {});
-    },
-    publishWithAck,
-    isConnected: () => client.connected,
-    onCommand: (h) => { onCommand = h; },
-    announce: () => {
-      if (!client.connected) return 0;
-      announce();
-      if (lastModel) client.publish(deviceTopic(site, device, 'model'), lastModel, { qos: 1, retain: true }, (e) => e && onError(e));
-      return lastModel ? 2 : 1;
-    },
-    close: () => (closing ??= closeDevice(client, statusTopic, status('offline'))),
   };
 }
 
