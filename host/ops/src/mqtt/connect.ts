@@ -141,7 +141,7 @@ export async function subscribeWithin(client: MqttClient, filters: string | stri
       if (again) request.resubscribe = true;
       return (await client.subscribeAsync(request)).map((g) => g.qos);
     } catch (e) {
-      if (!CLOSED_UNDER_US.test((e as Error).message) || client.disconnecting) throw e;
+      if (!CLOSED_UNDER_US.test((e as Error).message) || client.disconnecting || Date.now() >= deadline) throw e;
       if (!(await reconnectedBy(client, deadline))) throw e;
     }
   }
